@@ -1,0 +1,133 @@
+"""Pure formatting helpers: money in minor units, durations, channels. No Qt."""
+
+from __future__ import annotations
+
+import re
+
+# Minor units per major unit; everything not listed has two decimals.
+_DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3, "TND": 3}
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
+            "NOK": "NOK ", "DKK": "DKK ", "AUD": "A$", "CAD": "C$", "HKD": "HK$", "CNY": "CN¥"}
+DASH = "—"
+
+
+def decimals(currency: str) -> int:
+    """How many minor-unit digits `currency` has (ISO 4217; default 2)."""
+    return _DECIMALS.get(currency.upper(), 2)
+
+
+def format_money(minor: int | None, currency: str = "EUR", *, always_cents: bool = False) -> str:
+    """`123450` EUR → "€1,234.50"; whole amounts drop the cents ("€1,200"). None → "—".
+
+    Args:
+        minor: the amount in the currency's minor unit.
+        currency: ISO 4217 code of the sale.
+        always_cents: keep ".00" on whole amounts (exports).
+    """
+    if minor is None:
+        return DASH
+    digits = decimals(currency)
+    sign = "-" if minor < 0 else ""
+    major, rest = divmod(abs(int(minor)), 10**digits)
+    text = f"{major:,}"
+    if digits and (rest or always_cents):
+        text += f".{rest:0{digits}d}"
+    symbol = _SYMBOLS.get(currency.upper(), currency.upper() + " ")
+    return f"{sign}{symbol}{text}"
+
+
+def format_plain_amount(minor: int | None, currency: str = "EUR") -> str:
+    """An amount without symbol or grouping, for exports and edit fields: "1234.50"."""
+    if minor is None:
+        return ""
+    digits = decimals(currency)
+    if not digits:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    major, rest = divmod(abs(minor), 10**digits)
+    return f"{sign}{major}.{rest:0{digits}d}" if rest else f"{sign}{major}"
+
+
+_MONEY = re.compile(r"^\d{1,13}(?:[.,]\d+)?$")
+
+
+def parse_money(text: str, currency: str = "EUR") -> int:
+    """A typed or imported amount in major units → minor units.
+
+    Accepts "1200", "1,200", "1 200", "1.200,50" (European), "1,200.50", "€1,200".
+    Raises ValueError with a reason for anything else (negative, too many decimals, words).
+    """
+    raw = text.strip()
+    for symbol in (*_SYMBOLS.values(), currency.upper()):
+        raw = raw.replace(symbol.strip(), "")
+    raw = raw.replace("\u00a0", "").replace(" ", "").replace("'", "").strip()
+    if not raw:
+        raise ValueError("empty amount")
+    if raw.startswith("-"):
+        raise ValueError("negative amount")
+    digits = decimals(currency)
+    # Decide which separator is the decimal one: the last one, if followed by 1..digits digits.
+    last = max(raw.rfind("."), raw.rfind(","))
+    if last >= 0 and 0 < len(raw) - last - 1 <= max(digits, 0) and (
+        raw.count(raw[last]) == 1 or raw[last] == "." and "," in raw[:last]
+    ):
+        whole, frac = raw[:last], raw[last + 1 :]
+    else:
+        whole, frac = raw, ""
+    whole = whole.replace(",", "").replace(".", "")
+    if not whole:
+        whole = "0"
+    if not whole.isdigit() or (frac and not frac.isdigit()) or not _MONEY.match(
+        whole + ("." + frac if frac else "")
+    ):
+        raise ValueError(f"not an amount: {text.strip()[:40]!r}")
+    if len(frac) > digits:
+        raise ValueError("too many decimals")
+    return int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
+
+
+def format_estimate(low: int | None, high: int | None, currency: str = "EUR") -> str:
+    """"€800 – €1,200", or one side only, or "—"."""
+    if low is None and high is None:
+        return DASH
+    if low is None:
+        return f"up to {format_money(high, currency)}"
+    if high is None:
+        return f"from {format_money(low, currency)}"
+    return f"{format_money(low, currency)} – {format_money(high, currency)}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """12 → "12s"; 75 → "1m 15s"; 3720 → "1h 02m". None → "—"."""
+    if seconds is None:
+        return DASH
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h {(s % 3600) // 60:02d}m"
+
+
+CHANNEL_LABELS = {"floor": "Room", "phone": "Phone", "online": "Online",
+                  "absentee": "Commission", "house": "House"}
+
+STATUS_LABELS = {"pending": "Waiting", "open": "Open", "fair_warning": "Fair warning",
+                 "sold": "Sold", "passed": "Passed", "withdrawn": "Withdrawn"}
+
+
+def channel_label(channel: str | None) -> str:
+    return CHANNEL_LABELS.get(channel or "", (channel or "").title() or DASH)
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").title() or DASH)
+
+
+def bidder_label(high: dict[str, object] | None) -> str:
+    """"Room · paddle 101", "Online · paddle 7001", "Room (no paddle)"."""
+    if not high:
+        return DASH
+    channel = channel_label(str(high.get("channel") or ""))
+    paddle = high.get("paddle")
+    return f"{channel} · paddle {paddle}" if paddle else f"{channel} (no paddle)"

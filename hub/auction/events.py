@@ -1,0 +1,100 @@
+"""Commands in, events out: the records the engine speaks in.
+
+An `Event` is what the engine decided; the sequencer stamps it with `seq`, `epoch` and `at`
+when it is journaled. Everything here is plain data that round-trips through canonical JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON form used for hashes and projections: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who issued a command: a role plus, for bidders, the paddle the token names."""
+
+    role: str  # "bidder" | "clerk" | "auctioneer" | "system"
+    paddle: str | None = None
+    name: str | None = None
+
+    def to_json(self) -> JSON:
+        return {"role": self.role, "paddle": self.paddle, "name": self.name}
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Actor:
+        return cls(role=data["role"], paddle=data.get("paddle"), name=data.get("name"))
+
+
+SYSTEM = Actor("system")
+
+# Who may see an event: the public room topic, one bidder's private topic, or staff only.
+PUBLIC = "public"
+STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One fact the engine decided.
+
+    `data` holds everything `evolve` needs to apply the event, so replay never re-runs a
+    decision. `audience` says which topics carry it: PUBLIC events go to the room topic (and
+    staff), STAFF events only to staff; `bidders` names the paddles whose private topic also
+    gets it.
+    """
+
+    type: str
+    lot: str | None
+    data: JSON = field(default_factory=dict)
+    audience: str = PUBLIC
+    bidders: tuple[str, ...] = ()
+
+    def to_json(self) -> JSON:
+        return {
+            "type": self.type,
+            "lot": self.lot,
+            "data": self.data,
+            "audience": self.audience,
+            "bidders": list(self.bidders),
+        }
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> Event:
+        return cls(
+            type=raw["type"],
+            lot=raw.get("lot"),
+            data=raw.get("data") or {},
+            audience=raw.get("audience", PUBLIC),
+            bidders=tuple(raw.get("bidders") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The engine's answer to one command.
+
+    Accepted: `ok` is True and `events` are to be journaled. Refused: `ok` is False, `reason`
+    is machine-readable and `events` may still hold records to journal (a refused bid attempt
+    is recorded, a late bid raises an alert).
+    """
+
+    ok: bool
+    events: tuple[Event, ...] = ()
+    reason: str | None = None
+    message: str | None = None
+
+    @classmethod
+    def accept(cls, *events: Event) -> Decision:
+        return cls(True, tuple(events))
+
+    @classmethod
+    def refuse(cls, reason: str, message: str, *events: Event) -> Decision:
+        return cls(False, tuple(events), reason, message)

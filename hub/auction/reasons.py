@@ -1,0 +1,46 @@
+"""Machine-readable reasons a command is refused. Clients switch on these strings."""
+
+INVALID = "invalid"  # malformed command: a field missing, of the wrong type or out of range
+UNKNOWN_OP = "unknown_op"
+FORBIDDEN = "forbidden"  # the actor's role may not issue this command
+NO_SALE = "no_sale"
+
+UNKNOWN_LOT = "unknown_lot"
+DUPLICATE_LOT = "duplicate_lot"
+UNKNOWN_BIDDER = "unknown_bidder"
+DUPLICATE_BIDDER = "duplicate_bidder"
+
+# Bids
+OUTBID = "outbid"  # the ask moved on after the state the bidder saw
+BELOW_ASK = "below_ask"  # the bidder saw the current state and bid under the ask
+ALREADY_BID = "already_bid"  # someone was sequenced first at that amount
+ALREADY_HIGH = "already_high"  # the bidder is already the highest bidder
+TOO_LATE = "too_late"  # arrived within the late window after the hammer: a late bid
+LOT_CLOSED = "lot_closed"  # not open (pending, sold, passed, withdrawn)
+NOT_APPROVED = "not_approved"
+OVER_LIMIT = "over_limit"
+PAUSED = "paused"
+ABOVE_RESERVE = "above_reserve"  # a house bid at or above the reserve
+RATE_LIMITED = "rate_limited"  # the gateway's per-bidder limit (never the engine's)
+
+# Lot and clerk actions
+LOT_OPEN = "lot_open"  # another lot is still on the block
+LOT_NOT_PENDING = "lot_not_pending"
+LOT_NOT_OPEN = "lot_not_open"
+LOT_NOT_CLOSED = "lot_not_closed"
+REOPEN_TOO_LATE = "reopen_too_late"
+NO_BID = "no_bid"
+HAS_HIGH = "has_high"
+BELOW_HIGH = "below_high"
+BELOW_START = "below_start"
+NO_PENDING = "no_pending"
+NO_LATE_BID = "no_late_bid"
+NO_BOOK = "no_book"
+ABOVE_MAX = "above_max"  # a hand-executed commission bid above the book's maximum
+DUPLICATE_BOOK = "duplicate_book"
+TIE_POLICY = "tie_policy"
+NO_ONLINE_HIGH = "no_online_high"
+NOT_PAUSED = "not_paused"
+
+# The journal could not make the decision durable (disk full, I/O error): nothing happened.
+JOURNAL_UNAVAILABLE = "journal_unavailable"

@@ -1,0 +1,227 @@
+"""The state the engine folds events into. Plain mutable dataclasses, owned by the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.auction.ladder import STANDARD, Ladder
+
+JSON = dict[str, Any]
+
+# Lot statuses.
+PENDING = "pending"
+OPEN = "open"
+FAIR_WARNING = "fair_warning"
+SOLD = "sold"
+PASSED = "passed"
+WITHDRAWN = "withdrawn"
+LIVE = (OPEN, FAIR_WARNING)
+CLOSED = (SOLD, PASSED)
+
+CHANNELS = ("floor", "phone", "online", "absentee", "house")
+TIE_POLICIES = ("first_received", "floor_priority")
+
+
+@dataclass(slots=True)
+class Settings:
+    """A sale's rules. Changing them is an event like any other."""
+
+    currency: str = "EUR"
+    tie_policy: str = "first_received"
+    confirm_online: bool = False  # clerk confirms each online bid before it counts
+    subject_to: bool = False  # below reserve: sell provisionally instead of passing
+    late_window: float = 3.0  # seconds after the hammer in which a bid is a "late bid"
+    reopen_window: float = 120.0  # seconds after the hammer in which reopen is allowed
+    auto_absentee: bool = True  # execute commission bids automatically
+    ladder: Ladder = STANDARD
+
+    def to_json(self) -> JSON:
+        return {
+            "currency": self.currency,
+            "tie_policy": self.tie_policy,
+            "confirm_online": self.confirm_online,
+            "subject_to": self.subject_to,
+            "late_window": self.late_window,
+            "reopen_window": self.reopen_window,
+            "auto_absentee": self.auto_absentee,
+            "ladder": self.ladder.to_json(),
+        }
+
+    def update(self, data: JSON) -> None:
+        for key, value in data.items():
+            if key == "ladder":
+                self.ladder = Ladder.of(value)
+            elif key in ("late_window", "reopen_window"):
+                setattr(self, key, float(value))
+            elif key in ("confirm_online", "subject_to", "auto_absentee"):
+                setattr(self, key, bool(value))
+            elif key in ("currency", "tie_policy"):
+                setattr(self, key, str(value))
+
+
+@dataclass(slots=True)
+class Bid:
+    id: str
+    amount: int
+    paddle: str | None  # None: an anonymous room bid
+    channel: str
+    at: float
+    house: bool = False
+    auto: bool = False  # placed by the engine for a commission (absentee) book
+    void: str | None = None  # "retracted" | "displaced": no longer part of the chain
+
+    def to_json(self) -> JSON:
+        return {
+            "id": self.id,
+            "amount": self.amount,
+            "paddle": self.paddle,
+            "channel": self.channel,
+            "at": self.at,
+            "house": self.house,
+            "auto": self.auto,
+            "void": self.void,
+        }
+
+    @classmethod
+    def from_json(cls, d: JSON) -> Bid:
+        return cls(
+            id=d["id"],
+            amount=int(d["amount"]),
+            paddle=d.get("paddle"),
+            channel=d["channel"],
+            at=float(d["at"]),
+            house=bool(d.get("house", False)),
+            auto=bool(d.get("auto", False)),
+            void=d.get("void"),
+        )
+
+    def public(self) -> JSON:
+        return {"amount": self.amount, "paddle": self.paddle, "channel": self.channel,
+                "house": self.house}
+
+
+@dataclass(slots=True)
+class Book:
+    """A commission (absentee) bid: the most a bidder will pay, executed by the engine."""
+
+    paddle: str
+    max: int
+    order: int  # sale-wide arrival order: equal maxima go to the earliest
+
+    def to_json(self) -> JSON:
+        return {"paddle": self.paddle, "max": self.max, "order": self.order}
+
+
+@dataclass(slots=True)
+class Lot:
+    id: str
+    order: int
+    title: str = ""
+    description: str = ""
+    low: int | None = None
+    high_estimate: int | None = None
+    start: int = 0
+    reserve: int | None = None
+    images: list[str] = field(default_factory=list)
+    status: str = PENDING
+    bids: list[Bid] = field(default_factory=list)
+    ask: int = 0
+    increment_override: int | None = None
+    books: list[Book] = field(default_factory=list)
+    pending: dict[str, JSON] = field(default_factory=dict)  # online bids awaiting the clerk
+    late: dict[str, JSON] = field(default_factory=dict)  # late bids awaiting a decision
+    hammer: JSON | None = None
+    closed_at: float | None = None
+    closed_round: int = 0  # the sale's open count when this lot closed
+    changed_seq: int = 0  # seq of the last event that changed what bidders see
+    high_id: str | None = None  # a retraction leaves no high bid: the earlier is not revived
+    serial: int = 0  # numbers pending and late bids
+
+    @property
+    def high(self) -> Bid | None:
+        if self.high_id is None:
+            return None
+        return self.bid(self.high_id)
+
+    def bid(self, bid_id: str) -> Bid | None:
+        for bid in reversed(self.bids):
+            if bid.id == bid_id:
+                return bid
+        return None
+
+    @property
+    def floor_amount(self) -> int:
+        """The highest amount still in the chain: no later bid may be at or below it."""
+        for bid in reversed(self.bids):
+            if bid.void is None:
+                return bid.amount
+        return 0
+
+    def to_json(self) -> JSON:
+        return {
+            "id": self.id,
+            "order": self.order,
+            "title": self.title,
+            "description": self.description,
+            "low": self.low,
+            "high_estimate": self.high_estimate,
+            "start": self.start,
+            "reserve": self.reserve,
+            "images": list(self.images),
+            "status": self.status,
+            "bids": [b.to_json() for b in self.bids],
+            "ask": self.ask,
+            "increment_override": self.increment_override,
+            "books": [b.to_json() for b in self.books],
+            "pending": dict(sorted(self.pending.items())),
+            "late": dict(sorted(self.late.items())),
+            "hammer": self.hammer,
+            "closed_at": self.closed_at,
+            "closed_round": self.closed_round,
+            "changed_seq": self.changed_seq,
+            "high_id": self.high_id,
+            "serial": self.serial,
+        }
+
+
+@dataclass(slots=True)
+class Bidder:
+    paddle: str
+    channel: str = "floor"
+    status: str = "pending"  # pending | approved | rejected
+    credit_limit: int | None = None  # most they may win in this sale; None: no limit
+    won: int = 0  # hammer total of lots sold to them
+
+    def to_json(self) -> JSON:
+        return {
+            "paddle": self.paddle,
+            "channel": self.channel,
+            "status": self.status,
+            "credit_limit": self.credit_limit,
+            "won": self.won,
+        }
+
+
+@dataclass(slots=True)
+class Sale:
+    id: str = ""
+    title: str = ""
+    settings: Settings = field(default_factory=Settings)
+    paused: bool = False
+    message: str = ""
+    current: str | None = None  # the lot on the block (open or fair warning) or last closed
+    rounds: int = 0  # how many times a lot has been opened
+    arrivals: int = 0  # commission bids received, for their order
+
+    def to_json(self) -> JSON:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "settings": self.settings.to_json(),
+            "paused": self.paused,
+            "message": self.message,
+            "current": self.current,
+            "rounds": self.rounds,
+            "arrivals": self.arrivals,
+        }

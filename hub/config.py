@@ -1,0 +1,68 @@
+"""Where the stage keeps its files and how it listens: defaults, a TOML file, CLI flags."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+SALE_IRI_BASE = "https://auctionmen.local/sales/"
+
+
+class ConfigError(ValueError):
+    """A config file or flag that cannot be used; the message says which and why."""
+
+
+@dataclass(slots=True)
+class StageConfig:
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("auctionmen")))
+    host: str = "127.0.0.1"
+    port: int = 8765
+    sale: str = "demo"
+    demo: bool = False
+    sale_iri_base: str = SALE_IRI_BASE
+    public_url: str | None = None  # how phones reach us, e.g. http://192.168.1.20:8765
+    cors_origins: tuple[str, ...] = ()
+    bid_rate: float = 5.0  # bid attempts per second per bidder (burst of twice that)
+    max_body: int = 64 * 1024
+    gavel: str = "none"  # a hardware source spec, e.g. "serial:/dev/ttyACM0"
+    relay_url: str | None = None
+    json_logs: bool = False
+    # Test-only: also accept publishes and subscriptions authorised by this HS256 secret
+    # (the official Mercure conformance suites sign their own tokens).
+    mercure_test_secret: str | None = None
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "sales" / f"{self.sale}.db"
+
+    def sale_iri(self, sale: str | None = None) -> str:
+        return f"{self.sale_iri_base}{sale or self.sale}"
+
+    @classmethod
+    def load(cls, path: Path | None = None, **overrides: Any) -> StageConfig:
+        values: dict[str, Any] = {}
+        if path is not None:
+            try:
+                raw = tomllib.loads(path.read_text("utf-8"))
+            except OSError as exc:
+                raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+            values.update(raw.get("stage", raw))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"]).expanduser()
+        if "cors_origins" in values:
+            values["cors_origins"] = tuple(values["cors_origins"])
+        config = cls(**values)
+        if not (0 <= config.port <= 65535):
+            raise ConfigError(f"port {config.port} is out of range")
+        return config

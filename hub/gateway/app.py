@@ -1,0 +1,73 @@
+"""The stage's aiohttp application: API, web pages and the Mercure hub on one port."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from aiohttp import web
+
+from hub.gateway import api
+from hub.gateway.keys import STAGE
+from hub.gateway.openapi import document
+from hub.gateway.security import cors, problems, security_headers
+
+PAGES = {"/bid": "bidder.html", "/clerk": "clerk.html", "/room": "room.html",
+         "/": "index.html"}
+
+
+def web_root() -> Path:
+    return Path(str(resources.files("resources").joinpath("web")))
+
+
+def _page(name: str) -> web.Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        path = web_root() / name
+        if not path.exists():
+            if name == "index.html":
+                raise web.HTTPFound("/room")
+            raise web.HTTPNotFound()
+        response = web.FileResponse(path)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    return handler
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(document())
+
+
+async def image(request: web.Request) -> web.StreamResponse:
+    """Lot images: those imported into the data dir first, then the shipped samples."""
+    name = request.match_info["name"]
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise web.HTTPNotFound()
+    stage = request.app[STAGE]
+    for folder in (stage.config.data_dir / "images", web_root() / "images"):
+        path = folder / name
+        if path.is_file():
+            return web.FileResponse(path)
+    raise web.HTTPNotFound()
+
+
+def make_app(stage: Stage) -> web.Application:  # noqa: F821 - typing only
+    app = web.Application(
+        client_max_size=stage.config.max_body,
+        middlewares=[problems, api.problem_exceptions, security_headers,
+                     cors(stage.config.cors_origins)],
+    )
+    app[STAGE] = stage
+    r = app.router
+    for path, name in PAGES.items():
+        r.add_get(path, _page(name))
+    r.add_static("/static", web_root(), follow_symlinks=False)
+    r.add_get("/images/{name}", image)
+    r.add_get("/api/openapi.json", openapi)
+    r.add_get("/api/sales/{sale}/state", api.state)
+    r.add_post("/api/sales/{sale}/bids", api.bids)
+    r.add_post("/api/sales/{sale}/commands", api.commands)
+    r.add_post("/api/sales/{sale}/register", api.register)
+    r.add_post("/api/session", api.session)
+    r.add_post("/api/pair", api.pair)
+    return app

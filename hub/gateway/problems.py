@@ -1,0 +1,39 @@
+"""RFC 9457 problem details: every error the gateway answers has this shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem(status: int, reason: str, detail: str, **extra: Any) -> web.Response:
+    body = {
+        "type": f"https://auctionmen.local/problems/{reason}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "reason": reason,
+        "detail": detail,
+        **extra,
+    }
+    return web.Response(
+        status=status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type="application/problem+json",
+    )

@@ -1,0 +1,30 @@
+"""Token buckets per caller: a bidder's burst of clicks must not crowd the sequencer."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+
+class RateLimiter:
+    """`allow(key, now)` spends one token; buckets refill at `rate`/s up to `burst`.
+
+    Time is passed in so tests are deterministic. Keeps at most `max_keys` buckets (the
+    least recently used are forgotten) so hostile keys cannot grow memory.
+    """
+
+    def __init__(self, rate: float, burst: float, max_keys: int = 100_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, key: str, now: float) -> bool:
+        tokens, last = self._buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        self._buckets[key] = (tokens, now)
+        if len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed

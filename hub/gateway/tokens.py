@@ -1,0 +1,151 @@
+"""Signed tokens: the stage signs (Ed25519), anyone holding the public key verifies.
+
+A relay gets only the public key, so a compromised relay can delay bids but never forge a
+bidder. The same token authorises the bidder's Mercure subscriptions (both dialects' claims).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ALGORITHMS = ["EdDSA"]  # the verifier pins the algorithm; the token never chooses it
+ISSUER = "auctionmen-stage"
+AUDIENCE = "auctionmen"
+ROLES = ("bidder", "clerk", "auctioneer")
+STAFF_ROLES = ("clerk", "auctioneer")
+MERCURE_DETAIL = "https://mercure.rocks/authorization-detail"
+
+
+class TokenError(Exception):
+    """A token that is missing, malformed, expired or not ours."""
+
+
+def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
+    """The stage's signing key, generated on first run and kept readable by the owner only."""
+    path = data_dir / "stage_key.pem"
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise TokenError(f"{path} is not an Ed25519 key")
+        return key
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    return key
+
+
+def public_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    role: str
+    sale: str
+    subject: str
+    paddle: str | None
+    expires: float
+
+
+def topics_for(role: str, sale_iri: str, paddle: str | None) -> list[tuple[str, str]]:
+    """The topics a role may receive, as (exact topic | URL pattern, kind) pairs.
+
+    Staff see everything of the sale; a bidder the room and their own private topic.
+    """
+    if role in STAFF_ROLES:
+        return [(f"{sale_iri}/room", "exact"), (f"{sale_iri}/staff", "exact"),
+                (f"{sale_iri}/bidders/:paddle", "urlpattern")]
+    return [(f"{sale_iri}/room", "exact"), (f"{sale_iri}/bidders/{paddle}", "exact")]
+
+
+def _v0_selector(topic: str, kind: str) -> str:
+    # Mercure 0.x speaks URI templates where 1.0 speaks URL patterns.
+    return topic.replace("/:paddle", "/{paddle}") if kind == "urlpattern" else topic
+
+
+class TokenIssuer:
+    """Issues and checks the stage's tokens."""
+
+    def __init__(self, key: Ed25519PrivateKey, sale_iri_base: str) -> None:
+        self._key = key
+        self._public: Ed25519PublicKey = key.public_key()
+        self._iri_base = sale_iri_base
+
+    @property
+    def public_pem(self) -> bytes:
+        return public_pem(self._key)
+
+    def issue(
+        self, role: str, sale: str, paddle: str | None = None, ttl: float = 12 * 3600,
+        now: float | None = None, subject: str | None = None,
+    ) -> str:
+        if role not in ROLES:
+            raise TokenError(f"role must be one of {', '.join(ROLES)}")
+        if role == "bidder" and not paddle:
+            raise TokenError("a bidder token needs a paddle")
+        issued = time.time() if now is None else now
+        sale_iri = f"{self._iri_base}{sale}"
+        topics = topics_for(role, sale_iri, paddle)
+        payload: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": subject or (paddle if role == "bidder" else role),
+            "role": role,
+            "sale": sale,
+            "paddle": paddle,
+            "iat": int(issued),
+            "exp": int(issued + ttl),
+            # Mercure 0.x (draft-07) and 1.0 (draft-08) subscriber claims.
+            "mercure": {"subscribe": [_v0_selector(t, k) for t, k in topics], "publish": []},
+            "authorization_details": [{
+                "type": MERCURE_DETAIL,
+                "actions": ["subscribe"],
+                "topics": [{"match": t, "match_type": k} for t, k in topics],
+            }],
+        }
+        return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": "at+jwt"})  # RFC 9068: a Mercure 1.0 access token
+
+    def verify(self, token: str, now: float | None = None) -> Claims:
+        if not token or len(token) > 8192:
+            raise TokenError("missing or oversized token")
+        try:
+            payload = jwt.decode(
+                token,
+                self._public,
+                algorithms=ALGORITHMS,
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                leeway=5,
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        if now is not None and payload["exp"] < now:
+            raise TokenError("token expired")
+        role = payload.get("role")
+        if role not in ROLES:
+            raise TokenError("token has no valid role")
+        paddle = payload.get("paddle")
+        if role == "bidder" and not isinstance(paddle, str):
+            raise TokenError("bidder token without a paddle")
+        sale = payload.get("sale")
+        if not isinstance(sale, str):
+            raise TokenError("token names no sale")
+        return Claims(role, sale, str(payload["sub"]), paddle, float(payload["exp"]))

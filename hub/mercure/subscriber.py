@@ -1,0 +1,61 @@
+"""A connected subscriber: plain slots, no queue, no task (the hub writes to its transport)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from .auth import Grants
+from .topics import Selector
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One selector of a subscriber, in the shape the subscriptions API reports."""
+
+    match_type: str   # exact | urlpattern | uritemplate | *
+    match: str
+
+
+class Subscriber:
+    """One open event stream. ``held`` is a list while replay is in progress (live frames
+    wait there), None once live. ``skip`` holds ``id()``s of pending updates that the replay
+    already covered, so they are not sent twice."""
+
+    __slots__ = ("chunked", "deadline", "dialect", "done", "grants", "held", "id",
+                 "last_write", "limit", "payload", "selectors", "skip", "stalled_since",
+                 "subscriptions", "transport")
+
+    def __init__(self, sub_id: str, dialect: str, selectors: tuple[Selector, ...],
+                 grants: Grants, transport: asyncio.Transport | None, chunked: bool,
+                 done: asyncio.Future[str]) -> None:
+        self.id = sub_id
+        self.dialect = dialect
+        self.selectors = selectors
+        self.grants = grants
+        self.transport = transport
+        self.chunked = chunked
+        self.done = done
+        self.held: list[bytes] | None = []
+        self.skip: set[int] = set()
+        self.last_write = 0.0
+        self.limit = 0
+        self.stalled_since: float | None = None
+        self.deadline: asyncio.TimerHandle | None = None
+        self.subscriptions = tuple(
+            Subscription("exact" if s.kind == "*" else s.kind, s.text) for s in selectors)
+        self.payload: Any = None
+
+    def can_receive(self, topics: tuple[str, ...], private: bool) -> bool:
+        """Selector match plus, for private updates, a subscribe grant (re-checked on replay)."""
+        if not any(s.matches_any(topics) for s in self.selectors):
+            return False
+        return not private or self.grants.can_subscribe_any(topics)
+
+    def close(self, reason: str) -> None:
+        if not self.done.done():
+            self.done.set_result(reason)
+
+    def __repr__(self) -> str:
+        return f"<Subscriber {self.id} {self.dialect}>"

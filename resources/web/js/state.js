@@ -1,0 +1,470 @@
+// The one state container the three pages share: events in, state out.
+//
+// Pure: no DOM, no network, no clock. `applySnapshot` and `applyEvent` never mutate their
+// input; they return the same object when nothing changes, so an event applied twice, or
+// one that arrives late, changes nothing. Order is (epoch, seq), never a timestamp.
+
+export const LIVE = ['open', 'fair_warning'];
+const MAX_REFUSALS = 30;
+
+export function initialState(me = null) {
+  return {
+    seq: null, // (epoch, seq) of the last applied event or snapshot
+    epoch: null,
+    snapshot: false, // has a snapshot ever been applied?
+    sale: null, // {id, title, currency, paused, message, current, ...}
+    lot: null, // the lot on the block (or the last one closed): public or staff view
+    lots: [], // summaries in catalogue order: {id, order, title, status, estimate, images, hammer}
+    me: me ? { status: 'unknown', credit_limit: null, won: 0, ...me } : null, // a bidder's own record
+    mine: {}, // lot id -> true: lots this bidder has bid on
+    pending: null, // this bidder's online bid waiting for the clerk: {id, lot, amount}
+    notice: null, // the last private message for this bidder: {lot, kind, text?, reason, amount}
+    refusals: [], // staff: refused bid attempts, newest first
+    views: {}, // staff: lot id -> latest view of every lot an event touched (late bids live here)
+    bidders: {}, // staff: paddle -> {paddle, status, channel, name?, credit_limit?} when known
+    skew: 0, // local clock minus stage clock, seconds (for "waited 4 s")
+  };
+}
+
+/** True if (epoch, seq) is after what `state` has already applied. */
+export function isNewer(state, epoch, seq) {
+  if (typeof seq !== 'number') return false;
+  if (state.seq === null) return true;
+  if (typeof epoch === 'number' && typeof state.epoch === 'number' && epoch !== state.epoch) {
+    return epoch > state.epoch;
+  }
+  return seq > state.seq;
+}
+
+function summaryOf(lot) {
+  return {
+    id: lot.id, order: lot.order, title: lot.title, status: lot.status,
+    estimate: lot.estimate || { low: null, high: null }, images: (lot.images || []).slice(0, 1),
+    hammer: lot.hammer && typeof lot.hammer === 'object' ? lot.hammer.amount ?? null : lot.hammer ?? null,
+  };
+}
+
+function upsertSummary(lots, lot) {
+  if (!lot || lot.id == null) return lots;
+  const next = summaryOf(lot);
+  const i = lots.findIndex((l) => l.id === lot.id);
+  const out = lots.slice();
+  if (i >= 0) out[i] = { ...lots[i], ...next, order: next.order ?? lots[i].order };
+  else out.push(next);
+  out.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+  return out;
+}
+
+/** Replace everything a snapshot covers, if it is newer than what we have. */
+export function applySnapshot(state, snap) {
+  if (!snap || typeof snap !== 'object') return state;
+  const epoch = typeof snap.epoch === 'number' ? snap.epoch : state.epoch;
+  const newer = state.seq === null || isNewer(state, epoch, snap.seq) || snap.seq === state.seq;
+  const me = mergeMe(state.me, snap.bidder || snap.me);
+  if (!newer) {
+    // Older than our events: keep the lot, but fill what we have never had.
+    if (state.snapshot && me === state.me) return state;
+    return {
+      ...state,
+      snapshot: true,
+      me,
+      sale: state.sale || snap.sale || null,
+      lots: state.lots.length ? state.lots : (snap.lots || []).map(summaryOf),
+    };
+  }
+  let lots = Array.isArray(snap.lots) ? snap.lots.map(summaryOf) : state.lots;
+  if (snap.lot) lots = upsertSummary(lots, snap.lot);
+  const views = { ...state.views };
+  if (snap.lot) views[snap.lot.id] = snap.lot;
+  let pending = state.pending;
+  if (pending && snap.lot && pending.lot === snap.lot.id && !LIVE.includes(snap.lot.status)) {
+    pending = null;
+  }
+  return {
+    ...state,
+    seq: snap.seq,
+    epoch: epoch ?? null,
+    snapshot: true,
+    sale: snap.sale || state.sale,
+    lot: snap.lot || null,
+    lots,
+    views,
+    me,
+    pending,
+    bidders: snap.bidders ? bidderMap(snap.bidders) : state.bidders,
+  };
+}
+
+function bidderMap(list) {
+  const out = {};
+  for (const b of Array.isArray(list) ? list : Object.values(list)) {
+    if (b && b.paddle != null) out[String(b.paddle)] = b;
+  }
+  return out;
+}
+
+function mergeMe(me, record) {
+  if (!me || !record || typeof record !== 'object') return me;
+  if (record.paddle != null && String(record.paddle) !== String(me.paddle)) return me;
+  const next = { ...me };
+  for (const k of ['status', 'credit_limit', 'won', 'name', 'channel']) {
+    if (k in record) next[k] = record[k];
+  }
+  return next;
+}
+
+/** Apply a lot state from outside the event stream (a bid or command answer): never goes back. */
+export function applyLot(state, lot) {
+  if (!lot || typeof lot !== 'object' || lot.id == null) return state;
+  const cur = state.lot;
+  if (cur && cur.id === lot.id && (lot.changed_seq ?? 0) < (cur.changed_seq ?? 0)) return state;
+  if (cur && cur.id !== lot.id) return { ...state, lots: upsertSummary(state.lots, lot) };
+  return { ...state, lot: cur ? { ...cur, ...lot } : lot, lots: upsertSummary(state.lots, lot) };
+}
+
+function isMine(state, paddle) {
+  return !!(state.me && paddle != null && String(paddle) === String(state.me.paddle));
+}
+
+/**
+ * Apply one wire event: {seq, epoch, type, at, sale, lot, data}. `me` (optional) overrides
+ * state.me's paddle for "is this mine" decisions.
+ */
+export function applyEvent(state, ev, me = null) {
+  if (!ev || typeof ev !== 'object' || !isNewer(state, ev.epoch, ev.seq)) return state;
+  if (me && !state.me) state = { ...state, me: { status: 'unknown', credit_limit: null, won: 0, ...me } };
+  const s = { ...state, seq: ev.seq, epoch: typeof ev.epoch === 'number' ? ev.epoch : state.epoch };
+  const data = ev.data || {};
+  const lot = ev.lot && typeof ev.lot === 'object' ? ev.lot : null;
+  if (typeof ev.at === 'number' && typeof ev.received === 'number') s.skew = ev.received - ev.at;
+
+  if (ev.sale && typeof ev.sale === 'object') s.sale = { ...(s.sale || {}), ...ev.sale };
+  if (ev.type === 'sale_paused') s.sale = { ...(s.sale || {}), paused: true, message: data.message || '' };
+  if (ev.type === 'sale_resumed') s.sale = { ...(s.sale || {}), paused: false, message: '' };
+
+  if (lot) {
+    s.lots = upsertSummary(s.lots, lot);
+    if (lot.pending || lot.late || lot.history) s.views = { ...s.views, [lot.id]: lot };
+    const becomesCurrent = ['lot_opened', 'lot_reopened'].includes(ev.type) || LIVE.includes(lot.status);
+    if (!s.lot || s.lot.id === lot.id || becomesCurrent) {
+      s.lot = lot;
+      if (s.sale && becomesCurrent) s.sale = { ...s.sale, current: lot.id };
+    }
+    if (s.pending && s.pending.lot === lot.id && !LIVE.includes(lot.status)) s.pending = null;
+  }
+
+  switch (ev.type) {
+    case 'bid_accepted': {
+      const bid = data.bid || {};
+      if (isMine(s, bid.paddle)) {
+        s.mine = { ...s.mine, [ev.lot?.id ?? bid.lot]: true };
+        if (s.pending && (data.pending === s.pending.id || !data.pending)) s.pending = null;
+        s.notice = null;
+      }
+      break;
+    }
+    case 'set_to_floor': {
+      const displaced = data.displaced || {};
+      if (isMine(s, displaced.paddle)) {
+        s.notice = { lot: lot?.id, kind: 'set_to_floor', reason: 'set_to_floor', amount: displaced.amount };
+      }
+      break;
+    }
+    case 'bid_retracted': {
+      if (isMine(s, (data.bid || {}).paddle)) {
+        s.notice = { lot: lot?.id, kind: 'retracted', reason: 'retracted', amount: data.bid.amount };
+      }
+      break;
+    }
+    case 'bid_refused': {
+      const a = data.attempt || {};
+      s.refusals = [
+        { seq: ev.seq, at: ev.at ?? a.at, lot: lot?.id, paddle: a.paddle ?? null, channel: a.channel,
+          amount: a.amount, reason: data.reason },
+        ...s.refusals,
+      ].slice(0, MAX_REFUSALS);
+      if (isMine(s, a.paddle)) s.notice = { lot: lot?.id, kind: 'refused', reason: data.reason, amount: a.amount };
+      break;
+    }
+    case 'online_bid_pending': {
+      const p = data.pending || {};
+      if (isMine(s, p.paddle)) s.pending = { id: p.id, lot: lot?.id, amount: p.amount };
+      break;
+    }
+    case 'online_bid_rejected': {
+      if (isMine(s, data.paddle)) {
+        if (s.pending && s.pending.id === data.pending) {
+          s.notice = { lot: lot?.id, kind: 'rejected', reason: data.reason, amount: s.pending.amount };
+          s.pending = null;
+        }
+      }
+      break;
+    }
+    case 'late_bid': {
+      const l = data.late || {};
+      if (isMine(s, l.paddle)) s.notice = { lot: lot?.id, kind: 'late', reason: 'too_late', amount: l.amount };
+      break;
+    }
+    case 'lot_sold': {
+      const h = data.hammer || {};
+      if (isMine(s, h.paddle) && s.me) s.me = { ...s.me, won: (s.me.won || 0) + (h.amount || 0) };
+      break;
+    }
+    case 'lot_reopened': {
+      const h = data.hammer || {};
+      if (isMine(s, h.paddle) && s.me && h.amount) s.me = { ...s.me, won: (s.me.won || 0) - h.amount };
+      break;
+    }
+    case 'bidder_registered':
+    case 'bidder_approved':
+    case 'bidder_rejected':
+    case 'credit_limit_set': {
+      if (data.paddle != null) {
+        const p = String(data.paddle);
+        const status = { bidder_approved: 'approved', bidder_rejected: 'rejected' }[ev.type] ?? data.status;
+        const rec = { ...(s.bidders[p] || { paddle: p }), ...data };
+        if (status) rec.status = status;
+        s.bidders = { ...s.bidders, [p]: rec };
+      }
+      if (isMine(s, data.paddle)) {
+        const status = { bidder_approved: 'approved', bidder_rejected: 'rejected' }[ev.type] ?? data.status;
+        const next = { ...s.me };
+        if (status) next.status = status;
+        if ('credit_limit' in data) next.credit_limit = data.credit_limit;
+        s.me = next;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return s;
+}
+
+/** A bid or command answer (200/202/409) folded into the state: the bidder's notice. */
+export function applyBidAnswer(state, httpStatus, body, attempt) {
+  body = body || {};
+  let s = state;
+  const st = body.state;
+  if (st && typeof st === 'object') s = applyLot(s, st.lot && typeof st.lot === 'object' ? st.lot : st);
+  const lotId = attempt?.lot ?? s.lot?.id;
+  if (httpStatus === 200) {
+    return { ...s, mine: { ...s.mine, [lotId]: true }, notice: null };
+  }
+  if (httpStatus === 202) {
+    return { ...s, pending: { id: body.pending, lot: lotId, amount: attempt?.amount }, notice: null };
+  }
+  const reason = body.reason || (httpStatus === 429 ? 'rate_limited' : 'error');
+  let me = s.me;
+  if (reason === 'not_approved' && me) me = { ...me, status: me.status === 'rejected' ? 'rejected' : 'pending' };
+  return {
+    ...s, me,
+    notice: { lot: lotId, kind: 'refused', reason, amount: attempt?.amount, text: reason === 'error' ? body.detail || body.title : null },
+  };
+}
+
+// ------------------------------------------------------------------ derived views
+
+export function currencyOf(state) {
+  return state.lot?.currency || state.sale?.currency || 'EUR';
+}
+
+const fmtCache = new Map();
+/** Money from minor units, e.g. 130000 EUR -> "€1,300" (cents shown only when there are any). */
+export function formatMoney(minor, currency = 'EUR', locale = undefined) {
+  if (typeof minor !== 'number' || !Number.isFinite(minor)) return '—';
+  const key = `${currency}|${locale}`;
+  let f = fmtCache.get(key);
+  if (!f) {
+    let digits = 2;
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+    } catch { currency = 'EUR'; }
+    const scale = 10 ** digits;
+    const whole = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
+    const exact = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits });
+    f = (m) => (m % scale === 0 ? whole.format(m / scale) : exact.format(m / scale));
+    fmtCache.set(key, f);
+  }
+  return f(minor);
+}
+
+export function estimateText(lot, currency) {
+  const e = lot?.estimate || {};
+  if (e.low == null && e.high == null) return '';
+  if (e.low != null && e.high != null) return `Estimate ${formatMoney(e.low, currency)}–${formatMoney(e.high, currency)}`;
+  return `Estimate ${formatMoney(e.low ?? e.high, currency)}`;
+}
+
+/** Lots still to come, in catalogue order (not the one on the block). */
+export function upcoming(state, n = 5) {
+  return state.lots.filter((l) => l.status === 'pending' && l.id !== state.lot?.id).slice(0, n);
+}
+
+/** The next lot to open, in catalogue order. */
+export function nextPendingLot(state) {
+  return state.lots.find((l) => l.status === 'pending') || null;
+}
+
+/** How the room sees the high bidder: a paddle, or "Online" / "Room" / "Phone"... */
+export function bidderLabel(high) {
+  if (!high) return '';
+  if (high.house) return 'House';
+  switch (high.channel) {
+    case 'online': return 'Online';
+    case 'phone': return 'Phone';
+    case 'absentee': return 'Commission bid';
+    case 'floor': return high.paddle ? `Paddle ${high.paddle}` : 'Room';
+    default: return high.paddle ? `Paddle ${high.paddle}` : 'Room';
+  }
+}
+
+const REASONS = {
+  outbid: (a, c, lot) => (lot?.high ? `Outbid — another bidder was first at ${formatMoney(lot.high.amount, c)}` : 'Outbid — the price moved on before your bid arrived'),
+  already_bid: (a, c) => `Another bidder was first at ${formatMoney(a, c)}`,
+  below_ask: (a, c, lot) => `The ask is now ${formatMoney(lot?.ask, c)}`,
+  already_high: () => 'You are already the highest bidder',
+  too_late: () => 'Too late — the hammer had already fallen',
+  lot_closed: () => 'Bidding on this lot is closed',
+  not_approved: () => 'Your registration has not been approved yet',
+  over_limit: () => 'This bid would go over your credit limit',
+  paused: () => 'The sale is paused',
+  rate_limited: () => 'Too many bids at once — wait a moment and try again',
+  unknown_lot: () => 'That lot is not in this sale',
+  set_to_floor: (a, c) => `Your bid of ${formatMoney(a, c)} was given to the room (floor priority)`,
+  retracted: (a, c) => `Your bid of ${formatMoney(a, c)} was withdrawn by the clerk`,
+  rejected: (a, c) => `The clerk did not take your bid of ${formatMoney(a, c)}`,
+  lot_not_open: () => 'The lot is not open',
+  network: () => 'Your bid could not be sent — check your connection and try again',
+};
+
+/** A refusal reason in words. */
+export function reasonText(reason, amount, currency, lot) {
+  const f = REASONS[reason];
+  return f ? f(amount, currency, lot) : `Not accepted (${String(reason || 'error')})`;
+}
+
+function noticeText(state, c) {
+  const n = state.notice;
+  if (!n || (state.lot && n.lot != null && n.lot !== state.lot.id)) return '';
+  if (n.text) return n.text;
+  return reasonText(n.kind === 'refused' || n.kind === 'late' ? n.reason : n.kind, n.amount, c, state.lot);
+}
+
+/**
+ * The remote bidder's situation in words, and whether (and why not) the Bid button works.
+ * tone: 'win' | 'lose' | 'warn' | 'sold' | 'info' | 'closed'
+ */
+export function bidderStatus(state) {
+  const lot = state.lot;
+  const me = state.me;
+  const c = currencyOf(state);
+  const out = { tone: 'info', text: '', canBid: false, reason: '', amount: lot?.ask ?? null, notice: noticeText(state, c) };
+  const paused = state.sale?.paused;
+  const live = lot && LIVE.includes(lot.status);
+  const myHigh = lot?.high && me && String(lot.high.paddle) === String(me.paddle);
+  const bidHere = lot && state.mine[lot.id];
+
+  if (!lot) {
+    out.text = paused ? pausedText(state) : 'Waiting for the first lot';
+    out.reason = 'No lot is open yet';
+  } else if (lot.status === 'sold') {
+    const toMe = me && lot.hammer && String(lot.hammer.paddle) === String(me.paddle);
+    out.tone = toMe ? 'win' : 'sold';
+    out.text = toMe ? `Sold to you for ${formatMoney(lot.hammer.amount, c)}`
+      : `Sold${lot.hammer?.amount != null ? ` for ${formatMoney(lot.hammer.amount, c)}` : ''}`;
+    out.reason = 'This lot is closed';
+  } else if (lot.status === 'passed') {
+    out.tone = 'closed'; out.text = 'Passed'; out.reason = 'This lot is closed';
+  } else if (lot.status === 'withdrawn') {
+    out.tone = 'closed'; out.text = 'Withdrawn'; out.reason = 'This lot was withdrawn';
+  } else if (lot.status === 'pending') {
+    out.text = `Lot ${lot.id} opens soon`; out.reason = 'Bidding has not started';
+  } else if (live) {
+    const fw = lot.status === 'fair_warning';
+    if (myHigh) { out.tone = 'win'; out.text = fw ? 'Fair warning — you are winning' : 'You are winning'; }
+    else if (bidHere) { out.tone = 'lose'; out.text = fw ? 'Fair warning — you are outbid' : 'Outbid'; }
+    else if (fw) { out.tone = 'warn'; out.text = 'Fair warning'; }
+    else { out.text = lot.high ? 'Bidding is open' : 'Bidding is open — no bids yet'; }
+    out.canBid = !myHigh;
+    if (myHigh) out.reason = 'You are the highest bidder';
+  }
+  if (paused) {
+    out.tone = 'warn'; out.text = pausedText(state); out.canBid = false; out.reason = 'The sale is paused';
+  }
+  if (out.canBid && state.pending && state.pending.lot === lot?.id) {
+    out.canBid = false; out.reason = 'Your bid is with the clerk';
+    out.text = `Your bid of ${formatMoney(state.pending.amount, c)} is waiting for the clerk`;
+  }
+  if (me) {
+    if (me.status === 'pending') {
+      out.canBid = false; out.reason = 'Your registration is waiting for approval';
+    } else if (me.status === 'rejected') {
+      out.canBid = false; out.reason = 'Your registration was not approved';
+    } else if (out.canBid && me.credit_limit != null && (me.won || 0) + (lot.ask || 0) > me.credit_limit) {
+      out.canBid = false;
+      out.reason = `Over your credit limit (${formatMoney(Math.max(0, me.credit_limit - (me.won || 0)), c)} left)`;
+    }
+  } else if (out.canBid) {
+    out.canBid = false; out.reason = 'Open your personal bidding link to bid';
+  }
+  return out;
+}
+
+function pausedText(state) {
+  const m = state.sale?.message;
+  return m ? `Paused: ${m}` : 'Paused';
+}
+
+/** The room display's headline for the lot state. */
+export function roomStatus(state) {
+  const lot = state.lot;
+  if (state.sale?.paused) return { tone: 'warn', text: pausedText(state) };
+  if (!lot) return { tone: 'info', text: 'The sale will begin shortly' };
+  switch (lot.status) {
+    case 'fair_warning': return { tone: 'warn', text: 'Fair warning' };
+    case 'sold': return { tone: 'sold', text: 'Sold' };
+    case 'passed': return { tone: 'closed', text: 'Passed' };
+    case 'withdrawn': return { tone: 'closed', text: 'Withdrawn' };
+    case 'pending': return { tone: 'info', text: 'Next lot' };
+    default: return { tone: 'info', text: lot.high ? 'Current bid' : 'Opening' };
+  }
+}
+
+/** Staff: late bids on every lot, oldest first. */
+export function lateBids(state) {
+  const out = [];
+  for (const [lotId, view] of Object.entries(state.views)) {
+    for (const l of view.late || []) out.push({ ...l, lot: lotId });
+  }
+  return out.sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+}
+
+/** Staff: pending online bids on the lot on the block, oldest first. */
+export function pendingBids(state) {
+  return (state.lot?.pending || []).slice().sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+}
+
+/**
+ * Indicative conversions of `minor` (in `from`) with a rates file {base, rates: {CUR: per base}}.
+ * Returns [{currency, value}] in major units, the sale's own currency left out.
+ */
+export function convert(minor, from, table) {
+  if (typeof minor !== 'number' || !table || typeof table.rates !== 'object') return [];
+  const base = table.base || 'EUR';
+  const rate = (cur) => (cur === base ? 1 : Number(table.rates[cur]));
+  let digits = 2;
+  try { digits = new Intl.NumberFormat('en', { style: 'currency', currency: from }).resolvedOptions().maximumFractionDigits; } catch { /* keep 2 */ }
+  const inFrom = minor / 10 ** digits;
+  const r = rate(from);
+  if (!(r > 0)) return [];
+  const inBase = inFrom / r;
+  const out = [];
+  for (const cur of [base, ...Object.keys(table.rates)]) {
+    if (cur === from || out.some((o) => o.currency === cur)) continue;
+    const rc = rate(cur);
+    if (!(rc > 0) || !/^[A-Z]{3}$/.test(cur)) continue;
+    out.push({ currency: cur, value: inBase * rc });
+  }
+  return out;
+}

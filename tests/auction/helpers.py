@@ -1,0 +1,82 @@
+"""Small helpers for driving the engine in tests: decide, then evolve what was decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.auction.engine import Engine
+from hub.auction.events import Actor, Decision, Event, canonical_json
+
+SYSTEM = Actor("system")
+CLERK = Actor("clerk", name="clerk")
+AUCTIONEER = Actor("auctioneer")
+
+LADDER = [[0, 10], [100, 20], [500, 50]]
+
+
+def bidder(paddle: str) -> Actor:
+    return Actor("bidder", paddle=paddle)
+
+
+class Sale:
+    """An engine plus the journal it has produced, with a clock the test moves."""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.engine = Engine()
+        self.journal: list[Event] = []
+        self.now = 1000.0
+        base = {"ladder": LADDER, "late_window": 3, "reopen_window": 60}
+        base.update(settings or {})
+        self.ok({"op": "create_sale", "sale": {"id": "s1", "title": "Test", "settings": base}},
+                SYSTEM)
+
+    def do(self, command: dict[str, Any], actor: Actor = CLERK) -> Decision:
+        decision = self.engine.decide(command, actor, self.now)
+        for event in decision.events:
+            self.journal.append(event)
+            self.engine.evolve(event, len(self.journal))
+        return decision
+
+    def ok(self, command: dict[str, Any], actor: Actor = CLERK) -> Decision:
+        decision = self.do(command, actor)
+        assert decision.ok, (command, decision.reason, decision.message)
+        return decision
+
+    def no(self, command: dict[str, Any], reason: str, actor: Actor = CLERK) -> Decision:
+        decision = self.do(command, actor)
+        assert not decision.ok, (command, decision.events)
+        assert decision.reason == reason, (command, decision.reason, decision.message)
+        return decision
+
+    def lot(self, lot_id: str, **fields: Any) -> None:
+        self.ok({"op": "add_lot", "lot": {"id": lot_id, **fields}})
+
+    def bidders(self, *paddles: str, **fields: Any) -> None:
+        for paddle in paddles:
+            self.ok({"op": "register_bidder", "paddle": paddle, "status": "approved", **fields})
+
+    def state(self, lot_id: str) -> dict[str, Any]:
+        view = self.engine.staff_lot(lot_id)
+        assert view is not None
+        return view
+
+    def high(self, lot_id: str) -> tuple[int, str | None] | None:
+        high = self.state(lot_id)["high"]
+        return None if high is None else (high["amount"], high["paddle"])
+
+    def types(self, decision: Decision) -> list[str]:
+        return [e.type for e in decision.events]
+
+
+def replay(events: list[Event]) -> Engine:
+    """A fresh engine fed the journal through its JSON form, as after a crash."""
+    import json
+
+    fresh = Engine()
+    for seq, event in enumerate(events, start=1):
+        fresh.evolve(Event.from_json(json.loads(canonical_json(event.to_json()))), seq)
+    return fresh
+
+
+def projections(engine: Engine) -> dict[str, str]:
+    return {key: canonical_json(engine.projection(key)) for key in engine.projection_keys()}

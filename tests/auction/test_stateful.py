@@ -1,0 +1,618 @@
+"""The engine against a small independent model, over random command sequences.
+
+The model below re-states the rules from the issue and auction-domain.md §2.3 in its own
+terms (plain dicts, no engine code). After every command the engine and the model must agree
+on accept/refuse (and the reason), the high bid, the ask and the lot's status; the engine's
+journal must replay into a fresh engine with byte-identical projections; and the structural
+invariants hold: the accepted chain strictly increases, at most one winner, the hammer equals
+the high bid, nothing is accepted while a lot is closed or the sale paused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from hub.auction.engine import Engine
+from hub.auction.events import Actor, Event, canonical_json
+
+SYSTEM = Actor("system")
+CLERK = Actor("clerk")
+LADDER = [(0, 10), (100, 20), (500, 50)]
+LATE_WINDOW = 3.0
+REOPEN_WINDOW = 10.0
+LOTS = {"1": (50, 200), "2": (0, None), "3": (100, 150)}  # start, reserve
+PADDLES = ["A", "B", "C", "P", "L", "Z"]  # P: not approved, L: credit 300, Z: unknown
+LOW = "low"  # outbid and below_ask are the same refusal seen with a different seen_seq
+LIVE = ("open", "fair_warning")
+CLOSED = ("sold", "passed")
+
+lot_ids = st.sampled_from(["cur", "cur", "1", "2", "3"])
+paddles = st.sampled_from(PADDLES)
+
+
+def step_of(amount: int, override: int | None) -> int:
+    if override is not None:
+        return override
+    return [step for start, step in LADDER if start <= amount][-1]
+
+
+class Model:
+    """The rules, restated. A lot is a dict; bids are dicts in arrival order."""
+
+    def __init__(self, tie: str, confirm: bool, subject_to: bool, auto: bool) -> None:
+        self.tie, self.confirm, self.subject_to, self.auto = tie, confirm, subject_to, auto
+        self.paused = False
+        self.current: str | None = None
+        self.rounds = 0
+        self.arrivals = 0
+        self.approved = {"A", "B", "C", "L"}
+        self.limit = {"L": 300}
+        self.won = {p: 0 for p in ("A", "B", "C", "P", "L")}
+        self.lots = {
+            k: {"status": "pending", "start": s, "reserve": r, "bids": [], "high": None,
+                "ask": s, "over": None, "books": [], "pending": {}, "late": {},
+                "closed_at": None, "round": 0, "serial": 0}
+            for k, (s, r) in LOTS.items()
+        }
+
+    # helpers
+    def live(self) -> str | None:
+        if self.current and self.lots[self.current]["status"] in LIVE:
+            return self.current
+        return None
+
+    def high(self, lot: dict) -> dict | None:
+        return None if lot["high"] is None else lot["bids"][lot["high"]]
+
+    def last_good(self, lot: dict) -> int:
+        good = [b["amount"] for b in lot["bids"] if not b["void"]]
+        return good[-1] if good else 0
+
+    def add_bid(self, lot: dict, amount: int, paddle: str | None, channel: str) -> None:
+        lot["bids"].append({"amount": amount, "paddle": paddle, "channel": channel,
+                            "house": channel == "house", "void": None})
+        lot["high"] = len(lot["bids"]) - 1
+        lot["ask"] = amount + step_of(amount, lot["over"])
+        lot["status"] = "open"
+
+    def books(self, lot: dict, exclude: str | None, at_least: int) -> list[tuple[int, int, str]]:
+        """(max, order, paddle) of books able to bid `at_least`, best first."""
+        out = []
+        for paddle, top, order in lot["books"]:
+            if paddle == exclude or paddle not in self.approved:
+                continue
+            if paddle in self.limit:
+                top = min(top, self.limit[paddle] - self.won[paddle])
+            if top >= at_least:
+                out.append((top, order, paddle))
+        return sorted(out, key=lambda b: (-b[0], b[1]))
+
+    def book_price(self, lot: dict, books: list, floor: int) -> int:
+        if len(books) == 1:
+            return floor
+        (top, _, _), (second, _, _) = books[0], books[1]
+        if top == second:
+            return top
+        return max(floor, min(top, second + step_of(second, lot["over"])))
+
+    def check(self, lot: dict, amount: int, paddle: str | None, channel: str,
+              now: float) -> str | None:
+        if self.paused:
+            return "paused"
+        if lot["status"] in CLOSED:
+            if now - lot["closed_at"] <= LATE_WINDOW and channel != "house":
+                return "too_late"
+            return "lot_closed"
+        if lot["status"] not in LIVE:
+            return "lot_closed"
+        if paddle is not None:
+            if paddle not in self.won:
+                return "unknown_bidder"
+            if paddle not in self.approved:
+                return "not_approved"
+        high = self.high(lot)
+        if high and amount == high["amount"]:
+            return "already_bid"
+        if amount < lot["ask"] or amount <= self.last_good(lot):
+            return LOW
+        if high and paddle is not None and high["paddle"] == paddle:
+            return "already_high"
+        if high and channel == "house" and high["house"]:
+            return "already_high"
+        if channel == "house" and (lot["reserve"] is None or amount >= lot["reserve"]):
+            return "above_reserve"
+        if paddle in self.limit and self.won[paddle] + amount > self.limit[paddle]:
+            return "over_limit"
+        return None
+
+    def take(self, lot: dict, amount: int, paddle: str | None, channel: str) -> str | None:
+        """A checked bid goes in; commission books answer. Returns a refusal or None."""
+        books = self.books(lot, paddle, amount) if self.auto else []
+        if books and books[0][0] == amount:
+            self.add_bid(lot, amount, books[0][2], "absentee")
+            return "already_bid"
+        self.add_bid(lot, amount, paddle, channel)
+        books = [b for b in books if b[0] >= lot["ask"]]
+        if books:
+            self.add_bid(lot, self.book_price(lot, books, lot["ask"]), books[0][2], "absentee")
+        return None
+
+    def close(self, lot: dict, now: float) -> None:
+        high = self.high(lot)
+        lot["pending"] = {}
+        lot["closed_at"], lot["round"] = now, self.rounds
+        if high is None or high["house"]:
+            lot["status"] = "passed"
+        elif lot["reserve"] is not None and high["amount"] < lot["reserve"] and not (
+            self.subject_to
+        ):
+            lot["status"] = "passed"
+        else:
+            lot["status"] = "sold"
+            if high["paddle"] in self.won:
+                self.won[high["paddle"]] += high["amount"]
+
+
+class EngineVsModel(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = Engine()
+        self.journal: list[Event] = []
+        self.now = 1000.0
+
+    # ------------------------------------------------------------ plumbing
+
+    def run(self, command: dict, actor: Actor = CLERK) -> tuple[bool, str | None, list[Event]]:
+        before_paused = self.engine.sale.paused
+        before = {k: lot.status for k, lot in self.engine.lots.items()}
+        decision = self.engine.decide(command, actor, self.now)
+        events = list(decision.events)
+        opened: set[str] = set()
+        for event in events:
+            if event.type in ("lot_opened", "lot_reopened"):
+                opened.add(str(event.lot))
+            if event.type in ("bid_accepted", "set_to_floor"):
+                # Nothing is accepted while the sale is paused or the lot is not live.
+                assert not before_paused, (command, event)
+                assert before[str(event.lot)] in LIVE or event.lot in opened, (command, event)
+            self.journal.append(event)
+            self.engine.evolve(event, len(self.journal))
+        reason = decision.reason
+        if reason in ("outbid", "below_ask"):
+            reason = LOW
+        return decision.ok, reason, events
+
+    def agree(self, got: tuple[bool, str | None, list[Event]], refusal: str | None,
+              command: dict) -> None:
+        ok, reason, _ = got
+        assert (ok, reason) == (refusal is None, refusal), (command, ok, reason, refusal)
+
+    def lot_id(self, which: str) -> str:
+        return (self.m.current or "1") if which == "cur" else which
+
+    # ------------------------------------------------------------ setup
+
+    @initialize(
+        tie=st.sampled_from(["first_received", "floor_priority"]),
+        confirm=st.booleans(),
+        subject_to=st.booleans(),
+        auto=st.sampled_from([True, True, False]),
+    )
+    def setup(self, tie: str, confirm: bool, subject_to: bool, auto: bool) -> None:
+        self.m = Model(tie, confirm, subject_to, auto)
+        sale = {"id": "s", "title": "t", "settings": {
+            "ladder": [list(r) for r in LADDER], "tie_policy": tie, "confirm_online": confirm,
+            "subject_to": subject_to, "auto_absentee": auto, "late_window": LATE_WINDOW,
+            "reopen_window": REOPEN_WINDOW}}
+        commands: list[dict] = [{"op": "create_sale", "sale": sale}]
+        for lot_id, (start, reserve) in LOTS.items():
+            commands.append({"op": "add_lot", "lot": {"id": lot_id, "start": start,
+                                                      "reserve": reserve}})
+        for paddle in ("A", "B", "C", "P", "L"):
+            commands.append({"op": "register_bidder", "paddle": paddle,
+                             "status": "pending" if paddle == "P" else "approved",
+                             "credit_limit": 300 if paddle == "L" else None})
+        for command in commands:
+            assert self.run(command, SYSTEM)[0], command
+
+    # ------------------------------------------------------------ rules
+
+    @rule(dt=st.sampled_from([0, 0.5, 1, 2, 3, 4, 8, 15]))
+    def tick(self, dt: float) -> None:
+        self.now += dt
+
+    @rule(which=lot_ids, paddle=paddles, top=st.sampled_from([30, 60, 90, 120, 150, 210, 300]))
+    def absentee(self, which: str, paddle: str, top: int) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        if paddle not in m.won:
+            expect: str | None = "unknown_bidder"
+        elif lot["status"] != "pending":
+            expect = "lot_not_pending"
+        elif paddle not in m.approved:
+            expect = "not_approved"
+        elif top < max(lot["start"], 1):
+            expect = "below_start"
+        elif any(b[0] == paddle for b in lot["books"]):
+            expect = "duplicate_book"
+        else:
+            expect = None
+            m.arrivals += 1
+            lot["books"].append((paddle, top, m.arrivals))
+        command = {"op": "absentee_bid", "lot": lot_id, "paddle": paddle, "max": top}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids)
+    def open_lot(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        if lot["status"] != "pending":
+            expect: str | None = "lot_not_pending"
+        elif m.live():
+            expect = "lot_open"
+        elif m.paused:
+            expect = "paused"
+        else:
+            expect = None
+            m.current, m.rounds = lot_id, m.rounds + 1
+            lot["status"] = "open"
+            ask = lot["ask"] if lot["ask"] > 0 else step_of(0, lot["over"])
+            lot["ask"] = ask
+            books = m.books(lot, None, ask) if m.auto else []
+            if books:
+                m.add_bid(lot, m.book_price(lot, books, ask), books[0][2], "absentee")
+        self.agree(self.run({"op": "open_lot", "lot": lot_id}), expect, {"open": lot_id})
+
+    @rule(
+        which=lot_ids,
+        channel=st.sampled_from(["online", "floor", "phone", "anon", "house", "absentee"]),
+        paddle=paddles,
+        how=st.sampled_from(["ask", "ask", "step", "jump", "equal", "below", "fixed"]),
+        seen=st.sampled_from(["none", "now", "old"]),
+    )
+    def bid(self, which: str, channel: str, paddle: str, how: str, seen: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        high = m.high(lot)
+        amount = {
+            "ask": lot["ask"],
+            "step": lot["ask"] + step_of(lot["ask"], lot["over"]),
+            "jump": lot["ask"] + 3 * step_of(lot["ask"], lot["over"]),
+            "equal": high["amount"] if high else lot["ask"],
+            "below": max(1, lot["ask"] - 1),
+            "fixed": 140,
+        }[how]
+        command: dict = {"op": "floor_bid", "lot": lot_id, "amount": amount}
+        actor = CLERK
+        who: str | None = paddle
+        if channel == "online":
+            command["op"] = "bid"
+            actor = Actor("bidder", paddle=paddle)
+        elif channel == "house":
+            command["op"] = "house_bid"
+            who = None
+        elif channel == "anon":
+            who = None
+            channel = "floor"
+        else:
+            command.update(channel=channel, paddle=paddle)
+        if seen != "none":
+            command["seen_seq"] = self.engine.seq if seen == "now" else 0
+        expect = None
+        if channel == "absentee":
+            book = next((b for b in lot["books"] if b[0] == paddle), None)
+            if book is None:
+                expect = "no_book"
+            elif amount > book[1]:
+                expect = "above_max"
+        if expect is None:
+            expect = m.check(lot, amount, who, channel, self.now)
+        if expect == "too_late":
+            lot["serial"] += 1
+            lot["late"][f"{lot_id}.l{lot['serial']}"] = (amount, who, channel)
+        elif expect is None and channel == "online" and m.confirm:
+            lot["serial"] += 1
+            lot["pending"][f"{lot_id}.p{lot['serial']}"] = (amount, who, channel)
+        elif expect is None:
+            expect = m.take(lot, amount, who, channel)
+        self.agree(self.run(command, actor), expect, command)
+
+    @rule(which=lot_ids, accept=st.booleans(), index=st.integers(0, 3))
+    def confirm_online(self, which: str, accept: bool, index: int) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        ids = sorted(lot["pending"])
+        pid = ids[index] if index < len(ids) else f"{lot_id}.p999"
+        op = "accept_online" if accept else "reject_online"
+        if pid not in lot["pending"]:
+            expect: str | None = "no_pending"
+        elif not accept:
+            expect = None
+            del lot["pending"][pid]
+        else:
+            amount, who, channel = lot["pending"][pid]
+            expect = m.check(lot, amount, who, channel, self.now)
+            if expect != "paused":
+                del lot["pending"][pid]
+            if expect is None:
+                expect = m.take(lot, amount, who, channel)
+        command = {"op": op, "lot": lot_id, "pending": pid}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids, paddle=st.sampled_from(["A", "B", "C", "L", "P", None]))
+    def set_to_floor(self, which: str, paddle: str | None) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        high = m.high(lot)
+        expect: str | None = None
+        if m.tie != "floor_priority":
+            expect = "tie_policy"
+        elif m.paused:
+            expect = "paused"
+        elif lot["status"] not in LIVE:
+            expect = "lot_closed"
+        elif high is None or high["channel"] != "online":
+            expect = "no_online_high"
+        elif paddle is not None and paddle not in m.approved:
+            expect = "not_approved"
+        elif paddle is not None and paddle == high["paddle"]:
+            expect = "already_high"
+        elif paddle in m.limit and m.won[paddle] + high["amount"] > m.limit[paddle]:
+            expect = "over_limit"
+        else:
+            high["void"] = "displaced"
+            ask = lot["ask"]
+            m.add_bid(lot, high["amount"], paddle, "floor")
+            lot["ask"], lot["status"] = ask, lot["status"]
+        command = {"op": "set_to_floor", "lot": lot_id, "paddle": paddle}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids)
+    def retract(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        high = m.high(lot)
+        if lot["status"] not in LIVE:
+            expect: str | None = "lot_closed"
+        elif high is None:
+            expect = "no_bid"
+        else:
+            expect = None
+            high["void"] = "retracted"
+            lot["high"], lot["ask"] = None, high["amount"]
+        command = {"op": "retract", "lot": lot_id, "reason": "misheard"}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids)
+    def reinstate(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        good = [i for i, b in enumerate(lot["bids"]) if not b["void"]]
+        if lot["status"] not in LIVE:
+            expect: str | None = "lot_closed"
+        elif lot["high"] is not None:
+            expect = "has_high"
+        elif not good:
+            expect = "no_bid"
+        else:
+            expect = None
+            lot["high"] = good[-1]
+            amount = lot["bids"][good[-1]]["amount"]
+            lot["ask"] = amount + step_of(amount, lot["over"])
+        command = {"op": "reinstate", "lot": lot_id, "reason": "confirmed"}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids, delta=st.sampled_from([-5, 1, 5, 40]))
+    def set_ask(self, which: str, delta: int) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        amount = max(0, lot["ask"] + delta)
+        expect: str | None = None
+        if lot["status"] not in ("pending", *LIVE):
+            expect = "lot_closed"
+        elif amount <= m.last_good(lot) or amount <= 0:
+            expect = "below_high"
+        else:
+            lot["ask"] = amount
+        command = {"op": "set_ask", "lot": lot_id, "amount": amount}
+        ok, reason, _ = self.run(command)
+        if amount == 0 and expect is None:
+            expect = "invalid"  # zero is caught as malformed... or not: accept either
+        self.agree((ok, reason, []), expect, command)
+
+    @rule(which=lot_ids, mode=st.sampled_from(["half", "double", "reset", "amount"]))
+    def set_increment(self, which: str, mode: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        expect: str | None = None
+        if lot["status"] not in ("pending", *LIVE):
+            expect = "lot_closed"
+        else:
+            high = m.high(lot)
+            current = step_of(high["amount"] if high else lot["ask"], lot["over"])
+            lot["over"] = {"half": max(1, current // 2), "double": current * 2,
+                           "reset": None, "amount": 15}[mode]
+            if high:
+                lot["ask"] = high["amount"] + step_of(high["amount"], lot["over"])
+        command = {"op": "set_increment", "lot": lot_id, "mode": mode, "amount": 15}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids)
+    def fair_warning(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        if lot["status"] != "open":
+            expect: str | None = "lot_not_open"
+        elif m.paused:
+            expect = "paused"
+        else:
+            expect = None
+            lot["status"] = "fair_warning"
+        self.agree(self.run({"op": "fair_warning", "lot": lot_id}), expect, {"fw": lot_id})
+
+    @rule(which=lot_ids, source=st.sampled_from(["gavel", "button", "key"]))
+    def hammer(self, which: str, source: str) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        if lot["status"] not in LIVE:
+            expect: str | None = "lot_not_open"
+        elif m.paused:
+            expect = "paused"
+        else:
+            expect = None
+            m.close(lot, self.now)
+        got = self.run({"op": "hammer", "lot": lot_id, "source": source})
+        self.agree(got, expect, {"hammer": lot_id})
+        if expect is None:
+            closing = got[2][0]
+            assert closing.data["hammer"]["source"] == source
+            assert closing.data["hammer"]["at"] == self.now
+
+    @rule(which=lot_ids)
+    def pass_lot(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot = self.m.lots[lot_id]
+        if lot["status"] not in LIVE:
+            expect: str | None = "lot_not_open"
+        else:
+            expect = None
+            lot["status"], lot["pending"] = "passed", {}
+            lot["closed_at"], lot["round"] = self.now, self.m.rounds
+        self.agree(self.run({"op": "pass", "lot": lot_id}), expect, {"pass": lot_id})
+
+    @rule(which=lot_ids)
+    def withdraw(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot = self.m.lots[lot_id]
+        if lot["status"] not in ("pending", *LIVE):
+            expect: str | None = "lot_closed"
+        else:
+            expect = None
+            lot["status"], lot["pending"] = "withdrawn", {}
+        command = {"op": "withdraw", "lot": lot_id, "reason": "vendor"}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids, index=st.sampled_from([None, 0, 1, 5]))
+    def reopen(self, which: str, index: int | None) -> None:
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        ids = sorted(lot["late"])
+        late = None if index is None else (ids[index] if index < len(ids) else "x.l99")
+        expect: str | None = None
+        if lot["status"] not in CLOSED:
+            expect = "lot_not_closed"
+        elif m.live():
+            expect = "lot_open"
+        elif m.paused:
+            expect = "paused"
+        elif self.now - lot["closed_at"] > REOPEN_WINDOW and lot["round"] != m.rounds:
+            expect = "reopen_too_late"
+        elif late is not None and late not in lot["late"]:
+            expect = "no_late_bid"
+        else:
+            high = m.high(lot)
+            if lot["status"] == "sold" and high and high["paddle"] in m.won:
+                m.won[high["paddle"]] -= high["amount"]
+            lot["status"], lot["closed_at"], m.current = "open", None, lot_id
+            taken = lot["late"].get(late) if late else None
+            lot["late"] = {}
+            if taken is not None:
+                amount, who, channel = taken
+                if m.check(lot, amount, who, channel, self.now) is None:
+                    m.take(lot, amount, who, channel)
+        command = {"op": "reopen", "lot": lot_id, "reason": "missed bid", "late": late}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids)
+    def leave_sold(self, which: str) -> None:
+        lot_id = self.lot_id(which)
+        lot = self.m.lots[lot_id]
+        expect = None if lot["late"] else "no_late_bid"
+        lot["late"] = {}
+        self.agree(self.run({"op": "leave_sold", "lot": lot_id}), expect, {"leave": lot_id})
+
+    @rule()
+    def pause(self) -> None:
+        self.m.paused = True
+        self.agree(self.run({"op": "pause", "message": "break"}), None, {"op": "pause"})
+
+    @rule()
+    def resume(self) -> None:
+        expect = None if self.m.paused else "not_paused"
+        self.m.paused = False
+        self.agree(self.run({"op": "resume"}), expect, {"op": "resume"})
+
+    @rule()
+    def crash_restart(self) -> None:
+        """Serialize the journal as JSON text, replay it into a fresh engine, carry on with it."""
+        text = [json.dumps(e.to_json(), allow_nan=False) for e in self.journal]
+        fresh = Engine()
+        for seq, line in enumerate(text, start=1):
+            fresh.evolve(Event.from_json(json.loads(line)), seq)
+        assert projections(fresh) == projections(self.engine)
+        self.engine = fresh
+
+    # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def agrees_with_model(self) -> None:
+        m = getattr(self, "m", None)
+        if m is None:
+            return
+        assert self.engine.sale.paused == m.paused
+        for lot_id, lot in m.lots.items():
+            view = self.engine.staff_lot(lot_id)
+            assert view is not None
+            high = m.high(lot)
+            expected = None if high is None else (high["amount"], high["paddle"])
+            got = None if view["high"] is None else (view["high"]["amount"],
+                                                     view["high"]["paddle"])
+            assert (view["status"], got, view["ask"]) == (lot["status"], expected,
+                                                           lot["ask"]), lot_id
+            assert [p["id"] for p in view["pending"]] == sorted(lot["pending"])
+            assert [x["id"] for x in view["late"]] == sorted(lot["late"])
+        for paddle, won in m.won.items():
+            assert self.engine.bidder_view(paddle)["won"] == won
+
+    @invariant()
+    def chain_strictly_increases_and_one_winner(self) -> None:
+        for lot_id in self.engine.lots:
+            view = self.engine.staff_lot(lot_id)
+            assert view is not None
+            chain = [b["amount"] for b in view["history"] if b["void"] is None]
+            assert chain == sorted(set(chain)), (lot_id, chain)
+            if view["status"] == "sold":
+                assert view["high"] is not None
+                assert view["hammer"]["amount"] == view["high"]["amount"]
+                assert view["hammer"]["paddle"] == view["high"]["paddle"]
+        winners: dict[str, int] = {}
+        for event in self.journal:
+            if event.type == "lot_sold":
+                winners[str(event.lot)] = winners.get(str(event.lot), 0) + 1
+                assert winners[str(event.lot)] == 1, event.lot
+            elif event.type == "lot_reopened":
+                winners[str(event.lot)] = 0
+
+    @invariant()
+    def replay_equals_state(self) -> None:
+        fresh = Engine()
+        for seq, event in enumerate(self.journal, start=1):
+            fresh.evolve(Event.from_json(json.loads(canonical_json(event.to_json()))), seq)
+        assert projections(fresh) == projections(self.engine)
+
+
+def projections(engine: Engine) -> dict[str, str]:
+    return {key: canonical_json(engine.projection(key)) for key in engine.projection_keys()}
+
+
+NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
+EngineVsModel.TestCase.settings = settings(
+    max_examples=5_000 if NIGHTLY else 200,
+    stateful_step_count=100 if NIGHTLY else 40,
+)
+TestEngineVsModel = EngineVsModel.TestCase

@@ -1,0 +1,237 @@
+"""The gateway over real HTTP: bids, commands, snapshot, sessions, and every bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from hub.stage import Stage
+from tests.gateway.helpers import bearer
+
+SALE = "/api/sales/demo"
+
+
+async def staff(stage: Stage, http: aiohttp.ClientSession, command: dict) -> dict:
+    token = stage.issuer.issue("auctioneer", "demo")
+    async with http.post(f"{SALE}/commands", json=command, headers=bearer(token)) as r:
+        body = await r.json()
+        body["_status"] = r.status
+        return body
+
+
+async def bid(stage: Stage, http: aiohttp.ClientSession, paddle: str, body: dict,
+              ) -> tuple[int, dict]:
+    token = stage.issuer.issue("bidder", "demo", paddle=paddle)
+    async with http.post(f"{SALE}/bids", json=body, headers=bearer(token)) as r:
+        return r.status, await r.json()
+
+
+async def test_snapshot_is_public(stage, http):
+    async with http.get(f"{SALE}/state") as r:
+        assert r.status == 200
+        snap = await r.json()
+    assert snap["sale"]["id"] == "demo"
+    assert [lot["id"] for lot in snap["lots"]][:3] == ["1", "2", "3"]
+    assert "reserve" not in json.dumps(snap)
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+async def test_staff_snapshot_shows_the_reserve(stage, http):
+    await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    token = stage.issuer.issue("clerk", "demo")
+    async with http.get(f"{SALE}/state", headers=bearer(token)) as r:
+        snap = await r.json()
+    assert snap["lot"]["reserve"] == 70000
+
+
+async def test_bid_accepted_then_equal_amount_refused(stage, http):
+    opened = await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    assert opened["ok"], opened
+    ask = opened["state"]["lot"]["ask"]
+    seq = opened["seq"]
+    status, first = await bid(stage, http, "7001", {"lot": "1", "amount": ask, "seen_seq": seq})
+    assert status == 200
+    assert first["ok"]
+    status, second = await bid(stage, http, "7002", {"lot": "1", "amount": ask, "seen_seq": seq})
+    assert status == 409
+    assert second["reason"] == "already_bid"
+    assert second["state"]["lot"]["high"]["paddle"] == "7001"
+    assert second["state"]["lot"]["ask"] > ask
+
+
+async def test_same_key_is_idempotent(stage, http):
+    opened = await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    body = {"lot": "1", "amount": opened["state"]["lot"]["ask"], "key": "k-1"}
+    first = await bid(stage, http, "7001", body)
+    again = await bid(stage, http, "7001", body)
+    assert first[0] == again[0] == 200
+    assert first[1]["seq"] == again[1]["seq"]
+    snap = stage.snapshot()
+    assert snap["lot"]["bids"] == 1
+
+
+async def test_not_approved_bidder_is_refused_with_reason(stage, http):
+    await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    status, body = await bid(stage, http, "7003", {"lot": "1", "amount": 50000})
+    assert status == 409
+    assert body["reason"] == "not_approved"
+
+
+async def test_commands_need_a_staff_token(stage, http):
+    token = stage.issuer.issue("bidder", "demo", paddle="7001")
+    async with http.post(f"{SALE}/commands", json={"op": "open_lot", "lot": "1"},
+                         headers=bearer(token)) as r:
+        assert r.status == 403
+        assert r.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("headers", "data", "status", "reason"),
+    [
+        ({}, b"{}", 401, "unauthorized"),
+        ({"Authorization": "Bearer nope"}, b"{}", 401, "invalid_token"),
+        ({"Authorization": "Bearer " + "x" * 8100}, b"{}", 401, "invalid_token"),
+        # Past aiohttp's header-line limit the HTTP parser itself answers 400.
+        ({"Authorization": "Bearer " + "x" * 9000}, b"{}", 400, None),
+    ],
+)
+async def test_bad_tokens(stage, http, headers, data, status, reason):
+    async with http.post(f"{SALE}/bids", data=data, headers=headers) as r:
+        assert r.status == status
+        if reason is not None:
+            assert (await r.json())["reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "reason"),
+    [
+        (b"not json", "application/json", 400, "bad_json"),
+        (b"[1, 2]", "application/json", 422, "invalid"),
+        (b'{"lot": "1", "amount": NaN}', "application/json", 400, "bad_json"),
+        (b'{"lot": "1", "amount": "100"}', "application/json", 422, "invalid"),
+        (b'{"lot": "1", "amount": true}', "application/json", 422, "invalid"),
+        (b'{"lot": "1", "amount": 1e30}', "application/json", 422, "invalid"),
+        (b'{"lot": ["1"], "amount": 100}', "application/json", 422, "invalid"),
+        (b'{"lot": "1", "amount": 100, "key": "a b"}', "application/json", 422, "invalid"),
+        (b"lot=1&amount=100", "application/x-www-form-urlencoded", 415,
+         "unsupported_media_type"),
+        (b'{"lot": "' + b"9" * 200_000 + b'"}', "application/json", 413, "too_large"),
+    ],
+)
+async def test_malformed_bids_get_clear_errors(stage, http, data, content_type, status, reason):
+    await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    before = stage.sequencer.last_seq
+    token = stage.issuer.issue("bidder", "demo", paddle="7001")
+    headers = {**bearer(token), "Content-Type": content_type}
+    async with http.post(f"{SALE}/bids", data=data, headers=headers) as r:
+        assert r.status == status, await r.text()
+        body = await r.json()
+        assert body["reason"] == reason
+        assert "Traceback" not in json.dumps(body)
+    # A malformed bid is refused before or by the engine; nothing was accepted.
+    assert stage.snapshot()["lot"]["bids"] == 0
+    assert stage.sequencer.last_seq - before <= 1
+
+
+async def test_hostile_text_is_stored_as_text(stage, http):
+    title = '<img src=x onerror="alert(1)">\nid: forged</title><script>x()</script>'
+    done = await staff(stage, http, {"op": "add_lot", "lot": {"id": "99", "title": title}})
+    assert done["ok"], done
+    nul = await staff(stage, http, {"op": "add_lot", "lot": {"id": "98", "title": "a\x00b"}})
+    assert nul["_status"] == 422
+    assert nul["reason"] == "invalid"
+    async with http.get(f"{SALE}/state") as r:
+        lots = (await r.json())["lots"]
+    assert lots[-1]["title"] == title
+
+
+async def test_rate_limit_per_bidder(stage, http):
+    await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    token = stage.issuer.issue("bidder", "demo", paddle="7001")
+    statuses = []
+    for _ in range(30):
+        async with http.post(f"{SALE}/bids", json={"lot": "1", "amount": 1},
+                             headers=bearer(token)) as r:
+            statuses.append(r.status)
+    assert 429 in statuses
+    # Another bidder is not affected by 7001's burst.
+    status, _ = await bid(stage, http, "7002", {"lot": "1", "amount": 1})
+    assert status == 409
+
+
+async def test_registration_then_approval_gives_a_link(stage, http):
+    async with http.post(f"{SALE}/register", json={"name": "Ada <b>L</b>",
+                                                   "email": "ada@example.org"}) as r:
+        assert r.status == 202
+        paddle = (await r.json())["paddle"]
+    assert int(paddle) >= 7001
+    approved = await staff(stage, http, {"op": "approve_bidder", "paddle": paddle})
+    assert approved["ok"]
+    assert "/bid#token=" in approved["link"]
+    assert approved["qr_svg"].startswith("<svg")
+    token = approved["link"].split("#token=")[1]
+    async with http.post("/api/session", headers=bearer(token)) as r:
+        assert r.status == 200
+        session = await r.json()
+        assert session["paddle"] == paddle
+        cookie = r.cookies["mercureAuthorization"]
+        assert cookie["httponly"]
+        assert cookie["path"] == "/.well-known/mercure"
+
+
+async def test_registration_rejects_bad_input(stage, http):
+    for body in ({}, {"name": "x"}, {"name": "x" * 500, "email": "a@b"},
+                 {"name": "x", "email": "no-at"}, {"name": 5, "email": "a@b"}):
+        async with http.post(f"{SALE}/register", json=body) as r:
+            assert r.status == 422, body
+
+
+async def test_pairing_with_the_pin(stage, http):
+    async with http.post("/api/pair", json={"pin": "000000" if stage.pin != "000000"
+                                            else "111111"}) as r:
+        assert r.status == 403
+    async with http.post("/api/pair", json={"pin": stage.pin}) as r:
+        assert r.status == 200
+        token = (await r.json())["token"]
+    assert stage.issuer.verify(token).role == "clerk"
+
+
+async def test_openapi_lists_every_api_route(stage, http):
+    async with http.get("/api/openapi.json") as r:
+        doc = await r.json()
+    assert doc["openapi"].startswith("3.1")
+    for path in ("/api/sales/{sale}/state", "/api/sales/{sale}/bids",
+                 "/api/sales/{sale}/commands", "/api/sales/{sale}/register",
+                 "/api/session", "/api/pair"):
+        assert path in doc["paths"]
+
+
+async def test_unknown_sale_and_path(stage, http):
+    async with http.get("/api/sales/other/state") as r:
+        assert r.status == 404
+        assert (await r.json())["reason"] == "unknown_sale"
+    async with http.get("/api/nothing") as r:
+        assert r.status == 404
+        assert r.content_type == "application/problem+json"
+
+
+async def test_hundred_concurrent_bidders_one_winner(stage, http):
+    for n in range(100):
+        paddle = str(8000 + n)
+        done = await staff(stage, http, {"op": "register_bidder", "paddle": paddle,
+                                         "status": "approved", "channel": "online"})
+        assert done["ok"]
+    opened = await staff(stage, http, {"op": "open_lot", "lot": "1"})
+    ask, seq = opened["state"]["lot"]["ask"], opened["seq"]
+    results = await asyncio.gather(*(
+        bid(stage, http, str(8000 + n), {"lot": "1", "amount": ask, "seen_seq": seq})
+        for n in range(100)
+    ))
+    accepted = [b for s, b in results if s == 200]
+    refused = [b for s, b in results if s == 409]
+    assert len(accepted) == 1
+    assert len(refused) == 99
+    assert {b["reason"] for b in refused} == {"already_bid"}
