@@ -28,6 +28,7 @@ from hub.config import StageConfig
 from hub.gateway.app import make_app
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.tokens import STAFF_ROLES, Claims, TokenIssuer, load_or_create_key
+from hub.gavel import GavelLink
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.journal.sequencer import Answer, Sequencer
@@ -139,6 +140,7 @@ class Stage:
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._reader: JournalHistory | None = None
+        self.gavel: GavelLink | None = None
         self._listeners: list[Callable[[list[Record]], None]] = []
 
     # -- the narrow interface -------------------------------------------------
@@ -236,6 +238,8 @@ class Stage:
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://{self.config.host}:{port}"
+        if self.config.gavel not in ("", "none"):
+            self.gavel = GavelLink(self, self.config.gavel)
         # The long-lived objects are built: keep the collector off them (perf-notes).
         gc.collect()
         gc.freeze()
@@ -262,6 +266,8 @@ class Stage:
                 log.exception("a commit listener failed")
 
     async def stop(self) -> None:
+        if self.gavel is not None:
+            await self.gavel.close()
         if self.hub is not None:
             await self.hub.close()
         if self._runner is not None:
@@ -280,11 +286,12 @@ async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) 
     stage = Stage(config)
     await stage.start()
     _log_json("serving", url=stage.url, sale=stage.sale_id, pin=stage.pin,
-              journal=str(config.journal_path))
+              journal=str(config.journal_path),
+              gavel=config.gavel)
     if not config.json_logs:
         print(f"Auctionmen stage for sale '{stage.sale_id}' at {stage.url}\n"
               f"  room display: {stage.url}/room\n"
-              f"  clerk PIN:    {stage.pin}   (or: {stage.clerk_link()})\n"
+              f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
               f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
               file=sys.stderr, flush=True)
     stop = stop or asyncio.Event()

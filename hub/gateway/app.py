@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -11,6 +13,11 @@ from hub.gateway import api
 from hub.gateway.keys import STAGE
 from hub.gateway.openapi import document
 from hub.gateway.security import cors, problems, security_headers
+
+if TYPE_CHECKING:
+    from hub.stage import Stage
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PAGES = {"/bid": "bidder.html", "/clerk": "clerk.html", "/room": "room.html",
          "/": "index.html"}
@@ -20,7 +27,7 @@ def web_root() -> Path:
     return Path(str(resources.files("resources").joinpath("web")))
 
 
-def _page(name: str) -> web.Handler:
+def _page(name: str) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         path = web_root() / name
         if not path.exists():
@@ -51,7 +58,7 @@ async def image(request: web.Request) -> web.StreamResponse:
     raise web.HTTPNotFound()
 
 
-def make_app(stage: Stage) -> web.Application:  # noqa: F821 - typing only
+def make_app(stage: Stage) -> web.Application:
     app = web.Application(
         client_max_size=stage.config.max_body,
         middlewares=[problems, api.problem_exceptions, security_headers,

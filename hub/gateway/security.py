@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -33,7 +34,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def cors(origins: Iterable[str]) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def cors(origins: Iterable[str]) -> Any:
     """Answer CORS only for an explicit allowlist; never `*` with credentials, never `null`."""
     allowed = frozenset(o for o in origins if o and o != "null")
 

@@ -120,7 +120,8 @@ class TokenIssuer:
                 "topics": [{"match": t, "match_type": k} for t, k in topics],
             }],
         }
-        return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": "at+jwt"})  # RFC 9068: a Mercure 1.0 access token
+        # typ at+jwt: an RFC 9068 access token, as Mercure 1.0 requires.
+        return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": "at+jwt"})
 
     def verify(self, token: str, now: float | None = None) -> Claims:
         if not token or len(token) > 8192:

@@ -67,7 +67,11 @@ class Hub:
         self._patterns: dict[Selector, set[Subscriber]] = {}
         self._pending: list[Update] = []
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._n_held = 0
+        self._seq = 0        # publication counter
+        self._last_reg = -1  # counter value at the most recent registration
         self._rotation = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
@@ -144,9 +148,12 @@ class Hub:
             update.frame = sse.encode(update)
         except (sse.FieldError, UnicodeEncodeError):
             raise errors.bad_request("invalid update") from None
+        self._seq += 1
+        update.hub_seq = self._seq
         self.ring.append(update)
         if self._subscribers:
             self._pending.append(update)
+            self._idle.clear()
             self._wake.set()
         return update.id
 
@@ -186,6 +193,7 @@ class Hub:
         if self._closed:
             raise errors.HubError(503, "hub is shutting down")
         self._subscribers[sub.id] = sub
+        sub.since = self._last_reg = self._seq
         sub.limit = self.config.max_write_buffer
         self._n_held += 1
         self._index(sub)
@@ -207,20 +215,14 @@ class Hub:
         else:
             replay = self.history.after(cursor)
             header = cursor if replay is not None else "earliest"
-        frames: list[bytes] = []
-        pending = {id(u) for u in self._pending}
-        for u in replay or ():
-            if sub.can_receive(u.topics, u.private):  # authorization re-checked per event
-                frames.append(u.frame or sse.encode(u))
-                if id(u) in pending:
-                    sub.skip.add(id(u))
+        frames = [u.frame or sse.encode(u) for u in replay or ()
+                  if sub.can_receive(u.topics, u.private)]  # authorization re-checked per event
         return frames, header
 
     def go_live(self, sub: Subscriber, replay: list[bytes]) -> None:
         """After headers are out: write first comment, replay, then held live frames."""
         held = sub.held or []
         sub.held = None
-        sub.skip = set()
         self._n_held -= 1
         tr = sub.transport
         if sub.done.done() or tr is None or tr.is_closing():
@@ -268,11 +270,14 @@ class Hub:
         if not parts:
             return []
         cand = list(parts[0]) if len(parts) == 1 else list(set().union(*parts))
-        if not update.private and not self._n_held:
-            return cand
+        seq = update.hub_seq
+        if not update.private and not self._n_held and seq > self._last_reg:
+            return cand  # the common case: no per-subscriber filtering at all
         out: list[Subscriber] = []
         granted: dict[int, bool] = {}  # subscribers sharing one token share one check
         for sub in cand:
+            if seq <= sub.since:
+                continue  # published before this subscriber registered: history's job
             if update.private:
                 g = sub.grants
                 ok = granted.get(id(g))
@@ -281,8 +286,7 @@ class Hub:
                 if not ok:
                     continue
             if sub.held is not None:
-                if id(update) not in sub.skip:
-                    sub.held.append(update.frame)
+                sub.held.append(update.frame)
                 continue
             out.append(sub)
         return out
@@ -297,6 +301,11 @@ class Hub:
                     await self._deliver(batch)
                 except Exception:  # a bug here must not stop delivery for everyone
                     log.exception("fan-out pass failed")
+            self._idle.set()
+
+    async def flushed(self) -> None:
+        """Wait until everything published so far has been written to the transports."""
+        await self._idle.wait()
 
     async def _deliver(self, batch: list[Update]) -> None:
         loop = asyncio.get_running_loop()

@@ -20,11 +20,11 @@ class Subscription:
 
 class Subscriber:
     """One open event stream. ``held`` is a list while replay is in progress (live frames
-    wait there), None once live. ``skip`` holds ``id()``s of pending updates that the replay
-    already covered, so they are not sent twice."""
+    wait there), None once live. ``since`` is the hub's publication counter at registration:
+    anything published before it comes from history (replay), never from live fan-out."""
 
     __slots__ = ("chunked", "deadline", "dialect", "done", "grants", "held", "id",
-                 "last_write", "limit", "payload", "selectors", "skip", "stalled_since",
+                 "last_write", "limit", "payload", "selectors", "since", "stalled_since",
                  "subscriptions", "transport")
 
     def __init__(self, sub_id: str, dialect: str, selectors: tuple[Selector, ...],
@@ -38,7 +38,7 @@ class Subscriber:
         self.chunked = chunked
         self.done = done
         self.held: list[bytes] | None = []
-        self.skip: set[int] = set()
+        self.since = 0
         self.last_write = 0.0
         self.limit = 0
         self.stalled_since: float | None = None

@@ -42,3 +42,5 @@ class Update:
     retry: int | None = None
     # Filled by the hub: the encoded SSE frame (bytes), built once and shared by all writers.
     frame: bytes = field(default=b"", repr=False, compare=False)
+    # Filled by the hub: publication order, so a new subscriber skips what it predates.
+    hub_seq: int = field(default=0, repr=False, compare=False)

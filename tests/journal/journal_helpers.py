@@ -125,3 +125,89 @@ def journal_keys(path: Path) -> list[str]:
             "SELECT key FROM events WHERE key IS NOT NULL ORDER BY seq")]
     finally:
         conn.close()
+
+
+def _projections(path: Path) -> dict[str, str]:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return dict(conn.execute("SELECT key, json FROM projections"))
+    finally:
+        conn.close()
+
+
+async def disk_full_scenario(
+    seq: Sequencer, fill: Any, free: Any, max_attempts: int = 400
+) -> dict[str, Any]:
+    """Bid until the disk is full, check nothing half-happened, free space, check resume.
+
+    `fill()` takes the space away, `free()` gives it back. Returns facts for the caller to
+    assert on (the tmpfs variant runs in a child process and prints them as JSON).
+    """
+    import asyncio
+
+    statuses: list[str] = []
+    resumed = asyncio.Event()
+
+    def on_status(status: Any) -> None:
+        statuses.append(status.state)
+        if status.state == "ok":
+            resumed.set()
+
+    seq.add_status_listener(on_status)
+    opened = await must(seq, {"op": "open_lot", "lot": "1"})
+    await must(seq, {"op": "bid", "lot": "1", "amount": 50_000, "key": "first"},
+               bidder("7001"))
+    fill()
+    facts: dict[str, Any] = {"accepted_while_filling": 0}
+    failed: Answer | None = None
+    for i in range(max_attempts):
+        before_seq, before_head = seq.last_seq, seq.head
+        before_projections = _projections(seq.path)
+        lot = seq.engine.public_lot("1")
+        assert lot is not None
+        paddle = "7001" if i % 2 else "7002"
+        answer = await seq.submit({"op": "bid", "lot": "1", "amount": lot["ask"],
+                                   "key": f"fill-{i}"}, bidder(paddle))
+        if answer.reason == "journal_unavailable":
+            failed = answer
+            break
+        assert answer.ok, (answer.reason, answer.message)
+        facts["accepted_while_filling"] += 1
+    assert failed is not None, "the disk never filled up"
+    facts.update(
+        reason=failed.reason,
+        message=failed.message,
+        events_in_failed_answer=len(failed.events),
+        seq_unchanged=seq.last_seq == before_seq,
+        head_unchanged=seq.head == before_head,
+        projections_unchanged=_projections(seq.path) == before_projections,
+        journal_seq_unchanged=_max_seq(seq.path) == before_seq,
+        engine_restored=seq.engine.public_lot("1") == lot,
+        status_state=seq.status.state,
+        status_reason=seq.status.reason,
+    )
+    # Paused: refused at once, without queueing.
+    refused = await seq.submit({"op": "floor_bid", "lot": "1"}, CLERK)
+    facts.update(refused_reason=refused.reason, refused_message=refused.message,
+                 queue_depth=seq.status.queue_depth)
+    # The probe keeps failing while the disk is still full.
+    await asyncio.sleep(seq.probe_interval * 3)
+    facts["still_paused"] = seq.status.state == "paused"
+    free()
+    await asyncio.wait_for(resumed.wait(), timeout=30)  # failsafe only
+    lot = seq.engine.public_lot("1")
+    assert lot is not None
+    paddle = "7001" if lot["high"]["paddle"] != "7001" else "7002"
+    after = await seq.submit({"op": "bid", "lot": "1", "amount": lot["ask"], "key": "after"},
+                             bidder(paddle))
+    facts.update(after_ok=after.ok, after_reason=after.reason, after_seq=after.events[0].seq if after.events else None,
+                 expected_seq=before_seq + 1, statuses=list(statuses), opened_seq=opened.seq)
+    return facts
+
+
+def _max_seq(path: Path) -> int:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0)
+    finally:
+        conn.close()

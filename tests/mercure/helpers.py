@@ -101,10 +101,10 @@ class Stream:
     buf: bytes = b""
     events: list[dict[str, str]] = field(default_factory=list)
 
-    async def next_event(self, timeout: float = 5.0) -> dict[str, str]:
+    async def next_event(self, wait: float = 5.0) -> dict[str, str]:
         while not self.events:
             while b"\n\n" not in self.buf:
-                chunk = await asyncio.wait_for(self.resp.content.readany(), timeout)
+                chunk = await asyncio.wait_for(self.resp.content.readany(), wait)
                 if not chunk:
                     raise EOFError("stream closed")
                 self.buf += chunk
@@ -113,11 +113,11 @@ class Stream:
             self.events.extend(evs)
         return self.events.pop(0)
 
-    async def until(self, marker_id: str, timeout: float = 5.0) -> list[dict[str, str]]:
+    async def until(self, marker_id: str, wait: float = 5.0) -> list[dict[str, str]]:
         """Events up to and including the one whose id is ``marker_id``."""
         seen: list[dict[str, str]] = []
         for _ in range(100_000):
-            ev = await self.next_event(timeout)
+            ev = await self.next_event(wait)
             seen.append(ev)
             if ev.get("id") == marker_id:
                 return seen

@@ -70,8 +70,10 @@ def test_publish_form_parser(topics: list[str], data: str, id_: str, type_: str,
     try:
         update = parse_publish_form(parse_form(body, 100))
     except HubError as err:
-        assert err.status == 400
-        assert retry is not None and not (retry.isascii() and retry.isdigit())
+        status = err.status
+        assert status == 400
+        assert retry is not None
+        assert not (retry.isascii() and retry.isdigit())
         return
     assert update.topics == tuple(topics)
     assert update.data == data

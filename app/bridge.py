@@ -1,0 +1,137 @@
+"""The Qt side of the facade: core records and answers become queued Qt signals.
+
+Signals are emitted from the core thread; because the bridge lives on the Qt thread, Qt
+queues them (`Qt.QueuedConnection`), so the core never waits for the UI.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from app.facade import AUCTIONEER, CoreThread
+from app.gavel import GavelStatus
+from hub.auction.events import Actor
+
+log = logging.getLogger("auctionmen.ui")
+
+AnswerCallback = Callable[[Any], None]
+
+
+class CoreBridge(QObject):
+    """Records, gavel status, client counts and command answers as signals.
+
+    Signals:
+        records(list): staff wire bodies of one commit, in seq order.
+        gavel_changed(object): a `GavelStatus`.
+        clients_changed(int): connected SSE subscribers.
+        answered(object, object): (command, Answer) of a command sent through `submit`.
+        failed(object, str): (command, error text) when a command could not be sequenced.
+    """
+
+    records = Signal(object)
+    gavel_changed = Signal(object)
+    clients_changed = Signal(int)
+    answered = Signal(object, object)
+    failed = Signal(object, str)
+    _deliver = Signal(object, object)  # (callback, value), from any thread
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.core: CoreThread | None = None
+        self._deliver.connect(self._run_callback, Qt.ConnectionType.QueuedConnection)
+        self._poll = QTimer(self)
+        self._poll.setInterval(1000)
+        self._poll.timeout.connect(self._poll_clients)
+        self._clients = -1
+
+    # -- feeding (core thread) --------------------------------------------------------------
+
+    def on_records(self, wires: list[dict[str, Any]]) -> None:
+        """Pass as `CoreThread(on_records=...)`; runs on the core thread."""
+        self.records.emit(wires)
+
+    def on_gavel(self, status: GavelStatus) -> None:
+        self.gavel_changed.emit(status)
+
+    def attach(self, core: CoreThread) -> None:
+        self.core = core
+        self._poll.start()
+
+    def detach(self) -> None:
+        self._poll.stop()
+        self.core = None
+
+    # -- commands (Qt thread) ---------------------------------------------------------------
+
+    def submit(
+        self, command: dict[str, Any], on_answer: AnswerCallback | None = None,
+        actor: Actor = AUCTIONEER,
+    ) -> None:
+        """Send a command; `answered` (and `on_answer`, on the Qt thread) follow."""
+        core = self.core
+        if core is None:
+            self.failed.emit(command, "the core is not running")
+            return
+        try:
+            future = core.submit(command, actor)
+        except RuntimeError as exc:
+            self.failed.emit(command, str(exc))
+            return
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                self.failed.emit(command, str(exc))
+                return
+            answer = f.result()
+            self.answered.emit(command, answer)
+            if on_answer is not None:
+                self._deliver.emit(on_answer, answer)
+
+        future.add_done_callback(done)
+
+    def call(self, fn: Callable[[Any], Any], on_result: Callable[[Any], None]) -> None:
+        """Run `fn(stage)` on the core loop; `on_result(value)` on the Qt thread."""
+        core = self.core
+        if core is None:
+            return
+        try:
+            future = core.call(fn)
+        except RuntimeError:
+            return
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            if f.exception() is not None:
+                log.error("core call failed", exc_info=f.exception())
+                return
+            self._deliver.emit(on_result, f.result())
+
+        future.add_done_callback(done)
+
+    def later(self, callback: Callable[[Any], None], value: Any) -> None:
+        """Run `callback(value)` on the Qt thread (callable from any thread)."""
+        self._deliver.emit(callback, value)
+
+    @Slot(object, object)
+    def _run_callback(self, callback: Callable[[Any], None], value: Any) -> None:
+        try:
+            callback(value)
+        except Exception:
+            log.exception("a UI callback failed")
+
+    def _poll_clients(self) -> None:
+        def count(stage: Any) -> int:
+            hub = stage.hub
+            return len(hub.subscribers) if hub is not None else 0
+
+        self.call(count, self._set_clients)
+
+    def _set_clients(self, n: int) -> None:
+        if n != self._clients:
+            self._clients = n
+            self.clients_changed.emit(n)

@@ -1,0 +1,271 @@
+"""The one narrow, thread-safe interface between the Qt UI and the core. No Qt here.
+
+`CoreThread` runs the `Stage` (sequencer, journal, Mercure hub, gateway) and the gavel on
+their own asyncio loop (uvloop where available) in a dedicated thread. The UI thread only
+ever calls `submit`, `call`, `run` (each returns a `concurrent.futures.Future`) and receives
+committed records through `on_records`, called on the core thread (the Qt bridge turns that
+into a queued signal). A blocked UI therefore never delays a bid or a broadcast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from app.gavel import GavelController, GavelStatus
+from hub.auction.events import Actor
+from hub.config import StageConfig
+
+log = logging.getLogger("auctionmen.core")
+
+T = TypeVar("T")
+JSON = dict[str, Any]
+AUCTIONEER = Actor("auctioneer")
+
+RecordsCallback = Callable[[list[JSON]], None]
+GavelCallback = Callable[[GavelStatus], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CoreInfo:
+    """What the window shows about the running core."""
+
+    url: str
+    sale: str
+    pin: str
+    bidder_join: str  # the public registration page
+    clerk_link: str  # signed clerk link (token in the fragment)
+    data_dir: str
+    gavel: GavelStatus
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+
+        return uvloop.new_event_loop()
+    except ImportError:  # Windows, or not installed
+        return asyncio.new_event_loop()
+
+
+class CoreThread:
+    """The core on its own loop and thread.
+
+    Args:
+        config: the stage config (data dir, host, port, sale, demo, gavel).
+        on_records: called on the core thread after each commit with the records' staff
+            wire bodies (`{"seq", "type", "lot": staff lot view, ...}`); must not block.
+        on_gavel: called on the core thread when the gavel's status changes.
+        arm_on: when a gavel strike hammers ("bid" or "fair_warning").
+        stage_factory: builds the stage (tests may wrap it).
+    """
+
+    def __init__(
+        self,
+        config: StageConfig,
+        *,
+        on_records: RecordsCallback | None = None,
+        on_gavel: GavelCallback | None = None,
+        arm_on: str = "bid",
+        stage_factory: Callable[[StageConfig], Any] | None = None,
+    ) -> None:
+        self.config = config
+        self._on_records = on_records
+        self._on_gavel = on_gavel
+        self._arm_on = arm_on
+        self._stage_factory = stage_factory
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self.stage: Any = None
+        self.gavel: GavelController | None = None
+        self.info: CoreInfo | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, timeout: float = 30.0) -> CoreInfo:
+        """Start the thread and wait until the stage listens. Raises what the start raised."""
+        if self._thread is not None:
+            raise RuntimeError("the core is already started")
+        self._thread = threading.Thread(target=self._main, name="auctionmen-core", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the core did not start in time")
+        if self._error is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
+            raise self._error
+        assert self.info is not None
+        return self.info
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the gavel, the hub and the journal (in that order); idempotent."""
+        thread, loop, stop = self._thread, self._loop, self._stop
+        if thread is None:
+            return
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:
+                pass
+        thread.join(timeout)
+        if thread.is_alive():
+            log.error("the core thread did not stop within %.0f s", timeout)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._ready.is_set() and self._error is None
+
+    def _main(self) -> None:
+        loop = _new_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._amain())
+        except BaseException as exc:  # reported to start() if it has not returned yet
+            if not self._ready.is_set():
+                self._error = exc
+            else:
+                log.exception("the core loop failed")
+        finally:
+            self._ready.set()
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+    async def _amain(self) -> None:
+        from hub.stage import Stage
+
+        self._stop = asyncio.Event()
+        factory = self._stage_factory or Stage
+        stage = factory(self.config)
+        self.stage = stage
+        await stage.start()
+        try:
+            stage.add_listener(self._forward)
+            self.gavel = GavelController(stage, self.config.gavel, self._gavel_status,
+                                         arm_on=self._arm_on)
+            self.gavel.start()
+            self.info = CoreInfo(
+                url=stage.url,
+                sale=stage.sale_id,
+                pin=stage.pin,
+                bidder_join=f"{stage.base_url()}/bid",
+                clerk_link=stage.clerk_link(),
+                data_dir=str(self.config.data_dir),
+                gavel=self.gavel.status,
+            )
+            self._ready.set()
+            await self._stop.wait()
+        finally:
+            if self.gavel is not None:
+                try:
+                    await self.gavel.aclose()
+                except Exception:
+                    log.exception("closing the gavel failed")
+            await stage.stop()
+
+    def _forward(self, records: list[Any]) -> None:
+        """Commit listener (core loop): hand plain data to the UI, never wait for it."""
+        if self._on_records is None:
+            return
+        self._on_records([r.wire("staff") for r in records])
+
+    def _gavel_status(self, status: GavelStatus) -> None:
+        if self._on_gavel is not None:
+            self._on_gavel(status)
+
+    # ------------------------------------------------------------------ the interface
+
+    def _require_loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self._ready.is_set() or self._error:
+            raise RuntimeError("the core is not running")
+        return loop
+
+    def submit(
+        self, command: JSON, actor: Actor = AUCTIONEER, key: str | None = None
+    ) -> concurrent.futures.Future[Any]:
+        """Sequence a command on the core loop; the future resolves to its `Answer`."""
+        loop = self._require_loop()
+        return asyncio.run_coroutine_threadsafe(self.stage.submit(command, actor, key), loop)
+
+    def call(self, fn: Callable[[Any], T]) -> concurrent.futures.Future[T]:
+        """Run `fn(stage)` on the core loop (to read engine state consistently)."""
+        loop = self._require_loop()
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(self.stage))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return future
+
+    def run(self, fn: Callable[[Any], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run the coroutine `fn(stage)` on the core loop (long jobs such as an import)."""
+        loop = self._require_loop()
+
+        async def wrapper() -> T:
+            return await fn(self.stage)
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), loop)
+
+    def press_pedal(self) -> None:
+        """The keyboard pedal was pressed (any thread)."""
+        gavel = self.gavel
+        if gavel is not None:
+            gavel.press()
+
+
+def staff_snapshot(stage: Any) -> JSON:
+    """Everything the console needs at start (run on the core loop via `CoreThread.call`)."""
+    engine = stage.engine
+    snap: JSON = stage.snapshot(staff=True)
+    snap["lot_views"] = [engine.staff_lot(lot_id) for lot_id in engine.lots]
+    snap["bidders"] = bidder_rows(stage)
+    snap["settings"] = engine.sale.settings.to_json()
+    snap["started_at"] = first_open_at(engine)
+    return snap
+
+
+def bidder_rows(stage: Any) -> list[JSON]:
+    """Bidders with their registered names (identities live outside the journal)."""
+    rows = []
+    identities = getattr(stage, "identities", None)
+    for paddle, bidder in sorted(stage.engine.bidders.items(),
+                                 key=lambda kv: (len(kv[0]), kv[0])):
+        row = bidder.to_json()
+        name = ""
+        if identities is not None:
+            try:
+                found = identities.get(stage.sale_id, paddle)
+            except Exception:
+                found = None
+            if isinstance(found, dict):
+                name = str(found.get("name") or "")
+        row["name"] = name
+        rows.append(row)
+    return rows
+
+
+def first_open_at(engine: Any) -> float | None:
+    """When the first lot of the sale closed or opened (for lots per hour), if any."""
+    times = [lot.closed_at for lot in engine.lots.values() if lot.closed_at is not None]
+    for lot in engine.lots.values():
+        for bid in lot.bids:
+            times.append(bid.at)
+    return min(times) if times else None

@@ -1,0 +1,449 @@
+"""The console: the lot on the block, every staff command, bid history, online and late bids."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIntValidator, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.formatting import (
+    bidder_label,
+    channel_label,
+    format_duration,
+    format_estimate,
+    format_money,
+    parse_money,
+    status_label,
+)
+from app.shortcuts import BY_ACTION, key_hint
+from app.state import ConsoleState
+from app.ui.widgets import action_button, item, plain, table
+
+JSON = dict[str, Any]
+
+BUTTON_ROWS = (
+    ("floor_bid", "fair_warning", "hammer", "pass", "next_lot"),
+    ("retract", "reinstate", "inc_half", "inc_double", "inc_reset", "set_ask"),
+)
+STATUS_STYLE = {
+    "open": "#2563eb", "fair_warning": "#d97706", "sold": "#16a34a", "passed": "#6b7280",
+    "withdrawn": "#6b7280", "pending": "#6b7280",
+}
+
+
+class LotCard(QFrame):
+    """The current lot: image, number, title, estimate, reserve, high bid, next ask."""
+
+    def __init__(self, image_dirs: list[Path]) -> None:
+        super().__init__()
+        self.setObjectName("lotCard")
+        self.image_dirs = image_dirs
+        self.image = QLabel()
+        self.image.setObjectName("lotImage")
+        self.image.setFixedSize(220, 220)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number = plain("", "lotNumber")
+        self.badge = plain("", "statusBadge")
+        self.title = plain("No lot on the block", "lotTitle", wrap=True)
+        self.estimate = plain("", "lotEstimate")
+        self.reserve = plain("", "lotReserve")
+        self.bid_caption = plain("Current bid", "caption")
+        self.bid = plain("—", "currentBid")
+        self.bidder = plain("", "currentBidder")
+        self.ask_caption = plain("Next ask", "caption")
+        self.ask = plain("—", "nextAsk")
+        self.increment = plain("", "increment")
+        self._image_name: str | None = None
+
+        top = QHBoxLayout()
+        top.addWidget(self.number)
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        facts = QHBoxLayout()
+        facts.addWidget(self.estimate)
+        facts.addSpacing(24)
+        facts.addWidget(self.reserve)
+        facts.addStretch(1)
+        money = QGridLayout()
+        money.addWidget(self.bid_caption, 0, 0)
+        money.addWidget(self.ask_caption, 0, 1)
+        money.addWidget(self.bid, 1, 0)
+        money.addWidget(self.ask, 1, 1)
+        money.addWidget(self.bidder, 2, 0)
+        money.addWidget(self.increment, 2, 1)
+        money.setColumnStretch(0, 3)
+        money.setColumnStretch(1, 2)
+        text = QVBoxLayout()
+        text.addLayout(top)
+        text.addWidget(self.title)
+        text.addLayout(facts)
+        text.addStretch(1)
+        text.addLayout(money)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 14, 14, 14)
+        row.setSpacing(18)
+        row.addWidget(self.image)
+        row.addLayout(text, 1)
+
+    def show_lot(self, lot: JSON | None, currency: str) -> None:
+        if lot is None:
+            self.number.setText("")
+            self.badge.setText("")
+            self.title.setText("No lot on the block — press N to open the next lot")
+            for label in (self.estimate, self.reserve, self.bidder, self.increment):
+                label.setText("")
+            self.bid.setText("—")
+            self.ask.setText("—")
+            self._set_image(None)
+            return
+        status = str(lot.get("status") or "")
+        self.number.setText(f"Lot {lot.get('id')}")
+        self.badge.setText(status_label(status).upper())
+        self.badge.setStyleSheet(
+            f"background: {STATUS_STYLE.get(status, '#6b7280')}; color: white;"
+            "border-radius: 4px; padding: 2px 8px; font-weight: 600;")
+        self.title.setText(str(lot.get("title") or ""))
+        est = lot.get("estimate") or {}
+        self.estimate.setText("Estimate " + format_estimate(est.get("low"), est.get("high"),
+                                                            currency))
+        reserve = lot.get("reserve")
+        if reserve is None:
+            self.reserve.setText("No reserve")
+        else:
+            met = "met" if lot.get("reserve_met") else "not met"
+            self.reserve.setText(f"Reserve {format_money(reserve, currency)} ({met})")
+        high = lot.get("high")
+        hammer = lot.get("hammer") or {}
+        if status == "sold":
+            self.bid_caption.setText("Sold for")
+            self.bid.setText(format_money(hammer.get("amount"), currency))
+            self.bidder.setText(bidder_label(hammer))
+        elif status == "passed":
+            self.bid_caption.setText("Passed")
+            self.bid.setText(format_money(high["amount"], currency) if high else "—")
+            reason = str((lot.get("hammer") or {}).get("reason") or "")
+            self.bidder.setText(reason.replace("_", " "))
+        else:
+            self.bid_caption.setText("Current bid")
+            self.bid.setText(format_money(high["amount"], currency) if high else "No bid")
+            self.bidder.setText(bidder_label(high) if high else "")
+        if status in ("open", "fair_warning", "pending"):
+            self.ask.setText(format_money(lot.get("ask"), currency))
+            self.increment.setText(f"increment {format_money(lot.get('increment'), currency)}")
+        else:
+            self.ask.setText("—")
+            self.increment.setText("")
+        images = lot.get("images") or []
+        self._set_image(str(images[0]) if images else None)
+
+    def _set_image(self, name: str | None) -> None:
+        if name == self._image_name and name is not None:
+            return
+        self._image_name = name
+        pixmap = QPixmap()
+        if name and "/" not in name and "\\" not in name:
+            for folder in self.image_dirs:
+                path = folder / name
+                if path.is_file() and pixmap.load(str(path)):
+                    break
+        if pixmap.isNull():
+            self.image.setPixmap(QPixmap())
+            self.image.setText("No image")
+        else:
+            self.image.setPixmap(pixmap.scaled(
+                220, 220, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+
+
+class ConsolePanel(QWidget):
+    """Everything the auctioneer does during a lot. Emits `command(dict)`; renders state."""
+
+    command = Signal(object)
+    notice_changed = Signal(str)
+
+    def __init__(self, image_dirs: list[Path], retract_reason: str = "retracted") -> None:
+        super().__init__()
+        self.setObjectName("console")
+        self.state = ConsoleState()
+        self.retract_reason = retract_reason
+        self.card = LotCard(image_dirs)
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        for r, names in enumerate(BUTTON_ROWS):
+            for c, name in enumerate(names):
+                spec = BY_ACTION[name]
+                button = action_button(spec.label, key_hint(name), f"btn_{name}")
+                button.setToolTip(spec.help)
+                button.clicked.connect(self._clicked(name))
+                self.buttons[name] = button
+                grid.addWidget(button, r, c)
+        self.buttons["hammer"].setProperty("accent", "hammer")
+        self.buttons["floor_bid"].setProperty("accent", "bid")
+
+        self.paddle = QLineEdit()
+        self.paddle.setObjectName("paddleEdit")
+        self.paddle.setPlaceholderText("paddle (Enter = floor bid)")
+        self.paddle.setValidator(QIntValidator(0, 999_999_999))
+        self.paddle.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.paddle.returnPressed.connect(self._paddle_bid)
+        self.ask_edit = QLineEdit()
+        self.ask_edit.setObjectName("askEdit")
+        self.ask_edit.setPlaceholderText("new ask (Enter)")
+        self.ask_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.ask_edit.returnPressed.connect(self._set_ask)
+        self.notice = plain("", "notice", wrap=True)
+        inputs = QHBoxLayout()
+        inputs.addWidget(plain("Paddle", "caption"))
+        inputs.addWidget(self.paddle)
+        inputs.addSpacing(12)
+        inputs.addWidget(plain("Ask", "caption"))
+        inputs.addWidget(self.ask_edit)
+        inputs.addSpacing(12)
+        inputs.addWidget(self.notice, 1)
+
+        self.history = table(["#", "Amount", "Bidder", "Channel", "Note"], "history")
+        self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.online = table(["Paddle", "Amount", "Waiting"], "onlineBids")
+        self.online.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.late = table(["Paddle", "Amount", "After hammer"], "lateBids")
+        self.late.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        online_box = QGroupBox("Online bids waiting")
+        online_box.setObjectName("onlineBox")
+        ob = QVBoxLayout(online_box)
+        ob.addWidget(self.online)
+        row = QHBoxLayout()
+        for name in ("accept_online", "reject_online", "set_to_floor"):
+            button = action_button(BY_ACTION[name].label, key_hint(name), f"btn_{name}")
+            button.setMinimumHeight(34)
+            button.clicked.connect(self._clicked(name))
+            self.buttons[name] = button
+            row.addWidget(button)
+        ob.addLayout(row)
+        self.late_box = QGroupBox("Late bids")
+        self.late_box.setObjectName("lateBox")
+        lb = QVBoxLayout(self.late_box)
+        lb.addWidget(self.late)
+        row = QHBoxLayout()
+        for name in ("reopen", "leave_sold"):
+            button = action_button(BY_ACTION[name].label, key_hint(name), f"btn_{name}")
+            button.setMinimumHeight(34)
+            button.clicked.connect(self._clicked(name))
+            self.buttons[name] = button
+            row.addWidget(button)
+        lb.addLayout(row)
+        history_box = QGroupBox("Bid history")
+        hb = QVBoxLayout(history_box)
+        hb.addWidget(self.history)
+        lower = QHBoxLayout()
+        lower.addWidget(history_box, 3)
+        side = QVBoxLayout()
+        side.addWidget(online_box)
+        side.addWidget(self.late_box)
+        lower.addLayout(side, 2)
+
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.card)
+        col.addLayout(grid)
+        col.addLayout(inputs)
+        col.addLayout(lower, 1)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._refresh_waits)
+        self._tick.start()
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(lambda: self.set_notice(""))
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def set_state(self, state: ConsoleState) -> None:
+        self.state = state
+        self.refresh()
+
+    def refresh(self) -> None:
+        lot = self.state.current
+        currency = self.state.currency
+        self.card.show_lot(lot, currency)
+        self._fill_history(lot, currency)
+        self._fill_online(lot, currency)
+        self._fill_late(lot, currency)
+        self._enable(lot)
+
+    def _enable(self, lot: JSON | None) -> None:
+        status = (lot or {}).get("status")
+        live = status in ("open", "fair_warning")
+        has_next = self.state.next_lot_id() is not None
+        enabled = {
+            "floor_bid": live, "fair_warning": status == "open", "hammer": live, "pass": live,
+            "next_lot": not live and has_next, "retract": live and bool((lot or {}).get("high")),
+            "reinstate": live and not (lot or {}).get("high"),
+            "inc_half": live or status == "pending", "inc_double": live or status == "pending",
+            "inc_reset": live or status == "pending", "set_ask": live or status == "pending",
+            "accept_online": bool((lot or {}).get("pending")),
+            "reject_online": bool((lot or {}).get("pending")),
+            "set_to_floor": live and ((lot or {}).get("high") or {}).get("channel") == "online",
+            "reopen": bool((lot or {}).get("late")) or status in ("sold", "passed"),
+            "leave_sold": bool((lot or {}).get("late")),
+        }
+        for name, button in self.buttons.items():
+            button.setEnabled(bool(enabled.get(name, True)))
+        self.late_box.setProperty("alert", bool((lot or {}).get("late")))
+        self.late_box.style().unpolish(self.late_box)
+        self.late_box.style().polish(self.late_box)
+
+    def _fill_history(self, lot: JSON | None, currency: str) -> None:
+        bids = list(reversed((lot or {}).get("history") or []))
+        self.history.setRowCount(len(bids))
+        for r, bid in enumerate(bids):
+            note = bid.get("void") or ("commission" if bid.get("auto") else "")
+            self.history.setItem(r, 0, item(str(len(bids) - r)))
+            self.history.setItem(r, 1, item(format_money(bid.get("amount"), currency), True))
+            self.history.setItem(r, 2, item(str(bid.get("paddle") or "—")))
+            self.history.setItem(r, 3, item(channel_label(bid.get("channel"))))
+            self.history.setItem(r, 4, item(str(note)))
+
+    def _fill_online(self, lot: JSON | None, currency: str) -> None:
+        pending = (lot or {}).get("pending") or []
+        self.online.setRowCount(len(pending))
+        now = time.time()
+        for r, p in enumerate(pending):
+            self.online.setItem(r, 0, item(str(p.get("paddle") or "")))
+            self.online.setItem(r, 1, item(format_money(p.get("amount"), currency), True))
+            self.online.setItem(r, 2, item(format_duration(now - float(p.get("at") or now))))
+
+    def _fill_late(self, lot: JSON | None, currency: str) -> None:
+        late = (lot or {}).get("late") or []
+        hammer_at = float(((lot or {}).get("hammer") or {}).get("at") or 0)
+        self.late.setRowCount(len(late))
+        for r, b in enumerate(late):
+            after = float(b.get("at") or 0) - hammer_at if hammer_at else None
+            self.late.setItem(r, 0, item(str(b.get("paddle") or "")))
+            self.late.setItem(r, 1, item(format_money(b.get("amount"), currency), True))
+            self.late.setItem(r, 2, item(f"{after:.1f} s" if after is not None else "—"))
+
+    def _refresh_waits(self) -> None:
+        lot = self.state.current
+        if lot and lot.get("pending"):
+            self._fill_online(lot, self.state.currency)
+
+    def set_notice(self, text: str, error: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setProperty("error", error)
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+        self.notice_changed.emit(text)
+        if text:
+            self._notice_timer.start(6000)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _clicked(self, name: str) -> Callable[[], None]:
+        return lambda: self.trigger(name, "button")
+
+    def trigger(self, action: str, source: str = "key") -> None:
+        """Run a console action; `source` is "key" or "button" (journaled with the hammer)."""
+        cmd = self.build(action, source)
+        if cmd is not None:
+            self.command.emit(cmd)
+
+    def build(self, action: str, source: str = "key") -> JSON | None:
+        """The command an action stands for in the current state, or None (with a notice)."""
+        lot = self.state.current
+        lot_id = str(lot["id"]) if lot else None
+        if action == "next_lot":
+            nxt = self.state.next_lot_id()
+            if nxt is None:
+                self.set_notice("No lot left to open.")
+                return None
+            return {"op": "open_lot", "lot": nxt}
+        if action == "pause":
+            if self.state.sale.get("paused"):
+                return {"op": "resume"}
+            return {"op": "pause", "message": "The sale is paused — back shortly"}
+        if action == "set_ask":
+            self.ask_edit.setFocus()
+            return None
+        if lot_id is None:
+            self.set_notice("Open a lot first (N).")
+            return None
+        pending = (lot or {}).get("pending") or []
+        late = (lot or {}).get("late") or []
+        simple = {"fair_warning": "fair_warning", "pass": "pass", "withdraw": "withdraw"}
+        if action in simple:
+            return {"op": simple[action], "lot": lot_id}
+        if action == "floor_bid":
+            return self.floor_bid_command(self.paddle.text().strip())
+        if action == "hammer":
+            return {"op": "hammer", "lot": lot_id, "source": source}
+        if action == "retract":
+            return {"op": "retract", "lot": lot_id, "reason": self.retract_reason}
+        if action == "reinstate":
+            return {"op": "reinstate", "lot": lot_id, "reason": "reinstated"}
+        modes = {"inc_double": "double", "inc_half": "half", "inc_reset": "reset"}
+        if action in modes:
+            return {"op": "set_increment", "lot": lot_id, "mode": modes[action]}
+        if action in ("accept_online", "reject_online"):
+            if not pending:
+                self.set_notice("No online bid is waiting.")
+                return None
+            return {"op": action, "lot": lot_id, "pending": str(pending[0]["id"])}
+        if action == "set_to_floor":
+            return {"op": "set_to_floor", "lot": lot_id}
+        if action == "reopen":
+            cmd: JSON = {"op": "reopen", "lot": lot_id, "reason": "reopened by the auctioneer"}
+            if late:
+                cmd["late"] = str(late[0]["id"])
+                cmd["reason"] = "late bid accepted"
+            return cmd
+        if action == "leave_sold":
+            return {"op": "leave_sold", "lot": lot_id}
+        return None
+
+    def floor_bid_command(self, paddle: str) -> JSON | None:
+        lot = self.state.current
+        if lot is None:
+            return None
+        cmd: JSON = {"op": "floor_bid", "lot": str(lot["id"])}
+        if paddle:
+            cmd["paddle"] = paddle
+        return cmd
+
+    def _paddle_bid(self) -> None:
+        cmd = self.floor_bid_command(self.paddle.text().strip())
+        self.paddle.clear()
+        self.paddle.clearFocus()
+        if cmd is not None:
+            self.command.emit(cmd)
+
+    def _set_ask(self) -> None:
+        lot = self.state.current
+        text = self.ask_edit.text()
+        self.ask_edit.clear()
+        self.ask_edit.clearFocus()
+        if lot is None or not text.strip():
+            return
+        try:
+            amount = parse_money(text, self.state.currency)
+        except ValueError as exc:
+            self.set_notice(f"Ask not changed: {exc}", error=True)
+            return
+        self.command.emit({"op": "set_ask", "lot": str(lot["id"]), "amount": amount})
