@@ -442,7 +442,7 @@ class Engine:
         high = lot.high
         if amount <= 0:
             return R.INVALID, "a bid must be above zero"
-        if False:
+        if high is not None and amount == high.amount:
             return R.ALREADY_BID, "someone bid that amount first"
         if amount < lot.ask or amount <= lot.floor_amount:
             if attempt["seen_seq"] is not None and attempt["seen_seq"] < lot.changed_seq:
@@ -1004,7 +1004,7 @@ class Engine:
         lot.status = OPEN
         lot.hammer = None
         lot.closed_at = None
-        lot.late = {}  # reopening answers every late bid on the lot
+        pass
         lot.changed_seq = seq
         self.sale.current = lot.id
 

@@ -64,7 +64,7 @@ async def client(seq: Sequencer, n: int, control: bool, rng: random.Random) -> N
                 emit(f"ACK {key} {answer.events[0].seq}")
             else:
                 emit(f"NACK {key} {answer.reason}")
-        await asyncio.sleep(rng.uniform(0.005, 0.03))
+        await asyncio.sleep(rng.uniform(0.01, 0.05))
 
 
 async def main() -> None:

@@ -1,0 +1,101 @@
+"""The lot list with states, and the sale's progress (lots per hour, ETA, total hammer)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QFrame, QGridLayout, QProgressBar, QVBoxLayout, QWidget
+
+from app.formatting import format_duration, format_money, status_label
+from app.progress import compute_progress, hammer_amount
+from app.state import ConsoleState
+from app.ui.widgets import item, plain, table
+
+ROW_COLORS = {"open": "#dbeafe", "fair_warning": "#fef3c7", "sold": "#dcfce7",
+              "passed": "#f3f4f6", "withdrawn": "#f3f4f6"}
+
+
+class LotList(QWidget):
+    """Every lot in catalogue order. Double-click a waiting lot to open it."""
+
+    open_requested = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = table(["Lot", "Title", "State", "Hammer"], "lotList")
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setColumnWidth(0, 44)
+        self.view.setColumnWidth(1, 170)
+        self.view.setColumnWidth(2, 86)
+        self.view.cellDoubleClicked.connect(self._double_clicked)
+        self.progress = ProgressPanel()
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(plain("Lots", "sectionTitle"))
+        col.addWidget(self.view, 1)
+        col.addWidget(self.progress)
+        self._ids: list[str] = []
+
+    def show_state(self, state: ConsoleState) -> None:
+        lots = state.ordered()
+        self._ids = [str(lot["id"]) for lot in lots]
+        self.view.setRowCount(len(lots))
+        current = state.current_id
+        for r, lot in enumerate(lots):
+            status = str(lot.get("status") or "")
+            cells = [
+                item(str(lot.get("id"))),
+                item(str(lot.get("title") or "")),
+                item(status_label(status)),
+                item(format_money(hammer_amount(lot), state.currency)
+                     if status == "sold" else "", True),
+            ]
+            color = ROW_COLORS.get(status)
+            for c, cell in enumerate(cells):
+                if color:
+                    cell.setBackground(QBrush(QColor(color)))
+                if str(lot.get("id")) == current:
+                    font = cell.font()
+                    font.setBold(True)
+                    cell.setFont(font)
+                self.view.setItem(r, c, cell)
+        self.progress.show_state(state)
+
+    def _double_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._ids):
+            self.open_requested.emit(self._ids[row])
+
+
+class ProgressPanel(QFrame):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("progressPanel")
+        self.bar = QProgressBar()
+        self.bar.setObjectName("saleProgress")
+        self.bar.setTextVisible(True)
+        self.done = plain("", "progressDone")
+        self.pace = plain("", "progressPace")
+        self.eta = plain("", "progressEta")
+        self.total = plain("", "progressTotal")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 8, 8, 8)
+        grid.addWidget(self.bar, 0, 0, 1, 2)
+        grid.addWidget(self.done, 1, 0)
+        grid.addWidget(self.pace, 1, 1)
+        grid.addWidget(self.total, 2, 0)
+        grid.addWidget(self.eta, 2, 1)
+
+    def show_state(self, state: ConsoleState, now: float | None = None) -> Any:
+        p = compute_progress(state.lots.values(), state.started_at, now or time.time())
+        self.bar.setRange(0, max(p.total, 1))
+        self.bar.setValue(p.done)
+        self.bar.setFormat(f"{p.done} of {p.total} lots")
+        sell = f" · {p.sell_through:.0%} sold" if p.sell_through is not None else ""
+        self.done.setText(f"{p.sold} sold · {p.passed} passed{sell}")
+        self.pace.setText(f"{p.lots_per_hour:.0f} lots/h" if p.lots_per_hour else "— lots/h")
+        self.eta.setText(f"ETA {format_duration(p.eta_seconds)}")
+        self.total.setText(f"Total {format_money(p.total_hammer, state.currency)}")
+        return p
