@@ -33,7 +33,7 @@ from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.journal.sequencer import Answer, Sequencer
 from hub.mercure.app import setup_mercure
-from hub.mercure.config import HubConfig, KeySpec
+from hub.mercure.config import HubConfig, KeySpec, conformance_config
 from hub.mercure.hub import Hub
 from hub.mercure.update import Update
 
@@ -203,16 +203,26 @@ class Stage:
     def _hub_config(self) -> HubConfig:
         keys = [KeySpec(self.issuer.public_pem.decode(), ("EdDSA",), use="subscribe",
                         issuer="auctionmen-stage")]
+        audiences, issuers = ["auctionmen"], ["auctionmen-stage"]
+        extra: dict[str, Any] = {}
         if self.config.mercure_test_secret:
-            keys.append(KeySpec(self.config.mercure_test_secret, ("HS256",)))
+            # The official conformance suites publish with their own HS256 token
+            # (iss https://localhost, aud the reference hub's URL): test configuration only.
+            conformance = conformance_config()
+            keys.append(KeySpec(self.config.mercure_test_secret, ("HS256",),
+                                issuer="https://localhost"))
+            audiences.append(conformance.public_url)
+            issuers.append("https://localhost")
+            extra = {"subscriptions": True, "publish_origins": ("*",)}
         return HubConfig(
             keys=tuple(keys),
-            audiences=("auctionmen",),
-            issuers=("auctionmen-stage",),
+            audiences=tuple(audiences),
+            issuers=tuple(issuers),
             allow_anonymous=True,  # the room display and public pages need no token
             cors_origins=self.config.cors_origins,
             history_size=5_000,
             heartbeat=15.0,
+            **extra,
         )
 
     async def start(self) -> None:
@@ -231,8 +241,11 @@ class Stage:
         history = SaleHistory(self._reader, self.sale_id, self.sale_iri)
         self.hub = setup_mercure(app, self._hub_config(), [history])
         self.sequencer.add_listener(self._on_commit)
+        # Handler cancellation notices a dropped subscriber at once; the larger header limits
+        # let the hub itself answer oversized tokens and selector lists with 400/401.
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0,
-                                     access_log=None)
+                                     access_log=None, handler_cancellation=True,
+                                     max_field_size=96 * 1024, max_line_size=64 * 1024)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

@@ -1004,7 +1004,7 @@ class Engine:
         lot.status = OPEN
         lot.hammer = None
         lot.closed_at = None
-        pass
+        lot.late = {}  # reopening answers every late bid on the lot
         lot.changed_seq = seq
         self.sale.current = lot.id
 

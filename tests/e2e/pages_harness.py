@@ -207,8 +207,7 @@ class FakeStage:
         for path, name in {"/bid": "bidder.html", "/clerk": "clerk.html",
                            "/room": "room.html"}.items():
             r.add_get(path, self._file(WEB / name))
-        r.add_get("/blank", lambda req: web.Response(text="<!doctype html><title>t</title>",
-                                                      content_type="text/html"))
+        r.add_get("/blank", self._blank)
         r.add_static("/static", WEB)
         r.add_get("/images/{name}", self._image)
         r.add_get("/api/sales/{sale}/state", self._state)
@@ -230,6 +229,10 @@ class FakeStage:
             return web.FileResponse(path)
 
         return handler
+
+    @staticmethod
+    async def _blank(request: web.Request) -> web.Response:
+        return web.Response(text="<!doctype html><title>blank</title>", content_type="text/html")
 
     async def _image(self, request: web.Request) -> web.StreamResponse:
         path = WEB / "images" / request.match_info["name"]
