@@ -251,7 +251,8 @@ def _check_row(
     low, high = amounts["low"], amounts["high"]
     if low is not None and high is not None and low > high:
         return "low estimate above high estimate"
-    plan = LotPlan(0, lot, title, _clean(values.get("description")), **amounts)
+    plan = LotPlan(0, lot, title, _clean(values.get("description")), low=amounts["low"],
+                   high=amounts["high"], start=amounts["start"], reserve=amounts["reserve"])
     if plan.reserve is not None and high is not None and plan.reserve > high:
         plan.warnings.append("reserve above the high estimate")
     return plan

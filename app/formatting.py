@@ -69,7 +69,7 @@ def parse_money(text: str, currency: str = "EUR") -> int:
     # Decide which separator is the decimal one: the last one, if followed by 1..digits digits.
     last = max(raw.rfind("."), raw.rfind(","))
     if last >= 0 and 0 < len(raw) - last - 1 <= max(digits, 0) and (
-        raw.count(raw[last]) == 1 or raw[last] == "." and "," in raw[:last]
+        raw.count(raw[last]) == 1 or (raw[last] == "." and "," in raw[:last])
     ):
         whole, frac = raw[:last], raw[last + 1 :]
     else:
@@ -101,7 +101,7 @@ def format_duration(seconds: float | None) -> str:
     """12 → "12s"; 75 → "1m 15s"; 3720 → "1h 02m". None → "—"."""
     if seconds is None:
         return DASH
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     if s < 60:
         return f"{s}s"
     if s < 3600:

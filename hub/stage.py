@@ -29,6 +29,7 @@ from hub.gateway.app import make_app
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.tokens import STAFF_ROLES, Claims, TokenIssuer, load_or_create_key
 from hub.gavel import GavelLink
+from hub.journal.db import JournalError
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.journal.sequencer import Answer, Sequencer
@@ -329,6 +330,9 @@ def run_serve(config: StageConfig) -> int:
         runner = asyncio.run
     try:
         runner(serve_forever(config))
+    except JournalError as exc:
+        print(f"auctionmen serve: {exc}", file=sys.stderr)
+        return 1
     except RuntimeError as exc:
         print(f"auctionmen serve: {exc}", file=sys.stderr)
         return 1

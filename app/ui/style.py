@@ -16,7 +16,7 @@ QLabel#lotNumber { font-size: 15px; font-weight: 700; color: #374151; }
 QLabel#lotTitle { font-size: 21px; font-weight: 600; color: #111827; }
 QLabel#lotEstimate { color: #4b5563; }
 QLabel#lotReserve { color: #9a3412; font-weight: 600; }
-QLabel#caption { color: #6b7280; font-size: 11px; text-transform: uppercase; }
+QLabel#caption { color: #6b7280; font-size: 11px; }
 QLabel#currentBid { font-size: 38px; font-weight: 700; color: #111827; }
 QLabel#nextAsk { font-size: 28px; font-weight: 600; color: #2563eb; }
 QLabel#currentBidder, QLabel#increment { color: #4b5563; }
@@ -25,7 +25,7 @@ QLabel#notice { color: #1d4ed8; }
 QLabel#notice[error="true"] { color: #b91c1c; font-weight: 600; }
 QLabel#qrCaption { font-weight: 600; color: #374151; }
 QLabel#qrLink { color: #6b7280; font-size: 10px; }
-QLabel#pinLabel { font-size: 20px; font-weight: 700; letter-spacing: 3px; color: #111827; }
+QLabel#pinLabel { font-size: 20px; font-weight: 700; color: #111827; }
 QPushButton { background: white; border: 1px solid #d1d5db; border-radius: 6px;
     padding: 4px 10px; color: #111827; }
 QPushButton:hover { background: #f9fafb; }
@@ -54,6 +54,6 @@ QLabel#helpGroup { font-weight: 700; color: #2563eb; padding-top: 6px; }
 QLabel#helpKey { font-family: monospace; font-weight: 700; color: #111827; }
 QLabel#helpText { color: #374151; }
 QProgressBar { border: 1px solid #e5e7eb; border-radius: 4px; background: #f9fafb;
-    text-align: center; height: 16px; }
+    text-align: center; }
 QProgressBar::chunk { background: #16a34a; border-radius: 4px; }
 """

@@ -599,6 +599,20 @@ class EngineVsModel(RuleBasedStateMachine):
     def bid_on_the_block_third(self, channel: str, paddle: str, how: str) -> None:
         self.bid("cur", channel, paddle, how, "none")
 
+    @precondition(
+        lambda self: hasattr(self, "m")
+        and any(lot["status"] == "pending" for lot in self.m.lots.values())
+    )
+    @rule(books=st.lists(st.tuples(
+        st.sampled_from(["A", "B", "C", "L"]),
+        st.sampled_from([60, 90, 120, 150, 210, 300]),
+    ), min_size=1, max_size=3))
+    def fill_the_book(self, books: list[tuple[str, int]]) -> None:
+        """Commission bids on the next waiting lot, the way a book fills before the sale."""
+        waiting = [k for k, lot in sorted(self.m.lots.items()) if lot["status"] == "pending"]
+        for paddle, top in books:
+            self.absentee(waiting[0], paddle, top)
+
     @precondition(lambda self: hasattr(self, "m") and self.m.live() is not None)
     @rule(rounds=st.lists(st.tuples(
         st.sampled_from(["online", "floor", "phone", "anon", "house"]),
@@ -640,10 +654,14 @@ class EngineVsModel(RuleBasedStateMachine):
             self.reopen("cur", 0 if action == "reopen_late" else None)
 
     @precondition(lambda self: hasattr(self, "m") and self.m.live() is None)
-    @rule(which=st.sampled_from(["1", "2", "3", "4"]), resume=st.booleans())
+    @rule(which=st.sampled_from(["next", "next", "next", "1", "2", "3", "4"]),
+          resume=st.booleans())
     def next_lot(self, which: str, resume: bool) -> None:
         if resume and self.m.paused:
             self.resume()
+        waiting = [k for k, lot in sorted(self.m.lots.items()) if lot["status"] == "pending"]
+        if which == "next":
+            which = waiting[0] if waiting else "1"
         self.open_lot(which)
 
     @precondition(lambda self: hasattr(self, "m") and self.m.live() is not None)

@@ -18,7 +18,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from journal_helpers import must
 
 from hub.auction.events import SYSTEM, canonical_json
@@ -193,14 +192,10 @@ def test_kill9_negative_control_ack_before_commit_loses_bids(tmp_path: Path) -> 
         _, seq_of = _log(path)
         acked += len(run.acked)
         lost += sum(1 for k in run.acked if k not in seq_of)
-        if lost and iterations >= 3:
+        if lost:
             break
     print(f"\nF1 control (ack before commit): {iterations} iterations, {acked} acked, "
           f"lost {lost} acknowledged bids, as expected (seed {seed})")
     assert lost > 0, "the harness failed to catch acknowledge-before-commit"
     assert verify(path).ok  # the journal itself stays sound; only the promise was broken
 
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_child_script_is_not_collected() -> None:
-    assert not (HERE / "crash_child.py").name.startswith("test_")

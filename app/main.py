@@ -1,0 +1,140 @@
+"""`auctionmen gui`: the Qt application around the core thread.
+
+The Qt main thread runs qasync (UI-side async work); the core runs on its own loop in a
+dedicated thread (`app.facade.CoreThread`), so a busy or frozen window never delays a bid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.jsonlog import JsonLog
+from app.settings import AppSettings, choose_sale
+
+log = logging.getLogger("auctionmen.ui")
+
+
+def image_dirs(data_dir: Path) -> list[Path]:
+    """Where lot images are looked up: imported ones first, then the shipped samples."""
+    from importlib import resources
+
+    return [data_dir / "images", Path(str(resources.files("resources").joinpath("web/images")))]
+
+
+def _record_logger(jlog: JsonLog, forward: Callable[[list[dict[str, Any]]], None]
+                   ) -> Callable[[list[dict[str, Any]]], None]:
+    def on_records(wires: list[dict[str, Any]]) -> None:
+        for w in wires:
+            lot = w.get("lot") or {}
+            jlog.emit("record", seq=w.get("seq"), type=w.get("type"), lot=lot.get("id"),
+                      status=lot.get("status"), source=(w.get("data") or {}).get(
+                          "hammer", {}).get("source") if isinstance(
+                          (w.get("data") or {}).get("hammer"), dict) else None)
+        forward(wires)
+    return on_records
+
+
+def run_gui(config: Any, temp_data_dir: bool = False, no_dialogs: bool = False) -> int:
+    """Run the desktop app until its window closes. Returns the exit code."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    jlog = JsonLog(bool(getattr(config, "json_logs", False)))
+    tmp: Path | None = None
+    if temp_data_dir:
+        tmp = Path(tempfile.mkdtemp(prefix="auctionmen-"))
+        config.data_dir = tmp
+    try:
+        return _run(config, jlog, no_dialogs)
+    finally:
+        jlog.emit("exited")
+        jlog.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
+    os.environ.setdefault("QT_API", "pyside6")  # qasync would try PyQt5/PyQt6 first
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.bridge import CoreBridge
+    from app.facade import CoreThread
+    from app.ui.main_window import MainWindow
+
+    data_dir = Path(config.data_dir)
+    settings = AppSettings.load(data_dir)
+    config.sale, first_run = choose_sale(config.sale, data_dir, settings)
+    config.demo = bool(config.demo or first_run)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Auctionmen")
+    bridge = CoreBridge()
+
+    def gavel_status(status: Any) -> None:
+        jlog.emit("gavel", **status.to_json())
+        bridge.on_gavel(status)
+
+    core = CoreThread(config, on_records=_record_logger(jlog, bridge.on_records),
+                      on_gavel=gavel_status, arm_on=settings.arm_on)
+    try:
+        info = core.start()
+    except Exception as exc:
+        message = f"The stage could not start: {exc}"
+        jlog.emit("error", message=message)
+        log.error("%s", message)
+        if not no_dialogs:
+            QMessageBox.critical(None, "Auctionmen", message)
+        return 1
+    settings.last_sale = info.sale
+    try:
+        settings.save(data_dir)
+    except OSError as exc:
+        log.warning("cannot save the app settings: %s", exc)
+
+    window = MainWindow(bridge, image_dirs(data_dir), dialogs=not no_dialogs,
+                        retract_reason=settings.retract_reason)
+    bridge.attach(core)
+    window.show_core(info)
+    spec = str(config.gavel or "none")
+    if spec.startswith("keyboard"):
+        window.bind_pedal(spec.partition(":")[2] or settings.pedal_key, core.press_pedal)
+    window.show()
+    jlog.emit("ready", url=info.url, sale=info.sale, data_dir=str(data_dir), pin=info.pin,
+              gavel=spec, gavel_port=info.gavel.port)
+
+    # Python signal handlers run only when Python code runs: a timer gives them a chance.
+    def on_signal(signum: int, frame: Any) -> None:
+        QTimer.singleShot(0, app.quit)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    wake = QTimer()
+    wake.start(200)
+    wake.timeout.connect(lambda: None)
+
+    async def main() -> None:
+        done = asyncio.Event()
+        app.aboutToQuit.connect(done.set)
+        await done.wait()
+
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            runner.run(main())
+    finally:
+        wake.stop()
+        bridge.detach()
+        window.close()
+        core.stop()
+        jlog.emit("stopped")
+    return 0

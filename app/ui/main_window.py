@@ -1,0 +1,331 @@
+"""The main window: header (sale, hub address, status lights), lot list, console tabs and
+the join panel (QR codes of the bidder and clerk links, the clerk PIN)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.bridge import CoreBridge
+from app.catalogue_import import CatalogueError, RowVerdict
+from app.facade import CoreInfo, bidder_rows, staff_snapshot
+from app.formatting import format_duration
+from app.gavel import GavelStatus
+from app.shortcuts import SHORTCUTS
+from app.state import ConsoleState
+from app.ui.bidders import BiddersPanel
+from app.ui.console import ConsolePanel
+from app.ui.help_overlay import HelpOverlay
+from app.ui.import_panel import ImportPanel
+from app.ui.ladder_editor import LadderEditor
+from app.ui.lots import LotList
+from app.ui.results_view import ResultsView
+from app.ui.style import STYLE
+from app.ui.widgets import QrCard, StatusLight, plain
+
+log = logging.getLogger("auctionmen.ui")
+
+TAB_ACTIONS = {"import": 1, "export": 4}
+
+
+class MainWindow(QMainWindow):
+    """Renders `ConsoleState`; sends every command through the bridge."""
+
+    def __init__(
+        self,
+        bridge: CoreBridge,
+        image_dirs: list[Path],
+        *,
+        dialogs: bool = True,
+        retract_reason: str = "retracted by the auctioneer",
+        on_record: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Auctionmen")
+        self.setStyleSheet(STYLE)
+        self.bridge = bridge
+        self.dialogs = dialogs
+        self.state = ConsoleState()
+        self._on_record = on_record
+        self.gavel_status: GavelStatus | None = None
+
+        self.sale_title = plain("Auctionmen", "saleTitle")
+        self.hub_address = plain("starting…", "hubAddress")
+        self.hub_address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hub_light = StatusLight("HUB", "hubLight")
+        self.gavel_light = StatusLight("GAVEL", "gavelLight")
+        self.relay_light = StatusLight("RELAY", "relayLight")
+        self.relay_light.set("off", "not configured")
+        self.paused_label = plain("", "pausedLabel")
+        header = QFrame()
+        header.setObjectName("header")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(14, 8, 14, 8)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.sale_title)
+        titles.addWidget(self.hub_address)
+        hl.addLayout(titles, 1)
+        hl.addWidget(self.paused_label)
+        for light in (self.hub_light, self.gavel_light, self.relay_light):
+            hl.addWidget(light)
+
+        self.lots = LotList()
+        self.console = ConsolePanel(image_dirs, retract_reason)
+        self.importer = ImportPanel(dialogs)
+        self.bidders = BiddersPanel()
+        self.ladder = LadderEditor()
+        self.results = ResultsView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for widget, name in ((self.console, "Console"), (self.importer, "Catalogue"),
+                             (self.bidders, "Bidders"), (self.ladder, "Ladder"),
+                             (self.results, "Results")):
+            self.tabs.addTab(widget, name)
+
+        self.bidder_qr = QrCard("Bidders: scan to join", "bidderQr")
+        self.clerk_qr = QrCard("Clerk terminal", "clerkQr")
+        self.pin = plain("", "pinLabel")
+        self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        join = QWidget()
+        join.setObjectName("joinPanel")
+        jl = QVBoxLayout(join)
+        jl.setContentsMargins(0, 0, 0, 0)
+        jl.addWidget(self.bidder_qr)
+        jl.addWidget(self.clerk_qr)
+        jl.addWidget(plain("Clerk PIN", "caption"), 0, Qt.AlignmentFlag.AlignHCenter)
+        jl.addWidget(self.pin)
+        jl.addStretch(1)
+        join.setFixedWidth(190)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.lots)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(join)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([330, 900, 190])
+        central = QWidget()
+        central.setObjectName("central")
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(header)
+        body = QVBoxLayout()
+        body.setContentsMargins(10, 10, 10, 10)
+        body.addWidget(splitter)
+        cl.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.help = HelpOverlay(central)
+
+        self.shortcuts: dict[str, list[QShortcut]] = {}
+        for spec in SHORTCUTS:
+            for key in spec.keys:
+                sc = QShortcut(QKeySequence(key), self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(self._shortcut(spec.action))
+                self.shortcuts.setdefault(spec.action, []).append(sc)
+        self.pedal: QShortcut | None = None
+
+        self.console.command.connect(self.send)
+        self.bidders.command.connect(self.send)
+        self.ladder.command.connect(self.send)
+        self.bidders.notice.connect(self._status_message)
+        self.ladder.notice.connect(self._status_message)
+        self.console.notice_changed.connect(self._status_message)
+        self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))
+        self.importer.start.connect(self.start_import)
+        self.results.export_requested.connect(self.export_results)
+        bridge.records.connect(self.on_records)
+        bridge.gavel_changed.connect(self.on_gavel)
+        bridge.clients_changed.connect(self.on_clients)
+        bridge.failed.connect(lambda cmd, msg: self.console.set_notice(
+            f"{cmd.get('op')}: {msg}", error=True))
+        self.resize(1440, 900)
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def show_core(self, info: CoreInfo) -> None:
+        self.hub_address.setText(f"{info.url}   ·   sale {info.sale}")
+        self.hub_light.set("ok", "0 clients")
+        self.bidder_qr.set_url(info.bidder_join, info.bidder_join)
+        self.clerk_qr.set_url(info.clerk_link, info.url + "/clerk")
+        self.pin.setText(info.pin)
+        self.on_gavel(info.gavel)
+        self.reload()
+
+    def bind_pedal(self, key: str, press: Callable[[], None]) -> None:
+        """The keyboard pedal: an application-wide shortcut feeding the keyboard gavel."""
+        self.pedal = QShortcut(QKeySequence(key), self)
+        self.pedal.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.pedal.activated.connect(press)
+
+    def reload(self) -> None:
+        """Fetch a full staff snapshot from the core and redraw everything."""
+        self.bridge.call(staff_snapshot, self.set_snapshot)
+
+    def set_snapshot(self, snap: dict[str, Any]) -> None:
+        self.state = ConsoleState.from_snapshot(snap)
+        self.sale_title.setText(str(self.state.sale.get("title") or self.state.sale.get("id")))
+        self.console.set_state(self.state)
+        self.lots.show_state(self.state)
+        self.results.show_state(self.state)
+        self.bidders.show_bidders(self.state.bidders, self.state.currency)
+        self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
+        self._show_paused()
+
+    def on_records(self, wires: list[dict[str, Any]]) -> None:
+        changes = self.state.apply_all(wires)
+        if self._on_record is not None:
+            for wire in wires:
+                self._on_record(wire)
+        if not changes:
+            return
+        self.console.refresh()
+        if changes.lot_ids or changes.sale:
+            self.lots.show_state(self.state)
+            self.results.show_state(self.state)
+        if changes.sale:
+            self._show_paused()
+        if changes.bidders or any(w.get("type") == "lot_sold" for w in wires):
+            self.bridge.call(bidder_rows, self._set_bidders)
+        if changes.settings:
+            self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
+
+    def _set_bidders(self, rows: list[dict[str, Any]]) -> None:
+        self.state.bidders = rows
+        self.bidders.show_bidders(rows, self.state.currency)
+
+    def _show_paused(self) -> None:
+        paused = bool(self.state.sale.get("paused"))
+        self.paused_label.setText("PAUSED" if paused else "")
+        self.paused_label.setStyleSheet(
+            "background: #dc2626; color: white; padding: 4px 10px; border-radius: 4px;"
+            if paused else "")
+
+    def on_gavel(self, status: GavelStatus) -> None:
+        self.gavel_status = status
+        if not status.configured:
+            self.gavel_light.set("off", "none · use Hammer (H)")
+            return
+        detail = status.text
+        if status.last_strike_at is not None:
+            ago = format_duration(time.time() - status.last_strike_at)
+            detail = f"{'connected' if status.connected else status.text} · " \
+                     f"strike {ago} ago ({(status.last_decision or '').replace('_', ' ')})"
+        level = "bad" if status.stuck else ("ok" if status.connected else "warn")
+        self.gavel_light.set(level, detail[:60])
+
+    def on_clients(self, n: int) -> None:
+        self.hub_light.set("ok", f"{n} client{'s' if n != 1 else ''}")
+
+    # -- commands -------------------------------------------------------------------------
+
+    def send(self, command: dict[str, Any]) -> None:
+        self.bridge.submit(command, self._answered(command))
+
+    def _answered(self, command: dict[str, Any]) -> Callable[[Any], None]:
+        def show(answer: Any) -> None:
+            if answer.ok:
+                if command.get("op") == "configure":
+                    self.console.set_notice("Sale settings saved.")
+                return
+            self.console.set_notice(f"Refused ({command.get('op')}): "
+                                    f"{answer.message or answer.reason}", error=True)
+        return show
+
+    def _shortcut(self, action: str) -> Callable[[], None]:
+        def run() -> None:
+            self.trigger(action)
+        return run
+
+    def trigger(self, action: str) -> None:
+        if action == "help":
+            self.help.toggle()
+            return
+        if action in TAB_ACTIONS:
+            self.tabs.setCurrentIndex(TAB_ACTIONS[action])
+            if action == "export":
+                self.export_results()
+            return
+        self.tabs.setCurrentWidget(self.console)
+        self.console.trigger(action, "key")
+
+    def _status_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def start_import(self, csv_path: Path, images_dir: Path | None) -> None:
+        from app.importer import run_import
+
+        core = self.bridge.core
+        if core is None:
+            self.importer.on_failed("the core is not running")
+            return
+        self.importer.begin()
+        bridge = self.bridge
+
+        def progress(done: int, total: int) -> None:
+            bridge.later(lambda v: self.importer.on_progress(*v), (done, total))
+
+        future = core.run(lambda stage: run_import(stage, csv_path, images_dir, progress))
+
+        def finished(f: Any) -> None:
+            exc = f.exception()
+            if isinstance(exc, CatalogueError):
+                bridge.later(self.importer.on_failed, str(exc))
+            elif exc is not None:
+                log.error("import failed", exc_info=exc)
+                bridge.later(self.importer.on_failed, f"unexpected error: {exc}")
+            else:
+                bridge.later(self._import_done, f.result())
+
+        future.add_done_callback(finished)
+
+    def _import_done(self, verdicts: list[RowVerdict]) -> None:
+        self.importer.on_done(verdicts)
+        self.reload()
+
+    def export_results(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            if not self.dialogs:
+                return None
+            name, _ = QFileDialog.getSaveFileName(self, "Export results", "results.csv",
+                                                  "CSV (*.csv)")
+            if not name:
+                return None
+            path = Path(name)
+        n = self.results.write_csv(path)
+        self._status_message(f"{n} lots exported to {path}")
+        return path
+
+    # -- Qt overrides ---------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        central = self.centralWidget()
+        if self.help.isVisible() and central is not None:
+            self.help.setGeometry(central.rect())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.bridge.detach()
+        super().closeEvent(event)
