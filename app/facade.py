@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.gavel import GavelController, GavelStatus
+from app.gavel import GavelController, GavelStatus, LinkAdapter
 from hub.auction.events import Actor
 from hub.config import StageConfig
 
@@ -85,7 +85,7 @@ class CoreThread:
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
         self.stage: Any = None
-        self.gavel: GavelController | None = None
+        self.gavel: GavelController | LinkAdapter | None = None
         self.info: CoreInfo | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -152,8 +152,13 @@ class CoreThread:
         await stage.start()
         try:
             stage.add_listener(self._forward)
-            self.gavel = GavelController(stage, self.config.gavel, self._gavel_status,
-                                         arm_on=self._arm_on)
+            link = getattr(stage, "gavel", None)
+            if link is not None and hasattr(link, "status"):
+                # The core opened the gavel itself (hub.gavel): watch it, don't open it twice.
+                self.gavel = LinkAdapter(link, self._gavel_status, arm_on=self._arm_on)
+            else:
+                self.gavel = GavelController(stage, self.config.gavel, self._gavel_status,
+                                             arm_on=self._arm_on)
             self.gavel.start()
             self.info = CoreInfo(
                 url=stage.url,

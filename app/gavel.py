@@ -148,3 +148,52 @@ class GavelController:
         if self.source is not None:
             await self.source.aclose()
             self.source = None
+
+
+ARMED = ("armed_fair_warning", "armed_open_with_bid")
+
+
+class LinkAdapter:
+    """The core's own gavel link (`hub.gavel.GavelLink`, opened by `Stage.start` when the
+    config names a gavel), seen through the same interface as `GavelController`."""
+
+    def __init__(self, link: Any, on_status: Callable[[GavelStatus], None],
+                 arm_on: str = "bid") -> None:
+        self.link = link
+        self._on_status = on_status
+        link.arm_on = arm_on
+        self.spec = str(link.status.spec)
+        self.status = GavelStatus(self.spec, True, text="opening", port=self._port())
+
+    def _port(self) -> str | None:
+        device = getattr(self.link, "simulated", None)
+        port = getattr(device, "port", None) or getattr(self.link.source, "port", None)
+        return str(port) if port else None
+
+    def start(self) -> None:
+        self.link.status.listeners.append(self._changed)
+        self._changed(self.link.status)
+
+    def _changed(self, s: Any) -> None:
+        outcome = s.last_outcome or None
+        status = GavelStatus(
+            self.spec, True, connected=bool(s.connected), text=str(s.detail or ""),
+            port=self.status.port, last_strike_at=s.last_strike,
+            last_decision="hammered" if outcome in ARMED else outcome, stuck=bool(s.stuck),
+            test_mode=bool(getattr(self.link.source, "test_mode", False)))
+        if status == self.status:
+            return  # heartbeats: nothing new to show
+        self.status = status
+        try:
+            self._on_status(status)
+        except Exception:
+            log.exception("gavel status listener failed")
+
+    def press(self) -> None:
+        source = self.link.source
+        if hasattr(source, "tap"):
+            source.tap()
+
+    async def aclose(self) -> None:
+        if self._changed in self.link.status.listeners:
+            self.link.status.listeners.remove(self._changed)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DONE = ("sold", "passed", "withdrawn")
+MIN_PACE_SECONDS = 60.0  # below a minute of selling, a pace is noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ def compute_progress(
 
     Return:
         counts, the hammer total, the pace in lots per hour (over the time since the first lot
-        opened, once at least one lot is done) and the estimated seconds to the end.
+        opened, once a lot is done and a minute has passed) and the estimated seconds to the end.
     """
     items = list(lots)
     sold = sum(1 for lot in items if lot.get("status") == "sold")
@@ -69,7 +70,7 @@ def compute_progress(
     rate: float | None = None
     eta: float | None = None
     offered = sold + passed
-    if started_at is not None and offered and now > started_at:
+    if started_at is not None and offered and now - started_at >= MIN_PACE_SECONDS:
         rate = offered * 3600.0 / (now - started_at)
         eta = remaining * 3600.0 / rate if rate > 0 else None
     if remaining == 0 and items:

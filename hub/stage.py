@@ -43,6 +43,10 @@ log = logging.getLogger("auctionmen.stage")
 JSON = dict[str, Any]
 
 
+# Browsers wait ~3 s before reconnecting an EventSource unless told otherwise.
+RECONNECT_MS = 1000
+
+
 def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
     """The Mercure id of a record's update: `{sale}:{epoch}:{seq}:{p|s}`."""
     return f"{sale}:{epoch}:{seq}:{view}"
@@ -67,17 +71,18 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
     """
     out: list[Update] = []
     sale = record.sale
+    retry = RECONNECT_MS
     public_body = json.dumps(record.wire(PUBLIC), separators=(",", ":"))
     if record.is_public:
         out.append(Update((f"{sale_iri}/room",), public_body,
-                          event_id(sale, record.epoch, record.seq, "p")))
+                          event_id(sale, record.epoch, record.seq, "p"), retry=retry))
     elif record.bidders:
         topics = tuple(f"{sale_iri}/bidders/{p}" for p in record.bidders)
         out.append(Update(topics, public_body, event_id(sale, record.epoch, record.seq, "p"),
-                          private=True))
+                          private=True, retry=retry))
     staff_body = json.dumps(record.wire(STAFF), separators=(",", ":"))
     out.append(Update((f"{sale_iri}/staff",), staff_body,
-                      event_id(sale, record.epoch, record.seq, "s"), private=True))
+                      event_id(sale, record.epoch, record.seq, "s"), private=True, retry=retry))
     return out
 
 
@@ -161,6 +166,16 @@ class Stage:
     def lot_state(self, lot: str | None) -> JSON | None:
         state: JSON | None = self.engine.public_lot(lot)
         return state
+
+    def bidders(self) -> list[JSON]:
+        """Every registered bidder with their name (staff only: names are personal data)."""
+        out = []
+        for paddle, bidder in sorted(self.engine.bidders.items()):
+            row: JSON = bidder.to_json()
+            identity = self.identities.get(self.sale_id, paddle)
+            row["name"] = identity["name"] if identity else ""
+            out.append(row)
+        return out
 
     def add_listener(self, listener: Callable[[list[Record]], None]) -> None:
         """Called on the stage loop after each commit; must not block."""

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -53,7 +52,7 @@ class LotCard(QFrame):
         super().__init__()
         self.setObjectName("lotCard")
         self.image_dirs = image_dirs
-        self.image = QLabel()
+        self.image = plain()
         self.image.setObjectName("lotImage")
         self.image.setFixedSize(220, 220)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -219,6 +218,8 @@ class ConsolePanel(QWidget):
 
         self.history = table(["#", "Amount", "Bidder", "Channel", "Note"], "history")
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for column, width in ((0, 36), (1, 110), (2, 90), (3, 110)):
+            self.history.setColumnWidth(column, width)
         self.online = table(["Paddle", "Amount", "Waiting"], "onlineBids")
         self.online.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.late = table(["Paddle", "Amount", "After hammer"], "lateBids")

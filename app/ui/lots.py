@@ -7,7 +7,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QFrame, QGridLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.formatting import format_duration, format_money, status_label
 from app.progress import compute_progress, hammer_amount
@@ -27,9 +34,14 @@ class LotList(QWidget):
         super().__init__()
         self.view = table(["Lot", "Title", "State", "Hammer"], "lotList")
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.view.setColumnWidth(0, 44)
-        self.view.setColumnWidth(1, 170)
-        self.view.setColumnWidth(2, 86)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 40), (2, 84), (3, 80)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.view.setColumnWidth(column, width)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setWordWrap(True)
         self.view.cellDoubleClicked.connect(self._double_clicked)
         self.progress = ProgressPanel()
         col = QVBoxLayout(self)

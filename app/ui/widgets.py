@@ -95,7 +95,7 @@ class QrCard(QFrame):
     def __init__(self, caption: str, name: str) -> None:
         super().__init__()
         self.setObjectName("qrCard")
-        self.image = QLabel()
+        self.image = plain()
         self.image.setObjectName(f"{name}_image")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setFixedSize(150, 150)

@@ -543,7 +543,7 @@ class Engine:
         second = books[1]
         if second.max == top.max:
             return top.max  # equal maxima: the earliest received takes it at the max
-        return max(floor, min(top.max, second.max))
+        return max(floor, min(top.max, second.max + self._increment(lot, second.max)))
 
     def _book_bid(self, lot: Lot, book: Book, amount: int, now: float, offset: int) -> Event:
         bid = Bid(

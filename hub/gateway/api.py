@@ -91,10 +91,20 @@ def _sale(request: web.Request) -> None:
 async def state(request: web.Request) -> web.Response:
     _sale(request)
     stage = request.app[STAGE]
-    staff = False
-    if _bearer(request) is not None:
-        staff = _claims(request).role in STAFF_ROLES
-    return web.json_response(stage.snapshot(staff=staff))
+    claims = _claims(request) if _bearer(request) is not None else None
+    staff = claims is not None and claims.role in STAFF_ROLES
+    snapshot = stage.snapshot(staff=staff)
+    if staff:
+        snapshot["bidders"] = stage.bidders()
+    elif claims is not None and claims.paddle:
+        snapshot["bidder"] = stage.engine.bidder_view(claims.paddle)
+    return web.json_response(snapshot)
+
+
+async def current_sale(request: web.Request) -> web.Response:
+    """The sale this stage runs, for pages opened without one (the room display)."""
+    stage = request.app[STAGE]
+    return web.json_response({"sale": stage.sale_id, "title": stage.engine.sale.title})
 
 
 async def bids(request: web.Request) -> web.Response:
@@ -197,6 +207,8 @@ async def session(request: web.Request) -> web.Response:
         "topics": stage.topics(claims),
         "expires": claims.expires,
     }
+    if claims.paddle:
+        body["bidder"] = stage.engine.bidder_view(claims.paddle)
     response = web.json_response(body)
     response.set_cookie(COOKIE, token, path="/.well-known/mercure", httponly=True,
                         samesite="Strict", max_age=max(0, int(claims.expires - time.time())),

@@ -71,6 +71,7 @@ def make_app(stage: Stage) -> web.Application:
     r.add_static("/static", web_root(), follow_symlinks=False)
     r.add_get("/images/{name}", image)
     r.add_get("/api/openapi.json", openapi)
+    r.add_get("/api/sales/current", api.current_sale)
     r.add_get("/api/sales/{sale}/state", api.state)
     r.add_post("/api/sales/{sale}/bids", api.bids)
     r.add_post("/api/sales/{sale}/commands", api.commands)

@@ -84,6 +84,11 @@ def document(version: str = "0.1.0") -> JSON:
             },
         },
         "paths": {
+            "/api/sales/current": {"get": {
+                "summary": "The sale this stage is running",
+                "responses": {"200": {"description": "sale id and title",
+                                      **_json({"type": "object"})}},
+            }},
             "/api/sales/{sale}/state": {"get": {
                 "summary": "Snapshot of the sale and its current lot",
                 "parameters": [_SALE],

@@ -292,6 +292,17 @@ class Sequencer:
     # ------------------------------------------------------------------ the task
 
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        except BaseException as exc:
+            # Never leave submitters hanging: whatever killed the task, answer the queue.
+            if not isinstance(exc, asyncio.CancelledError):
+                log.exception("the sequencer task died")
+            self._set_status(PAUSED, R.JOURNAL_UNAVAILABLE, f"the sequencer stopped: {exc!r}")
+            self._refuse_queued()
+            raise
+
+    async def _loop(self) -> None:
         while True:
             if self._state == PAUSED:
                 self._refuse_queued()

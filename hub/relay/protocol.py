@@ -23,6 +23,7 @@ token can never bid.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -31,6 +32,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub.auction.events import canonical_json
 from hub.gateway.tokens import ALGORITHMS, AUDIENCE, ISSUER, ROLES, Claims, TokenError
 from hub.journal.records import Record, event_hash
 
@@ -117,7 +119,12 @@ def record_from_json(data: JSON) -> Record:
 
 
 def record_to_json(record: Record) -> JSON:
+    """The record as the journal stores it: JSON columns in canonical (sorted-key) form, so
+    a record sent from the commit listener and one read back from the journal are the same
+    bytes on the relay."""
     body = record.to_json()
+    for name in ("actor", "data", "public_view", "staff_view"):
+        body[name] = json.loads(canonical_json(body[name]))
     body["sale"] = record.sale
     return body
 

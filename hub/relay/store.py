@@ -177,8 +177,8 @@ class RedisStore:
     async def push_bid(self, request: JSON) -> None:
         await self.redis.rpush(self.key("bids"), json.dumps(request))
 
-    async def pop_bid(self, timeout: float) -> JSON | None:
-        got = await self.redis.blpop([self.key("bids")], timeout=timeout)
+    async def pop_bid(self, block: float) -> JSON | None:
+        got = await self.redis.blpop([self.key("bids")], timeout=block)
         if not got:
             return None
         value: JSON = json.loads(got[1])
@@ -191,8 +191,8 @@ class RedisStore:
             pipe.expire(key, 60)
             await pipe.execute()
 
-    async def pop_reply(self, node: str, timeout: float) -> JSON | None:
-        got = await self.redis.blpop([self.key(f"reply:{node}")], timeout=timeout)
+    async def pop_reply(self, node: str, block: float) -> JSON | None:
+        got = await self.redis.blpop([self.key(f"reply:{node}")], timeout=block)
         if not got:
             return None
         value: JSON = json.loads(got[1])

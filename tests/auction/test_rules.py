@@ -34,8 +34,10 @@ def test_lot_walks_pending_open_fair_warning_sold():
     d = s.ok({"op": "hammer", "lot": "1", "source": "gavel"})
     lot = s.state("1")
     assert lot["status"] == "sold"
-    assert lot["hammer"]["amount"] == 400 and lot["hammer"]["paddle"] == "B"
-    assert lot["hammer"]["source"] == "gavel" and lot["hammer"]["at"] == s.now
+    assert lot["hammer"]["amount"] == 400
+    assert lot["hammer"]["paddle"] == "B"
+    assert lot["hammer"]["source"] == "gavel"
+    assert lot["hammer"]["at"] == s.now
     assert s.types(d) == ["lot_sold"]
 
 
@@ -134,7 +136,8 @@ def test_reopen_needs_a_reason():
     s.no({"op": "reopen", "lot": "1", "reason": "  "}, R.INVALID)
     s.ok({"op": "reopen", "lot": "1", "reason": "missed a bid in the room"})
     lot = s.state("1")
-    assert lot["status"] == "open" and lot["hammer"] is None
+    assert lot["status"] == "open"
+    assert lot["hammer"] is None
     assert s.high("1") == (300, "A")
     assert s.engine.bidder_view("A")["won"] == 0
 
@@ -190,7 +193,8 @@ def test_hammer_without_bids_passes():
     s = sale()
     s.ok({"op": "open_lot", "lot": "2"})
     d = s.ok({"op": "hammer", "lot": "2", "source": "key"})
-    assert d.events[0].type == "lot_passed" and d.events[0].data["reason"] == "no_bids"
+    assert d.events[0].type == "lot_passed"
+    assert d.events[0].data["reason"] == "no_bids"
 
 
 def test_house_bids_only_below_reserve_and_flagged():
@@ -204,7 +208,8 @@ def test_house_bids_only_below_reserve_and_flagged():
     s.no({"op": "house_bid", "lot": "1", "amount": 300}, R.ABOVE_RESERVE)
     s.ok({"op": "house_bid", "lot": "1", "amount": 280})
     d = s.ok({"op": "hammer", "lot": "1"})
-    assert d.events[0].type == "lot_passed" and d.events[0].data["reason"] == "bought_in"
+    assert d.events[0].type == "lot_passed"
+    assert d.events[0].data["reason"] == "bought_in"
     s.ok({"op": "open_lot", "lot": "2"})  # no reserve: no house bid at all
     s.no({"op": "house_bid", "lot": "2", "amount": 50}, R.ABOVE_RESERVE)
 
@@ -373,7 +378,8 @@ def test_reinstate_the_earlier_bid_is_recorded():
     assert s.state("2")["ask"] == 60
     s.no({"op": "reinstate", "lot": "2", "reason": "x"}, R.HAS_HIGH)
     types = [e.type for e in s.journal]
-    assert "bid_retracted" in types and "bid_reinstated" in types
+    assert "bid_retracted" in types
+    assert "bid_reinstated" in types
 
 
 # ---------------------------------------------------------------- clerk confirms online
@@ -499,10 +505,13 @@ def test_late_bid_raised_then_left_sold():
     d = s.no({"op": "bid", "lot": "1", "amount": 320}, R.TOO_LATE, bidder("B"))
     assert s.types(d) == ["late_bid"]
     late = s.state("1")["late"]
-    assert len(late) == 1 and late[0]["paddle"] == "B" and late[0]["after"] == 2
+    assert len(late) == 1
+    assert late[0]["paddle"] == "B"
+    assert late[0]["after"] == 2
     d = s.ok({"op": "leave_sold", "lot": "1"})
     assert s.types(d) == ["late_bid_dismissed"]
-    assert s.state("1")["late"] == [] and s.state("1")["status"] == "sold"
+    assert s.state("1")["late"] == []
+    assert s.state("1")["status"] == "sold"
     s.now += 2  # outside the window: an ordinary refusal
     d = s.no({"op": "bid", "lot": "1", "amount": 400}, R.LOT_CLOSED, bidder("B"))
     assert s.types(d) == ["bid_refused"]
@@ -515,7 +524,8 @@ def test_late_bid_raised_then_reopened_on_it():
     late_id = d.events[0].data["late"]["id"]
     d = s.ok({"op": "reopen", "lot": "1", "reason": "late online bid", "late": late_id})
     assert s.types(d) == ["lot_reopened", "bid_accepted"]
-    assert s.high("1") == (320, "B") and s.state("1")["status"] == "open"
+    assert s.high("1") == (320, "B")
+    assert s.state("1")["status"] == "open"
     assert s.state("1")["late"] == []
 
 

@@ -146,11 +146,9 @@ class Model:
         high = self.high(lot)
         lot["pending"] = {}
         lot["closed_at"], lot["round"] = now, self.rounds
-        if high is None or high["house"]:
-            lot["status"] = "passed"
-        elif lot["reserve"] is not None and high["amount"] < lot["reserve"] and not (
+        if high is None or high["house"] or (lot["reserve"] is not None and high["amount"] < lot["reserve"] and not (
             self.subject_to
-        ):
+        )):
             lot["status"] = "passed"
         else:
             lot["status"] = "sold"
@@ -391,7 +389,7 @@ class EngineVsModel(RuleBasedStateMachine):
     @rule(which=lot_ids)
     def reinstate(self, which: str) -> None:
         lot_id = self.lot_id(which)
-        lot, m = self.m.lots[lot_id], self.m
+        lot = self.m.lots[lot_id]
         good = [i for i, b in enumerate(lot["bids"]) if not b["void"]]
         if lot["status"] not in LIVE:
             expect: str | None = "lot_closed"

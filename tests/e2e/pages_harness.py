@@ -392,7 +392,7 @@ class RealStage:
 
 def require_gateway() -> None:
     if not (ROOT / "hub" / "gateway" / "app.py").exists():
-        pytest.skip("the gateway (hub/gateway/app.py) does not exist yet: no server to test against")
+        pytest.skip("the gateway (hub/gateway/app.py) does not exist yet: no server to test")
     if not (ROOT / ".venv" / "bin" / "auctionmen").exists():
         pytest.skip("the auctionmen command is not installed in .venv")
 

@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pages_harness import (  # noqa: E402
-    DESKTOP, HOSTILE, PHONE, ROOM, SALE, STAFF, FakeStage, browser, event, fake, high, lot,
-    new_page, screenshot, snapshot, staff_lot,
+from pages_harness import (
+    DESKTOP,
+    HOSTILE,
+    PHONE,
+    ROOM,
+    SALE,
+    STAFF,
+    FakeStage,
+    browser,
+    event,
+    fake,
+    high,
+    lot,
+    new_page,
+    screenshot,
+    snapshot,
+    staff_lot,
 )
 
 __all__ = ["browser", "fake"]
@@ -31,7 +46,7 @@ def text(page: Any, sel: str) -> str:
 
 def wait_text(page: Any, sel: str, expected: str) -> None:
     page.wait_for_function(
-        "([s, t]) => document.querySelector(s) && document.querySelector(s).textContent.includes(t)",
+        "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
         arg=[sel, expected], timeout=T)
 
 
@@ -50,7 +65,8 @@ def test_bidder_token_leaves_the_url_and_bids(browser: Any, fake: FakeStage) -> 
     assert page.evaluate("sessionStorage.getItem('auctionmen.bidder.token')") == "bidder-7001"
     assert fake.calls("/api/session")[0]["auth"] == "Bearer bidder-7001"
     streams = fake.calls("/.well-known/mercure")
-    assert streams and all("token" not in r["path"] + str(r["query"]) for r in fake.requests)
+    assert streams
+    assert all("token" not in r["path"] + str(r["query"]) for r in fake.requests)
     assert text(page, "#status") == "Bidding is open — no bids yet"
     assert not page.locator("#bid").is_disabled()
 
@@ -77,7 +93,8 @@ def test_bidder_token_leaves_the_url_and_bids(browser: Any, fake: FakeStage) -> 
     wait_text(page, "#bid", "Bid €1,400")
     sent = fake.calls("/bids")[-1]
     assert sent["auth"] == "Bearer bidder-7001"
-    assert sent["body"]["lot"] == "1" and sent["body"]["amount"] == 60000
+    assert sent["body"]["lot"] == "1"
+    assert sent["body"]["amount"] == 60000
     assert sent["body"]["seen_seq"] == 4
     assert re.fullmatch(r"[0-9a-f-]{36}", sent["body"]["key"])
 
@@ -115,8 +132,9 @@ def test_bidder_reconnects_and_recovers_missed_events(browser: Any, fake: FakeSt
     for seq, amount in ((5, 60000), (6, 65000)):
         fake.publish(event(seq, "bid_accepted", lot(high=high(amount, "101", "floor"),
                                                     ask=amount + 5000, changed_seq=seq)))
-    fake.publish(event(7, "fair_warning", lot(status="fair_warning", high=high(65000, "101", "floor"),
-                                              ask=70000, changed_seq=7)))
+    warned = lot(status="fair_warning", high=high(65000, "101", "floor"), ask=70000,
+                 changed_seq=7)
+    fake.publish(event(7, "fair_warning", warned))
     page.wait_for_timeout(300)
     assert "Reconnecting" in text(page, "#banner")
     fake.down = False
@@ -154,7 +172,7 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
     current = staff_lot(high=high(60000, "7001"), ask=65000, changed_seq=5, bids=2,
                         title=HOSTILE,
                         pending=[{"id": "1.p1", "amount": 65000, "paddle": "7002",
-                                  "channel": "online", "at": 0}],
+                                  "channel": "online", "at": time.time() - 4}],
                         late=[], history=[{"id": "1.1", "amount": 55000, "paddle": "101",
                                            "channel": "floor", "void": None},
                                           {"id": "1.2", "amount": 60000, "paddle": "7001",
@@ -294,7 +312,7 @@ def test_screenshots(browser: Any, fake: FakeStage, name: str) -> None:
                         images=["lot4.svg"], estimate={"low": 600000, "high": 900000},
                         high=high(620000, "7001"), ask=650000, bids=3, changed_seq=9,
                         pending=[{"id": "4.p1", "amount": 650000, "paddle": "7002",
-                                  "channel": "online", "at": 0}],
+                                  "channel": "online", "at": time.time() - 4}],
                         history=[{"id": "4.1", "amount": 600000, "paddle": "101",
                                   "channel": "floor", "void": None},
                                  {"id": "4.2", "amount": 620000, "paddle": "7001",

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the JavaScript under test is embedded as strings)
 """Unit tests of resources/web/js/state.js (and the DOM helper), run inside Debian's Chromium."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pages_harness import HOSTILE, FakeStage, browser, event, high, lot, new_page, snapshot  # noqa: E402
+from pages_harness import HOSTILE, FakeStage, browser, event, high, lot, new_page, snapshot
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.e2e
@@ -120,7 +121,8 @@ def test_bidder_status_words(js: Any) -> None:
     assert seen[11] == ["Paused: Coffee break", False, "The sale is paused"]
     assert seen[12] == ["Bidding is open — no bids yet", False,
                         "Your registration is waiting for approval"]
-    assert seen[13][1] is False and seen[13][2].startswith("Over your credit limit")
+    assert seen[13][1] is False
+    assert seen[13][2].startswith("Over your credit limit")
     assert seen[14][1] is False  # no token: watching only
     assert out["won"] == 50000
 
@@ -175,7 +177,8 @@ def test_bid_answers_in_words(js: Any) -> None:
     assert out["seq"] == 2  # an answer never moves the event cursor
     assert out["late"] == "Too late — the hammer had already fallen"
     assert out["limit"] == "This bid would go over your credit limit"
-    assert out["ok"] == "" and out["mine"] is True
+    assert out["ok"] == ""
+    assert out["mine"] is True
     assert out["pending"] == "Your bid of €500 is waiting for the clerk"
     assert out["pendingCan"] is False
     assert out["rl"].startswith("Too many bids")

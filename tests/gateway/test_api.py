@@ -236,3 +236,25 @@ async def test_hundred_concurrent_bidders_one_winner(stage, http):
     assert len(accepted) == 1
     assert len(refused) == 99
     assert {b["reason"] for b in refused} == {"already_bid"}
+
+
+async def test_session_and_snapshot_carry_the_bidders_own_record(stage, http):
+    token = stage.issuer.issue("bidder", "demo", paddle="7002")
+    async with http.post("/api/session", headers=bearer(token)) as r:
+        session = await r.json()
+    assert session["bidder"]["credit_limit"] == 500000
+    assert session["bidder"]["status"] == "approved"
+    async with http.get(f"{SALE}/state", headers=bearer(token)) as r:
+        snap = await r.json()
+    assert snap["bidder"]["paddle"] == "7002"
+    assert "bidders" not in snap
+
+
+async def test_staff_snapshot_lists_bidders_with_names(stage, http):
+    token = stage.issuer.issue("clerk", "demo")
+    async with http.get(f"{SALE}/state", headers=bearer(token)) as r:
+        snap = await r.json()
+    names = {b["paddle"]: b["name"] for b in snap["bidders"]}
+    assert names["7001"] == "Online bidder 7001"
+    async with http.get("/api/sales/current") as r:
+        assert (await r.json())["sale"] == "demo"

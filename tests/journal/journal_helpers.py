@@ -200,7 +200,8 @@ async def disk_full_scenario(
     paddle = "7001" if lot["high"]["paddle"] != "7001" else "7002"
     after = await seq.submit({"op": "bid", "lot": "1", "amount": lot["ask"], "key": "after"},
                              bidder(paddle))
-    facts.update(after_ok=after.ok, after_reason=after.reason, after_seq=after.events[0].seq if after.events else None,
+    facts.update(after_ok=after.ok, after_reason=after.reason,
+                 after_seq=after.events[0].seq if after.events else None,
                  expected_seq=before_seq + 1, statuses=list(statuses), opened_seq=opened.seq)
     return facts
 

@@ -152,7 +152,7 @@ async def test_engine_exception_is_contained(seq: Sequencer,
     engine = seq.engine
     original = engine.evolve
 
-    def flaky(event, seq_no):  # type: ignore[no-untyped-def]
+    def flaky(event, seq_no):
         original(event, seq_no)
         if event.type == "fair_warning":
             raise RuntimeError("engine bug")

@@ -185,7 +185,8 @@ function who(s, bid) {
 function ago(s, at) {
   if (typeof at !== 'number') return '';
   const secs = Math.max(0, Math.round(Date.now() / 1000 - s.skew - at));
-  return secs < 60 ? `${secs} s` : `${Math.floor(secs / 60)} min ${secs % 60} s`;
+  if (secs < 60) return `${secs} s`;
+  return secs < 3600 ? `${Math.floor(secs / 60)} min ${secs % 60} s` : 'over an hour';
 }
 
 function render(s) {

@@ -183,7 +183,10 @@ export function applyEvent(state, ev, me = null) {
           amount: a.amount, reason: data.reason },
         ...s.refusals,
       ].slice(0, MAX_REFUSALS);
-      if (isMine(s, a.paddle)) s.notice = { lot: lot?.id, kind: 'refused', reason: data.reason, amount: a.amount };
+      if (isMine(s, a.paddle)) {
+        s.notice = { lot: lot?.id, kind: 'refused', reason: data.reason, amount: a.amount };
+        if (lot && ['outbid', 'already_bid', 'below_ask'].includes(data.reason)) s.mine = { ...s.mine, [lot.id]: true };
+      }
       break;
     }
     case 'online_bid_pending': {
@@ -255,10 +258,12 @@ export function applyBidAnswer(state, httpStatus, body, attempt) {
     return { ...s, pending: { id: body.pending, lot: lotId, amount: attempt?.amount }, notice: null };
   }
   const reason = body.reason || (httpStatus === 429 ? 'rate_limited' : 'error');
+  // Beaten to it: this bidder is in the race for the lot, and now behind.
+  const mine = ['outbid', 'already_bid', 'below_ask'].includes(reason) ? { ...s.mine, [lotId]: true } : s.mine;
   let me = s.me;
   if (reason === 'not_approved' && me) me = { ...me, status: me.status === 'rejected' ? 'rejected' : 'pending' };
   return {
-    ...s, me,
+    ...s, me, mine,
     notice: { lot: lotId, kind: 'refused', reason, amount: attempt?.amount, text: reason === 'error' ? body.detail || body.title : null },
   };
 }
@@ -321,7 +326,7 @@ export function bidderLabel(high) {
 
 const REASONS = {
   outbid: (a, c, lot) => (lot?.high ? `Outbid — another bidder was first at ${formatMoney(lot.high.amount, c)}` : 'Outbid — the price moved on before your bid arrived'),
-  already_bid: (a, c) => `Another bidder was first at ${formatMoney(a, c)}`,
+  already_bid: (a, c) => `Outbid — another bidder was first at ${formatMoney(a, c)}`,
   below_ask: (a, c, lot) => `The ask is now ${formatMoney(lot?.ask, c)}`,
   already_high: () => 'You are already the highest bidder',
   too_late: () => 'Too late — the hammer had already fallen',
@@ -427,7 +432,7 @@ export function roomStatus(state) {
     case 'passed': return { tone: 'closed', text: 'Passed' };
     case 'withdrawn': return { tone: 'closed', text: 'Withdrawn' };
     case 'pending': return { tone: 'info', text: 'Next lot' };
-    default: return { tone: 'info', text: lot.high ? 'Current bid' : 'Opening' };
+    default: return { tone: 'info', text: lot.high ? 'Current bid' : 'Opening bid' };
   }
 }
 

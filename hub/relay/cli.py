@@ -1,0 +1,146 @@
+"""`auctionmen relay --host H --port P [--redis URL] --stage-key PEM --sale S [--workers N]`.
+
+Prints one JSON line `{"event": "relay_listening", "url", "pid", "worker"}` per worker once
+it listens, then serves until SIGINT/SIGTERM. With `--workers N` (N > 1) it starts N worker
+processes, each its own asyncio loop with its own SO_REUSEPORT listener and its own Redis
+tail; the kernel spreads connections over them. Several workers need Redis (they share
+nothing else) and a fixed port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import multiprocessing
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hub.relay.node import RelayConfig, RelayNode
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="auctionmen relay", description="a cloud relay node")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8780)
+    p.add_argument("--redis", default=None, help="redis://host:port/db (omit: one node, "
+                                                  "local history)")
+    p.add_argument("--stage-key", required=True, type=Path,
+                   help="the stage's PUBLIC key (PEM) that signs bidder and link tokens")
+    p.add_argument("--sale", default="demo")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--history", type=int, default=20_000, help="records mirrored in memory")
+    p.add_argument("--bid-timeout", type=float, default=5.0)
+    p.add_argument("--cors-origin", action="append", default=[])
+    p.add_argument("--sale-iri-base", default="https://auctionmen.local/sales/")
+    return p.parse_args(argv)
+
+
+def _config(ns: argparse.Namespace, pem: bytes) -> RelayConfig:
+    return RelayConfig(
+        stage_public_pem=pem, sale=ns.sale, host=ns.host, port=ns.port, redis_url=ns.redis,
+        sale_iri_base=ns.sale_iri_base, history_records=ns.history, bid_timeout=ns.bid_timeout,
+        cors_origins=tuple(ns.cors_origin), reuse_port=ns.workers > 1)
+
+
+async def _serve(config: RelayConfig, worker: int) -> None:
+    import gc
+
+    node = RelayNode(config)
+    await node.start()
+    print(json.dumps({"event": "relay_listening", "url": node.url, "pid": _pid(),
+                      "worker": worker, "node": config.node_id, "at": time.time()}),
+          flush=True)
+    gc.collect()
+    gc.freeze()  # perf-notes: keep the collector off the long-lived objects
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await node.stop()
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _run(config: RelayConfig, worker: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    runner: Any
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    runner(_serve(config, worker))
+
+
+def main(argv: list[str]) -> int:
+    ns = parse(argv)
+    try:
+        pem = ns.stage_key.read_bytes()
+    except OSError as exc:
+        print(f"auctionmen relay: cannot read {ns.stage_key}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if ns.workers < 1 or ns.workers > 64:
+        print("auctionmen relay: --workers must be 1..64", file=sys.stderr)
+        return 2
+    if ns.workers > 1 and (not ns.redis or ns.port == 0):
+        print("auctionmen relay: several workers need --redis and a fixed --port",
+              file=sys.stderr)
+        return 2
+    try:
+        config = _config(ns, pem)
+        from hub.relay.protocol import load_public_key
+
+        load_public_key(pem)
+    except Exception as exc:
+        print(f"auctionmen relay: {exc}", file=sys.stderr)
+        return 2
+    if ns.workers == 1:
+        try:
+            _run(config, 0)
+        except OSError as exc:
+            print(f"auctionmen relay: cannot listen on {ns.host}:{ns.port}: {exc.strerror}",
+                  file=sys.stderr)
+            return 1
+        return 0
+    ctx = multiprocessing.get_context("spawn")
+    procs = []
+    for worker in range(ns.workers):
+        cfg = _config(ns, pem)  # each worker its own node id
+        proc = ctx.Process(target=_run, args=(cfg, worker), name=f"relay-worker-{worker}")
+        proc.start()
+        procs.append(proc)
+
+    def forward(signum: int, _frame: object) -> None:
+        for proc in procs:
+            if proc.is_alive() and proc.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    import os
+
+                    os.kill(proc.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = 0
+    for proc in procs:
+        proc.join()
+        code = code or (proc.exitcode or 0)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,658 @@
+"""`auctionmen relay`: a headless relay node (Mercure hub + bid intake + bidder pages).
+
+A node never decides anything. The stage dials in over one WebSocket (`/relay/link`) and
+pushes its journal records in `seq` order; the node holding that link appends them to the
+sale's Redis stream (or, without Redis, to its local bounded history). Every node tails the
+stream and publishes each new record into its own hub, with the stage's ids unchanged, so
+any node serves any topic and resumes any `Last-Event-ID`. Remote bids go the other way:
+node → (Redis list, if another node holds the link) → stage → answer → node → bidder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import socket
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from hub.auction import reasons as R
+from hub.gateway.app import PAGES, web_root
+from hub.gateway.problems import problem
+from hub.gateway.ratelimit import RateLimiter
+from hub.gateway.security import cors, problems, security_headers
+from hub.gateway.tokens import ISSUER, TokenError
+from hub.journal.records import Record
+from hub.mercure.app import setup_mercure
+from hub.mercure.config import HubConfig, KeySpec
+from hub.mercure.history import HistoryRouter
+from hub.mercure.hub import Hub
+from hub.mercure.update import Update
+from hub.relay import protocol as P
+from hub.relay.store import MemoryStore, RedisStore, Store
+from hub.stage import parse_event_id, updates_for
+
+log = logging.getLogger("auctionmen.relay")
+
+JSON = dict[str, Any]
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CURSOR_PARAMS = ("lastEventID", "last_event_id", "Last-Event-ID", "last-event-id")
+
+
+@dataclass(slots=True)
+class RelayConfig:
+    stage_public_pem: bytes
+    sale: str = "demo"
+    host: str = "127.0.0.1"
+    port: int = 8780
+    redis_url: str | None = None
+    sale_iri_base: str = "https://auctionmen.local/sales/"
+    history_records: int = 20_000  # records mirrored in memory per node (the stream keeps more)
+    stream_maxlen: int = 1_000_000
+    bid_timeout: float = 5.0  # seconds a bidder waits for the stage's answer
+    catch_up_wait: float = 2.0  # a subscriber ahead of this node waits this long for it
+    bid_rate: float = 5.0
+    cors_origins: tuple[str, ...] = ()
+    reuse_port: bool = False
+    node_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
+                                                 f"{uuid.uuid4().hex[:8]}")
+    heartbeat: float = 15.0
+    link_heartbeat: float = 2.0  # WebSocket ping interval on the stage link
+
+    @property
+    def sale_iri(self) -> str:
+        return f"{self.sale_iri_base}{self.sale}"
+
+
+class SeqHistory:
+    """Mercure history for the sale, indexed by `seq` (a `HistorySource`).
+
+    Holds the last `size` records as their updates. An id `{sale}:{epoch}:{seq}:{v}` resolves
+    by seq lookup; older ids resolve from records the node fetched from the stream (XRANGE)
+    for that request just before (`prefetched`). Replay never goes past what this node has
+    published itself, so the live stream continues exactly where replay stops.
+    """
+
+    def __init__(self, sale: str, size: int) -> None:
+        self.sale = sale
+        self.size = max(1, size)
+        self.head = 0  # highest seq published here
+        self._records: OrderedDict[int, tuple[int, list[Update]]] = OrderedDict()
+        self.prefetched: dict[int, tuple[int, list[Update]]] = {}
+
+    @property
+    def floor(self) -> int:
+        """Lowest seq held (head + 1 when empty)."""
+        return next(iter(self._records)) if self._records else self.head + 1
+
+    def add(self, seq: int, epoch: int, updates: list[Update]) -> None:
+        self._records[seq] = (epoch, updates)
+        self.head = seq
+        while len(self._records) > self.size:
+            self._records.popitem(last=False)
+
+    def reset(self, head: int) -> None:
+        self._records.clear()
+        self.head = head
+
+    def _get(self, seq: int) -> tuple[int, list[Update]] | None:
+        return self._records.get(seq) or self.prefetched.get(seq)
+
+    def after(self, last_event_id: str) -> Iterable[Update] | None:
+        parsed = parse_event_id(last_event_id)
+        if parsed is None or parsed[0] != self.sale:
+            return None
+        _, epoch, seq, view = parsed
+        if seq > self.head or seq < 1:
+            return None
+        current = self._get(seq)
+        if current is None or current[0] != epoch:
+            return None
+        out: list[Update] = []
+        if view == "p":
+            out.extend(u for u in current[1] if u.id.endswith(":s"))
+        for s in range(seq + 1, self.head + 1):
+            got = self._get(s)
+            if got is None:
+                return None  # a hole we cannot fill: the client gets `earliest`
+            out.extend(got[1])
+        return out
+
+    def earliest(self) -> Iterable[Update]:
+        return [u for _, updates in self._records.values() for u in updates]
+
+    def last_id(self) -> str | None:
+        if not self._records:
+            return None
+        return next(reversed(self._records.values()))[1][-1].id
+
+
+@dataclass(slots=True)
+class _Link:
+    ws: web.WebSocketResponse
+    epoch: int
+    instance: str
+    requested: int = 0  # the seq of the last resend request
+    requested_at: float = 0.0
+
+
+class RelayNode:
+    """One relay node (one process). `await start()`, `url`, `await stop()`."""
+
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self.verifier = P.Verifier(P.load_public_key(config.stage_public_pem))
+        self.store: Store = (RedisStore(config.redis_url, config.sale, config.stream_maxlen)
+                             if config.redis_url else MemoryStore(config.sale,
+                                                                  config.history_records))
+        self.history = SeqHistory(config.sale, config.history_records)
+        self.hub: Hub | None = None
+        self.url = ""
+        self.limiter = RateLimiter(config.bid_rate, config.bid_rate * 2)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._link: _Link | None = None
+        self._link_tasks: list[asyncio.Task[None]] = []
+        self._pending: dict[str, asyncio.Future[JSON]] = {}
+        self._grew = asyncio.Event()
+        self._state: str | None = None
+        self._state_at = 0.0
+        self._remote_holder: tuple[float, bool] = (0.0, False)
+        self.records_in = 0  # records received over the link (for tests)
+        self.duplicates = 0
+
+    # -- app ---------------------------------------------------------------------------
+
+    def _hub_config(self) -> HubConfig:
+        cfg = self.config
+        key = KeySpec(cfg.stage_public_pem.decode(), ("EdDSA",), use="subscribe", issuer=ISSUER)
+        return HubConfig(keys=(key,), audiences=("auctionmen",), issuers=(ISSUER,),
+                         allow_anonymous=True, cors_origins=cfg.cors_origins,
+                         history_size=0, heartbeat=cfg.heartbeat)
+
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024, middlewares=[
+            problems, security_headers, cors(self.config.cors_origins), self._catch_up])
+        r = app.router
+        for path, name in PAGES.items():
+            r.add_get(path, _page(name))
+        r.add_static("/static", web_root(), follow_symlinks=False)
+        r.add_get("/images/{name}", _image)
+        r.add_get("/api/sales/{sale}/state", self.state)
+        r.add_post("/api/sales/{sale}/bids", self.bids)
+        r.add_post("/api/session", self.session)
+        r.add_get("/relay/status", self.relay_status)
+        r.add_get(P.LINK_PATH, self.link)
+        self.hub = setup_mercure(app, self._hub_config())
+        # Our seq-indexed history replaces the hub's ring (history_size=0 keeps it empty).
+        self.hub.history = HistoryRouter([self.history])
+        return app
+
+    async def start(self) -> None:
+        cfg = self.config
+        await self._load()
+        app = self.make_app()
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0,
+                                     access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, cfg.host, cfg.port, reuse_port=cfg.reuse_port or None)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://{cfg.host}:{port}"
+        self._tasks.append(asyncio.create_task(self._tail(), name="relay-tail"))
+        self._tasks.append(asyncio.create_task(self._report(), name="relay-report"))
+        if isinstance(self.store, RedisStore):
+            self._tasks.append(asyncio.create_task(self._replies(), name="relay-replies"))
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._link_tasks]:
+            task.cancel()
+        for task in [*self._tasks, *self._link_tasks]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks, self._link_tasks = [], []
+        if self._link is not None:
+            with contextlib.suppress(Exception):
+                await self._link.ws.close()
+        if isinstance(self.store, RedisStore):
+            with contextlib.suppress(Exception):
+                await self.store.forget_node(self.config.node_id)
+            if self._link is not None:
+                with contextlib.suppress(Exception):
+                    await self.store.drop_link(self.config.node_id)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.store.close()
+
+    # -- history: load, tail, publish ---------------------------------------------------
+
+    async def _load(self) -> None:
+        last, _, _ = await self.store.head()
+        start = max(0, last - self.config.history_records)
+        self.history.reset(start)
+
+    def _ingest(self, record: Record) -> bool:
+        """Publish one record into the local hub if it is the next one (dedupe by seq)."""
+        h = self.history
+        if record.seq <= h.head:
+            self.duplicates += 1
+            return False
+        if record.seq != h.head + 1:
+            log.warning("relay history jumps from %d to %d (stream trimmed?)", h.head, record.seq)
+        updates = updates_for(record, self.config.sale_iri)
+        hub = self.hub
+        if hub is not None:
+            for update in updates:
+                hub.publish(update, internal=True)
+        h.add(record.seq, record.epoch, updates)
+        self._grew.set()
+        return True
+
+    async def _tail(self) -> None:
+        while True:
+            try:
+                items = await self.store.read(self.history.head, 500, 1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay: reading the stream failed: %s", exc)
+                await asyncio.sleep(0.5)
+                continue
+            for seq, payload in items:
+                if seq <= self.history.head:
+                    continue
+                try:
+                    self._ingest(P.record_from_json(json.loads(payload)))
+                except (ValueError, KeyError, TypeError):
+                    log.exception("relay: unreadable stream entry %d", seq)
+                    self.history.head = seq
+
+    async def wait_for(self, seq: int, within: float) -> bool:
+        """Wait until this node has published `seq` (bounded)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self.history.head < seq:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            self._grew.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._grew.wait(), left)
+        return True
+
+    async def _prefetch(self, seq: int) -> None:
+        """Fetch records [seq, floor) from the stream for a deep Last-Event-ID."""
+        store = self.store
+        if not isinstance(store, RedisStore):
+            return
+        h = self.history
+        floor = h.floor
+        got: dict[int, tuple[int, list[Update]]] = {}
+        after = seq - 1
+        while after < floor - 1 and len(got) < 200_000:
+            page = await store.range(after, floor - 1, 1000)
+            if not page:
+                break
+            for s, payload in page:
+                record = P.record_from_json(json.loads(payload))
+                got[s] = (record.epoch, updates_for(record, self.config.sale_iri))
+            after = page[-1][0]
+        h.prefetched = got
+
+    @web.middleware
+    async def _catch_up(self, request: web.Request,
+                        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                        ) -> web.StreamResponse:
+        """Before a subscription resumes: let this node reach the cursor, fetch older ones."""
+        hub = self.hub
+        if hub is None or request.path != hub.config.hub_path or request.method != "GET":
+            return await handler(request)
+        cursor = request.headers.get("Last-Event-ID")
+        for name in _CURSOR_PARAMS:
+            cursor = request.query.get(name, cursor)
+        parsed = parse_event_id(cursor) if cursor else None
+        if parsed is None or parsed[0] != self.config.sale:
+            return await handler(request)
+        seq = parsed[2]
+        if seq > self.history.head:
+            await self.wait_for(seq, self.config.catch_up_wait)
+        if seq < self.history.floor:
+            with contextlib.suppress(Exception):
+                await self._prefetch(seq)
+        try:
+            # The handler registers the subscriber and computes replay before its first await.
+            return await handler(request)
+        finally:
+            self.history.prefetched = {}
+
+    # -- the stage link -------------------------------------------------------------------
+
+    async def link(self, request: web.Request) -> web.StreamResponse:
+        auth = request.headers.get("Authorization", "")
+        try:
+            sale, epoch, instance = self.verifier.link(auth[7:] if auth.startswith("Bearer ")
+                                                       else "")
+        except TokenError as exc:
+            return problem(401, P.BAD_LINK_TOKEN, f"the stage link token was refused: {exc}")
+        if sale != self.config.sale:
+            return problem(403, "wrong_sale", "this relay serves another sale")
+        ws = web.WebSocketResponse(heartbeat=self.config.link_heartbeat, max_msg_size=8 << 20)
+        await ws.prepare(request)
+        claim = await self.store.claim(epoch, instance)
+        if not claim.ok:
+            log.warning("relay: refused a stage at epoch %d (sale is at epoch %d)",
+                        epoch, claim.epoch)
+            await ws.send_json({"t": "refused", "reason": P.STALE_EPOCH,
+                                "detail": f"this sale is held by epoch {claim.epoch}; "
+                                          f"epoch {epoch} is older", "epoch": claim.epoch})
+            await ws.close()
+            return ws
+        old = self._link
+        if old is not None:
+            await old.ws.close()
+        link = self._link = _Link(ws, epoch, instance)
+        await ws.send_json({"t": "hello", "last_seq": claim.last_seq,
+                            "last_hash": claim.last_hash, "epoch": claim.epoch})
+        tasks = [asyncio.create_task(self._hold(link), name="relay-hold")]
+        if isinstance(self.store, RedisStore):
+            tasks.append(asyncio.create_task(self._bid_queue(link), name="relay-bids"))
+        self._link_tasks.extend(tasks)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                if not await self._on_link_message(link, json.loads(msg.data)):
+                    break
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("relay: bad message on the stage link: %s", exc)
+        except ConnectionError:
+            pass  # the stage went away mid-answer; it re-sends from our last seq
+        finally:
+            for task in tasks:
+                task.cancel()
+                self._link_tasks.remove(task)
+            if self._link is link:
+                self._link = None
+                if isinstance(self.store, RedisStore):
+                    with contextlib.suppress(Exception):
+                        await self.store.drop_link(self.config.node_id)
+            await ws.close()
+        return ws
+
+    async def _on_link_message(self, link: _Link, msg: JSON) -> bool:
+        kind = msg.get("t")
+        ws = link.ws
+        if kind == "rec":
+            record = P.record_from_json(msg["r"])
+            if record.sale != self.config.sale or not P.hash_ok(record):
+                await ws.send_json({"t": "refused", "reason": P.DIVERGED,
+                                    "detail": f"record {record.seq} fails its hash"})
+                return False
+            self.records_in += 1
+            status, last = await self.store.append(link.epoch, link.instance, record)
+            if status == "ok":
+                if record.seq == self.history.head + 1:
+                    self._ingest(record)  # fast path; the tail skips it as a duplicate
+                await ws.send_json({"t": "ack", "seq": last})
+            elif status == "dup":
+                await ws.send_json({"t": "ack", "seq": last})
+            elif status == "gap":
+                now = time.monotonic()
+                if link.requested != last + 1 or now - link.requested_at > 0.2:
+                    link.requested, link.requested_at = last + 1, now
+                    await ws.send_json({"t": "resend", "from": last + 1})
+            else:
+                reason = P.STALE_EPOCH if status == "fenced" else P.DIVERGED
+                await ws.send_json({"t": "refused", "reason": reason,
+                                    "detail": f"record {record.seq}: {status}"})
+                return False
+        elif kind == "state":
+            text = json.dumps(msg["state"], separators=(",", ":"))
+            self._state, self._state_at = text, time.monotonic()
+            await self.store.set_state(text)
+        elif kind == "answer":
+            self._answered(msg)
+        return True
+
+    def _answered(self, msg: JSON) -> None:
+        origin = msg.get("node")
+        if origin not in (None, self.config.node_id) and isinstance(self.store, RedisStore):
+            task = asyncio.create_task(self.store.push_reply(str(origin), msg))
+            self._link_tasks.append(task)
+            task.add_done_callback(self._forget_task)
+            return
+        future = self._pending.pop(str(msg.get("id")), None)
+        if future is not None and not future.done():
+            future.set_result(msg)
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._link_tasks.remove(task)
+
+    async def _hold(self, link: _Link) -> None:
+        """While connected: advertise the link (Redis) and tell the stage who is watching."""
+        store = self.store
+        while True:
+            if isinstance(store, RedisStore):
+                with contextlib.suppress(Exception):
+                    await store.hold_link(self.config.node_id, 3.0)
+                    await store.report_subscribers(self.config.node_id, self._subscribers())
+                    n = await store.subscribers()
+                    await link.ws.send_json({"t": "stats", "subscribers": n})
+            else:
+                with contextlib.suppress(Exception):
+                    await link.ws.send_json({"t": "stats", "subscribers": self._subscribers()})
+            await asyncio.sleep(1.0)
+
+    async def _bid_queue(self, link: _Link) -> None:
+        """The link holder takes bids other nodes queued in Redis and forwards them."""
+        store = self.store
+        assert isinstance(store, RedisStore)
+        while True:
+            try:
+                request = await store.pop_bid(1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay: reading queued bids failed: %s", exc)
+                await asyncio.sleep(0.5)
+                continue
+            if request is None:
+                continue
+            if request.get("deadline", 0) < time.time():
+                continue  # its bidder was already told "not confirmed": never place it late
+            await link.ws.send_json({"t": "bid", **request})
+
+    def _subscribers(self) -> int:
+        return len(self.hub.subscribers) if self.hub is not None else 0
+
+    async def _report(self) -> None:
+        store = self.store
+        while isinstance(store, RedisStore):
+            with contextlib.suppress(Exception):
+                await store.report_subscribers(self.config.node_id, self._subscribers())
+            await asyncio.sleep(2.0)
+
+    async def _replies(self) -> None:
+        store = self.store
+        assert isinstance(store, RedisStore)
+        while True:
+            try:
+                reply = await store.pop_reply(self.config.node_id, 1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay: reading replies failed: %s", exc)
+                await asyncio.sleep(0.5)
+                continue
+            if reply is not None:
+                future = self._pending.pop(str(reply.get("id")), None)
+                if future is not None and not future.done():
+                    future.set_result(reply)
+
+    async def stage_connected(self) -> bool:
+        if self._link is not None:
+            return True
+        store = self.store
+        if not isinstance(store, RedisStore):
+            return False
+        at, value = self._remote_holder
+        now = time.monotonic()
+        if now - at > 0.25:
+            try:
+                value = await store.link_holder() is not None
+            except Exception:
+                value = False
+            self._remote_holder = (now, value)
+        return value
+
+    # -- HTTP API ------------------------------------------------------------------------
+
+    def _check_sale(self, request: web.Request) -> web.Response | None:
+        if request.match_info["sale"] != self.config.sale:
+            return problem(404, "unknown_sale", f"no sale {request.match_info['sale']!r} here")
+        return None
+
+    async def state(self, request: web.Request) -> web.Response:
+        refused = self._check_sale(request)
+        if refused is not None:
+            return refused
+        text = self._state
+        if isinstance(self.store, RedisStore) and (
+                self._link is None and time.monotonic() - self._state_at > 0.25):
+            with contextlib.suppress(Exception):
+                text = await self.store.get_state() or text
+                self._state, self._state_at = text, time.monotonic()
+        if text is None:
+            return problem(503, P.STAGE_UNREACHABLE,
+                           "the auction room has not reached this relay yet; try again soon")
+        body = json.loads(text)
+        body["stage_connected"] = await self.stage_connected()
+        return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+    async def bids(self, request: web.Request) -> web.Response:
+        refused = self._check_sale(request)
+        if refused is not None:
+            return refused
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return problem(401, "unauthorized", "send 'Authorization: Bearer <token>'")
+        token = auth[7:].strip()
+        try:
+            claims = self.verifier.bidder(token)
+        except TokenError as exc:
+            return problem(401, "invalid_token", f"the token was refused: {exc}")
+        if claims.sale != self.config.sale:
+            return problem(403, "wrong_sale", "this token is for another sale")
+        if claims.role != "bidder" or claims.paddle is None:
+            return problem(403, "forbidden", "only bidders bid here")
+        if not self.limiter.allow(claims.paddle, time.monotonic()):
+            return problem(429, R.RATE_LIMITED, "too many bid attempts; wait a moment")
+        if request.content_type != "application/json":
+            return problem(415, "unsupported_media_type", "send application/json")
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return problem(400, "bad_json", "the body is not valid JSON")
+        if not isinstance(body, dict):
+            return problem(422, R.INVALID, "the body must be a JSON object")
+        key = body.get("key")
+        if key is not None and (not isinstance(key, str) or not _KEY.match(key)):
+            return problem(422, R.INVALID, "'key' must be 1-128 letters, digits or ._:-")
+        request_id = uuid.uuid4().hex
+        timeout = self.config.bid_timeout
+        forwarded: JSON = {
+            "id": request_id, "node": self.config.node_id, "token": token,
+            "deadline": time.time() + timeout,
+            "body": {k: body.get(k) for k in ("lot", "amount", "seen_seq", "key")},
+        }
+        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            link = self._link
+            if link is not None:
+                await link.ws.send_json({"t": "bid", **forwarded})
+            elif isinstance(self.store, RedisStore) and await self.stage_connected():
+                await self.store.push_bid(forwarded)
+            else:
+                return _unreachable("the auction room is not connected to the internet "
+                                    "right now; your bid was NOT placed — try again shortly")
+            answer = await asyncio.wait_for(future, timeout)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            return _unreachable("no answer from the auction room; your bid was not "
+                                "confirmed — try again (the same bid is never counted twice)")
+        finally:
+            self._pending.pop(request_id, None)
+        body = answer.get("body") or {}
+        content_type = "application/problem+json" if "type" in body else "application/json"
+        return web.json_response(body, status=int(answer.get("status", 502)),
+                                 content_type=content_type)
+
+    async def session(self, request: web.Request) -> web.Response:
+        """As the stage's: trade a bidder token for the hub cookie and the topics."""
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return problem(401, "unauthorized", "send 'Authorization: Bearer <token>'")
+        token = auth[7:].strip()
+        try:
+            claims = self.verifier.bidder(token)
+        except TokenError as exc:
+            return problem(401, "invalid_token", f"the token was refused: {exc}")
+        if claims.sale != self.config.sale:
+            return problem(403, "wrong_sale", "this token is for another sale")
+        iri = self.config.sale_iri
+        topics = {"room": f"{iri}/room"}
+        if claims.paddle and claims.role == "bidder":
+            topics["mine"] = f"{iri}/bidders/{claims.paddle}"
+        response = web.json_response({
+            "role": claims.role, "paddle": claims.paddle, "sale": claims.sale,
+            "hub": "/.well-known/mercure", "topics": topics, "expires": claims.expires})
+        response.set_cookie("mercureAuthorization", token, path="/.well-known/mercure",
+                            httponly=True, samesite="Strict", secure=request.secure,
+                            max_age=max(0, int(claims.expires - time.time())))
+        return response
+
+    async def relay_status(self, request: web.Request) -> web.Response:
+        last, _, epoch = await self.store.head()
+        return web.json_response({
+            "node": self.config.node_id, "head": self.history.head, "stored": last,
+            "epoch": epoch, "stage_connected": await self.stage_connected(),
+            "link_here": self._link is not None, "subscribers": self._subscribers()})
+
+
+def _unreachable(detail: str) -> web.Response:
+    response = problem(503, P.STAGE_UNREACHABLE, detail)
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        path = web_root() / name
+        if not path.exists():
+            if name == "index.html":
+                raise web.HTTPFound("/room")
+            raise web.HTTPNotFound()
+        response = web.FileResponse(path)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    return handler
+
+
+async def _image(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    path = web_root() / "images" / name
+    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)

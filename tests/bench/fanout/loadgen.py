@@ -1,0 +1,323 @@
+"""SSE load generator: N raw subscriber sockets, kernel receive timestamps.
+
+Run by the benches as a separate process (stdlib only, no HTTP client library)::
+
+    python tests/bench/fanout/loadgen.py --port 8000 --path '/.well-known/mercure?topic=…' \
+        --n 5000 --src 127.0.1.1 --pattern 'bench:(?P<ts>\\d+\\.\\d+):(?P<k>\\d+)'
+
+Every socket has SO_TIMESTAMPNS, so each ``recvmsg()`` also returns the kernel's arrival time
+of the bytes (CLOCK_REALTIME, the same clock as the publisher's ``time.time()``). On loopback
+that is the moment the server's ``send()`` pushed them, so the numbers are free of this
+process's own backlog (the app-level read time is recorded too).
+
+Each event is tagged by ``--pattern``, a bytes regex with a group ``k`` (an integer event
+number, < ``--max-events``) and optionally ``ts`` (the publish wall time, embedded in the event
+data). Without ``ts`` in the event the driver supplies the timestamps in the ``report`` command.
+
+Frames are parsed minimally: the stream is split at blank lines (``\\n\\n`` / ``\\n\\r\\n``)
+and the pattern is searched in every complete block; HTTP chunk-size lines between events
+are ignored. This relies on a server never splitting one SSE event across two HTTP chunks
+(true for the Auctionmen hub, which writes whole frames, and for sse-starlette).
+
+Control protocol: one JSON object per line on stdin, one per line on stdout.
+
+* on start: ``{"ready": n_connected, "failed": n, "connect_s": s, "kernel_ts": bool}``
+* ``{"cmd": "wait", "k0": a, "k1": b, "timeout": s}`` (or ``"ks": [k, …]`` instead of a
+  range) → ``{"complete": bool, "waited_s": s}``
+  once every connected subscriber has every event ``a <= k < b`` (or at the timeout)
+* ``{"cmd": "report", "k0": a, "k1": b, "ts": {"k": ts, …}, "out": path}`` → per-event and
+  per-subscriber counts; the raw latencies (seconds, float64) go to ``path`` (kernel) and
+  ``path + ".app"`` (read time)
+* ``{"cmd": "quit"}`` (or EOF on stdin, or ``--deadline`` seconds) → close everything, exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import resource
+import socket
+import struct
+import sys
+import time
+from array import array
+from typing import Any
+
+SO_TIMESTAMPNS: int = getattr(socket, "SO_TIMESTAMPNS", 35)
+SCM_TIMESTAMPNS: int = getattr(socket, "SCM_TIMESTAMPNS", SO_TIMESTAMPNS)
+IP_BIND_ADDRESS_NO_PORT = 24
+_TIMESPEC = struct.Struct("@qq")
+_ANC_SIZE = socket.CMSG_SPACE(_TIMESPEC.size)
+_MAX_BUF = 1 << 20  # bytes without a blank line before we call the stream broken
+
+
+class Sub:
+    """One subscriber socket and what it has seen."""
+
+    __slots__ = ("buf", "dups", "fd", "seen", "sock")
+
+    def __init__(self, sock: socket.socket, max_events: int) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.buf = b""
+        self.seen = bytearray(max_events)
+        self.dups = 0
+
+
+class LoadGen:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.pattern = re.compile(args.pattern.encode())
+        self.has_ts = "ts" in self.pattern.groupindex
+        self.max_events: int = args.max_events
+        self.subs: list[Sub] = []
+        self.closed = 0          # streams the server ended or broke while we listened
+        self.kernel_ts = True    # False as soon as one read came without a kernel timestamp
+        self.kern: dict[int, array[float]] = {}   # k -> kernel arrival times
+        self.app: dict[int, array[float]] = {}    # k -> read times
+        self.counts: list[int] = [0] * self.max_events  # first receptions per k
+        self.ts: dict[int, float] = {}                   # k -> publish time (from the event)
+        self.bad_k = 0
+        self.loop = asyncio.get_running_loop()
+
+    # ---------------------------------------------------------------- connecting
+    async def connect_all(self) -> tuple[int, int, float]:
+        a = self.args
+        target = f"{a.host}:{a.port}"
+        request = (f"GET {a.path} HTTP/1.1\r\nHost: {target}\r\n"
+                   "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n").encode()
+        sem = asyncio.Semaphore(a.inflight)
+        failed = 0
+        errors: dict[str, int] = {}
+
+        async def one() -> None:
+            nonlocal failed
+            async with sem:
+                try:
+                    self.subs.append(await self._connect(request))
+                except (OSError, TimeoutError, ValueError) as e:
+                    failed += 1
+                    name = type(e).__name__ + (f": {e}" if isinstance(e, ValueError) else "")
+                    errors[name] = errors.get(name, 0) + 1
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(one() for _ in range(a.n)))
+        if errors:
+            print(f"loadgen: connect errors {errors}", file=sys.stderr, flush=True)
+        return len(self.subs), failed, time.monotonic() - t0
+
+    async def _connect(self, request: bytes) -> Sub:
+        a = self.args
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setblocking(False)
+            try:
+                s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            except OSError:
+                self.kernel_ts = False
+            if a.src:
+                with contextlib.suppress(OSError):
+                    s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+                s.bind((a.src, 0))
+            await asyncio.wait_for(self.loop.sock_connect(s, (a.host, a.port)), 15)
+            await self.loop.sock_sendall(s, request)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = await asyncio.wait_for(self.loop.sock_recv(s, 16384), 15)
+                if not data:
+                    raise ValueError("closed before the response headers")
+                head += data
+                if len(head) > 65536:
+                    raise ValueError("response headers too long")
+            status_line = head.split(b"\r\n", 1)[0]
+            if b" 200" not in status_line:
+                raise ValueError(status_line.decode(errors="replace")[:80])
+            sub = Sub(s, self.max_events)
+            sub.buf = head.split(b"\r\n\r\n", 1)[1]
+            self.loop.add_reader(sub.fd, self._on_readable, sub)
+            return sub
+        except BaseException:
+            s.close()
+            raise
+
+    # ---------------------------------------------------------------- receiving
+    def _on_readable(self, sub: Sub) -> None:
+        try:
+            data, anc, _flags, _addr = sub.sock.recvmsg(65536, _ANC_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, anc = b"", []
+        now = time.time()
+        if not data:
+            self._close(sub)
+            return
+        kt = 0.0
+        for level, kind, cdata in anc:
+            if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS:
+                sec, nsec = _TIMESPEC.unpack_from(cdata)
+                kt = sec + nsec * 1e-9
+        if not kt:
+            self.kernel_ts = False
+            kt = now
+        buf = sub.buf + data
+        end = max(buf.rfind(b"\n\n"), buf.rfind(b"\n\r\n"))
+        if end < 0:
+            sub.buf = buf
+            if len(buf) > _MAX_BUF:
+                self._close(sub)
+            return
+        sub.buf = buf[end + 1:]
+        for m in self.pattern.finditer(buf, 0, end + 1):
+            k = int(m.group("k"))
+            if not 0 <= k < self.max_events:
+                self.bad_k += 1
+                continue
+            if sub.seen[k]:
+                sub.dups += 1
+                continue
+            sub.seen[k] = 1
+            self.counts[k] += 1
+            arr = self.kern.get(k)
+            if arr is None:
+                arr = self.kern[k] = array("d")
+                self.app[k] = array("d")
+                if self.has_ts:
+                    self.ts[k] = float(m.group("ts"))
+            arr.append(kt)
+            self.app[k].append(now)
+
+    def _close(self, sub: Sub) -> None:
+        if sub.sock.fileno() >= 0:
+            self.loop.remove_reader(sub.fd)
+            sub.sock.close()
+            self.closed += 1
+
+    # ---------------------------------------------------------------- commands
+    async def wait(self, ks: list[int], wait_s: float) -> dict[str, Any]:
+        t0 = time.monotonic()
+        n = len(self.subs)
+        while True:
+            if all(self.counts[k] >= n for k in ks):
+                return {"complete": True, "waited_s": time.monotonic() - t0}
+            if time.monotonic() - t0 > wait_s:
+                return {"complete": False, "waited_s": time.monotonic() - t0}
+            await asyncio.sleep(0.01)
+
+    def report(self, ks: list[int], ts_in: dict[str, float], out: str) -> dict[str, Any]:
+        ts = {**self.ts, **{int(k): float(v) for k, v in ts_in.items()}}
+        kern_all = array("d")
+        app_all = array("d")
+        per_k: dict[str, dict[str, float]] = {}
+        for k in ks:
+            arr = self.kern.pop(k, array("d"))
+            app = self.app.pop(k, array("d"))
+            t = ts.get(k)
+            if t is None or not arr:
+                per_k[str(k)] = {"count": len(arr)}
+                continue
+            lat = array("d", (x - t for x in arr))
+            lat_app = array("d", (x - t for x in app))
+            kern_all.extend(lat)
+            app_all.extend(lat_app)
+            per_k[str(k)] = {"count": len(arr), "max": max(lat), "max_app": max(lat_app),
+                             "min": min(lat), "ts": t}
+        missing = 0
+        subs_missing = 0
+        dups = 0
+        for sub in self.subs:
+            m = sum(1 for k in ks if not sub.seen[k])
+            missing += m
+            subs_missing += m > 0
+            dups += sub.dups
+        with open(out, "wb") as f:
+            kern_all.tofile(f)
+        with open(out + ".app", "wb") as f:
+            app_all.tofile(f)
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return {"subs": len(self.subs), "closed": self.closed, "missing": missing,
+                "subs_missing": subs_missing, "dups": dups, "bad_k": self.bad_k,
+                "kernel_ts": self.kernel_ts, "per_k": per_k,
+                "cpu_s": ru.ru_utime + ru.ru_stime}
+
+    def close_all(self) -> None:
+        for sub in self.subs:
+            self._close(sub)
+
+
+def _ks(cmd: dict[str, Any]) -> list[int]:
+    if "ks" in cmd:
+        return [int(k) for k in cmd["ks"]]
+    return list(range(int(cmd["k0"]), int(cmd["k1"])))
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+async def amain(args: argparse.Namespace) -> None:
+    gen = LoadGen(args)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    deadline = loop.time() + args.deadline
+    try:
+        n_ok, failed, took = await asyncio.wait_for(gen.connect_all(), args.deadline)
+        if not gen.kernel_ts:
+            print("loadgen: SO_TIMESTAMPNS unavailable, using time.time() at read",
+                  file=sys.stderr, flush=True)
+        _emit({"ready": n_ok, "failed": failed, "connect_s": took, "kernel_ts": gen.kernel_ts,
+               "pid": os.getpid()})
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                print("loadgen: deadline reached", file=sys.stderr, flush=True)
+                return
+            try:
+                line = await asyncio.wait_for(reader.readline(), left)
+            except TimeoutError:
+                continue
+            if not line:
+                return  # the driver is gone
+            cmd = json.loads(line)
+            op = cmd.get("cmd")
+            if op == "wait":
+                _emit(await gen.wait(_ks(cmd), float(cmd["timeout"])))
+            elif op == "report":
+                _emit(gen.report(_ks(cmd), cmd.get("ts") or {}, str(cmd["out"])))
+            elif op == "quit":
+                return
+            else:
+                _emit({"error": f"unknown command {op!r}"})
+    finally:
+        gen.close_all()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--path", required=True, help="request target of the SSE GET")
+    p.add_argument("--n", type=int, required=True, help="subscribers")
+    p.add_argument("--src", default="", help="source address to bind, e.g. 127.0.1.1")
+    p.add_argument("--pattern", required=True,
+                   help="bytes regex with group k (and optionally ts) tagging an event")
+    p.add_argument("--max-events", type=int, default=4096)
+    p.add_argument("--inflight", type=int, default=200, help="concurrent connects")
+    p.add_argument("--deadline", type=float, default=900.0, help="exit after this many s")
+    args = p.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, args.n + 256) if hard != resource.RLIM_INFINITY else args.n + 256
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(amain(args))
+
+
+if __name__ == "__main__":
+    main()
