@@ -144,6 +144,7 @@ class _Link:
     instance: str
     requested: int = 0  # the seq of the last resend request
     requested_at: float = 0.0
+    early: dict[int, Record] = field(default_factory=dict)  # arrived before their turn
 
 
 class RelayNode:
@@ -245,7 +246,6 @@ class RelayNode:
         """Publish one record into the local hub if it is the next one (dedupe by seq)."""
         h = self.history
         if record.seq <= h.head:
-            self.duplicates += 1
             return False
         if record.seq != h.head + 1:
             log.warning("relay history jumps from %d to %d (stream trimmed?)", h.head, record.seq)
@@ -380,7 +380,8 @@ class RelayNode:
         finally:
             for task in tasks:
                 task.cancel()
-                self._link_tasks.remove(task)
+                with contextlib.suppress(ValueError):
+                    self._link_tasks.remove(task)
             if self._link is link:
                 self._link = None
                 if isinstance(self.store, RedisStore):
@@ -400,17 +401,28 @@ class RelayNode:
                 return False
             self.records_in += 1
             status, last = await self.store.append(link.epoch, link.instance, record)
-            if status == "ok":
+            while status == "ok" and last + 1 in link.early:
+                # Records that arrived ahead of their turn (reordered) go in now.
                 if record.seq == self.history.head + 1:
                     self._ingest(record)  # fast path; the tail skips it as a duplicate
+                record = link.early.pop(last + 1)
+                status, last = await self.store.append(link.epoch, link.instance, record)
+            if status == "ok":
+                if record.seq == self.history.head + 1:
+                    self._ingest(record)
                 await ws.send_json({"t": "ack", "seq": last})
             elif status == "dup":
+                self.duplicates += 1
                 await ws.send_json({"t": "ack", "seq": last})
             elif status == "gap":
-                now = time.monotonic()
-                if link.requested != last + 1 or now - link.requested_at > 0.2:
-                    link.requested, link.requested_at = last + 1, now
-                    await ws.send_json({"t": "resend", "from": last + 1})
+                if len(link.early) < 4096:
+                    link.early[record.seq] = record  # wait for the missing ones
+                else:
+                    now = time.monotonic()
+                    link.early.clear()
+                    if link.requested != last + 1 or now - link.requested_at > 0.2:
+                        link.requested, link.requested_at = last + 1, now
+                        await ws.send_json({"t": "resend", "from": last + 1})
             else:
                 reason = P.STALE_EPOCH if status == "fenced" else P.DIVERGED
                 await ws.send_json({"t": "refused", "reason": reason,

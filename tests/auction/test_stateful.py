@@ -146,9 +146,8 @@ class Model:
         high = self.high(lot)
         lot["pending"] = {}
         lot["closed_at"], lot["round"] = now, self.rounds
-        if high is None or high["house"] or (lot["reserve"] is not None and high["amount"] < lot["reserve"] and not (
-            self.subject_to
-        )):
+        below = high is not None and lot["reserve"] is not None and high["amount"] < lot["reserve"]
+        if high is None or high["house"] or (below and not self.subject_to):
             lot["status"] = "passed"
         else:
             lot["status"] = "sold"

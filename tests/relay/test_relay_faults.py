@@ -19,6 +19,7 @@ from hub.relay.faultproxy import FaultProxy
 from hub.relay.link import Chaos, start_link
 from hub.stage import Stage
 from tests.relay.helpers import (
+    CLERK,
     Follower,
     NodeProcess,
     assert_gap_free,
@@ -142,7 +143,7 @@ async def test_duplicated_and_reordered_records_never_reach_a_subscriber_twice(
         for f in followers:
             f.start(http)
             await f.connected.wait()
-        first = stage.sequencer.last_seq + 1
+        first = 1  # the relay is empty until the link below starts: followers get it all
         await open_lot(stage)
         await floor_bids(stage, 150)
         # The journal exists before the link: the catch-up goes through the chaos too.
@@ -156,7 +157,7 @@ async def test_duplicated_and_reordered_records_never_reach_a_subscriber_twice(
             await f.wait_seq(more[-1])
             assert f.seqs == sorted(set(f.seqs))
         assert chaos.duplicated > 0
-        assert a.duplicates + b.duplicates >= 0
+        assert a.duplicates > 0  # the relay saw the duplicates and dropped them
         assert await stream_hashes(redis_server.url) == journal_hashes(stage)
         assert link.status().lag == 0 or await until(lambda: link.status().lag == 0, 5) >= 0
     finally:
@@ -200,8 +201,7 @@ async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
         # sale: refused, and the relay's history stays the real journal's.
         restored = Stage(StageConfig(data_dir=backup, host="127.0.0.1", port=0))
         await restored.start()
-        await restored.submit({"op": "floor_bid", "lot": "1", "paddle": "103"},
-                              __import__("tests.relay.helpers", fromlist=["CLERK"]).CLERK)
+        await restored.submit({"op": "floor_bid", "lot": "1", "paddle": "103"}, CLERK)
         link3 = start_link(restored, node.url, backoff=(0.1, 0.5))
         await until(lambda: link3.status().state == "refused", 5)
         assert "stale_epoch" in (link3.status().reason or "")
@@ -213,7 +213,6 @@ async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
         if restored is not None:
             await restored.stop()
         await second.stop()
-        await stage.start() if False else None
 
 
 async def test_killed_node_subscribers_resume_on_the_other_with_no_gap(

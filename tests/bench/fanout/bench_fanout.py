@@ -53,6 +53,30 @@ HUB_PATH = "/.well-known/mercure"
 PEER = Path(__file__).with_name("peer_starlette.py")
 QUICK_SIZES = (1000, 5000)
 FULL_SIZES = (1000, 5000, 10000, 19500)
+# Diagnostic wrapper around ``python -m hub.mercure`` (--hub-gc): log cyclic-GC passes over
+# 5 ms to stderr ("log"), or also call gc.freeze() every second from a thread ("freeze").
+HUB_GC_WRAPPER = """
+import gc, sys, threading, time
+mode = sys.argv.pop(1)
+t0 = [0.0]
+def cb(phase, info):
+    if phase == "start":
+        t0[0] = time.perf_counter()
+        return
+    d = time.perf_counter() - t0[0]
+    if d > 0.005:
+        print(f"GC gen{info['generation']} pause {d * 1e3:.0f} ms", file=sys.stderr, flush=True)
+gc.callbacks.append(cb)
+if mode == "freeze":
+    def freezer():
+        while True:
+            time.sleep(1.0)
+            gc.freeze()
+    threading.Thread(target=freezer, daemon=True).start()
+sys.argv[0] = "hub.mercure"
+from hub.mercure.__main__ import main
+main()
+"""
 GOALS = {"p99_1k_ms": 10.0, "p99_10k_ms": 90.0, "p99_20s_10k_ms": 150.0, "rss_kb": 12.0}
 
 
@@ -110,14 +134,16 @@ async def publish_phase(session: aiohttp.ClientSession, url: str, token: str, k0
     return Dist.of(posts), count / took if took > 0 else math.nan, cpu
 
 
-async def start_server(kind: str, children: Children, tmp: Path,
-                       cpu: int | None) -> tuple[Child, int]:
+async def start_server(kind: str, children: Children, tmp: Path, cpu: int | None,
+                       gc_mode: str = "plain") -> tuple[Child, int]:
     port = free_port()
     if kind == "hub":
         cfg = tmp / "hub.json"
         cfg.write_text(json.dumps({"keys": [{"key": SECRET, "algorithms": ["HS256"]}],
                                    "allow_anonymous": True}))
-        argv = [PYTHON, "-m", "hub.mercure", "--port", str(port), "--config", str(cfg)]
+        hub_args = ["--port", str(port), "--config", str(cfg)]
+        argv = ([PYTHON, "-m", "hub.mercure", *hub_args] if gc_mode == "plain"
+                else [PYTHON, "-c", HUB_GC_WRAPPER, gc_mode, *hub_args])
     else:
         argv = [PYTHON, str(PEER), "--port", str(port)]
     child = children.add(await Child.spawn(kind, argv, stderr=tmp / f"{kind}.stderr"))
@@ -132,7 +158,7 @@ async def scenario(kind: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
     server_cpu = None if not args.pin else 0
     gen_cpu = None if not args.pin else 1
     try:
-        server, port = await start_server(kind, children, tmp, server_cpu)
+        server, port = await start_server(kind, children, tmp, server_cpu, args.hub_gc)
         await asyncio.sleep(1.0)
         rss0 = rss_kb(server.pid)
         gens = Loadgens(children, tmp, gen_cpu)
@@ -172,7 +198,19 @@ async def scenario(kind: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
         print(f"  {kind} N={n}: FAILED {res.error}", flush=True)
     finally:
         await children.stop_all()
+    if kind == "hub" and args.hub_gc != "plain":
+        pauses = gc_pauses(tmp / "hub.stderr")
+        print(f"  hub GC pauses > 5 ms: {pauses or 'none'}", flush=True)
     return res
+
+
+def gc_pauses(path: Path) -> list[str]:
+    """The wrapper's GC lines from the hub's stderr (then truncate it for the next run)."""
+    if not path.exists():
+        return []
+    lines = [ln.split("GC ", 1)[1] for ln in path.read_text().splitlines() if "GC gen" in ln]
+    path.write_text("")
+    return lines
 
 
 def ratio(ours: Report | None, peer: Report | None) -> str:
@@ -298,6 +336,9 @@ def main() -> None:
     p.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
                    help="server on CPU0, load generators and driver on CPU1")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--hub-gc", choices=("plain", "log", "freeze"), default="plain",
+                   help="diagnostics: run the hub under a wrapper that logs GC pauses > 5 ms "
+                        "to its stderr (log), and also calls gc.freeze() every 1 s (freeze)")
     args = p.parse_args()
     try:
         results = asyncio.run(amain(args))
