@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.gavel import GavelController, GavelStatus, LinkAdapter
+from app.gavel import GavelStatus, LinkAdapter
 from hub.auction.events import Actor
 from hub.config import StageConfig
 
@@ -85,7 +85,7 @@ class CoreThread:
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
         self.stage: Any = None
-        self.gavel: GavelController | LinkAdapter | None = None
+        self.gavel: LinkAdapter | None = None
         self.info: CoreInfo | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -153,13 +153,10 @@ class CoreThread:
         try:
             stage.add_listener(self._forward)
             link = getattr(stage, "gavel", None)
-            if link is not None and hasattr(link, "status"):
-                # The core opened the gavel itself (hub.gavel): watch it, don't open it twice.
+            if link is not None:
+                # The core owns the gavel (hub.gavel); the console only watches it.
                 self.gavel = LinkAdapter(link, self._gavel_status, arm_on=self._arm_on)
-            else:
-                self.gavel = GavelController(stage, self.config.gavel, self._gavel_status,
-                                             arm_on=self._arm_on)
-            self.gavel.start()
+                self.gavel.start()
             self.info = CoreInfo(
                 url=stage.url,
                 sale=stage.sale_id,
@@ -167,7 +164,8 @@ class CoreThread:
                 bidder_join=f"{stage.base_url()}/bid",
                 clerk_link=stage.clerk_link(),
                 data_dir=str(self.config.data_dir),
-                gavel=self.gavel.status,
+                gavel=(self.gavel.status if self.gavel is not None
+                       else GavelStatus("none", False)),
             )
             self._ready.set()
             await self._stop.wait()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hardware.arming import decide_strike
@@ -36,7 +37,6 @@ class GavelStatus:
     last_outcome: str = ""
     strikes: int = 0
     hammers: int = 0
-    listeners: list[Any] = field(default_factory=list)
 
 
 class GavelLink:
@@ -44,6 +44,7 @@ class GavelLink:
         self.stage = stage
         self.arm_on = arm_on
         self.status = GavelStatus(spec)
+        self._listeners: list[Callable[[GavelStatus], None]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self.source = open_source(spec, asyncio.get_running_loop(), self._on_event,
                                   test_mode=test_mode)
@@ -52,6 +53,17 @@ class GavelLink:
     def simulated(self) -> Any:
         """The in-process simulated gavel of a `pty` spec (demos), else None."""
         return getattr(self.source, "device", None)
+
+    def add_listener(self, listener: Callable[[GavelStatus], None]) -> Callable[[], None]:
+        """Call `listener(status)` on the stage loop whenever the gavel reports anything."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def press(self) -> None:
+        """A key press of a keyboard pedal (`keyboard:KEY` spec); ignored by other sources."""
+        tap = getattr(self.source, "tap", None)
+        if tap is not None:
+            tap()
 
     def _on_event(self, event: GavelEvent) -> None:
         s = self.status
@@ -67,8 +79,11 @@ class GavelLink:
             s.connected = True
         elif isinstance(event, Strike):
             self._strike(event)
-        for listener in list(s.listeners):
-            listener(s)
+        for listener in list(self._listeners):
+            try:
+                listener(s)
+            except Exception:
+                log.exception("a gavel listener failed")
 
     def _strike(self, strike: Strike) -> None:
         s = self.status

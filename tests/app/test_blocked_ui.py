@@ -66,6 +66,8 @@ class Subscriber(threading.Thread):
                 self.conn.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        # Let the reader see EOF and return before the connection object is torn down.
+        self.join(timeout=5)
         self.conn.close()
 
 

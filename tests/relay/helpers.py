@@ -87,8 +87,9 @@ class NodeProcess:
         self.pids: list[int] = []
 
     async def start(self, within: float = 20.0) -> None:
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once
+            self.args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         assert self.proc.stdout is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
@@ -245,10 +246,12 @@ async def open_lot(stage: Stage, lot: str = "1") -> int:
     return answer.seq
 
 
-async def floor_bids(stage: Stage, n: int, lot: str = "1") -> list[int]:
+async def floor_bids(stage: Stage, n: int, lot: str = "1", pause: float = 0.0) -> list[int]:
     """n accepted floor bids, alternating paddles; returns the acknowledged seqs."""
     acked = []
     for i in range(n):
+        if pause:
+            await asyncio.sleep(pause)
         paddle = ("101", "102")[i % 2]
         answer = await stage.submit({"op": "floor_bid", "lot": lot, "paddle": paddle}, CLERK)
         assert answer.ok, answer

@@ -74,7 +74,8 @@ async def test_subscriber_on_b_sees_what_the_stage_pushed_through_a(
 
         # A remote bid through B: the stage decides, every node shows it.
         state = await fresh_state(http, b, acked[-1])
-        assert state["lot"]["id"] == "1" and state["stage_connected"] is True
+        assert state["lot"]["id"] == "1"
+        assert state["stage_connected"] is True
         status, answer = await remote_bid(http, b, stage, "7001",
                                           {"lot": "1", "amount": state["lot"]["ask"],
                                            "seen_seq": state["seq"], "key": "b-1"})
@@ -84,14 +85,16 @@ async def test_subscriber_on_b_sees_what_the_stage_pushed_through_a(
         for f in (room_a, room_b):
             await f.wait_seq(seq)
             accepted = [e for e in f.events if e[1] == seq]
-            assert accepted and accepted[0][2]["type"] == "bid_accepted"
+            assert accepted
+            assert accepted[0][2]["type"] == "bid_accepted"
             assert accepted[0][2]["lot"]["high"]["paddle"] == "7001"
         assert opened < seq
         # Same key again through A: idempotent, same answer, one bid in the journal.
         status, again = await remote_bid(http, a, stage, "7001",
                                          {"lot": "1", "amount": state["lot"]["ask"],
                                           "seen_seq": state["seq"], "key": "b-1"})
-        assert status == 200 and again["seq"] == seq
+        assert status == 200
+        assert again["seq"] == seq
         await until(lambda: a.history.head == b.history.head == stage.sequencer.last_seq, 5)
         assert await stream_hashes(redis_server.url) == journal_hashes(stage)
         assert link.status().lag == 0
@@ -136,7 +139,8 @@ async def test_forged_bidder_tokens_are_refused_by_relay_and_stage(
         assert r.status == 401
     # A compromised relay forwarding the forged token anyway: the stage refuses it itself.
     status, body = await link.decide_bid(forged, {"lot": "1", "amount": 100000})
-    assert status == 401 and body["reason"] == "invalid_token"
+    assert status == 401
+    assert body["reason"] == "invalid_token"
     assert stage.engine.public_lot("1")["high"] is None
 
 
@@ -151,4 +155,5 @@ async def test_no_stage_means_503_with_a_reason(stage, make_node, http):
     node = await make_node(None)
     status, body = await remote_bid(http, node, stage, "7001", {"lot": "1", "amount": 1})
     assert status == 503
-    assert body["reason"] == "stage_unreachable" and "NOT placed" in body["detail"]
+    assert body["reason"] == "stage_unreachable"
+    assert "NOT placed" in body["detail"]
