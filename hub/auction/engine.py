@@ -47,6 +47,7 @@ STAFF_OPS = frozenset(
 )
 ALL_OPS = BIDDER_OPS | SETUP_OPS | STAFF_OPS
 
+STAFF_HISTORY = 30  # most recent bids shown in a lot's staff view
 MAX_AMOUNT = 10**13  # a hundred billion in major units: anything above is a typo or an attack
 MAX_TEXT = 10_000
 MAX_SEQ = 2**63 - 1
@@ -1054,7 +1055,10 @@ class Engine:
             books=[b.to_json() for b in sorted(lot.books, key=lambda b: (-b.max, b.order))],
             pending=[lot.pending[k] for k in sorted(lot.pending)],
             late=[lot.late[k] for k in sorted(lot.late)],
-            history=[b.to_json() for b in lot.bids],
+            # Bounded: every journaled staff view carries it, so a long lot must not make
+            # each event grow with it. The full history is in the projection.
+            history=[b.to_json() for b in lot.bids[-STAFF_HISTORY:]],
+            history_total=len(lot.bids),
         )
         return view
 

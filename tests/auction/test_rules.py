@@ -595,3 +595,18 @@ def test_demo_catalogue_builds():
             seq += 1
             engine.evolve(event, seq)
     assert engine.next_lot() == "1"
+
+
+def test_staff_view_history_is_bounded_but_the_projection_keeps_every_bid():
+    from hub.auction.engine import STAFF_HISTORY
+
+    s = sale()
+    s.ok({"op": "open_lot", "lot": "2"})
+    for n in range(STAFF_HISTORY + 5):
+        s.ok({"op": "floor_bid", "lot": "2", "paddle": "A" if n % 2 else "B"})
+    view = s.state("2")
+    assert len(view["history"]) == STAFF_HISTORY
+    assert view["history_total"] == STAFF_HISTORY + 5
+    full = s.engine.projection("lot/2")
+    assert full is not None
+    assert len(full["bids"]) == STAFF_HISTORY + 5

@@ -696,7 +696,9 @@ class EngineVsModel(RuleBasedStateMachine):
         for lot_id in self.engine.lots:
             view = self.engine.staff_lot(lot_id)
             assert view is not None
-            chain = [b["amount"] for b in view["history"] if b["void"] is None]
+            full = self.engine.projection(f"lot/{lot_id}")  # every bid, not the bounded view
+            assert full is not None
+            chain = [b["amount"] for b in full["bids"] if b["void"] is None]
             assert chain == sorted(set(chain)), (lot_id, chain)
             if view["status"] == "sold":
                 assert view["high"] is not None

@@ -36,7 +36,8 @@ from tests.bench.fanout.common import (
 )
 from tests.bench.fanout.stage import ROOM_PATH, StageClient
 
-LOT = "6"  # no reserve, opened once; the ask climbs with every bid
+# One bench lot per phase, starting low so the asks stay under 7002's credit limit.
+LOTS = ("L1", "L2")
 PADDLES = ("7001", "7002")
 GOAL_LOOP_P99_MS = 100.0
 
@@ -54,8 +55,9 @@ class Phase:
 class Bidder:
     """Places accepted bids: alternating paddles, amount = current ask, fresh key each."""
 
-    def __init__(self, stage: StageClient, ask: int, seq: int) -> None:
+    def __init__(self, stage: StageClient, lot: str, ask: int, seq: int) -> None:
         self.stage = stage
+        self.lot = lot
         self.ask = ask
         self.seq = seq
         self.turn = 0
@@ -67,7 +69,7 @@ class Bidder:
         ts = time.time()
         status, data, rtt = await self.stage.post(
             "/api/sales/demo/bids",
-            {"lot": LOT, "amount": self.ask, "seen_seq": self.seq, "key": bench_key(k, ts)},
+            {"lot": self.lot, "amount": self.ask, "seen_seq": self.seq, "key": bench_key(k, ts)},
             token)
         state = data.get("state") or {}
         lot = state.get("lot") or {}
@@ -76,6 +78,11 @@ class Bidder:
         if "seq" in state:
             self.seq = int(state["seq"])
         return status, rtt, "" if status == 200 else str(data.get("reason", status))
+
+
+async def open_lot(stage: StageClient, lot: str) -> Bidder:
+    opened = await stage.command({"op": "open_lot", "lot": lot})
+    return Bidder(stage, lot, int(opened["state"]["lot"]["ask"]), int(opened["seq"]))
 
 
 async def run_bids(bidder: Bidder, stage: StageClient, gens: Loadgens, k0: int, count: int,
@@ -122,8 +129,10 @@ async def amain(args: argparse.Namespace) -> int:
             stage = await StageClient.start(children, tmp, stage_cpu)
             for p in PADDLES:
                 await stage.token("bidder", p)
-            opened = await stage.command({"op": "open_lot", "lot": LOT})
-            bidder = Bidder(stage, int(opened["state"]["lot"]["ask"]), int(opened["seq"]))
+            for lot in LOTS:
+                await stage.command({"op": "add_lot", "lot": {
+                    "id": lot, "title": f"Bench loop {lot}", "start": 1000}})
+            bidder = await open_lot(stage, LOTS[0])
             rss0 = rss_kb(stage.child.pid)
             gens = Loadgens(children, tmp, gen_cpu)
             await gens.add(args.small, args.loadgens, stage.port, ROOM_PATH,
@@ -137,6 +146,8 @@ async def amain(args: argparse.Namespace) -> int:
             phases.append(await run_bids(bidder, stage, gens, 0, args.bids, args.rate,
                                          args.wait_timeout))
             if args.large > args.small:
+                await stage.command({"op": "hammer", "lot": LOTS[0]})
+                bidder = await open_lot(stage, LOTS[1])
                 await gens.add(args.large - args.small, args.loadgens, stage.port, ROOM_PATH,
                                deadline=args.deadline)
                 await asyncio.sleep(2.0)
