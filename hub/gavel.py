@@ -54,6 +54,14 @@ class GavelLink:
         """The in-process simulated gavel of a `pty` spec (demos), else None."""
         return getattr(self.source, "device", None)
 
+    @property
+    def listeners(self) -> list[Callable[[GavelStatus], None]]:
+        return list(self._listeners)
+
+    def set_test_mode(self, on: bool) -> None:
+        """Test mode: strikes are detected and shown but hammer nothing."""
+        self.source.test_mode = on
+
     def add_listener(self, listener: Callable[[GavelStatus], None]) -> Callable[[], None]:
         """Call `listener(status)` on the stage loop whenever the gavel reports anything."""
         self._listeners.append(listener)

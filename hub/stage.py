@@ -273,6 +273,22 @@ class Stage:
         gc.collect()
         gc.freeze()
 
+    async def set_gavel(self, spec: str, *, test_mode: bool = False,
+                        arm_on: str | None = None) -> GavelLink | None:
+        """Swap the gavel at run time (the settings page): close the old one, open `spec`."""
+        old = self.gavel
+        listeners = old.listeners if old is not None else []
+        arm_on = arm_on or (old.arm_on if old is not None else "bid")
+        self.gavel = None
+        if old is not None:
+            await old.close()
+        self.config.gavel = spec
+        if spec not in ("", "none"):
+            self.gavel = GavelLink(self, spec, arm_on=arm_on, test_mode=test_mode)
+            for listener in listeners:
+                self.gavel.add_listener(listener)
+        return self.gavel
+
     async def _create_demo(self) -> None:
         sale = demo_sale()
         for command in sale_commands(sale):

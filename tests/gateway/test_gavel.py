@@ -77,3 +77,30 @@ async def test_garbage_on_the_line_never_hammers(gavel_stage):
     await asyncio.sleep(0.3)
     assert stage.gavel.status.strikes == 0
     assert stage.engine.lots["1"].status == "open"
+
+
+async def test_swap_the_gavel_at_run_time_and_test_mode_strikes_nothing(gavel_stage):
+    stage, device = gavel_stage
+    seen = []
+    assert stage.gavel is not None
+    stage.gavel.add_listener(lambda status: seen.append(status.last_outcome))
+    second = SimulatedGavel()
+    second.start_heartbeats(0.1)
+    try:
+        link = await stage.set_gavel(f"serial:{second.port}", test_mode=True)
+        assert link is stage.gavel
+        await _until(lambda: link.status.connected, "the new gavel to connect")
+        assert (await stage.submit({"op": "open_lot", "lot": "6"}, CLERK)).ok
+        assert (await stage.submit({"op": "floor_bid", "lot": "6", "paddle": "101"}, CLERK)).ok
+        second.strike()
+        await _until(lambda: link.status.strikes == 1, "the test strike")
+        assert link.status.last_outcome == "test_mode"
+        assert stage.engine.lots["6"].status == "open"
+        assert "test_mode" in seen  # listeners moved to the new gavel
+        link.set_test_mode(False)
+        await asyncio.sleep(0.3)  # past the double-strike window
+        second.strike()
+        await _until(lambda: stage.engine.lots["6"].status == "sold", "the real strike")
+        assert await stage.set_gavel("none") is None
+    finally:
+        second.close()
