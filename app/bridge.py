@@ -113,6 +113,25 @@ class CoreBridge(QObject):
 
         future.add_done_callback(done)
 
+    def deliver(self, future: concurrent.futures.Future[Any], on_result: Callable[[Any], None],
+                on_error: Callable[[BaseException], None] | None = None) -> None:
+        """When a core future (from `CoreThread.run`/`call`/...) is done, pass its result to
+        `on_result` (or its exception to `on_error`) on the Qt thread."""
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is not None:
+                if on_error is not None:
+                    self._deliver.emit(on_error, exc)
+                else:
+                    log.error("core job failed", exc_info=exc)
+                return
+            self._deliver.emit(on_result, f.result())
+
+        future.add_done_callback(done)
+
     def later(self, callback: Callable[[Any], None], value: Any) -> None:
         """Run `callback(value)` on the Qt thread (callable from any thread)."""
         self._deliver.emit(callback, value)

@@ -227,6 +227,48 @@ class CoreThread:
 
         return asyncio.run_coroutine_threadsafe(wrapper(), loop)
 
+    def set_gavel(self, spec: str, *, test_mode: bool = False,
+                  arm_on: str | None = None) -> concurrent.futures.Future[GavelStatus]:
+        """Swap the gavel at run time (the settings tab), on the core loop.
+
+        The future resolves to the new `GavelStatus`; later changes go to `on_gavel` as usual.
+        Raises (through the future) `ValueError` for a malformed spec.
+        """
+
+        async def swap(stage: Any) -> GavelStatus:
+            old, self.gavel = self.gavel, None
+            if old is not None:
+                await old.aclose()  # stop watching the old link before the stage closes it
+            if arm_on is not None:
+                self._arm_on = arm_on
+            try:
+                link = await stage.set_gavel(spec, test_mode=test_mode, arm_on=self._arm_on)
+            except Exception:
+                self._gavel_status(GavelStatus(spec, False, text="not configured"))
+                raise
+            if link is None:
+                status = GavelStatus("none", False)
+                self._gavel_status(status)
+                return status
+            self.gavel = LinkAdapter(link, self._gavel_status, arm_on=self._arm_on)
+            self.gavel.start()
+            return self.gavel.status
+
+        return self.run(swap)
+
+    def set_gavel_test_mode(self, on: bool) -> concurrent.futures.Future[GavelStatus | None]:
+        """Test mode on the running gavel: strikes are detected and shown, nothing hammers."""
+
+        def apply(stage: Any) -> GavelStatus | None:
+            adapter, link = self.gavel, getattr(stage, "gavel", None)
+            if adapter is None or link is None:
+                return None
+            link.set_test_mode(on)
+            adapter._changed(link.status)  # report the new mode at once
+            return adapter.status
+
+        return self.call(apply)
+
     def press_pedal(self) -> None:
         """The keyboard pedal was pressed (any thread)."""
         gavel = self.gavel

@@ -33,7 +33,7 @@ from hub.journal.db import JournalError
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.journal.sequencer import Answer, Sequencer
-from hub.mercure.app import setup_mercure
+from hub.mercure.app import raise_open_file_limit, setup_mercure
 from hub.mercure.config import HubConfig, KeySpec, conformance_config
 from hub.mercure.hub import Hub
 from hub.mercure.update import Update
@@ -353,6 +353,7 @@ async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) 
 
 def run_serve(config: StageConfig) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    raise_open_file_limit()
     try:
         import uvloop
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from .app import make_mercure_app
+from .app import make_mercure_app, raise_open_file_limit
 from .config import HubConfig, conformance_config
 from .history import HistorySource
 
@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                        help="the configuration the official conformance suites expect")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
+    raise_open_file_limit()
     if args.config:
         config = HubConfig.from_file(args.config)
     elif args.conformance:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -264,6 +265,22 @@ def make_mercure_app(config: HubConfig, sources: Sequence[HistorySource] = ()) -
     app = web.Application(client_max_size=config.max_body_size)
     setup_mercure(app, config, sources)
     return app
+
+
+def raise_open_file_limit() -> int:
+    """Lift the soft open-file limit to the hard one: each subscriber is a socket, and the
+    usual default of 1,024 would refuse connections long before the hub is busy."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def dumps(doc: object) -> str:

@@ -25,7 +25,7 @@ class Subscriber:
 
     __slots__ = ("chunked", "deadline", "dialect", "done", "grants", "held", "id",
                  "last_write", "limit", "payload", "selectors", "since", "stalled_since",
-                 "subscriptions", "transport")
+                 "transport")
 
     def __init__(self, sub_id: str, dialect: str, selectors: tuple[Selector, ...],
                  grants: Grants, transport: asyncio.Transport | None, chunked: bool,
@@ -42,10 +42,14 @@ class Subscriber:
         self.last_write = 0.0
         self.limit = 0
         self.stalled_since: float | None = None
-        self.deadline: asyncio.TimerHandle | None = None
-        self.subscriptions = tuple(
-            Subscription("exact" if s.kind == "*" else s.kind, s.text) for s in selectors)
+        self.deadline = 0.0  # loop time at which the stream closes (0: never)
         self.payload: Any = None
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        # Built on demand (subscriptions API and events only): nothing extra per subscriber.
+        return tuple(Subscription("exact" if s.kind == "*" else s.kind, s.text)
+                     for s in self.selectors)
 
     def can_receive(self, topics: tuple[str, ...], private: bool) -> bool:
         """Selector match plus, for private updates, a subscribe grant (re-checked on replay)."""
