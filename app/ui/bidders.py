@@ -1,13 +1,22 @@
-"""Bidders: approval and credit limits."""
+"""Bidders: approval and credit limits; after an approval, the bidder's join link and QR."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.formatting import channel_label, format_money, parse_money
+from app.qr import qr_png
 from app.ui.widgets import item, plain, table
 
 JSON = dict[str, Any]
@@ -45,7 +54,10 @@ class BiddersPanel(QWidget):
         col.addWidget(plain("Bidders", "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(row)
+        col.addWidget(self._link_card())
         self.rows: list[JSON] = []
+        self.link_url = ""
+        self.link_paddle: str | None = None
         self.currency = "EUR"
 
     def show_bidders(self, rows: list[JSON], currency: str) -> None:
@@ -76,6 +88,51 @@ class BiddersPanel(QWidget):
             if str(b.get("paddle")) == paddle:
                 self.view.selectRow(r)
                 self.view.setCurrentCell(r, 0)
+
+    def _link_card(self) -> QGroupBox:
+        self.link_box = QGroupBox("Join link")
+        self.link_box.setObjectName("bidderLinkBox")
+        self.link_qr = plain("", "bidderLinkQr")
+        self.link_qr.setFixedSize(180, 180)
+        self.link_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.link_who = plain("", "bidderLinkWho", wrap=True)
+        self.link_text = plain("", "bidderLinkText", wrap=True)
+        self.link_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_link = QPushButton("Copy link")
+        self.copy_link.setObjectName("btn_copy_link")
+        self.copy_link.clicked.connect(self._copy)
+        text = QVBoxLayout()
+        text.addWidget(self.link_who)
+        text.addWidget(self.link_text, 1)
+        text.addWidget(self.copy_link, 0, Qt.AlignmentFlag.AlignLeft)
+        box = QHBoxLayout(self.link_box)
+        box.addWidget(self.link_qr)
+        box.addLayout(text, 1)
+        self.link_box.setVisible(False)
+        return self.link_box
+
+    def show_link(self, paddle: str, url: str) -> None:
+        """Show an approved bidder's personal link (it carries their token: share it only
+        with them) and its QR code."""
+        self.link_paddle = paddle
+        self.link_url = url
+        name = next((str(b.get("name") or "") for b in self.rows
+                     if str(b.get("paddle")) == paddle), "")
+        self.link_who.setText(f"Paddle {paddle}" + (f" — {name}" if name else "")
+                              + ": send this personal link, or let them scan the code.")
+        self.link_text.setText(url)
+        pixmap = QPixmap()
+        pixmap.loadFromData(qr_png(url, scale=4, border=2), "PNG")
+        self.link_qr.setPixmap(pixmap.scaled(
+            180, 180, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation))
+        self.link_box.setVisible(True)
+        self.notice.emit(f"Paddle {paddle} approved: their join link is below.")
+
+    def _copy(self) -> None:
+        if self.link_url:
+            QGuiApplication.clipboard().setText(self.link_url)
+            self.notice.emit("Link copied.")
 
     def _simple(self, op: str) -> None:
         paddle = self.selected_paddle()

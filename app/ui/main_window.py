@@ -31,6 +31,7 @@ from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
 from app.ui.bidders import BiddersPanel
 from app.ui.console import ConsolePanel
+from app.ui.gavel_settings import GavelSettings
 from app.ui.help_overlay import HelpOverlay
 from app.ui.import_panel import ImportPanel
 from app.ui.ladder_editor import LadderEditor
@@ -93,13 +94,14 @@ class MainWindow(QMainWindow):
         self.bidders = BiddersPanel()
         self.ladder = LadderEditor()
         self.results = ResultsView()
+        self.gavel_settings = GavelSettings(bridge)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for widget, name in ((self.console, "Console"), (self.importer, "Catalogue"),
                              (self.bidders, "Bidders"), (self.ladder, "Ladder"),
-                             (self.results, "Results")):
+                             (self.results, "Results"), (self.gavel_settings, "Gavel")):
             self.tabs.addTab(widget, name)
 
         self.bidder_qr = QrCard("Bidders: scan to join", "bidderQr")
@@ -156,6 +158,8 @@ class MainWindow(QMainWindow):
         self.results.export_requested.connect(self.export_results)
         bridge.records.connect(self.on_records)
         bridge.gavel_changed.connect(self.on_gavel)
+        bridge.gavel_changed.connect(self.gavel_settings.on_gavel)
+        self.gavel_settings.pedal_changed.connect(self._rebind_pedal)
         bridge.clients_changed.connect(self.on_clients)
         bridge.failed.connect(lambda cmd, msg: self.console.set_notice(
             f"{cmd.get('op')}: {msg}", error=True))
@@ -170,6 +174,7 @@ class MainWindow(QMainWindow):
         self.clerk_qr.set_url(info.clerk_link, info.url + "/clerk")
         self.pin.setText(info.pin)
         self.on_gavel(info.gavel)
+        self.gavel_settings.show_core(info)
         self.reload()
 
     def bind_pedal(self, key: str, press: Callable[[], None]) -> None:
@@ -177,6 +182,20 @@ class MainWindow(QMainWindow):
         self.pedal = QShortcut(QKeySequence(key), self)
         self.pedal.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.pedal.activated.connect(press)
+
+    def _rebind_pedal(self, key: str) -> None:
+        """The settings tab applied a gavel: (re)bind the keyboard pedal, or unbind it."""
+        if self.pedal is not None:
+            self.pedal.setEnabled(False)
+            self.pedal.deleteLater()
+            self.pedal = None
+        if key:
+            self.bind_pedal(key, self._press_pedal)
+
+    def _press_pedal(self) -> None:
+        core = self.bridge.core
+        if core is not None:
+            core.press_pedal()
 
     def reload(self) -> None:
         """Fetch a full staff snapshot from the core and redraw everything."""
@@ -245,12 +264,21 @@ class MainWindow(QMainWindow):
     def _answered(self, command: dict[str, Any]) -> Callable[[Any], None]:
         def show(answer: Any) -> None:
             if answer.ok:
+                if command.get("op") == "approve_bidder":
+                    self.show_bidder_link(str(command.get("paddle")))
                 if command.get("op") == "configure":
                     self.console.set_notice("Sale settings saved.")
                 return
             self.console.set_notice(f"Refused ({command.get('op')}): "
                                     f"{answer.message or answer.reason}", error=True)
         return show
+
+    def show_bidder_link(self, paddle: str) -> None:
+        """After an approval: the bidder's signed join link (made on the core loop) and QR."""
+        def link(stage: Any) -> str:
+            return str(stage.bidder_link(paddle))
+
+        self.bridge.call(link, lambda url: self.bidders.show_link(paddle, url))
 
     def _shortcut(self, action: str) -> Callable[[], None]:
         def run() -> None:

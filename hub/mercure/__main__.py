@@ -69,7 +69,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         config = conformance_config()
     else:
         parser.error("pass --config FILE or --conformance")
-    asyncio.run(run_standalone(config, args.host, args.port))
+    try:
+        import uvloop
+
+        uvloop.run(run_standalone(config, args.host, args.port))
+    except ImportError:
+        asyncio.run(run_standalone(config, args.host, args.port))
 
 
 if __name__ == "__main__":

@@ -313,17 +313,27 @@ class Hub:
             u = batch[0]
             await self._write_all(self._targets(u), None, u.frame, loop)
             return
-        acc: dict[Subscriber, list[bytes]] = {}
-        for u in batch:
+        # Several updates in one pass: each subscriber gets its frames in one write. Most
+        # subscribers get the same frames (one topic), so each distinct set is joined once.
+        wanted: dict[Subscriber, list[int]] = {}
+        for i, u in enumerate(batch):
             for sub in self._targets(u):
-                lst = acc.get(sub)
+                lst = wanted.get(sub)
                 if lst is None:
-                    acc[sub] = [u.frame]
+                    wanted[sub] = [i]
                 else:
-                    lst.append(u.frame)
+                    lst.append(i)
+        joined: dict[tuple[int, ...], bytes] = {}
+        acc: dict[Subscriber, bytes] = {}
+        for sub, idx in wanted.items():
+            key = tuple(idx)
+            raw = joined.get(key)
+            if raw is None:
+                raw = joined[key] = b"".join(batch[i].frame for i in key)
+            acc[sub] = raw
         await self._write_all(list(acc), acc, b"", loop)
 
-    async def _write_all(self, subs: list[Subscriber], acc: dict[Subscriber, list[bytes]] | None,
+    async def _write_all(self, subs: list[Subscriber], acc: dict[Subscriber, bytes] | None,
                          frame: bytes, loop: asyncio.AbstractEventLoop) -> None:
         n = len(subs)
         if not n:
@@ -332,6 +342,7 @@ class Hub:
         self._rotation += 1
         order = subs[start:] + subs[:start]  # fairness: nobody is always last
         framed = sse.chunk(frame) if frame else b""
+        chunked: dict[int, bytes] = {}  # id(raw) -> its chunk framing, built once per set
         step = max(1, self.config.flush_slice)
         for k in range(0, n, step):
             now = loop.time()
@@ -343,8 +354,14 @@ class Hub:
                     self._drop(sub, "disconnected")
                     continue
                 if acc is not None:
-                    raw = b"".join(acc[sub])
-                    tr.write(sse.chunk(raw) if sub.chunked else raw)
+                    raw = acc[sub]
+                    if sub.chunked:
+                        c = chunked.get(id(raw))
+                        if c is None:
+                            c = chunked[id(raw)] = sse.chunk(raw)
+                        tr.write(c)
+                    else:
+                        tr.write(raw)
                 else:
                     tr.write(framed if sub.chunked else frame)
                 sub.last_write = now

@@ -329,10 +329,14 @@ class RelayNode:
         if seq < self.history.floor:
             with contextlib.suppress(Exception):
                 await self._prefetch(seq)
-        try:
-            # The handler registers the subscriber and computes replay before its first await.
-            return await handler(request)
-        finally:
+            # The hub's handler registers the subscriber and computes its replay before its
+            # first await; drop the fetched records right after that (next loop turn).
+            fetched = self.history.prefetched
+            asyncio.get_running_loop().call_soon(self._drop_prefetched, fetched)
+        return await handler(request)
+
+    def _drop_prefetched(self, fetched: dict[int, tuple[int, list[Update]]]) -> None:
+        if self.history.prefetched is fetched:
             self.history.prefetched = {}
 
     # -- the stage link -------------------------------------------------------------------

@@ -157,3 +157,28 @@ async def test_no_stage_means_503_with_a_reason(stage, make_node, http):
     assert status == 503
     assert body["reason"] == "stage_unreachable"
     assert "NOT placed" in body["detail"]
+
+
+async def test_resume_older_than_the_node_mirror_reads_the_stream(
+        stage, redis_server, make_node, link_to, http):
+    a = await make_node(redis_server.url)
+    link = link_to(a.url)
+    await open_lot(stage)
+    acked = await floor_bids(stage, 20)
+    await until(lambda: a.history.head == acked[-1], 5)
+    small = await make_node(redis_server.url, history_records=5)  # holds seqs > head - 5
+    assert small.history.floor > 3
+    follower = Follower([small.url], topic_query(stage.sale_iri, "staff"),
+                        token=stage.issuer.issue("clerk", "demo"),
+                        last_event_id=f"demo:{stage.sequencer.epoch}:3:s")
+    follower.start(http)
+    try:
+        more = await floor_bids(stage, 3)
+        await asyncio.sleep(1)
+        print("DBG", follower.connects, follower._task, small.history.floor, small.history.head)
+        await follower.wait_seq(more[-1])
+        assert_gap_free(follower.seqs, 4, more[-1])
+        assert small.history.prefetched == {}
+        assert link.status().connected
+    finally:
+        await follower.stop()

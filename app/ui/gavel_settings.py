@@ -1,0 +1,482 @@
+"""Gavel settings tab: choose the gavel source, when a strike hammers, test mode, and a
+"strike the gavel now" detector.
+
+The swap itself runs on the core loop (`CoreThread.set_gavel`); this tab only builds the spec,
+shows the status the core reports, and remembers the last choice. The decisions are plain
+functions (`build_spec`, `parse_spec`, `light_for`, `describe_outcome`, `load_choice`,
+`save_choice`) so they are tested without Qt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gavel import GavelStatus
+from app.settings import AppSettings
+from app.ui.widgets import COLORS, plain
+from hardware.ports import PortInfo
+from hardware.ports import list_ports as _hardware_list_ports
+
+log = logging.getLogger("auctionmen.ui")
+
+CHOICE_FILE = "gavel-settings.json"  # the gavel spec; arm_on and pedal_key live in AppSettings
+MODES = (("frame", "DIY gavel (framed protocol)"), ("byte", "Simple device: any byte strikes"),
+         ("line", "Simple device: any line strikes"))
+KINDS = ("serial", "other", "keyboard", "pty", "none")
+OUTCOMES = {
+    "hammered": "hammered the lot",
+    "test_mode": "test mode: nothing hammered",
+    "no_bid": "not armed: the lot has no bid",
+    "needs_fair_warning": "not armed: call fair warning first",
+    "lot_not_live": "not armed: no live lot",
+    "gavel_stuck": "ignored: the gavel is stuck",
+}
+
+
+def list_ports() -> list[PortInfo]:
+    """Serial ports (tests replace this); never raises."""
+    try:
+        return _hardware_list_ports()
+    except Exception as exc:  # a broken udev or driver must not break the tab
+        log.warning("cannot list serial ports: %s", exc)
+        return []
+
+
+# ---------------------------------------------------------------------- plain functions
+
+
+@dataclass(frozen=True, slots=True)
+class GavelChoice:
+    kind: str = "none"  # one of KINDS
+    port: str = ""  # serial/other: device path or pyserial URL
+    mode: str = "frame"  # serial/other: frame | byte | line
+    key: str = "F12"  # keyboard pedal key
+    arm_on: str = "bid"  # bid | fair_warning
+
+    @property
+    def spec(self) -> str:
+        return build_spec(self.kind, self.port, self.mode, self.key)
+
+
+def build_spec(kind: str, port: str = "", mode: str = "frame", key: str = "F12") -> str:
+    """The `hardware.open_source` spec for a choice. Raises ValueError when incomplete."""
+    if kind in ("serial", "other"):
+        port = port.strip()
+        if not port:
+            raise ValueError("choose a port (or type its path or URL)")
+        if "," in port:
+            raise ValueError("a port name cannot contain a comma")
+        if mode not in ("frame", "byte", "line"):
+            raise ValueError(f"unknown device type {mode!r}")
+        spec = port if "://" in port else f"serial:{port}"
+        return spec if mode == "frame" else f"{spec},mode={mode}"
+    if kind == "keyboard":
+        key = key.strip()
+        if not key or "," in key or QKeySequence(key).isEmpty():
+            raise ValueError(f"{key!r} is not a key (try F12 or F13)")
+        return f"keyboard:{key}"
+    if kind == "pty":
+        return "pty"
+    if kind == "none":
+        return "none"
+    raise ValueError(f"unknown gavel source {kind!r}")
+
+
+def parse_spec(spec: str) -> GavelChoice:
+    """The inverse of `build_spec` (good enough to preselect the tab's controls)."""
+    spec = (spec or "").strip()
+    if spec in ("", "none"):
+        return GavelChoice("none")
+    if spec == "pty" or spec.startswith("pty,"):
+        return GavelChoice("pty")
+    if spec == "keyboard" or spec.startswith("keyboard:"):
+        return GavelChoice("keyboard", key=spec.partition(":")[2] or "F12")
+    head, *opts = spec.split(",")
+    mode = "frame"
+    for opt in opts:
+        name, _, value = opt.partition("=")
+        if name.strip() == "mode" and value.strip() in ("frame", "byte", "line"):
+            mode = value.strip()
+    if head.startswith("serial:"):
+        return GavelChoice("serial", port=head[len("serial:"):], mode=mode)
+    return GavelChoice("other", port=head, mode=mode)
+
+
+def light_for(status: GavelStatus) -> tuple[str, str]:
+    """(level, text) of the status light: ok | warn | bad | off."""
+    if not status.configured:
+        return "off", "no gavel: use the Hammer button (H)"
+    suffix = " · TEST MODE (strikes nothing)" if status.test_mode else ""
+    if status.stuck:
+        return "bad", f"stuck: {status.text or 'switch held'}{suffix}"
+    if status.connected:
+        return "ok", f"connected{suffix}"
+    return "warn", f"{status.text or 'disconnected'}{suffix}"
+
+
+def describe_outcome(decision: str | None) -> str:
+    return OUTCOMES.get(decision or "", (decision or "").replace("_", " "))
+
+
+def load_choice(data_dir: Path) -> GavelChoice | None:
+    """The last applied choice, or None when there is none (first run)."""
+    settings = AppSettings.load(data_dir)
+    try:
+        raw = json.loads((data_dir / CHOICE_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", CHOICE_FILE, exc)
+        return None
+    spec = raw.get("gavel") if isinstance(raw, dict) else None
+    if not isinstance(spec, str) or len(spec) > 500:
+        return None
+    choice = parse_spec(spec)
+    return GavelChoice(choice.kind, choice.port, choice.mode,
+                       choice.key if choice.kind == "keyboard" else settings.pedal_key,
+                       settings.arm_on)
+
+
+def save_choice(data_dir: Path, choice: GavelChoice) -> None:
+    """Arming and pedal key into the app's settings file, the spec next to it (atomically)."""
+    settings = AppSettings.load(data_dir)
+    settings.arm_on = choice.arm_on
+    if choice.kind == "keyboard":
+        settings.pedal_key = choice.key
+    settings.save(data_dir)
+    path = data_dir / CHOICE_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"gavel": choice.spec}, indent=2), "utf-8")
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------- the tab
+
+
+class GavelSettings(QWidget):
+    """The "Gavel" tab.
+
+    Signals:
+        pedal_changed(str): the keyboard pedal's key after Apply ("" = no keyboard pedal).
+    """
+
+    pedal_changed = Signal(str)
+
+    def __init__(self, bridge: Any, ports: Callable[[], list[PortInfo]] | None = None) -> None:
+        super().__init__()
+        self.setObjectName("gavelSettings")
+        self.bridge = bridge
+        self._ports = ports
+        self.data_dir: Path | None = None
+        self.status: GavelStatus = GavelStatus("none", False)
+        self.strikes = 0
+        self._last_strike_at: float | None = None
+        self._applying = False
+
+        # -- source
+        self.sources = QListWidget()
+        self.sources.setObjectName("gavelSources")
+        self.sources.setAccessibleName("Gavel source")
+        self.refresh = QPushButton("Refresh ports")
+        self.refresh.setObjectName("btn_refresh_ports")
+        self.other_port = QLineEdit()
+        self.other_port.setObjectName("gavelOtherPort")
+        self.other_port.setPlaceholderText("/dev/serial/by-id/…, COM7 or socket://host:port")
+        self.mode = QComboBox()
+        self.mode.setObjectName("gavelMode")
+        for value, text in MODES:
+            self.mode.addItem(text, value)
+        self.pedal_key = QLineEdit("F12")
+        self.pedal_key.setObjectName("gavelPedalKey")
+        self.pedal_key.setMaxLength(30)
+        source_box = QGroupBox("Gavel source")
+        sl = QVBoxLayout(source_box)
+        sl.addWidget(self.sources, 1)
+        form = QFormLayout()
+        form.addRow("Other port or URL", self.other_port)
+        form.addRow("Device type", self.mode)
+        form.addRow("Pedal key", self.pedal_key)
+        sl.addLayout(form)
+        sl.addWidget(self.refresh, 0, Qt.AlignmentFlag.AlignLeft)
+
+        # -- arming and test mode
+        self.arm_bid = QRadioButton("when the lot is open with a bid (or in fair warning)")
+        self.arm_bid.setObjectName("armOnBid")
+        self.arm_fw = QRadioButton("only in fair warning")
+        self.arm_fw.setObjectName("armOnFairWarning")
+        self.arm_bid.setChecked(True)
+        self._arm_group = QButtonGroup(self)
+        self._arm_group.addButton(self.arm_bid)
+        self._arm_group.addButton(self.arm_fw)
+        self.test_mode = QCheckBox("Test mode (strikes are shown, nothing is hammered)")
+        self.test_mode.setObjectName("gavelTestMode")
+        arm_box = QGroupBox("A strike hammers")
+        al = QVBoxLayout(arm_box)
+        al.addWidget(self.arm_bid)
+        al.addWidget(self.arm_fw)
+        al.addWidget(self.test_mode)
+
+        self.apply = QPushButton("Apply")
+        self.apply.setObjectName("btn_apply_gavel")
+        self.error = plain("", "gavelSettingsError", wrap=True)
+        self.error.setStyleSheet(f"color: {COLORS['bad']}; font-weight: 600;")
+        self.dot = plain("●", "gavelSettingsDot")
+        self.status_label = plain("", "gavelSettingsStatus", wrap=True)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.dot)
+        status_row.addWidget(self.status_label, 1)
+        status_row.addWidget(self.apply)
+
+        # -- the detector
+        self.detector = QFrame()
+        self.detector.setObjectName("strikeDetector")
+        self.detector_title = plain("Strike the gavel now", "detectorTitle")
+        self.detector_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detector_count = plain("No strike yet", "detectorCount")
+        self.detector_count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detector_last = plain("", "detectorLast", wrap=True)
+        self.detector_last.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detector_reset = QPushButton("Reset count")
+        self.detector_reset.setObjectName("btn_detector_reset")
+        dl = QVBoxLayout(self.detector)
+        dl.addWidget(self.detector_title)
+        dl.addWidget(self.detector_count)
+        dl.addWidget(self.detector_last)
+        dl.addWidget(self.detector_reset, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.detector.setMinimumHeight(150)
+        self._unlit = QTimer(self)
+        self._unlit.setSingleShot(True)
+        self._unlit.setInterval(1200)
+        self._unlit.timeout.connect(lambda: self._light_detector(False))
+        self._light_detector(False)
+
+        right = QVBoxLayout()
+        right.addWidget(arm_box)
+        right.addWidget(self.detector, 1)
+        top = QHBoxLayout()
+        top.addWidget(source_box, 3)
+        top.addLayout(right, 2)
+        col = QVBoxLayout(self)
+        col.addWidget(plain("Gavel", "sectionTitle"))
+        col.addLayout(top, 1)
+        col.addLayout(status_row)
+        col.addWidget(self.error)
+
+        self.refresh.clicked.connect(self.refresh_ports)
+        self.sources.currentItemChanged.connect(lambda *_: self._enable_fields())
+        self.apply.clicked.connect(self.apply_choice)
+        self.test_mode.toggled.connect(self._test_mode_toggled)
+        self.detector_reset.clicked.connect(self.reset_detector)
+        self.refresh_ports()
+        self.on_gavel(self.status)
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def refresh_ports(self) -> None:
+        """List the serial ports again (keeping the selection if it is still there)."""
+        keep = self._selected()
+        ports = (self._ports or list_ports)()
+        self.sources.clear()
+        for p in ports:
+            self._add(p.label, "serial", p.name)
+        self._add("Other port or URL (type it below)", "other")
+        self._add(f"Keyboard pedal (key {self.pedal_key.text().strip() or 'F12'})", "keyboard")
+        self._add("Simulated gavel (demo)", "pty")
+        self._add("None: on-screen Hammer button only", "none")
+        if not self.select_source(*keep):
+            self.select_source("none")
+        self._enable_fields()
+
+    def _add(self, text: str, kind: str, port: str = "") -> None:
+        row = QListWidgetItem(text)  # item views paint plain text
+        row.setData(Qt.ItemDataRole.UserRole, (kind, port))
+        self.sources.addItem(row)
+
+    def _selected(self) -> tuple[str, str]:
+        row = self.sources.currentItem()
+        if row is None:
+            return "none", ""
+        kind, port = row.data(Qt.ItemDataRole.UserRole)
+        return str(kind), str(port)
+
+    def select_source(self, kind: str, port: str = "") -> bool:
+        """Select a row: a listed serial port by device name, or a kind. False if absent."""
+        for i in range(self.sources.count()):
+            k, p = self.sources.item(i).data(Qt.ItemDataRole.UserRole)
+            if k == kind and (kind != "serial" or p == port):
+                self.sources.setCurrentRow(i)
+                return True
+        return False
+
+    def _enable_fields(self) -> None:
+        kind, _ = self._selected()
+        self.other_port.setEnabled(kind == "other")
+        self.mode.setEnabled(kind in ("serial", "other"))
+        self.pedal_key.setEnabled(kind == "keyboard")
+
+    def choice(self) -> GavelChoice:
+        kind, port = self._selected()
+        if kind == "other":
+            port = self.other_port.text()
+        return GavelChoice(kind, port.strip(), str(self.mode.currentData() or "frame"),
+                           self.pedal_key.text().strip() or "F12",
+                           "fair_warning" if self.arm_fw.isChecked() else "bid")
+
+    def show_choice(self, choice: GavelChoice) -> None:
+        """Preselect the controls (a serial port that is not plugged in goes to "other")."""
+        self.pedal_key.setText(choice.key)
+        self.refresh_ports()
+        if choice.kind == "serial" and not self.select_source("serial", choice.port):
+            self.select_source("other")
+            self.other_port.setText(choice.port)
+        elif choice.kind != "serial":
+            self.select_source(choice.kind)
+            if choice.kind == "other":
+                self.other_port.setText(choice.port)
+        index = self.mode.findData(choice.mode)
+        self.mode.setCurrentIndex(max(index, 0))
+        (self.arm_fw if choice.arm_on == "fair_warning" else self.arm_bid).setChecked(True)
+        self._enable_fields()
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def show_core(self, info: Any) -> None:
+        """The core started: remember where settings live, show the gavel it runs.
+
+        When the core was started without a gavel and a choice was applied before, that choice
+        is applied again (so the last gavel comes back after a restart).
+        """
+        self.data_dir = Path(info.data_dir)
+        status: GavelStatus = info.gavel
+        saved = load_choice(self.data_dir)
+        if status.configured:
+            current = parse_spec(status.spec)
+            self.show_choice(GavelChoice(current.kind, current.port, current.mode,
+                                         current.key if current.kind == "keyboard" else
+                                         (saved.key if saved else "F12"),
+                                         saved.arm_on if saved else "bid"))
+        elif saved is not None:
+            self.show_choice(saved)
+            if saved.kind != "none":
+                self.apply_choice()
+        self.on_gavel(status)
+
+    def apply_choice(self) -> None:
+        """Apply: swap the gavel on the core loop, remember the choice."""
+        self.error.setText("")
+        choice = self.choice()
+        try:
+            spec = choice.spec
+        except ValueError as exc:
+            self.error.setText(f"Not applied: {exc}.")
+            return
+        core = getattr(self.bridge, "core", None)
+        if core is None:
+            self.error.setText("Not applied: the core is not running.")
+            return
+        try:
+            future = core.set_gavel(spec, test_mode=self.test_mode.isChecked(),
+                                    arm_on=choice.arm_on)
+        except RuntimeError as exc:
+            self.error.setText(f"Not applied: {exc}.")
+            return
+        self._applying = True
+        self.apply.setEnabled(False)
+        self.status_label.setText(f"opening {spec}…")
+        self.bridge.deliver(future, lambda status: self._applied(choice, status),
+                            self._apply_failed)
+
+    def _applied(self, choice: GavelChoice, status: GavelStatus) -> None:
+        self._applying = False
+        self.apply.setEnabled(True)
+        self._last_strike_at = status.last_strike_at
+        self.on_gavel(status)
+        if self.data_dir is not None:
+            try:
+                save_choice(self.data_dir, choice)
+            except OSError as exc:
+                self.error.setText(f"Applied, but not remembered: {exc}")
+        self.pedal_changed.emit(choice.key if choice.kind == "keyboard" else "")
+
+    def _apply_failed(self, exc: BaseException) -> None:
+        self._applying = False
+        self.apply.setEnabled(True)
+        self.error.setText(f"Not applied: {exc}")
+
+    def _test_mode_toggled(self, on: bool) -> None:
+        core = getattr(self.bridge, "core", None)
+        if core is None or not self.status.configured:
+            return  # applied with the next Apply
+        try:
+            future = core.set_gavel_test_mode(on)
+        except RuntimeError as exc:
+            self.error.setText(str(exc))
+            return
+        self.bridge.deliver(future, lambda s: self.on_gavel(s) if s is not None else None,
+                            lambda exc: self.error.setText(f"Test mode not changed: {exc}"))
+
+    # -- status and the detector -------------------------------------------------------------
+
+    def on_gavel(self, status: GavelStatus) -> None:
+        """Every gavel status from the core (connected to `CoreBridge.gavel_changed`)."""
+        self.status = status
+        level, text = light_for(status)
+        self.dot.setStyleSheet(f"color: {COLORS.get(level, COLORS['off'])}; font-size: 18px;")
+        self.status_label.setText(f"{status.spec}: {text}" if status.configured else text)
+        if status.configured and status.test_mode != self.test_mode.isChecked():
+            self.test_mode.blockSignals(True)
+            self.test_mode.setChecked(status.test_mode)
+            self.test_mode.blockSignals(False)
+        strike_at = status.last_strike_at
+        if strike_at is not None and strike_at != self._last_strike_at:
+            self._last_strike_at = strike_at
+            self.strikes += 1
+            self.detector_count.setText(
+                f"{self.strikes} strike{'s' if self.strikes != 1 else ''} detected")
+            clock = time.strftime("%H:%M:%S", time.localtime(strike_at))
+            self.detector_last.setText(
+                f"Last strike {clock}: {describe_outcome(status.last_decision)}")
+            self._light_detector(True)
+            self._unlit.start()
+
+    def reset_detector(self) -> None:
+        self.strikes = 0
+        self.detector_count.setText("No strike yet")
+        self.detector_last.setText("")
+        self._light_detector(False)
+
+    def _light_detector(self, lit: bool) -> None:
+        self.detector.setProperty("lit", lit)
+        self.detector.setStyleSheet(
+            "QFrame#strikeDetector { background: #16a34a; border-radius: 8px; }"
+            "QFrame#strikeDetector QLabel { color: white; font-size: 16px; font-weight: 700; }"
+            if lit else
+            "QFrame#strikeDetector { background: white; border: 2px dashed #9ca3af;"
+            " border-radius: 8px; }"
+            "QFrame#strikeDetector QLabel { color: #374151; font-size: 15px; }")
