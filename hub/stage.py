@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.auction.catalogue import demo_sale, sale_commands
-from hub.auction.events import PUBLIC, STAFF, SYSTEM, Actor
+from hub.auction.events import PUBLIC, STAFF, SYSTEM, Actor, canonical_json
 from hub.backend.identities import IdentityStore
 from hub.config import StageConfig
 from hub.gateway.app import make_app
@@ -37,6 +37,7 @@ from hub.mercure.app import raise_open_file_limit, setup_mercure
 from hub.mercure.config import HubConfig, KeySpec, conformance_config
 from hub.mercure.hub import Hub
 from hub.mercure.update import Update
+from hub.relay.link import RelayLink, start_link
 
 log = logging.getLogger("auctionmen.stage")
 
@@ -72,7 +73,8 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
     out: list[Update] = []
     sale = record.sale
     retry = RECONNECT_MS
-    public_body = json.dumps(record.wire(PUBLIC), separators=(",", ":"))
+    # Canonical JSON: a replayed update is byte for byte the live one (and the relay's).
+    public_body = canonical_json(record.wire(PUBLIC))
     if record.is_public:
         out.append(Update((f"{sale_iri}/room",), public_body,
                           event_id(sale, record.epoch, record.seq, "p"), retry=retry))
@@ -80,7 +82,7 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
         topics = tuple(f"{sale_iri}/bidders/{p}" for p in record.bidders)
         out.append(Update(topics, public_body, event_id(sale, record.epoch, record.seq, "p"),
                           private=True, retry=retry))
-    staff_body = json.dumps(record.wire(STAFF), separators=(",", ":"))
+    staff_body = canonical_json(record.wire(STAFF))
     out.append(Update((f"{sale_iri}/staff",), staff_body,
                       event_id(sale, record.epoch, record.seq, "s"), private=True, retry=retry))
     return out
@@ -147,6 +149,7 @@ class Stage:
         self._runner: web.AppRunner | None = None
         self._reader: JournalHistory | None = None
         self.gavel: GavelLink | None = None
+        self.relay_link: RelayLink | None = None
         self._listeners: list[Callable[[list[Record]], None]] = []
 
     # -- the narrow interface -------------------------------------------------
@@ -269,6 +272,9 @@ class Stage:
         self.url = f"http://{self.config.host}:{port}"
         if self.config.gavel not in ("", "none"):
             self.gavel = GavelLink(self, self.config.gavel)
+        if self.config.relay_url:
+            # The stage dials out (venues sit behind NAT); the sale goes on if it cannot.
+            self.relay_link = start_link(self, self.config.relay_url)
         # The long-lived objects are built: keep the collector off them (perf-notes).
         gc.collect()
         gc.freeze()
@@ -311,6 +317,8 @@ class Stage:
                 log.exception("a commit listener failed")
 
     async def stop(self) -> None:
+        if self.relay_link is not None:
+            await self.relay_link.close()
         if self.gavel is not None:
             await self.gavel.close()
         if self.hub is not None:

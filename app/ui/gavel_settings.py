@@ -197,7 +197,6 @@ class GavelSettings(QWidget):
         self.status: GavelStatus = GavelStatus("none", False)
         self.strikes = 0
         self._last_strike_at: float | None = None
-        self._applying = False
 
         # -- source
         self.sources = QListWidget()
@@ -406,17 +405,15 @@ class GavelSettings(QWidget):
         except RuntimeError as exc:
             self.error.setText(f"Not applied: {exc}.")
             return
-        self._applying = True
         self.apply.setEnabled(False)
         self.status_label.setText(f"opening {spec}…")
         self.bridge.deliver(future, lambda status: self._applied(choice, status),
                             self._apply_failed)
 
     def _applied(self, choice: GavelChoice, status: GavelStatus) -> None:
-        self._applying = False
+        # The status itself arrives through `on_gavel` (queued before this answer): showing
+        # `status` here could overwrite a newer one.
         self.apply.setEnabled(True)
-        self._last_strike_at = status.last_strike_at
-        self.on_gavel(status)
         if self.data_dir is not None:
             try:
                 save_choice(self.data_dir, choice)
@@ -425,7 +422,6 @@ class GavelSettings(QWidget):
         self.pedal_changed.emit(choice.key if choice.kind == "keyboard" else "")
 
     def _apply_failed(self, exc: BaseException) -> None:
-        self._applying = False
         self.apply.setEnabled(True)
         self.error.setText(f"Not applied: {exc}")
 
@@ -438,7 +434,7 @@ class GavelSettings(QWidget):
         except RuntimeError as exc:
             self.error.setText(str(exc))
             return
-        self.bridge.deliver(future, lambda s: self.on_gavel(s) if s is not None else None,
+        self.bridge.deliver(future, lambda _status: None,  # shown through `on_gavel`
                             lambda exc: self.error.setText(f"Test mode not changed: {exc}"))
 
     # -- status and the detector -------------------------------------------------------------

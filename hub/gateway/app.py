@@ -45,17 +45,23 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(document())
 
 
-async def image(request: web.Request) -> web.StreamResponse:
-    """Lot images: those imported into the data dir first, then the shipped samples."""
-    name = request.match_info["name"]
-    if "/" in name or "\\" in name or name.startswith("."):
+def add_pages(router: web.UrlDispatcher, image_dirs: Callable[[], list[Path]]) -> None:
+    """The web clients: pages, their static files and lot images (first folder wins)."""
+    for path, name in PAGES.items():
+        router.add_get(path, _page(name))
+    router.add_static("/static", web_root(), follow_symlinks=False)
+
+    async def image(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise web.HTTPNotFound()
+        for folder in image_dirs():
+            path = folder / name
+            if path.is_file():
+                return web.FileResponse(path)
         raise web.HTTPNotFound()
-    stage = request.app[STAGE]
-    for folder in (stage.config.data_dir / "images", web_root() / "images"):
-        path = folder / name
-        if path.is_file():
-            return web.FileResponse(path)
-    raise web.HTTPNotFound()
+
+    router.add_get("/images/{name}", image)
 
 
 def make_app(stage: Stage) -> web.Application:
@@ -66,10 +72,8 @@ def make_app(stage: Stage) -> web.Application:
     )
     app[STAGE] = stage
     r = app.router
-    for path, name in PAGES.items():
-        r.add_get(path, _page(name))
-    r.add_static("/static", web_root(), follow_symlinks=False)
-    r.add_get("/images/{name}", image)
+    # Imported catalogue images first, then the shipped samples.
+    add_pages(r, lambda: [stage.config.data_dir / "images", web_root() / "images"])
     r.add_get("/api/openapi.json", openapi)
     r.add_get("/api/sales/current", api.current_sale)
     r.add_get("/api/sales/{sale}/state", api.state)

@@ -85,7 +85,7 @@ class TokenIssuer:
 
     def __init__(self, key: Ed25519PrivateKey, sale_iri_base: str) -> None:
         self._key = key
-        self._public: Ed25519PublicKey = key.public_key()
+        self.verifier = TokenVerifier(key.public_key())
         self._iri_base = sale_iri_base
 
     @property
@@ -124,20 +124,36 @@ class TokenIssuer:
         return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": "at+jwt"})
 
     def verify(self, token: str, now: float | None = None) -> Claims:
+        return self.verifier.verify(token, now)
+
+
+class TokenVerifier:
+    """Checks stage-signed tokens with the public key only (what a relay holds)."""
+
+    def __init__(self, public: Ed25519PublicKey) -> None:
+        self._public = public
+
+    def decode(self, token: str, audience: str = AUDIENCE) -> dict[str, Any]:
+        """The verified payload: signature, algorithm, issuer, audience and expiry checked."""
         if not token or len(token) > 8192:
             raise TokenError("missing or oversized token")
         try:
-            payload = jwt.decode(
+            payload: dict[str, Any] = jwt.decode(
                 token,
                 self._public,
                 algorithms=ALGORITHMS,
-                audience=AUDIENCE,
+                audience=audience,
                 issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
                 leeway=5,
             )
         except jwt.PyJWTError as exc:
             raise TokenError(str(exc)) from exc
+        return payload
+
+    def verify(self, token: str, now: float | None = None) -> Claims:
+        """A bidder's or staff member's claims."""
+        payload = self.decode(token)
         if now is not None and payload["exp"] < now:
             raise TokenError("token expired")
         role = payload.get("role")

@@ -27,7 +27,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub.auction import reasons as R
-from hub.gateway.app import PAGES, web_root
+from hub.config import SALE_IRI_BASE
+from hub.gateway.app import add_pages, web_root
 from hub.gateway.problems import problem
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.security import cors, problems, security_headers
@@ -56,7 +57,7 @@ class RelayConfig:
     host: str = "127.0.0.1"
     port: int = 8780
     redis_url: str | None = None
-    sale_iri_base: str = "https://auctionmen.local/sales/"
+    sale_iri_base: str = SALE_IRI_BASE
     history_records: int = 20_000  # records mirrored in memory per node (the stream keeps more)
     stream_maxlen: int = 1_000_000
     bid_timeout: float = 5.0  # seconds a bidder waits for the stage's answer
@@ -185,10 +186,7 @@ class RelayNode:
         app = web.Application(client_max_size=64 * 1024, middlewares=[
             problems, security_headers, cors(self.config.cors_origins), self._catch_up])
         r = app.router
-        for path, name in PAGES.items():
-            r.add_get(path, _page(name))
-        r.add_static("/static", web_root(), follow_symlinks=False)
-        r.add_get("/images/{name}", _image)
+        add_pages(r, lambda: [web_root() / "images"])
         r.add_get("/api/sales/{sale}/state", self.state)
         r.add_post("/api/sales/{sale}/bids", self.bids)
         r.add_post("/api/session", self.session)
@@ -296,11 +294,11 @@ class RelayNode:
         if not isinstance(store, RedisStore):
             return
         h = self.history
-        floor = h.floor
         got: dict[int, tuple[int, list[Update]]] = {}
         after = seq - 1
-        while after < floor - 1 and len(got) < 200_000:
-            page = await store.range(after, floor - 1, 1000)
+        # The floor moves while we await (the tail keeps adding): re-read it every page.
+        while after < h.floor - 1 and len(got) < 200_000:
+            page = await store.range(after, h.floor - 1, 1000)
             if not page:
                 break
             for s, payload in page:
@@ -650,25 +648,3 @@ def _unreachable(detail: str) -> web.Response:
     response = problem(503, P.STAGE_UNREACHABLE, detail)
     response.headers["Retry-After"] = "2"
     return response
-
-
-def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        path = web_root() / name
-        if not path.exists():
-            if name == "index.html":
-                raise web.HTTPFound("/room")
-            raise web.HTTPNotFound()
-        response = web.FileResponse(path)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
-
-    return handler
-
-
-async def _image(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    path = web_root() / "images" / name
-    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
-        raise web.HTTPNotFound()
-    return web.FileResponse(path)

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hub.auction.events import canonical_json
-from hub.gateway.tokens import ALGORITHMS, AUDIENCE, ISSUER, ROLES, Claims, TokenError
+from hub.gateway.tokens import ISSUER, Claims, TokenError, TokenVerifier
 from hub.journal.records import Record, event_hash
 
 JSON = dict[str, Any]
@@ -65,40 +65,16 @@ def link_token(key: Ed25519PrivateKey, sale: str, epoch: int, instance: str,
     return jwt.encode(payload, key, algorithm="EdDSA")
 
 
-class Verifier:
+class Verifier(TokenVerifier):
     """Checks stage-signed tokens with the public key only (what a relay holds)."""
-
-    def __init__(self, public: Ed25519PublicKey) -> None:
-        self._public = public
-
-    def _decode(self, token: str, audience: str) -> JSON:
-        if not token or len(token) > 8192:
-            raise TokenError("missing or oversized token")
-        try:
-            payload: JSON = jwt.decode(
-                token, self._public, algorithms=ALGORITHMS, audience=audience, issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]}, leeway=5)
-        except jwt.PyJWTError as exc:
-            raise TokenError(str(exc)) from exc
-        return payload
 
     def bidder(self, token: str) -> Claims:
         """Same rules as `TokenIssuer.verify` on the stage."""
-        payload = self._decode(token, AUDIENCE)
-        role = payload.get("role")
-        if role not in ROLES:
-            raise TokenError("token has no valid role")
-        paddle = payload.get("paddle")
-        if role == "bidder" and not isinstance(paddle, str):
-            raise TokenError("bidder token without a paddle")
-        sale = payload.get("sale")
-        if not isinstance(sale, str):
-            raise TokenError("token names no sale")
-        return Claims(role, sale, str(payload["sub"]), paddle, float(payload["exp"]))
+        return self.verify(token)
 
     def link(self, token: str) -> tuple[str, int, str]:
         """(sale, epoch, instance) of a stage link token."""
-        payload = self._decode(token, LINK_AUDIENCE)
+        payload = self.decode(token, LINK_AUDIENCE)
         sale, epoch, instance = payload.get("sale"), payload.get("epoch"), payload.get("instance")
         if not isinstance(sale, str) or not isinstance(epoch, int) or epoch < 1 \
                 or not isinstance(instance, str) or not instance:

@@ -174,11 +174,34 @@ async def test_resume_older_than_the_node_mirror_reads_the_stream(
     follower.start(http)
     try:
         more = await floor_bids(stage, 3)
-        await asyncio.sleep(1)
-        print("DBG", follower.connects, follower._task, small.history.floor, small.history.head)
         await follower.wait_seq(more[-1])
         assert_gap_free(follower.seqs, 4, more[-1])
         assert small.history.prefetched == {}
         assert link.status().connected
     finally:
         await follower.stop()
+
+
+async def test_a_stage_configured_with_a_relay_url_dials_it_by_itself(tmp_path, http):
+    """`relay_url` in the stage config is all it takes (what `auctionmen serve` uses)."""
+    from hub.config import StageConfig
+    from hub.relay.node import RelayConfig
+
+    data = tmp_path / "dialing"
+    first = Stage(StageConfig(data_dir=data, port=0, demo=True))
+    await first.start()  # creates the sale and the stage key
+    public = first.issuer.public_pem
+    await first.stop()
+    node = RelayNode(RelayConfig(stage_public_pem=public, port=0))
+    await node.start()
+    dialing = Stage(StageConfig(data_dir=data, port=0, relay_url=node.url))
+    try:
+        await dialing.start()
+        link = dialing.relay_link
+        assert link is not None
+        await until(lambda: link.status().connected, 5)
+        state = await fresh_state(http, node, dialing.sequencer.last_seq)
+        assert state["sale"]["id"] == "demo"
+    finally:
+        await dialing.stop()
+        await node.stop()

@@ -341,6 +341,8 @@ const REASONS = {
   rejected: (a, c) => `The clerk did not take your bid of ${formatMoney(a, c)}`,
   lot_not_open: () => 'The lot is not open',
   network: () => 'Your bid could not be sent — check your connection and try again',
+  stage_unreachable: () => 'The auction room is offline — your bid was NOT placed',
+  journal_unavailable: () => 'The sale is paused for a technical problem — your bid was NOT placed',
 };
 
 /** A refusal reason in words. */

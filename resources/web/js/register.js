@@ -1,0 +1,112 @@
+// Remote bidder registration: name, email, phone → POST /api/sales/{sale}/register → pending.
+// Everything from the server or the visitor reaches the DOM as text only.
+import { $, api, h, setText } from './ui.js';
+
+const FIELDS = ['name', 'email', 'phone'];
+let sale = null;
+
+function fieldError(name, message) {
+  const input = $(`#${name}`);
+  const out = $(`#${name}-error`);
+  if (!input || !out) return;
+  if (message) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+  out.hidden = !message;
+  setText(out, message || '');
+}
+
+function clearErrors() {
+  for (const f of FIELDS) fieldError(f, '');
+  setText($('#form-error'), '');
+}
+
+/** Which field a problem detail names ("'email' does not look like …"), if any. */
+export function fieldOf(detail) {
+  const m = /'(name|email|phone)'/.exec(String(detail || ''));
+  return m ? m[1] : null;
+}
+
+/** Checks in the browser first, so the common mistakes need no round trip. */
+export function check(values) {
+  const errors = {};
+  if (!values.name) errors.name = 'Please enter your full name.';
+  if (!values.email) errors.email = 'Please enter your email address.';
+  return errors;
+}
+
+function problemText(res) {
+  const b = res.body || {};
+  if (res.status === 0) return 'The auction server cannot be reached. Check your connection and try again.';
+  if (typeof b.detail === 'string' && b.detail) return b.detail;
+  if (typeof b.title === 'string' && b.title) return b.title;
+  return `Registration failed (HTTP ${res.status}). Please try again.`;
+}
+
+async function loadSale() {
+  const res = await api('GET', '/api/sales/current');
+  if (res.status === 200 && res.body && typeof res.body.sale === 'string') {
+    sale = res.body.sale;
+    if (res.body.title) {
+      setText($('#sale-title'), `Register to bid — ${res.body.title}`);
+      document.title = `Register to bid — ${res.body.title}`;
+    }
+    return true;
+  }
+  setText($('#form-error'), 'The auction is not available right now. Please try again later.');
+  return false;
+}
+
+async function submit(event) {
+  event.preventDefault();
+  clearErrors();
+  const values = {};
+  for (const f of FIELDS) values[f] = $(`#${f}`).value.trim();
+  const errors = check(values);
+  const first = FIELDS.find((f) => errors[f]);
+  if (first) {
+    for (const f of FIELDS) fieldError(f, errors[f] || '');
+    setText($('#form-error'), 'Please correct the marked fields.');
+    $(`#${first}`).focus();
+    return;
+  }
+  const button = $('#register-submit');
+  button.disabled = true;
+  setText(button, 'Registering…');
+  try {
+    if (!sale && !(await loadSale())) return;
+    const body = { name: values.name, email: values.email };
+    if (values.phone) body.phone = values.phone;
+    const res = await api('POST', `/api/sales/${encodeURIComponent(sale)}/register`, { body });
+    if ((res.status === 202 || res.status === 200) && res.body && res.body.paddle != null) {
+      showDone(String(res.body.paddle), values.name);
+      return;
+    }
+    const message = problemText(res);
+    const field = fieldOf(message);
+    if (field) {
+      fieldError(field, message);
+      $(`#${field}`).focus();
+    }
+    setText($('#form-error'), message);
+  } finally {
+    button.disabled = false;
+    setText(button, 'Register');
+  }
+}
+
+function showDone(paddle, name) {
+  $('#signup').hidden = true;
+  const done = $('#done');
+  const text = $('#done-text');
+  text.replaceChildren(
+    'Thank you, your paddle is ',
+    h('span', { class: 'paddle', id: 'paddle' }, paddle),
+    ', pending approval.',
+  );
+  setText($('#done-name'), name);
+  done.hidden = false;
+  done.focus();
+}
+
+$('#register-form').addEventListener('submit', submit);
+loadSale();
