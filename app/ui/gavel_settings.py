@@ -218,9 +218,11 @@ class GavelSettings(QWidget):
         sl = QVBoxLayout(source_box)
         sl.addWidget(self.sources, 1)
         form = QFormLayout()
-        form.addRow("Other port or URL", self.other_port)
-        form.addRow("Device type", self.mode)
-        form.addRow("Pedal key", self.pedal_key)
+        for text, field in (("Other port or URL", self.other_port),
+                            ("Device type", self.mode), ("Pedal key", self.pedal_key)):
+            label = plain(text)  # never QFormLayout's own (rich-text capable) labels
+            label.setBuddy(field)
+            form.addRow(label, field)
         sl.addLayout(form)
         sl.addWidget(self.refresh, 0, Qt.AlignmentFlag.AlignLeft)
 

@@ -26,6 +26,13 @@ def staff_bidders(stage: RealStage) -> list[dict[str, Any]]:
         return list(json.loads(r.read())["bidders"])
 
 
+def wait_text(page: Any, sel: str, expected: str) -> None:
+    # a function, not a string: a string predicate is eval'ed, which the page's CSP forbids
+    page.wait_for_function(
+        "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
+        arg=[sel, expected], timeout=T)
+
+
 def fill(page: Any, name: str, email: str, phone: str = "") -> None:
     page.fill("#name", name)
     page.fill("#email", email)
@@ -38,8 +45,7 @@ def test_register_errors_then_pending_paddle(stage: RealStage, browser: Any) -> 
     page.goto(f"{stage.url}/")
     page.click("text=Register to bid online")
     page.wait_for_url("**/static/register.html")
-    page.wait_for_function(
-        "document.querySelector('#sale-title').textContent.includes('—')", timeout=T)
+    wait_text(page, "#sale-title", "—")
     assert page.get_by_label("Email").count() == 1  # labelled fields
 
     # empty form: checked in the browser, the name field is marked and focused
@@ -50,8 +56,7 @@ def test_register_errors_then_pending_paddle(stage: RealStage, browser: Any) -> 
 
     # a bad email: the server's problem+json detail, on the field and in the alert
     fill(page, "Eve", "not-an-email")
-    page.wait_for_function(
-        "document.querySelector('#form-error').textContent.includes('email')", timeout=T)
+    wait_text(page, "#form-error", "email")
     assert "does not look like an email address" in page.text_content("#form-error")
     assert "does not look like an email address" in page.text_content("#email-error")
     assert page.get_attribute("#email", "aria-invalid") == "true"
