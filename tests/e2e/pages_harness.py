@@ -292,7 +292,14 @@ class FakeStage:
         backlog = self.events
         if last:
             ids = [e[0] for e in self.events]
-            backlog = self.events[ids.index(last) + 1:] if last in ids else []
+            if last in ids:
+                backlog = self.events[ids.index(last) + 1:]
+            else:
+                # Like the stage: an id it never sent still names a seq (the snapshot's).
+                parts = last.split(":")
+                after = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else None
+                backlog = [e for e in self.events
+                           if after is not None and int(e[0].split(":")[2]) > after]
         else:
             backlog = []
         for item in backlog:

@@ -189,7 +189,13 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
     page.keyboard.press("Enter")
     wait_text(page, "#ask", "€650")
     assert fake.calls("/api/session")[-1]["auth"] == "Bearer clerk-paired"
+    # The stream opens once the snapshot is in, resuming from the snapshot's seq.
+    for _ in range(100):
+        if fake.calls("/.well-known/mercure"):
+            break
+        page.wait_for_timeout(50)
     stream = fake.calls("/.well-known/mercure")[-1]["query"]
+    assert stream["lastEventID"] == "demo:1:5:s"
     assert stream["topic"] == STAFF
     assert text(page, "#lot-title") == HOSTILE
     assert HOSTILE in text(page, "#high-who")

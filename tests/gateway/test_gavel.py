@@ -80,7 +80,7 @@ async def test_garbage_on_the_line_never_hammers(gavel_stage):
 
 
 async def test_swap_the_gavel_at_run_time_and_test_mode_strikes_nothing(gavel_stage):
-    stage, device = gavel_stage
+    stage, _ = gavel_stage
     seen = []
     assert stage.gavel is not None
     stage.gavel.add_listener(lambda status: seen.append(status.last_outcome))

@@ -45,9 +45,9 @@ export function hubUrl(hub, topics, lastEventId) {
 /**
  * Open the stream. onEvent(wireEvent, id), onOpen(reconnected), onStatus('live'|'reconnecting').
  */
-export function connect({ hub = '/.well-known/mercure', topics, onEvent, onOpen, onStatus }) {
+export function connect({ hub = '/.well-known/mercure', topics, since = null, onEvent, onOpen, onStatus }) {
   let es = null;
-  let lastId = null;
+  let lastId = since;
   let delay = 1000;
   let timer = null;
   let down = false;
@@ -86,7 +86,7 @@ export function connect({ hub = '/.well-known/mercure', topics, onEvent, onOpen,
     };
   }
 
-  open(false);
+  open(Boolean(since));
   return {
     get lastEventId() { return lastId; },
     get readyState() { return es ? es.readyState : 2; },
@@ -104,7 +104,7 @@ export function sync({ store, sale, topics, token = null, hub, gapless = false, 
   let loading = false;
 
   async function loadSnapshot() {
-    if (loading) return;
+    if (loading) return null;
     loading = true;
     try {
       const headers = token ? { Authorization: `Bearer ${token}` } : {};
@@ -112,8 +112,10 @@ export function sync({ store, sale, topics, token = null, hub, gapless = false, 
       if (!r.ok) throw new Error(`snapshot ${r.status}`);
       const snap = await r.json();
       store.update((s) => applySnapshot(s, snap));
+      return snap;
     } catch {
       if (!store.get().snapshot) resync(2000);
+      return null;
     } finally {
       loading = false;
     }
@@ -124,7 +126,8 @@ export function sync({ store, sale, topics, token = null, hub, gapless = false, 
     resyncTimer = setTimeout(loadSnapshot, ms);
   }
 
-  const conn = connect({
+  let conn = null;
+  const handlers = {
     hub, topics, onStatus,
     onEvent(ev) {
       const s = store.get();
@@ -138,7 +141,19 @@ export function sync({ store, sale, topics, token = null, hub, gapless = false, 
       if (!store.get().snapshot) loadSnapshot();
       else if (reconnected) resync(800); // after the replay has had time to arrive
     },
+  };
+  let closed = false;
+  // Snapshot first, then subscribe from the snapshot's seq: the hub replays whatever was
+  // committed in between, so nothing falls in the gap between the two requests.
+  loadSnapshot().then((snap) => {
+    if (closed) return;
+    const since = snap && Number.isInteger(snap.seq) && Number.isInteger(snap.epoch)
+      ? `${sale}:${snap.epoch}:${snap.seq}:s` : null;
+    conn = connect({ ...handlers, since });
   });
-  loadSnapshot();
-  return { conn, resync: () => resync(0), close() { clearTimeout(resyncTimer); conn.close(); } };
+  return {
+    get conn() { return conn; },
+    resync: () => resync(0),
+    close() { closed = true; clearTimeout(resyncTimer); conn?.close(); },
+  };
 }
