@@ -1,4 +1,4 @@
-"""The app's own small settings file under the data dir (last sale, gavel arming, pedal key)."""
+"""The app's own small settings file under the data dir (last sale, the gavel and its arming)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class AppSettings:
     arm_on: str = "bid"  # hardware.ArmOn: "bid" or "fair_warning"
     pedal_key: str = "F12"  # the keyboard pedal's key (an application-wide shortcut)
     retract_reason: str = "retracted by the auctioneer"
+    gavel: str = ""  # the last gavel source applied in the settings tab ("" = never chosen)
 
     @classmethod
     def load(cls, data_dir: Path) -> AppSettings:
@@ -32,9 +33,9 @@ class AppSettings:
             return cls()
         settings = cls()
         if isinstance(raw, dict):
-            for key in ("last_sale", "arm_on", "pedal_key", "retract_reason"):
+            for key in ("last_sale", "arm_on", "pedal_key", "retract_reason", "gavel"):
                 value = raw.get(key)
-                if isinstance(value, str) and len(value) <= 200:
+                if isinstance(value, str) and len(value) <= 500:
                     setattr(settings, key, value)
         if settings.arm_on not in ("bid", "fair_warning"):
             settings.arm_on = "bid"

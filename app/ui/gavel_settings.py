@@ -9,9 +9,7 @@ functions (`build_spec`, `parse_spec`, `light_for`, `describe_outcome`, `load_ch
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +43,6 @@ from hardware.ports import list_ports as _hardware_list_ports
 
 log = logging.getLogger("auctionmen.ui")
 
-CHOICE_FILE = "gavel-settings.json"  # the gavel spec; arm_on and pedal_key live in AppSettings
 MODES = (("frame", "DIY gavel (framed protocol)"), ("byte", "Simple device: any byte strikes"),
          ("line", "Simple device: any line strikes"))
 KINDS = ("serial", "other", "keyboard", "pty", "none")
@@ -147,33 +144,22 @@ def describe_outcome(decision: str | None) -> str:
 def load_choice(data_dir: Path) -> GavelChoice | None:
     """The last applied choice, or None when there is none (first run)."""
     settings = AppSettings.load(data_dir)
-    try:
-        raw = json.loads((data_dir / CHOICE_FILE).read_text("utf-8"))
-    except FileNotFoundError:
+    if not settings.gavel:
         return None
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable %s: %s", CHOICE_FILE, exc)
-        return None
-    spec = raw.get("gavel") if isinstance(raw, dict) else None
-    if not isinstance(spec, str) or len(spec) > 500:
-        return None
-    choice = parse_spec(spec)
+    choice = parse_spec(settings.gavel)
     return GavelChoice(choice.kind, choice.port, choice.mode,
                        choice.key if choice.kind == "keyboard" else settings.pedal_key,
                        settings.arm_on)
 
 
 def save_choice(data_dir: Path, choice: GavelChoice) -> None:
-    """Arming and pedal key into the app's settings file, the spec next to it (atomically)."""
+    """The source, its arming and the pedal key, in the app's settings file."""
     settings = AppSettings.load(data_dir)
+    settings.gavel = choice.spec
     settings.arm_on = choice.arm_on
     if choice.kind == "keyboard":
         settings.pedal_key = choice.key
     settings.save(data_dir)
-    path = data_dir / CHOICE_FILE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"gavel": choice.spec}, indent=2), "utf-8")
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------- the tab
