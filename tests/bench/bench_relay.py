@@ -38,7 +38,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-EVENT = re.compile(rb'"seq":(\d+),"epoch":\d+,"type":"[a-z_]+","at":([0-9.]+)')
+# Events are canonical JSON, keys sorted: "at" first, then … "seq", "type" last.
+EVENT = re.compile(rb'"at":(?P<at>[0-9.]+),"data".*?,"seq":(?P<seq>\d+),"type":"[a-z_]+"}')
 PER_GENERATOR = 9_000
 
 
@@ -65,9 +66,9 @@ class _Sub(asyncio.Protocol):
             self.gen.connected += 1
         end = 0
         for m in EVENT.finditer(buf):
-            seq = int(m.group(1))
+            seq = int(m.group("seq"))
             if seq > self.gen.after:
-                self.gen.latencies.append(now - float(m.group(2)))
+                self.gen.latencies.append(now - float(m.group("at")))
                 self.gen.counts[seq] = self.gen.counts.get(seq, 0) + 1
             end = m.end()
         self.buf = buf[end:][-4096:]
