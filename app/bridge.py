@@ -29,6 +29,7 @@ class CoreBridge(QObject):
         records(list): staff wire bodies of one commit, in seq order.
         gavel_changed(object): a `GavelStatus`.
         clients_changed(int): connected SSE subscribers.
+        relay_changed(object): the relay link's `RelayStatus`, or None without a relay.
         answered(object, object): (command, Answer) of a command sent through `submit`.
         failed(object, str): (command, error text) when a command could not be sequenced.
     """
@@ -36,6 +37,7 @@ class CoreBridge(QObject):
     records = Signal(object)
     gavel_changed = Signal(object)
     clients_changed = Signal(int)
+    relay_changed = Signal(object)
     answered = Signal(object, object)
     failed = Signal(object, str)
     _deliver = Signal(object, object)  # (callback, value), from any thread
@@ -48,6 +50,7 @@ class CoreBridge(QObject):
         self._poll.setInterval(1000)
         self._poll.timeout.connect(self._poll_clients)
         self._clients = -1
+        self._relay: Any = None
 
     # -- feeding (core thread) --------------------------------------------------------------
 
@@ -148,7 +151,17 @@ class CoreBridge(QObject):
             hub = stage.hub
             return len(hub.subscribers) if hub is not None else 0
 
+        def relay(stage: Any) -> Any:
+            link = getattr(stage, "relay_link", None)
+            return link.status() if link is not None else None
+
         self.call(count, self._set_clients)
+        self.call(relay, self._set_relay)
+
+    def _set_relay(self, status: Any) -> None:
+        if status != self._relay:
+            self._relay = status
+            self.relay_changed.emit(status)
 
     def _set_clients(self, n: int) -> None:
         if n != self._clients:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Minor units per major unit; everything not listed has two decimals.
 _DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3, "TND": 3}
@@ -131,3 +132,15 @@ def bidder_label(high: dict[str, object] | None) -> str:
     channel = channel_label(str(high.get("channel") or ""))
     paddle = high.get("paddle")
     return f"{channel} · paddle {paddle}" if paddle else f"{channel} (no paddle)"
+
+
+def relay_light(status: Any) -> tuple[str, str]:
+    """The relay light: (level, detail) from a `RelayStatus` (None: no relay configured)."""
+    if status is None:
+        return "off", "not configured"
+    if not status.connected:
+        reason = f": {status.reason}" if status.reason else ""
+        return ("bad" if status.state == "refused" else "warn"), f"{status.state}{reason}"[:60]
+    detail = (f"lag {status.lag} · queued {status.queued} · "
+              f"{status.remote_bidders} remote")
+    return ("ok" if status.lag < 50 else "warn"), detail

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
 from app.facade import CoreInfo, bidder_rows, staff_snapshot
-from app.formatting import format_duration
+from app.formatting import format_duration, relay_light
 from app.gavel import GavelStatus
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         bridge.gavel_changed.connect(self.gavel_settings.on_gavel)
         self.gavel_settings.pedal_changed.connect(self._rebind_pedal)
         bridge.clients_changed.connect(self.on_clients)
+        bridge.relay_changed.connect(self.on_relay)
         bridge.failed.connect(lambda cmd, msg: self.console.set_notice(
             f"{cmd.get('op')}: {msg}", error=True))
         self.resize(1440, 900)
@@ -255,6 +256,9 @@ class MainWindow(QMainWindow):
 
     def on_clients(self, n: int) -> None:
         self.hub_light.set("ok", f"{n} client{'s' if n != 1 else ''}")
+
+    def on_relay(self, status: Any) -> None:
+        self.relay_light.set(*relay_light(status))
 
     # -- commands -------------------------------------------------------------------------
 

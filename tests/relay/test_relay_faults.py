@@ -1,6 +1,6 @@
 """Faults on the stage↔relay link (reliability.md §3.2 F3, F9) and epoch fencing.
 
-F3 cuts the link for AUCTIONMEN_RELAY_CUT_SECONDS (default 3 s; the nightly run sets 30).
+F3 cuts the link for 30 s, as the issue asks (AUCTIONMEN_RELAY_CUT_SECONDS shortens it locally).
 The assertions are the same for any duration.
 """
 
@@ -33,7 +33,7 @@ from tests.relay.helpers import (
 )
 
 SALE = "/api/sales/demo"
-CUT_SECONDS = float(os.environ.get("AUCTIONMEN_RELAY_CUT_SECONDS", "3"))
+CUT_SECONDS = float(os.environ.get("AUCTIONMEN_RELAY_CUT_SECONDS", "30"))
 
 
 def bearer(token: str) -> dict[str, str]:
