@@ -8,12 +8,10 @@ listener: the Qt bridge, the relay outbox).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
 import secrets
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -38,6 +36,7 @@ from hub.mercure.config import HubConfig, KeySpec, conformance_config
 from hub.mercure.hub import Hub
 from hub.mercure.update import Update
 from hub.relay.link import RelayLink, start_link
+from hub.runtime import until_stopped
 
 log = logging.getLogger("auctionmen.stage")
 
@@ -347,13 +346,8 @@ async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) 
               f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
               f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
               file=sys.stderr, flush=True)
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped(stop)
     finally:
         await stage.stop()
         _log_json("stopped")

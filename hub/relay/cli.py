@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.relay.node import RelayConfig, RelayNode
+from hub.runtime import until_stopped
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -58,13 +59,8 @@ async def _serve(config: RelayConfig, worker: int) -> None:
           flush=True)
     gc.collect()
     gc.freeze()  # perf-notes: keep the collector off the long-lived objects
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await node.stop()
 

@@ -32,7 +32,7 @@ from hub.gateway.app import add_pages, web_root
 from hub.gateway.problems import problem
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.security import cors, problems, security_headers
-from hub.gateway.tokens import ISSUER, TokenError
+from hub.gateway.tokens import ISSUER, Claims, TokenError
 from hub.journal.records import Record
 from hub.mercure.app import setup_mercure
 from hub.mercure.config import HubConfig, KeySpec
@@ -554,10 +554,8 @@ class RelayNode:
         body["stage_connected"] = await self.stage_connected()
         return web.json_response(body, headers={"Cache-Control": "no-store"})
 
-    async def bids(self, request: web.Request) -> web.Response:
-        refused = self._check_sale(request)
-        if refused is not None:
-            return refused
+    def _bearer_claims(self, request: web.Request) -> tuple[str, Claims] | web.Response:
+        """The caller's token and verified claims, or the problem response to send."""
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return problem(401, "unauthorized", "send 'Authorization: Bearer <token>'")
@@ -568,6 +566,16 @@ class RelayNode:
             return problem(401, "invalid_token", f"the token was refused: {exc}")
         if claims.sale != self.config.sale:
             return problem(403, "wrong_sale", "this token is for another sale")
+        return token, claims
+
+    async def bids(self, request: web.Request) -> web.Response:
+        refused = self._check_sale(request)
+        if refused is not None:
+            return refused
+        checked = self._bearer_claims(request)
+        if isinstance(checked, web.Response):
+            return checked
+        token, claims = checked
         if claims.role != "bidder" or claims.paddle is None:
             return problem(403, "forbidden", "only bidders bid here")
         if not self.limiter.allow(claims.paddle, time.monotonic()):
@@ -614,16 +622,10 @@ class RelayNode:
 
     async def session(self, request: web.Request) -> web.Response:
         """As the stage's: trade a bidder token for the hub cookie and the topics."""
-        auth = request.headers.get("Authorization", "")
-        if not auth.startswith("Bearer "):
-            return problem(401, "unauthorized", "send 'Authorization: Bearer <token>'")
-        token = auth[7:].strip()
-        try:
-            claims = self.verifier.bidder(token)
-        except TokenError as exc:
-            return problem(401, "invalid_token", f"the token was refused: {exc}")
-        if claims.sale != self.config.sale:
-            return problem(403, "wrong_sale", "this token is for another sale")
+        checked = self._bearer_claims(request)
+        if isinstance(checked, web.Response):
+            return checked
+        token, claims = checked
         iri = self.config.sale_iri
         topics = {"room": f"{iri}/room"}
         if claims.paddle and claims.role == "bidder":

@@ -1,20 +1,19 @@
-"""Relay fan-out benchmark: stage commit → bytes in the sockets of N subscribers on relay nodes.
+"""Issue 6 benchmark: stage commit → bytes in the sockets of N subscribers on relay nodes.
 
-Not collected by pytest (no `test_` prefix). Run from the repo root:
-
-    .venv/bin/python tests/bench/bench_relay.py                      # 2,000 over two nodes
-    .venv/bin/python tests/bench/bench_relay.py --scenario workers   # one node, two workers
-    .venv/bin/python tests/bench/bench_relay.py --full               # the issue's sizes:
+    .venv/bin/python -m tests.bench.bench_relay                        # 2,000 over two nodes
+    .venv/bin/python -m tests.bench.bench_relay --scenario workers     # one node, two workers
+    .venv/bin/python -m tests.bench.bench_relay --full                 # the issue's sizes:
         19,500 over two nodes, then 10,000 on one node with two workers
 
-Layout (perf-notes.md method, simplified): a real redis-server (temp dir, no persistence),
-relay nodes as `python -m hub.relay.cli` processes, the stage in this process with its link
-to node A, and load generators in separate processes holding raw asyncio sockets (no HTTP
-client library; ≤ 9,000 sockets each). Each subscriber takes the room topic. Latency = time a
-subscriber's bytes were read (wall clock, in the load generator) − the event's `at` (the
-stage's wall clock when the sequencer decided it), so it covers commit, link, Redis, node
-tail and fan-out. Reads are timestamped by the load generator, not the kernel
-(no SO_TIMESTAMPNS), so a busy generator inflates the figures a little.
+Layout: a real ``redis-server`` (temp dir, no persistence), relay nodes as
+``python -m hub.relay.cli`` processes sharing it, the stage in this process with its link to
+the first node (or worker), and the shared load generators (``fanout/loadgen.py``, separate
+processes, raw sockets, SO_TIMESTAMPNS) holding the subscribers on the room topic.
+``two-nodes``: two relay processes, the subscribers split evenly over both (node B gets every
+record by tailing Redis). ``workers``: one relay with ``--workers 2`` (SO_REUSEPORT; the kernel
+spreads the connections). Each event is a floor bid (``--events`` of them at ``--rate``/s).
+Latency = kernel arrival time − the event's ``at`` (the stage's wall clock when the sequencer
+decided it), so it covers commit, link, Redis, node tail and fan-out.
 """
 
 from __future__ import annotations
@@ -22,278 +21,308 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import math
 import os
-import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from tests.bench.fanout.common import (
+    EVENT_SEQ_PATTERN,
+    PYTHON,
+    Child,
+    Children,
+    Loadgens,
+    Report,
+    cpu_s,
+    free_port,
+    load_note,
+    pin,
+    pin_note,
+    raise_nofile,
+    rss_kb,
+    table,
+    wait_port,
+)
 
-# Events are canonical JSON, keys sorted: "at" first, then … "seq", "type" last.
-EVENT = re.compile(rb'"at":(?P<at>[0-9.]+),"data".*?,"seq":(?P<seq>\d+),"type":"[a-z_]+"}')
-PER_GENERATOR = 9_000
-
-
-# ----------------------------------------------------------------------- load generator
-
-class _Sub(asyncio.Protocol):
-    def __init__(self, gen: _Generator) -> None:
-        self.gen = gen
-        self.buf = b""
-        self.ok = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.write(self.gen.request)
-
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
-        buf = self.buf + data
-        if not self.ok:
-            if b"\r\n\r\n" not in buf:
-                self.buf = buf
-                return
-            self.ok = buf.startswith(b"HTTP/1.1 200")
-            self.gen.connected += 1
-        end = 0
-        for m in EVENT.finditer(buf):
-            seq = int(m.group("seq"))
-            if seq > self.gen.after:
-                self.gen.latencies.append(now - float(m.group("at")))
-                self.gen.counts[seq] = self.gen.counts.get(seq, 0) + 1
-            end = m.end()
-        self.buf = buf[end:][-4096:]
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.gen.lost += 1
+REDIS_SERVER = "/usr/bin/redis-server"
+GOALS_MS = {"two-nodes": 120.0, "workers": 60.0}  # issue 6: p99 at 19,500 / 10,000
+FULL = (("two-nodes", 19_500), ("workers", 10_000))
+PADDLES = ("101", "102")
 
 
-class _Generator:
-    def __init__(self, request: bytes, after: int) -> None:
-        self.request = request
-        self.after = after
-        self.connected = 0
-        self.lost = 0
-        self.latencies: list[float] = []
-        self.counts: dict[int, int] = {}
+@dataclass
+class Result:
+    scenario: str
+    n: int
+    split: list[str] = field(default_factory=list)  # subscribers per node / worker
+    report: Report | None = None
+    refused: int = 0
+    rate: float = 0.0
+    relay_cpu_pct: float = 0.0
+    relay_kb_per_sub: float = 0.0
+    connect_s: float = 0.0
+    error: str = ""
 
 
-async def _loadgen(urls: list[str], n: int, topic: str, after: int, index: int) -> None:
-    loop = asyncio.get_running_loop()
-    query = f"topic={quote(topic, safe='')}"
-    transports = []
-    gens = {}
-    for url in urls:
-        host, port = url.removeprefix("http://").split(":")
-        request = (f"GET /.well-known/mercure?{query} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                   "Accept: text/event-stream\r\n\r\n").encode()
-        gens[url] = _Generator(request, after)
-    sem = asyncio.Semaphore(200)
+class Relays:
+    """The relay processes of one scenario; ``pids`` are the serving processes (workers)."""
 
-    async def connect(i: int) -> None:
-        url = urls[i % len(urls)]
-        host, port = url.removeprefix("http://").split(":")
-        async with sem:
-            for _ in range(5):
-                try:
-                    tr, _ = await loop.create_connection(lambda: _Sub(gens[url]), host, int(port))
-                    transports.append(tr)
-                    return
-                except OSError:
-                    await asyncio.sleep(0.2)
-
-    await asyncio.gather(*(connect(index + k) for k in range(n)))
-    for _ in range(600):  # up to 60 s for every response header
-        if sum(g.connected for g in gens.values()) >= n:
-            break
-        await asyncio.sleep(0.1)
-    print(json.dumps({"connected": sum(g.connected for g in gens.values())}), flush=True)
-    await loop.run_in_executor(None, sys.stdin.readline)  # the driver says "done"
-    lat = [x for g in gens.values() for x in g.latencies]
-    counts: dict[int, int] = {}
-    for g in gens.values():
-        for seq, c in g.counts.items():
-            counts[seq] = counts.get(seq, 0) + c
-    print(json.dumps({"latencies": lat, "counts": counts,
-                      "lost": sum(g.lost for g in gens.values())}), flush=True)
-    for tr in transports:
-        tr.abort()
-
-
-# ----------------------------------------------------------------------- driver
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return math.nan
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-class _Procs:
     def __init__(self) -> None:
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.urls: list[str] = []
+        self.pids: list[int] = []
 
-    def spawn(self, args: list[str], **kw: Any) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True, **kw)
-        self.procs.append(proc)
-        return proc
+    async def start(self, children: Children, tmp: Path, scenario: str, redis_url: str,
+                    key: Path, cpus: list[int | None]) -> None:
+        base = [PYTHON, "-m", "hub.relay.cli", "--host", "127.0.0.1", "--redis", redis_url,
+                "--stage-key", str(key), "--sale", "demo"]
+        if scenario == "two-nodes":
+            for i in range(2):
+                child = children.add(await Child.spawn(
+                    f"relay{i}", [*base, "--port", "0"], stderr=tmp / f"relay{i}.stderr"))
+                await self._listening(child, cpus[i])
+        else:
+            port = free_port()
+            child = children.add(await Child.spawn(
+                "relay", [*base, "--port", str(port), "--workers", "2"],
+                stderr=tmp / "relay.stderr"))
+            for i in range(2):
+                await self._listening(child, cpus[i])
+            await wait_port(port, 30, child)
 
-    def stop(self) -> None:
-        import signal
+    async def _listening(self, child: Child, cpu: int | None) -> None:
+        while True:
+            line = await child.line(60)
+            if line.get("event") == "relay_listening":
+                break
+        self.urls.append(str(line["url"]))
+        self.pids.append(int(line["pid"]))
+        pin(int(line["pid"]), cpu)
 
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, 9)
-                proc.wait(5)
+    def ports(self) -> list[int]:
+        return sorted({int(u.rsplit(":", 1)[1]) for u in self.urls})
 
+    def cpu(self) -> float:
+        return sum(cpu_s(p) for p in self.pids)
 
-async def _readline(proc: subprocess.Popen[bytes], within: float) -> dict[str, Any]:
-    assert proc.stdout is not None
-    loop = asyncio.get_running_loop()
-    line = await asyncio.wait_for(loop.run_in_executor(None, proc.stdout.readline), within)
-    if not line:
-        raise RuntimeError("a child process exited early")
-    value: dict[str, Any] = json.loads(line)
-    return value
+    def rss(self) -> int:
+        return sum(rss_kb(p) for p in self.pids)
 
 
-async def run(scenario: str, subscribers: int, events: int, rate: float) -> dict[str, Any]:
+async def start_redis(children: Children, tmp: Path, cpu: int | None) -> str:
+    port = free_port()
+    child = children.add(await Child.spawn(
+        "redis-server", [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+                         "--save", "", "--appendonly", "no", "--dir", str(tmp),
+                         "--logfile", str(tmp / "redis.log")]))
+    pin(child.pid, cpu)
+    await wait_port(port, 30, child)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+async def node_split(redis_url: str, pids: list[int]) -> list[str]:
+    """Subscribers per relay process, as the nodes report them in Redis (best effort)."""
+    import redis.asyncio as aredis
+
+    r: Any = aredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        nodes = await r.hgetall("auctionmen:relay:demo:nodes")
+    finally:
+        await r.aclose()
+    by_pid = {int(k.split(":")[-2]): int(v.split(":")[0]) for k, v in nodes.items()
+              if k.count(":") >= 2 and k.split(":")[-2].isdigit()}
+    return [f"{by_pid.get(p, 0):,}" for p in pids]
+
+
+async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Result:
     from hub.auction.events import Actor
     from hub.config import StageConfig
     from hub.relay.link import start_link
     from hub.stage import Stage
 
-    procs = _Procs()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-relay-"))
-    redis_port = _free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    stage = Stage(StageConfig(data_dir=tmp / "stage", host="127.0.0.1", port=0, demo=True))
+    res = Result(name, n)
+    children = Children()
+    side = 0 if args.pin else None
+    gen_cpu = 1 if args.pin else None
+    relay_cpus: list[int | None] = [0, 1] if args.pin_relays else [None, None]
+    stage = Stage(StageConfig(data_dir=tmp / f"stage-{name}", host="127.0.0.1", port=0,
+                              demo=True))
     link = None
     try:
-        procs.spawn(["/usr/bin/redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--dir", str(tmp)],
-                    stdout=subprocess.DEVNULL)
+        redis_url = await start_redis(children, tmp, side)
         await stage.start()
         key = tmp / "stage.pem"
         key.write_bytes(stage.issuer.public_pem)
-        base = [sys.executable, "-m", "hub.relay.cli", "--host", "127.0.0.1", "--redis",
-                redis_url, "--stage-key", str(key), "--sale", "demo"]
-        await asyncio.sleep(0.3)
-        urls: list[str] = []
-        if scenario == "two-nodes":
-            for _ in range(2):
-                proc = procs.spawn([*base, "--port", "0"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL)
-                urls.append((await _readline(proc, 30))["url"])
-        else:
-            port = _free_port()
-            proc = procs.spawn([*base, "--port", str(port), "--workers", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            for _ in range(2):
-                urls.append((await _readline(proc, 30))["url"])
-            urls = urls[:1]
-        link = start_link(stage, urls[0])
-        for _ in range(100):
+        relays = Relays()
+        await relays.start(children, tmp, name, redis_url, key, relay_cpus)
+        link = start_link(stage, relays.urls[0])
+        for _ in range(300):
             if link.status().connected and link.status().lag == 0:
                 break
             await asyncio.sleep(0.1)
+        else:
+            raise TimeoutError("the stage link did not connect within 30 s")
         clerk = Actor("clerk")
-        assert (await stage.submit({"op": "open_lot", "lot": "1"}, clerk)).ok
-        after = stage.sequencer.last_seq
-        topic = f"{stage.sale_iri}/room"
-        gens = []
-        n_gen = max(1, math.ceil(subscribers / PER_GENERATOR))
-        for g in range(n_gen):
-            share = subscribers // n_gen + (1 if g < subscribers % n_gen else 0)
-            gens.append(procs.spawn(
-                [sys.executable, __file__, "--loadgen", json.dumps(urls), str(share), topic,
-                 str(after), str(g)], stdin=subprocess.PIPE, stdout=subprocess.PIPE))
-        connected = sum([(await _readline(p, 120))["connected"] for p in gens])
-        await asyncio.sleep(2.0)
-        sent: list[int] = []
-        for i in range(events):
-            answer = await stage.submit({"op": "floor_bid", "lot": "1",
-                                         "paddle": ("101", "102")[i % 2]}, clerk)
-            assert answer.ok, answer
-            sent.append(answer.seq)
-            await asyncio.sleep(1.0 / rate)
-        await asyncio.sleep(3.0)
-        latencies: list[float] = []
-        counts: dict[int, int] = {}
-        lost = 0
-        for p in gens:
-            assert p.stdin is not None
-            p.stdin.write(b"done\n")
-            p.stdin.flush()
-        for p in gens:
-            out = await _readline(p, 120)
-            latencies += out["latencies"]
-            lost += out["lost"]
-            for seq, c in out["counts"].items():
-                counts[int(seq)] = counts.get(int(seq), 0) + c
-        expected = connected * len(sent)
-        return {
-            "scenario": scenario, "subscribers": subscribers, "connected": connected,
-            "events": len(sent), "rate": rate, "deliveries": len(latencies),
-            "expected": expected, "complete": all(counts.get(s, 0) == connected for s in sent),
-            "dropped_connections": lost,
-            "p50_ms": round(_pct(latencies, 0.50) * 1000, 1),
-            "p99_ms": round(_pct(latencies, 0.99) * 1000, 1),
-            "max_ms": round(max(latencies, default=math.nan) * 1000, 1),
-        }
+        opened = await stage.submit({"op": "open_lot", "lot": "1"}, clerk)
+        if not opened.ok:
+            raise RuntimeError(f"open_lot refused: {opened.reason}")
+        # k = seq: the generators must accept every seq up to the last measured one.
+        max_events = stage.sequencer.last_seq + args.warmup + args.events + 256
+        rss0 = relays.rss()
+        gens = Loadgens(children, tmp, gen_cpu)
+        path = f"/.well-known/mercure?topic={quote(f'{stage.sale_iri}/room', safe='')}"
+        ports = relays.ports()
+        per_port = max(1, args.loadgens // len(ports))
+        for i, port in enumerate(ports):
+            share = n // len(ports) + (1 if i < n % len(ports) else 0)
+            res.connect_s += await gens.add(share, per_port, port, path,
+                                            pattern=EVENT_SEQ_PATTERN, max_events=max_events,
+                                            deadline=args.deadline)
+        await asyncio.sleep(args.idle)
+        res.relay_kb_per_sub = (relays.rss() - rss0) / max(1, gens.n)
+        with contextlib.suppress(Exception):
+            res.split = await node_split(redis_url, relays.pids)
+
+        async def bid(i: int) -> int | None:
+            answer = await stage.submit(
+                {"op": "floor_bid", "lot": "1", "paddle": PADDLES[i % 2]}, clerk)
+            return answer.seq if answer.ok else None
+
+        for i in range(args.warmup):  # not measured: first records over link, Redis, tails
+            await bid(i)
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+        seqs: list[int] = []
+        c0, t0 = relays.cpu(), time.monotonic()
+        for i in range(args.events):
+            delay = t0 + i / args.rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            seq = await bid(args.warmup + i)
+            if seq is None:
+                res.refused += 1
+            else:
+                seqs.append(seq)
+        took = time.monotonic() - t0
+        res.rate = args.events / took
+        if not seqs:
+            raise RuntimeError("every bid was refused")
+        if seqs[-1] >= max_events:
+            raise RuntimeError(f"seq {seqs[-1]} is past the generators' {max_events} events")
+        await gens.wait(seqs, args.wait_timeout)
+        res.relay_cpu_pct = (relays.cpu() - c0) / (time.monotonic() - t0) * 100
+        res.report = await gens.report(seqs)
+        await gens.close()
+    except Exception as e:  # one failed scenario must not lose the other's figures
+        res.error = f"{type(e).__name__}: {e}"
+        print(f"  {name} N={n:,}: FAILED {res.error}", flush=True)
     finally:
         if link is not None:
-            await link.close()
-        await stage.stop()
-        procs.stop()
+            with contextlib.suppress(Exception):
+                await link.close()
+        with contextlib.suppress(Exception):
+            await stage.stop()
+        await children.stop_all()
+    return res
 
 
-def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--loadgen":
-        urls, n, topic, after, index = sys.argv[2:7]
-        asyncio.run(_loadgen(json.loads(urls), int(n), topic, int(after), int(index)))
-        return 0
+def print_results(results: list[Result], args: argparse.Namespace) -> None:
+    rows = []
+    for r in results:
+        rep = r.report
+        rows.append([
+            r.scenario, f"{r.n:,}", " + ".join(r.split) or "–",
+            f"{len(rep.per_k_last) if rep else 0}", f"{r.rate:.1f}",
+            rep.all_kern.ms() if rep else f"FAILED: {r.error}"[:70],
+            rep.last.ms() if rep else "–", rep.first.ms() if rep else "–",
+            f"{rep.all_app.p99 * 1e3:.1f}" if rep else "–",
+            rep.delivery() if rep and not r.refused else (
+                f"{rep.delivery()}, refused {r.refused}" if rep else "–"),
+            f"{r.relay_cpu_pct:.0f}" if rep else "–",
+            f"{r.relay_kb_per_sub:.1f}" if rep else "–", f"{r.connect_s:.1f}"])
+    print()
+    print(f"Floor bids at {args.rate:g}/s; latency = kernel arrival − the event's `at` (ms, "
+          "p50 / p99 / max); 'last sub' / 'first sub' = per event, the slowest / fastest "
+          "subscriber; 'app-read' = read time in the generator (includes its backlog)")
+    print(table(["scenario", "N", "per node / worker", "events", "bids/s",
+                 "every sub p50 / p99 / max", "last sub", "first sub", "app-read p99",
+                 "delivered", "relay CPU % (sum)", "relay KB/sub", "connect s"], rows))
+    goals = []
+    for r in results:
+        if r.report is None or r.scenario not in GOALS_MS:
+            continue
+        what = "two nodes" if r.scenario == "two-nodes" else "one node, two workers"
+        goals.append(f"{what} @{r.n:,}: p99 {r.report.all_kern.p99 * 1e3:.1f} ms "
+                     f"(goal ≤ {GOALS_MS[r.scenario]:g} at "
+                     f"{19_500 if r.scenario == 'two-nodes' else 10_000:,}), "
+                     f"{r.report.delivery()}")
+    print("Issue 6 goals: " + "; ".join(goals))
+
+
+async def amain(args: argparse.Namespace) -> list[Result]:
+    nofile = raise_nofile()
+    runs = list(FULL) if args.full else [(args.scenario, args.subscribers)]
+    biggest = max(n for _, n in runs)
+    per_gen = biggest // max(1, args.loadgens)
+    if per_gen + 100 > nofile:
+        print(f"warning: RLIMIT_NOFILE is {nofile}; {per_gen:,} sockets per load generator "
+              "may not fit", flush=True)
+    side = 0 if args.pin else None
+    if args.pin:
+        pin(0, side)  # this process runs the stage and its link: server side
+    relays = "CPU0 / CPU1 (node or worker i on CPU i)" if args.pin_relays else "unpinned"
+    print(f"bench_relay: {', '.join(f'{s} {n:,}' for s, n in runs)}; {args.events} bids at "
+          f"{args.rate:g}/s; {args.loadgens} load generators; pinned: stage + driver and "
+          f"redis-server {pin_note(side)}, load generators {pin_note(1 if args.pin else None)}, "
+          f"relay processes {relays}; {load_note()}", flush=True)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="bench-relay-") as d:
+        for name, n in runs:
+            t0 = time.monotonic()
+            r = await scenario(name, n, args, Path(d))
+            results.append(r)
+            if r.report is not None:
+                print(f"  {name} N={n:,}: {r.report.all_kern.ms()} ms, {r.report.delivery()} "
+                      f"({time.monotonic() - t0:.0f} s)", flush=True)
+    print(f"after: {load_note()}")
+    print_results(results, args)
+    return results
+
+
+def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenario", choices=["two-nodes", "workers"], default="two-nodes")
     p.add_argument("--subscribers", type=int, default=2_000)
-    p.add_argument("--events", type=int, default=20)
-    p.add_argument("--rate", type=float, default=5.0, help="events per second")
     p.add_argument("--full", action="store_true",
                    help="19,500 over two nodes, then 10,000 on one node with two workers")
-    ns = p.parse_args()
-    runs = ([("two-nodes", 19_500), ("workers", 10_000)] if ns.full
-            else [(ns.scenario, ns.subscribers)])
-    for scenario, n in runs:
-        result = asyncio.run(run(scenario, n, ns.events, ns.rate))
-        print(json.dumps(result), flush=True)
-        print(f"{scenario}: {result['connected']} subscribers, {result['events']} events at "
-              f"{result['rate']}/s: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-              f"max {result['max_ms']} ms, deliveries {result['deliveries']}/"
-              f"{result['expected']}, complete={result['complete']}", flush=True)
-    return 0
+    p.add_argument("--events", type=int, default=20, help="measured bids per scenario")
+    p.add_argument("--rate", type=float, default=5.0, help="bids per second (≤ 5: isolated)")
+    p.add_argument("--warmup", type=int, default=3, help="bids before measuring")
+    p.add_argument("--loadgens", type=int, default=2,
+                   help="load-generator processes in all (spread over the nodes)")
+    p.add_argument("--idle", type=float, default=2.0, help="s idle after subscribing")
+    p.add_argument("--wait-timeout", type=float, default=60.0,
+                   help="max s to wait for every subscriber to get every event")
+    p.add_argument("--deadline", type=float, default=600.0,
+                   help="hard time limit of each load generator")
+    p.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                   help="stage/driver and redis-server on CPU0, load generators on CPU1")
+    p.add_argument("--pin-relays", action=argparse.BooleanOptionalAction, default=False,
+                   help="also pin relay node/worker i to CPU i (default: let them float)")
+    args = p.parse_args()
+    if os.path.exists(REDIS_SERVER) is False:
+        p.error(f"{REDIS_SERVER} not found")
+    try:
+        results = asyncio.run(amain(args))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    bad = any(r.error or r.report is None or not r.report.delivered_ok or r.refused
+              for r in results)
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -29,6 +29,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 BENCH_PATTERN = r"bench:(?P<ts>\d+\.\d+):(?P<k>\d+)"
 
 
+# An Auctionmen event as the stage and the relays send it: canonical JSON, keys sorted, on one
+# ``data:`` line ({"at":…,"data":…,"epoch":…,"lot":…,"sale":…,"seq":…,"type":…}). ``ts`` is
+# ``at`` (the stage's wall clock when the sequencer decided it), ``k`` is ``seq`` (so the
+# generators need ``max_events`` > the highest seq measured; a fresh stage starts near 0).
+EVENT_SEQ_PATTERN = r'"at":(?P<ts>\d+(?:\.\d+)?),"data".*?,"seq":(?P<k>\d+),"type":"[a-z_]+"\}'
+
+
 def bench_key(k: int, ts: float) -> str:
     """The tag ``BENCH_PATTERN`` finds (also valid as an Auctionmen idempotency ``key``)."""
     return f"bench:{ts:.6f}:{k}"
@@ -71,6 +78,11 @@ def cpu_s(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     parts = stat[stat.rindex(")") + 2:].split()
     return (int(parts[11]) + int(parts[12])) / CLK_TCK
+
+
+def pin_note(cpu: int | None) -> str:
+    """How ``pin(pid, cpu)`` placed a process, for the bench's header line."""
+    return "unpinned" if cpu is None else f"CPU{cpu % (os.cpu_count() or 1)}"
 
 
 def load_note() -> str:
