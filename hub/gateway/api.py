@@ -16,9 +16,11 @@ from hub.gateway.keys import STAGE
 from hub.gateway.problems import problem
 from hub.gateway.tokens import STAFF_ROLES, Claims, TokenError
 from hub.journal.sequencer import Answer
+from hub.mercure.app import add_discovery_link
 
 JSON = dict[str, Any]
 COOKIE = "mercureAuthorization"
+HUB_PATH = "/.well-known/mercure"
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -98,7 +100,13 @@ async def state(request: web.Request) -> web.Response:
         snapshot["bidders"] = stage.bidders()
     elif claims is not None and claims.paddle:
         snapshot["bidder"] = stage.engine.bidder_view(claims.paddle)
-    return web.json_response(snapshot)
+    response = web.json_response(snapshot)
+    # Mercure discovery: where updates of this resource are published, under which topic,
+    # and the cursor to subscribe from so nothing falls between snapshot and stream.
+    cursor = f"{stage.sale_id}:{snapshot['epoch']}:{snapshot['seq']}:s"
+    add_discovery_link(response, HUB_PATH, last_event_id=cursor)
+    response.headers.add("Link", f'<{stage.sale_iri}/room>; rel="self"')
+    return response
 
 
 async def current_sale(request: web.Request) -> web.Response:
@@ -203,7 +211,7 @@ async def session(request: web.Request) -> web.Response:
         "role": claims.role,
         "paddle": claims.paddle,
         "sale": claims.sale,
-        "hub": "/.well-known/mercure",
+        "hub": HUB_PATH,
         "topics": stage.topics(claims),
         "expires": claims.expires,
     }

@@ -258,3 +258,12 @@ async def test_staff_snapshot_lists_bidders_with_names(stage, http):
     assert names["7001"] == "Online bidder 7001"
     async with http.get("/api/sales/current") as r:
         assert (await r.json())["sale"] == "demo"
+
+
+async def test_snapshot_advertises_the_hub_topic_and_cursor(stage, http):
+    async with http.get(f"{SALE}/state") as r:
+        snap = await r.json()
+        links = r.headers.getall("Link")
+    assert '</.well-known/mercure>; rel="mercure"; ' \
+        f'last-event-id="demo:{snap["epoch"]}:{snap["seq"]}:s"' in links
+    assert f'<{stage.sale_iri}/room>; rel="self"' in links
