@@ -12,6 +12,7 @@ import gc
 import json
 import logging
 import secrets
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -45,6 +46,15 @@ JSON = dict[str, Any]
 
 # Browsers wait ~3 s before reconnecting an EventSource unless told otherwise.
 RECONNECT_MS = 1000
+
+
+def lan_address() -> str:
+    """This machine's address as its own name resolves (no traffic), else loopback."""
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
+    return address
 
 
 def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
@@ -195,7 +205,14 @@ class Stage:
         return secrets.compare_digest(pin.strip(), self.pin)
 
     def base_url(self) -> str:
-        return self.config.public_url or self.url
+        """The address phones use: the configured public URL, else this machine's own
+        address when listening on every interface (a loopback URL is useless in a QR code)."""
+        if self.config.public_url:
+            return self.config.public_url
+        if self.config.host in ("0.0.0.0", "::", "") and self.url:
+            port = self.url.rsplit(":", 1)[1]
+            return f"http://{lan_address()}:{port}"
+        return self.url
 
     def bidder_link(self, paddle: str, ttl: float = 24 * 3600) -> str:
         token = self.issuer.issue("bidder", self.sale_id, paddle=paddle, ttl=ttl)

@@ -123,8 +123,8 @@ async def start_redis(children: Children, tmp: Path, cpu: int | None) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-async def node_split(redis_url: str, pids: list[int]) -> list[str]:
-    """Subscribers per relay process, as the nodes report them in Redis (best effort)."""
+async def node_split(redis_url: str) -> list[str]:
+    """Subscribers per relay process, as the nodes report them in Redis (every 2 s)."""
     import redis.asyncio as aredis
 
     r: Any = aredis.Redis.from_url(redis_url, decode_responses=True)
@@ -132,9 +132,7 @@ async def node_split(redis_url: str, pids: list[int]) -> list[str]:
         nodes = await r.hgetall("auctionmen:relay:demo:nodes")
     finally:
         await r.aclose()
-    by_pid = {int(k.split(":")[-2]): int(v.split(":")[0]) for k, v in nodes.items()
-              if k.count(":") >= 2 and k.split(":")[-2].isdigit()}
-    return [f"{by_pid.get(p, 0):,}" for p in pids]
+    return [f"{int(v.split(':')[0]):,}" for _, v in sorted(nodes.items())]
 
 
 async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Result:
@@ -184,7 +182,7 @@ async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
         await asyncio.sleep(args.idle)
         res.relay_kb_per_sub = (relays.rss() - rss0) / max(1, gens.n)
         with contextlib.suppress(Exception):
-            res.split = await node_split(redis_url, relays.pids)
+            res.split = await node_split(redis_url)
 
         async def bid(i: int) -> int | None:
             answer = await stage.submit(

@@ -267,3 +267,17 @@ async def test_snapshot_advertises_the_hub_topic_and_cursor(stage, http):
     assert '</.well-known/mercure>; rel="mercure"; ' \
         f'last-event-id="demo:{snap["epoch"]}:{snap["seq"]}:s"' in links
     assert f'<{stage.sale_iri}/room>; rel="self"' in links
+
+
+def test_links_use_a_reachable_address_when_listening_everywhere(tmp_path):
+    from hub.config import StageConfig
+    from hub.stage import Stage, lan_address
+
+    stage = Stage(StageConfig(data_dir=tmp_path, host="0.0.0.0", port=8765))
+    stage.url = "http://0.0.0.0:8765"
+    assert stage.base_url() == f"http://{lan_address()}:8765"
+    assert stage.bidder_link("7001").startswith(f"http://{lan_address()}:8765/bid#token=")
+    pinned = Stage(StageConfig(data_dir=tmp_path, public_url="https://stage.example"))
+    assert pinned.base_url() == "https://stage.example"
+    stage.identities.close()
+    pinned.identities.close()
