@@ -143,9 +143,9 @@ async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
 
     res = Result(name, n)
     children = Children()
-    side = 0 if args.pin else None
-    gen_cpu = 1 if args.pin else None
-    relay_cpus: list[int | None] = [0, 1] if args.pin_relays else [None, None]
+    side = 0 if args.pin != "none" else None
+    gen_cpu = 1 if args.pin != "none" else None
+    relay_cpus: list[int | None] = [0, 1] if args.pin == "relays" else [None, None]
     stage = Stage(StageConfig(data_dir=tmp / f"stage-{name}", host="127.0.0.1", port=0,
                               demo=True))
     link = None
@@ -268,14 +268,15 @@ async def amain(args: argparse.Namespace) -> list[Result]:
     if per_gen + 100 > nofile:
         print(f"warning: RLIMIT_NOFILE is {nofile}; {per_gen:,} sockets per load generator "
               "may not fit", flush=True)
-    side = 0 if args.pin else None
-    if args.pin:
+    side = 0 if args.pin != "none" else None
+    if side is not None:
         pin(0, side)  # this process runs the stage and its link: server side
-    relays = "CPU0 / CPU1 (node or worker i on CPU i)" if args.pin_relays else "unpinned"
+    relays = "node/worker i on CPU i" if args.pin == "relays" else "unpinned"
     print(f"bench_relay: {', '.join(f'{s} {n:,}' for s, n in runs)}; {args.events} bids at "
-          f"{args.rate:g}/s; {args.loadgens} load generators; pinned: stage + driver and "
-          f"redis-server {pin_note(side)}, load generators {pin_note(1 if args.pin else None)}, "
-          f"relay processes {relays}; {load_note()}", flush=True)
+          f"{args.rate:g}/s; {args.loadgens} load generators; --pin {args.pin}: stage + driver "
+          f"and redis-server {pin_note(side)}, load generators "
+          f"{pin_note(1 if side is not None else None)}, relay processes {relays}; "
+          f"{load_note()}", flush=True)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-relay-") as d:
         for name, n in runs:
@@ -306,12 +307,13 @@ def main() -> None:
                    help="max s to wait for every subscriber to get every event")
     p.add_argument("--deadline", type=float, default=600.0,
                    help="hard time limit of each load generator")
-    p.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
-                   help="stage/driver and redis-server on CPU0, load generators on CPU1")
-    p.add_argument("--pin-relays", action=argparse.BooleanOptionalAction, default=False,
-                   help="also pin relay node/worker i to CPU i (default: let them float)")
+    p.add_argument("--pin", choices=("none", "split", "relays"), default="none",
+                   help="none (default): nothing pinned — the two relay processes need both "
+                        "cores, as in perf-notes (f); split: stage/driver and redis-server on "
+                        "CPU0, load generators on CPU1, relays float; relays: split + relay "
+                        "node/worker i on CPU i")
     args = p.parse_args()
-    if os.path.exists(REDIS_SERVER) is False:
+    if not os.path.exists(REDIS_SERVER):
         p.error(f"{REDIS_SERVER} not found")
     try:
         results = asyncio.run(amain(args))
