@@ -9,7 +9,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from hub.config import StageConfig
 from hub.relay.node import RelayConfig, RelayNode
 from hub.stage import Stage
 from tests.relay.helpers import RedisServer
@@ -23,17 +22,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
-    config = StageConfig(data_dir=tmp_path / "stage", host="127.0.0.1", port=0, demo=True)
-    stage = Stage(config)
-    await stage.start()
-    try:
-        yield stage
-    finally:
-        await stage.stop()
 
 
 @pytest.fixture
