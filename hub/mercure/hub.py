@@ -67,6 +67,8 @@ class Hub:
         self._wildcard: set[Subscriber] = set()
         self._patterns: dict[Selector, set[Subscriber]] = {}
         self._pending: list[Update] = []
+        # Frames owed to subscribers a pass had already written when they were published.
+        self._carry: dict[Subscriber, list[bytes]] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -77,6 +79,7 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self.dropped_slow = 0
+        self.late_joined = 0  # deliveries that joined a pass already in progress
         self.hub_path = _normalise_path(config.hub_path)
 
     # ------------------------------------------------------------------ lifecycle
@@ -295,7 +298,7 @@ class Hub:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._pending:
+            while self._pending or self._carry:
                 batch, self._pending = self._pending, []
                 try:
                     await self._deliver(batch)
@@ -309,29 +312,41 @@ class Hub:
 
     async def _deliver(self, batch: list[Update]) -> None:
         loop = asyncio.get_running_loop()
-        if len(batch) == 1:
+        carry, self._carry = self._carry, {}
+        if len(batch) == 1 and not carry:
             u = batch[0]
             await self._write_all(self._targets(u), None, u.frame, loop)
             return
-        # Several updates in one pass: each subscriber gets its frames in one write. Most
-        # subscribers get the same frames (one topic), so each distinct set is joined once.
-        wanted: dict[Subscriber, list[int]] = {}
-        for i, u in enumerate(batch):
+        # Several frames in one pass: each subscriber gets its frames in one write, those
+        # carried over from the previous pass first.
+        wanted: dict[Subscriber, list[bytes]] = {sub: frames for sub, frames in carry.items()}
+        for u in batch:
             for sub in self._targets(u):
                 lst = wanted.get(sub)
                 if lst is None:
-                    wanted[sub] = [i]
+                    wanted[sub] = [u.frame]
                 else:
-                    lst.append(i)
-        joined: dict[tuple[int, ...], bytes] = {}
-        acc: dict[Subscriber, bytes] = {}
-        for sub, idx in wanted.items():
-            key = tuple(idx)
-            raw = joined.get(key)
-            if raw is None:
-                raw = joined[key] = b"".join(batch[i].frame for i in key)
-            acc[sub] = raw
-        await self._write_all(list(acc), acc, b"", loop)
+                    lst.append(u.frame)
+        await self._write_all(list(wanted), _joined(wanted), b"", loop)
+
+    def _take_late(self, ahead: list[Subscriber], late: dict[Subscriber, list[bytes]]) -> None:
+        """Updates published while a pass is running: the subscribers the pass has not reached
+        yet get them in the same write; the others in the next pass, in order. So under load
+        an event waits for part of a pass, not for the whole pass in progress plus its own."""
+        updates, self._pending = self._pending, []
+        ahead_set = set(ahead)
+        for u in updates:
+            for sub in self._targets(u):
+                if sub in ahead_set:
+                    target = late
+                    self.late_joined += 1
+                else:
+                    target = self._carry
+                lst = target.get(sub)
+                if lst is None:
+                    target[sub] = [u.frame]
+                else:
+                    lst.append(u.frame)
 
     async def _write_all(self, subs: list[Subscriber], acc: dict[Subscriber, bytes] | None,
                          frame: bytes, loop: asyncio.AbstractEventLoop) -> None:
@@ -341,8 +356,9 @@ class Hub:
         start = self._rotation % n
         self._rotation += 1
         order = subs[start:] + subs[:start]  # fairness: nobody is always last
-        framed = sse.chunk(frame) if frame else b""
-        chunked: dict[int, bytes] = {}  # id(raw) -> its chunk framing, built once per set
+        late: dict[Subscriber, list[bytes]] = {}
+        joined: dict[tuple[int, ...], bytes] = {}  # a payload plus late frames, joined once
+        chunked: dict[int, bytes] = {}  # id(payload) -> its chunk framing, built once
         step = max(1, self.config.flush_slice)
         for k in range(0, n, step):
             now = loop.time()
@@ -353,23 +369,30 @@ class Hub:
                 if tr.is_closing():
                     self._drop(sub, "disconnected")
                     continue
-                if acc is not None:
-                    raw = acc[sub]
-                    if sub.chunked:
-                        c = chunked.get(id(raw))
-                        if c is None:
-                            c = chunked[id(raw)] = sse.chunk(raw)
-                        tr.write(c)
-                    else:
-                        tr.write(raw)
+                raw = frame if acc is None else acc[sub]
+                if late:
+                    more = late.get(sub)
+                    if more:
+                        key = (id(raw), *map(id, more))
+                        both = joined.get(key)
+                        if both is None:
+                            both = joined[key] = raw + b"".join(more)
+                        raw = both
+                if sub.chunked:
+                    c = chunked.get(id(raw))
+                    if c is None:
+                        c = chunked[id(raw)] = sse.chunk(raw)
+                    tr.write(c)
                 else:
-                    tr.write(framed if sub.chunked else frame)
+                    tr.write(raw)
                 sub.last_write = now
                 if tr.get_write_buffer_size() > sub.limit:
                     self.dropped_slow += 1
                     self._drop(sub, "slow consumer", abort=True)
             if k + step < n:
                 await asyncio.sleep(0)
+                if self._pending:
+                    self._take_late(order[k + step :], late)
 
     # ------------------------------------------------------------------ liveness
     async def _sweeper(self) -> None:
@@ -451,6 +474,20 @@ class Hub:
             doc = self.subscription_doc(sub, i, active)
             self.publish(Update(topics=(doc["id"],), data=json.dumps(doc), private=True,
                                 type="" if sub.dialect == "v0" else "mercure"), internal=True)
+
+
+def _joined(wanted: dict[Subscriber, list[bytes]]) -> dict[Subscriber, bytes]:
+    """Each subscriber's frames as one payload; most share the same frames (one topic), so
+    each distinct sequence is joined once."""
+    cache: dict[tuple[int, ...], bytes] = {}
+    out: dict[Subscriber, bytes] = {}
+    for sub, frames in wanted.items():
+        key = tuple(map(id, frames))
+        raw = cache.get(key)
+        if raw is None:
+            raw = cache[key] = b"".join(frames)
+        out[sub] = raw
+    return out
 
 
 def _wall() -> float:
