@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -144,8 +143,13 @@ class _Handlers:
         if request.method == "HEAD" or transport is None:
             await resp.prepare(request)
             return resp
+        # A stream ends with its connection: no keep-alive, and no idle timer held per stream.
+        resp.force_close()
+        protocol = request.protocol
+        if protocol is not None:
+            protocol.keep_alive(False)
         loop = asyncio.get_running_loop()
-        sub = Subscriber(f"urn:uuid:{uuid.uuid4()}", req.dialect, req.selectors, grants,
+        sub = Subscriber(None, req.dialect, req.selectors, grants,
                          transport, request.version >= HttpVersion11, loop.create_future())
         frames, cursor_header = self.hub.open(sub, req.cursor, grants.exp)
         try:

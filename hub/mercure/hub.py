@@ -62,7 +62,7 @@ class Hub:
         self.config = config
         self.ring = MemoryHistory(config.history_size)
         self.history = HistoryRouter([self.ring, *sources])
-        self._subscribers: dict[str, Subscriber] = {}
+        self._subscribers: dict[int, Subscriber] = {}
         self._exact: dict[str, set[Subscriber]] = {}
         self._wildcard: set[Subscriber] = set()
         self._patterns: dict[Selector, set[Subscriber]] = {}
@@ -196,7 +196,7 @@ class Hub:
         """
         if self._closed:
             raise errors.HubError(503, "hub is shutting down")
-        self._subscribers[sub.id] = sub
+        self._subscribers[sub.num] = sub
         sub.since = self._last_reg = self._seq
         sub.limit = self.config.max_write_buffer
         self._n_held += 1
@@ -244,7 +244,7 @@ class Hub:
         self._drop(sub, "closed")
 
     def _drop(self, sub: Subscriber, reason: str, abort: bool = False) -> None:
-        if self._subscribers.pop(sub.id, None) is None:
+        if self._subscribers.pop(sub.num, None) is None:
             return
         if sub.held is not None:
             self._n_held -= 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +20,24 @@ class Subscription:
     match: str
 
 
+_NUMBERS = itertools.count(1)
+_ID_BASE = uuid.uuid4().int  # random per process, so ids differ across restarts
+
+
 class Subscriber:
     """One open event stream. ``held`` is a list while replay is in progress (live frames
     wait there), None once live. ``since`` is the hub's publication counter at registration:
     anything published before it comes from history (replay), never from live fan-out."""
 
-    __slots__ = ("chunked", "deadline", "dialect", "done", "grants", "held", "id",
-                 "last_write", "limit", "payload", "selectors", "since", "stalled_since",
-                 "transport")
+    __slots__ = ("_id", "chunked", "deadline", "dialect", "done", "grants", "held",
+                 "last_write", "limit", "num", "payload", "selectors", "since",
+                 "stalled_since", "transport")
 
-    def __init__(self, sub_id: str, dialect: str, selectors: tuple[Selector, ...],
+    def __init__(self, sub_id: str | None, dialect: str, selectors: tuple[Selector, ...],
                  grants: Grants, transport: asyncio.Transport | None, chunked: bool,
                  done: asyncio.Future[str]) -> None:
-        self.id = sub_id
+        self._id = sub_id
+        self.num = next(_NUMBERS)
         self.dialect = dialect
         self.selectors = selectors
         self.grants = grants
@@ -50,6 +57,14 @@ class Subscriber:
         # Built on demand (subscriptions API and events only): nothing extra per subscriber.
         return tuple(Subscription("exact" if s.kind == "*" else s.kind, s.text)
                      for s in self.selectors)
+
+    @property
+    def id(self) -> str:
+        """The subscriber's URN. Derived from its number unless given: one string less to
+        keep per subscriber (it is needed only by the subscriptions API)."""
+        if self._id is not None:
+            return self._id
+        return f"urn:uuid:{uuid.UUID(int=_ID_BASE ^ self.num, version=4)}"
 
     def can_receive(self, topics: tuple[str, ...], private: bool) -> bool:
         """Selector match plus, for private updates, a subscribe grant (re-checked on replay)."""
