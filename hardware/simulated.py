@@ -192,18 +192,6 @@ class SimulatedGavel:
         self.close()
 
 
-def open_pty_pair() -> tuple[int, str]:
-    """Bare helper: a raw pty pair; returns (master fd, slave path). Caller closes the fd.
-    The slave stays open only while the app has it open."""
-    import tty
-
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    name = os.ttyname(slave)
-    os.close(slave)
-    return master, name
-
-
 class SimulatedSource(SerialGavelSource):
     """``pty`` spec: a :class:`SimulatedGavel` (beating every second) and a serial source
     reading it. ``source.device.strike()`` strikes; closing the source unplugs the device."""

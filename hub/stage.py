@@ -175,10 +175,6 @@ class Stage:
         snap["epoch"] = self.sequencer.epoch
         return snap
 
-    def lot_state(self, lot: str | None) -> JSON | None:
-        state: JSON | None = self.engine.public_lot(lot)
-        return state
-
     def bidders(self) -> list[JSON]:
         """Every registered bidder with their name (staff only: names are personal data)."""
         out = []
