@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=float, default=12 * 3600, help="seconds (default 12 h)")
     token.add_argument("--link", action="store_true", help="print a bidder link, not the token")
 
+    key = sub.add_parser("stage-key", help="print the stage's public key (for a relay)")
+    key.add_argument("--data-dir", type=Path)
+
     journal = sub.add_parser("journal", help="verify or export a sale's journal")
     journal.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -78,6 +81,15 @@ def _has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # These commands parse their own arguments (so `auctionmen relay --help` is theirs).
+    if argv and argv[0] == "journal":
+        from hub.journal.cli import main as journal_main
+
+        return journal_main(argv[1:])
+    if argv and argv[0] == "relay":
+        from hub.relay.cli import main as relay_main
+
+        return relay_main(argv[1:])
     parser = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
@@ -85,16 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     from hub.config import ConfigError
 
     try:
-        if ns.command == "journal":
-            from hub.journal.cli import main as journal_main
-
-            return journal_main(ns.args)
-        if ns.command == "relay":
-            from hub.relay.cli import main as relay_main
-
-            return relay_main(ns.args)
         if ns.command == "token":
             return _token(ns)
+        if ns.command == "stage-key":
+            from hub.config import StageConfig
+            from hub.gateway.tokens import load_or_create_key, public_pem
+
+            config = StageConfig.load(None, data_dir=ns.data_dir)
+            sys.stdout.write(public_pem(load_or_create_key(config.data_dir)).decode())
+            return 0
         if ns.command == "serve":
             from hub.stage import run_serve
 

@@ -118,3 +118,16 @@ def test_serve_starts_within_reason_and_stops_on_sigint(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_subcommands_own_their_help_and_the_stage_key_is_public(tmp_path):
+    relay = _run("relay", "--help")
+    assert relay.returncode == 0
+    assert "--stage-key" in relay.stdout
+    journal = _run("journal", "--help")
+    assert journal.returncode == 0
+    assert "verify" in journal.stdout
+    key = _run("stage-key", "--data-dir", str(tmp_path))
+    assert key.returncode == 0
+    assert key.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    assert "PRIVATE" not in key.stdout
