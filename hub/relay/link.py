@@ -95,13 +95,21 @@ class _Refused(Exception):
 
 
 class RelayLink:
-    """The stage's outbound link to one relay. Create with `start_link`."""
+    """The stage's outbound link to a relay. Create with `start_link`.
+
+    `relay_url` may list several nodes of one relay (comma-separated, sharing Redis): when
+    the node holding the link goes away, the link moves to the next one.
+    """
 
     def __init__(self, stage: Stage, relay_url: str, *, backoff: tuple[float, float] = (0.2, 2.0),
                  window: int = 1000, batch: int = 200, chaos: Chaos | None = None,
                  bid_concurrency: int = 64, retransmit: float = 1.0) -> None:
         self.stage = stage
-        self.relay_url = relay_url.rstrip("/")
+        self.relay_urls = [u.strip().rstrip("/") for u in relay_url.split(",") if u.strip()]
+        if not self.relay_urls:
+            raise ValueError("no relay URL given")
+        self._node = 0
+        self.relay_group = ",".join(self.relay_urls)  # the outbox cursor's owner
         self.backoff = backoff
         self.window = window
         self.batch = batch
@@ -170,7 +178,7 @@ class RelayLink:
     def _load_cursor(self) -> int:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             data = json.loads(self._cursor_path.read_text("utf-8"))
-            if data.get("relay") == self.relay_url:
+            if data.get("relay") == self.relay_group:
                 return int(data["seq"])
         return 0
 
@@ -181,7 +189,7 @@ class RelayLink:
         self._cursor_saved = now
         tmp = self._cursor_path.with_suffix(".tmp")
         with contextlib.suppress(OSError):
-            tmp.write_text(json.dumps({"relay": self.relay_url, "seq": self._acked,
+            tmp.write_text(json.dumps({"relay": self.relay_group, "seq": self._acked,
                                        "epoch": self.stage.sequencer.epoch}), "utf-8")
             os.replace(tmp, self._cursor_path)
 
@@ -213,15 +221,25 @@ class RelayLink:
                     delay = 10.0
                 except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError) as exc:
                     self._set("down", f"relay unreachable: {exc or type(exc).__name__}")
+                    self._next_node()
                 except Exception as exc:
                     log.exception("relay link failed")
                     self._set("down", f"relay link failed: {exc}")
+                    self._next_node()
                 if self._closed:
                     return
                 if self._state == "connected":
                     self._set("down", "relay connection lost")
                 await asyncio.sleep(delay)
                 delay = min(self.backoff[1], delay * 2)
+
+    @property
+    def relay_url(self) -> str:
+        """The node the link is (or will next be) connected to."""
+        return self.relay_urls[self._node]
+
+    def _next_node(self) -> None:
+        self._node = (self._node + 1) % len(self.relay_urls)
 
     async def _session(self, http: aiohttp.ClientSession) -> None:
         stage = self.stage

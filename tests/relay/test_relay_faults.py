@@ -257,3 +257,30 @@ async def test_killed_node_subscribers_resume_on_the_other_with_no_gap(
             await f.stop()
         b.kill()
         a.stop()
+
+
+async def test_the_link_moves_to_another_node_when_its_node_goes_away(
+        stage, redis_server, make_node, link_to, http):
+    """`relay_url` lists two nodes of one relay: stop the one holding the link, the stage
+    carries on through the other, and its subscribers miss nothing."""
+    a = await make_node(redis_server.url)
+    b = await make_node(redis_server.url)
+    link = link_to(f"{a.url},{b.url}")
+    await until(lambda: link.status().connected, 5)
+    assert link.relay_url == a.url
+    staff = stage.issuer.issue("clerk", "demo")
+    follower = Follower([b.url], topic_query(stage.sale_iri, "staff"), token=staff,
+                        last_event_id=f"demo:{stage.sequencer.epoch}:1:s")
+    follower.start(http)
+    try:
+        await follower.connected.wait()
+        acked = [await open_lot(stage), *await floor_bids(stage, 4)]  # ends on 102: 101 next
+        await follower.wait_seq(acked[-1])
+        await a.stop()
+        acked += await floor_bids(stage, 3)
+        await until(lambda: link.status().connected and link.relay_url == b.url, 15)
+        await follower.wait_seq(acked[-1])
+        assert_gap_free(follower.seqs, 2, stage.sequencer.last_seq)
+        assert b.history.head == stage.sequencer.last_seq
+    finally:
+        await follower.stop()
