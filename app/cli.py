@@ -20,7 +20,7 @@ def _add_stage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sale", help="sale id (default demo)")
     p.add_argument("--config", type=Path, help="a TOML config file")
     p.add_argument("--gavel", help="gavel source, e.g. serial:/dev/ttyACM0, pty, none")
-    p.add_argument("--relay-url", help="a cloud relay node to dial, e.g. https://relay.example")
+    p.add_argument("--relay-url", help="cloud relay node(s) to dial, comma-separated")
     p.add_argument("--json-logs", action="store_true", default=None, help="log JSON lines")
 
 
