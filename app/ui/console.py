@@ -186,11 +186,8 @@ class ConsolePanel(QWidget):
         grid.setSpacing(6)
         for r, names in enumerate(BUTTON_ROWS):
             for c, name in enumerate(names):
-                spec = BY_ACTION[name]
-                button = action_button(spec.label, key_hint(name), f"btn_{name}")
-                button.setToolTip(spec.help)
-                button.clicked.connect(self._clicked(name))
-                self.buttons[name] = button
+                button = self._command_button(name)
+                button.setToolTip(BY_ACTION[name].help)
                 grid.addWidget(button, r, c)
         self.buttons["hammer"].setProperty("accent", "hammer")
         self.buttons["floor_bid"].setProperty("accent", "bid")
@@ -229,26 +226,12 @@ class ConsolePanel(QWidget):
         online_box.setObjectName("onlineBox")
         ob = QVBoxLayout(online_box)
         ob.addWidget(self.online)
-        row = QHBoxLayout()
-        for name in ("accept_online", "reject_online", "set_to_floor"):
-            button = action_button(BY_ACTION[name].label, key_hint(name), f"btn_{name}")
-            button.setMinimumHeight(34)
-            button.clicked.connect(self._clicked(name))
-            self.buttons[name] = button
-            row.addWidget(button)
-        ob.addLayout(row)
+        ob.addLayout(self._button_row("accept_online", "reject_online", "set_to_floor"))
         self.late_box = QGroupBox("Late bids")
         self.late_box.setObjectName("lateBox")
         lb = QVBoxLayout(self.late_box)
         lb.addWidget(self.late)
-        row = QHBoxLayout()
-        for name in ("reopen", "leave_sold"):
-            button = action_button(BY_ACTION[name].label, key_hint(name), f"btn_{name}")
-            button.setMinimumHeight(34)
-            button.clicked.connect(self._clicked(name))
-            self.buttons[name] = button
-            row.addWidget(button)
-        lb.addLayout(row)
+        lb.addLayout(self._button_row("reopen", "leave_sold"))
         history_box = QGroupBox("Bid history")
         hb = QVBoxLayout(history_box)
         hb.addWidget(self.history)
@@ -356,6 +339,21 @@ class ConsolePanel(QWidget):
             self._notice_timer.start(6000)
 
     # -- actions --------------------------------------------------------------------------
+
+    def _command_button(self, name: str) -> QPushButton:
+        """The button of one staff command, wired and registered in `self.buttons`."""
+        button = action_button(BY_ACTION[name].label, key_hint(name), f"btn_{name}")
+        button.clicked.connect(self._clicked(name))
+        self.buttons[name] = button
+        return button
+
+    def _button_row(self, *names: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for name in names:
+            button = self._command_button(name)
+            button.setMinimumHeight(34)
+            row.addWidget(button)
+        return row
 
     def _clicked(self, name: str) -> Callable[[], None]:
         return lambda: self.trigger(name, "button")
