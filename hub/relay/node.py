@@ -22,7 +22,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -258,15 +258,9 @@ class RelayNode:
 
     async def _tail(self) -> None:
         while True:
-            try:
-                items = await self.store.read(self.history.head, 500, 1.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("relay: reading the stream failed: %s", exc)
-                await asyncio.sleep(0.5)
-                continue
-            for seq, payload in items:
+            items = await _retrying("reading the stream",
+                                    self.store.read(self.history.head, 500, 1.0))
+            for seq, payload in items or ():
                 if seq <= self.history.head:
                     continue
                 try:
@@ -473,14 +467,7 @@ class RelayNode:
         store = self.store
         assert isinstance(store, RedisStore)
         while True:
-            try:
-                request = await store.pop_bid(1.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("relay: reading queued bids failed: %s", exc)
-                await asyncio.sleep(0.5)
-                continue
+            request = await _retrying("reading queued bids", store.pop_bid(1.0))
             if request is None:
                 continue
             if request.get("deadline", 0) < time.time():
@@ -501,14 +488,7 @@ class RelayNode:
         store = self.store
         assert isinstance(store, RedisStore)
         while True:
-            try:
-                reply = await store.pop_reply(self.config.node_id, 1.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("relay: reading replies failed: %s", exc)
-                await asyncio.sleep(0.5)
-                continue
+            reply = await _retrying("reading replies", store.pop_reply(self.config.node_id, 1.0))
             if reply is not None:
                 future = self._pending.pop(str(reply.get("id")), None)
                 if future is not None and not future.done():
@@ -644,6 +624,22 @@ class RelayNode:
             "node": self.config.node_id, "head": self.history.head, "stored": last,
             "epoch": epoch, "stage_connected": await self.stage_connected(),
             "link_here": self._link is not None, "subscribers": self._subscribers()})
+
+
+T = TypeVar("T")
+
+
+async def _retrying(what: str, read: Awaitable[T]) -> T | None:
+    """One blocking read from Redis; a failure is logged and waited out (None), never fatal:
+    the loops that call this go on when Redis comes back."""
+    try:
+        return await read
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.warning("relay: %s failed: %s", what, exc)
+        await asyncio.sleep(0.5)
+        return None
 
 
 def _unreachable(detail: str) -> web.Response:
