@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from urllib.parse import quote
-
-import aiohttp
 
 from hub.auction.events import SYSTEM, Actor
 from hub.stage import Stage
 from tests.gateway.helpers import bearer
+from tests.sse import SSE
 
 CLERK = Actor("clerk")
-
-
-class SSE:
-    """A minimal SSE reader over an aiohttp response (events as (id, data) pairs)."""
-
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self.response = response
-
-    async def next(self, wait: float = 5.0) -> tuple[str, dict]:
-        event_id, data = "", []
-        while True:
-            raw = await asyncio.wait_for(self.response.content.readline(), wait)
-            if not raw:
-                raise EOFError("stream ended")
-            line = raw.decode().rstrip("\n")
-            if line == "":
-                if data:
-                    return event_id, json.loads("\n".join(data))
-                continue
-            if line.startswith(":"):
-                continue
-            field, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if field == "id":
-                event_id = value
-            elif field == "data":
-                data.append(value)
 
 
 def hub_url(stage: Stage, *topics: str, last: str | None = None) -> str:

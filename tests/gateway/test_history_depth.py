@@ -12,7 +12,8 @@ import asyncio
 import pytest
 
 from hub.auction.events import Actor
-from tests.gateway.test_events import SSE, hub_url
+from tests.gateway.test_events import hub_url
+from tests.sse import SSE
 
 CLERK = Actor("clerk")
 EVENTS = 20_500

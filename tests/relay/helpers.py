@@ -21,6 +21,7 @@ import aiohttp
 from hub.auction.events import Actor
 from hub.journal.history import JournalHistory
 from hub.stage import Stage, updates_for
+from tests.sse import SSE
 
 CLERK = Actor("clerk")
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -179,27 +180,11 @@ class Follower:
             await asyncio.sleep(0.1)
 
     async def _read(self, r: aiohttp.ClientResponse) -> None:
-        event_id, data = "", []
+        stream = SSE(r)
         while True:
-            raw = await r.content.readline()
-            if not raw:
-                raise EOFError
-            line = raw.decode().rstrip("\n")
-            if line == "":
-                if data:
-                    body = json.loads("\n".join(data))
-                    self.events.append((event_id, int(body["seq"]), body))
-                    self.last_id = event_id
-                event_id, data = "", []
-                continue
-            if line.startswith(":"):
-                continue
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "id":
-                event_id = value
-            elif name == "data":
-                data.append(value)
+            event_id, body = await stream.next(wait=None)
+            self.events.append((event_id, int(body["seq"]), body))
+            self.last_id = event_id
 
     async def wait_seq(self, seq: int, within: float = 10.0) -> None:
         deadline = asyncio.get_running_loop().time() + within
