@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("stage-key", help="print the stage's public key (for a relay)")
     key.add_argument("--data-dir", type=Path)
 
+    # journal and relay parse their own arguments (see main); listed here for --help.
     journal = sub.add_parser("journal", help="verify or export a sale's journal")
     journal.add_argument("args", nargs=argparse.REMAINDER)
 

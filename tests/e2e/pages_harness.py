@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from hub.gateway.app import add_pages
+
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "resources" / "web"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -204,12 +206,9 @@ class FakeStage:
 
         app = web.Application(middlewares=[csp])
         r = app.router
-        for path, name in {"/bid": "bidder.html", "/clerk": "clerk.html",
-                           "/room": "room.html"}.items():
-            r.add_get(path, self._file(WEB / name))
+        # The pages exactly as the stage serves them; only the API and the hub are faked.
+        add_pages(r, lambda: [WEB / "images"])
         r.add_get("/blank", self._blank)
-        r.add_static("/static", WEB)
-        r.add_get("/images/{name}", self._image)
         r.add_get("/api/sales/{sale}/state", self._state)
         r.add_post("/api/session", self._post_session)
         r.add_post("/api/pair", self._pair)
@@ -224,21 +223,8 @@ class FakeStage:
         return f"http://127.0.0.1:{port}"
 
     @staticmethod
-    def _file(path: Path) -> Any:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            return web.FileResponse(path)
-
-        return handler
-
-    @staticmethod
     async def _blank(request: web.Request) -> web.Response:
         return web.Response(text="<!doctype html><title>blank</title>", content_type="text/html")
-
-    async def _image(self, request: web.Request) -> web.StreamResponse:
-        path = WEB / "images" / request.match_info["name"]
-        if "/" in request.match_info["name"] or not path.is_file():
-            raise web.HTTPNotFound()
-        return web.FileResponse(path)
 
     async def _record(self, request: web.Request) -> JSON:
         body = None
