@@ -289,11 +289,6 @@ class RelayLink:
             elif self._sent > self._acked and now - progress > self.retransmit:
                 # Nothing confirmed for a while: send again from the cursor (dedupe by seq).
                 self._sent, progress = self._acked, now
-            if self._state_dirty and time.monotonic() - last_state >= 0.1:
-                self._state_dirty = False
-                last_state = time.monotonic()
-                await ws.send_str(json.dumps({"t": "state", "state": self.stage.snapshot()},
-                                             separators=(",", ":")))
             room = self.window - (self._sent - self._acked)
             if self._sent < self._committed and room > 0:
                 records = self._records_after(self._sent, min(self.batch, room))
@@ -307,6 +302,14 @@ class RelayLink:
                     self.sent_records += len(records)
                     self._sent = records[-1].seq
                     continue
+            # The snapshot (for the relay's state endpoint) after the records: the events
+            # are what subscribers wait for.
+            if self._state_dirty and time.monotonic() - last_state >= 0.1:
+                self._state_dirty = False
+                last_state = time.monotonic()
+                await ws.send_str(json.dumps({"t": "state", "state": self.stage.snapshot()},
+                                             separators=(",", ":")))
+                continue
             self._wake.clear()
             waiter = asyncio.ensure_future(self._wake.wait())
             busy = self._state_dirty or self._sent > self._acked

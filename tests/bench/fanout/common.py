@@ -66,6 +66,24 @@ def pin(pid: int, cpu: int | None) -> None:
         os.sched_setaffinity(pid, {cpu % (os.cpu_count() or 1)})
 
 
+def sched_idle(pid: int) -> None:
+    """Let ``pid`` have only the CPU time nothing else wants (SCHED_IDLE, autogroup nice 19).
+
+    For load generators on the server's machine: their subscribers stand for clients on other
+    machines, so they should not take CPU from the server while it sends. Latencies come from
+    kernel arrival timestamps, so when a generator reads does not change them (if it reads
+    late, TCP coalescing gives the later arrival time: an error only ever upwards). Children
+    run in their own session, so with autogroup scheduling (Linux's default) CFS shares a CPU
+    between *sessions* first: SCHED_IDLE alone would only lower the generator inside its own
+    group. Hence the group's nice value too.
+    """
+    if hasattr(os, "sched_setscheduler"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text("19")
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -229,6 +247,7 @@ class Report:
     missing: int = 0
     subs_missing: int = 0
     dups: int = 0
+    coalesced: int = 0  # deliveries timed by a later event's arrival (overstated latency)
     kernel_ts: bool = True
     all_kern: Dist = field(default_factory=Dist)     # every delivery
     all_app: Dist = field(default_factory=Dist)      # every delivery, read time
@@ -251,10 +270,12 @@ class Report:
 class Loadgens:
     """The load-generator processes of one scenario (each with its own source address)."""
 
-    def __init__(self, children: Children, tmp: Path, cpu: int | None) -> None:
+    def __init__(self, children: Children, tmp: Path, cpu: int | None,
+                 idle: bool = False) -> None:
         self.children = children
         self.tmp = tmp
         self.cpu = cpu
+        self.idle = idle
         self.procs: list[Child] = []
         self.n = 0
         self._seq = 0
@@ -276,6 +297,8 @@ class Loadgens:
                  "--deadline", str(deadline)],
                 stdin=True, stderr=self.tmp / "loadgen.stderr"))
             pin(child.pid, self.cpu)
+            if self.idle:
+                sched_idle(child.pid)
             started.append(child)
         for child in started:
             ready = await child.line(ready_s)
@@ -311,6 +334,7 @@ class Loadgens:
             rep.missing += r["missing"]
             rep.subs_missing += r["subs_missing"]
             rep.dups += r["dups"]
+            rep.coalesced += r.get("coalesced", 0)
             rep.kernel_ts &= bool(r["kernel_ts"])
             rep.loadgen_cpu_s += r["cpu_s"]
             for k, v in r["per_k"].items():
