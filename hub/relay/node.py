@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from hub.auction import reasons as R
 from hub.config import SALE_IRI_BASE
@@ -40,7 +40,7 @@ from hub.mercure.history import HistoryRouter
 from hub.mercure.hub import Hub
 from hub.mercure.update import Update
 from hub.relay import protocol as P
-from hub.relay.store import MemoryStore, RedisStore, Store
+from hub.relay.store import MemoryStore, RedisStore, Store, StoreUnavailable
 from hub.stage import parse_event_id, updates_for
 
 log = logging.getLogger("auctionmen.relay")
@@ -344,7 +344,12 @@ class RelayNode:
             return problem(403, "wrong_sale", "this relay serves another sale")
         ws = web.WebSocketResponse(heartbeat=self.config.link_heartbeat, max_msg_size=8 << 20)
         await ws.prepare(request)
-        claim = await self.store.claim(epoch, instance)
+        try:
+            claim = await self.store.claim(epoch, instance)
+        except StoreUnavailable as exc:
+            log.warning("relay: cannot take the stage link: %s", exc)
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"history unavailable")
+            return ws
         if not claim.ok:
             log.warning("relay: refused a stage at epoch %d (sale is at epoch %d)",
                         epoch, claim.epoch)
@@ -373,6 +378,8 @@ class RelayNode:
             log.warning("relay: bad message on the stage link: %s", exc)
         except ConnectionError:
             pass  # the stage went away mid-answer; it re-sends from our last seq
+        except StoreUnavailable as exc:
+            log.warning("relay: dropping the stage link, the history is unavailable: %s", exc)
         finally:
             for task in tasks:
                 task.cancel()
@@ -585,7 +592,11 @@ class RelayNode:
             if link is not None:
                 await link.ws.send_json({"t": "bid", **forwarded})
             elif isinstance(self.store, RedisStore) and await self.stage_connected():
-                await self.store.push_bid(forwarded)
+                try:
+                    await self.store.push_bid(forwarded)
+                except StoreUnavailable:
+                    return _unreachable("the relay cannot reach the auction room right now; "
+                                        "your bid was NOT placed — try again shortly")
             else:
                 return _unreachable("the auction room is not connected to the internet "
                                     "right now; your bid was NOT placed — try again shortly")

@@ -20,11 +20,21 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from hub.journal.records import Record
 from hub.relay.protocol import record_to_json
+
+T = TypeVar("T")
+
+
+class StoreUnavailable(Exception):
+    """The shared history cannot be written now (Redis down); the caller retries later."""
+
+
+_WRITE_ATTEMPTS = 4  # a pool holds a few connections, each may be dead after a restart
 
 JSON = dict[str, Any]
 GENESIS_HASH = "0" * 64
@@ -122,17 +132,37 @@ class RedisStore:
     def key(self, name: str) -> str:
         return self.prefix + name
 
+    async def _write(self, op: Callable[[], Awaitable[T]]) -> T:
+        """Run a write; after a dead connection, drop the idle pool and run it again.
+
+        A restarted (or failed-over) Redis leaves every pooled connection dead, and redis-py
+        fails the first command on each: a remote bid's answer would be lost. Every write
+        here is safe to repeat (the append dedupes by seq, replies are matched by id).
+        """
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                return await op()
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise StoreUnavailable(f"redis: {exc}") from exc
+                await self.redis.connection_pool.disconnect(inuse_connections=False)
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     async def claim(self, epoch: int, instance: str) -> Claim:
-        ok, cur, last, lh = await self._claim(keys=[self.key("meta")],
-                                              args=[epoch, instance, GENESIS_HASH])
+        ok, cur, last, lh = await self._write(lambda: self._claim(
+            keys=[self.key("meta")], args=[epoch, instance, GENESIS_HASH]))
         return Claim(bool(ok), "" if ok else "stale_epoch", int(cur), int(last), str(lh))
 
     async def append(self, epoch: int, instance: str, record: Record) -> tuple[str, int]:
         payload = json.dumps(record_to_json(record), separators=(",", ":"))
-        status, last = await self._append(
+        status, last = await self._write(lambda: self._append(
             keys=[self.key("stream"), self.key("meta")],
             args=[epoch, instance, record.seq, record.hash, record.prev_hash, payload,
-                  GENESIS_HASH, self.maxlen])
+                  GENESIS_HASH, self.maxlen]))
         return str(status), int(last)
 
     async def head(self) -> tuple[int, str, int]:
@@ -155,7 +185,7 @@ class RedisStore:
         return [(int(i.split("-", 1)[0]), f["r"]) for i, f in entries]
 
     async def set_state(self, state: str) -> None:
-        await self.redis.set(self.key("state"), state)
+        await self._write(lambda: self.redis.set(self.key("state"), state))
 
     async def get_state(self) -> str | None:
         value: str | None = await self.redis.get(self.key("state"))
@@ -164,7 +194,7 @@ class RedisStore:
     # -- who holds the stage link, and remote bids routed to it --------------------------
 
     async def hold_link(self, node: str, ttl: float) -> None:
-        await self.redis.set(self.key("link"), node, px=int(ttl * 1000))
+        await self._write(lambda: self.redis.set(self.key("link"), node, px=int(ttl * 1000)))
 
     async def drop_link(self, node: str) -> None:
         if await self.redis.get(self.key("link")) == node:
@@ -175,7 +205,7 @@ class RedisStore:
         return value
 
     async def push_bid(self, request: JSON) -> None:
-        await self.redis.rpush(self.key("bids"), json.dumps(request))
+        await self._write(lambda: self.redis.rpush(self.key("bids"), json.dumps(request)))
 
     async def pop_bid(self, block: float) -> JSON | None:
         got = await self.redis.blpop([self.key("bids")], timeout=block)
@@ -186,10 +216,14 @@ class RedisStore:
 
     async def push_reply(self, node: str, reply: JSON) -> None:
         key = self.key(f"reply:{node}")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, json.dumps(reply))
-            pipe.expire(key, 60)
-            await pipe.execute()
+
+        async def push() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.rpush(key, json.dumps(reply))
+                pipe.expire(key, 60)
+                await pipe.execute()
+
+        await self._write(push)
 
     async def pop_reply(self, node: str, block: float) -> JSON | None:
         got = await self.redis.blpop([self.key(f"reply:{node}")], timeout=block)
@@ -199,7 +233,8 @@ class RedisStore:
         return value
 
     async def report_subscribers(self, node: str, count: int) -> None:
-        await self.redis.hset(self.key("nodes"), node, f"{count}:{time.time():.3f}")
+        value = f"{count}:{time.time():.3f}"
+        await self._write(lambda: self.redis.hset(self.key("nodes"), node, value))
 
     async def forget_node(self, node: str) -> None:
         await self.redis.hdel(self.key("nodes"), node)

@@ -14,10 +14,10 @@ Each event is tagged by ``--pattern``, a bytes regex with a group ``k`` (an inte
 number, < ``--max-events``) and optionally ``ts`` (the publish wall time, embedded in the event
 data). Without ``ts`` in the event the driver supplies the timestamps in the ``report`` command.
 
-Receiving is kept cheap, because the generators share the machine with the server: all
-sockets sit in one epoll set (itself watched by the asyncio loop), each readable socket is read
-once per wake-up and the bytes are only stored with their timestamps; they are parsed when the
-driver asks (``wait``, ``report``), after the measured events were sent.
+Receiving is kept cheap, because the generators share the machine with the server: after
+connecting (asyncio), one plain epoll loop watches every socket and stdin; each readable socket
+is read once per wake-up and the bytes are only stored with their timestamps; they are parsed
+when the driver asks (``wait``, ``report``).
 
 Frames are parsed minimally: the stream is split at blank lines (``\\n\\n`` / ``\\n\\r\\n``)
 and the pattern is searched in every complete block; HTTP chunk-size lines between events
@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import re
@@ -90,13 +91,13 @@ class LoadGen:
         self.ts: dict[int, float] = {}                   # k -> publish time (from the event)
         self.bad_k = 0
         self.coalesced: list[int] = [0] * self.max_events  # per k, see _parse
-        self.loop = asyncio.get_running_loop()
         self.epoll = select.epoll()
         self.by_fd: dict[int, Sub] = {}
-        self.loop.add_reader(self.epoll.fileno(), self._on_ready)
+        self.waiting: tuple[list[int], float, float] | None = None  # ks, started, timeout
 
     # ---------------------------------------------------------------- connecting
     async def connect_all(self) -> tuple[int, int, float]:
+        self.loop = asyncio.get_running_loop()
         a = self.args
         target = f"{a.host}:{a.port}"
         request = (f"GET {a.path} HTTP/1.1\r\nHost: {target}\r\n"
@@ -157,11 +158,10 @@ class LoadGen:
             raise
 
     # ---------------------------------------------------------------- receiving
-    def _on_ready(self) -> None:
+    def _read_ready(self, ready: list[tuple[int, int]], now: float) -> None:
         """Read every ready socket once; store the bytes (parsing waits for ``_digest``)."""
         by_fd = self.by_fd
-        now = time.time()
-        for fd, _mask in self.epoll.poll(0, 4096):
+        for fd, _mask in ready:
             sub = by_fd.get(fd)
             if sub is None:
                 continue
@@ -242,16 +242,22 @@ class LoadGen:
             self.closed += 1
 
     # ---------------------------------------------------------------- commands
-    async def wait(self, ks: list[int], wait_s: float) -> dict[str, Any]:
-        t0 = time.monotonic()
+    def check_wait(self) -> dict[str, Any] | None:
+        """The answer to a pending ``wait`` once it is complete or timed out, else None."""
+        if self.waiting is None:
+            return None
+        ks, t0, wait_s = self.waiting
+        self._digest()
         n = len(self.subs)
-        while True:
-            self._digest()
-            if all(self.counts[k] >= n for k in ks):
-                return {"complete": True, "waited_s": time.monotonic() - t0}
-            if time.monotonic() - t0 > wait_s:
-                return {"complete": False, "waited_s": time.monotonic() - t0}
-            await asyncio.sleep(0.01)
+        waited = time.monotonic() - t0
+        if all(self.counts[k] >= n for k in ks):
+            answer = {"complete": True, "waited_s": waited}
+        elif waited > wait_s:
+            answer = {"complete": False, "waited_s": waited}
+        else:
+            return None
+        self.waiting = None
+        return answer
 
     def report(self, ks: list[int], ts_in: dict[str, float], out: str) -> dict[str, Any]:
         self._digest()
@@ -294,7 +300,6 @@ class LoadGen:
     def close_all(self) -> None:
         for sub in self.subs:
             self._close(sub)
-        self.loop.remove_reader(self.epoll.fileno())
         self.epoll.close()
 
 
@@ -309,40 +314,74 @@ def _emit(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-async def amain(args: argparse.Namespace) -> None:
-    gen = LoadGen(args)
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=1 << 20)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    deadline = loop.time() + args.deadline
-    try:
-        n_ok, failed, took = await asyncio.wait_for(gen.connect_all(), args.deadline)
-        if not gen.kernel_ts:
-            print("loadgen: SO_TIMESTAMPNS unavailable, using time.time() at read",
-                  file=sys.stderr, flush=True)
-        _emit({"ready": n_ok, "failed": failed, "connect_s": took, "kernel_ts": gen.kernel_ts,
-               "pid": os.getpid()})
-        while True:
-            left = deadline - loop.time()
-            if left <= 0:
-                print("loadgen: deadline reached", file=sys.stderr, flush=True)
-                return
-            try:
-                line = await asyncio.wait_for(reader.readline(), left)
-            except TimeoutError:
-                continue
-            if not line:
+def serve(gen: LoadGen, deadline: float) -> None:
+    """Receive and answer commands until ``quit``, EOF on stdin or the deadline.
+
+    One plain epoll loop over the sockets and stdin, no asyncio: on loopback the server's
+    ``send()`` runs our side's wake-up too, so this process keeps that path as short as a
+    remote client's would be (a single epoll, no nested one).
+    """
+    # What we keep (chunks, their tuples) is all garbage-free: a cyclic GC pass over
+    # hundreds of thousands of them would stall reading for tens of ms.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    stdin = sys.stdin.fileno()
+    gen.epoll.register(stdin, select.EPOLLIN)
+    pending = b""
+    checked = 0.0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            print("loadgen: deadline reached", file=sys.stderr, flush=True)
+            return
+        ready = gen.epoll.poll(min(left, 0.01 if gen.waiting else 1.0), 4096)
+        now = time.time()
+        if any(fd == stdin for fd, _ in ready):
+            data = os.read(stdin, 1 << 16)
+            if not data:
                 return  # the driver is gone
+            pending += data
+            ready = [r for r in ready if r[0] != stdin]
+        gen._read_ready(ready, now)
+        if ready:
+            # On loopback the server's send() pays for waking us when we block in epoll_wait
+            # (a remote client's wake-up costs the server nothing): while data flows, let it
+            # gather for a moment instead. The kernel timestamps do not move.
+            time.sleep(0.001)
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
             cmd = json.loads(line)
             op = cmd.get("cmd")
             if op == "wait":
-                _emit(await gen.wait(_ks(cmd), float(cmd["timeout"])))
+                gen.waiting = (_ks(cmd), time.monotonic(), float(cmd["timeout"]))
+                checked = time.monotonic()
             elif op == "report":
                 _emit(gen.report(_ks(cmd), cmd.get("ts") or {}, str(cmd["out"])))
             elif op == "quit":
                 return
             else:
                 _emit({"error": f"unknown command {op!r}"})
+        # Parsing waits until the sockets are quiet (or 0.5 s), so it never delays the
+        # reading of an event still arriving.
+        if gen.waiting is not None and (not ready or time.monotonic() - checked > 0.5):
+            checked = time.monotonic()
+            answer = gen.check_wait()
+            if answer is not None:
+                _emit(answer)
+
+
+def run(args: argparse.Namespace) -> None:
+    deadline = time.monotonic() + args.deadline
+    gen = LoadGen(args)
+    try:
+        n_ok, failed, took = asyncio.run(asyncio.wait_for(gen.connect_all(), args.deadline))
+        if not gen.kernel_ts:
+            print("loadgen: SO_TIMESTAMPNS unavailable, using time.time() at read",
+                  file=sys.stderr, flush=True)
+        _emit({"ready": n_ok, "failed": failed, "connect_s": took, "kernel_ts": gen.kernel_ts,
+               "pid": os.getpid()})
+        serve(gen, deadline)
     finally:
         gen.close_all()
 
@@ -365,7 +404,7 @@ def main() -> None:
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(amain(args))
+        run(args)
 
 
 if __name__ == "__main__":
