@@ -602,8 +602,13 @@ class RelayNode:
                                     "right now; your bid was NOT placed — try again shortly")
             answer = await asyncio.wait_for(future, timeout)
         except (TimeoutError, ConnectionError, RuntimeError):
-            return _unreachable("no answer from the auction room; your bid was not "
-                                "confirmed — try again (the same bid is never counted twice)")
+            # It left for the stage, so it may have been placed: only the stage knows, and
+            # it answers a repeat of the same key with its first answer.
+            response = problem(503, P.UNCONFIRMED, "no answer from the auction room in time; "
+                               "your bid may or may not have been placed — send it again "
+                               "with the same key to find out (it is never counted twice)")
+            response.headers["Retry-After"] = "1"
+            return response
         finally:
             self._pending.pop(request_id, None)
         body = answer.get("body") or {}

@@ -43,7 +43,8 @@ LINK_AUDIENCE = "auctionmen-relay"
 LINK_TTL = 120.0
 
 # Reasons the relay gives (bid intake and link refusals); clients switch on these strings.
-STAGE_UNREACHABLE = "stage_unreachable"
+STAGE_UNREACHABLE = "stage_unreachable"  # the bid was not forwarded: NOT placed
+UNCONFIRMED = "unconfirmed"  # forwarded, no answer in time: maybe placed; resend the same key
 STALE_EPOCH = "stale_epoch"
 DIVERGED = "diverged"
 BAD_LINK_TOKEN = "bad_link_token"

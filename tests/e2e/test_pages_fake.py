@@ -146,6 +146,29 @@ def test_bidder_reconnects_and_recovers_missed_events(browser: Any, fake: FakeSt
     assert page.errors == []
 
 
+def test_bidder_page_resends_an_unconfirmed_bid_with_the_same_key(
+        browser: Any, fake: FakeStage) -> None:
+    """Through a relay a bid can go to the room and its answer be lost ("unconfirmed"): the
+    page says it is checking, sends the same bid again with the same key and shows the room's
+    real answer; it never says "not placed" for a bid that may have been placed."""
+    fake.snapshot = snapshot(2, lot(changed_seq=2))
+    answers = iter([(503, {"reason": "unconfirmed", "status": 503}),
+                    (409, {"ok": False, "reason": "already_high", "seq": 3,
+                           "state": lot(high=high(50000, "7001"), ask=55000, changed_seq=3)})])
+    fake.bid_answer = lambda body: next(answers)
+    page = open_bidder(browser, fake)
+    wait_text(page, "#bid", "Bid €500")
+    page.locator("#bid").click()
+    wait_text(page, "#notice", "checking whether your bid of €500 was placed")
+    wait_text(page, "#notice", "You are already the highest bidder")
+    wait_text(page, "#current", "€500")
+    sent = fake.calls("/bids")
+    assert len(sent) == 2
+    assert sent[0]["body"] == sent[1]["body"]  # the same key, amount and seen_seq
+    assert "NOT placed" not in text(page, "body")
+    assert page.errors == []
+
+
 def test_bidder_without_a_valid_link_or_approval_cannot_bid(browser: Any, fake: FakeStage) -> None:
     fake.snapshot = snapshot(2, lot(changed_seq=2))
     page = open_bidder(browser, fake, token="forged")

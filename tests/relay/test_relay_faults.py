@@ -17,7 +17,7 @@ from hub.config import StageConfig
 from hub.journal.history import JournalHistory
 from hub.relay import protocol as P
 from hub.relay.faultproxy import FaultProxy
-from hub.relay.link import Chaos, start_link
+from hub.relay.link import Chaos, RelayLink, start_link
 from hub.stage import Stage
 from tests.relay.helpers import (
     CLERK,
@@ -317,7 +317,8 @@ async def test_redis_restarting_empty_loses_nothing(
                                   {"lot": "1", "amount": lot["ask"], "key": f"down-{i}"})
                    for i, node in enumerate((a, b))]
         assert all(code == 503 for code, _ in refused), refused
-        assert all(body.get("reason") for _, body in refused), refused
+        assert all(body["reason"] in (P.STAGE_UNREACHABLE, P.UNCONFIRMED)
+                   for _, body in refused), refused
 
         redis_server.start()  # same port, empty
         target = stage.sequencer.last_seq
@@ -333,7 +334,7 @@ async def test_redis_restarting_empty_loses_nothing(
             if await b.stage_connected():
                 break
             await asyncio.sleep(0.1)
-        # A bid whose answer was lost in the outage ("not confirmed") may have been placed:
+        # A bid whose answer was lost in the outage ("unconfirmed") may have been placed:
         # sent again with its key it gets its real answer and is never counted twice.
         for i, node in enumerate((a, b)):
             code, body = await post_bid(http, node.url, bidder,
@@ -356,3 +357,36 @@ async def test_redis_restarting_empty_loses_nothing(
     finally:
         for f in followers:
             await f.stop()
+
+
+async def test_a_bid_left_without_an_answer_is_unconfirmed_and_its_resend_tells_the_truth(
+        stage, make_node, link_to, http, monkeypatch):
+    """The stage answers after the relay stopped waiting: the bidder is told "unconfirmed"
+    (it may have been placed), never "not placed"; the same key sent again gets the stage's
+    first answer, and the bid counts once."""
+    node = await make_node(None, bid_timeout=0.3)
+    link = link_to(node.url)
+    await until(lambda: link.status().connected, 5)
+    await open_lot(stage)
+    bidder = stage.issuer.issue("bidder", "demo", paddle="7001")
+    decide = RelayLink.decide_bid
+
+    async def slow_stage(self: RelayLink, token: object, body: object) -> tuple[int, dict]:
+        await asyncio.sleep(1.0)  # a stage busy for longer than the relay waits
+        return await decide(self, token, body)
+
+    monkeypatch.setattr(RelayLink, "decide_bid", slow_stage)
+    ask = stage.engine.public_lot("1")["ask"]
+    bid = {"lot": "1", "amount": ask, "key": "slow-1"}
+    code, body = await post_bid(http, node.url, bidder, bid)
+    assert (code, body["reason"]) == (503, P.UNCONFIRMED), body
+    # It was placed after all, once the stage got to it.
+    await until(lambda: (stage.engine.public_lot("1").get("high") or {}).get("paddle") == "7001",
+                5)
+    monkeypatch.setattr(RelayLink, "decide_bid", decide)
+    code, body = await post_bid(http, node.url, bidder, bid)
+    assert code == 200, body
+    with JournalHistory(stage.config.journal_path) as reader:
+        placed = [r.seq for r in reader.after(0)
+                  if r.type == "bid_accepted" and r.key == "slow-1"]
+    assert len(placed) == 1

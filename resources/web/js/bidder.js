@@ -65,13 +65,7 @@ async function bid() {
   const attempt = { lot: s.lot.id, amount: s.lot.ask, seen_seq: s.seq, key: newKey() };
   sending = true;
   render(store.get());
-  let r = { status: 0, body: null };
-  // A retry carries the same key, so the stage counts the bid once.
-  for (let i = 0; i < 3; i++) {
-    r = await api('POST', `/api/sales/${encodeURIComponent(sale)}/bids`, { body: attempt, token });
-    if (r.status !== 0) break;
-    await sleep(300 * (i + 1));
-  }
+  const r = await send(attempt);
   sending = false;
   if (r.status === 401) {
     gate('Your bidding link has expired. Please ask the auction house for a new link.');
@@ -79,6 +73,24 @@ async function bid() {
   const body = r.status === 0 ? { reason: 'network' } : r.body;
   store.update((st) => applyBidAnswer(st, r.status, body, attempt));
   render(store.get());
+}
+
+// A repeat carries the same key, so the stage counts the bid once and answers it with its
+// first answer. Repeated: a network error (it may not have arrived), and "unconfirmed" from a
+// relay (it went to the room but no answer came back: it may have been placed).
+async function send(attempt) {
+  let r = { status: 0, body: null };
+  for (let i = 0; i < 4; i++) {
+    r = await api('POST', `/api/sales/${encodeURIComponent(sale)}/bids`, { body: attempt, token });
+    const unconfirmed = r.status === 503 && r.body?.reason === 'unconfirmed';
+    if (r.status !== 0 && !unconfirmed) break;
+    if (unconfirmed) {
+      store.update((st) => ({ ...st, notice: { lot: attempt.lot, kind: 'checking', amount: attempt.amount } }));
+      render(store.get());
+    }
+    await sleep(unconfirmed ? 1000 * (i + 1) : 300 * (i + 1));
+  }
+  return r;
 }
 
 function render(s) {

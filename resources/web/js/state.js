@@ -342,6 +342,8 @@ const REASONS = {
   lot_not_open: () => 'The lot is not open',
   network: () => 'Your bid could not be sent — check your connection and try again',
   stage_unreachable: () => 'The auction room is offline — your bid was NOT placed',
+  checking: (a, c) => `No answer from the auction room yet — checking whether your bid of ${formatMoney(a, c)} was placed…`,
+  unconfirmed: () => 'No answer from the auction room — your bid may not have been placed. If you are not shown as the highest bidder, bid again',
   journal_unavailable: () => 'The sale is paused for a technical problem — your bid was NOT placed',
 };
 
