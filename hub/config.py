@@ -29,7 +29,10 @@ class StageConfig:
     bid_rate: float = 5.0  # bid attempts per second per bidder (burst of twice that)
     max_body: int = 64 * 1024
     gavel: str = "none"  # a hardware source spec, e.g. "serial:/dev/ttyACM0"
-    relay_url: str | None = None
+    relay_url: str | None = None  # relay node(s) the stage dials, comma-separated
+    # Where remote bidders open their links (default: the first relay URL), when the
+    # address the stage dials is not the public one.
+    relay_public_url: str | None = None
     json_logs: bool = False
     # Test-only: also accept publishes and subscriptions authorised by this HS256 secret
     # (the official Mercure conformance suites sign their own tokens).

@@ -211,8 +211,22 @@ class Stage:
         return self.url
 
     def bidder_link(self, paddle: str, ttl: float = 24 * 3600) -> str:
+        """An online bidder bids from home, through the relay when there is one; everyone
+        else is in the room, on the venue's network."""
         token = self.issuer.issue("bidder", self.sale_id, paddle=paddle, ttl=ttl)
-        return f"{self.base_url()}/bid#token={token}"
+        bidder = self.engine.bidders.get(paddle)
+        relay = self.relay_base_url()
+        online = bidder is not None and bidder.channel == "online"
+        base = relay if relay and online else self.base_url()
+        return f"{base}/bid#token={token}"
+
+    def relay_base_url(self) -> str | None:
+        cfg = self.config
+        if cfg.relay_public_url:
+            return cfg.relay_public_url.rstrip("/")
+        if cfg.relay_url:
+            return cfg.relay_url.split(",")[0].strip().rstrip("/") or None
+        return None
 
     def clerk_link(self, ttl: float = 12 * 3600) -> str:
         token = self.issuer.issue("clerk", self.sale_id, ttl=ttl)

@@ -65,6 +65,7 @@ class RelayConfig:
     bid_rate: float = 5.0
     cors_origins: tuple[str, ...] = ()
     reuse_port: bool = False
+    behind_tls_proxy: bool = False  # clients reach us over https: cookies are Secure
     node_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
                                                  f"{uuid.uuid4().hex[:8]}")
     heartbeat: float = 15.0
@@ -630,7 +631,8 @@ class RelayNode:
             "role": claims.role, "paddle": claims.paddle, "sale": claims.sale,
             "hub": "/.well-known/mercure", "topics": topics, "expires": claims.expires})
         response.set_cookie("mercureAuthorization", token, path="/.well-known/mercure",
-                            httponly=True, samesite="Strict", secure=request.secure,
+                            httponly=True, samesite="Strict",
+                            secure=request.secure or self.config.behind_tls_proxy,
                             max_age=max(0, int(claims.expires - time.time())))
         return response
 

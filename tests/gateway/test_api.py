@@ -281,3 +281,20 @@ def test_links_use_a_reachable_address_when_listening_everywhere(tmp_path):
     assert pinned.base_url() == "https://stage.example"
     stage.identities.close()
     pinned.identities.close()
+
+
+async def test_online_bidders_get_links_through_the_relay(stage):
+    from hub.auction.events import Actor
+
+    clerk = Actor("clerk")
+    for paddle, channel in (("7101", "online"), ("7102", "phone")):
+        answer = await stage.submit({"op": "register_bidder", "paddle": paddle,
+                                     "channel": channel}, clerk)
+        assert answer.ok, answer
+    here = stage.base_url()
+    assert stage.bidder_link("7101").startswith(f"{here}/bid#token=")  # no relay: the stage
+    stage.config.relay_url = "https://relay.example/, https://relay2.example"
+    assert stage.bidder_link("7101").startswith("https://relay.example/bid#token=")
+    assert stage.bidder_link("7102").startswith(f"{here}/bid#token=")  # in the room
+    stage.config.relay_public_url = "https://bid.house.example"
+    assert stage.bidder_link("7101").startswith("https://bid.house.example/bid#token=")

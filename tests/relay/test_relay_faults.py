@@ -326,6 +326,7 @@ async def test_redis_restarting_empty_loses_nothing(
         for f in followers:
             await f.wait_seq(target, 15)
             assert_gap_free(f.seqs, 2, target)
+            assert f.connects == 1  # the streams stayed open through the outage
         assert sorted(dict(await stream_hashes(redis_server.url)).items()) == \
             journal_hashes(stage)
 

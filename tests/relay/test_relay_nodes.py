@@ -151,6 +151,20 @@ async def test_pages_are_served(stage, make_node, http, path):
         assert r.status == 200
 
 
+@pytest.mark.parametrize("behind_tls_proxy", [False, True])
+async def test_session_cookie_is_secure_behind_a_tls_proxy(stage, make_node, http,
+                                                           behind_tls_proxy):
+    node = await make_node(None, behind_tls_proxy=behind_tls_proxy)
+    token = stage.issuer.issue("bidder", "demo", paddle="7001")
+    async with http.post(node.url + "/api/session",
+                         headers={"Authorization": f"Bearer {token}"}) as r:
+        assert r.status == 200
+        cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert ("Secure" in cookie.split("; ")) is behind_tls_proxy
+
+
 async def test_no_stage_means_503_with_a_reason(stage, make_node, http):
     node = await make_node(None)
     status, body = await remote_bid(http, node, stage, "7001", {"lot": "1", "amount": 1})
