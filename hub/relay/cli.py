@@ -4,7 +4,8 @@ Prints one JSON line `{"event": "relay_listening", "url", "pid", "worker"}` per 
 it listens, then serves until SIGINT/SIGTERM. With `--workers N` (N > 1) it starts N worker
 processes, each its own asyncio loop with its own SO_REUSEPORT listener and its own Redis
 tail; the kernel spreads connections over them. Several workers need Redis (they share
-nothing else) and a fixed port.
+nothing else) and a fixed port. A worker that dies is started again (a new
+`relay_listening` line; `relay_worker_restarted` on stderr).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -70,8 +72,6 @@ async def _serve(config: RelayConfig, worker: int) -> None:
 
 
 def _pid() -> int:
-    import os
-
     return os.getpid()
 
 
@@ -117,24 +117,48 @@ def main(argv: list[str]) -> int:
                   file=sys.stderr)
             return 1
         return 0
+    return _supervise(ns, pem)
+
+
+def _supervise(ns: argparse.Namespace, pem: bytes) -> int:
+    """Run `ns.workers` worker processes; one that dies is started again (its subscribers
+    reconnect to the others meanwhile), until SIGTERM/SIGINT stops them all."""
+    from multiprocessing.connection import wait
+
     ctx = multiprocessing.get_context("spawn")
-    procs = []
-    for worker in range(ns.workers):
+    stopping = False
+
+    def spawn(worker: int) -> Any:
         cfg = _config(ns, pem)  # each worker its own node id
         proc = ctx.Process(target=_run, args=(cfg, worker), name=f"relay-worker-{worker}")
         proc.start()
-        procs.append(proc)
+        return proc
+
+    procs = [spawn(worker) for worker in range(ns.workers)]
+    started = [time.monotonic()] * ns.workers
 
     def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
         for proc in procs:
             if proc.is_alive() and proc.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
-                    import os
-
                     os.kill(proc.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    while not stopping:
+        wait([proc.sentinel for proc in procs], timeout=1.0)
+        for worker, proc in enumerate(procs):
+            if stopping or proc.is_alive():
+                continue
+            # A worker that keeps dying at start is not restarted in a tight loop.
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - started[worker])))
+            if stopping:
+                break
+            print(json.dumps({"event": "relay_worker_restarted", "worker": worker,
+                              "exitcode": proc.exitcode}), file=sys.stderr, flush=True)
+            procs[worker], started[worker] = spawn(worker), time.monotonic()
     code = 0
     for proc in procs:
         proc.join()

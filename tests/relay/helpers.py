@@ -91,10 +91,15 @@ class NodeProcess:
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once
             self.args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True)
+        await self.wait_listening(self.workers, within)
+
+    async def wait_listening(self, count: int, within: float = 20.0) -> None:
+        """Read `relay_listening` lines until `count` worker processes have announced one."""
+        assert self.proc is not None
         assert self.proc.stdout is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while len(self.pids) < self.workers:
+        while len(self.pids) < count:
             left = deadline - loop.time()
             if left <= 0:
                 raise RuntimeError("relay node did not start")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 from hub.relay.store import RedisStore
 from tests.relay.helpers import (
@@ -62,4 +64,32 @@ async def test_two_workers_share_the_port_and_both_deliver_everything(
     finally:
         for f in followers:
             await f.stop()
+        node.stop()
+
+
+async def test_a_dead_worker_is_started_again(stage, redis_server, key_file, link_to, http):
+    node = NodeProcess(key_file, redis_server.url, port=free_port(), workers=2)
+    await node.start()
+    try:
+        link = link_to(node.url)
+        await until(lambda: link.status().connected, 10)
+        victim = node.pids[0]
+        os.kill(victim, signal.SIGKILL)
+        await node.wait_listening(3, within=20)  # a third worker process in all
+        assert node.pids[2] not in (victim, node.pids[1])
+        # Every worker serves: fresh connections reach both live processes.
+        seen: set[str] = set()
+        for _ in range(60):
+            async with http.get(f"{node.url}/relay/status",
+                                headers={"Connection": "close"}) as r:  # a new connection
+                assert r.status == 200
+                seen.add(str((await r.json())["pid"]))
+            if {str(node.pids[1]), str(node.pids[2])} <= seen:
+                break
+        assert {str(node.pids[1]), str(node.pids[2])} <= seen, seen
+        assert str(victim) not in seen
+        # The stage link (on whichever worker held it) carries on or comes back.
+        await open_lot(stage)
+        await until(lambda: link.status().connected and link.status().lag == 0, 15)
+    finally:
         node.stop()
