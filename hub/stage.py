@@ -232,6 +232,19 @@ class Stage:
         token = self.issuer.issue("clerk", self.sale_id, ttl=ttl)
         return f"{self.base_url()}/clerk#token={token}"
 
+    async def register_bidder(self, paddle: str, channel: str, fields: JSON, *,
+                              approved: bool, credit_limit: int | None = None,
+                              actor: Actor = SYSTEM) -> Answer:
+        """A bidder registered at the desk (or by phone). Approved at once when staff checked
+        their identity; name and contact go to the identities store, never the journal."""
+        answer = await self.submit(
+            {"op": "register_bidder", "paddle": paddle, "channel": channel,
+             "status": "approved" if approved else "pending", "credit_limit": credit_limit},
+            actor)
+        if answer.ok and any(fields.get(k) for k in ("name", "email", "phone")):
+            self.identities.add(self.sale_id, str(paddle).strip(), fields)
+        return answer
+
     async def register_online_bidder(self, fields: JSON) -> str:
         for _ in range(20):
             paddle = self.identities.next_online_paddle(self.sale_id, set(self.engine.bidders))

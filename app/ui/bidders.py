@@ -1,4 +1,5 @@
-"""Bidders: approval and credit limits; after an approval, the bidder's join link and QR."""
+"""Bidders: the registration desk, approval and credit limits; after an approval, the
+bidder's join link and QR."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
@@ -20,10 +23,22 @@ from app.qr import qr_png
 from app.ui.widgets import item, plain, table
 
 JSON = dict[str, Any]
+DESK_CHANNELS = ("floor", "phone", "absentee", "online")
+ROOM_PADDLES_FROM = 101
+
+
+def next_paddle(rows: list[JSON]) -> str:
+    """The next free room paddle number (online paddles are numbered apart, from 7001)."""
+    taken = {int(p) for b in rows if (p := str(b.get("paddle") or "")).isdigit()}
+    n = ROOM_PADDLES_FROM
+    while n in taken:
+        n += 1
+    return str(n)
 
 
 class BiddersPanel(QWidget):
     command = Signal(object)
+    register = Signal(object)  # {"paddle", "channel", "name", "approved", "credit_limit"}
     notice = Signal(str)
 
     def __init__(self) -> None:
@@ -54,6 +69,7 @@ class BiddersPanel(QWidget):
         col.addWidget(plain("Bidders", "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(row)
+        col.addWidget(self._desk())
         col.addWidget(self._link_card())
         self.rows: list[JSON] = []
         self.link_url = ""
@@ -76,6 +92,8 @@ class BiddersPanel(QWidget):
             self.view.setItem(r, 5, item(format_money(b.get("won") or 0, currency), True))
             if selected is not None and str(b.get("paddle")) == selected:
                 self.view.selectRow(r)
+        if not self.new_paddle.text():
+            self.new_paddle.setText(next_paddle(rows))  # the desk hands out numbers in turn
 
     def selected_paddle(self) -> str | None:
         row = self.view.currentRow()
@@ -88,6 +106,64 @@ class BiddersPanel(QWidget):
             if str(b.get("paddle")) == paddle:
                 self.view.selectRow(r)
                 self.view.setCurrentCell(r, 0)
+
+    def _desk(self) -> QGroupBox:
+        box = QGroupBox("Register a bidder")
+        box.setObjectName("registerBox")
+        self.new_paddle = QLineEdit()
+        self.new_paddle.setObjectName("newPaddleEdit")
+        self.new_paddle.setPlaceholderText("paddle")
+        self.new_paddle.setMaximumWidth(90)
+        self.new_name = QLineEdit()
+        self.new_name.setObjectName("newNameEdit")
+        self.new_name.setPlaceholderText("name (kept out of the sale record)")
+        self.new_channel = QComboBox()
+        self.new_channel.setObjectName("newChannelBox")
+        for channel in DESK_CHANNELS:
+            self.new_channel.addItem(channel_label(channel), channel)
+        self.new_limit = QLineEdit()
+        self.new_limit.setObjectName("newLimitEdit")
+        self.new_limit.setPlaceholderText("credit limit (empty = none)")
+        self.new_checked = QCheckBox("ID checked — approve now")
+        self.new_checked.setObjectName("newCheckedBox")
+        self.new_checked.setChecked(True)
+        self.register_button = QPushButton("Register")
+        self.register_button.setObjectName("btn_register")
+        self.register_button.clicked.connect(self._register)
+        for edit in (self.new_paddle, self.new_name, self.new_limit):
+            edit.returnPressed.connect(self._register)
+        line = QHBoxLayout(box)
+        for w in (self.new_paddle, self.new_name, self.new_channel, self.new_limit,
+                  self.new_checked, self.register_button):
+            line.addWidget(w)
+        line.setStretchFactor(self.new_name, 1)
+        return box
+
+    def _register(self) -> None:
+        paddle = self.new_paddle.text().strip()
+        if not paddle:
+            self.notice.emit("Give the new bidder a paddle number.")
+            return
+        if any(str(b.get("paddle")) == paddle for b in self.rows):
+            self.notice.emit(f"Paddle {paddle} is already registered.")
+            return
+        text = self.new_limit.text().strip()
+        try:
+            limit = parse_money(text, self.currency) if text else None
+        except ValueError as exc:
+            self.notice.emit(f"Not registered: credit limit {exc}")
+            return
+        self.register.emit({"paddle": paddle, "channel": self.new_channel.currentData(),
+                            "name": self.new_name.text().strip(),
+                            "approved": self.new_checked.isChecked(), "credit_limit": limit})
+
+    def registered(self, paddle: str) -> None:
+        """After the stage took a registration: clear the desk for the next person."""
+        self.new_paddle.clear()
+        self.new_name.clear()
+        self.new_limit.clear()
+        self.new_name.setFocus()
+        self.notice.emit(f"Paddle {paddle} registered.")
 
     def _link_card(self) -> QGroupBox:
         self.link_box = QGroupBox("Join link")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
-from app.facade import CoreInfo, bidder_rows, staff_snapshot
+from app.facade import AUCTIONEER, CoreInfo, bidder_rows, staff_snapshot
 from app.formatting import format_duration, relay_light
 from app.gavel import GavelStatus
 from app.shortcuts import SHORTCUTS
@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.bidders.command.connect(self.send)
         self.ladder.command.connect(self.send)
         self.bidders.notice.connect(self._status_message)
+        self.bidders.register.connect(self.register_bidder)
         self.ladder.notice.connect(self._status_message)
         self.console.notice_changed.connect(self._status_message)
         self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))
@@ -276,6 +277,29 @@ class MainWindow(QMainWindow):
             self.console.set_notice(f"Refused ({command.get('op')}): "
                                     f"{answer.message or answer.reason}", error=True)
         return show
+
+    def register_bidder(self, form: dict[str, Any]) -> None:
+        core = self.bridge.core
+        if core is None:
+            self._status_message("The core is not running.")
+            return
+        paddle = str(form["paddle"])
+        future = core.run(lambda stage: stage.register_bidder(
+            paddle, str(form["channel"]), {"name": form.get("name") or ""},
+            approved=bool(form.get("approved")), credit_limit=form.get("credit_limit"),
+            actor=AUCTIONEER))
+
+        def answered(answer: Any) -> None:
+            if not answer.ok:
+                self._status_message(f"Not registered: {answer.message or answer.reason}")
+                return
+            self.bidders.registered(paddle)
+            self.bridge.call(bidder_rows, self._set_bidders)  # with the name, now stored
+            if form.get("approved") and form.get("channel") == "online":
+                self.show_bidder_link(paddle)
+
+        self.bridge.deliver(future, answered,
+                            lambda exc: self._status_message(f"Not registered: {exc}"))
 
     def show_bidder_link(self, paddle: str) -> None:
         """After an approval: the bidder's signed join link (made on the core loop) and QR."""

@@ -52,3 +52,50 @@ def test_approve_without_selection_asks_for_one(qtbot, window):
         qtbot.mouseClick(panel.approve, Qt.MouseButton.LeftButton)
     assert sig.args == ["Select a bidder first."]
     assert not panel.link_box.isVisible()
+
+
+def test_registration_desk(qtbot, window):
+    """Staff register a room bidder (approved on the spot) and a phone bidder (pending); the
+    desk refuses a taken paddle and a bad limit with a message; names stay plain text."""
+    win = window
+    panel = win.bidders
+    win.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: bool(panel.rows), timeout=T)
+    suggested = panel.new_paddle.text()
+    assert suggested.isdigit()
+    assert all(str(b.get("paddle")) != suggested for b in panel.rows)
+
+    panel.new_name.setText(HOSTILE)
+    panel.new_limit.setText("2,500")
+    qtbot.keyClick(panel.new_name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: any(str(b.get("paddle")) == suggested and b.get("name") == HOSTILE
+                                for b in panel.rows), timeout=T)
+    row = next(b for b in panel.rows if str(b.get("paddle")) == suggested)
+    assert row["status"] == "approved"
+    assert row["channel"] == "floor"
+    assert row["credit_limit"] == 250000
+    assert panel.new_name.text() == ""
+    qtbot.waitUntil(lambda: panel.new_paddle.text() not in ("", suggested), timeout=T)
+
+    # A taken paddle and an unreadable limit: a message, nothing sent.
+    with qtbot.waitSignal(panel.notice, timeout=2000) as sig:
+        panel.new_paddle.setText(suggested)
+        qtbot.mouseClick(panel.register_button, Qt.MouseButton.LeftButton)
+    assert sig.args == [f"Paddle {suggested} is already registered."]
+    with qtbot.waitSignal(panel.notice, timeout=2000) as sig:
+        panel.new_paddle.setText("P-9")
+        panel.new_limit.setText("lots")
+        qtbot.mouseClick(panel.register_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0].startswith("Not registered: credit limit")
+
+    # A phone bidder whose ID is not checked yet waits for approval.
+    panel.new_limit.clear()
+    panel.new_name.setText("Phone Person")
+    panel.new_channel.setCurrentIndex(panel.new_channel.findData("phone"))
+    panel.new_checked.setChecked(False)
+    qtbot.mouseClick(panel.register_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(str(b.get("paddle")) == "P-9" for b in panel.rows), timeout=T)
+    row = next(b for b in panel.rows if str(b.get("paddle")) == "P-9")
+    assert (row["status"], row["channel"], row["name"]) == ("pending", "phone", "Phone Person")
+    for label in panel.findChildren(QLabel):
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
