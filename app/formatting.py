@@ -144,3 +144,14 @@ def relay_light(status: Any) -> tuple[str, str]:
     detail = (f"lag {status.lag} · queued {status.queued} · "
               f"{status.remote_bidders} remote")
     return ("ok" if status.lag < 50 else "warn"), detail
+
+
+def book_text(books: Any, currency: str) -> str:
+    """The auctioneer's book for a lot, highest first: "Book: 201 up to €1,800"."""
+    if not books:
+        return "No commission bids"
+    ranked = sorted(books, key=lambda b: (-int(b.get("max") or 0), b.get("order") or 0))
+    parts = [f"{b.get('paddle')} up to {format_money(b.get('max'), currency)}"
+             for b in ranked[:3]]
+    more = f" (+{len(ranked) - 3} more)" if len(ranked) > 3 else ""
+    return "Book: " + ", ".join(parts) + more

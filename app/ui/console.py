@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.formatting import (
     bidder_label,
+    book_text,
     channel_label,
     format_duration,
     format_estimate,
@@ -61,6 +62,7 @@ class LotCard(QFrame):
         self.title = plain("No lot on the block", "lotTitle", wrap=True)
         self.estimate = plain("", "lotEstimate")
         self.reserve = plain("", "lotReserve")
+        self.book = plain("", "lotBook")
         self.bid_caption = plain("Current bid", "caption")
         self.bid = plain("—", "currentBid")
         self.bidder = plain("", "currentBidder")
@@ -77,6 +79,8 @@ class LotCard(QFrame):
         facts.addWidget(self.estimate)
         facts.addSpacing(24)
         facts.addWidget(self.reserve)
+        facts.addSpacing(24)
+        facts.addWidget(self.book)
         facts.addStretch(1)
         money = QGridLayout()
         money.addWidget(self.bid_caption, 0, 0)
@@ -104,7 +108,7 @@ class LotCard(QFrame):
             self.number.setText("")
             self.badge.setText("")
             self.title.setText("No lot on the block — press N to open the next lot")
-            for label in (self.estimate, self.reserve, self.bidder, self.increment):
+            for label in (self.estimate, self.reserve, self.book, self.bidder, self.increment):
                 label.setText("")
             self.bid.setText("—")
             self.ask.setText("—")
@@ -126,6 +130,7 @@ class LotCard(QFrame):
         else:
             met = "met" if lot.get("reserve_met") else "not met"
             self.reserve.setText(f"Reserve {format_money(reserve, currency)} ({met})")
+        self.book.setText(book_text(lot.get("books"), currency))
         high = lot.get("high")
         hammer = lot.get("hammer") or {}
         if status == "sold":

@@ -30,6 +30,7 @@ from app.gavel import GavelStatus
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
 from app.ui.bidders import BiddersPanel
+from app.ui.commissions import CommissionsPanel
 from app.ui.console import ConsolePanel
 from app.ui.gavel_settings import GavelSettings
 from app.ui.help_overlay import HelpOverlay
@@ -42,7 +43,7 @@ from app.ui.widgets import QrCard, StatusLight, plain
 
 log = logging.getLogger("auctionmen.ui")
 
-TAB_ACTIONS = {"import": 1, "export": 4}
+TAB_ACTIONS = {"import": "importer", "export": "results"}  # action -> the tab's widget
 
 
 class MainWindow(QMainWindow):
@@ -94,13 +95,15 @@ class MainWindow(QMainWindow):
         self.bidders = BiddersPanel()
         self.ladder = LadderEditor()
         self.results = ResultsView()
+        self.commissions = CommissionsPanel()
         self.gavel_settings = GavelSettings(bridge)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for widget, name in ((self.console, "Console"), (self.importer, "Catalogue"),
-                             (self.bidders, "Bidders"), (self.ladder, "Ladder"),
+                             (self.bidders, "Bidders"), (self.commissions, "Commissions"),
+                             (self.ladder, "Ladder"),
                              (self.results, "Results"), (self.gavel_settings, "Gavel")):
             self.tabs.addTab(widget, name)
 
@@ -152,6 +155,8 @@ class MainWindow(QMainWindow):
         self.ladder.command.connect(self.send)
         self.bidders.notice.connect(self._status_message)
         self.bidders.register.connect(self.register_bidder)
+        self.commissions.command.connect(self.send)
+        self.commissions.notice.connect(self._status_message)
         self.ladder.notice.connect(self._status_message)
         self.console.notice_changed.connect(self._status_message)
         self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))
@@ -209,6 +214,7 @@ class MainWindow(QMainWindow):
         self.console.set_state(self.state)
         self.lots.show_state(self.state)
         self.results.show_state(self.state)
+        self.commissions.show_state(self.state)
         self.bidders.show_bidders(self.state.bidders, self.state.currency)
         self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
         self._show_paused()
@@ -224,6 +230,7 @@ class MainWindow(QMainWindow):
         if changes.lot_ids or changes.sale:
             self.lots.show_state(self.state)
             self.results.show_state(self.state)
+            self.commissions.show_state(self.state)
         if changes.sale:
             self._show_paused()
         if changes.bidders or any(w.get("type") == "lot_sold" for w in wires):
@@ -234,6 +241,7 @@ class MainWindow(QMainWindow):
     def _set_bidders(self, rows: list[dict[str, Any]]) -> None:
         self.state.bidders = rows
         self.bidders.show_bidders(rows, self.state.currency)
+        self.commissions.show_state(self.state)  # names
 
     def _show_paused(self) -> None:
         paused = bool(self.state.sale.get("paused"))
@@ -318,7 +326,7 @@ class MainWindow(QMainWindow):
             self.help.toggle()
             return
         if action in TAB_ACTIONS:
-            self.tabs.setCurrentIndex(TAB_ACTIONS[action])
+            self.tabs.setCurrentWidget(getattr(self, TAB_ACTIONS[action]))
             if action == "export":
                 self.export_results()
             return

@@ -139,3 +139,13 @@ def test_ladder_cells():
         ladder_from_cells([("0", "5"), ("x", "10")], "EUR")
     with pytest.raises(ValueError):
         ladder_from_cells([("10", "5")], "EUR")  # must start at 0
+
+
+def test_book_text_lists_the_highest_commission_bids_first() -> None:
+    from app.formatting import book_text
+
+    assert book_text(None, "EUR") == "No commission bids"
+    assert book_text([], "EUR") == "No commission bids"
+    books = [{"paddle": "7", "max": 50000, "order": 2}, {"paddle": "9", "max": 90000, "order": 5},
+             {"paddle": "3", "max": 50000, "order": 1}, {"paddle": "4", "max": 1000, "order": 9}]
+    assert book_text(books, "EUR") == "Book: 9 up to €900, 3 up to €500, 7 up to €500 (+1 more)"
