@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,9 +104,53 @@ def decode(data: bytes) -> str:
             raise CatalogueError("the file is not text (not UTF-8 or Windows-1252)") from exc
 
 
-def _dialect(text: str) -> str:
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    line: int  # the line the row starts on (1 = header)
+    values: dict[str, str]  # our field name -> the cell (the first column of that name)
+    width: int  # cells in the row
+    header_width: int
+
+
+def csv_rows(text: str, headers: Mapping[str, str], required: tuple[str, ...],
+             bad: list[RowVerdict]) -> Iterator[CsvRow]:
+    """The non-blank rows of a CSV whose first line names the columns (`headers` maps the
+    accepted spellings to our names; `;` or `,` separated). Unreadable rows, and rows past
+    MAX_ROWS, go to `bad`. Raises CatalogueError if the file has no usable header."""
     first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""),
+                        delimiter=";" if first.count(";") > first.count(",") else ",")
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise CatalogueError("the file is empty") from exc
+    except csv.Error as exc:
+        raise CatalogueError(f"the header line cannot be read: {exc}") from exc
+    columns = [headers.get(h.strip().lower().replace("\ufeff", "")) for h in header]
+    if any(name not in columns for name in required):
+        names = " and ".join(f"'{name}'" for name in required)
+        raise CatalogueError(f"the first line must name the columns, at least {names}")
+    rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            bad.append(RowVerdict(line, "", False, f"unreadable row: {exc}"))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        rows += 1
+        if rows > MAX_ROWS:
+            bad.append(RowVerdict(line, "", False, f"more than {MAX_ROWS} rows: ignored"))
+            return
+        values: dict[str, str] = {}
+        for name, cell in zip(columns, row, strict=False):
+            if name is not None and name not in values:
+                values[name] = cell
+        yield CsvRow(line, values, len(row), len(header))
 
 
 def index_images(folder: Path | None) -> dict[str, list[Path]]:
@@ -165,38 +209,10 @@ def parse_catalogue(
     images = images or {}
     taken = {lot.casefold() for lot in existing}
     seen: dict[str, int] = {}
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise CatalogueError("the file is empty") from exc
-    except csv.Error as exc:
-        raise CatalogueError(f"the header line cannot be read: {exc}") from exc
-    columns = [HEADERS.get(h.strip().lower().replace("\ufeff", "")) for h in header]
-    if "lot" not in columns or "title" not in columns:
-        raise CatalogueError("the first line must name the columns, at least 'lot' and 'title'")
-    rows = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            plan.bad.append(RowVerdict(line, "", False, f"unreadable row: {exc}"))
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        rows += 1
-        if rows > MAX_ROWS:
-            plan.bad.append(RowVerdict(line, "", False, f"more than {MAX_ROWS} rows: ignored"))
-            break
-        values: dict[str, str] = {}
-        for name, cell in zip(columns, row, strict=False):
-            if name is not None and name not in values:
-                values[name] = cell
+    for row in csv_rows(text, HEADERS, ("lot", "title"), plan.bad):
+        line, values = row.line, row.values
         lot = _clean(values.get("lot"))
-        verdict = _check_row(values, lot, len(row), len(header), currency)
+        verdict = _check_row(values, lot, row.width, row.header_width, currency)
         if isinstance(verdict, str):
             plan.bad.append(RowVerdict(line, lot[:40], False, verdict))
             continue

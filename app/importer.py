@@ -1,5 +1,6 @@
-"""Running a catalogue import on the core loop: parse (in a worker thread), copy images into
-the data dir, submit one `add_lot` per good row, report progress. No Qt."""
+"""Running imports on the core loop: parse (in a worker thread), then submit the good rows
+and report progress. A catalogue (copying its images into the data dir: one `add_lot` per
+row) and a bidder list (one registration per row). No Qt."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.bidder_import import BidderPlan, read_bidders
 from app.catalogue_import import (
+    MAX_FILE_BYTES,
     CatalogueError,
     ImportPlan,
     LotPlan,
@@ -27,15 +30,18 @@ CHUNK = 50  # commands in flight at once: the sequencer commits them as one batc
 Progress = Callable[[int, int], None]
 
 
-def plan_import(csv_path: Path, images_dir: Path | None, existing: set[str],
-                currency: str) -> ImportPlan:
+def _read(csv_path: Path) -> bytes:
     try:
-        size = csv_path.stat().st_size
+        if csv_path.stat().st_size > MAX_FILE_BYTES:
+            raise CatalogueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        return csv_path.read_bytes()
     except OSError as exc:
         raise CatalogueError(f"cannot read {csv_path.name}: {exc.strerror}") from exc
-    if size > 8 * 1024 * 1024:
-        raise CatalogueError("the file is larger than 8 MB")
-    text = decode(csv_path.read_bytes())
+
+
+def plan_import(csv_path: Path, images_dir: Path | None, existing: set[str],
+                currency: str) -> ImportPlan:
+    text = decode(_read(csv_path))
     return parse_catalogue(text, index_images(images_dir), existing, currency, images_dir)
 
 
@@ -85,3 +91,29 @@ async def run_import(
         done += len(chunk)
         progress(done, total)
     return sorted([*good, *bad], key=lambda v: v.line)
+
+
+async def run_bidder_import(stage: Any, csv_path: Path, progress: Progress) -> list[RowVerdict]:
+    """Register a bidder list in the running sale; one verdict per row, in file order.
+
+    Raises CatalogueError when the file as a whole is unusable.
+    """
+    loop = asyncio.get_running_loop()
+    existing = set(stage.engine.bidders)
+    currency = stage.engine.sale.settings.currency
+    data = await loop.run_in_executor(None, _read, csv_path)
+    plans, bad = await loop.run_in_executor(None, read_bidders, data, existing, currency)
+    progress(0, len(plans))
+    verdicts = list(bad)
+
+    async def register(p: BidderPlan) -> RowVerdict:
+        answer = await stage.register_bidder(p.paddle, p.channel, p.identity,
+                                             approved=p.approved, credit_limit=p.credit_limit,
+                                             actor=AUCTIONEER)
+        return RowVerdict(p.line, p.paddle, answer.ok,
+                          "" if answer.ok else answer.message or answer.reason)
+
+    for start in range(0, len(plans), CHUNK):
+        verdicts += await asyncio.gather(*map(register, plans[start:start + CHUNK]))
+        progress(min(start + CHUNK, len(plans)), len(plans))
+    return sorted(verdicts, key=lambda v: v.line)

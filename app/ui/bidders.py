@@ -39,6 +39,7 @@ def next_paddle(rows: list[JSON]) -> str:
 class BiddersPanel(QWidget):
     command = Signal(object)
     register = Signal(object)  # {"paddle", "channel", "name", "approved", "credit_limit"}
+    import_requested = Signal()
     notice = Signal(str)
 
     def __init__(self) -> None:
@@ -70,6 +71,12 @@ class BiddersPanel(QWidget):
         col.addWidget(self.view, 1)
         col.addLayout(row)
         col.addWidget(self._desk())
+        self.import_button = QPushButton("Import a bidder list (CSV)…")
+        self.import_button.setObjectName("btn_import_bidders")
+        self.import_button.clicked.connect(self.import_requested.emit)
+        self.import_report = plain("", "bidderImportReport", wrap=True)
+        col.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignLeft)
+        col.addWidget(self.import_report)
         col.addWidget(self._link_card())
         self.rows: list[JSON] = []
         self.link_url = ""
@@ -164,6 +171,18 @@ class BiddersPanel(QWidget):
         self.new_limit.clear()
         self.new_name.setFocus()
         self.notice.emit(f"Paddle {paddle} registered.")
+
+    def show_import(self, verdicts: list[Any]) -> None:
+        """The outcome of a bidder list import: counts, then the refused rows and why."""
+        ok = sum(1 for v in verdicts if v.ok)
+        refused = [v for v in verdicts if not v.ok]
+        lines = [f"Bidder list: {ok} registered, {len(refused)} refused."]
+        lines += [f"line {v.line}" + (f" (paddle {v.lot})" if v.lot else "") + f": {v.reason}"
+                  for v in refused[:8]]
+        if len(refused) > 8:
+            lines.append(f"… and {len(refused) - 8} more")
+        self.import_report.setText("\n".join(lines))
+        self.notice.emit(lines[0])
 
     def _link_card(self) -> QGroupBox:
         self.link_box = QGroupBox("Join link")

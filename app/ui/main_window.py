@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self.ladder.command.connect(self.send)
         self.bidders.notice.connect(self._status_message)
         self.bidders.register.connect(self.register_bidder)
+        self.bidders.import_requested.connect(self.choose_bidder_list)
         self.commissions.command.connect(self.send)
         self.commissions.notice.connect(self._status_message)
         self.ladder.notice.connect(self._status_message)
@@ -308,6 +309,38 @@ class MainWindow(QMainWindow):
 
         self.bridge.deliver(future, answered,
                             lambda exc: self._status_message(f"Not registered: {exc}"))
+
+    def choose_bidder_list(self) -> None:
+        if not self.dialogs:
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Bidder list CSV", "", "CSV (*.csv *.txt)")
+        if name:
+            self.import_bidders(Path(name))
+
+    def import_bidders(self, csv_path: Path) -> None:
+        """Register every good row of a bidder list; the report shows on the Bidders tab."""
+        from app.importer import run_bidder_import
+
+        core = self.bridge.core
+        if core is None:
+            self._status_message("The core is not running.")
+            return
+        bridge = self.bridge
+
+        def progress(done: int, total: int) -> None:
+            bridge.later(self._status_message, f"Registering bidders: {done} of {total}…")
+
+        def done(verdicts: list[Any]) -> None:
+            self.bidders.show_import(verdicts)
+            self.bridge.call(bidder_rows, self._set_bidders)
+
+        def failed(exc: BaseException) -> None:
+            message = str(exc) if isinstance(exc, CatalogueError) else f"unexpected error: {exc}"
+            self.bidders.import_report.setText(f"Bidder list not imported: {message}")
+            self._status_message(f"Bidder list not imported: {message}")
+
+        self.bridge.deliver(core.run(lambda stage: run_bidder_import(stage, csv_path, progress)),
+                            done, failed)
 
     def show_bidder_link(self, paddle: str) -> None:
         """After an approval: the bidder's signed join link (made on the core loop) and QR."""

@@ -1,0 +1,125 @@
+"""Bidder list import: the house's pre-registered bidders from a CSV file. Pure parsing and
+validation (no Qt, no core); `app/importer.py` registers the good rows through the stage.
+
+Every row gets a verdict: registered, or refused with a reason the desk can act on. Names and
+contact details go to the identities store, never into the sale's journal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from app.catalogue_import import MAX_AMOUNT, RowVerdict, csv_rows, decode
+from app.formatting import parse_money
+
+PADDLE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{0,31}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LIMITS = {"name": 200, "email": 254, "phone": 40}
+
+HEADERS: dict[str, str] = {
+    "paddle": "paddle", "paddle no": "paddle", "paddle number": "paddle", "bidder": "paddle",
+    "bidder no": "paddle", "number": "paddle", "no": "paddle", "#": "paddle",
+    "name": "name", "full name": "name", "bidder name": "name", "client": "name",
+    "email": "email", "e-mail": "email", "mail": "email",
+    "phone": "phone", "telephone": "phone", "tel": "phone", "mobile": "phone",
+    "channel": "channel", "type": "channel", "bids by": "channel",
+    "credit limit": "credit_limit", "limit": "credit_limit", "credit": "credit_limit",
+    "approved": "approved", "id checked": "approved", "kyc": "approved", "status": "approved",
+}
+CHANNELS: dict[str, str] = {
+    "": "floor", "floor": "floor", "room": "floor", "in room": "floor", "phone": "phone",
+    "telephone": "phone", "absentee": "absentee", "commission": "absentee",
+    "online": "online", "internet": "online",
+}
+YES = {"yes", "y", "true", "1", "x", "approved", "ok", "checked"}
+NO = {"", "no", "n", "false", "0", "pending", "not checked"}
+
+
+@dataclass(slots=True)
+class BidderPlan:
+    """A good row: what `Stage.register_bidder` needs."""
+
+    line: int
+    paddle: str
+    channel: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    approved: bool = False
+    credit_limit: int | None = None
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {"name": self.name, "email": self.email, "phone": self.phone}
+
+
+def read_bidders(data: bytes, existing: Iterable[str], currency: str
+                 ) -> tuple[list[BidderPlan], list[RowVerdict]]:
+    """Decode and validate a bidder CSV (raises CatalogueError if the file is unusable)."""
+    return parse_bidders(decode(data), existing, currency)
+
+
+def parse_bidders(text: str, existing: Iterable[str], currency: str
+                  ) -> tuple[list[BidderPlan], list[RowVerdict]]:
+    """The good rows and the refused ones. The first line names the columns (at least the
+    paddle); amounts are in major units; `existing` are paddles already registered."""
+    taken = {p.casefold() for p in existing}
+    seen: dict[str, int] = {}
+    good: list[BidderPlan] = []
+    bad: list[RowVerdict] = []
+    for row in csv_rows(text, HEADERS, ("paddle",), bad):
+        values = {name: cell.strip() for name, cell in row.values.items()}
+        paddle = values.get("paddle", "")
+        verdict = _check(values, paddle, currency)
+        if isinstance(verdict, str):
+            bad.append(RowVerdict(row.line, paddle[:40], False, verdict))
+            continue
+        key = paddle.casefold()
+        if key in taken:
+            bad.append(RowVerdict(row.line, paddle, False,
+                                  f"paddle {paddle} is already registered"))
+            continue
+        if key in seen:
+            bad.append(RowVerdict(row.line, paddle, False,
+                                  f"paddle {paddle} repeats line {seen[key]}"))
+            continue
+        seen[key] = row.line
+        verdict.line = row.line
+        good.append(verdict)
+    return good, bad
+
+
+def _check(values: Mapping[str, str], paddle: str, currency: str) -> BidderPlan | str:
+    """A BidderPlan, or the reason the row is refused."""
+    if not paddle:
+        return "no paddle number"
+    if not PADDLE.match(paddle):
+        return "bad paddle number (letters, digits and - only, at most 32)"
+    for name, value in values.items():
+        if _CONTROL.search(value):
+            return f"{name} contains control characters"
+        if len(value) > LIMITS.get(name, 100):
+            return f"{name} is longer than {LIMITS.get(name, 100)} characters"
+    email = values.get("email", "")
+    if email and not EMAIL.match(email):
+        return f"email {email[:40]!r} is not an address"
+    channel = CHANNELS.get(values.get("channel", "").lower())
+    if channel is None:
+        return f"channel {values.get('channel', '')[:20]!r}: use room, phone, absentee or online"
+    approved_text = values.get("approved", "").lower()
+    if approved_text not in YES | NO:
+        return f"approved {values.get('approved', '')[:20]!r}: use yes or no"
+    limit: int | None = None
+    raw = values.get("credit_limit", "")
+    if raw:
+        try:
+            limit = parse_money(raw, currency)
+        except ValueError as exc:
+            return f"credit limit: {exc}"
+        if limit > MAX_AMOUNT:
+            return "credit limit: amount too large"
+    return BidderPlan(0, paddle, channel, values.get("name", ""), email,
+                      values.get("phone", ""), approved_text in YES, limit)
