@@ -256,6 +256,26 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
     page.keyboard.type("wrong paddle")
     page.keyboard.press("Enter")
     assert last_op() == {"op": "retract", "lot": "1", "reason": "wrong paddle"}
+    page.keyboard.press("i")
+    page.wait_for_selector("#ask-dialog[open]", timeout=T)
+    page.keyboard.press("Enter")
+    assert last_op() == {"op": "reinstate", "lot": "1", "reason": "retracted in error"}
+    page.keyboard.press("-")
+    assert last_op() == {"op": "set_increment", "lot": "1", "mode": "half"}
+    page.keyboard.press("+")
+    assert last_op() == {"op": "set_increment", "lot": "1", "mode": "double"}
+    page.keyboard.press("s")
+    page.wait_for_selector("#ask-dialog[open]", timeout=T)
+    page.keyboard.type("lots")
+    page.keyboard.press("Enter")
+    wait_text(page, "#result", "The amount is not a number")
+    page.keyboard.press("s")
+    page.wait_for_selector("#ask-dialog[open]", timeout=T)
+    page.keyboard.type("720")
+    page.keyboard.press("Enter")
+    assert last_op() == {"op": "set_ask", "lot": "1", "amount": 72000}
+    page.get_by_role("button", name="Increment ×2").click()
+    assert last_op() == {"op": "set_increment", "lot": "1", "mode": "double"}
     page.keyboard.press("h")
     assert last_op()["op"] == "hammer"
 

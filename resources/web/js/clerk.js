@@ -144,6 +144,24 @@ const ACTIONS = {
     if (!p) { say('No online bid is waiting', 'error'); return; }
     command({ op: 'reject_online', lot: lotId(), pending: p, reason: 'rejected' }, 'Online bid rejected');
   },
+  async set_ask() {
+    const s = store.get();
+    if (!s.lot) { say('No lot is on the block', 'error'); return; }
+    const c = currencyOf(s);
+    const typed = await ask(`Lot ${s.lot.id} — new ask (now ${formatMoney(s.lot.ask, c)})`);
+    if (!typed) return;
+    const amount = parseAmount(typed, minorDigits(c));
+    if (amount == null) { say('The amount is not a number', 'error'); return; }
+    command({ op: 'set_ask', lot: s.lot.id, amount }, `Ask set to ${formatMoney(amount, c)}`);
+  },
+  inc_half: () => command({ op: 'set_increment', lot: lotId(), mode: 'half' }, 'Increment halved'),
+  inc_double: () => command({ op: 'set_increment', lot: lotId(), mode: 'double' }, 'Increment doubled'),
+  async reinstate() {
+    const lot = store.get().lot;
+    if (!lot) { say('No lot is on the block', 'error'); return; }
+    const reason = await ask(`Reinstate the last withdrawn bid on lot ${lot.id} — reason`, 'retracted in error');
+    if (reason) command({ op: 'reinstate', lot: lot.id, reason }, 'Bid reinstated');
+  },
   async pause() {
     if (store.get().sale?.paused) { command({ op: 'resume' }, 'Resumed'); return; }
     const message = await ask('Pause — message for the bidders', 'Short break, back shortly');
@@ -153,7 +171,8 @@ const ACTIONS = {
 
 const KEYS = {
   w: 'fair_warning', h: 'hammer', p: 'pass', r: 'retract', t: 'set_to_floor', n: 'next',
-  o: 'reopen', l: 'leave_sold', y: 'accept', x: 'reject', z: 'pause',
+  o: 'reopen', l: 'leave_sold', y: 'accept', x: 'reject', z: 'pause', s: 'set_ask',
+  i: 'reinstate', '-': 'inc_half', '+': 'inc_double', '=': 'inc_double',
 };
 
 function onKey(e) {
