@@ -46,6 +46,13 @@ STATUS_STYLE = {
 }
 
 
+# Commands that carry words, and what to ask for them.
+WORDS = {"pause": ("message", "Pause — a message for the room and the bidders"),
+         "retract": ("reason", "Retract the high bid — reason (journaled)"),
+         "reinstate": ("reason", "Reinstate the last withdrawn bid — reason (journaled)"),
+         "reopen": ("reason", "Reopen the lot — reason (journaled)")}
+
+
 class LotCard(QFrame):
     """The current lot: image, number, title, estimate, reserve, high bid, next ask."""
 
@@ -185,6 +192,9 @@ class ConsolePanel(QWidget):
         self.setObjectName("console")
         self.state = ConsoleState()
         self.retract_reason = retract_reason
+        # Asks for the words a command carries (a pause message, a retraction reason):
+        # `(question, suggestion) -> text`, None to cancel. Unset: the suggestion is used.
+        self.ask_text: Callable[[str, str], str | None] | None = None
         self.card = LotCard(image_dirs)
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
@@ -366,6 +376,12 @@ class ConsolePanel(QWidget):
     def trigger(self, action: str, source: str = "key") -> None:
         """Run a console action; `source` is "key" or "button" (journaled with the hammer)."""
         cmd = self.build(action, source)
+        if cmd is not None and self.ask_text is not None and cmd.get("op") in WORDS:
+            field, question = WORDS[str(cmd["op"])]
+            text = self.ask_text(question, str(cmd.get(field) or ""))
+            if text is None or not text.strip():
+                return  # cancelled
+            cmd[field] = text.strip()[:500]
         if cmd is not None:
             self.command.emit(cmd)
 

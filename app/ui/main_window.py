@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QMainWindow,
     QSplitter,
     QTabWidget,
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
 
         self.lots = LotList()
         self.console = ConsolePanel(image_dirs, retract_reason)
+        if dialogs:
+            self.console.ask_text = self._ask_text
         self.importer = ImportPanel(dialogs)
         self.bidders = BiddersPanel()
         self.ladder = LadderEditor()
@@ -309,6 +312,10 @@ class MainWindow(QMainWindow):
 
         self.bridge.deliver(future, answered,
                             lambda exc: self._status_message(f"Not registered: {exc}"))
+
+    def _ask_text(self, question: str, suggestion: str) -> str | None:
+        text, ok = QInputDialog.getText(self, "Auctionmen", question, text=suggestion)
+        return text if ok else None
 
     def choose_bidder_list(self) -> None:
         if not self.dialogs:

@@ -169,3 +169,40 @@ def test_import_report_and_export(qtbot, window, tmp_path: Path):
     out = window.export_results(tmp_path / "results.csv")
     assert out is not None
     assert "101,Good lot" in out.read_text("utf-8")
+
+
+def test_words_are_asked_for_and_a_cancel_sends_nothing(qtbot, window):
+    """With dialogs on, a retraction asks for its reason and a pause for its message (here the
+    prompt is a stand-in; the real one is a QInputDialog). Cancel: nothing is sent."""
+    win = window
+    answers: list[str | None] = []
+    asked: list[tuple[str, str]] = []
+
+    def ask(question: str, suggestion: str) -> str | None:
+        asked.append((question, suggestion))
+        return answers.pop(0)
+
+    win.console.ask_text = ask
+    _key(qtbot, win, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: _lot(win).get("status") == "open", timeout=5000)
+    _key(qtbot, win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bool(_lot(win).get("high")), timeout=5000)
+
+    sent: list[dict] = []
+    win.console.command.connect(sent.append)
+    answers.append(None)  # the auctioneer cancels
+    _key(qtbot, win, Qt.Key.Key_R)
+    assert asked[-1][0].startswith("Retract")
+    assert sent == []
+    answers.append("  wrong paddle  ")
+    _key(qtbot, win, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: not _lot(win).get("high"), timeout=5000)
+    assert sent[-1]["reason"] == "wrong paddle"
+    answers.append("Back in 5 minutes")
+    qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.state.sale.get("paused") is True, timeout=5000)
+    assert win.state.sale.get("message") == "Back in 5 minutes"
+    assert asked[-1][1]  # a suggestion was offered
+    qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # resume: no words
+    qtbot.waitUntil(lambda: not win.state.sale.get("paused"), timeout=5000)
+    assert len(asked) == 3
