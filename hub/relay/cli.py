@@ -60,15 +60,21 @@ async def _serve(config: RelayConfig, worker: int) -> None:
 
     node = RelayNode(config)
     await node.start()
-    print(json.dumps({"event": "relay_listening", "url": node.url, "pid": _pid(),
-                      "worker": worker, "node": config.node_id, "at": time.time()}),
-          flush=True)
+    _announce({"event": "relay_listening", "url": node.url, "pid": _pid(), "worker": worker,
+               "node": config.node_id, "at": time.time()})
     gc.collect()
     gc.freeze()  # perf-notes: keep the collector off the long-lived objects
     try:
         await until_stopped()
     finally:
         await node.stop()
+
+
+def _announce(event: dict[str, Any]) -> None:
+    """One JSON line on stdout in a single write: workers share the pipe, and a line split
+    over two writes can interleave with another worker's (seen in CI)."""
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), (json.dumps(event) + "\n").encode())
 
 
 def _pid() -> int:
