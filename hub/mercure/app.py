@@ -88,6 +88,7 @@ class _Handlers:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.config = hub.config
+        self.per_client: dict[str, int] = {}  # open streams per client address (if capped)
 
     async def hub_endpoint(self, request: web.Request) -> web.StreamResponse:
         cors = cors_headers(request, self.config)
@@ -136,34 +137,60 @@ class _Handlers:
         cors = cors_headers(request, self.config)
         try:
             req, grants = self._open_request(request)
+            client = self._admit(request)
         except errors.HubError as err:
             return problem(err, cors)
-        resp = web.StreamResponse(headers={**_STREAM_HEADERS, **cors})
-        transport = request.transport
-        if request.method == "HEAD" or transport is None:
-            await resp.prepare(request)
-            return resp
-        # A stream ends with its connection: no keep-alive, and no idle timer held per stream.
-        resp.force_close()
-        protocol = request.protocol
-        if protocol is not None:
-            protocol.keep_alive(False)
-        loop = asyncio.get_running_loop()
-        sub = Subscriber(None, req.dialect, req.selectors, grants,
-                         transport, request.version >= HttpVersion11, loop.create_future())
-        frames, cursor_header = self.hub.open(sub, req.cursor, grants.exp)
         try:
-            if cursor_header is not None:
-                name = dialect_v0.CURSOR_HEADER if req.dialect == "v0" \
-                    else dialect_v1.CURSOR_HEADER
-                resp.headers[name] = cursor_header
-            await resp.prepare(request)
-            self.hub.go_live(sub, frames)
-            del frames
-            await sub.done
+            resp = web.StreamResponse(headers={**_STREAM_HEADERS, **cors})
+            transport = request.transport
+            if request.method == "HEAD" or transport is None:
+                await resp.prepare(request)
+                return resp
+            # A stream ends with its connection: no keep-alive, no idle timer per stream.
+            resp.force_close()
+            protocol = request.protocol
+            if protocol is not None:
+                protocol.keep_alive(False)
+            loop = asyncio.get_running_loop()
+            sub = Subscriber(None, req.dialect, req.selectors, grants,
+                             transport, request.version >= HttpVersion11, loop.create_future())
+            frames, cursor_header = self.hub.open(sub, req.cursor, grants.exp)
+            try:
+                if cursor_header is not None:
+                    name = dialect_v0.CURSOR_HEADER if req.dialect == "v0" \
+                        else dialect_v1.CURSOR_HEADER
+                    resp.headers[name] = cursor_header
+                await resp.prepare(request)
+                self.hub.go_live(sub, frames)
+                del frames
+                await sub.done
+            finally:
+                self.hub.remove(sub)
+            return resp
         finally:
-            self.hub.remove(sub)
-        return resp
+            if client is not None:
+                self._leave(client)
+
+    def _admit(self, request: web.Request) -> str | None:
+        """Enforce the connection caps (S10: 429); returns the client key to release."""
+        cfg = self.config
+        if cfg.max_subscribers and self.hub.count() >= cfg.max_subscribers:
+            raise errors.too_many("too many subscribers on this hub; try again shortly")
+        if not cfg.max_per_client:
+            return None
+        client = request.remote or ""
+        n = self.per_client.get(client, 0)
+        if n >= cfg.max_per_client:
+            raise errors.too_many("too many open streams from this address")
+        self.per_client[client] = n + 1
+        return client
+
+    def _leave(self, client: str) -> None:
+        n = self.per_client.get(client, 0) - 1
+        if n > 0:
+            self.per_client[client] = n
+        else:
+            self.per_client.pop(client, None)
 
     # ---------------------------------------------------------------- publish
     async def _read_body(self, request: web.Request) -> bytes:

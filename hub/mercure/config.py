@@ -84,6 +84,8 @@ class HubConfig:
     max_selector_length: int = 4096
     max_token_length: int = 48 * 1024      # 1,000 grants fit; a 64 KiB token does not
     max_grants: int = 1000
+    max_subscribers: int = 0                 # open streams in all; 0 = only the fd limit
+    max_per_client: int = 0                  # open streams per client address; 0 = no limit
     leeway: float = 5.0
     serve_root_page: bool = False            # the conformance suites need a page at "/"
 

@@ -49,3 +49,7 @@ def insufficient_scope(detail: str = "insufficient scope") -> HubError:
 
 def invalid_request(detail: str) -> HubError:
     return HubError(400, detail, www_authenticate='Bearer error="invalid_request"')
+
+
+def too_many(detail: str, retry_after: int = 5) -> HubError:
+    return HubError(429, detail, headers={"Retry-After": str(retry_after)})

@@ -104,6 +104,9 @@ class Hub:
     def subscribers(self) -> list[Subscriber]:
         return list(self._subscribers.values())
 
+    def count(self) -> int:
+        return len(self._subscribers)
+
     # ------------------------------------------------------------------ publishing
     def validate(self, update: Update, internal: bool = False) -> None:
         """Raise HubError (400/413) for anything the spec refuses (mercure.md §1.2)."""

@@ -41,6 +41,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--bid-timeout", type=float, default=5.0)
     p.add_argument("--cors-origin", action="append", default=[])
     p.add_argument("--sale-iri-base", default="https://auctionmen.local/sales/")
+    p.add_argument("--max-subscribers", type=int, default=0,
+                   help="open streams per worker before new ones get 429 (0: no cap)")
+    p.add_argument("--max-per-client", type=int, default=0,
+                   help="open streams per client address (0: no cap; behind a proxy every "
+                        "client has the proxy's address: cap there instead)")
     p.add_argument("--behind-tls-proxy", action="store_true",
                    help="clients reach this node over https through a TLS-terminating proxy "
                         "(cookies are then marked Secure)")
@@ -52,7 +57,8 @@ def _config(ns: argparse.Namespace, pem: bytes) -> RelayConfig:
         stage_public_pem=pem, sale=ns.sale, host=ns.host, port=ns.port, redis_url=ns.redis,
         sale_iri_base=ns.sale_iri_base, history_records=ns.history, bid_timeout=ns.bid_timeout,
         cors_origins=tuple(ns.cors_origin), reuse_port=ns.workers > 1,
-        behind_tls_proxy=ns.behind_tls_proxy)
+        behind_tls_proxy=ns.behind_tls_proxy, max_subscribers=max(0, ns.max_subscribers),
+        max_per_client=max(0, ns.max_per_client))
 
 
 async def _serve(config: RelayConfig, worker: int) -> None:

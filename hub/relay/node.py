@@ -66,6 +66,8 @@ class RelayConfig:
     cors_origins: tuple[str, ...] = ()
     reuse_port: bool = False
     behind_tls_proxy: bool = False  # clients reach us over https: cookies are Secure
+    max_subscribers: int = 0  # open streams on this node (worker); 0 = only the fd limit
+    max_per_client: int = 0  # per client address (useless behind a proxy: it is one address)
     node_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
                                                  f"{uuid.uuid4().hex[:8]}")
     heartbeat: float = 15.0
@@ -181,7 +183,8 @@ class RelayNode:
         key = KeySpec(cfg.stage_public_pem.decode(), ("EdDSA",), use="subscribe", issuer=ISSUER)
         return HubConfig(keys=(key,), audiences=("auctionmen",), issuers=(ISSUER,),
                          allow_anonymous=True, cors_origins=cfg.cors_origins,
-                         history_size=0, heartbeat=cfg.heartbeat)
+                         history_size=0, heartbeat=cfg.heartbeat,
+                         max_subscribers=cfg.max_subscribers, max_per_client=cfg.max_per_client)
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024, middlewares=[

@@ -219,3 +219,21 @@ async def test_a_stage_configured_with_a_relay_url_dials_it_by_itself(tmp_path, 
     finally:
         await dialing.stop()
         await node.stop()
+
+
+async def test_a_full_node_answers_429_and_frees_places(stage, make_node, http):
+    node = await make_node(None, max_subscribers=2)
+    url = f"{node.url}/.well-known/mercure?topic={stage.sale_iri}/room"
+    async with http.get(url) as a, http.get(url) as b:
+        assert (a.status, b.status) == (200, 200)
+        await a.content.readany()
+        await b.content.readany()
+        async with http.get(url) as c:
+            assert c.status == 429
+            assert c.headers["Retry-After"].isdigit()
+    for _ in range(250):  # both closed: room again
+        if node.hub is not None and node.hub.count() == 0:
+            break
+        await asyncio.sleep(0.02)
+    async with http.get(url) as d:
+        assert d.status == 200
