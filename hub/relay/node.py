@@ -643,8 +643,7 @@ class RelayNode:
         last, _, epoch = await self.store.head()
         return web.json_response({
             "node": self.config.node_id, "pid": os.getpid(), "head": self.history.head,
-            "stored": last,
-            "epoch": epoch, "stage_connected": await self.stage_connected(),
+            "stored": last, "epoch": epoch, "stage_connected": await self.stage_connected(),
             "link_here": self._link is not None, "subscribers": self._subscribers()})
 
 
