@@ -50,7 +50,8 @@ STATUS_STYLE = {
 WORDS = {"pause": ("message", "Pause — a message for the room and the bidders"),
          "retract": ("reason", "Retract the high bid — reason (journaled)"),
          "reinstate": ("reason", "Reinstate the last withdrawn bid — reason (journaled)"),
-         "reopen": ("reason", "Reopen the lot — reason (journaled)")}
+         "reopen": ("reason", "Reopen the lot — reason (journaled)"),
+         "withdraw": ("reason", "Withdraw the lot from the sale — reason (journaled)")}
 
 
 class LotCard(QFrame):
@@ -407,7 +408,9 @@ class ConsolePanel(QWidget):
             return None
         pending = (lot or {}).get("pending") or []
         late = (lot or {}).get("late") or []
-        simple = {"fair_warning": "fair_warning", "pass": "pass", "withdraw": "withdraw"}
+        if action == "withdraw":
+            return {"op": "withdraw", "lot": lot_id, "reason": "withdrawn"}
+        simple = {"fair_warning": "fair_warning", "pass": "pass"}
         if action in simple:
             return {"op": simple[action], "lot": lot_id}
         if action == "floor_bid":

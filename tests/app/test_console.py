@@ -206,3 +206,7 @@ def test_words_are_asked_for_and_a_cancel_sends_nothing(qtbot, window):
     qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # resume: no words
     qtbot.waitUntil(lambda: not win.state.sale.get("paused"), timeout=5000)
     assert len(asked) == 3
+    answers.append("the vendor withdrew it")
+    win.console.trigger("withdraw", "button")
+    qtbot.waitUntil(lambda: win.state.lots["1"].get("status") == "withdrawn", timeout=5000)
+    assert sent[-1] == {"op": "withdraw", "lot": "1", "reason": "the vendor withdrew it"}

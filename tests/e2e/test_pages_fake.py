@@ -276,6 +276,14 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
     assert last_op() == {"op": "set_ask", "lot": "1", "amount": 72000}
     page.get_by_role("button", name="Increment ×2").click()
     assert last_op() == {"op": "set_increment", "lot": "1", "mode": "double"}
+    page.keyboard.press("d")
+    page.wait_for_selector("#ask-dialog[open]", timeout=T)
+    page.get_by_role("button", name="Cancel").click()  # cancelled: nothing sent
+    assert last_op()["op"] == "set_increment"
+    page.keyboard.press("d")
+    page.wait_for_selector("#ask-dialog[open]", timeout=T)
+    page.keyboard.press("Enter")
+    assert last_op() == {"op": "withdraw", "lot": "1", "reason": "withdrawn by the vendor"}
     page.keyboard.press("h")
     assert last_op()["op"] == "hammer"
 

@@ -162,6 +162,12 @@ const ACTIONS = {
     const reason = await ask(`Reinstate the last withdrawn bid on lot ${lot.id} — reason`, 'retracted in error');
     if (reason) command({ op: 'reinstate', lot: lot.id, reason }, 'Bid reinstated');
   },
+  async withdraw() {
+    const lot = store.get().lot;
+    if (!lot) { say('No lot is on the block', 'error'); return; }
+    const reason = await ask(`Withdraw lot ${lot.id} from the sale — reason`, 'withdrawn by the vendor');
+    if (reason) command({ op: 'withdraw', lot: lot.id, reason }, `Lot ${lot.id} withdrawn`);
+  },
   async pause() {
     if (store.get().sale?.paused) { command({ op: 'resume' }, 'Resumed'); return; }
     const message = await ask('Pause — message for the bidders', 'Short break, back shortly');
@@ -172,7 +178,7 @@ const ACTIONS = {
 const KEYS = {
   w: 'fair_warning', h: 'hammer', p: 'pass', r: 'retract', t: 'set_to_floor', n: 'next',
   o: 'reopen', l: 'leave_sold', y: 'accept', x: 'reject', z: 'pause', s: 'set_ask',
-  i: 'reinstate', '-': 'inc_half', '+': 'inc_double', '=': 'inc_double',
+  i: 'reinstate', '-': 'inc_half', '+': 'inc_double', '=': 'inc_double', d: 'withdraw',
 };
 
 function onKey(e) {
