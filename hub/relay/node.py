@@ -482,7 +482,7 @@ class RelayNode:
             if request is None:
                 continue
             if request.get("deadline", 0) < time.time():
-                continue  # its bidder was already told "not confirmed": never place it late
+                continue  # its bidder was already told "unconfirmed": never place it late
             await link.ws.send_json({"t": "bid", **request})
 
     def _subscribers(self) -> int:
