@@ -66,8 +66,17 @@ class BiddersPanel(QWidget):
         row.addWidget(self.limit)
         row.addWidget(self.set_limit)
         row.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setObjectName("bidderSearch")
+        self.search.setPlaceholderText("find a paddle or a name")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        head = QHBoxLayout()
+        head.addWidget(plain("Bidders", "sectionTitle"))
+        head.addStretch(1)
+        head.addWidget(self.search)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Bidders", "sectionTitle"))
+        col.addLayout(head)
         col.addWidget(self.view, 1)
         col.addLayout(row)
         col.addWidget(self._desk())
@@ -99,8 +108,15 @@ class BiddersPanel(QWidget):
             self.view.setItem(r, 5, item(format_money(b.get("won") or 0, currency), True))
             if selected is not None and str(b.get("paddle")) == selected:
                 self.view.selectRow(r)
+        self._filter(self.search.text())
         if not self.new_paddle.text():
             self.new_paddle.setText(next_paddle(rows))  # the desk hands out numbers in turn
+
+    def _filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        for r, b in enumerate(self.rows):
+            hay = f"{b.get('paddle')} {b.get('name') or ''}".casefold()
+            self.view.setRowHidden(r, bool(needle) and needle not in hay)
 
     def selected_paddle(self) -> str | None:
         row = self.view.currentRow()

@@ -99,3 +99,23 @@ def test_registration_desk(qtbot, window):
     assert (row["status"], row["channel"], row["name"]) == ("pending", "phone", "Phone Person")
     for label in panel.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
+
+
+def test_find_a_bidder_by_paddle_or_name(qtbot, window):
+    panel = window.bidders
+    window.tabs.setCurrentWidget(panel)
+    future = window.bridge.core.run(lambda stage: stage.register_online_bidder(
+        {"name": "Zoë Quartermaine"}))
+    paddle = future.result(timeout=10)
+    qtbot.waitUntil(lambda: any(str(b.get("paddle")) == paddle for b in panel.rows), timeout=T)
+
+    def visible() -> set[str]:
+        return {str(b.get("paddle")) for r, b in enumerate(panel.rows)
+                if not panel.view.isRowHidden(r)}
+
+    qtbot.keyClicks(panel.search, "quarter")
+    assert visible() == {paddle}
+    panel.search.setText("10")  # paddles 101, 102 of the demo sale
+    assert visible() == {"101", "102"}
+    panel.search.clear()
+    assert len(visible()) == len(panel.rows)
