@@ -155,3 +155,19 @@ def book_text(books: Any, currency: str) -> str:
              for b in ranked[:3]]
     more = f" (+{len(ranked) - 3} more)" if len(ranked) > 3 else ""
     return "Book: " + ", ".join(parts) + more
+
+
+def paddle_hint(bidders: list[dict[str, Any]], paddle: str, currency: str) -> tuple[str, bool]:
+    """Who a typed paddle is, before the bid: (text, ok). Not registered or not approved is
+    not ok (the engine would refuse the bid)."""
+    paddle = paddle.strip()
+    bidder = next((b for b in bidders if str(b.get("paddle")) == paddle), None)
+    if bidder is None:
+        return f"Paddle {paddle} is not registered", False
+    who = str(bidder.get("name") or f"Paddle {paddle}")
+    status = str(bidder.get("status") or "")
+    if status != "approved":
+        return f"{who}: {'rejected' if status == 'rejected' else 'not approved yet'}", False
+    limit = bidder.get("credit_limit")
+    limit_text = f"limit {format_money(limit, currency)}" if limit is not None else "no limit"
+    return f"{who} · {channel_label(str(bidder.get('channel') or ''))} · {limit_text}", True

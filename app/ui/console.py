@@ -27,6 +27,7 @@ from app.formatting import (
     format_duration,
     format_estimate,
     format_money,
+    paddle_hint,
     parse_money,
     status_label,
 )
@@ -214,6 +215,7 @@ class ConsolePanel(QWidget):
         self.paddle.setValidator(QIntValidator(0, 999_999_999))
         self.paddle.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.paddle.returnPressed.connect(self._paddle_bid)
+        self.paddle.textChanged.connect(self._paddle_typed)
         self.ask_edit = QLineEdit()
         self.ask_edit.setObjectName("askEdit")
         self.ask_edit.setPlaceholderText("new ask (Enter)")
@@ -274,6 +276,12 @@ class ConsolePanel(QWidget):
         self._notice_timer.timeout.connect(lambda: self.set_notice(""))
 
     # -- rendering ------------------------------------------------------------------------
+
+    def _paddle_typed(self, text: str) -> None:
+        """Say who the paddle is while it is typed (cleared fields keep the last notice)."""
+        if text.strip():
+            hint, ok = paddle_hint(self.state.bidders, text, self.state.currency)
+            self.set_notice(hint, error=not ok)
 
     def set_state(self, state: ConsoleState) -> None:
         self.state = state

@@ -210,3 +210,18 @@ def test_words_are_asked_for_and_a_cancel_sends_nothing(qtbot, window):
     win.console.trigger("withdraw", "button")
     qtbot.waitUntil(lambda: win.state.lots["1"].get("status") == "withdrawn", timeout=5000)
     assert sent[-1] == {"op": "withdraw", "lot": "1", "reason": "the vendor withdrew it"}
+
+
+def test_typing_a_paddle_says_who_it_is(qtbot, window):
+    win = window
+    qtbot.waitUntil(lambda: bool(win.state.bidders), timeout=5000)
+    qtbot.mouseClick(win.console.paddle, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(win.console.paddle, "999")
+    assert win.console.notice.text() == "Paddle 999 is not registered"
+    assert win.console.notice.property("error") is True
+    win.console.paddle.clear()
+    assert win.console.notice.text() == "Paddle 999 is not registered"  # kept until replaced
+    qtbot.keyClicks(win.console.paddle, "101")
+    name = next(b["name"] for b in win.state.bidders if str(b["paddle"]) == "101")
+    assert win.console.notice.text() == f"{name or 'Paddle 101'} · Room · no limit"
+    assert win.console.notice.property("error") is False

@@ -149,3 +149,19 @@ def test_book_text_lists_the_highest_commission_bids_first() -> None:
     books = [{"paddle": "7", "max": 50000, "order": 2}, {"paddle": "9", "max": 90000, "order": 5},
              {"paddle": "3", "max": 50000, "order": 1}, {"paddle": "4", "max": 1000, "order": 9}]
     assert book_text(books, "EUR") == "Book: 9 up to €900, 3 up to €500, 7 up to €500 (+1 more)"
+
+
+def test_paddle_hint_says_who_is_bidding() -> None:
+    from app.formatting import paddle_hint
+
+    bidders = [{"paddle": "101", "name": "Ann <b>", "channel": "floor", "status": "approved",
+                "credit_limit": 500000},
+               {"paddle": "102", "name": "", "channel": "phone", "status": "approved",
+                "credit_limit": None},
+               {"paddle": "7003", "name": "Eve", "channel": "online", "status": "pending"},
+               {"paddle": "7004", "name": "Mal", "channel": "online", "status": "rejected"}]
+    assert paddle_hint(bidders, "101", "EUR") == ("Ann <b> · Room · limit €5,000", True)
+    assert paddle_hint(bidders, " 102 ", "EUR") == ("Paddle 102 · Phone · no limit", True)
+    assert paddle_hint(bidders, "7003", "EUR") == ("Eve: not approved yet", False)
+    assert paddle_hint(bidders, "7004", "EUR") == ("Mal: rejected", False)
+    assert paddle_hint(bidders, "999", "EUR") == ("Paddle 999 is not registered", False)
