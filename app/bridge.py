@@ -149,7 +149,7 @@ class CoreBridge(QObject):
     def _poll_clients(self) -> None:
         def count(stage: Any) -> int:
             hub = stage.hub
-            return len(hub.subscribers) if hub is not None else 0
+            return hub.count() if hub is not None else 0
 
         def relay(stage: Any) -> Any:
             link = getattr(stage, "relay_link", None)

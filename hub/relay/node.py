@@ -486,7 +486,7 @@ class RelayNode:
             await link.ws.send_json({"t": "bid", **request})
 
     def _subscribers(self) -> int:
-        return len(self.hub.subscribers) if self.hub is not None else 0
+        return self.hub.count() if self.hub is not None else 0
 
     async def _report(self) -> None:
         store = self.store
