@@ -120,7 +120,10 @@ class RedisStore:
 
     def __init__(self, url: str, sale: str, maxlen: int = 1_000_000) -> None:
         import redis.asyncio as aredis
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
 
+        self._dead_connection = (RedisConnectionError, RedisTimeoutError)
         self.sale = sale
         self.prefix = f"auctionmen:relay:{sale}:"
         self.maxlen = maxlen
@@ -139,18 +142,16 @@ class RedisStore:
         fails the first command on each: a remote bid's answer would be lost. Every write
         here is safe to repeat (the append dedupes by seq, replies are matched by id).
         """
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        for attempt in range(_WRITE_ATTEMPTS):
+        attempt = 1
+        while True:
             try:
                 return await op()
-            except (RedisConnectionError, RedisTimeoutError) as exc:
-                if attempt == _WRITE_ATTEMPTS - 1:
+            except self._dead_connection as exc:
+                if attempt == _WRITE_ATTEMPTS:
                     raise StoreUnavailable(f"redis: {exc}") from exc
-                await self.redis.connection_pool.disconnect(inuse_connections=False)
-                await asyncio.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+            await self.redis.connection_pool.disconnect(inuse_connections=False)
+            await asyncio.sleep(0.05 * attempt)
+            attempt += 1
 
     async def claim(self, epoch: int, instance: str) -> Claim:
         ok, cur, last, lh = await self._write(lambda: self._claim(
