@@ -248,11 +248,8 @@ class Stage:
     async def register_online_bidder(self, fields: JSON) -> str:
         for _ in range(20):
             paddle = self.identities.next_online_paddle(self.sale_id, set(self.engine.bidders))
-            answer = await self.submit(
-                {"op": "register_bidder", "paddle": paddle, "channel": "online",
-                 "status": "pending"}, SYSTEM)
+            answer = await self.register_bidder(paddle, "online", fields, approved=False)
             if answer.ok:
-                self.identities.add(self.sale_id, paddle, fields)
                 return paddle
         raise RuntimeError("could not allocate a paddle")
 
