@@ -170,9 +170,8 @@ class BiddersPanel(QWidget):
         if any(str(b.get("paddle")) == paddle for b in self.rows):
             self.notice.emit(f"Paddle {paddle} is already registered.")
             return
-        text = self.new_limit.text().strip()
         try:
-            limit = parse_money(text, self.currency) if text else None
+            limit = self._typed_limit(self.new_limit)
         except ValueError as exc:
             self.notice.emit(f"Not registered: credit limit {exc}")
             return
@@ -252,14 +251,18 @@ class BiddersPanel(QWidget):
             return
         self.command.emit({"op": op, "paddle": paddle})
 
+    def _typed_limit(self, edit: QLineEdit) -> int | None:
+        """A credit limit typed in major units; empty means no limit (ValueError if bad)."""
+        text = edit.text().strip()
+        return parse_money(text, self.currency) if text else None
+
     def _limit(self) -> None:
         paddle = self.selected_paddle()
         if paddle is None:
             self.notice.emit("Select a bidder first.")
             return
-        text = self.limit.text().strip()
         try:
-            amount = parse_money(text, self.currency) if text else None
+            amount = self._typed_limit(self.limit)
         except ValueError as exc:
             self.notice.emit(f"Credit limit not set: {exc}")
             return
