@@ -158,13 +158,16 @@ class LoadGen:
             raise
 
     # ---------------------------------------------------------------- receiving
-    def _read_ready(self, ready: list[tuple[int, int]], now: float) -> None:
-        """Read every ready socket once; store the bytes (parsing waits for ``_digest``)."""
+    def read_ready(self, ready: list[tuple[int, int]], now: float) -> int:
+        """Read every ready socket once and store the bytes (parsing waits for ``_digest``);
+        returns how many sockets were read (other fds in ``ready`` are skipped)."""
         by_fd = self.by_fd
+        read = 0
         for fd, _mask in ready:
             sub = by_fd.get(fd)
             if sub is None:
                 continue
+            read += 1
             try:
                 data, anc, _flags, _addr = sub.sock.recvmsg(65536, _ANC_SIZE)
             except (BlockingIOError, InterruptedError):
@@ -175,6 +178,7 @@ class LoadGen:
                 self.epoll.unregister(fd)
                 del by_fd[fd]
             sub.chunks.append((data, anc, now))
+        return read
 
     def _digest(self) -> None:
         """Parse what was read since the last call."""
@@ -342,9 +346,8 @@ def serve(gen: LoadGen, deadline: float) -> None:
             if not data:
                 return  # the driver is gone
             pending += data
-            ready = [r for r in ready if r[0] != stdin]
-        gen._read_ready(ready, now)
-        if ready:
+        read = gen.read_ready(ready, now)
+        if read:
             # On loopback the server's send() pays for waking us when we block in epoll_wait
             # (a remote client's wake-up costs the server nothing): while data flows, let it
             # gather for a moment instead. The kernel timestamps do not move.
@@ -364,7 +367,7 @@ def serve(gen: LoadGen, deadline: float) -> None:
                 _emit({"error": f"unknown command {op!r}"})
         # Parsing waits until the sockets are quiet (or 0.5 s), so it never delays the
         # reading of an event still arriving.
-        if gen.waiting is not None and (not ready or time.monotonic() - checked > 0.5):
+        if gen.waiting is not None and (not read or time.monotonic() - checked > 0.5):
             checked = time.monotonic()
             answer = gen.check_wait()
             if answer is not None:
