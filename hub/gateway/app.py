@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from hub.auction.commands import catalogue
 from hub.gateway import api
 from hub.gateway.keys import STAGE
 from hub.gateway.openapi import document
@@ -45,6 +46,13 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(document())
 
 
+async def command_catalogue(request: web.Request) -> web.Response:
+    """Every command and key binding (`hub/auction/commands.py`): clients build from it."""
+    response = web.json_response(catalogue())
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 def add_pages(router: web.UrlDispatcher, image_dirs: Callable[[], list[Path]]) -> None:
     """The web clients: pages, their static files and lot images (first folder wins)."""
     for path, name in PAGES.items():
@@ -75,6 +83,7 @@ def make_app(stage: Stage) -> web.Application:
     # Imported catalogue images first, then the shipped samples.
     add_pages(r, lambda: [stage.config.data_dir / "images", web_root() / "images"])
     r.add_get("/api/openapi.json", openapi)
+    r.add_get("/api/commands", command_catalogue)
     r.add_get("/api/sales/current", api.current_sale)
     r.add_get("/api/sales/{sale}/state", api.state)
     r.add_post("/api/sales/{sale}/bids", api.bids)

@@ -298,3 +298,12 @@ async def test_online_bidders_get_links_through_the_relay(stage):
     assert stage.bidder_link("7102").startswith(f"{here}/bid#token=")  # in the room
     stage.config.relay_public_url = "https://bid.house.example"
     assert stage.bidder_link("7101").startswith("https://bid.house.example/bid#token=")
+
+
+async def test_command_catalogue_is_served(stage, http):
+    async with http.get("/api/commands") as r:
+        assert r.status == 200
+        body = await r.json()
+    assert {"hammer", "floor_bid", "bid"} <= {c["op"] for c in body["commands"]}
+    keys = {b["action"]: b["key"] for b in body["bindings"]}
+    assert keys["hammer"] == "H" and keys["floor_bid"] == "Space"
