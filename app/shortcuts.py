@@ -1,12 +1,19 @@
-"""Every staff command of the console, its keys and its help text. Pure data, no Qt.
+"""The console's keys, buttons and help: the command registry's bindings, plus two app-only keys.
 
-Key strings use Qt's portable `QKeySequence` text ("Space", "Ctrl+Z", "F1"); the console
-binds each to a `QShortcut`, and the help overlay lists this table.
+One key per action, the same as on the clerk page: every command action comes from
+`hub.auction.commands.BINDINGS`. Only what is not a command and exists only in the desktop app
+(import a catalogue, export the results) is added here. Pure data, no Qt; key strings use Qt's
+portable `QKeySequence` text ("Space", "W", "Ctrl+I").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from hub.auction.commands import BINDINGS, Binding
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,44 +23,25 @@ class Shortcut:
     keys: tuple[str, ...]  # first one is shown on the button
     help: str
     group: str
+    op: str | None = None  # the op it sends (None: screen or app action)
+    preset: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    prompt: str | None = None  # what the operator is asked first ("reason", "amount", ...)
 
 
-SHORTCUTS: tuple[Shortcut, ...] = (
-    Shortcut("floor_bid", "Floor bid", ("Space", "F"),
-             "Room bid at the asking price (type a paddle first, then Enter, to name it)",
-             "Bidding"),
-    Shortcut("fair_warning", "Fair warning", ("W",), "Fair warning: last chance", "Bidding"),
-    Shortcut("hammer", "Hammer", ("H",), "Knock down: sold to the high bid (or pass)",
-             "Bidding"),
-    Shortcut("pass", "Pass", ("P",), "Pass the lot (unsold)", "Bidding"),
-    Shortcut("next_lot", "Next lot", ("N",), "Open the next waiting lot", "Bidding"),
-    Shortcut("retract", "Retract", ("R", "Ctrl+Z"), "Retract the last bid", "Corrections"),
-    Shortcut("reinstate", "Reinstate", ("I",), "Reinstate the bid before a retraction",
-             "Corrections"),
-    Shortcut("inc_double", "Increment ×2", ("+", "="), "Double the increment", "Increment"),
-    Shortcut("inc_half", "Increment ÷2", ("-",), "Halve the increment", "Increment"),
-    Shortcut("inc_reset", "Ladder", ("0",), "Back to the ladder's increment", "Increment"),
-    Shortcut("set_ask", "Set ask…", ("A",), "Type a new asking price", "Increment"),
-    Shortcut("accept_online", "Accept", ("O",), "Accept the oldest waiting online bid",
-             "Online"),
-    Shortcut("reject_online", "Reject", ("X",), "Reject the oldest waiting online bid",
-             "Online"),
-    Shortcut("set_to_floor", "Set to floor", ("T",),
-             "Give an equal online bid to the room (floor priority sales)", "Online"),
-    Shortcut("reopen", "Reopen", ("Ctrl+R",), "Reopen the lot for the oldest late bid",
-             "Late bids"),
-    Shortcut("leave_sold", "Leave sold", ("L",), "Dismiss the late bids: the hammer stands",
-             "Late bids"),
-    Shortcut("pause", "Pause / resume", ("Ctrl+P",), "Pause the sale with a message, or resume",
-             "Sale"),
-    Shortcut("withdraw", "Withdraw", ("Ctrl+Shift+W",), "Withdraw the current lot", "Sale"),
+def from_binding(b: Binding) -> Shortcut:
+    return Shortcut(b.action, b.label, (b.key,), b.help, b.group, b.op, b.preset, b.prompt)
+
+
+# Desktop-only actions (the main window handles them): not commands, so not in the registry.
+APP_ONLY: tuple[Shortcut, ...] = (
     Shortcut("import", "Import catalogue…", ("Ctrl+I",), "Import lots from CSV and images",
              "Sale"),
     Shortcut("export", "Export results…", ("Ctrl+E",), "Export the results as CSV", "Sale"),
-    Shortcut("help", "Shortcuts", ("F1", "?"), "Show or hide this list", "Sale"),
 )
 
-BY_ACTION = {s.action: s for s in SHORTCUTS}
+SHORTCUTS: tuple[Shortcut, ...] = tuple(from_binding(b) for b in BINDINGS) + APP_ONLY
+
+BY_ACTION: Mapping[str, Shortcut] = MappingProxyType({s.action: s for s in SHORTCUTS})
 
 
 def all_keys() -> list[str]:
@@ -61,9 +49,14 @@ def all_keys() -> list[str]:
 
 
 def key_hint(action: str) -> str:
-    """The first key of an action, for button captions ("Space")."""
+    """The key of an action, for button captions ("Space")."""
     shortcut = BY_ACTION.get(action)
     return shortcut.keys[0] if shortcut else ""
+
+
+def button_text(s: Shortcut) -> str:
+    """A button's label; "…" when it asks for something before sending."""
+    return s.label + "…" if s.prompt else s.label
 
 
 def grouped() -> list[tuple[str, list[Shortcut]]]:

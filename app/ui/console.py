@@ -31,28 +31,46 @@ from app.formatting import (
     parse_money,
     status_label,
 )
-from app.shortcuts import BY_ACTION, key_hint
+from app.shortcuts import BY_ACTION, SHORTCUTS, Shortcut, button_text, key_hint
 from app.state import ConsoleState
 from app.ui.widgets import action_button, item, plain, table
+from hub.auction.commands import BY_OP
 
 JSON = dict[str, Any]
 
-BUTTON_ROWS = (
-    ("floor_bid", "fair_warning", "hammer", "pass", "next_lot"),
-    ("retract", "reinstate", "inc_half", "inc_double", "inc_reset", "set_ask"),
-)
+# Where each binding group's buttons go: rows under the lot card, or a box of their own.
+# Groups named nowhere join the last row, so a new binding gets a button with no edit here.
+ROWS = (("Bidding",), ("Corrections", "Increment"))
+BOXES = ("Online", "Late bids")
 STATUS_STYLE = {
     "open": "#2563eb", "fair_warning": "#d97706", "sold": "#16a34a", "passed": "#6b7280",
     "withdrawn": "#6b7280", "pending": "#6b7280",
 }
 
 
-# Commands that carry words, and what to ask for them.
-WORDS = {"pause": ("message", "Pause — a message for the room and the bidders"),
-         "retract": ("reason", "Retract the high bid — reason (journaled)"),
-         "reinstate": ("reason", "Reinstate the last withdrawn bid — reason (journaled)"),
-         "reopen": ("reason", "Reopen the lot — reason (journaled)"),
-         "withdraw": ("reason", "Withdraw the lot from the sale — reason (journaled)")}
+# What a word prompt asks for, and what it offers (sent as is when dialogs are off).
+QUESTIONS = {"reason": "reason (journaled)", "message": "a message for the room and the bidders"}
+SUGGESTED = {"reinstate": "retracted in error", "withdraw": "withdrawn by the vendor",
+             "pause": "Short break, back shortly", "reopen": "reopened by the auctioneer"}
+
+
+def button_rows(shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[list[str]]:
+    """The console's button rows (action names): every command binding not in a box.
+
+    Screen and app actions (no op: help, import, export) have keys but no console button.
+    """
+    rows: list[list[str]] = [[] for _ in ROWS]
+    for s in shortcuts:
+        if s.op is None or s.group in BOXES:
+            continue
+        where = next((i for i, groups in enumerate(ROWS) if s.group in groups), len(ROWS) - 1)
+        rows[where].append(s.action)
+    return [row for row in rows if row]
+
+
+def boxed(group: str, shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[str]:
+    """The actions whose buttons sit in a group's own box (online bids, late bids)."""
+    return [s.action for s in shortcuts if s.group == group and s.op is not None]
 
 
 class LotCard(QFrame):
@@ -199,15 +217,13 @@ class ConsolePanel(QWidget):
         self.ask_text: Callable[[str, str], str | None] | None = None
         self.card = LotCard(image_dirs)
         self.buttons: dict[str, QPushButton] = {}
-        grid = QGridLayout()
+        grid = QVBoxLayout()
         grid.setSpacing(6)
-        for r, names in enumerate(BUTTON_ROWS):
-            for c, name in enumerate(names):
-                button = self._command_button(name)
-                button.setToolTip(BY_ACTION[name].help)
-                grid.addWidget(button, r, c)
+        for names in button_rows():
+            grid.addLayout(self._button_row(*names))
         self.buttons["hammer"].setProperty("accent", "hammer")
         self.buttons["floor_bid"].setProperty("accent", "bid")
+        self._amount_for = "set_ask"  # the action the Ask field's amount completes
 
         self.paddle = QLineEdit()
         self.paddle.setObjectName("paddleEdit")
@@ -244,12 +260,12 @@ class ConsolePanel(QWidget):
         online_box.setObjectName("onlineBox")
         ob = QVBoxLayout(online_box)
         ob.addWidget(self.online)
-        ob.addLayout(self._button_row("accept_online", "reject_online", "set_to_floor"))
+        ob.addLayout(self._button_row(*boxed("Online"), height=34))
         self.late_box = QGroupBox("Late bids")
         self.late_box.setObjectName("lateBox")
         lb = QVBoxLayout(self.late_box)
         lb.addWidget(self.late)
-        lb.addLayout(self._button_row("reopen", "leave_sold"))
+        lb.addLayout(self._button_row(*boxed("Late bids"), height=34))
         history_box = QGroupBox("Bid history")
         hb = QVBoxLayout(history_box)
         hb.addWidget(self.history)
@@ -311,6 +327,7 @@ class ConsolePanel(QWidget):
             "set_to_floor": live and ((lot or {}).get("high") or {}).get("channel") == "online",
             "reopen": bool((lot or {}).get("late")) or status in ("sold", "passed"),
             "leave_sold": bool((lot or {}).get("late")),
+            "withdraw": status in ("pending", "open", "fair_warning"),
         }
         for name, button in self.buttons.items():
             button.setEnabled(bool(enabled.get(name, True)))
@@ -365,17 +382,21 @@ class ConsolePanel(QWidget):
     # -- actions --------------------------------------------------------------------------
 
     def _command_button(self, name: str) -> QPushButton:
-        """The button of one staff command, wired and registered in `self.buttons`."""
-        button = action_button(BY_ACTION[name].label, key_hint(name), f"btn_{name}")
+        """The button of one binding, wired and registered in `self.buttons`."""
+        shortcut = BY_ACTION[name]
+        button = action_button(button_text(shortcut), key_hint(name), f"btn_{name}")
+        button.setToolTip(shortcut.help)
         button.clicked.connect(self._clicked(name))
         self.buttons[name] = button
         return button
 
-    def _button_row(self, *names: str) -> QHBoxLayout:
+    def _button_row(self, *names: str, height: int = 0) -> QHBoxLayout:
         row = QHBoxLayout()
+        row.setSpacing(6)
         for name in names:
             button = self._command_button(name)
-            button.setMinimumHeight(34)
+            if height:
+                button.setMinimumHeight(height)
             row.addWidget(button)
         return row
 
@@ -385,69 +406,77 @@ class ConsolePanel(QWidget):
     def trigger(self, action: str, source: str = "key") -> None:
         """Run a console action; `source` is "key" or "button" (journaled with the hammer)."""
         cmd = self.build(action, source)
-        if cmd is not None and self.ask_text is not None and cmd.get("op") in WORDS:
-            field, question = WORDS[str(cmd["op"])]
-            text = self.ask_text(question, str(cmd.get(field) or ""))
-            if text is None or not text.strip():
+        shortcut = BY_ACTION.get(action)
+        if cmd is None or shortcut is None:
+            return
+        # A prompt belongs to the binding's own op (pause asks for a message; resume does not).
+        prompt = shortcut.prompt if cmd.get("op") == shortcut.op else None
+        if prompt == "amount":  # the desktop's amount prompt is the Ask field: Enter sends
+            self._amount_for = action
+            self.ask_edit.setFocus()
+            return
+        if prompt is not None:
+            text = self._words(action, cmd, prompt)
+            if text is None:
                 return  # cancelled
-            cmd[field] = text.strip()[:500]
-        if cmd is not None:
-            self.command.emit(cmd)
+            cmd[prompt] = text
+        self.command.emit(cmd)
+
+    def _words(self, action: str, cmd: JSON, prompt: str) -> str | None:
+        """Ask for the words a command carries (a reason, a message); None if cancelled."""
+        if action == "retract":
+            suggestion = self.retract_reason
+        elif action == "reopen" and "late" in cmd:
+            suggestion = "late bid accepted"
+        else:
+            suggestion = SUGGESTED.get(action, "")
+        if self.ask_text is None:
+            return suggestion
+        label = BY_OP[str(cmd["op"])].label
+        text = self.ask_text(f"{label} — {QUESTIONS.get(prompt, prompt)}", suggestion)
+        if text is None or not text.strip():
+            return None
+        return text.strip()[:500]
 
     def build(self, action: str, source: str = "key") -> JSON | None:
-        """The command an action stands for in the current state, or None (with a notice)."""
-        lot = self.state.current
-        lot_id = str(lot["id"]) if lot else None
+        """The command an action stands for in the current state, or None (with a notice).
+
+        Generic: the binding's op on the current lot with its preset fields. The few actions
+        that depend on the state are the special cases below.
+        """
+        shortcut = BY_ACTION.get(action)
+        if shortcut is None or shortcut.op is None:
+            return None
         if action == "next_lot":
             nxt = self.state.next_lot_id()
             if nxt is None:
                 self.set_notice("No lot left to open.")
                 return None
             return {"op": "open_lot", "lot": nxt}
-        if action == "pause":
-            if self.state.sale.get("paused"):
-                return {"op": "resume"}
-            return {"op": "pause", "message": "The sale is paused — back shortly"}
-        if action == "set_ask":
-            self.ask_edit.setFocus()
-            return None
-        if lot_id is None:
-            self.set_notice("Open a lot first (N).")
-            return None
+        if action == "pause" and self.state.sale.get("paused"):
+            return {"op": "resume"}
+        fields = {f.name for f in BY_OP[shortcut.op].fields}
+        cmd: JSON = {"op": shortcut.op, **shortcut.preset}
+        lot = self.state.current
+        if "lot" in fields:
+            if lot is None:
+                self.set_notice("Open a lot first (N).")
+                return None
+            cmd["lot"] = str(lot["id"])
+        if "source" in fields:
+            cmd["source"] = source
         pending = (lot or {}).get("pending") or []
         late = (lot or {}).get("late") or []
-        if action == "withdraw":
-            return {"op": "withdraw", "lot": lot_id, "reason": "withdrawn"}
-        simple = {"fair_warning": "fair_warning", "pass": "pass"}
-        if action in simple:
-            return {"op": simple[action], "lot": lot_id}
         if action == "floor_bid":
             return self.floor_bid_command(self.paddle.text().strip())
-        if action == "hammer":
-            return {"op": "hammer", "lot": lot_id, "source": source}
-        if action == "retract":
-            return {"op": "retract", "lot": lot_id, "reason": self.retract_reason}
-        if action == "reinstate":
-            return {"op": "reinstate", "lot": lot_id, "reason": "reinstated"}
-        modes = {"inc_double": "double", "inc_half": "half", "inc_reset": "reset"}
-        if action in modes:
-            return {"op": "set_increment", "lot": lot_id, "mode": modes[action]}
-        if action in ("accept_online", "reject_online"):
+        if action in ("accept_online", "reject_online"):  # the oldest waiting online bid
             if not pending:
                 self.set_notice("No online bid is waiting.")
                 return None
-            return {"op": action, "lot": lot_id, "pending": str(pending[0]["id"])}
-        if action == "set_to_floor":
-            return {"op": "set_to_floor", "lot": lot_id}
-        if action == "reopen":
-            cmd: JSON = {"op": "reopen", "lot": lot_id, "reason": "reopened by the auctioneer"}
-            if late:
-                cmd["late"] = str(late[0]["id"])
-                cmd["reason"] = "late bid accepted"
-            return cmd
-        if action == "leave_sold":
-            return {"op": "leave_sold", "lot": lot_id}
-        return None
+            cmd["pending"] = str(pending[0]["id"])
+        if action == "reopen" and late:  # for the oldest late bid
+            cmd["late"] = str(late[0]["id"])
+        return cmd
 
     def floor_bid_command(self, paddle: str) -> JSON | None:
         lot = self.state.current
@@ -466,15 +495,18 @@ class ConsolePanel(QWidget):
             self.command.emit(cmd)
 
     def _set_ask(self) -> None:
-        lot = self.state.current
+        """Enter in the Ask field: send the action that asked for an amount (set ask)."""
+        action, self._amount_for = self._amount_for, "set_ask"
         text = self.ask_edit.text()
         self.ask_edit.clear()
         self.ask_edit.clearFocus()
-        if lot is None or not text.strip():
+        if not text.strip():
             return
         try:
             amount = parse_money(text, self.state.currency)
         except ValueError as exc:
-            self.set_notice(f"Ask not changed: {exc}", error=True)
+            self.set_notice(f"{BY_ACTION[action].label}: not changed: {exc}", error=True)
             return
-        self.command.emit({"op": "set_ask", "lot": str(lot["id"]), "amount": amount})
+        cmd = self.build(action)
+        if cmd is not None:
+            self.command.emit({**cmd, "amount": amount})

@@ -1,4 +1,5 @@
-"""F1 / ?: a translucent overlay listing every shortcut (from app.shortcuts)."""
+"""The help key (?): a translucent overlay listing every key, from the command registry's
+bindings (the clerk page's help lists the same keys) plus the app-only ones."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
-from app.shortcuts import grouped
+from app.shortcuts import grouped, key_hint
 from app.ui.widgets import plain
 
 
@@ -37,8 +38,8 @@ class HelpOverlay(QFrame):
                 row = max(r, self._next_row) + 1
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(plain("Keyboard shortcuts  (F1 or Esc to close)", "helpTitle"), 0,
-                        Qt.AlignmentFlag.AlignHCenter)
+        title = f"Keyboard shortcuts  ({key_hint('help')} or Esc to close)"
+        outer.addWidget(plain(title, "helpTitle"), 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(1)
         self.hide()
@@ -55,7 +56,8 @@ class HelpOverlay(QFrame):
             self.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F1, Qt.Key.Key_Question):
+        # The overlay has focus while shown, so it closes itself on Esc or the help key.
+        if event.key() == Qt.Key.Key_Escape or event.text() == key_hint("help"):
             self.hide()
             event.accept()
             return

@@ -32,7 +32,7 @@ def test_whole_lot_by_keyboard(qtbot, window):
     qtbot.keyClicks(win.console.paddle, "102")
     qtbot.keyClick(win.console.paddle, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: (_lot(win).get("high") or {}).get("paddle") == "102", timeout=5000)
-    _key(qtbot, win, Qt.Key.Key_F)
+    _key(qtbot, win, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: (_lot(win).get("high") or {}).get("amount") == 60000, timeout=5000)
     assert win.console.card.bid.text() == "€600"
     assert win.console.card.ask.text() == "€650"
@@ -105,7 +105,7 @@ def test_titles_and_names_are_plain_text(qtbot, window, core_env):
 def test_help_overlay_lists_every_shortcut(qtbot, window):
     from app.shortcuts import SHORTCUTS
 
-    _key(qtbot, window, Qt.Key.Key_F1)
+    _key(qtbot, window, Qt.Key.Key_Question)
     assert window.help.isVisible()
     texts = [label.text() for label in window.help.findChildren(QLabel)]
     for s in SHORTCUTS:
@@ -199,11 +199,11 @@ def test_words_are_asked_for_and_a_cancel_sends_nothing(qtbot, window):
     qtbot.waitUntil(lambda: not _lot(win).get("high"), timeout=5000)
     assert sent[-1]["reason"] == "wrong paddle"
     answers.append("Back in 5 minutes")
-    qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    _key(qtbot, win, Qt.Key.Key_Z)
     qtbot.waitUntil(lambda: win.state.sale.get("paused") is True, timeout=5000)
     assert win.state.sale.get("message") == "Back in 5 minutes"
     assert asked[-1][1]  # a suggestion was offered
-    qtbot.keyClick(win, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # resume: no words
+    _key(qtbot, win, Qt.Key.Key_Z)  # resume: no words
     qtbot.waitUntil(lambda: not win.state.sale.get("paused"), timeout=5000)
     assert len(asked) == 3
     answers.append("the vendor withdrew it")
