@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("stage-key", help="print the stage's public key (for a relay)")
     key.add_argument("--data-dir", type=Path)
 
+    results = sub.add_parser("results", help="a sale's results (one row per lot) as CSV")
+    results.add_argument("db", type=Path, help="the sale's journal file (SQLite)")
+    results.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+
     # journal and relay parse their own arguments (see main); listed here for --help.
     journal = sub.add_parser("journal", help="verify or export a sale's journal")
     journal.add_argument("args", nargs=argparse.REMAINDER)
@@ -107,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             config = StageConfig.load(None, data_dir=ns.data_dir)
             sys.stdout.write(public_pem(load_or_create_key(config.data_dir)).decode())
             return 0
+        if ns.command == "results":
+            return _results(ns)
         if ns.command == "serve":
             from hub.stage import run_serve
 
@@ -134,6 +140,31 @@ def run_headless(config) -> int:  # type: ignore[no-untyped-def]
     if not config.journal_path.exists():
         config.demo = True
     return run_serve(config)
+
+
+def _results(ns: argparse.Namespace) -> int:
+    """Results straight from the journal: works on a closed sale and beside a running stage."""
+    import sqlite3
+
+    from hub.backend.results import journal_results, results_csv
+    from hub.journal.db import JournalError
+
+    try:
+        rows = journal_results(ns.db)
+    except (JournalError, sqlite3.DatabaseError) as exc:
+        print(f"auctionmen results: {exc}", file=sys.stderr)
+        return 1
+    text = results_csv(rows)
+    if ns.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        ns.out.write_text(text, "utf-8", newline="")
+    except OSError as exc:
+        print(f"auctionmen results: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {ns.out} ({len(rows)} lots)", file=sys.stderr)
+    return 0
 
 
 def _token(ns: argparse.Namespace) -> int:

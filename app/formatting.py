@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Minor units per major unit; everything not listed has two decimals.
-_DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3, "TND": 3}
+# Shared with post-sale (hub/backend), which may not import the app.
+from hub.backend.money import decimals as decimals
+from hub.backend.money import format_plain_amount as format_plain_amount
+from hub.backend.results import STATUS_LABELS as STATUS_LABELS
+from hub.backend.results import status_label as status_label
+
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
             "NOK": "NOK ", "DKK": "DKK ", "AUD": "A$", "CAD": "C$", "HKD": "HK$", "CNY": "CN¥"}
 DASH = "—"
-
-
-def decimals(currency: str) -> int:
-    """How many minor-unit digits `currency` has (ISO 4217; default 2)."""
-    return _DECIMALS.get(currency.upper(), 2)
 
 
 def format_money(minor: int | None, currency: str = "EUR", *, always_cents: bool = False) -> str:
@@ -35,18 +34,6 @@ def format_money(minor: int | None, currency: str = "EUR", *, always_cents: bool
         text += f".{rest:0{digits}d}"
     symbol = _SYMBOLS.get(currency.upper(), currency.upper() + " ")
     return f"{sign}{symbol}{text}"
-
-
-def format_plain_amount(minor: int | None, currency: str = "EUR") -> str:
-    """An amount without symbol or grouping, for exports and edit fields: "1234.50"."""
-    if minor is None:
-        return ""
-    digits = decimals(currency)
-    if not digits:
-        return str(minor)
-    sign = "-" if minor < 0 else ""
-    major, rest = divmod(abs(minor), 10**digits)
-    return f"{sign}{major}.{rest:0{digits}d}" if rest else f"{sign}{major}"
 
 
 _MONEY = re.compile(r"^\d{1,13}(?:[.,]\d+)?$")
@@ -113,16 +100,10 @@ def format_duration(seconds: float | None) -> str:
 CHANNEL_LABELS = {"floor": "Room", "phone": "Phone", "online": "Online",
                   "absentee": "Commission", "house": "House"}
 
-STATUS_LABELS = {"pending": "Waiting", "open": "Open", "fair_warning": "Fair warning",
-                 "sold": "Sold", "passed": "Passed", "withdrawn": "Withdrawn"}
 
 
 def channel_label(channel: str | None) -> str:
     return CHANNEL_LABELS.get(channel or "", (channel or "").title() or DASH)
-
-
-def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").title() or DASH)
 
 
 def bidder_label(high: dict[str, object] | None) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.backend.results import hammer_amount as hammer_amount
+
 DONE = ("sold", "passed", "withdrawn")
 MIN_PACE_SECONDS = 60.0  # below a minute of selling, a pace is noise
 
@@ -34,17 +36,6 @@ class Progress:
         """Sold lots over lots offered (sold + passed)."""
         offered = self.sold + self.passed
         return self.sold / offered if offered else None
-
-
-def hammer_amount(lot: Mapping[str, Any]) -> int | None:
-    """The hammer price of a sold lot (summary or full view), else None."""
-    if lot.get("status") != "sold":
-        return None
-    hammer = lot.get("hammer")
-    if isinstance(hammer, Mapping):
-        amount = hammer.get("amount")
-        return int(amount) if isinstance(amount, int) else None
-    return int(hammer) if isinstance(hammer, int) and not isinstance(hammer, bool) else None
 
 
 def compute_progress(

@@ -71,6 +71,19 @@ def test_serve_token_bid_then_verify_the_journal(served):
     assert export.returncode == 0, export.stderr
     assert any(p.suffix == ".csv" for p in out.iterdir())
 
+    results = _run("results", str(journal))
+    assert results.returncode == 0, results.stderr
+    lines = results.stdout.splitlines()
+    assert lines[0].startswith("lot,title,status,hammer,currency,paddle,channel")
+    sold = [line for line in lines if line.startswith("6,")]
+    assert len(sold) == 1
+    assert f",Sold,{ask // 100}," in sold[0]
+    assert ",7001,online," in sold[0]
+    csv_file = data_dir / "results.csv"
+    written = _run("results", str(journal), "--out", str(csv_file))
+    assert written.returncode == 0, written.stderr
+    assert csv_file.read_text("utf-8") == results.stdout
+
 
 def test_a_second_server_on_the_same_journal_is_refused_clearly(served):
     _, _, data_dir = served
@@ -94,6 +107,18 @@ def test_journal_verify_on_a_missing_or_foreign_file(tmp_path):
     foreign.write_bytes(b"this is not sqlite" * 100)
     bad = _run("journal", "verify", str(foreign))
     assert bad.returncode != 0
+    assert "Traceback" not in bad.stderr + bad.stdout
+
+
+def test_results_on_a_missing_or_foreign_file(tmp_path):
+    missing = _run("results", str(tmp_path / "nope.db"))
+    assert missing.returncode == 1
+    assert "no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    foreign = tmp_path / "foreign.db"
+    foreign.write_bytes(b"this is not sqlite" * 100)
+    bad = _run("results", str(foreign))
+    assert bad.returncode == 1
     assert "Traceback" not in bad.stderr + bad.stdout
 
 

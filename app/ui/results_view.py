@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.formatting import channel_label, format_money, status_label
-from app.results import result_rows, results_csv
 from app.state import ConsoleState
 from app.ui.widgets import item, plain, table
+from hub.backend.results import ResultRow, result_rows, results_csv
 
 
 class ResultsView(QWidget):
@@ -32,7 +31,7 @@ class ResultsView(QWidget):
         col.addWidget(plain("Results", "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(row)
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[ResultRow] = []
 
     def show_state(self, state: ConsoleState) -> None:
         self.rows = result_rows(state.lots.values(), state.currency)

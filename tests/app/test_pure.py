@@ -15,7 +15,6 @@ from app.formatting import (
     parse_money,
 )
 from app.progress import compute_progress
-from app.results import result_rows, results_csv
 from app.settings import AppSettings, choose_sale
 from app.shortcuts import SHORTCUTS, all_keys, grouped
 from app.state import ConsoleState
@@ -80,20 +79,6 @@ def test_shortcut_table_has_no_clashes():
                    "inc_double", "inc_half", "accept_online", "reopen", "leave_sold", "help"):
         assert needed in actions
     assert sum(len(items) for _, items in grouped()) == len(SHORTCUTS)
-
-
-def test_results_csv_neutralises_formulas():
-    lots = [{"id": "1", "order": 1, "title": "=HYPERLINK(\"http://x\")", "status": "sold",
-             "hammer": {"amount": 150050, "paddle": "101", "channel": "floor"},
-             "estimate": {"low": 100000, "high": 200000}, "reserve": 90000},
-            {"id": "2", "order": 2, "title": "Vase", "status": "passed",
-             "hammer": {"reason": "reserve_not_met"}, "estimate": {}}]
-    text = results_csv(result_rows(lots, "EUR"))
-    lines = text.splitlines()
-    assert lines[0].startswith("lot,title,status,hammer")
-    assert lines[1].startswith("1,\"'=HYPERLINK")
-    assert ",1500.50,EUR,101,floor," in lines[1]
-    assert lines[2].startswith("2,Vase,Passed,,EUR,,")
 
 
 def test_state_folds_records():
