@@ -14,8 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from app.facade import AUCTIONEER, CoreThread
-from app.gavel import GavelStatus
 from hub.auction.events import Actor
+from hub.gavel import GavelStatus
 
 log = logging.getLogger("auctionmen.ui")
 

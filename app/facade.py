@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.gavel import GavelStatus, LinkAdapter
 from hub.auction.events import Actor
 from hub.config import StageConfig
+from hub.gavel import GavelLink, GavelStatus
 
 log = logging.getLogger("auctionmen.core")
 
@@ -85,7 +85,8 @@ class CoreThread:
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
         self.stage: Any = None
-        self.gavel: LinkAdapter | None = None
+        self.gavel: GavelLink | None = None  # watched here; the stage owns and closes it
+        self._unwatch: Callable[[], None] | None = None
         self.info: CoreInfo | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -155,8 +156,8 @@ class CoreThread:
             link = getattr(stage, "gavel", None)
             if link is not None:
                 # The core owns the gavel (hub.gavel); the console only watches it.
-                self.gavel = LinkAdapter(link, self._gavel_status, arm_on=self._arm_on)
-                self.gavel.start()
+                link.arm_on = self._arm_on
+                self._watch(link)
             self.info = CoreInfo(
                 url=stage.url,
                 sale=stage.sale_id,
@@ -165,16 +166,12 @@ class CoreThread:
                 clerk_link=stage.clerk_link(),
                 data_dir=str(self.config.data_dir),
                 gavel=(self.gavel.status if self.gavel is not None
-                       else GavelStatus("none", False)),
+                       else GavelStatus.none()),
             )
             self._ready.set()
             await self._stop.wait()
         finally:
-            if self.gavel is not None:
-                try:
-                    await self.gavel.aclose()
-                except Exception:
-                    log.exception("closing the gavel failed")
+            self._watch(None)
             await stage.stop()
 
     def _forward(self, records: list[Any]) -> None:
@@ -182,6 +179,15 @@ class CoreThread:
         if self._on_records is None:
             return
         self._on_records([r.wire("staff") for r in records])
+
+    def _watch(self, link: GavelLink | None) -> None:
+        """Report `link`'s status changes to `on_gavel` (and stop reporting the old one's)."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self.gavel = link
+        if link is not None:
+            self._unwatch = link.add_listener(self._gavel_status)
 
     def _gavel_status(self, status: GavelStatus) -> None:
         if self._on_gavel is not None:
@@ -236,23 +242,21 @@ class CoreThread:
         """
 
         async def swap(stage: Any) -> GavelStatus:
-            old, self.gavel = self.gavel, None
-            if old is not None:
-                await old.aclose()  # stop watching the old link before the stage closes it
+            self._watch(None)  # stop watching the old link before the stage closes it
             if arm_on is not None:
                 self._arm_on = arm_on
             try:
                 link = await stage.set_gavel(spec, test_mode=test_mode, arm_on=self._arm_on)
             except Exception:
-                self._gavel_status(GavelStatus(spec, False, text="not configured"))
+                self._gavel_status(GavelStatus.none(spec))
                 raise
             if link is None:
-                status = GavelStatus("none", False)
+                status = GavelStatus.none()
                 self._gavel_status(status)
                 return status
-            self.gavel = LinkAdapter(link, self._gavel_status, arm_on=self._arm_on)
-            self.gavel.start()
-            return self.gavel.status
+            self._watch(link)
+            self._gavel_status(link.status)
+            return link.status
 
         return self.run(swap)
 
@@ -260,12 +264,8 @@ class CoreThread:
         """Test mode on the running gavel: strikes are detected and shown, nothing hammers."""
 
         def apply(stage: Any) -> GavelStatus | None:
-            adapter, link = self.gavel, getattr(stage, "gavel", None)
-            if adapter is None or link is None:
-                return None
-            link.set_test_mode(on)
-            adapter._changed(link.status)  # report the new mode at once
-            return adapter.status
+            link = self.gavel
+            return link.set_test_mode(on) if link is not None else None  # reported at once
 
         return self.call(apply)
 

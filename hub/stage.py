@@ -27,7 +27,7 @@ from hub.config import StageConfig
 from hub.gateway.app import make_app
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.tokens import STAFF_ROLES, Claims, TokenIssuer, load_or_create_key
-from hub.gavel import GavelLink
+from hub.gavel import EngineSale, GavelLink
 from hub.journal.db import JournalError
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
@@ -307,7 +307,8 @@ class Stage:
         port = self._runner.addresses[0][1]
         self.url = f"http://{self.config.host}:{port}"
         if self.config.gavel not in ("", "none"):
-            self.gavel = GavelLink(self, self.config.gavel)
+            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit),
+                                   self.config.gavel)
         if self.config.relay_url:
             # The stage dials out (venues sit behind NAT); the sale goes on if it cannot.
             self.relay_link = start_link(self, self.config.relay_url)
@@ -326,7 +327,9 @@ class Stage:
             await old.close()
         self.config.gavel = spec
         if spec not in ("", "none"):
-            self.gavel = GavelLink(self, spec, arm_on=arm_on, test_mode=test_mode)
+            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit), spec,
+                                   arm_on=arm_on, test_mode=test_mode,
+                                   timing=old.timing if old is not None else None)
             for listener in listeners:
                 self.gavel.add_listener(listener)
         return self.gavel

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gavel import GavelStatus
 from app.settings import AppSettings
 from app.ui.widgets import COLORS, plain
 from hardware.ports import PortInfo
 from hardware.ports import list_ports as _hardware_list_ports
+from hub.gavel import GavelStatus
 
 log = logging.getLogger("auctionmen.ui")
 
@@ -180,7 +180,7 @@ class GavelSettings(QWidget):
         self.bridge = bridge
         self._ports = ports
         self.data_dir: Path | None = None
-        self.status: GavelStatus = GavelStatus("none", False)
+        self.status: GavelStatus = GavelStatus.none()
         self.strikes = 0
         self._last_strike_at: float | None = None
 

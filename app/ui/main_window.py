@@ -27,7 +27,6 @@ from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
 from app.facade import AUCTIONEER, CoreInfo, bidder_rows, staff_snapshot
 from app.formatting import format_duration, relay_light
-from app.gavel import GavelStatus
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
 from app.ui.bidders import BiddersPanel
@@ -41,6 +40,7 @@ from app.ui.lots import LotList
 from app.ui.results_view import ResultsView
 from app.ui.style import STYLE
 from app.ui.widgets import QrCard, StatusLight, plain
+from hub.gavel import GavelStatus
 
 log = logging.getLogger("auctionmen.ui")
 

@@ -95,6 +95,7 @@ def _post(url: str, path: str, body: dict, token: str | None = None) -> dict:
 
 @pytest.mark.e2e
 def test_app_process_sells_a_lot_with_the_gavel():
+    from hardware.debounce import DebounceConfig
     from hardware.simulated import SimulatedGavel
 
     gavel = SimulatedGavel()
@@ -113,10 +114,14 @@ def test_app_process_sells_a_lot_with_the_gavel():
         # a strike with no bid never hammers (the arming rules)
         gavel.strike()
         app.wait_for(event="gavel", last_decision="no_bid")
+        # The app read that strike before it said so, on the machine's one monotonic clock.
+        knocked_by = time.monotonic()
         for paddle in ("101", "102", "101", "102", "101"):
             _post(url, commands, {"op": "floor_bid", "lot": "1", "paddle": paddle}, token)
         app.wait_for(event="record", type="bid_accepted", status="open")
-        time.sleep(0.4)  # past the debounce's refractory time: a new knock, not a bounce
+        # A new knock, not a bounce: the next strike reaches the app at least the debounce's
+        # refractory time after the first (usually the bids above took longer already).
+        time.sleep(max(0.0, knocked_by + DebounceConfig().refractory_s - time.monotonic()))
         gavel.strike()
         sold = app.wait_for(event="record", type="lot_sold")
         assert sold["lot"] == "1"

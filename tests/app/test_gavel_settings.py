@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.gavel import GavelStatus
 from app.ui import gavel_settings as gs
 from hardware.ports import PortInfo
+from hub.gavel import GavelStatus
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a pty gavel needs POSIX")
 
@@ -137,7 +137,7 @@ def test_specs_round_trip_and_lights(tmp_path: Path):
                    gs.GavelChoice("pty"), gs.GavelChoice("none")):
         back = gs.parse_spec(choice.spec)
         assert (back.kind, back.port, back.mode) == (choice.kind, choice.port, choice.mode)
-    assert gs.light_for(GavelStatus("none", False))[0] == "off"
+    assert gs.light_for(GavelStatus.none())[0] == "off"
     assert gs.light_for(GavelStatus("pty", True, connected=True, test_mode=True)) == (
         "ok", "connected · TEST MODE (strikes nothing)")
     assert gs.light_for(GavelStatus("pty", True, stuck=True, text="held"))[0] == "bad"
