@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         if ns.command == "results":
             return _results(ns)
         if ns.command == "serve":
-            from hub.stage import run_serve
+            from hub.serve import run_serve
 
             return run_serve(_stage_config(ns))
         if ns.command == "gui":
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_headless(config) -> int:  # type: ignore[no-untyped-def]
-    from hub.stage import run_serve
+    from hub.serve import run_serve
 
     if not config.journal_path.exists():
         config.demo = True

@@ -33,6 +33,9 @@ class StageConfig:
     # Where remote bidders open their links (default: the first relay URL), when the
     # address the stage dials is not the public one.
     relay_public_url: str | None = None
+    # Clients reach the stage over https through a TLS proxy: the hub cookie is Secure even
+    # though this connection is plain (a relay node has the same setting).
+    behind_tls_proxy: bool = False
     json_logs: bool = False
     # Test-only: also accept publishes and subscriptions authorised by this HS256 secret
     # (the official Mercure conformance suites sign their own tokens).

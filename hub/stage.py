@@ -1,320 +1,270 @@
-"""The stage core assembled: sequencer + journal, Mercure hub and gateway on one event loop.
+"""The stage assembled: one sale's core and front doors, started and stopped in order.
 
-`Stage` is what `auctionmen serve` runs and what the desktop app runs on its own thread.
-Every committed record flows one way: sequencer → `Stage._on_commit` → hub (and any other
-listener: the Qt bridge, the relay outbox).
+This module is the composition root and nothing else. It builds the parts (sequencer and
+journal, identities, the gateway's capabilities, the Mercure hub and feed, the gavel, the
+relay link), hands each door only the capabilities it uses, and runs them as one ordered
+list of lifecycles (`Stage._parts`). Every committed record flows one way: sequencer →
+`Stage._on_commit` → hub (and any other listener: the Qt bridge, the relay outbox).
+
+`Stage` keeps a few thin delegations the desktop app and the tests use (`submit`,
+`snapshot`, `bidder_link`, ...); the work itself lives in `hub/feed.py`, `hub/links.py`,
+`hub/live.py`, `hub/backend/registration.py` and the gateway. `auctionmen serve` is
+`hub/serve.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import secrets
-import socket
-import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from aiohttp import web
 
 from hub.auction.catalogue import demo_sale, sale_commands
-from hub.auction.events import PUBLIC, STAFF, SYSTEM, Actor, canonical_json
+from hub.auction.engine import Engine
+from hub.auction.events import SYSTEM, Actor
 from hub.backend.identities import IdentityStore
+from hub.backend.registration import Registration
+from hub.backend.results import ResultRow, journal_results
 from hub.config import StageConfig
-from hub.gateway.app import make_app
-from hub.gateway.ratelimit import RateLimiter
-from hub.gateway.tokens import STAFF_ROLES, Claims, TokenIssuer, load_or_create_key
-from hub.gavel import EngineSale, GavelLink
-from hub.journal.db import JournalError
+from hub.feed import SaleHistory, stage_hub_config, updates_for
+from hub.gateway.app import Capabilities, Settings, make_app
+from hub.gateway.intake import BidDoor
+from hub.gateway.ratelimit import Limits
+from hub.gateway.tokens import TokenIssuer, load_or_create_key
+from hub.gavel import GavelLink
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.journal.sequencer import Answer, Sequencer
-from hub.mercure.app import raise_open_file_limit, setup_mercure
-from hub.mercure.config import HubConfig, KeySpec, conformance_config
+from hub.links import Links
+from hub.live import LiveSale
+from hub.mercure.app import setup_mercure
 from hub.mercure.hub import Hub
-from hub.mercure.update import Update
-from hub.relay.link import RelayLink, start_link
-from hub.runtime import until_stopped
+from hub.ports import Listener
+from hub.relay.link import RelayLink, StageSide, start_link
 
 log = logging.getLogger("auctionmen.stage")
 
 JSON = dict[str, Any]
-
-
-# Browsers wait ~3 s before reconnecting an EventSource unless told otherwise.
-RECONNECT_MS = 1000
-
-
-def lan_address() -> str:
-    """This machine's address as its own name resolves (no traffic), else loopback."""
-    try:
-        address = socket.gethostbyname(socket.gethostname())
-    except OSError:
-        return "127.0.0.1"
-    return address
-
-
-def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
-    """The Mercure id of a record's update: `{sale}:{epoch}:{seq}:{p|s}`."""
-    return f"{sale}:{epoch}:{seq}:{view}"
-
-
-def parse_event_id(value: str) -> tuple[str, int, int, str] | None:
-    parts = value.rsplit(":", 3)
-    if len(parts) != 4 or parts[3] not in ("p", "s"):
-        return None
-    try:
-        return parts[0], int(parts[1]), int(parts[2]), parts[3]
-    except ValueError:
-        return None
-
-
-def updates_for(record: Record, sale_iri: str) -> list[Update]:
-    """The Mercure updates one journal record becomes, in delivery order (p, then s).
-
-    Public events go to the room topic; staff-only events that concern bidders go privately
-    to those bidders' topics (with the public view of the lot); every event goes to staff
-    with the staff view (reserve, books, identities).
-    """
-    out: list[Update] = []
-    sale = record.sale
-    retry = RECONNECT_MS
-    # Canonical JSON: a replayed update is byte for byte the live one (and the relay's).
-    public_body = canonical_json(record.wire(PUBLIC))
-    if record.is_public:
-        out.append(Update((f"{sale_iri}/room",), public_body,
-                          event_id(sale, record.epoch, record.seq, "p"), retry=retry))
-    elif record.bidders:
-        topics = tuple(f"{sale_iri}/bidders/{p}" for p in record.bidders)
-        out.append(Update(topics, public_body, event_id(sale, record.epoch, record.seq, "p"),
-                          private=True, retry=retry))
-    staff_body = canonical_json(record.wire(STAFF))
-    out.append(Update((f"{sale_iri}/staff",), staff_body,
-                      event_id(sale, record.epoch, record.seq, "s"), private=True, retry=retry))
-    return out
-
-
-class SaleHistory:
-    """Mercure history for the sale's topics, read from the journal (the legal record).
-
-    Seeks by `seq` (the primary key), so resuming from any point costs O(log n).
-    """
-
-    def __init__(self, reader: JournalHistory, sale: str, sale_iri: str) -> None:
-        self.reader = reader
-        self.sale = sale
-        self.sale_iri = sale_iri
-
-    def after(self, last_event_id: str) -> Iterable[Update] | None:
-        parsed = parse_event_id(last_event_id)
-        if parsed is None or parsed[0] != self.sale:
-            return None
-        _, _, seq, view = parsed
-        last = self.reader.last_seq()
-        if seq > last or seq < 0:
-            return None
-        out: list[Update] = []
-        current = self.reader.get(seq) if view == "p" else None
-        if current is not None:
-            # The staff update of the same record is delivered after its public one.
-            out.extend(u for u in updates_for(current, self.sale_iri) if u.id.endswith(":s"))
-        for record in self.reader.after(seq):
-            out.extend(updates_for(record, self.sale_iri))
-        return out
-
-    def earliest(self) -> Iterable[Update]:
-        out: list[Update] = []
-        for record in self.reader.after(0):
-            out.extend(updates_for(record, self.sale_iri))
-        return out
-
-    def last_id(self) -> str | None:
-        record = self.reader.get(self.reader.last_seq())
-        if record is None:
-            return None
-        return event_id(self.sale, record.epoch, record.seq, "s")
+Part = Callable[[], AbstractAsyncContextManager[None]]
 
 
 class Stage:
-    """One sale on the stage: the narrow interface the gateway, the app and tests use."""
+    """One sale on the stage. `await start()`, `url`, `await stop()`."""
 
     def __init__(self, config: StageConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = clock
-        self.sale_id = config.sale
-        self.sale_iri = config.sale_iri(config.sale)
-        self.issuer = TokenIssuer(load_or_create_key(config.data_dir), config.sale_iri_base)
+        key = load_or_create_key(config.data_dir)
+        self.issuer = TokenIssuer(key, config.sale_iri_base)
         self.sequencer = Sequencer(config.journal_path, clock=clock)
         self.identities = IdentityStore(config.data_dir / "identities.db")
-        self.bid_limiter = RateLimiter(config.bid_rate, config.bid_rate * 2)
-        self.pair_limiter = RateLimiter(0.2, 5)
-        self.register_limiter = RateLimiter(0.5, 5)
+        self.registration = Registration(self.sequencer, self.identities)
+        self.sale = LiveSale(self.sequencer, config)
+        self.limits = Limits(config.bid_rate)
+        self.door = BidDoor(self.issuer.verify, lambda: self.sale.sale_id, self.limits.bids)
+        self.links = Links(config, self.issuer, lambda: self.sale.sale_id, self._is_online)
+        self.relay_side = StageSide(
+            sale=self.sale, door=self.door, submit=self.sequencer.submit,
+            listen=self.add_listener, key=key, journal_path=config.journal_path,
+            data_dir=config.data_dir)
         self.pin = f"{secrets.randbelow(10**6):06d}"
         self.hub: Hub | None = None
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-        self._reader: JournalHistory | None = None
         self.gavel: GavelLink | None = None
         self.relay_link: RelayLink | None = None
-        self._listeners: list[Callable[[list[Record]], None]] = []
+        self._listeners: list[Listener] = []
+        self._running: AsyncExitStack | None = None
 
-    # -- the narrow interface -------------------------------------------------
+    # -- thin delegations (the desktop app, the gavel link and tests use these) -----------
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
+        """The live engine: read it on the stage loop only, never mutate it."""
         return self.sequencer.engine
+
+    @property
+    def sale_id(self) -> str:
+        return self.sale.sale_id
+
+    @property
+    def sale_iri(self) -> str:
+        return self.sale.sale_iri
+
+    @property
+    def url(self) -> str:
+        """Where the stage listens (empty until started)."""
+        return self.links.url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self.links.url = value
 
     async def submit(self, command: JSON, actor: Actor, key: str | None = None) -> Answer:
         return await self.sequencer.submit(command, actor, key=key)
 
     def snapshot(self, staff: bool = False) -> JSON:
-        snap: JSON = self.engine.snapshot(staff=staff)
-        snap["epoch"] = self.sequencer.epoch
-        return snap
+        return self.sale.snapshot(staff=staff)
 
     def bidders(self) -> list[JSON]:
-        """Every registered bidder with their name (staff only: names are personal data)."""
-        out = []
-        for paddle, bidder in sorted(self.engine.bidders.items()):
-            row: JSON = bidder.to_json()
-            identity = self.identities.get(self.sale_id, paddle)
-            row["name"] = identity["name"] if identity else ""
-            out.append(row)
-        return out
+        return self.registration.bidders()
 
-    def add_listener(self, listener: Callable[[list[Record]], None]) -> None:
+    def add_listener(self, listener: Listener) -> None:
         """Called on the stage loop after each commit; must not block."""
         self._listeners.append(listener)
-
-    def topics(self, claims: Claims) -> JSON:
-        topics = {"room": f"{self.sale_iri}/room"}
-        if claims.role in STAFF_ROLES:
-            topics["staff"] = f"{self.sale_iri}/staff"
-        elif claims.paddle:
-            topics["mine"] = f"{self.sale_iri}/bidders/{claims.paddle}"
-        return topics
 
     def check_pin(self, pin: str) -> bool:
         return secrets.compare_digest(pin.strip(), self.pin)
 
     def base_url(self) -> str:
-        """The address phones use: the configured public URL, else this machine's own
-        address when listening on every interface (a loopback URL is useless in a QR code)."""
-        if self.config.public_url:
-            return self.config.public_url
-        if self.config.host in ("0.0.0.0", "::", "") and self.url:
-            port = self.url.rsplit(":", 1)[1]
-            return f"http://{lan_address()}:{port}"
-        return self.url
-
-    def bidder_link(self, paddle: str, ttl: float = 24 * 3600) -> str:
-        """An online bidder bids from home, through the relay when there is one; everyone
-        else is in the room, on the venue's network."""
-        token = self.issuer.issue("bidder", self.sale_id, paddle=paddle, ttl=ttl)
-        bidder = self.engine.bidders.get(paddle)
-        relay = self.relay_base_url()
-        online = bidder is not None and bidder.channel == "online"
-        base = relay if relay and online else self.base_url()
-        return f"{base}/bid#token={token}"
+        return self.links.base_url()
 
     def relay_base_url(self) -> str | None:
-        cfg = self.config
-        if cfg.relay_public_url:
-            return cfg.relay_public_url.rstrip("/")
-        if cfg.relay_url:
-            return cfg.relay_url.split(",")[0].strip().rstrip("/") or None
-        return None
+        return self.links.relay_base_url()
+
+    def bidder_link(self, paddle: str, ttl: float = 24 * 3600) -> str:
+        return self.links.bidder_link(paddle, ttl)
 
     def clerk_link(self, ttl: float = 12 * 3600) -> str:
-        token = self.issuer.issue("clerk", self.sale_id, ttl=ttl)
-        return f"{self.base_url()}/clerk#token={token}"
+        return self.links.clerk_link(ttl)
 
     async def register_bidder(self, paddle: str, channel: str, fields: JSON, *,
                               approved: bool, credit_limit: int | None = None,
                               actor: Actor = SYSTEM) -> Answer:
-        """A bidder registered at the desk (or by phone). Approved at once when staff checked
-        their identity; name and contact go to the identities store, never the journal."""
-        answer = await self.submit(
-            {"op": "register_bidder", "paddle": paddle, "channel": channel,
-             "status": "approved" if approved else "pending", "credit_limit": credit_limit},
-            actor)
-        if answer.ok and any(fields.get(k) for k in ("name", "email", "phone")):
-            self.identities.add(self.sale_id, str(paddle).strip(), fields)
-        return answer
+        return await self.registration.register_bidder(
+            paddle, channel, fields, approved=approved, credit_limit=credit_limit, actor=actor)
 
     async def register_online_bidder(self, fields: JSON) -> str:
-        for _ in range(20):
-            paddle = self.identities.next_online_paddle(self.sale_id, set(self.engine.bidders))
-            answer = await self.register_bidder(paddle, "online", fields, approved=False)
-            if answer.ok:
-                return paddle
-        raise RuntimeError("could not allocate a paddle")
+        return await self.registration.register_online_bidder(fields)
 
-    # -- lifecycle ------------------------------------------------------------
+    def _is_online(self, paddle: str) -> bool:
+        bidder = self.engine.bidders.get(paddle)
+        return bidder is not None and bidder.channel == "online"
 
-    def _hub_config(self) -> HubConfig:
-        keys = [KeySpec(self.issuer.public_pem.decode(), ("EdDSA",), use="subscribe",
-                        issuer="auctionmen-stage")]
-        audiences, issuers = ["auctionmen"], ["auctionmen-stage"]
-        extra: dict[str, Any] = {}
-        if self.config.mercure_test_secret:
-            # The official conformance suites publish with their own HS256 token
-            # (iss https://localhost, aud the reference hub's URL): test configuration only.
-            conformance = conformance_config()
-            keys.append(KeySpec(self.config.mercure_test_secret, ("HS256",),
-                                issuer="https://localhost"))
-            audiences.append(conformance.public_url)
-            issuers.append("https://localhost")
-            extra = {"subscriptions": True, "publish_origins": ("*",)}
-        return HubConfig(
-            keys=tuple(keys),
-            audiences=tuple(audiences),
-            issuers=tuple(issuers),
-            allow_anonymous=True,  # the room display and public pages need no token
-            cors_origins=self.config.cors_origins,
-            history_size=5_000,
-            heartbeat=15.0,
-            **extra,
-        )
+    async def _results(self) -> list[ResultRow]:
+        # A replay of the journal: off the loop, so bids are not held up behind it.
+        return await asyncio.to_thread(journal_results, self.config.journal_path)
+
+    # -- lifecycle: one ordered list --------------------------------------------------------
+
+    def _parts(self) -> list[Part]:
+        """What runs, in start order; `stop` ends them in reverse."""
+        return [self._people, self._journal, self._feed, self._web, self._gavel, self._relay]
 
     async def start(self) -> None:
-        self.config.journal_path.parent.mkdir(parents=True, exist_ok=True)
-        await self.sequencer.start()
-        if self.config.demo and not self.engine.sale.id:
-            await self._create_demo()
-        if not self.engine.sale.id:
-            raise RuntimeError(
-                f"no sale '{self.sale_id}' in {self.config.journal_path}; start with --demo"
-            )
-        self.sale_id = self.engine.sale.id
-        self.sale_iri = self.config.sale_iri(self.sale_id)
-        self._reader = JournalHistory(self.config.journal_path)
-        app = make_app(self)
-        history = SaleHistory(self._reader, self.sale_id, self.sale_iri)
-        self.hub = setup_mercure(app, self._hub_config(), [history])
-        self.sequencer.add_listener(self._on_commit)
-        # Handler cancellation notices a dropped subscriber at once; the larger header limits
-        # let the hub itself answer oversized tokens and selector lists with 400/401.
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0,
-                                     access_log=None, handler_cancellation=True,
-                                     max_field_size=96 * 1024, max_line_size=64 * 1024)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://{self.config.host}:{port}"
-        if self.config.gavel not in ("", "none"):
-            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit),
-                                   self.config.gavel)
-        if self.config.relay_url:
-            # The stage dials out (venues sit behind NAT); the sale goes on if it cannot.
-            self.relay_link = start_link(self, self.config.relay_url)
+        stack = AsyncExitStack()
+        try:
+            for part in self._parts():
+                await stack.enter_async_context(part())
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._running = stack
         # The long-lived objects are built: keep the collector off them (perf-notes).
         gc.collect()
         gc.freeze()
+
+    async def stop(self) -> None:
+        stack, self._running = self._running, None
+        if stack is not None:
+            await stack.aclose()
+
+    @asynccontextmanager
+    async def _people(self) -> AsyncIterator[None]:
+        """The identities store (opened with the stage, closed last)."""
+        try:
+            yield
+        finally:
+            self.identities.close()
+
+    @asynccontextmanager
+    async def _journal(self) -> AsyncIterator[None]:
+        """The sequencer, the one writer, and the sale its journal holds."""
+        self.config.journal_path.parent.mkdir(parents=True, exist_ok=True)
+        await self.sequencer.start()
+        try:
+            if self.config.demo and not self.engine.sale.id:
+                await self._create_demo()
+            if not self.engine.sale.id:
+                raise RuntimeError(
+                    f"no sale '{self.config.sale}' in {self.config.journal_path}; "
+                    "start with --demo")
+            yield
+        finally:
+            await self.sequencer.stop()
+
+    @asynccontextmanager
+    async def _feed(self) -> AsyncIterator[None]:
+        """Every commit goes to the hub (once it exists) and to the stage's listeners."""
+        remove = self.sequencer.add_listener(self._on_commit)
+        try:
+            yield
+        finally:
+            remove()
+
+    @asynccontextmanager
+    async def _web(self) -> AsyncIterator[None]:
+        """The gateway and the Mercure hub on one port, the hub's history read from the
+        journal."""
+        cfg = self.config
+        reader = JournalHistory(cfg.journal_path)
+        caps = Capabilities(
+            submit=self.sequencer.submit, sale=self.sale, issuer=self.issuer,
+            limits=self.limits, door=self.door, registrar=self.registration, links=self.links,
+            check_pin=self.check_pin, results=self._results)
+        settings = Settings(max_body=cfg.max_body, cors_origins=cfg.cors_origins,
+                            image_dirs=(cfg.data_dir / "images",),
+                            behind_tls_proxy=cfg.behind_tls_proxy)
+        app = make_app(caps, settings)
+        history = SaleHistory(reader, self.sale_id, self.sale_iri)
+        self.hub = setup_mercure(app, stage_hub_config(
+            self.issuer.public_pem, cors_origins=cfg.cors_origins,
+            test_secret=cfg.mercure_test_secret), [history])
+        # Handler cancellation notices a dropped subscriber at once; the larger header limits
+        # let the hub itself answer oversized tokens and selector lists with 400/401.
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0,
+                               access_log=None, handler_cancellation=True,
+                               max_field_size=96 * 1024, max_line_size=64 * 1024)
+        try:
+            await runner.setup()
+            site = web.TCPSite(runner, cfg.host, cfg.port)
+            await site.start()
+            port = runner.addresses[0][1]
+            self.url = f"http://{cfg.host}:{port}"
+            yield
+        finally:
+            await runner.cleanup()
+            self.hub = None
+            reader.close()
+
+    @asynccontextmanager
+    async def _gavel(self) -> AsyncIterator[None]:
+        """The gavel, if one is configured (the settings page may swap it: `set_gavel`)."""
+        if self.config.gavel not in ("", "none"):
+            self.gavel = GavelLink(self, self.config.gavel)
+        try:
+            yield
+        finally:
+            gavel, self.gavel = self.gavel, None
+            if gavel is not None:
+                await gavel.close()
+
+    @asynccontextmanager
+    async def _relay(self) -> AsyncIterator[None]:
+        """The relay link: the stage dials out (venues sit behind NAT); the sale goes on if
+        it cannot reach the relay."""
+        if self.config.relay_url:
+            self.relay_link = start_link(self.relay_side, self.config.relay_url)
+        try:
+            yield
+        finally:
+            link, self.relay_link = self.relay_link, None
+            if link is not None:
+                await link.close()
 
     async def set_gavel(self, spec: str, *, test_mode: bool = False,
                         arm_on: str | None = None) -> GavelLink | None:
@@ -327,9 +277,7 @@ class Stage:
             await old.close()
         self.config.gavel = spec
         if spec not in ("", "none"):
-            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit), spec,
-                                   arm_on=arm_on, test_mode=test_mode,
-                                   timing=old.timing if old is not None else None)
+            self.gavel = GavelLink(self, spec, arm_on=arm_on, test_mode=test_mode)
             for listener in listeners:
                 self.gavel.add_listener(listener)
         return self.gavel
@@ -346,8 +294,9 @@ class Stage:
     def _on_commit(self, records: list[Record]) -> None:
         hub = self.hub
         if hub is not None:
+            sale_iri = self.sale_iri
             for record in records:
-                for update in updates_for(record, self.sale_iri):
+                for update in updates_for(record, sale_iri):
                     hub.publish(update, internal=True)
         for listener in self._listeners:
             try:
@@ -355,63 +304,11 @@ class Stage:
             except Exception:
                 log.exception("a commit listener failed")
 
-    async def stop(self) -> None:
-        if self.relay_link is not None:
-            await self.relay_link.close()
-        if self.gavel is not None:
-            await self.gavel.close()
-        if self.hub is not None:
-            await self.hub.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-        await self.sequencer.stop()
-        if self._reader is not None:
-            self._reader.close()
-        self.identities.close()
+
+def start_relay_link(stage: Stage, relay_url: str, **options: Any) -> RelayLink:
+    """Link a running stage to the relay at `relay_url` (tests and benchmarks; the stage
+    starts its own when `relay_url` is configured). `await link.close()` before `stop()`."""
+    return start_link(stage.relay_side, relay_url, **options)
 
 
-def _log_json(event: str, **fields: Any) -> None:
-    print(json.dumps({"event": event, "at": time.time(), **fields}), flush=True)
-
-
-async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) -> None:
-    stage = Stage(config)
-    await stage.start()
-    _log_json("serving", url=stage.url, sale=stage.sale_id, pin=stage.pin,
-              journal=str(config.journal_path),
-              gavel=config.gavel)
-    if not config.json_logs:
-        print(f"Auctionmen stage for sale '{stage.sale_id}' at {stage.url}\n"
-              f"  room display: {stage.url}/room\n"
-              f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
-              f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
-              file=sys.stderr, flush=True)
-    try:
-        await until_stopped(stop)
-    finally:
-        await stage.stop()
-        _log_json("stopped")
-
-
-def run_serve(config: StageConfig) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    raise_open_file_limit()
-    try:
-        import uvloop
-
-        runner: Any = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    try:
-        runner(serve_forever(config))
-    except JournalError as exc:
-        print(f"auctionmen serve: {exc}", file=sys.stderr)
-        return 1
-    except RuntimeError as exc:
-        print(f"auctionmen serve: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"auctionmen serve: cannot listen on {config.host}:{config.port}: "
-              f"{exc.strerror}", file=sys.stderr)
-        return 1
-    return 0
+__all__ = ["Stage", "start_relay_link"]

@@ -1,45 +1,55 @@
-"""The stage's aiohttp application: API, web pages and the Mercure hub on one port."""
+"""The stage's aiohttp application: API, web pages and the Mercure hub on one port.
+
+`make_app` takes the capabilities the handlers use (`Capabilities`) and stores each under its
+own typed key (`hub/gateway/keys.py`); it never sees the stage that built them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from aiohttp import web
 
 from hub.auction.commands import catalogue
 from hub.gateway import api
-from hub.gateway.keys import STAGE
+from hub.gateway import keys as K
+from hub.gateway.intake import BidDoor, refusals
 from hub.gateway.openapi import document
+from hub.gateway.pages import add_pages, web_root
+from hub.gateway.ratelimit import Limits
 from hub.gateway.security import cors, problems, security_headers
+from hub.gateway.tokens import TokenIssuer
+from hub.ports import LinkBuilder, Registrar, SaleView, Submit
 
-if TYPE_CHECKING:
-    from hub.stage import Stage
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-PAGES = {"/bid": "bidder.html", "/clerk": "clerk.html", "/room": "room.html",
-         "/": "index.html"}
+__all__ = ["Capabilities", "Settings", "add_pages", "make_app", "web_root"]
 
 
-def web_root() -> Path:
-    return Path(str(resources.files("resources").joinpath("web")))
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the gateway's handlers may use: each goes under its own app key."""
+
+    submit: Submit
+    sale: SaleView
+    issuer: TokenIssuer
+    limits: Limits
+    door: BidDoor  # the one bid intake, shared with the relay link
+    registrar: Registrar
+    links: LinkBuilder
+    check_pin: Callable[[str], bool]
+    results: Callable[[], Awaitable[list[Any]]]  # the sale's results, lot by lot
 
 
-def _page(name: str) -> Handler:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        path = web_root() / name
-        if not path.exists():
-            if name == "index.html":
-                raise web.HTTPFound("/room")
-            raise web.HTTPNotFound()
-        response = web.FileResponse(path)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the gateway answers (from the stage config)."""
 
-    return handler
+    max_body: int = 64 * 1024
+    cors_origins: tuple[str, ...] = ()
+    image_dirs: tuple[Path, ...] = ()  # lot images, searched in order, before the samples
+    behind_tls_proxy: bool = False
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -53,35 +63,24 @@ async def command_catalogue(request: web.Request) -> web.Response:
     return response
 
 
-def add_pages(router: web.UrlDispatcher, image_dirs: Callable[[], list[Path]]) -> None:
-    """The web clients: pages, their static files and lot images (first folder wins)."""
-    for path, name in PAGES.items():
-        router.add_get(path, _page(name))
-    router.add_static("/static", web_root(), follow_symlinks=False)
-
-    async def image(request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        if "/" in name or "\\" in name or name.startswith("."):
-            raise web.HTTPNotFound()
-        for folder in image_dirs():
-            path = folder / name
-            if path.is_file():
-                return web.FileResponse(path)
-        raise web.HTTPNotFound()
-
-    router.add_get("/images/{name}", image)
-
-
-def make_app(stage: Stage) -> web.Application:
+def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     app = web.Application(
-        client_max_size=stage.config.max_body,
-        middlewares=[problems, api.problem_exceptions, security_headers,
-                     cors(stage.config.cors_origins)],
+        client_max_size=settings.max_body,
+        middlewares=[problems, refusals, security_headers, cors(settings.cors_origins)],
     )
-    app[STAGE] = stage
+    app[K.SUBMIT] = caps.submit
+    app[K.SALE] = caps.sale
+    app[K.ISSUER] = caps.issuer
+    app[K.LIMITS] = caps.limits
+    app[K.BID_DOOR] = caps.door
+    app[K.REGISTRAR] = caps.registrar
+    app[K.LINKS] = caps.links
+    app[K.PAIRING] = caps.check_pin
+    app[K.RESULTS] = caps.results
+    app[K.BEHIND_TLS_PROXY] = settings.behind_tls_proxy
     r = app.router
     # Imported catalogue images first, then the shipped samples.
-    add_pages(r, lambda: [stage.config.data_dir / "images", web_root() / "images"])
+    add_pages(r, lambda: [*settings.image_dirs, web_root() / "images"])
     r.add_get("/api/openapi.json", openapi)
     r.add_get("/api/commands", command_catalogue)
     r.add_get("/api/sales/current", api.current_sale)

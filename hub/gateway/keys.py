@@ -1,12 +1,38 @@
-"""Typed application keys shared by the gateway's handlers."""
+"""Typed application keys: one per capability the gateway's handlers use.
+
+The stage (the composition root) puts the real objects here; a handler reads only the keys it
+needs, so each handler says what it depends on and a test can hand it a fake.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from hub.stage import Stage
+from hub.gateway.intake import BidDoor
+from hub.gateway.ratelimit import Limits
+from hub.gateway.tokens import TokenIssuer
+from hub.ports import LinkBuilder, Registrar, SaleView, Submit
 
-STAGE: web.AppKey[Stage] = web.AppKey("stage")
+SUBMIT: web.AppKey[Submit] = web.AppKey("submit")
+"""Sequence a command (bids and staff commands)."""
+SALE: web.AppKey[SaleView] = web.AppKey("sale")
+"""The running sale: ids, snapshots, a bidder's view."""
+ISSUER = web.AppKey("issuer", TokenIssuer)
+"""Verifies callers' tokens and signs clerk tokens for paired terminals."""
+BID_DOOR = web.AppKey("bid_door", BidDoor)
+"""The one bid intake (`hub/gateway/intake.py`)."""
+LIMITS = web.AppKey("limits", Limits)
+"""Rate limits per bidder and per client address."""
+REGISTRAR: web.AppKey[Registrar] = web.AppKey("registrar")
+"""Web sign-ups and the staff list of bidders with names."""
+LINKS: web.AppKey[LinkBuilder] = web.AppKey("links")
+"""Bidder links (approved bidders get theirs, with a QR code)."""
+PAIRING: web.AppKey[Callable[[str], bool]] = web.AppKey("pairing")
+"""Checks the PIN the stage screen shows (clerk terminals pair with it)."""
+RESULTS: web.AppKey[Callable[[], Awaitable[list[Any]]]] = web.AppKey("results")
+"""The sale's results, lot by lot (`hub.backend.results`)."""
+BEHIND_TLS_PROXY = web.AppKey("behind_tls_proxy", bool)
+"""Clients reach us over https even when this connection is plain: cookies are Secure."""

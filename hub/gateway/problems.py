@@ -23,8 +23,9 @@ TITLES = {
 }
 
 
-def problem(status: int, reason: str, detail: str, **extra: Any) -> web.Response:
-    body = {
+def problem_body(status: int, reason: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The problem document itself (the relay link sends it over its socket)."""
+    return {
         "type": f"https://auctionmen.local/problems/{reason}",
         "title": TITLES.get(status, "Error"),
         "status": status,
@@ -32,6 +33,13 @@ def problem(status: int, reason: str, detail: str, **extra: Any) -> web.Response
         "detail": detail,
         **extra,
     }
+
+
+def problem(status: int, reason: str, detail: str, **extra: Any) -> web.Response:
+    return problem_response(status, problem_body(status, reason, detail, **extra))
+
+
+def problem_response(status: int, body: dict[str, Any]) -> web.Response:
     return web.Response(
         status=status,
         text=json.dumps(body, ensure_ascii=False),

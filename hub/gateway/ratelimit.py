@@ -28,3 +28,12 @@ class RateLimiter:
         if len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+
+class Limits:
+    """The stage's buckets: bids per bidder, pairing and sign-ups per client address."""
+
+    def __init__(self, bid_rate: float) -> None:
+        self.bids = RateLimiter(bid_rate, bid_rate * 2)
+        self.pairing = RateLimiter(0.2, 5)  # a 6-digit PIN: a handful of guesses a minute
+        self.registration = RateLimiter(0.5, 5)

@@ -21,32 +21,40 @@ import json
 import logging
 import os
 import random
-import re
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.auction import reasons as R
 from hub.auction.events import Actor
-from hub.gateway.problems import TITLES
-from hub.gateway.tokens import TokenError, load_or_create_key
+from hub.gateway.intake import BidDoor, Refused, reply
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
-from hub.journal.sequencer import Answer
+from hub.ports import Listener, SaleView, Submit
 from hub.relay import protocol as P
-
-if TYPE_CHECKING:
-    from hub.stage import Stage
 
 log = logging.getLogger("auctionmen.relay.link")
 
 JSON = dict[str, Any]
-_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@dataclass(frozen=True, slots=True)
+class StageSide:
+    """What the link uses of the stage: the sale, the bid intake, the commit stream, files."""
+
+    sale: SaleView  # sale id, epoch, the snapshot the relay serves
+    door: BidDoor  # the stage's bid intake (verifies bidder tokens with the stage's key)
+    submit: Submit
+    listen: Callable[[Listener], object]  # subscribe to committed records
+    key: Ed25519PrivateKey  # signs the link token
+    journal_path: Path  # older records are re-sent from the journal
+    data_dir: Path  # where the outbox cursor is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +109,11 @@ class RelayLink:
     the node holding the link goes away, the link moves to the next one.
     """
 
-    def __init__(self, stage: Stage, relay_url: str, *, backoff: tuple[float, float] = (0.2, 2.0),
-                 window: int = 1000, batch: int = 200, chaos: Chaos | None = None,
+    def __init__(self, side: StageSide, relay_url: str, *,
+                 backoff: tuple[float, float] = (0.2, 2.0), window: int = 1000,
+                 batch: int = 200, chaos: Chaos | None = None,
                  bid_concurrency: int = 64, retransmit: float = 1.0) -> None:
-        self.stage = stage
+        self.side = side
         self.relay_urls = [u.strip().rstrip("/") for u in relay_url.split(",") if u.strip()]
         if not self.relay_urls:
             raise ValueError("no relay URL given")
@@ -116,9 +125,9 @@ class RelayLink:
         self.chaos = chaos
         self.retransmit = retransmit
         self.instance = uuid.uuid4().hex
-        self._key = load_or_create_key(stage.config.data_dir)
-        self._reader = JournalHistory(stage.config.journal_path)
-        self._cursor_path = Path(stage.config.data_dir) / "relay_outbox.json"
+        self._key = side.key
+        self._reader = JournalHistory(side.journal_path)
+        self._cursor_path = Path(side.data_dir) / "relay_outbox.json"
         self._recent: deque[Record] = deque(maxlen=5000)
         self._committed = self._reader.last_seq()
         self._acked = self._load_cursor()
@@ -140,7 +149,7 @@ class RelayLink:
     # -- public --------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.stage.add_listener(self._on_commit)
+        self.side.listen(self._on_commit)
         self._task = asyncio.create_task(self._run(), name="relay-link")
 
     async def close(self) -> None:
@@ -159,7 +168,7 @@ class RelayLink:
         head = self._committed
         return RelayStatus(
             connected=self._state == "connected", state=self._state, reason=self._reason,
-            since=self._since, epoch=self.stage.sequencer.epoch, stage_seq=head,
+            since=self._since, epoch=self.side.sale.epoch, stage_seq=head,
             relay_seq=self._acked, lag=max(0, head - self._acked),
             queued=max(0, head - self._sent), remote_bidders=self._remote,
             pending_bids=len(self._bids))
@@ -190,7 +199,7 @@ class RelayLink:
         tmp = self._cursor_path.with_suffix(".tmp")
         with contextlib.suppress(OSError):
             tmp.write_text(json.dumps({"relay": self.relay_group, "seq": self._acked,
-                                       "epoch": self.stage.sequencer.epoch}), "utf-8")
+                                       "epoch": self.side.sale.epoch}), "utf-8")
             os.replace(tmp, self._cursor_path)
 
     def _records_after(self, seq: int, limit: int) -> list[Record]:
@@ -242,8 +251,8 @@ class RelayLink:
         self._node = (self._node + 1) % len(self.relay_urls)
 
     async def _session(self, http: aiohttp.ClientSession) -> None:
-        stage = self.stage
-        token = P.link_token(self._key, stage.sale_id, stage.sequencer.epoch, self.instance)
+        sale = self.side.sale
+        token = P.link_token(self._key, sale.sale_id, sale.epoch, self.instance)
         async with http.ws_connect(
             self.relay_url + P.LINK_PATH, headers={"Authorization": f"Bearer {token}"},
             heartbeat=2.0, timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
@@ -307,7 +316,7 @@ class RelayLink:
             if self._state_dirty and time.monotonic() - last_state >= 0.1:
                 self._state_dirty = False
                 last_state = time.monotonic()
-                await ws.send_str(json.dumps({"t": "state", "state": self.stage.snapshot()},
+                await ws.send_str(json.dumps({"t": "state", "state": self.side.sale.snapshot()},
                                              separators=(",", ":")))
                 continue
             self._wake.clear()
@@ -359,61 +368,23 @@ class RelayLink:
             await ws.send_str(json.dumps(reply, separators=(",", ":")))
 
     async def decide_bid(self, token: Any, body: Any) -> tuple[int, JSON]:
-        """Verify the bidder ourselves, then submit exactly as the gateway's bid endpoint."""
-        stage = self.stage
+        """Verify the bidder ourselves, then submit exactly as the stage's bid endpoint."""
         try:
-            claims = stage.issuer.verify(token if isinstance(token, str) else "")
-        except TokenError as exc:
-            return 401, _problem(401, "invalid_token", f"the token was refused: {exc}")
-        if claims.sale != stage.sale_id:
-            return 403, _problem(403, "wrong_sale", "this token is for another sale")
-        if claims.role != "bidder" or claims.paddle is None:
-            return 403, _problem(403, "forbidden", "only bidders bid here")
-        if not isinstance(body, dict):
-            return 422, _problem(422, R.INVALID, "the body must be a JSON object")
-        if not stage.bid_limiter.allow(claims.paddle, time.monotonic()):
-            return 429, _problem(429, R.RATE_LIMITED, "too many bid attempts; wait a moment")
-        key = body.get("key")
-        if key is not None and (not isinstance(key, str) or not _KEY.match(key)):
-            return 422, _problem(422, R.INVALID, "'key' must be 1-128 letters, digits or ._:-")
-        command = {"op": "bid", "lot": body.get("lot"), "amount": body.get("amount"),
-                   "seen_seq": body.get("seen_seq"), "key": key}
-        answer = await stage.submit(command, Actor("bidder", claims.paddle), key)
-        return _answer(answer)
+            admitted = self.side.door.admit_forwarded(token, body)
+        except Refused as exc:
+            return exc.status, exc.body()
+        answer = await self.side.submit(admitted.bid.command(),
+                                        Actor("bidder", admitted.paddle), admitted.bid.key)
+        return reply(answer, bid=True)
 
 
-def _problem(status: int, reason: str, detail: str) -> JSON:
-    return {"type": f"https://auctionmen.local/problems/{reason}",
-            "title": TITLES.get(status, "Error"), "status": status, "reason": reason,
-            "detail": detail}
-
-
-def _answer(answer: Answer) -> tuple[int, JSON]:
-    """The gateway's bid answer (hub/gateway/api.py `_answer(bid=True)`), as status + body."""
-    body: JSON = {"ok": answer.ok, "seq": answer.seq, "state": answer.state}
-    if answer.ok:
-        types = [r.type for r in answer.events]
-        if "online_bid_pending" in types and "bid_accepted" not in types:
-            body["pending"] = True
-            return 202, body
-        return 200, body
-    body.update(reason=answer.reason, detail=answer.message)
-    if answer.reason == R.JOURNAL_UNAVAILABLE:
-        return 503, body
-    if answer.reason in (R.INVALID, R.UNKNOWN_OP):
-        return 422, body
-    if answer.reason == R.FORBIDDEN:
-        return 403, body
-    return 409, body
-
-
-def start_link(stage: Stage, relay_url: str, **options: Any) -> RelayLink:
-    """Start pushing `stage`'s journal to the relay at `relay_url` (call on the stage loop,
-    after `stage.start()` has started the sequencer). Returns the link; `await link.close()`
-    before `stage.stop()`."""
-    link = RelayLink(stage, relay_url, **options)
+def start_link(side: StageSide, relay_url: str, **options: Any) -> RelayLink:
+    """Start pushing the stage's journal to the relay at `relay_url` (call on the stage loop,
+    once the sequencer runs). Returns the link; `await link.close()` before the sequencer
+    stops."""
+    link = RelayLink(side, relay_url, **options)
     link.start()
     return link
 
 
-__all__ = ["Chaos", "RelayLink", "RelayStatus", "start_link"]
+__all__ = ["Chaos", "RelayLink", "RelayStatus", "StageSide", "start_link"]

@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import socket
 import time
 import uuid
@@ -26,13 +25,14 @@ from typing import Any, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from hub.auction import reasons as R
 from hub.config import SALE_IRI_BASE
-from hub.gateway.app import add_pages, web_root
+from hub.feed import parse_event_id, updates_for
+from hub.gateway.intake import BidDoor, bearer, refusals, respond, session_response, verified
+from hub.gateway.pages import add_pages, web_root
 from hub.gateway.problems import problem
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.security import cors, problems, security_headers
-from hub.gateway.tokens import ISSUER, Claims, TokenError
+from hub.gateway.tokens import ISSUER, TokenError
 from hub.journal.records import Record
 from hub.mercure.app import setup_mercure
 from hub.mercure.config import HubConfig, KeySpec
@@ -41,12 +41,10 @@ from hub.mercure.hub import Hub
 from hub.mercure.update import Update
 from hub.relay import protocol as P
 from hub.relay.store import MemoryStore, RedisStore, Store, StoreUnavailable
-from hub.stage import parse_event_id, updates_for
 
 log = logging.getLogger("auctionmen.relay")
 
 JSON = dict[str, Any]
-_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _CURSOR_PARAMS = ("lastEventID", "last_event_id", "Last-Event-ID", "last-event-id")
 
 
@@ -163,7 +161,9 @@ class RelayNode:
         self.history = SeqHistory(config.sale, config.history_records)
         self.hub: Hub | None = None
         self.url = ""
-        self.limiter = RateLimiter(config.bid_rate, config.bid_rate * 2)
+        # The stage's own intake, with this node's public-key verifier and bucket.
+        self.door = BidDoor(self.verifier.bidder, lambda: config.sale,
+                            RateLimiter(config.bid_rate, config.bid_rate * 2))
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._link: _Link | None = None
@@ -188,7 +188,8 @@ class RelayNode:
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024, middlewares=[
-            problems, security_headers, cors(self.config.cors_origins), self._catch_up])
+            problems, refusals, security_headers, cors(self.config.cors_origins),
+            self._catch_up])
         r = app.router
         add_pages(r, lambda: [web_root() / "images"])
         r.add_get("/api/sales/{sale}/state", self.state)
@@ -545,49 +546,14 @@ class RelayNode:
         body["stage_connected"] = await self.stage_connected()
         return web.json_response(body, headers={"Cache-Control": "no-store"})
 
-    def _bearer_claims(self, request: web.Request) -> tuple[str, Claims] | web.Response:
-        """The caller's token and verified claims, or the problem response to send."""
-        auth = request.headers.get("Authorization", "")
-        if not auth.startswith("Bearer "):
-            return problem(401, "unauthorized", "send 'Authorization: Bearer <token>'")
-        token = auth[7:].strip()
-        try:
-            claims = self.verifier.bidder(token)
-        except TokenError as exc:
-            return problem(401, "invalid_token", f"the token was refused: {exc}")
-        if claims.sale != self.config.sale:
-            return problem(403, "wrong_sale", "this token is for another sale")
-        return token, claims
-
     async def bids(self, request: web.Request) -> web.Response:
-        refused = self._check_sale(request)
-        if refused is not None:
-            return refused
-        checked = self._bearer_claims(request)
-        if isinstance(checked, web.Response):
-            return checked
-        token, claims = checked
-        if claims.role != "bidder" or claims.paddle is None:
-            return problem(403, "forbidden", "only bidders bid here")
-        if not self.limiter.allow(claims.paddle, time.monotonic()):
-            return problem(429, R.RATE_LIMITED, "too many bid attempts; wait a moment")
-        if request.content_type != "application/json":
-            return problem(415, "unsupported_media_type", "send application/json")
-        try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            return problem(400, "bad_json", "the body is not valid JSON")
-        if not isinstance(body, dict):
-            return problem(422, R.INVALID, "the body must be a JSON object")
-        key = body.get("key")
-        if key is not None and (not isinstance(key, str) or not _KEY.match(key)):
-            return problem(422, R.INVALID, "'key' must be 1-128 letters, digits or ._:-")
+        """The stage's intake (same checks, order and answers), then forward to the stage."""
+        admitted = await self.door.admit(request)
         request_id = uuid.uuid4().hex
         timeout = self.config.bid_timeout
         forwarded: JSON = {
-            "id": request_id, "node": self.config.node_id, "token": token,
-            "deadline": time.time() + timeout,
-            "body": {k: body.get(k) for k in ("lot", "amount", "seen_seq", "key")},
+            "id": request_id, "node": self.config.node_id, "token": admitted.token,
+            "deadline": time.time() + timeout, "body": admitted.bid.to_json(),
         }
         future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -615,29 +581,14 @@ class RelayNode:
             return response
         finally:
             self._pending.pop(request_id, None)
-        body = answer.get("body") or {}
-        content_type = "application/problem+json" if "type" in body else "application/json"
-        return web.json_response(body, status=int(answer.get("status", 502)),
-                                 content_type=content_type)
+        return respond(int(answer.get("status", 502)), answer.get("body") or {})
 
     async def session(self, request: web.Request) -> web.Response:
         """As the stage's: trade a bidder token for the hub cookie and the topics."""
-        checked = self._bearer_claims(request)
-        if isinstance(checked, web.Response):
-            return checked
-        token, claims = checked
-        iri = self.config.sale_iri
-        topics = {"room": f"{iri}/room"}
-        if claims.paddle and claims.role == "bidder":
-            topics["mine"] = f"{iri}/bidders/{claims.paddle}"
-        response = web.json_response({
-            "role": claims.role, "paddle": claims.paddle, "sale": claims.sale,
-            "hub": "/.well-known/mercure", "topics": topics, "expires": claims.expires})
-        response.set_cookie("mercureAuthorization", token, path="/.well-known/mercure",
-                            httponly=True, samesite="Strict",
-                            secure=request.secure or self.config.behind_tls_proxy,
-                            max_age=max(0, int(claims.expires - time.time())))
-        return response
+        token = bearer(request)
+        claims = verified(token, self.verifier.bidder, self.config.sale)
+        return session_response(request, token or "", claims, self.config.sale_iri,
+                                behind_tls_proxy=self.config.behind_tls_proxy)
 
     async def relay_status(self, request: web.Request) -> web.Response:
         last, _, epoch = await self.store.head()

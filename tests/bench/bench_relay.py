@@ -146,8 +146,8 @@ async def node_split(redis_url: str) -> list[str]:
 async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Result:
     from hub.auction.events import Actor
     from hub.config import StageConfig
-    from hub.relay.link import start_link
     from hub.stage import Stage
+    from hub.stage import start_relay_link as start_link
 
     res = Result(name, n)
     children = Children()

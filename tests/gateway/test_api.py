@@ -271,7 +271,8 @@ async def test_snapshot_advertises_the_hub_topic_and_cursor(stage, http):
 
 def test_links_use_a_reachable_address_when_listening_everywhere(tmp_path):
     from hub.config import StageConfig
-    from hub.stage import Stage, lan_address
+    from hub.links import lan_address
+    from hub.stage import Stage
 
     stage = Stage(StageConfig(data_dir=tmp_path, host="0.0.0.0", port=8765))
     stage.url = "http://0.0.0.0:8765"
@@ -306,4 +307,5 @@ async def test_command_catalogue_is_served(stage, http):
         body = await r.json()
     assert {"hammer", "floor_bid", "bid"} <= {c["op"] for c in body["commands"]}
     keys = {b["action"]: b["key"] for b in body["bindings"]}
-    assert keys["hammer"] == "H" and keys["floor_bid"] == "Space"
+    assert keys["hammer"] == "H"
+    assert keys["floor_bid"] == "Space"

@@ -62,13 +62,14 @@ LinkFactory = Callable[..., Any]
 
 @pytest.fixture
 async def link_to(stage: Stage) -> AsyncIterator[LinkFactory]:
-    from hub.relay.link import RelayLink, start_link
+    from hub.relay.link import RelayLink
+    from hub.stage import start_relay_link
 
     links: list[RelayLink] = []
 
     def make(url: str, **options: Any) -> RelayLink:
         options.setdefault("backoff", (0.1, 1.0))
-        link = start_link(stage, url, **options)
+        link = start_relay_link(stage, url, **options)
         links.append(link)
         return link
 

@@ -19,8 +19,9 @@ from urllib.parse import quote
 import aiohttp
 
 from hub.auction.events import Actor
+from hub.feed import updates_for
 from hub.journal.history import JournalHistory
-from hub.stage import Stage, updates_for
+from hub.stage import Stage
 from tests.sse import SSE
 
 CLERK = Actor("clerk")

@@ -17,8 +17,8 @@ from hub.config import StageConfig
 from hub.journal.history import JournalHistory
 from hub.relay import protocol as P
 from hub.relay.faultproxy import FaultProxy
-from hub.relay.link import Chaos, RelayLink, start_link
-from hub.stage import Stage
+from hub.relay.link import Chaos, RelayLink
+from hub.stage import Stage, start_relay_link
 from tests.relay.helpers import (
     CLERK,
     Follower,
@@ -175,7 +175,7 @@ async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
     node = await make_node(redis_server.url)
     config = stage.config
     epoch1 = stage.sequencer.epoch
-    link = start_link(stage, node.url, backoff=(0.1, 0.5))
+    link = start_relay_link(stage, node.url, backoff=(0.1, 0.5))
     await until(lambda: link.status().connected, 5)
     await open_lot(stage)
     await link.close()
@@ -189,7 +189,7 @@ async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
     restored = None
     try:
         assert second.sequencer.epoch == epoch1 + 1
-        link2 = start_link(second, node.url, backoff=(0.1, 0.5))
+        link2 = start_relay_link(second, node.url, backoff=(0.1, 0.5))
         await until(lambda: link2.status().connected, 5)
         await floor_bids(second, 3)
         await until(lambda: node.history.head == second.sequencer.last_seq, 5)
@@ -208,7 +208,7 @@ async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
         restored = Stage(StageConfig(data_dir=backup, host="127.0.0.1", port=0))
         await restored.start()
         await restored.submit({"op": "floor_bid", "lot": "1", "paddle": "103"}, CLERK)
-        link3 = start_link(restored, node.url, backoff=(0.1, 0.5))
+        link3 = start_relay_link(restored, node.url, backoff=(0.1, 0.5))
         await until(lambda: link3.status().state == "refused", 5)
         assert "stale_epoch" in (link3.status().reason or "")
         await link3.close()

@@ -1,0 +1,143 @@
+"""The stage's Mercure feed: what a journal record becomes on the hub, and how to resume it.
+
+One mapping shared by the stage and every relay node, so an update replayed from the journal,
+published live, or served by a relay is byte for byte the same, with the same id. Also the
+journal-backed history (`SaleHistory`) and the stage hub's authorization (`stage_hub_config`).
+Imports records and updates only: a relay node loads this without the sequencer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+from hub.auction.events import PUBLIC, STAFF, canonical_json
+from hub.gateway.tokens import AUDIENCE, ISSUER
+from hub.journal.records import Record
+from hub.mercure.config import HubConfig, KeySpec, conformance_config
+from hub.mercure.update import Update
+
+# Browsers wait ~3 s before reconnecting an EventSource unless told otherwise.
+RECONNECT_MS = 1000
+
+
+
+def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
+    """The Mercure id of a record's update: `{sale}:{epoch}:{seq}:{p|s}`."""
+    return f"{sale}:{epoch}:{seq}:{view}"
+
+
+def parse_event_id(value: str) -> tuple[str, int, int, str] | None:
+    """(sale, epoch, seq, view) of an id made by `event_id`, else None."""
+    parts = value.rsplit(":", 3)
+    if len(parts) != 4 or parts[3] not in ("p", "s"):
+        return None
+    try:
+        return parts[0], int(parts[1]), int(parts[2]), parts[3]
+    except ValueError:
+        return None
+
+
+def updates_for(record: Record, sale_iri: str) -> list[Update]:
+    """The Mercure updates one journal record becomes, in delivery order (p, then s).
+
+    Public events go to the room topic; staff-only events that concern bidders go privately
+    to those bidders' topics (with the public view of the lot); every event goes to staff
+    with the staff view (reserve, books, identities).
+    """
+    out: list[Update] = []
+    sale = record.sale
+    retry = RECONNECT_MS
+    # Canonical JSON: a replayed update is byte for byte the live one (and the relay's).
+    public_body = canonical_json(record.wire(PUBLIC))
+    if record.is_public:
+        out.append(Update((f"{sale_iri}/room",), public_body,
+                          event_id(sale, record.epoch, record.seq, "p"), retry=retry))
+    elif record.bidders:
+        topics = tuple(f"{sale_iri}/bidders/{p}" for p in record.bidders)
+        out.append(Update(topics, public_body, event_id(sale, record.epoch, record.seq, "p"),
+                          private=True, retry=retry))
+    staff_body = canonical_json(record.wire(STAFF))
+    out.append(Update((f"{sale_iri}/staff",), staff_body,
+                      event_id(sale, record.epoch, record.seq, "s"), private=True, retry=retry))
+    return out
+
+
+class JournalReader(Protocol):
+    """What `SaleHistory` reads (`hub.journal.history.JournalHistory`)."""
+
+    def last_seq(self) -> int: ...
+
+    def get(self, seq: int) -> Record | None: ...
+
+    def after(self, seq: int) -> Iterator[Record]: ...
+
+
+class SaleHistory:
+    """Mercure history for the sale's topics, read from the journal (the legal record).
+
+    Seeks by `seq` (the primary key), so resuming from any point costs O(log n).
+    """
+
+    def __init__(self, reader: JournalReader, sale: str, sale_iri: str) -> None:
+        self.reader = reader
+        self.sale = sale
+        self.sale_iri = sale_iri
+
+    def after(self, last_event_id: str) -> Iterable[Update] | None:
+        parsed = parse_event_id(last_event_id)
+        if parsed is None or parsed[0] != self.sale:
+            return None
+        _, _, seq, view = parsed
+        last = self.reader.last_seq()
+        if seq > last or seq < 0:
+            return None
+        out: list[Update] = []
+        current = self.reader.get(seq) if view == "p" else None
+        if current is not None:
+            # The staff update of the same record is delivered after its public one.
+            out.extend(u for u in updates_for(current, self.sale_iri) if u.id.endswith(":s"))
+        for record in self.reader.after(seq):
+            out.extend(updates_for(record, self.sale_iri))
+        return out
+
+    def earliest(self) -> Iterable[Update]:
+        out: list[Update] = []
+        for record in self.reader.after(0):
+            out.extend(updates_for(record, self.sale_iri))
+        return out
+
+    def last_id(self) -> str | None:
+        record = self.reader.get(self.reader.last_seq())
+        if record is None:
+            return None
+        return event_id(self.sale, record.epoch, record.seq, "s")
+
+
+def stage_hub_config(public_pem: bytes, *, cors_origins: tuple[str, ...] = (),
+                     test_secret: str | None = None) -> HubConfig:
+    """Who may read the stage's hub: stage-signed subscribers, anonymous for the public room.
+
+    `test_secret` also admits the official Mercure conformance suites, which publish with
+    their own HS256 token (iss https://localhost, aud the reference hub's URL): tests only.
+    """
+    keys = [KeySpec(public_pem.decode(), ("EdDSA",), use="subscribe", issuer=ISSUER)]
+    audiences, issuers = [AUDIENCE], [ISSUER]
+    subscriptions = False
+    publish_origins: tuple[str, ...] = ()
+    if test_secret:
+        keys.append(KeySpec(test_secret, ("HS256",), issuer="https://localhost"))
+        audiences.append(conformance_config().public_url)
+        issuers.append("https://localhost")
+        subscriptions, publish_origins = True, ("*",)
+    return HubConfig(
+        keys=tuple(keys),
+        audiences=tuple(audiences),
+        issuers=tuple(issuers),
+        allow_anonymous=True,  # the room display and public pages need no token
+        cors_origins=cors_origins,
+        history_size=5_000,
+        heartbeat=15.0,
+        subscriptions=subscriptions,
+        publish_origins=publish_origins,
+    )

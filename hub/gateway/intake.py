@@ -1,0 +1,263 @@
+"""The one bid intake: every door a bid comes through checks it here, in one order.
+
+Three doors take bids: the stage's `POST /api/sales/{sale}/bids`, a relay node's same
+endpoint, and the stage's side of the relay link (a bid a node forwarded). They share:
+
+- the order of checks: sale (404) → bearer token (401) → token's sale (403) → bidder role
+  (403) → rate limit (429, before the body is read: a flood costs no parsing) → content
+  type (415) → strict JSON (400; NaN/Infinity refused) → a JSON object (422) → the
+  idempotency key (422). Oversized bodies are refused by aiohttp (413) as they are read;
+- the messages, the reason → HTTP status of the sequencer's answer, problem+json bodies;
+- the session answer (topics, hub cookie, and when that cookie is `Secure`).
+
+A relay re-checks nothing the stage will not check again: the stage verifies the bidder's
+token itself (a relay can delay a bid, never forge one), with the same functions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from hub.auction import reasons as R
+from hub.auction.events import STAFF
+from hub.gateway.problems import problem_body, problem_response
+from hub.gateway.ratelimit import RateLimiter
+from hub.gateway.tokens import STAFF_ROLES, Claims, TokenError
+from hub.ports import Verdict
+
+JSON = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+"""An idempotency key: a retry with the same key gets the first answer."""
+BID_FIELDS = ("lot", "amount", "seen_seq", "key")
+COOKIE = "mercureAuthorization"
+HUB_PATH = "/.well-known/mercure"
+
+
+class Refused(Exception):
+    """A request refused before it reached the sequencer: a problem+json answer."""
+
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+    def body(self) -> JSON:
+        return problem_body(self.status, self.reason, self.detail)
+
+    def response(self) -> web.Response:
+        return problem_response(self.status, self.body())
+
+
+@web.middleware
+async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer a `Refused` raised anywhere in a handler with its problem+json."""
+    try:
+        return await handler(request)
+    except Refused as exc:
+        return exc.response()
+
+
+# -- who is asking ------------------------------------------------------------------------
+
+
+def bearer(request: web.Request) -> str | None:
+    """The bearer token of the Authorization header (never the URL: URLs end up in logs)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    return None
+
+
+def verified(token: str | None, verify: Callable[[str], Claims], sale: str) -> Claims:
+    """The token's claims, if it is ours, valid and for this sale."""
+    if token is None:
+        raise Refused(401, "unauthorized", "send 'Authorization: Bearer <token>'")
+    try:
+        claims = verify(token)
+    except TokenError as exc:
+        raise Refused(401, "invalid_token", f"the token was refused: {exc}") from None
+    if claims.sale != sale:
+        raise Refused(403, "wrong_sale", "this token is for another sale")
+    return claims
+
+
+def check_sale(request: web.Request, sale: str) -> None:
+    if request.match_info["sale"] != sale:
+        raise Refused(404, "unknown_sale", f"no sale {request.match_info['sale']!r} here")
+
+
+# -- the body -------------------------------------------------------------------------------
+
+
+def strict_loads(text: str) -> Any:
+    """`json.loads` without NaN and ±Infinity (not JSON, and not money)."""
+    def reject(value: str) -> Any:
+        raise ValueError(f"{value} is not allowed")
+
+    return json.loads(text, parse_constant=reject)
+
+
+async def read_object(request: web.Request) -> JSON:
+    """The request's JSON object body (strict JSON; aiohttp refuses oversized bodies: 413)."""
+    if request.content_type != "application/json":
+        raise Refused(415, "unsupported_media_type", "send application/json")
+    try:
+        body = await request.json(loads=strict_loads)
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "bad_json", "the body is not valid JSON") from None
+    return as_object(body)
+
+
+def as_object(body: object) -> JSON:
+    if not isinstance(body, dict):
+        raise Refused(422, R.INVALID, "the body must be a JSON object")
+    return body
+
+
+def check_key(value: object) -> str | None:
+    """The idempotency key, if well formed (or absent)."""
+    if value is not None and (not isinstance(value, str) or not KEY.match(value)):
+        raise Refused(422, R.INVALID, "'key' must be 1-128 letters, digits or ._:-")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Bid:
+    """A bidder's bid as sent; the engine judges lot, amount and seen_seq."""
+
+    lot: Any
+    amount: Any
+    seen_seq: Any
+    key: str | None
+
+    @classmethod
+    def from_body(cls, body: object) -> Bid:
+        body = as_object(body)
+        key = check_key(body.get("key"))
+        return cls(body.get("lot"), body.get("amount"), body.get("seen_seq"), key)
+
+    def to_json(self) -> JSON:
+        """What a relay forwards: the bid's own fields and nothing else."""
+        return {"lot": self.lot, "amount": self.amount, "seen_seq": self.seen_seq,
+                "key": self.key}
+
+    def command(self) -> JSON:
+        return {"op": "bid", **self.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A bid that passed the door: whose, with which token, and what."""
+
+    token: str
+    paddle: str
+    bid: Bid
+
+
+class BidDoor:
+    """The checks a bid passes before it may be sequenced (or forwarded to the stage).
+
+    `verify` checks a token's signature (the stage's issuer, or a relay's public-key
+    verifier); `sale` says which sale this door serves; `limiter` is per bidder.
+    """
+
+    def __init__(self, verify: Callable[[str], Claims], sale: Callable[[], str],
+                 limiter: RateLimiter, clock: Callable[[], float] = time.monotonic) -> None:
+        self.verify = verify
+        self.sale = sale
+        self.limiter = limiter
+        self.clock = clock
+
+    def _bidder(self, token: str | None) -> tuple[str, str]:
+        claims = verified(token, self.verify, self.sale())
+        if claims.role != "bidder" or claims.paddle is None:
+            raise Refused(403, "forbidden", "only bidders bid here; staff use the commands API")
+        if not self.limiter.allow(claims.paddle, self.clock()):
+            raise Refused(429, R.RATE_LIMITED, "too many bid attempts; wait a moment")
+        return token or "", claims.paddle
+
+    async def admit(self, request: web.Request) -> Admitted:
+        """An HTTP bid (the stage's endpoint or a relay node's)."""
+        check_sale(request, self.sale())
+        token, paddle = self._bidder(bearer(request))
+        body = await read_object(request)
+        return Admitted(token, paddle, Bid.from_body(body))
+
+    def admit_forwarded(self, token: object, body: object) -> Admitted:
+        """A bid a relay forwarded: its token and body as the bidder sent them."""
+        checked, paddle = self._bidder(token if isinstance(token, str) else "")
+        return Admitted(checked, paddle, Bid.from_body(body))
+
+
+# -- the answer -----------------------------------------------------------------------------
+
+
+def reply(answer: Verdict, *, bid: bool) -> tuple[int, JSON]:
+    """The sequencer's answer as HTTP: 200 with the events (commands), 202 pending (an online
+    bid waiting for the auctioneer), 409 refused (with the state), 422 malformed,
+    403 not allowed, 503 journal down."""
+    body: JSON = {"ok": answer.ok, "seq": answer.seq, "state": answer.state}
+    if answer.ok:
+        types = [r.type for r in answer.events]
+        if bid and "online_bid_pending" in types and "bid_accepted" not in types:
+            body["pending"] = True
+            return 202, body
+        if not bid:
+            body["events"] = [r.wire(STAFF) for r in answer.events]
+        return 200, body
+    body.update(reason=answer.reason, detail=answer.message)
+    if answer.reason == R.JOURNAL_UNAVAILABLE:
+        return 503, body
+    if answer.reason in (R.INVALID, R.UNKNOWN_OP):
+        return 422, body
+    if answer.reason == R.FORBIDDEN:
+        return 403, body
+    return 409, body
+
+
+def respond(status: int, body: JSON) -> web.Response:
+    """An answer (ours, or the stage's relayed by a node) as an HTTP response."""
+    if "type" in body:  # a problem document
+        return problem_response(status, body)
+    return web.json_response(body, status=status)
+
+
+# -- the session ----------------------------------------------------------------------------
+
+
+def topics(claims: Claims, sale_iri: str) -> JSON:
+    """The Mercure topics a token may follow: the room, plus staff's or its bidder's own."""
+    out = {"room": f"{sale_iri}/room"}
+    if claims.role in STAFF_ROLES:
+        out["staff"] = f"{sale_iri}/staff"
+    elif claims.paddle:
+        out["mine"] = f"{sale_iri}/bidders/{claims.paddle}"
+    return out
+
+
+def session_response(request: web.Request, token: str, claims: Claims, sale_iri: str, *,
+                     behind_tls_proxy: bool, extra: JSON | None = None) -> web.Response:
+    """Trade a bearer token for the cookie EventSource needs (it cannot send headers).
+
+    The cookie is `Secure` when the client reaches us over https: this connection is TLS,
+    or the operator says a TLS proxy fronts us.
+    """
+    body: JSON = {"role": claims.role, "paddle": claims.paddle, "sale": claims.sale,
+                  "hub": HUB_PATH, "topics": topics(claims, sale_iri),
+                  "expires": claims.expires}
+    body.update(extra or {})
+    response = web.json_response(body)
+    response.set_cookie(COOKIE, token, path=HUB_PATH, httponly=True, samesite="Strict",
+                        secure=request.secure or behind_tls_proxy,
+                        max_age=max(0, int(claims.expires - time.time())))
+    return response

@@ -1,0 +1,43 @@
+"""The running sale as the front doors read it (`hub.ports.SaleView`), over the sequencer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.config import StageConfig
+from hub.journal.sequencer import Sequencer
+
+JSON = dict[str, Any]
+
+
+class LiveSale:
+    """Ids and snapshots of the sequencer's sale. Read on the stage loop only."""
+
+    def __init__(self, sequencer: Sequencer, config: StageConfig) -> None:
+        self.sequencer = sequencer
+        self.config = config
+
+    @property
+    def sale_id(self) -> str:
+        # Before the journal is loaded the configured sale is the best answer.
+        return self.sequencer.engine.sale.id or self.config.sale
+
+    @property
+    def sale_iri(self) -> str:
+        return self.config.sale_iri(self.sale_id)
+
+    @property
+    def title(self) -> str:
+        return str(self.sequencer.engine.sale.title)
+
+    @property
+    def epoch(self) -> int:
+        return self.sequencer.epoch
+
+    def snapshot(self, staff: bool = False) -> JSON:
+        snap: JSON = self.sequencer.engine.snapshot(staff=staff)
+        snap["epoch"] = self.sequencer.epoch
+        return snap
+
+    def bidder_view(self, paddle: str) -> JSON | None:
+        return self.sequencer.engine.bidder_view(paddle)

@@ -1,0 +1,76 @@
+"""The capabilities the front doors (gateway, relay link) need, as small typed interfaces.
+
+The stage builds the real objects and hands each door only what it uses; nothing here knows
+the stage, the sequencer or the identities store, so a relay node can load it alone. The
+sequencer's `Answer`, `hub.live.LiveSale`, `hub.backend.registration.Registration` and
+`hub.links.Links` satisfy these structurally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from hub.auction.events import Actor
+from hub.journal.records import Record
+
+JSON = dict[str, Any]
+
+
+class Verdict(Protocol):
+    """The sequencer's answer to one command (`hub.journal.sequencer.Answer`)."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def events(self) -> Sequence[Record]: ...
+    @property
+    def state(self) -> JSON: ...
+
+
+class Submit(Protocol):
+    """Sequence one command and wait until it is committed or refused."""
+
+    def __call__(self, command: JSON, actor: Actor,
+                 key: str | None = None) -> Awaitable[Verdict]: ...
+
+
+class SaleView(Protocol):
+    """The running sale as read on the stage loop: ids, snapshots, one bidder's view."""
+
+    @property
+    def sale_id(self) -> str: ...
+    @property
+    def sale_iri(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def epoch(self) -> int: ...
+
+    def snapshot(self, staff: bool = False) -> JSON: ...
+
+    def bidder_view(self, paddle: str) -> JSON | None: ...
+
+
+class Registrar(Protocol):
+    """Sign-ups from the web and the staff list of bidders (with names)."""
+
+    async def register_online_bidder(self, fields: JSON) -> str: ...
+
+    def bidders(self) -> list[JSON]: ...
+
+
+class LinkBuilder(Protocol):
+    """The link (with a signed token) a bidder opens to bid."""
+
+    def bidder_link(self, paddle: str, ttl: float = ...) -> str: ...
+
+
+Listener = Callable[[list[Record]], None]
+"""Called on the stage loop after each commit, with the committed records; must not block."""

@@ -1,0 +1,65 @@
+"""`auctionmen serve`: the stage core without Qt, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from hub.config import StageConfig
+from hub.journal.db import JournalError
+from hub.mercure.app import raise_open_file_limit
+from hub.runtime import until_stopped
+from hub.stage import Stage
+
+
+def _log_json(event: str, **fields: Any) -> None:
+    print(json.dumps({"event": event, "at": time.time(), **fields}), flush=True)
+
+
+async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) -> None:
+    stage = Stage(config)
+    await stage.start()
+    _log_json("serving", url=stage.url, sale=stage.sale_id, pin=stage.pin,
+              journal=str(config.journal_path),
+              gavel=config.gavel)
+    if not config.json_logs:
+        print(f"Auctionmen stage for sale '{stage.sale_id}' at {stage.url}\n"
+              f"  room display: {stage.url}/room\n"
+              f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
+              f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
+              file=sys.stderr, flush=True)
+    try:
+        await until_stopped(stop)
+    finally:
+        await stage.stop()
+        _log_json("stopped")
+
+
+def run_serve(config: StageConfig) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    raise_open_file_limit()
+    runner: Callable[[Coroutine[Any, Any, None]], None]
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    try:
+        runner(serve_forever(config))
+    except JournalError as exc:
+        print(f"auctionmen serve: {exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:
+        print(f"auctionmen serve: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"auctionmen serve: cannot listen on {config.host}:{config.port}: "
+              f"{exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
