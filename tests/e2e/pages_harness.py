@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from hub.auction.commands import catalogue
 from hub.gateway.app import add_pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,6 +213,9 @@ class FakeStage:
         r.add_get("/api/sales/{sale}/state", self._state)
         r.add_post("/api/session", self._post_session)
         r.add_post("/api/pair", self._pair)
+        # The command registry as the gateway serves it (not recorded: `calls("/commands")`
+        # means the staff commands the page sent).
+        r.add_get("/api/commands", self._catalogue)
         r.add_post("/api/sales/{sale}/bids", self._bids)
         r.add_post("/api/sales/{sale}/commands", self._commands)
         r.add_get("/.well-known/mercure", self._mercure)
@@ -221,6 +225,10 @@ class FakeStage:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return f"http://127.0.0.1:{port}"
+
+    @staticmethod
+    async def _catalogue(request: web.Request) -> web.Response:
+        return web.json_response(catalogue())
 
     @staticmethod
     async def _blank(request: web.Request) -> web.Response:

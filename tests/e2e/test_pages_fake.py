@@ -312,9 +312,9 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
                             "channel": "online", "after": 1.2, "at": 1}])
     fake.publish(event(7, "late_bid", sold, {"late": sold["late"][0]}), [STAFF], view="s")
     wait_text(page, "#late", "1.2 s after the hammer")
-    page.get_by_role("button", name="Leave sold").click()
+    page.locator("#late").get_by_role("button", name="Leave sold").click()
     assert last_op() == {"op": "leave_sold", "lot": "1", "late": "1.l1"}
-    page.get_by_role("button", name="Reopen", exact=True).click()
+    page.locator("#late").get_by_role("button", name="Reopen").click()
     page.wait_for_selector("#ask-dialog[open]", timeout=T)
     page.keyboard.press("Enter")
     assert last_op() == {"op": "reopen", "lot": "1", "reason": "late bid", "late": "1.l1"}

@@ -48,7 +48,7 @@ def wait_text(page: Any, sel: str, expected: str, timeout: int = T) -> None:
 def test_bidder_and_clerk_run_a_lot_to_sold(browser: Any, stage: RealStage) -> None:
     clerk = new_page(browser)
     clerk.goto(f"{stage.url}/clerk#token={stage.token('clerk')}")
-    wait_text(clerk, "[data-action=next]", "Next: lot 1")
+    wait_text(clerk, "[data-action=next_lot]", "Next: lot 1")
     bidder = new_page(browser, {"width": 360, "height": 740})
     bidder.goto(f"{stage.url}/bid#token={stage.token('bidder', '7001')}")
     room = new_page(browser)

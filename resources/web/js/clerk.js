@@ -98,102 +98,181 @@ function ask(label, initial = '') {
   });
 }
 
-const ACTIONS = {
-  fair_warning: () => command({ op: 'fair_warning', lot: lotId() }, 'Fair warning'),
-  hammer: () => command({ op: 'hammer', lot: lotId(), source: 'clerk' }, 'Hammer down'),
-  pass: () => command({ op: 'pass', lot: lotId(), source: 'clerk' }, 'Passed'),
-  async retract() {
-    const lot = store.get().lot;
-    if (!lot?.high) { say('There is no bid to retract', 'error'); return; }
-    const reason = await ask(`Retract ${formatMoney(lot.high.amount, currencyOf(store.get()))} — reason`);
-    if (reason) command({ op: 'retract', lot: lot.id, reason }, 'Bid retracted');
-  },
-  set_to_floor() {
-    const paddle = $('#paddle').value.trim();
-    const cmd = { op: 'set_to_floor', lot: lotId() };
-    if (paddle) cmd.paddle = paddle;
-    command(cmd, 'Set to floor').then((ok) => { if (ok) $('#paddle').value = ''; });
-  },
-  next() {
+// ------------------------------------------------------------------ keys from the registry
+//
+// GET /api/commands is the command registry (hub/auction/commands.py): every binding is one
+// action with one key, the same as on the auctioneer's console. The toolbar, the key map and
+// the help are built from it; only the state-specific actions below are written out.
+
+let keysLoaded = null; // Promise<boolean>: the registry is in and the page is built from it
+let bindings = [];
+let byAction = {};
+let opFields = {}; // op -> its field names
+let keymap = new Map(); // KeyboardEvent.key (letters lower-cased) -> binding
+
+// Qt's portable key names that differ from KeyboardEvent.key; letters and symbols are as is.
+const QT_KEYS = {
+  Space: ' ', Esc: 'Escape', Return: 'Enter', Del: 'Delete', Ins: 'Insert', PgUp: 'PageUp',
+  PgDown: 'PageDown', Left: 'ArrowLeft', Right: 'ArrowRight', Up: 'ArrowUp', Down: 'ArrowDown',
+};
+const keyOf = (k) => (k.length === 1 ? k.toLowerCase() : k);
+const eventKey = (qtKey) => keyOf(QT_KEYS[qtKey] ?? qtKey);
+
+// What a prompt asks, and what it offers.
+const PROMPTS = { reason: 'reason (journaled)', message: 'message for the bidders', amount: 'new amount' };
+const SUGGESTED = {
+  reinstate: 'retracted in error', withdraw: 'withdrawn by the vendor', pause: 'Short break, back shortly',
+};
+// Bindings the page already has a place for; the rest get a toolbar button.
+const PLACED = { floor_bid: '#floor-bid', help: '#help-open' };
+const TONE = { hammer: 'danger', next_lot: 'primary' };
+
+const buttonText = (b) => (b.prompt ? `${b.label}…` : b.label);
+
+async function loadCommands() {
+  const r = await api('GET', '/api/commands');
+  if (r.status !== 200 || !Array.isArray(r.body?.bindings)) return false;
+  opFields = Object.fromEntries((r.body.commands || []).map((c) => [c.op, c.fields.map((f) => f.name)]));
+  bindings = r.body.bindings;
+  byAction = Object.fromEntries(bindings.map((b) => [b.action, b]));
+  keymap = new Map(bindings.map((b) => [eventKey(b.key), b]));
+  buildButtons();
+  buildHelp();
+  return true;
+}
+
+function buildButtons() {
+  const bar = $('#actions');
+  bar.replaceChildren();
+  for (const b of bindings) {
+    let button = PLACED[b.action] && $(PLACED[b.action]);
+    if (button) {
+      setText($('kbd', button), b.key);
+    } else {
+      button = h('button', {
+        type: 'button', class: TONE[b.action],
+        onmousedown: (e) => e.preventDefault(), // keep the focus in the paddle field
+        onclick: () => run(b),
+      }, h('kbd', {}, b.key), ' ', h('span', { class: 'label' }, buttonText(b)));
+      bar.append(button);
+    }
+    button.dataset.action = b.action;
+    button.setAttribute('aria-keyshortcuts', b.key);
+    button.title = b.help;
+  }
+}
+
+function buildHelp() {
+  const row = (keys, text) => h('tr', {}, h('td', {}, ...keys.flatMap((k, i) => [i ? ' ' : '', h('kbd', {}, k)])),
+    h('td', {}, text));
+  const rows = [row(['0-9', 'Enter'], 'Bid the ask for that paddle (empty: a room bid)')];
+  if (!keymap.has('a')) rows.push(row(['A'], 'Type an amount instead of the ask'));
+  let group = null;
+  for (const b of bindings) {
+    if (b.group !== group) {
+      group = b.group;
+      rows.push(h('tr', {}, h('th', { colspan: '2', scope: 'colgroup' }, group)));
+    }
+    rows.push(row([b.key], b.help));
+  }
+  rows.push(row(['Esc'], 'Clear the fields, close this help'));
+  $('#help-keys').replaceChildren(...rows);
+}
+
+/** The binding's op on the current lot with its preset fields (null, with a notice, if no lot). */
+function baseCommand(b) {
+  const fields = opFields[b.op] || [];
+  const cmd = { op: b.op, ...b.preset };
+  if (fields.includes('lot')) {
+    if (!lotId()) { say('No lot is on the block', 'error'); return null; }
+    cmd.lot = lotId();
+  }
+  if (fields.includes('source')) cmd.source = 'clerk';
+  const paddle = $('#paddle').value.trim();
+  if (fields.includes('paddle') && paddle) cmd.paddle = paddle;
+  return cmd;
+}
+
+/** Ask what the binding's prompt names and put it in `cmd`; false if cancelled. */
+async function prompted(b, cmd, suggestion = SUGGESTED[b.action] || '') {
+  const s = store.get();
+  const c = currencyOf(s);
+  const now = b.prompt === 'amount' && s.lot ? ` (ask now ${formatMoney(s.lot.ask, c)})` : '';
+  const text = await ask(`${b.label}${cmd.lot ? ` · lot ${cmd.lot}` : ''} — ${PROMPTS[b.prompt] || b.prompt}${now}`, suggestion);
+  if (!text) return false;
+  if (b.prompt !== 'amount') { cmd[b.prompt] = text; return true; }
+  const amount = parseAmount(text, minorDigits(c));
+  if (amount == null) { say('The amount is not a number', 'error'); return false; }
+  cmd.amount = amount;
+  return true;
+}
+
+/** Any binding: its op with its preset, asking first if it has a prompt. */
+async function generic(b) {
+  const cmd = baseCommand(b);
+  if (!cmd || (b.prompt && !(await prompted(b, cmd)))) return;
+  const ok = await command(cmd, `${b.label}: done`);
+  if (ok && cmd.paddle) $('#paddle').value = '';
+}
+
+function oldestLate() { return lateBids(store.get())[0] || null; }
+
+// The actions that depend on the state. Row buttons pass the bid they stand for.
+const SPECIAL = {
+  floor_bid: floorBid,
+  help: () => $('#help').showModal(),
+  next_lot() {
     const next = nextPendingLot(store.get());
     if (!next) { say('There are no more lots', 'error'); return; }
     command({ op: 'open_lot', lot: next.id }, `Lot ${next.id} is open`);
   },
-  async reopen(lateId = null, lot = null) {
-    const target = lot || store.get().lot?.id;
-    if (!target) return;
-    const reason = await ask(`Reopen lot ${target} — reason`, lateId ? 'late bid' : '');
-    if (!reason) return;
-    const cmd = { op: 'reopen', lot: target, reason };
-    if (lateId) cmd.late = lateId;
-    command(cmd, `Lot ${target} reopened`);
+  pause(b) {
+    if (store.get().sale?.paused) command({ op: 'resume' }, 'Resumed');
+    else generic(b);
   },
-  leave_sold(lateId = null, lot = null) {
-    const target = lot || lateBids(store.get())[0]?.lot || lotId();
-    const cmd = { op: 'leave_sold', lot: target };
-    if (lateId) cmd.late = lateId;
+  accept_online(b, id = null) {
+    const p = id || pendingBids(store.get())[0]?.id;
+    if (!p) { say('No online bid is waiting', 'error'); return; }
+    command({ op: b.op, lot: lotId(), pending: p }, 'Online bid accepted');
+  },
+  reject_online(b, id = null) {
+    const p = id || pendingBids(store.get())[0]?.id;
+    if (!p) { say('No online bid is waiting', 'error'); return; }
+    command({ op: b.op, lot: lotId(), pending: p, reason: 'rejected' }, 'Online bid rejected');
+  },
+  async reopen(b, late = oldestLate()) {
+    const cmd = { op: b.op, lot: late?.lot || lotId() };
+    if (!cmd.lot) { say('No lot to reopen', 'error'); return; }
+    if (late) cmd.late = late.id;
+    if (await prompted(b, cmd, late ? 'late bid' : '')) command(cmd, `Lot ${cmd.lot} reopened`);
+  },
+  leave_sold(b, late = oldestLate()) {
+    const cmd = { op: b.op, lot: late?.lot || lotId() };
+    if (late) cmd.late = late.id;
     command(cmd, 'Left sold');
-  },
-  accept(id = null) {
-    const p = id || pendingBids(store.get())[0]?.id;
-    if (!p) { say('No online bid is waiting', 'error'); return; }
-    command({ op: 'accept_online', lot: lotId(), pending: p }, 'Online bid accepted');
-  },
-  reject(id = null) {
-    const p = id || pendingBids(store.get())[0]?.id;
-    if (!p) { say('No online bid is waiting', 'error'); return; }
-    command({ op: 'reject_online', lot: lotId(), pending: p, reason: 'rejected' }, 'Online bid rejected');
-  },
-  async set_ask() {
-    const s = store.get();
-    if (!s.lot) { say('No lot is on the block', 'error'); return; }
-    const c = currencyOf(s);
-    const typed = await ask(`Lot ${s.lot.id} — new ask (now ${formatMoney(s.lot.ask, c)})`);
-    if (!typed) return;
-    const amount = parseAmount(typed, minorDigits(c));
-    if (amount == null) { say('The amount is not a number', 'error'); return; }
-    command({ op: 'set_ask', lot: s.lot.id, amount }, `Ask set to ${formatMoney(amount, c)}`);
-  },
-  inc_half: () => command({ op: 'set_increment', lot: lotId(), mode: 'half' }, 'Increment halved'),
-  inc_double: () => command({ op: 'set_increment', lot: lotId(), mode: 'double' }, 'Increment doubled'),
-  async reinstate() {
-    const lot = store.get().lot;
-    if (!lot) { say('No lot is on the block', 'error'); return; }
-    const reason = await ask(`Reinstate the last withdrawn bid on lot ${lot.id} — reason`, 'retracted in error');
-    if (reason) command({ op: 'reinstate', lot: lot.id, reason }, 'Bid reinstated');
-  },
-  async withdraw() {
-    const lot = store.get().lot;
-    if (!lot) { say('No lot is on the block', 'error'); return; }
-    const reason = await ask(`Withdraw lot ${lot.id} from the sale — reason`, 'withdrawn by the vendor');
-    if (reason) command({ op: 'withdraw', lot: lot.id, reason }, `Lot ${lot.id} withdrawn`);
-  },
-  async pause() {
-    if (store.get().sale?.paused) { command({ op: 'resume' }, 'Resumed'); return; }
-    const message = await ask('Pause — message for the bidders', 'Short break, back shortly');
-    if (message !== null) command({ op: 'pause', message }, 'Paused');
   },
 };
 
-const KEYS = {
-  w: 'fair_warning', h: 'hammer', p: 'pass', r: 'retract', t: 'set_to_floor', n: 'next',
-  o: 'reopen', l: 'leave_sold', y: 'accept', x: 'reject', z: 'pause', s: 'set_ask',
-  i: 'reinstate', '-': 'inc_half', '+': 'inc_double', '=': 'inc_double', d: 'withdraw',
-};
+function run(b, ...args) {
+  if (!store) return;
+  const special = SPECIAL[b.action];
+  if (special) special(b, ...args);
+  else if (b.op) generic(b);
+}
 
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || !store) return;
   if ($('#ask-dialog').open || $('#help').open) return; // dialogs handle their own keys
   const target = e.target;
   if (target.id === 'pin') return;
-  if (e.key === '?') { e.preventDefault(); $('#help').showModal(); return; }
   if (e.key === 'Escape') { $('#paddle').value = ''; $('#amount').value = ''; $('#paddle').focus(); return; }
-  const k = e.key.length === 1 ? e.key.toLowerCase() : '';
-  if (k === 'a') { e.preventDefault(); $('#amount').focus(); return; }
-  if (KEYS[k]) {
-    e.preventDefault();
-    ACTIONS[KEYS[k]]();
-  }
+  const k = keyOf(e.key);
+  // Digits and separators are text in the paddle and amount fields; Space presses a focused button.
+  if (target.tagName === 'INPUT' && /^[0-9.,]$/.test(k)) return;
+  if (target.tagName === 'BUTTON' && (k === ' ' || k === 'Enter')) return;
+  const b = keymap.get(k);
+  if (b) { e.preventDefault(); run(b); return; }
+  if (k === 'a') { e.preventDefault(); $('#amount').focus(); }
 }
 
 // ------------------------------------------------------------------ rendering
@@ -214,6 +293,12 @@ function ago(s, at) {
   return secs < 3600 ? `${Math.floor(secs / 60)} min ${secs % 60} s` : 'over an hour';
 }
 
+// Toolbar labels that follow the state (null: the binding's own label).
+const LIVE_LABELS = {
+  next_lot: (s) => { const next = nextPendingLot(s); return next ? `Next: lot ${next.id}` : 'No more lots'; },
+  pause: (s) => (s.sale?.paused ? 'Resume' : null),
+};
+
 function render(s) {
   const lot = s.lot;
   const c = currencyOf(s);
@@ -231,23 +316,23 @@ function render(s) {
   setText($('#increment'), lot?.increment != null ? formatMoney(lot.increment, c) : '—');
   setText($('#reserve'), lot?.reserve == null ? 'none' : `${formatMoney(lot.reserve, c)} (${lot.reserve_met ? 'met' : 'not met'})`);
   setText($('#bids'), String(lot?.bids ?? 0));
-  setText($('#floor-bid'), lot && LIVE.includes(lot.status) ? `Bid ${$('#amount').value.trim() ? 'amount' : formatMoney(lot.ask, c)}` : 'Bid');
-  setText($('#pause-label'), s.sale?.paused ? 'Resume' : 'Pause…');
-  const next = nextPendingLot(s);
-  setText($('[data-action="next"]'), '');
-  $('[data-action="next"]').append(h('kbd', {}, 'N'), next ? ` Next: lot ${next.id}` : ' No more lots');
+  setText($('#floor-bid .label'), lot && LIVE.includes(lot.status) ? `Bid ${$('#amount').value.trim() ? 'amount' : formatMoney(lot.ask, c)}` : 'Bid');
+  for (const [action, label] of Object.entries(LIVE_LABELS)) {
+    const el = $(`#actions [data-action="${action}"] .label`);
+    if (el) setText(el, label(s) ?? buttonText(byAction[action]));
+  }
 
   $('#pending').replaceChildren(...listOr(pendingBids(s).map((p) => h('li', { class: 'row' },
     h('span', { class: 'row-main' }, `${formatMoney(p.amount, c)} · paddle ${p.paddle}`),
     h('span', { class: 'muted waited', dataset: { at: String(p.at) } }, `waited ${ago(s, p.at)}`),
-    h('button', { type: 'button', class: 'primary', onclick: () => ACTIONS.accept(p.id) }, 'Accept'),
-    h('button', { type: 'button', onclick: () => ACTIONS.reject(p.id) }, 'Reject'))), 'None'));
+    h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.accept_online, p.id) }, 'Accept'),
+    h('button', { type: 'button', onclick: () => run(byAction.reject_online, p.id) }, 'Reject'))), 'None'));
 
   $('#late').replaceChildren(...listOr(lateBids(s).map((l) => h('li', { class: 'row' },
     h('span', { class: 'row-main' }, `Lot ${l.lot}: ${formatMoney(l.amount, c)} · paddle ${l.paddle ?? '—'} · ${l.channel}`),
     h('span', { class: 'muted' }, l.after != null ? `${l.after} s after the hammer` : ''),
-    h('button', { type: 'button', class: 'primary', onclick: () => ACTIONS.reopen(l.id, l.lot) }, 'Reopen'),
-    h('button', { type: 'button', onclick: () => ACTIONS.leave_sold(l.id, l.lot) }, 'Leave sold'))), 'None'));
+    h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.reopen, l) }, 'Reopen'),
+    h('button', { type: 'button', onclick: () => run(byAction.leave_sold, l) }, 'Leave sold'))), 'None'));
 
   $('#refused').replaceChildren(...listOr(s.refusals.slice(0, 12).map((r) => h('li', { class: 'row' },
     h('span', { class: 'row-main' }, `Lot ${r.lot}: ${formatMoney(r.amount, c)} · ${r.paddle != null ? `paddle ${r.paddle}` : 'room'} · ${r.channel || ''}`),
@@ -307,6 +392,10 @@ async function start() {
   sale = session.sale || sale;
   setText($('#who'), `${session.role}${session.paddle ? ` ${session.paddle}` : ''}`);
   const staff = topicsOf(session, []).filter((t) => t.endsWith('/staff'));
+  if (!(await keysLoaded) && !(await (keysLoaded = loadCommands()))) {
+    $('#banner').hidden = false;
+    setText($('#banner'), 'The stage did not send its command keys — reload the page');
+  }
   $('#pair').hidden = true;
   $('#desk').hidden = false;
   store = createStore(initialState());
@@ -320,14 +409,12 @@ async function start() {
 }
 
 function main() {
+  keysLoaded = loadCommands();
   document.addEventListener('keydown', onKey);
   $('#pair-form').addEventListener('submit', pair);
   $('#entry-form').addEventListener('submit', (e) => { e.preventDefault(); floorBid(); });
   $('#amount').addEventListener('input', () => store && render(store.get()));
   $('#help-open').addEventListener('click', () => $('#help').showModal());
-  for (const b of document.querySelectorAll('[data-action]')) {
-    b.addEventListener('click', () => ACTIONS[b.dataset.action]());
-  }
   setInterval(tick, 1000);
   token = takeToken(TOKEN_KEY);
   if (token) start();
