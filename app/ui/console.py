@@ -134,7 +134,8 @@ class LotCard(QFrame):
         if lot is None:
             self.number.setText("")
             self.badge.setText("")
-            self.title.setText("No lot on the block — press N to open the next lot")
+            self.title.setText(
+                f"No lot on the block — press {key_hint('next_lot')} to open the next lot")
             for label in (self.estimate, self.reserve, self.book, self.bidder, self.increment):
                 label.setText("")
             self.bid.setText("—")
@@ -220,7 +221,7 @@ class ConsolePanel(QWidget):
         grid = QVBoxLayout()
         grid.setSpacing(6)
         for names in button_rows():
-            grid.addLayout(self._button_row(*names))
+            grid.addLayout(self._button_row(*names, height=44))
         self.buttons["hammer"].setProperty("accent", "hammer")
         self.buttons["floor_bid"].setProperty("accent", "bid")
         self._amount_for = "set_ask"  # the action the Ask field's amount completes
@@ -255,6 +256,8 @@ class ConsolePanel(QWidget):
         self.online.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.late = table(["Paddle", "Amount", "After hammer"], "lateBids")
         self.late.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for view in (self.online, self.late):
+            view.setMinimumHeight(44)  # a header and a row: the window fits a 1366×768 screen
 
         online_box = QGroupBox("Online bids waiting")
         online_box.setObjectName("onlineBox")
@@ -390,14 +393,13 @@ class ConsolePanel(QWidget):
         self.buttons[name] = button
         return button
 
-    def _button_row(self, *names: str, height: int = 0) -> QHBoxLayout:
+    def _button_row(self, *names: str, height: int) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(6)
         for name in names:
             button = self._command_button(name)
-            if height:
-                button.setMinimumHeight(height)
-            row.addWidget(button)
+            button.setMinimumHeight(height)
+            row.addWidget(button, 1)  # equal widths where the labels allow
         return row
 
     def _clicked(self, name: str) -> Callable[[], None]:
@@ -460,7 +462,7 @@ class ConsolePanel(QWidget):
         lot = self.state.current
         if "lot" in fields:
             if lot is None:
-                self.set_notice("Open a lot first (N).")
+                self.set_notice(f"Open a lot first ({key_hint('next_lot')}).")
                 return None
             cmd["lot"] = str(lot["id"])
         if "source" in fields:

@@ -38,8 +38,8 @@ class HelpOverlay(QFrame):
                 row = max(r, self._next_row) + 1
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        title = f"Keyboard shortcuts  ({key_hint('help')} or Esc to close)"
-        outer.addWidget(plain(title, "helpTitle"), 0, Qt.AlignmentFlag.AlignHCenter)
+        heading = f"Keyboard shortcuts  ({key_hint('help')} or Esc to close)"
+        outer.addWidget(plain(heading, "helpTitle"), 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(1)
         self.hide()
