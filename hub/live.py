@@ -1,9 +1,11 @@
-"""The running sale as the front doors read it (`hub.ports.SaleView`), over the sequencer."""
+"""The running sale as the front doors read it, over the sequencer: its ids and snapshots
+(`hub.ports.SaleView`) and its results (`hub.ports.Results`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from hub.backend.results import ResultRow, result_rows, results_csv
 from hub.config import StageConfig
 from hub.journal.sequencer import Sequencer
 
@@ -41,3 +43,19 @@ class LiveSale:
 
     def bidder_view(self, paddle: str) -> JSON | None:
         return self.sequencer.engine.bidder_view(paddle)
+
+
+class SaleResults:
+    """The sale's results so far, lot by lot, from the live engine (what is committed)."""
+
+    def __init__(self, sequencer: Sequencer) -> None:
+        self.sequencer = sequencer
+
+    def rows(self) -> list[ResultRow]:
+        engine = self.sequencer.engine
+        lots = [view for lot_id in engine.lots
+                if (view := engine.staff_lot(lot_id)) is not None]
+        return result_rows(lots, engine.sale.settings.currency)
+
+    def csv(self) -> str:
+        return results_csv(self.rows())

@@ -1,14 +1,14 @@
 """The capabilities the front doors (gateway, relay link) need, as small typed interfaces.
 
 The stage builds the real objects and hands each door only what it uses; nothing here knows
-the stage, the sequencer or the identities store, so a relay node can load it alone. The
-sequencer's `Answer`, `hub.live.LiveSale`, `hub.backend.registration.Registration` and
-`hub.links.Links` satisfy these structurally.
+the stage, the sequencer or the identities store, so a relay node can load it alone. They
+are met structurally by the sequencer's `Answer`, `hub.live.LiveSale` and `SaleResults`,
+`hub.backend.registration.Registration` and `hub.links.Links`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from hub.auction.events import Actor
@@ -70,6 +70,14 @@ class LinkBuilder(Protocol):
     """The link (with a signed token) a bidder opens to bid."""
 
     def bidder_link(self, paddle: str, ttl: float = ...) -> str: ...
+
+
+class Results(Protocol):
+    """The sale's results, one row per lot (`hub.backend.results`): staff only."""
+
+    def rows(self) -> Sequence[Mapping[str, Any]]: ...
+
+    def csv(self) -> str: ...
 
 
 Listener = Callable[[list[Record]], None]

@@ -14,7 +14,6 @@ list of lifecycles (`Stage._parts`). Every committed record flows one way: seque
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import secrets
@@ -30,19 +29,18 @@ from hub.auction.engine import Engine
 from hub.auction.events import SYSTEM, Actor
 from hub.backend.identities import IdentityStore
 from hub.backend.registration import Registration
-from hub.backend.results import ResultRow, journal_results
 from hub.config import StageConfig
 from hub.feed import SaleHistory, stage_hub_config, updates_for
 from hub.gateway.app import Capabilities, Settings, make_app
 from hub.gateway.intake import BidDoor
 from hub.gateway.ratelimit import Limits
 from hub.gateway.tokens import TokenIssuer, load_or_create_key
-from hub.gavel import GavelLink
+from hub.gavel import EngineSale, GavelLink
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.journal.sequencer import Answer, Sequencer
 from hub.links import Links
-from hub.live import LiveSale
+from hub.live import LiveSale, SaleResults
 from hub.mercure.app import setup_mercure
 from hub.mercure.hub import Hub
 from hub.ports import Listener
@@ -145,10 +143,6 @@ class Stage:
         bidder = self.engine.bidders.get(paddle)
         return bidder is not None and bidder.channel == "online"
 
-    async def _results(self) -> list[ResultRow]:
-        # A replay of the journal: off the loop, so bids are not held up behind it.
-        return await asyncio.to_thread(journal_results, self.config.journal_path)
-
     # -- lifecycle: one ordered list --------------------------------------------------------
 
     def _parts(self) -> list[Part]:
@@ -215,7 +209,7 @@ class Stage:
         caps = Capabilities(
             submit=self.sequencer.submit, sale=self.sale, issuer=self.issuer,
             limits=self.limits, door=self.door, registrar=self.registration, links=self.links,
-            check_pin=self.check_pin, results=self._results)
+            check_pin=self.check_pin, results=SaleResults(self.sequencer))
         settings = Settings(max_body=cfg.max_body, cors_origins=cfg.cors_origins,
                             image_dirs=(cfg.data_dir / "images",),
                             behind_tls_proxy=cfg.behind_tls_proxy)
@@ -245,7 +239,8 @@ class Stage:
     async def _gavel(self) -> AsyncIterator[None]:
         """The gavel, if one is configured (the settings page may swap it: `set_gavel`)."""
         if self.config.gavel not in ("", "none"):
-            self.gavel = GavelLink(self, self.config.gavel)
+            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit),
+                                   self.config.gavel)
         try:
             yield
         finally:
@@ -277,7 +272,9 @@ class Stage:
             await old.close()
         self.config.gavel = spec
         if spec not in ("", "none"):
-            self.gavel = GavelLink(self, spec, arm_on=arm_on, test_mode=test_mode)
+            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit), spec,
+                                   arm_on=arm_on, test_mode=test_mode,
+                                   timing=old.timing if old is not None else None)
             for listener in listeners:
                 self.gavel.add_listener(listener)
         return self.gavel

@@ -6,6 +6,7 @@ bids go through the one intake (`hub/gateway/intake.py`) that the relay uses too
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -34,6 +35,7 @@ from hub.gateway.keys import (
     LINKS,
     PAIRING,
     REGISTRAR,
+    RESULTS,
     SALE,
     SUBMIT,
 )
@@ -119,6 +121,27 @@ async def register(request: web.Request) -> web.Response:
         raise Refused(422, R.INVALID, "'email' does not look like an email address")
     paddle = await request.app[REGISTRAR].register_online_bidder(fields)
     return web.json_response({"paddle": paddle, "status": "pending"}, status=202)
+
+
+async def results(request: web.Request) -> web.Response:
+    """The sale's results so far, one row per lot (staff: reserves and buyers)."""
+    sale = request.app[SALE]
+    check_sale(request, sale.sale_id)
+    _claims(request, staff=True)
+    body = {"sale": sale.sale_id, "results": list(request.app[RESULTS].rows())}
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+async def results_csv(request: web.Request) -> web.Response:
+    """The same rows as a spreadsheet download."""
+    sale = request.app[SALE]
+    check_sale(request, sale.sale_id)
+    _claims(request, staff=True)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", sale.sale_id)
+    return web.Response(text=request.app[RESULTS].csv(), content_type="text/csv",
+                        charset="utf-8", headers={
+                            "Cache-Control": "no-store",
+                            "Content-Disposition": f'attachment; filename="{name}-results.csv"'})
 
 
 async def session(request: web.Request) -> web.Response:

@@ -6,10 +6,9 @@ own typed key (`hub/gateway/keys.py`); it never sees the stage that built them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -22,7 +21,7 @@ from hub.gateway.pages import add_pages, web_root
 from hub.gateway.ratelimit import Limits
 from hub.gateway.security import cors, problems, security_headers
 from hub.gateway.tokens import TokenIssuer
-from hub.ports import LinkBuilder, Registrar, SaleView, Submit
+from hub.ports import LinkBuilder, Registrar, Results, SaleView, Submit
 
 __all__ = ["Capabilities", "Settings", "add_pages", "make_app", "web_root"]
 
@@ -39,7 +38,7 @@ class Capabilities:
     registrar: Registrar
     links: LinkBuilder
     check_pin: Callable[[str], bool]
-    results: Callable[[], Awaitable[list[Any]]]  # the sale's results, lot by lot
+    results: Results
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +87,8 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     r.add_post("/api/sales/{sale}/bids", api.bids)
     r.add_post("/api/sales/{sale}/commands", api.commands)
     r.add_post("/api/sales/{sale}/register", api.register)
+    r.add_get("/api/sales/{sale}/results", api.results)
+    r.add_get("/api/sales/{sale}/results.csv", api.results_csv)
     r.add_post("/api/session", api.session)
     r.add_post("/api/pair", api.pair)
     return app

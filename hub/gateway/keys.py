@@ -6,15 +6,14 @@ needs, so each handler says what it depends on and a test can hand it a fake.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 from aiohttp import web
 
 from hub.gateway.intake import BidDoor
 from hub.gateway.ratelimit import Limits
 from hub.gateway.tokens import TokenIssuer
-from hub.ports import LinkBuilder, Registrar, SaleView, Submit
+from hub.ports import LinkBuilder, Registrar, Results, SaleView, Submit
 
 SUBMIT: web.AppKey[Submit] = web.AppKey("submit")
 """Sequence a command (bids and staff commands)."""
@@ -32,7 +31,7 @@ LINKS: web.AppKey[LinkBuilder] = web.AppKey("links")
 """Bidder links (approved bidders get theirs, with a QR code)."""
 PAIRING: web.AppKey[Callable[[str], bool]] = web.AppKey("pairing")
 """Checks the PIN the stage screen shows (clerk terminals pair with it)."""
-RESULTS: web.AppKey[Callable[[], Awaitable[list[Any]]]] = web.AppKey("results")
+RESULTS: web.AppKey[Results] = web.AppKey("results")
 """The sale's results, lot by lot (`hub.backend.results`)."""
 BEHIND_TLS_PROXY = web.AppKey("behind_tls_proxy", bool)
 """Clients reach us over https even when this connection is plain: cookies are Secure."""
