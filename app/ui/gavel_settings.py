@@ -2,9 +2,10 @@
 "strike the gavel now" detector.
 
 The swap itself runs on the core loop (`CoreThread.set_gavel`); this tab only builds the spec,
-shows the status the core reports, and remembers the last choice. The decisions are plain
-functions (`build_spec`, `parse_spec`, `light_for`, `describe_outcome`, `load_choice`,
-`save_choice`) so they are tested without Qt.
+shows the status the core reports, and remembers the last choice. The sources it offers and
+the spec grammar come from the gavel backend registry (`hardware.registry`), so a backend
+registered there shows up here. The decisions are plain functions (`build_spec`, `parse_spec`,
+`light_for`, `describe_outcome`, `load_choice`, `save_choice`) so they are tested without Qt.
 """
 
 from __future__ import annotations
@@ -37,15 +38,19 @@ from PySide6.QtWidgets import (
 
 from app.settings import AppSettings
 from app.ui.widgets import COLORS, plain
+from hardware import registry
+from hardware.backends import MODES as MODE_NAMES
 from hardware.ports import PortInfo
 from hardware.ports import list_ports as _hardware_list_ports
 from hub.gavel import GavelStatus
 
 log = logging.getLogger("auctionmen.ui")
 
-MODES = (("frame", "DIY gavel (framed protocol)"), ("byte", "Simple device: any byte strikes"),
-         ("line", "Simple device: any line strikes"))
-KINDS = ("serial", "other", "keyboard", "pty", "none")
+_MODE_TEXT = {"frame": "DIY gavel (framed protocol)", "byte": "Simple device: any byte strikes",
+              "line": "Simple device: any line strikes"}
+MODES = tuple((m, _MODE_TEXT.get(m, m)) for m in MODE_NAMES)
+# "serial" is a listed port, "other" a typed port or URL (both the serial backend); every other
+# kind is a registered backend's name.
 OUTCOMES = {
     "hammered": "hammered the lot",
     "test_mode": "test mode: nothing hammered",
@@ -75,54 +80,53 @@ class GavelChoice:
     mode: str = "frame"  # serial/other: frame | byte | line
     key: str = "F12"  # keyboard pedal key
     arm_on: str = "bid"  # bid | fair_warning
+    device: str = ""  # the target of any other backend with one (hid: VID:PID)
 
     @property
     def spec(self) -> str:
-        return build_spec(self.kind, self.port, self.mode, self.key)
+        return build_spec(self.kind, self.port, self.mode, self.key, self.device)
 
 
-def build_spec(kind: str, port: str = "", mode: str = "frame", key: str = "F12") -> str:
-    """The `hardware.open_source` spec for a choice. Raises ValueError when incomplete."""
+def build_spec(kind: str, port: str = "", mode: str = "frame", key: str = "F12",
+               device: str = "") -> str:
+    """The `hardware.open_source` spec for a choice, checked by the backend registry.
+    Raises ValueError when incomplete or malformed."""
     if kind in ("serial", "other"):
         port = port.strip()
         if not port:
             raise ValueError("choose a port (or type its path or URL)")
         if "," in port:
             raise ValueError("a port name cannot contain a comma")
-        if mode not in ("frame", "byte", "line"):
-            raise ValueError(f"unknown device type {mode!r}")
-        spec = port if "://" in port else f"serial:{port}"
-        return spec if mode == "frame" else f"{spec},mode={mode}"
-    if kind == "keyboard":
+        spec = registry.GavelSpec("serial", port, {} if mode == "frame" else {"mode": mode})
+    elif kind == "keyboard":
         key = key.strip()
-        if not key or "," in key or QKeySequence(key).isEmpty():
+        if not key or "," in key or QKeySequence(key).isEmpty():  # Qt must know the key
             raise ValueError(f"{key!r} is not a key (try F12 or F13)")
-        return f"keyboard:{key}"
-    if kind == "pty":
-        return "pty"
-    if kind == "none":
-        return "none"
-    raise ValueError(f"unknown gavel source {kind!r}")
+        spec = registry.GavelSpec("keyboard", key)
+    else:
+        backend = registry.get(kind)  # ValueError for an unknown kind
+        device = device.strip()
+        if "," in device:
+            raise ValueError(f"a {backend.target or 'target'} cannot contain a comma")
+        spec = registry.GavelSpec(kind, device)
+    return registry.parse_spec(spec.text).text
 
 
 def parse_spec(spec: str) -> GavelChoice:
-    """The inverse of `build_spec` (good enough to preselect the tab's controls)."""
-    spec = (spec or "").strip()
-    if spec in ("", "none"):
-        return GavelChoice("none")
-    if spec == "pty" or spec.startswith("pty,"):
-        return GavelChoice("pty")
-    if spec == "keyboard" or spec.startswith("keyboard:"):
-        return GavelChoice("keyboard", key=spec.partition(":")[2] or "F12")
-    head, *opts = spec.split(",")
-    mode = "frame"
-    for opt in opts:
-        name, _, value = opt.partition("=")
-        if name.strip() == "mode" and value.strip() in ("frame", "byte", "line"):
-            mode = value.strip()
-    if head.startswith("serial:"):
-        return GavelChoice("serial", port=head[len("serial:"):], mode=mode)
-    return GavelChoice("other", port=head, mode=mode)
+    """The inverse of `build_spec` (preselects the tab's controls). A spec the registry refuses
+    comes back as typed text under "other", so the person sees what was there."""
+    try:
+        parsed = registry.parse_spec(spec)
+    except ValueError:
+        return GavelChoice("other", port=(spec or "").split(",")[0].strip())
+    if parsed.backend == "serial":
+        return GavelChoice("other" if "://" in parsed.target else "serial", port=parsed.target,
+                           mode=parsed.option("mode", "frame"))
+    if parsed.backend == "keyboard":
+        return GavelChoice("keyboard", key=parsed.target)
+    if registry.get(parsed.backend).target:
+        return GavelChoice(parsed.backend, device=parsed.target)
+    return GavelChoice(parsed.backend)
 
 
 def light_for(status: GavelStatus) -> tuple[str, str]:
@@ -149,7 +153,7 @@ def load_choice(data_dir: Path) -> GavelChoice | None:
     choice = parse_spec(settings.gavel)
     return GavelChoice(choice.kind, choice.port, choice.mode,
                        choice.key if choice.kind == "keyboard" else settings.pedal_key,
-                       settings.arm_on)
+                       settings.arm_on, choice.device)
 
 
 def save_choice(data_dir: Path, choice: GavelChoice) -> None:
@@ -200,12 +204,18 @@ class GavelSettings(QWidget):
         self.pedal_key = QLineEdit("F12")
         self.pedal_key.setObjectName("gavelPedalKey")
         self.pedal_key.setMaxLength(30)
+        self.device = QLineEdit()  # the target of another backend (hid: VID:PID)
+        self.device.setObjectName("gavelDevice")
+        self.device.setMaxLength(100)
+        self.about = plain("", "gavelSourceAbout", wrap=True)
         source_box = QGroupBox("Gavel source")
         sl = QVBoxLayout(source_box)
         sl.addWidget(self.sources, 1)
+        sl.addWidget(self.about)
         form = QFormLayout()
         for text, field in (("Other port or URL", self.other_port),
-                            ("Device type", self.mode), ("Pedal key", self.pedal_key)):
+                            ("Device type", self.mode), ("Pedal key", self.pedal_key),
+                            ("Device id", self.device)):
             label = plain(text)  # never QFormLayout's own (rich-text capable) labels
             label.setBuddy(field)
             form.addRow(label, field)
@@ -293,9 +303,17 @@ class GavelSettings(QWidget):
         for p in ports:
             self._add(p.label, "serial", p.name)
         self._add("Other port or URL (type it below)", "other")
-        self._add(f"Keyboard pedal (key {self.pedal_key.text().strip() or 'F12'})", "keyboard")
-        self._add("Simulated gavel (demo)", "pty")
-        self._add("None: on-screen Hammer button only", "none")
+        # Every other registered backend, "none" last.
+        for backend in sorted(registry.all_backends(), key=lambda b: b.name == "none"):
+            if backend.name == "serial":
+                continue
+            if backend.name == "keyboard":
+                text = f"{backend.title} (key {self.pedal_key.text().strip() or 'F12'})"
+            elif backend.target:
+                text = f"{backend.title} (type its {backend.target} below)"
+            else:
+                text = backend.title
+            self._add(text, backend.name)
         if not self.select_source(*keep):
             self.select_source("none")
         self._enable_fields()
@@ -323,9 +341,15 @@ class GavelSettings(QWidget):
 
     def _enable_fields(self) -> None:
         kind, _ = self._selected()
+        backend = registry.get("serial" if kind == "other" else kind)
         self.other_port.setEnabled(kind == "other")
         self.mode.setEnabled(kind in ("serial", "other"))
         self.pedal_key.setEnabled(kind == "keyboard")
+        self.device.setEnabled(kind not in ("serial", "other", "keyboard")
+                               and bool(backend.target))
+        self.device.setPlaceholderText(backend.example.partition(":")[2].split("[")[0]
+                                       if self.device.isEnabled() else "")
+        self.about.setText(backend.description)
 
     def choice(self) -> GavelChoice:
         kind, port = self._selected()
@@ -333,11 +357,13 @@ class GavelSettings(QWidget):
             port = self.other_port.text()
         return GavelChoice(kind, port.strip(), str(self.mode.currentData() or "frame"),
                            self.pedal_key.text().strip() or "F12",
-                           "fair_warning" if self.arm_fw.isChecked() else "bid")
+                           "fair_warning" if self.arm_fw.isChecked() else "bid",
+                           self.device.text().strip())
 
     def show_choice(self, choice: GavelChoice) -> None:
         """Preselect the controls (a serial port that is not plugged in goes to "other")."""
         self.pedal_key.setText(choice.key)
+        self.device.setText(choice.device)
         self.refresh_ports()
         if choice.kind == "serial" and not self.select_source("serial", choice.port):
             self.select_source("other")
@@ -367,7 +393,7 @@ class GavelSettings(QWidget):
             self.show_choice(GavelChoice(current.kind, current.port, current.mode,
                                          current.key if current.kind == "keyboard" else
                                          (saved.key if saved else "F12"),
-                                         saved.arm_on if saved else "bid"))
+                                         saved.arm_on if saved else "bid", current.device))
         elif saved is not None:
             self.show_choice(saved)
             if saved.kind != "none":

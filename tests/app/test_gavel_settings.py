@@ -123,20 +123,41 @@ def test_bad_choice_is_shown_not_applied(qtbot, window):
     assert not tab.status.configured
 
 
+def test_every_registered_backend_is_offered_hid_included(qtbot, window):
+    tab = window.gavel_settings
+    kinds = [tab.sources.item(i).data(Qt.ItemDataRole.UserRole)[0]
+             for i in range(tab.sources.count())]
+    assert {"other", "keyboard", "hid", "pty"} <= set(kinds)
+    assert kinds[-1] == "none"
+    assert tab.select_source("hid")
+    assert tab.device.isEnabled()
+    assert not tab.other_port.isEnabled()
+    assert "hidapi" in tab.about.text()
+    tab.device.setText("not-an-id")
+    qtbot.mouseClick(tab.apply, Qt.MouseButton.LeftButton)
+    assert "VID:PID" in tab.error.text()
+    assert not tab.status.configured
+
+
 def test_specs_round_trip_and_lights(tmp_path: Path):
     assert gs.build_spec("serial", "/dev/ttyACM0") == "serial:/dev/ttyACM0"
     assert gs.build_spec("other", "socket://h:9", "line") == "socket://h:9,mode=line"
     assert gs.build_spec("keyboard", key="F13") == "keyboard:F13"
     assert gs.build_spec("pty") == "pty"
     assert gs.build_spec("none") == "none"
-    for bad in (("serial", ""), ("serial", "/dev/x,y"), ("keyboard", "", "frame", "")):
+    assert gs.build_spec("hid", device="0c45:7403") == "hid:0c45:7403"
+    for bad in (("serial", ""), ("serial", "/dev/x,y"), ("keyboard", "", "frame", ""),
+                ("other", "nowhere"), ("hid",), ("hid", "", "frame", "F12", "zz"), ("bogus",)):
         with pytest.raises(ValueError):
             gs.build_spec(*bad)
     for choice in (gs.GavelChoice("serial", "/dev/ttyACM0", "byte"),
                    gs.GavelChoice("other", "socket://h:9"), gs.GavelChoice("keyboard", key="F9"),
-                   gs.GavelChoice("pty"), gs.GavelChoice("none")):
+                   gs.GavelChoice("pty"), gs.GavelChoice("none"),
+                   gs.GavelChoice("hid", device="0c45:7403")):
         back = gs.parse_spec(choice.spec)
-        assert (back.kind, back.port, back.mode) == (choice.kind, choice.port, choice.mode)
+        assert (back.kind, back.port, back.mode, back.device) == (
+            choice.kind, choice.port, choice.mode, choice.device)
+    assert gs.parse_spec("hid:zz") == gs.GavelChoice("other", port="hid:zz")  # shown, as typed
     assert gs.light_for(GavelStatus.none())[0] == "off"
     assert gs.light_for(GavelStatus("pty", True, connected=True, test_mode=True)) == (
         "ok", "connected · TEST MODE (strikes nothing)")
