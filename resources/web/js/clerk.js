@@ -165,18 +165,13 @@ function buildButtons() {
 function buildHelp() {
   const row = (keys, text) => h('tr', {}, h('td', {}, ...keys.flatMap((k, i) => [i ? ' ' : '', h('kbd', {}, k)])),
     h('td', {}, text));
-  const rows = [row(['0-9', 'Enter'], 'Bid the ask for that paddle (empty: a room bid)')];
-  if (!keymap.has('a')) rows.push(row(['A'], 'Type an amount instead of the ask'));
-  let group = null;
-  for (const b of bindings) {
-    if (b.group !== group) {
-      group = b.group;
-      rows.push(h('tr', {}, h('th', { colspan: '2', scope: 'colgroup' }, group)));
-    }
-    rows.push(row([b.key], b.help));
-  }
-  rows.push(row(['Esc'], 'Clear the fields, close this help'));
-  $('#help-keys').replaceChildren(...rows);
+  const table = (caption, rows) => h('table', { class: 'keys' }, h('caption', {}, caption), h('tbody', {}, ...rows));
+  const entry = [row(['0-9', 'Enter'], 'Bid the ask for that paddle (empty: a room bid)')];
+  if (!keymap.has('a')) entry.push(row(['A'], 'Type an amount instead of the ask'));
+  entry.push(row(['Esc'], 'Clear the fields, close this help'));
+  const groups = new Map();
+  for (const b of bindings) groups.set(b.group, [...(groups.get(b.group) || []), row([b.key], b.help)]);
+  $('#help-keys').replaceChildren(table('Entry', entry), ...[...groups].map(([g, rows]) => table(g, rows)));
 }
 
 /** The binding's op on the current lot with its preset fields (null, with a notice, if no lot). */
