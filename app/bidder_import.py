@@ -1,5 +1,5 @@
 """Bidder list import: the house's pre-registered bidders from a CSV file. Pure parsing and
-validation (no Qt, no core); `app/importer.py` registers the good rows through the stage.
+validation (no Qt, no core); `app/importer.py` registers the good rows through the core.
 
 Every row gets a verdict: registered, or refused with a reason the desk can act on. Names and
 contact details go to the identities store, never into the sale's journal.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
@@ -19,6 +19,7 @@ from hub.gavel import GavelStatus
 
 log = logging.getLogger("auctionmen.ui")
 
+T = TypeVar("T")
 AnswerCallback = Callable[[Any], None]
 
 
@@ -98,27 +99,26 @@ class CoreBridge(QObject):
 
         future.add_done_callback(done)
 
-    def call(self, fn: Callable[[Any], Any], on_result: Callable[[Any], None]) -> None:
-        """Run `fn(stage)` on the core loop; `on_result(value)` on the Qt thread."""
+    def run(self, operation: Callable[[CoreThread], concurrent.futures.Future[T]],
+            on_result: Callable[[T], None],
+            on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Start a core operation, e.g. `bridge.run(CoreThread.bidder_rows, show)`: the
+        success/failure halves run on the Qt thread. Without a running core, nothing happens
+        (or `on_error` hears why)."""
         core = self.core
-        if core is None:
-            return
         try:
-            future = core.call(fn)
-        except RuntimeError:
+            if core is None:
+                raise RuntimeError("the core is not running")
+            future = operation(core)
+        except RuntimeError as exc:
+            if on_error is not None:
+                on_error(exc)
             return
+        self.deliver(future, on_result, on_error)
 
-        def done(f: concurrent.futures.Future[Any]) -> None:
-            if f.exception() is not None:
-                log.error("core call failed", exc_info=f.exception())
-                return
-            self._deliver.emit(on_result, f.result())
-
-        future.add_done_callback(done)
-
-    def deliver(self, future: concurrent.futures.Future[Any], on_result: Callable[[Any], None],
+    def deliver(self, future: concurrent.futures.Future[T], on_result: Callable[[T], None],
                 on_error: Callable[[BaseException], None] | None = None) -> None:
-        """When a core future (from `CoreThread.run`/`call`/...) is done, pass its result to
+        """When a core future (from a `CoreThread` operation) is done, pass its result to
         `on_result` (or its exception to `on_error`) on the Qt thread."""
 
         def done(f: concurrent.futures.Future[Any]) -> None:
@@ -147,16 +147,12 @@ class CoreBridge(QObject):
             log.exception("a UI callback failed")
 
     def _poll_clients(self) -> None:
-        def count(stage: Any) -> int:
-            hub = stage.hub
-            return hub.count() if hub is not None else 0
+        self.run(CoreThread.hub_clients, self._set_clients, self._poll_failed)
+        self.run(CoreThread.relay_status, self._set_relay, self._poll_failed)
 
-        def relay(stage: Any) -> Any:
-            link = getattr(stage, "relay_link", None)
-            return link.status() if link is not None else None
-
-        self.call(count, self._set_clients)
-        self.call(relay, self._set_relay)
+    def _poll_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, RuntimeError):  # not running (yet, or any more): nothing to say
+            log.error("core poll failed", exc_info=exc)
 
     def _set_relay(self, status: Any) -> None:
         if status != self._relay:

@@ -1,10 +1,13 @@
 """The one narrow, thread-safe interface between the Qt UI and the core. No Qt here.
 
 `CoreThread` runs the `Stage` (sequencer, journal, Mercure hub, gateway) and the gavel on
-their own asyncio loop (uvloop where available) in a dedicated thread. The UI thread only
-ever calls `submit`, `call`, `run` (each returns a `concurrent.futures.Future`) and receives
-committed records through `on_records`, called on the core thread (the Qt bridge turns that
-into a queued signal). A blocked UI therefore never delays a bid or a broadcast.
+their own asyncio loop (uvloop where available) in a dedicated thread. The UI calls named,
+typed operations (`staff_snapshot`, `register_bidder`, `import_catalogue`, `set_gavel`,
+`submit`, ...; see "operations" below), each returning a `concurrent.futures.Future[T]`
+resolved on the core loop; `CoreBridge.deliver` hands the result (or the error) back to the Qt
+thread. Committed records arrive through `on_records`, called on the core thread (the bridge
+turns that into a queued signal). No UI code ever receives the stage, and a blocked UI never
+delays a bid or a broadcast.
 """
 
 from __future__ import annotations
@@ -15,11 +18,26 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from app.catalogue_import import RowVerdict
+from app.importer import (
+    BidderTarget,
+    CatalogueTarget,
+    Progress,
+    run_bidder_import,
+    run_import,
+)
 from hub.auction.events import Actor
 from hub.config import StageConfig
 from hub.gavel import GavelLink, GavelStatus
+from hub.journal.sequencer import Answer
+
+if TYPE_CHECKING:
+    from hub.auction.engine import Engine
+    from hub.relay.link import RelayStatus
+    from hub.stage import Stage
 
 log = logging.getLogger("auctionmen.core")
 
@@ -72,7 +90,7 @@ class CoreThread:
         on_records: RecordsCallback | None = None,
         on_gavel: GavelCallback | None = None,
         arm_on: str = "bid",
-        stage_factory: Callable[[StageConfig], Any] | None = None,
+        stage_factory: Callable[[StageConfig], Stage] | None = None,
     ) -> None:
         self.config = config
         self._on_records = on_records
@@ -84,8 +102,8 @@ class CoreThread:
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
-        self.stage: Any = None
-        self.gavel: GavelLink | None = None  # watched here; the stage owns and closes it
+        self._stage: Stage | None = None  # only ever touched on the core loop
+        self._gavel: GavelLink | None = None  # watched here; the stage owns and closes it
         self._unwatch: Callable[[], None] | None = None
         self.info: CoreInfo | None = None
 
@@ -144,16 +162,16 @@ class CoreThread:
                 loop.close()
 
     async def _amain(self) -> None:
-        from hub.stage import Stage
+        from hub.stage import Stage  # the core loads with the core thread, not with the UI
 
         self._stop = asyncio.Event()
         factory = self._stage_factory or Stage
         stage = factory(self.config)
-        self.stage = stage
+        self._stage = stage
         await stage.start()
         try:
             stage.add_listener(self._forward)
-            link = getattr(stage, "gavel", None)
+            link = stage.gavel
             if link is not None:
                 # The core owns the gavel (hub.gavel); the console only watches it.
                 link.arm_on = self._arm_on
@@ -165,8 +183,7 @@ class CoreThread:
                 bidder_join=f"{stage.base_url()}/bid",
                 clerk_link=stage.clerk_link(),
                 data_dir=str(self.config.data_dir),
-                gavel=(self.gavel.status if self.gavel is not None
-                       else GavelStatus.none()),
+                gavel=link.status if link is not None else GavelStatus.none(),
             )
             self._ready.set()
             await self._stop.wait()
@@ -185,7 +202,7 @@ class CoreThread:
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None
-        self.gavel = link
+        self._gavel = link
         if link is not None:
             self._unwatch = link.add_listener(self._gavel_status)
 
@@ -193,55 +210,116 @@ class CoreThread:
         if self._on_gavel is not None:
             self._on_gavel(status)
 
-    # ------------------------------------------------------------------ the interface
+    # ------------------------------------------------------------------ on the core loop
 
-    def _require_loop(self) -> asyncio.AbstractEventLoop:
-        loop = self._loop
-        if loop is None or loop.is_closed() or not self._ready.is_set() or self._error:
+    def _require(self) -> tuple[asyncio.AbstractEventLoop, Stage]:
+        loop, stage = self._loop, self._stage
+        if (loop is None or stage is None or loop.is_closed() or not self._ready.is_set()
+                or self._error):
             raise RuntimeError("the core is not running")
-        return loop
+        return loop, stage
 
-    def submit(
-        self, command: JSON, actor: Actor = AUCTIONEER, key: str | None = None
-    ) -> concurrent.futures.Future[Any]:
-        """Sequence a command on the core loop; the future resolves to its `Answer`."""
-        loop = self._require_loop()
-        return asyncio.run_coroutine_threadsafe(self.stage.submit(command, actor, key), loop)
-
-    def call(self, fn: Callable[[Any], T]) -> concurrent.futures.Future[T]:
-        """Run `fn(stage)` on the core loop (to read engine state consistently)."""
-        loop = self._require_loop()
+    def _call(self, fn: Callable[[Stage], T]) -> concurrent.futures.Future[T]:
+        """Run `fn(stage)` on the core loop (reads engine state consistently). Private: the
+        operations below are the interface; tests may use it to reach what no UI needs."""
+        loop, stage = self._require()
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def run() -> None:
             if not future.set_running_or_notify_cancel():
                 return
             try:
-                future.set_result(fn(self.stage))
+                future.set_result(fn(stage))
             except BaseException as exc:
                 future.set_exception(exc)
 
         loop.call_soon_threadsafe(run)
         return future
 
-    def run(self, fn: Callable[[Any], Awaitable[T]]) -> concurrent.futures.Future[T]:
+    def _run(self, fn: Callable[[Stage], Awaitable[T]]) -> concurrent.futures.Future[T]:
         """Run the coroutine `fn(stage)` on the core loop (long jobs such as an import)."""
-        loop = self._require_loop()
+        loop, stage = self._require()
 
         async def wrapper() -> T:
-            return await fn(self.stage)
+            return await fn(stage)
 
         return asyncio.run_coroutine_threadsafe(wrapper(), loop)
 
+    # ------------------------------------------------------------------ operations
+    # Callable from any thread; each raises RuntimeError when the core is not running and
+    # otherwise returns a future resolved on the core loop.
+
+    def submit(
+        self, command: JSON, actor: Actor = AUCTIONEER, key: str | None = None
+    ) -> concurrent.futures.Future[Answer]:
+        """Sequence a staff command; the future resolves to its `Answer`."""
+        return self._run(lambda stage: stage.submit(command, actor, key))
+
+    def staff_snapshot(self) -> concurrent.futures.Future[JSON]:
+        """Everything the console needs to draw from scratch (see `staff_snapshot`)."""
+        return self._call(staff_snapshot)
+
+    def bidder_rows(self) -> concurrent.futures.Future[list[JSON]]:
+        """Bidders with their registered names (see `bidder_rows`)."""
+        return self._call(bidder_rows)
+
+    def register_bidder(
+        self, paddle: str, channel: str, name: str, *, approved: bool,
+        credit_limit: int | None = None,
+    ) -> concurrent.futures.Future[Answer]:
+        """Register at the desk: the paddle in the journal, the name in the identities store."""
+        return self._run(lambda stage: stage.register_bidder(
+            paddle, channel, {"name": name}, approved=approved, credit_limit=credit_limit,
+            actor=AUCTIONEER))
+
+    def bidder_link(self, paddle: str) -> concurrent.futures.Future[str]:
+        """A bidder's signed join link (token in the fragment)."""
+        return self._call(lambda stage: str(stage.bidder_link(paddle)))
+
+    def import_catalogue(
+        self, csv_path: Path, images_dir: Path | None, progress: Progress
+    ) -> concurrent.futures.Future[list[RowVerdict]]:
+        """Add a catalogue's lots; one verdict per row. `progress(done, total)` runs on the
+        core thread. Fails with `CatalogueError` when the file as a whole is unusable."""
+
+        def target(stage: Stage) -> CatalogueTarget:
+            engine = stage.engine
+            return CatalogueTarget(frozenset(engine.lots), engine.sale.settings.currency,
+                                   Path(stage.config.data_dir) / "images", stage.submit)
+
+        return self._run(lambda stage: run_import(target(stage), csv_path, images_dir,
+                                                  progress))
+
+    def import_bidders(
+        self, csv_path: Path, progress: Progress
+    ) -> concurrent.futures.Future[list[RowVerdict]]:
+        """Register a bidder list; one verdict per row (see `import_catalogue`)."""
+
+        def target(stage: Stage) -> BidderTarget:
+            engine = stage.engine
+            return BidderTarget(frozenset(engine.bidders), engine.sale.settings.currency,
+                                stage.register_bidder)
+
+        return self._run(lambda stage: run_bidder_import(target(stage), csv_path, progress))
+
+    def hub_clients(self) -> concurrent.futures.Future[int]:
+        """Subscribers connected to the stage's Mercure hub."""
+        return self._call(lambda stage: stage.hub.count() if stage.hub is not None else 0)
+
+    def relay_status(self) -> concurrent.futures.Future[RelayStatus | None]:
+        """The relay link's status, or None when no relay is configured."""
+        return self._call(lambda stage: stage.relay_link.status()
+                          if stage.relay_link is not None else None)
+
     def set_gavel(self, spec: str, *, test_mode: bool = False,
                   arm_on: str | None = None) -> concurrent.futures.Future[GavelStatus]:
-        """Swap the gavel at run time (the settings tab), on the core loop.
+        """Swap the gavel at run time (the settings tab).
 
         The future resolves to the new `GavelStatus`; later changes go to `on_gavel` as usual.
-        Raises (through the future) `ValueError` for a malformed spec.
+        Fails with `ValueError` for a malformed spec.
         """
 
-        async def swap(stage: Any) -> GavelStatus:
+        async def swap(stage: Stage) -> GavelStatus:
             self._watch(None)  # stop watching the old link before the stage closes it
             if arm_on is not None:
                 self._arm_on = arm_on
@@ -258,26 +336,29 @@ class CoreThread:
             self._gavel_status(link.status)
             return link.status
 
-        return self.run(swap)
+        return self._run(swap)
 
     def set_gavel_test_mode(self, on: bool) -> concurrent.futures.Future[GavelStatus | None]:
         """Test mode on the running gavel: strikes are detected and shown, nothing hammers."""
 
-        def apply(stage: Any) -> GavelStatus | None:
-            link = self.gavel
+        def apply(_stage: Stage) -> GavelStatus | None:
+            link = self._gavel
             return link.set_test_mode(on) if link is not None else None  # reported at once
 
-        return self.call(apply)
+        return self._call(apply)
 
     def press_pedal(self) -> None:
-        """The keyboard pedal was pressed (any thread)."""
-        gavel = self.gavel
+        """The keyboard pedal was pressed (any thread; the source is thread-safe)."""
+        gavel = self._gavel
         if gavel is not None:
             gavel.press()
 
 
-def staff_snapshot(stage: Any) -> JSON:
-    """Everything the console needs at start (run on the core loop via `CoreThread.call`)."""
+# ---------------------------------------------------------------------- reads (core loop)
+
+
+def staff_snapshot(stage: Stage) -> JSON:
+    """Everything the console needs at start."""
     engine = stage.engine
     snap: JSON = stage.snapshot(staff=True)
     snap["lot_views"] = [engine.staff_lot(lot_id) for lot_id in engine.lots]
@@ -287,27 +368,25 @@ def staff_snapshot(stage: Any) -> JSON:
     return snap
 
 
-def bidder_rows(stage: Any) -> list[JSON]:
+def bidder_rows(stage: Stage) -> list[JSON]:
     """Bidders with their registered names (identities live outside the journal)."""
     rows = []
-    identities = getattr(stage, "identities", None)
     for paddle, bidder in sorted(stage.engine.bidders.items(),
                                  key=lambda kv: (len(kv[0]), kv[0])):
         row = bidder.to_json()
         name = ""
-        if identities is not None:
-            try:
-                found = identities.get(stage.sale_id, paddle)
-            except Exception:
-                found = None
-            if isinstance(found, dict):
-                name = str(found.get("name") or "")
+        try:
+            found = stage.identities.get(stage.sale_id, paddle)
+        except Exception:
+            found = None
+        if isinstance(found, dict):
+            name = str(found.get("name") or "")
         row["name"] = name
         rows.append(row)
     return rows
 
 
-def first_open_at(engine: Any) -> float | None:
+def first_open_at(engine: Engine) -> float | None:
     """When the first lot of the sale closed or opened (for lots per hour), if any."""
     times = [lot.closed_at for lot in engine.lots.values() if lot.closed_at is not None]
     for lot in engine.lots.values():

@@ -1,14 +1,19 @@
 """Running imports on the core loop: parse (in a worker thread), then submit the good rows
 and report progress. A catalogue (copying its images into the data dir: one `add_lot` per
-row) and a bidder list (one registration per row). No Qt."""
+row) and a bidder list (one registration per row). No Qt.
+
+The importers see only what they need of the sale (`CatalogueTarget`, `BidderTarget`, built
+by the core facade on the core loop), never the stage.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app.bidder_import import BidderPlan, read_bidders
 from app.catalogue_import import (
@@ -23,11 +28,39 @@ from app.catalogue_import import (
     parse_catalogue,
 )
 from hub.auction.events import Actor
+from hub.journal.sequencer import Answer
 
 AUCTIONEER = Actor("auctioneer")
 CHUNK = 50  # commands in flight at once: the sequencer commits them as one batch
 
 Progress = Callable[[int, int], None]
+Submit = Callable[[dict[str, Any], Actor], Awaitable[Answer]]
+
+
+class RegisterBidder(Protocol):
+    """The stage's registration: journals the bidder, stores their identity apart."""
+
+    def __call__(self, paddle: str, channel: str, fields: dict[str, Any], *, approved: bool,
+                 credit_limit: int | None = None, actor: Actor = ...) -> Awaitable[Answer]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueTarget:
+    """What a catalogue import needs of the running sale (read when the import starts)."""
+
+    lots: frozenset[str]  # lot ids already in the sale
+    currency: str
+    images_dir: Path  # where lot images are copied (served to the web pages)
+    submit: Submit
+
+
+@dataclass(frozen=True, slots=True)
+class BidderTarget:
+    """What a bidder-list import needs of the running sale (read when the import starts)."""
+
+    paddles: frozenset[str]  # paddles already registered
+    currency: str
+    register: RegisterBidder
 
 
 def _read(csv_path: Path) -> bytes:
@@ -60,58 +93,55 @@ def _copy_images(plan: LotPlan, target: Path) -> list[str]:
 
 
 async def run_import(
-    stage: Any, csv_path: Path, images_dir: Path | None, progress: Progress
+    sale: CatalogueTarget, csv_path: Path, images_dir: Path | None, progress: Progress
 ) -> list[RowVerdict]:
     """Import a catalogue into the running sale; returns one verdict per row, in file order.
 
     Raises CatalogueError when the file as a whole is unusable.
     """
     loop = asyncio.get_running_loop()
-    engine = stage.engine
-    existing = set(engine.lots)
-    currency = engine.sale.settings.currency
-    plan = await loop.run_in_executor(None, plan_import, csv_path, images_dir, existing,
-                                      currency)
+    plan = await loop.run_in_executor(None, plan_import, csv_path, images_dir, set(sale.lots),
+                                      sale.currency)
     total = len(plan.good)
     progress(0, total)
     bad = list(plan.bad)
     good: list[RowVerdict] = []
-    target = Path(stage.config.data_dir) / "images"
+    target = sale.images_dir
     done = 0
     for start in range(0, total, CHUNK):
         chunk = plan.good[start:start + CHUNK]
         names = [await loop.run_in_executor(None, _copy_images, p, target) for p in chunk]
         answers = await asyncio.gather(*(
-            stage.submit(p.command(n), AUCTIONEER) for p, n in zip(chunk, names, strict=True)))
+            sale.submit(p.command(n), AUCTIONEER) for p, n in zip(chunk, names, strict=True)))
         for p, answer in zip(chunk, answers, strict=True):
             if answer.ok:
                 good.append(RowVerdict(p.line, p.lot, True, "; ".join(p.warnings)))
             else:
-                bad.append(RowVerdict(p.line, p.lot, False, answer.message or answer.reason))
+                bad.append(RowVerdict(p.line, p.lot, False, answer.message or answer.reason or ""))
         done += len(chunk)
         progress(done, total)
     return sorted([*good, *bad], key=lambda v: v.line)
 
 
-async def run_bidder_import(stage: Any, csv_path: Path, progress: Progress) -> list[RowVerdict]:
+async def run_bidder_import(
+    sale: BidderTarget, csv_path: Path, progress: Progress
+) -> list[RowVerdict]:
     """Register a bidder list in the running sale; one verdict per row, in file order.
 
     Raises CatalogueError when the file as a whole is unusable.
     """
     loop = asyncio.get_running_loop()
-    existing = set(stage.engine.bidders)
-    currency = stage.engine.sale.settings.currency
     data = await loop.run_in_executor(None, _read, csv_path)
-    plans, bad = await loop.run_in_executor(None, read_bidders, data, existing, currency)
+    plans, bad = await loop.run_in_executor(None, read_bidders, data, set(sale.paddles),
+                                            sale.currency)
     progress(0, len(plans))
     verdicts = list(bad)
 
     async def register(p: BidderPlan) -> RowVerdict:
-        answer = await stage.register_bidder(p.paddle, p.channel, p.identity,
-                                             approved=p.approved, credit_limit=p.credit_limit,
-                                             actor=AUCTIONEER)
+        answer = await sale.register(p.paddle, p.channel, p.identity, approved=p.approved,
+                                     credit_limit=p.credit_limit, actor=AUCTIONEER)
         return RowVerdict(p.line, p.paddle, answer.ok,
-                          "" if answer.ok else answer.message or answer.reason)
+                          "" if answer.ok else answer.message or answer.reason or "")
 
     for start in range(0, len(plans), CHUNK):
         verdicts += await asyncio.gather(*map(register, plans[start:start + CHUNK]))

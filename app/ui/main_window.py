@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
-from app.facade import AUCTIONEER, CoreInfo, bidder_rows, staff_snapshot
+from app.facade import CoreInfo, CoreThread
 from app.formatting import format_duration, relay_light
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         """Fetch a full staff snapshot from the core and redraw everything."""
-        self.bridge.call(staff_snapshot, self.set_snapshot)
+        self.bridge.run(CoreThread.staff_snapshot, self.set_snapshot)
 
     def set_snapshot(self, snap: dict[str, Any]) -> None:
         self.state = ConsoleState.from_snapshot(snap)
@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         if changes.sale:
             self._show_paused()
         if changes.bidders or any(w.get("type") == "lot_sold" for w in wires):
-            self.bridge.call(bidder_rows, self._set_bidders)
+            self.bridge.run(CoreThread.bidder_rows, self._set_bidders)
         if changes.settings:
             self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
 
@@ -296,17 +296,16 @@ class MainWindow(QMainWindow):
             self._status_message("The core is not running.")
             return
         paddle = str(form["paddle"])
-        future = core.run(lambda stage: stage.register_bidder(
-            paddle, str(form["channel"]), {"name": form.get("name") or ""},
-            approved=bool(form.get("approved")), credit_limit=form.get("credit_limit"),
-            actor=AUCTIONEER))
+        future = core.register_bidder(
+            paddle, str(form["channel"]), str(form.get("name") or ""),
+            approved=bool(form.get("approved")), credit_limit=form.get("credit_limit"))
 
         def answered(answer: Any) -> None:
             if not answer.ok:
                 self._status_message(f"Not registered: {answer.message or answer.reason}")
                 return
             self.bidders.registered(paddle)
-            self.bridge.call(bidder_rows, self._set_bidders)  # with the name, now stored
+            self.bridge.run(CoreThread.bidder_rows, self._set_bidders)  # with the name, now stored
             if form.get("approved") and form.get("channel") == "online":
                 self.show_bidder_link(paddle)
 
@@ -326,8 +325,6 @@ class MainWindow(QMainWindow):
 
     def import_bidders(self, csv_path: Path) -> None:
         """Register every good row of a bidder list; the report shows on the Bidders tab."""
-        from app.importer import run_bidder_import
-
         core = self.bridge.core
         if core is None:
             self._status_message("The core is not running.")
@@ -339,22 +336,19 @@ class MainWindow(QMainWindow):
 
         def done(verdicts: list[Any]) -> None:
             self.bidders.show_import(verdicts)
-            self.bridge.call(bidder_rows, self._set_bidders)
+            self.bridge.run(CoreThread.bidder_rows, self._set_bidders)
 
         def failed(exc: BaseException) -> None:
             message = str(exc) if isinstance(exc, CatalogueError) else f"unexpected error: {exc}"
             self.bidders.import_report.setText(f"Bidder list not imported: {message}")
             self._status_message(f"Bidder list not imported: {message}")
 
-        self.bridge.deliver(core.run(lambda stage: run_bidder_import(stage, csv_path, progress)),
-                            done, failed)
+        self.bridge.deliver(core.import_bidders(csv_path, progress), done, failed)
 
     def show_bidder_link(self, paddle: str) -> None:
         """After an approval: the bidder's signed join link (made on the core loop) and QR."""
-        def link(stage: Any) -> str:
-            return str(stage.bidder_link(paddle))
-
-        self.bridge.call(link, lambda url: self.bidders.show_link(paddle, url))
+        self.bridge.run(lambda core: core.bidder_link(paddle),
+                        lambda url: self.bidders.show_link(paddle, url))
 
     def _shortcut(self, action: str) -> Callable[[], None]:
         def run() -> None:
@@ -379,8 +373,6 @@ class MainWindow(QMainWindow):
     # -- jobs -----------------------------------------------------------------------------
 
     def start_import(self, csv_path: Path, images_dir: Path | None) -> None:
-        from app.importer import run_import
-
         core = self.bridge.core
         if core is None:
             self.importer.on_failed("the core is not running")
@@ -391,7 +383,7 @@ class MainWindow(QMainWindow):
         def progress(done: int, total: int) -> None:
             bridge.later(lambda v: self.importer.on_progress(*v), (done, total))
 
-        future = core.run(lambda stage: run_import(stage, csv_path, images_dir, progress))
+        future = core.import_catalogue(csv_path, images_dir, progress)
 
         def finished(f: Any) -> None:
             exc = f.exception()
