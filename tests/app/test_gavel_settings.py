@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
 from app.ui import gavel_settings as gs
+from hardware.debounce import DebounceConfig
 from hardware.ports import PortInfo
 from hub.gavel import GavelStatus
 
@@ -66,15 +68,20 @@ def test_pick_port_detect_in_test_mode_then_hammer(qtbot, window, sim, monkeypat
     assert "TEST MODE" in tab.status_label.text()
     sim.strike()
     qtbot.waitUntil(lambda: tab.strikes == 1, timeout=T)
+    knocked_by = time.monotonic()  # the source read the strike before the tab heard of it
     assert tab.detector_count.text() == "1 strike detected"
     assert "test mode" in tab.detector_last.text()
     assert tab.detector.property("lit") is True
-    qtbot.wait(300)  # let a stray hammer (there must be none) reach the console
+    # The link decided "test mode" when it saw the strike: no hammer was ever submitted.
+    assert (tab.status.strikes, tab.status.last_outcome, tab.status.hammers) == (
+        1, "test_mode", 0)
     assert _lot(win).get("status") == "open"
 
     tab.test_mode.setChecked(False)
     qtbot.waitUntil(lambda: not tab.status.test_mode, timeout=T)
-    qtbot.wait(300)  # past the debounce's refractory time
+    # A new knock, not a bounce: strike once the source's (monotonic) clock is past the window.
+    refractory = DebounceConfig().refractory_s
+    qtbot.waitUntil(lambda: time.monotonic() >= knocked_by + refractory, timeout=T)
     sim.strike()
     # the demo lot's reserve is not met: the hammer passes it (a knock-down all the same)
     qtbot.waitUntil(lambda: _lot(win).get("status") in ("sold", "passed"), timeout=T)
