@@ -32,6 +32,7 @@ from app.importer import (
 from hub.auction.events import Actor
 from hub.config import StageConfig
 from hub.gavel import GavelLink, GavelStatus
+from hub.journal.records import Record
 from hub.journal.sequencer import Answer
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class CoreThread:
             self._watch(None)
             await stage.stop()
 
-    def _forward(self, records: list[Any]) -> None:
+    def _forward(self, records: list[Record]) -> None:
         """Commit listener (core loop): hand plain data to the UI, never wait for it."""
         if self._on_records is None:
             return

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hardware.arming import Reason, decide_strike
 from hardware.debounce import DebounceConfig
@@ -26,6 +26,9 @@ from hardware.events import Connected, Disconnected, GavelEvent, Heartbeat, Stri
 from hardware.factory import open_source
 from hardware.source import Backoff, BaseSource, Clock
 from hub.auction.events import Actor
+
+if TYPE_CHECKING:
+    from hub.auction.engine import Engine
 
 log = logging.getLogger("auctionmen.gavel")
 AUCTIONEER = Actor("auctioneer", name="gavel")
@@ -100,7 +103,7 @@ class GavelSale(Protocol):
 class EngineSale:
     """A `GavelSale` over an engine (read on the loop thread) and the sequencer's submit."""
 
-    def __init__(self, engine: Callable[[], Any],
+    def __init__(self, engine: Callable[[], Engine],
                  submit: Callable[[JSON, Actor], Awaitable[Verdict]]) -> None:
         self._engine = engine
         self.submit = submit
