@@ -1,4 +1,8 @@
-"""The state the engine folds events into. Plain mutable dataclasses, owned by the engine."""
+"""The state the engine folds events into. Plain mutable dataclasses, owned by the engine.
+
+`Auction` is the whole of it: decide reads it, evolve is the only code that changes it, and
+the views render it.
+"""
 
 from __future__ import annotations
 
@@ -225,3 +229,25 @@ class Sale:
             "rounds": self.rounds,
             "arrivals": self.arrivals,
         }
+
+
+@dataclass(slots=True)
+class Auction:
+    """One sale's auction state, exactly replay(journal) as of `seq`."""
+
+    sale: Sale = field(default_factory=Sale)
+    lots: dict[str, Lot] = field(default_factory=dict)
+    bidders: dict[str, Bidder] = field(default_factory=dict)
+    seq: int = 0
+    dirty: set[str] = field(default_factory=set)  # projection keys changed since last taken
+
+    def increment(self, lot: Lot, amount: int) -> int:
+        """How far the ask moves above `amount` on `lot`: its override, else the ladder."""
+        if lot.increment_override is not None:
+            return lot.increment_override
+        return self.sale.settings.ladder.increment(amount)
+
+    def live_lot(self) -> Lot | None:
+        """The lot on the block (open or at fair warning), if any."""
+        current = self.lots.get(self.sale.current or "")
+        return current if current is not None and current.status in LIVE else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.auction.commands import BY_OP
 from hub.auction.engine import Engine
 from hub.auction.events import Actor, Decision, Event, canonical_json
 
@@ -32,6 +33,7 @@ class Sale:
 
     def do(self, command: dict[str, Any], actor: Actor = CLERK) -> Decision:
         decision = self.engine.decide(command, actor, self.now)
+        check_declared(command, decision)
         for event in decision.events:
             self.journal.append(event)
             self.engine.evolve(event, len(self.journal))
@@ -66,6 +68,14 @@ class Sale:
 
     def types(self, decision: Decision) -> list[str]:
         return [e.type for e in decision.events]
+
+
+def check_declared(command: Any, decision: Decision) -> None:
+    """Every event a decision carries is one its op declares in the registry (no drift)."""
+    if decision.events:
+        declared = BY_OP[command["op"]].events
+        undeclared = [e.type for e in decision.events if e.type not in declared]
+        assert not undeclared, (command["op"], undeclared)
 
 
 def replay(events: list[Event]) -> Engine:

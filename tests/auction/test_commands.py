@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hub.auction import commands as C
-from hub.auction.engine import ALL_OPS
+from hub.auction.decide import HANDLERS
+from hub.auction.evolve import APPLIERS, declared_events
+from hub.auction.parse import PARSERS
 
 
 def test_every_declared_op_is_an_engine_op_and_back():
-    assert set(C.BY_OP) == set(ALL_OPS)
+    assert set(C.BY_OP) == set(HANDLERS) == set(PARSERS)
+
+
+def test_every_declared_event_has_an_evolve_handler_and_back():
+    assert set(APPLIERS) == declared_events()
+
+
+def test_a_handler_is_registered_once():
+    from hub.auction.decide.base import decides
+    from hub.auction.parse import Hammer
+
+    with pytest.raises(RuntimeError, match="two handlers"):
+        decides(Hammer)(lambda auction, cmd, actor, now: None)  # type: ignore[arg-type,return-value]
+    assert HANDLERS["hammer"].__name__ == "hammer"
 
 
 def test_each_binding_has_one_key_and_keys_do_not_collide():
@@ -19,7 +36,8 @@ def test_each_binding_has_one_key_and_keys_do_not_collide():
 def test_permissions_come_from_the_registry():
     assert C.allowed("bid", "bidder")
     assert not C.allowed("hammer", "bidder")
-    assert C.allowed("hammer", "clerk") and C.allowed("hammer", "auctioneer")
+    assert C.allowed("hammer", "clerk")
+    assert C.allowed("hammer", "auctioneer")
     assert not C.allowed("create_sale", "auctioneer")
     assert C.allowed("create_sale", "system")
     assert not C.allowed("no_such_op", "system")

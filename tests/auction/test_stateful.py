@@ -20,6 +20,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from hub.auction.engine import Engine
 from hub.auction.events import Actor, Event, canonical_json
 
+from .helpers import check_declared
+
 SYSTEM = Actor("system")
 CLERK = Actor("clerk")
 LADDER = [(0, 10), (100, 20), (500, 50)]
@@ -168,6 +170,7 @@ class EngineVsModel(RuleBasedStateMachine):
         before_paused = self.engine.sale.paused
         before = {k: lot.status for k, lot in self.engine.lots.items()}
         decision = self.engine.decide(command, actor, self.now)
+        check_declared(command, decision)
         events = list(decision.events)
         opened: set[str] = set()
         for event in events:

@@ -1,0 +1,55 @@
+"""Decide: answer one command against the state, never changing it.
+
+The way in is `decide()`: a JSON object is checked against the registry (`commands.BY_OP`: is
+the op known, may this role send it), passes its op's precheck if it has one, is parsed at the
+edge into its typed command (`parse.PARSERS`) and handed to the one handler registered for its
+op. Handlers live in one module per phase of the sale: `setup`, `bidding`, `lots` (the lot's
+flow on the block) and `corrections`. Importing this package checks that parsers, handlers and
+the registry name the same ops, so a command cannot be declared without a handler, nor handled
+without a declaration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.auction import commands
+from hub.auction import reasons as R
+from hub.auction.decide import bidding, corrections, lots, setup  # noqa: F401  (they register)
+from hub.auction.decide.base import HANDLERS, PRECHECKS, Refusal
+from hub.auction.events import Actor, Decision
+from hub.auction.parse import PARSERS, CommandError
+from hub.auction.state import Auction
+
+
+def _check_tables() -> None:
+    declared = set(commands.BY_OP)
+    for name, table in (("handler", set(HANDLERS)), ("parser", set(PARSERS))):
+        if table != declared:
+            raise RuntimeError(f"ops without a {name}: {sorted(declared - table)}; "
+                               f"{name}s of undeclared ops: {sorted(table - declared)}")
+
+
+_check_tables()
+
+
+def decide(auction: Auction, command: Any, actor: Actor, now: float) -> Decision:
+    """Answer one command: events to journal, or a refusal with a machine-readable reason."""
+    if not isinstance(command, dict):
+        return Decision.refuse(R.INVALID, "a command is a JSON object")
+    op = command.get("op")
+    if not isinstance(op, str) or op not in commands.BY_OP:
+        return Decision.refuse(R.UNKNOWN_OP, f"unknown op {op!r}")
+    if not commands.allowed(op, actor.role):
+        return Decision.refuse(R.FORBIDDEN, f"{actor.role} may not {op}")
+    if not auction.sale.id and op != "create_sale":
+        return Decision.refuse(R.NO_SALE, "no sale has been created yet")
+    precheck = PRECHECKS.get(op)
+    if precheck is not None and (refusal := precheck(auction, actor)) is not None:
+        return refusal
+    try:
+        return HANDLERS[op](auction, PARSERS[op](command), actor, now)
+    except CommandError as exc:
+        return Decision.refuse(R.INVALID, str(exc))
+    except Refusal as exc:
+        return Decision.refuse(exc.reason, exc.message)

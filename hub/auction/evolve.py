@@ -1,0 +1,317 @@
+"""Evolve: apply one journaled event to the state. The only code that changes the state.
+
+Deterministic and total: the same events give the same state, so state = replay(journal).
+An event's `data` carries everything needed, so nothing here decides again. One handler per
+event type, registered with `@applies("type")`; importing this module checks the table against
+the event types the registry declares (`commands.COMMANDS[...].events`), both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hub.auction import commands
+from hub.auction.events import Event
+from hub.auction.state import (
+    FAIR_WARNING,
+    OPEN,
+    PASSED,
+    SOLD,
+    WITHDRAWN,
+    Auction,
+    Bid,
+    Bidder,
+    Book,
+    Lot,
+)
+
+JSON = dict[str, Any]
+Applier = Callable[[Auction, Event, int], None]
+
+# event type -> its handler; read only by `evolve`.
+APPLIERS: dict[str, Applier] = {}
+
+
+def applies(event_type: str) -> Callable[[Applier], Applier]:
+    """Register the decorated function as the one handler of `event_type`."""
+
+    def register(fn: Applier) -> Applier:
+        if event_type in APPLIERS:
+            raise RuntimeError(f"two handlers for event {event_type!r}")
+        APPLIERS[event_type] = fn
+        return fn
+
+    return register
+
+
+def declared_events() -> frozenset[str]:
+    """Every event type some command may journal, according to the registry."""
+    return frozenset(t for c in commands.COMMANDS for t in c.events)
+
+
+def evolve(auction: Auction, event: Event, seq: int) -> None:
+    """Apply one journaled event at `seq`, and mark what it changed as dirty."""
+    auction.seq = seq
+    APPLIERS[event.type](auction, event, seq)
+    auction.dirty.add("sale")
+    if event.lot is not None:
+        auction.dirty.add(f"lot/{event.lot}")
+
+
+def _lot_of(auction: Auction, ev: Event) -> Lot:
+    return auction.lots[str(ev.lot)]
+
+
+def _touch_bidder(auction: Auction, paddle: str) -> Bidder:
+    auction.dirty.add(f"bidder/{paddle}")
+    return auction.bidders[paddle]
+
+
+# -- setup
+
+
+@applies("sale_created")
+def _sale_created(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.id = ev.data["id"]
+    auction.sale.title = ev.data["title"]
+    auction.sale.settings.update(ev.data["settings"])
+
+
+@applies("settings_changed")
+def _settings_changed(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.settings.update(ev.data["settings"])
+
+
+@applies("lot_added")
+def _lot_added(auction: Auction, ev: Event, seq: int) -> None:
+    d = ev.data
+    auction.lots[d["id"]] = Lot(
+        id=d["id"], order=d["order"], title=d["title"], description=d["description"],
+        low=d["low"], high_estimate=d["high"], start=d["start"], reserve=d["reserve"],
+        images=list(d["images"]), ask=d["start"], changed_seq=seq,
+    )
+
+
+@applies("bidder_registered")
+def _bidder_registered(auction: Auction, ev: Event, seq: int) -> None:
+    d = ev.data
+    auction.bidders[d["paddle"]] = Bidder(d["paddle"], d["channel"], d["status"],
+                                          d["credit_limit"])
+    auction.dirty.add(f"bidder/{d['paddle']}")
+
+
+@applies("bidder_approved")
+def _bidder_approved(auction: Auction, ev: Event, seq: int) -> None:
+    _touch_bidder(auction, ev.data["paddle"]).status = "approved"
+
+
+@applies("bidder_rejected")
+def _bidder_rejected(auction: Auction, ev: Event, seq: int) -> None:
+    _touch_bidder(auction, ev.data["paddle"]).status = "rejected"
+
+
+@applies("credit_limit_set")
+def _credit_limit_set(auction: Auction, ev: Event, seq: int) -> None:
+    _touch_bidder(auction, ev.data["paddle"]).credit_limit = ev.data["credit_limit"]
+
+
+@applies("absentee_registered")
+def _absentee_registered(auction: Auction, ev: Event, seq: int) -> None:
+    d = ev.data
+    auction.sale.arrivals = d["order"]
+    _lot_of(auction, ev).books.append(Book(d["paddle"], d["max"], d["order"]))
+
+
+@applies("absentee_cancelled")
+def _absentee_cancelled(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.books = [b for b in lot.books if b.paddle != ev.data["paddle"]]
+
+
+# -- bids
+
+
+@applies("lot_opened")
+def _lot_opened(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.status = OPEN
+    lot.ask = ev.data["ask"]
+    lot.changed_seq = seq
+    auction.sale.current = lot.id
+    auction.sale.rounds += 1
+
+
+@applies("bid_accepted")
+def _bid_accepted(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    bid = Bid.from_json(ev.data["bid"])
+    lot.bids.append(bid)
+    lot.high_id = bid.id
+    lot.status = OPEN
+    lot.ask = bid.amount + auction.increment(lot, bid.amount)
+    lot.changed_seq = seq
+    lot.pending.pop(ev.data.get("pending") or "", None)
+    if ev.data.get("late"):
+        lot.late.pop(ev.data["late"], None)
+
+
+@applies("bid_refused")
+def _bid_refused(auction: Auction, ev: Event, seq: int) -> None:
+    pass  # the record is the journal row itself
+
+
+@applies("online_bid_pending")
+def _online_bid_pending(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.serial += 1
+    pending = ev.data["pending"]
+    lot.pending[pending["id"]] = pending
+
+
+@applies("online_bid_rejected")
+def _online_bid_rejected(auction: Auction, ev: Event, seq: int) -> None:
+    _lot_of(auction, ev).pending.pop(ev.data["pending"], None)
+
+
+@applies("late_bid")
+def _late_bid(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.serial += 1
+    late = ev.data["late"]
+    lot.late[late["id"]] = late
+
+
+@applies("late_bid_dismissed")
+def _late_bid_dismissed(auction: Auction, ev: Event, seq: int) -> None:
+    _lot_of(auction, ev).late.pop(ev.data["late"], None)
+
+
+@applies("set_to_floor")
+def _set_to_floor(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    displaced = lot.bid(ev.data["displaced"]["id"])
+    assert displaced is not None
+    displaced.void = "displaced"
+    bid = Bid.from_json(ev.data["bid"])
+    lot.bids.append(bid)
+    lot.high_id = bid.id
+    lot.changed_seq = seq
+
+
+# -- corrections, ask and increment
+
+
+@applies("bid_retracted")
+def _bid_retracted(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    bid = lot.bid(ev.data["bid"]["id"])
+    assert bid is not None
+    bid.void = "retracted"
+    lot.high_id = None
+    lot.ask = bid.amount  # the floor may take the retracted amount again
+    lot.changed_seq = seq
+
+
+@applies("bid_reinstated")
+def _bid_reinstated(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.high_id = ev.data["bid"]["id"]
+    amount = ev.data["bid"]["amount"]
+    lot.ask = amount + auction.increment(lot, amount)
+    lot.changed_seq = seq
+
+
+@applies("ask_set")
+def _ask_set(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.ask = ev.data["ask"]
+    lot.changed_seq = seq
+
+
+@applies("increment_set")
+def _increment_set(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.increment_override = ev.data["increment"]
+    if lot.high is not None:
+        lot.ask = lot.high.amount + auction.increment(lot, lot.high.amount)
+    lot.changed_seq = seq
+
+
+# -- the lot's close and reopening
+
+
+@applies("fair_warning")
+def _fair_warning(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.status = FAIR_WARNING
+    lot.changed_seq = seq
+
+
+def _close(auction: Auction, lot: Lot, status: str, hammer: JSON, seq: int) -> None:
+    lot.status = status
+    lot.hammer = hammer
+    lot.closed_at = hammer["at"]
+    lot.closed_round = auction.sale.rounds
+    lot.changed_seq = seq
+    lot.pending = {}
+
+
+@applies("lot_sold")
+def _lot_sold(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    hammer = ev.data["hammer"]
+    _close(auction, lot, SOLD, hammer, seq)
+    if hammer.get("paddle") in auction.bidders:
+        _touch_bidder(auction, hammer["paddle"]).won += hammer["amount"]
+
+
+@applies("lot_passed")
+def _lot_passed(auction: Auction, ev: Event, seq: int) -> None:
+    _close(auction, _lot_of(auction, ev), PASSED, ev.data["hammer"], seq)
+
+
+@applies("lot_withdrawn")
+def _lot_withdrawn(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    lot.status = WITHDRAWN
+    lot.pending = {}
+    lot.changed_seq = seq
+
+
+@applies("lot_reopened")
+def _lot_reopened(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    if lot.status == SOLD and lot.hammer and lot.hammer.get("paddle") in auction.bidders:
+        _touch_bidder(auction, lot.hammer["paddle"]).won -= lot.hammer["amount"]
+    lot.status = OPEN
+    lot.hammer = None
+    lot.closed_at = None
+    lot.late = {}  # reopening answers every late bid on the lot
+    lot.changed_seq = seq
+    auction.sale.current = lot.id
+
+
+# -- the sale
+
+
+@applies("sale_paused")
+def _sale_paused(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.paused = True
+    auction.sale.message = ev.data["message"]
+
+
+@applies("sale_resumed")
+def _sale_resumed(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.paused = False
+    auction.sale.message = ""
+
+
+def _check_table() -> None:
+    declared, handled = declared_events(), set(APPLIERS)
+    if handled != declared:
+        raise RuntimeError(f"events without a handler: {sorted(declared - handled)}; "
+                           f"handlers of undeclared events: {sorted(handled - declared)}")
+
+
+_check_table()

@@ -1,0 +1,597 @@
+"""Commands at the edge: a JSON object in, one typed, frozen command per op out.
+
+Every field is checked here, before the engine looks at the state, so the decide handlers
+receive values of the right type and range and mypy checks them. A malformed command raises
+`CommandError`, which the engine answers with reason `invalid` and the error's message.
+
+Fields are read in the order the handlers once read them, so when two fields are wrong the
+message names the same one as before. The one change of the split: a command that is both
+malformed and refused by the state (an unknown lot, a closed lot) is now `invalid`.
+
+One dataclass per op, each with its `OP` and a `parse` classmethod; `PARSERS` maps every op to
+its parser and is checked against `commands.BY_OP` when the engine is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol
+
+from hub.auction.ladder import Ladder, LadderError
+from hub.auction.state import CHANNELS, TIE_POLICIES
+
+JSON = dict[str, Any]
+
+MAX_AMOUNT = 10**13  # a hundred billion in major units: anything above is a typo or an attack
+MAX_TEXT = 10_000
+MAX_SEQ = 2**63 - 1
+MAX_IMAGES = 50
+MAX_LADDER_ROWS = 100
+# C0 controls other than tab, newline and carriage return have no place in any text field.
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+
+
+class CommandError(Exception):
+    """A command that is malformed: refused with reason `invalid` and this message."""
+
+
+# ---------------------------------------------------------------------- field checks
+
+
+def _text(cmd: JSON, key: str, default: str | None = None, limit: int = MAX_TEXT) -> str:
+    value = cmd.get(key, default)
+    if value is None:
+        raise CommandError(f"'{key}' is required")
+    if not isinstance(value, str):
+        raise CommandError(f"'{key}' must be a string")
+    if len(value) > limit:
+        raise CommandError(f"'{key}' is longer than {limit} characters")
+    _check_chars(value, key)
+    return value
+
+
+def _check_chars(value: str, key: str) -> None:
+    """Refuse text that cannot be stored or framed safely: control characters, lone surrogates."""
+    if not _CONTROL.isdisjoint(value):
+        raise CommandError(f"'{key}' contains control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CommandError(f"'{key}' is not valid Unicode text") from exc
+
+
+def _opt_text(cmd: JSON, key: str, limit: int = MAX_TEXT) -> str | None:
+    return None if cmd.get(key) is None else _text(cmd, key, limit=limit)
+
+
+def _amount(cmd: JSON, key: str) -> int:
+    value = _opt_amount(cmd, key)
+    if value is None:
+        raise CommandError(f"'{key}' is required")
+    return value
+
+
+def _opt_amount(cmd: JSON, key: str) -> int | None:
+    value = cmd.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CommandError(f"'{key}' must be a whole number of minor units")
+    if value < 0 or value > MAX_AMOUNT:
+        raise CommandError(f"'{key}' is out of range")
+    return value
+
+
+def _opt_int(cmd: JSON, key: str) -> int | None:
+    value = cmd.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CommandError(f"'{key}' must be an integer")
+    if not 0 <= value <= MAX_SEQ:
+        raise CommandError(f"'{key}' is out of range")
+    return value
+
+
+def _paddle(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**32:
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > 32:
+        raise CommandError("'paddle' must be a short non-empty string")
+    _check_chars(value, "paddle")
+    return value.strip()
+
+
+def _opt_paddle(cmd: JSON) -> str | None:
+    """A paddle that may be left out: an anonymous room bid, or nobody named."""
+    value = cmd.get("paddle")
+    return None if value in (None, "") else _paddle(value)
+
+
+def _lot(cmd: JSON) -> str:
+    """The lot a command is about (looked up by the handler: not stripped)."""
+    return _text(cmd, "lot", limit=32)
+
+
+def _object(cmd: JSON, key: str) -> JSON:
+    value = cmd.get(key)
+    if not isinstance(value, dict):
+        raise CommandError(f"'{key}' must be an object")
+    return value
+
+
+def _ladder_rows(value: Any) -> list[list[int]]:
+    """A ladder table from a command: rows of two whole numbers, checked before use."""
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_LADDER_ROWS:
+        raise CommandError(f"ladder: a list of 1 to {MAX_LADDER_ROWS} rows")
+    rows = []
+    for row in value:
+        if not isinstance(row, list) or len(row) != 2:
+            raise CommandError("ladder: each row is [from, increment]")
+        for cell in row:
+            if isinstance(cell, bool) or not isinstance(cell, int) or not (
+                0 <= cell <= MAX_AMOUNT
+            ):
+                raise CommandError("ladder: amounts are whole numbers of minor units")
+        rows.append([row[0], row[1]])
+    return rows
+
+
+def _settings(raw: Any) -> JSON:
+    """Sale rules as journaled: only known keys, each checked and normalised."""
+    if not isinstance(raw, dict):
+        raise CommandError("'settings' must be an object")
+    out: JSON = {}
+    for key, value in raw.items():
+        if key == "tie_policy":
+            if value not in TIE_POLICIES:
+                raise CommandError(f"tie_policy must be one of {', '.join(TIE_POLICIES)}")
+            out[key] = value
+        elif key == "currency":
+            if not isinstance(value, str) or not (3 <= len(value) <= 4):
+                raise CommandError("currency must be an ISO 4217 code")
+            out[key] = value.upper()
+        elif key in ("confirm_online", "subject_to", "auto_absentee"):
+            if not isinstance(value, bool):
+                raise CommandError(f"{key} must be true or false")
+            out[key] = value
+        elif key in ("late_window", "reopen_window"):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value <= 86_400
+            ):
+                raise CommandError(f"{key} must be seconds between 0 and 86400")
+            out[key] = float(value)
+        elif key == "ladder":
+            try:
+                out[key] = Ladder.of(_ladder_rows(value)).to_json()
+            except LadderError as exc:
+                raise CommandError(f"ladder: {exc}") from exc
+        else:
+            raise CommandError(f"unknown setting {key!r}")
+    return out
+
+
+# ---------------------------------------------------------------------- one class per op
+# Field order in each `parse` is the order in which the fields are checked.
+
+
+class Cmd(Protocol):
+    OP: ClassVar[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Bid:
+    """An online bid: the bidder's paddle comes from the actor, never from the body."""
+
+    OP: ClassVar[str] = "bid"
+    lot: str
+    amount: int
+    seen_seq: int | None
+    key: str | None
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Bid:
+        amount = _amount(cmd, "amount")
+        return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
+
+
+@dataclass(frozen=True, slots=True)
+class FloorBid:
+    OP: ClassVar[str] = "floor_bid"
+    lot: str
+    channel: str  # floor | phone | absentee (a commission bid executed by hand)
+    paddle: str | None
+    amount: int | None  # None: at the ask
+    seen_seq: int | None
+    key: str | None
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> FloorBid:
+        channel = _text(cmd, "channel", "floor", 16)
+        if channel not in ("floor", "phone", "absentee"):
+            raise CommandError("a floor bid's channel is floor, phone or absentee")
+        paddle = _opt_paddle(cmd)
+        amount = _opt_amount(cmd, "amount")
+        return cls(_lot(cmd), channel, paddle, amount, _opt_int(cmd, "seen_seq"),
+                   _opt_text(cmd, "key", 128))
+
+
+@dataclass(frozen=True, slots=True)
+class HouseBid:
+    OP: ClassVar[str] = "house_bid"
+    lot: str
+    amount: int | None
+    seen_seq: int | None
+    key: str | None
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> HouseBid:
+        amount = _opt_amount(cmd, "amount")
+        return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSale:
+    OP: ClassVar[str] = "create_sale"
+    id: str
+    title: str
+    settings: Mapping[str, Any]  # checked and normalised by `_settings`
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> CreateSale:
+        sale = _object(cmd, "sale")
+        sale_id = _text(sale, "id", limit=64)
+        if not sale_id.strip():
+            raise CommandError("a sale needs an id")
+        settings = _settings(sale.get("settings") or {})
+        return cls(sale_id, _text(sale, "title", "", 500), MappingProxyType(settings))
+
+
+@dataclass(frozen=True, slots=True)
+class Configure:
+    OP: ClassVar[str] = "configure"
+    settings: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Configure:
+        return cls(MappingProxyType(_settings(cmd.get("settings") or {})))
+
+
+@dataclass(frozen=True, slots=True)
+class AddLot:
+    OP: ClassVar[str] = "add_lot"
+    id: str
+    title: str
+    description: str
+    low: int | None
+    high: int | None
+    start: int
+    reserve: int | None
+    images: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> AddLot:
+        raw = _object(cmd, "lot")
+        lot_id = _text(raw, "id", limit=32).strip()
+        if not lot_id:
+            raise CommandError("a lot needs a number")
+        images = raw.get("images") or []
+        if not isinstance(images, list) or len(images) > MAX_IMAGES:
+            raise CommandError(f"'images' must be a list of at most {MAX_IMAGES} strings")
+        for image in images:
+            if not isinstance(image, str) or len(image) > 2_000:
+                raise CommandError("'images' must be a list of short strings")
+            _check_chars(image, "images")
+        low, high = _opt_amount(raw, "low"), _opt_amount(raw, "high")
+        if low is not None and high is not None and low > high:
+            raise CommandError("the low estimate is above the high estimate")
+        title = _text(raw, "title", "", 1_000)
+        description = _text(raw, "description", "", MAX_TEXT)
+        start = _opt_amount(raw, "start") or 0
+        return cls(lot_id, title, description, low, high, start, _opt_amount(raw, "reserve"),
+                   tuple(images))
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterBidder:
+    OP: ClassVar[str] = "register_bidder"
+    paddle: str
+    channel: str
+    status: str  # pending | approved
+    credit_limit: int | None
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RegisterBidder:
+        paddle = _paddle(cmd.get("paddle"))
+        channel = _text(cmd, "channel", "floor", 16)
+        if channel not in CHANNELS:
+            raise CommandError(f"channel must be one of {', '.join(CHANNELS)}")
+        status = _text(cmd, "status", "pending", 16)
+        if status not in ("pending", "approved"):
+            raise CommandError("a new bidder is pending or approved")
+        return cls(paddle, channel, status, _opt_amount(cmd, "credit_limit"))
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveBidder:
+    OP: ClassVar[str] = "approve_bidder"
+    paddle: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> ApproveBidder:
+        return cls(_paddle(cmd.get("paddle")))
+
+
+@dataclass(frozen=True, slots=True)
+class RejectBidder:
+    OP: ClassVar[str] = "reject_bidder"
+    paddle: str
+    reason: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RejectBidder:
+        paddle = _paddle(cmd.get("paddle"))
+        return cls(paddle, _text(cmd, "reason", "", 500))
+
+
+@dataclass(frozen=True, slots=True)
+class SetCreditLimit:
+    OP: ClassVar[str] = "set_credit_limit"
+    paddle: str
+    credit_limit: int | None  # None: no limit
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> SetCreditLimit:
+        paddle = _paddle(cmd.get("paddle"))
+        return cls(paddle, _opt_amount(cmd, "credit_limit"))
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenteeBid:
+    OP: ClassVar[str] = "absentee_bid"
+    lot: str
+    paddle: str
+    max: int
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> AbsenteeBid:
+        lot = _lot(cmd)
+        paddle = _paddle(cmd.get("paddle"))
+        return cls(lot, paddle, _amount(cmd, "max"))
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAbsentee:
+    OP: ClassVar[str] = "cancel_absentee"
+    lot: str
+    paddle: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> CancelAbsentee:
+        lot = _lot(cmd)
+        return cls(lot, _paddle(cmd.get("paddle")))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLot:
+    OP: ClassVar[str] = "open_lot"
+    lot: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> OpenLot:
+        return cls(_lot(cmd))
+
+
+@dataclass(frozen=True, slots=True)
+class FairWarning:
+    OP: ClassVar[str] = "fair_warning"
+    lot: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> FairWarning:
+        return cls(_lot(cmd))
+
+
+@dataclass(frozen=True, slots=True)
+class Hammer:
+    OP: ClassVar[str] = "hammer"
+    lot: str
+    source: str  # button, gavel, pedal…
+    device_at: int | float | None  # the device's own clock, journaled as sent
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Hammer:
+        lot = _lot(cmd)
+        source = _text(cmd, "source", "button", 32)
+        device_at = cmd.get("device_at")
+        if device_at is not None and (
+            isinstance(device_at, bool)
+            or not isinstance(device_at, int | float)
+            or not -1e12 <= device_at <= 1e12  # also refuses NaN and infinities
+        ):
+            raise CommandError("'device_at' must be a finite number of seconds")
+        return cls(lot, source, device_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    OP: ClassVar[str] = "pass"
+    lot: str
+    source: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Pass:
+        lot = _lot(cmd)
+        return cls(lot, _text(cmd, "source", "button", 32))
+
+
+@dataclass(frozen=True, slots=True)
+class Retract:
+    OP: ClassVar[str] = "retract"
+    lot: str
+    reason: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Retract:
+        lot = _lot(cmd)
+        reason = _text(cmd, "reason", limit=500)
+        if not reason.strip():
+            raise CommandError("a retraction needs a reason")
+        return cls(lot, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Reinstate:
+    OP: ClassVar[str] = "reinstate"
+    lot: str
+    reason: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Reinstate:
+        lot = _lot(cmd)
+        return cls(lot, _text(cmd, "reason", limit=500))
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen:
+    OP: ClassVar[str] = "reopen"
+    lot: str
+    reason: str
+    late: str | None  # the late bid to take, if any
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Reopen:
+        lot = _lot(cmd)
+        reason = _text(cmd, "reason", limit=500)
+        if not reason.strip():
+            raise CommandError("reopening needs a reason")
+        return cls(lot, reason, _opt_text(cmd, "late", 64))
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveSold:
+    OP: ClassVar[str] = "leave_sold"
+    lot: str
+    late: str | None  # None: every late bid on the lot
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> LeaveSold:
+        lot = _lot(cmd)
+        return cls(lot, _opt_text(cmd, "late", 64))
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    OP: ClassVar[str] = "withdraw"
+    lot: str
+    reason: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Withdraw:
+        lot = _lot(cmd)
+        return cls(lot, _text(cmd, "reason", "", 500))
+
+
+@dataclass(frozen=True, slots=True)
+class SetAsk:
+    OP: ClassVar[str] = "set_ask"
+    lot: str
+    amount: int
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> SetAsk:
+        lot = _lot(cmd)
+        return cls(lot, _amount(cmd, "amount"))
+
+
+@dataclass(frozen=True, slots=True)
+class SetIncrement:
+    OP: ClassVar[str] = "set_increment"
+    lot: str
+    mode: str  # half | double | reset | amount
+    amount: int | None  # the new increment when mode is amount (above zero)
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> SetIncrement:
+        lot = _lot(cmd)
+        mode = _text(cmd, "mode", "amount", 16)
+        amount = None
+        if mode == "amount":  # any other mode ignores `amount`
+            amount = _amount(cmd, "amount")
+            if not amount:
+                raise CommandError("an increment must be above zero")
+        elif mode not in ("half", "double", "reset"):
+            raise CommandError("mode is one of half, double, reset, amount")
+        return cls(lot, mode, amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    OP: ClassVar[str] = "pause"
+    message: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Pause:
+        return cls(_text(cmd, "message", "", 500))
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    OP: ClassVar[str] = "resume"
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Resume:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOnline:
+    OP: ClassVar[str] = "accept_online"
+    lot: str
+    pending: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> AcceptOnline:
+        lot = _lot(cmd)
+        return cls(lot, _text(cmd, "pending", limit=64))
+
+
+@dataclass(frozen=True, slots=True)
+class RejectOnline:
+    OP: ClassVar[str] = "reject_online"
+    lot: str
+    pending: str
+    reason: str
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RejectOnline:
+        lot = _lot(cmd)
+        pending = _text(cmd, "pending", limit=64)
+        return cls(lot, pending, _text(cmd, "reason", "rejected", 500))
+
+
+@dataclass(frozen=True, slots=True)
+class SetToFloor:
+    OP: ClassVar[str] = "set_to_floor"
+    lot: str
+    paddle: str | None  # the room bidder who takes the bid; None: an anonymous paddle
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> SetToFloor:
+        lot = _lot(cmd)
+        return cls(lot, _opt_paddle(cmd))
+
+
+_CLASSES: tuple[Any, ...] = (
+    Bid, FloorBid, HouseBid, CreateSale, Configure, AddLot, RegisterBidder, ApproveBidder,
+    RejectBidder, SetCreditLimit, AbsenteeBid, CancelAbsentee, OpenLot, FairWarning, Hammer,
+    Pass, Retract, Reinstate, Reopen, LeaveSold, Withdraw, SetAsk, SetIncrement, Pause, Resume,
+    AcceptOnline, RejectOnline, SetToFloor,
+)
+
+# op -> its parser. The engine checks at import that these are exactly the registry's ops.
+PARSERS: Mapping[str, Callable[[JSON], Any]] = MappingProxyType(
+    {cls.OP: cls.parse for cls in _CLASSES}
+)

@@ -1,0 +1,138 @@
+"""Views: what each audience sees of the state, and the stored projections. Read only.
+
+The public lot never shows the reserve or commission maxima; the staff lot adds them. Every
+journaled event carries the view of its lot rendered right after it was applied (`view`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.auction.events import STAFF, Event
+from hub.auction.state import PENDING, Auction
+
+JSON = dict[str, Any]
+
+STAFF_HISTORY = 30  # most recent bids shown in a lot's staff view
+
+
+def public_lot(auction: Auction, lot_id: str | None) -> JSON | None:
+    """What everyone may see of a lot: never the reserve or commission maxima."""
+    lot = auction.lots.get(lot_id or "")
+    if lot is None:
+        return None
+    high = lot.high
+    return {
+        "id": lot.id,
+        "order": lot.order,
+        "title": lot.title,
+        "description": lot.description,
+        "estimate": {"low": lot.low, "high": lot.high_estimate},
+        "start": lot.start,
+        "images": list(lot.images),
+        "status": lot.status,
+        "ask": lot.ask,
+        "increment": auction.increment(lot, high.amount if high else lot.ask),
+        "high": high.public() if high else None,
+        "bids": sum(1 for b in lot.bids if b.void is None),
+        "hammer": lot.hammer,
+        "currency": auction.sale.settings.currency,
+        "changed_seq": lot.changed_seq,
+    }
+
+
+def staff_lot(auction: Auction, lot_id: str | None) -> JSON | None:
+    """The public lot plus what only staff see: reserve, books, pending and late bids."""
+    view = public_lot(auction, lot_id)
+    if view is None:
+        return None
+    lot = auction.lots[str(lot_id)]
+    high = lot.high
+    view.update(
+        reserve=lot.reserve,
+        reserve_met=lot.reserve is None or (high is not None and high.amount >= lot.reserve),
+        books=[b.to_json() for b in sorted(lot.books, key=lambda b: (-b.max, b.order))],
+        pending=[lot.pending[k] for k in sorted(lot.pending)],
+        late=[lot.late[k] for k in sorted(lot.late)],
+        # Bounded: every journaled staff view carries it, so a long lot must not make
+        # each event grow with it. The full history is in the projection.
+        history=[b.to_json() for b in lot.bids[-STAFF_HISTORY:]],
+        history_total=len(lot.bids),
+    )
+    return view
+
+
+def sale_view(auction: Auction) -> JSON:
+    s = auction.sale
+    return {
+        "id": s.id,
+        "title": s.title,
+        "currency": s.settings.currency,
+        "paused": s.paused,
+        "message": s.message,
+        "current": s.current,
+        "tie_policy": s.settings.tie_policy,
+        "confirm_online": s.settings.confirm_online,
+    }
+
+
+def lot_summaries(auction: Auction) -> list[JSON]:
+    return [
+        {"id": lot.id, "order": lot.order, "title": lot.title, "status": lot.status,
+         "estimate": {"low": lot.low, "high": lot.high_estimate},
+         "images": lot.images[:1],
+         "hammer": lot.hammer["amount"] if lot.hammer and "amount" in lot.hammer else None}
+        for lot in sorted(auction.lots.values(), key=lambda x: x.order)
+    ]
+
+
+def snapshot(auction: Auction, staff: bool = False) -> JSON:
+    """Everything a client needs to render from scratch, as of `seq`."""
+    lot = staff_lot if staff else public_lot
+    return {
+        "seq": auction.seq,
+        "sale": sale_view(auction),
+        "lot": lot(auction, auction.sale.current),
+        "lots": lot_summaries(auction),
+    }
+
+
+def bidder_view(auction: Auction, paddle: str) -> JSON | None:
+    bidder = auction.bidders.get(paddle)
+    return bidder.to_json() if bidder else None
+
+
+def next_lot(auction: Auction) -> str | None:
+    """The first lot still waiting, in catalogue order."""
+    waiting = [lot for lot in auction.lots.values() if lot.status == PENDING]
+    return min(waiting, key=lambda x: x.order).id if waiting else None
+
+
+def view(auction: Auction, event: Event, audience: str) -> JSON:
+    """The body a topic carries for `event`, rendered after it was applied."""
+    lot = staff_lot if audience == STAFF else public_lot
+    body: JSON = {"type": event.type, "lot": lot(auction, event.lot), "data": event.data}
+    if event.lot is None or event.type in ("sale_paused", "sale_resumed", "settings_changed"):
+        body["sale"] = sale_view(auction)
+    return body
+
+
+# -- projections
+
+
+def projection(auction: Auction, key: str) -> JSON | None:
+    """The stored form of one part of the state; journal rows keep these up to date."""
+    kind, _, name = key.partition("/")
+    if kind == "sale":
+        return auction.sale.to_json()
+    if kind == "lot":
+        lot = auction.lots.get(name)
+        return lot.to_json() if lot else None
+    if kind == "bidder":
+        bidder = auction.bidders.get(name)
+        return bidder.to_json() if bidder else None
+    raise KeyError(key)
+
+
+def projection_keys(auction: Auction) -> list[str]:
+    return ["sale", *(f"lot/{k}" for k in auction.lots), *(f"bidder/{k}" for k in auction.bidders)]
