@@ -19,7 +19,7 @@ import socket
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -187,6 +187,8 @@ class RelayNode:
                          max_subscribers=cfg.max_subscribers, max_per_client=cfg.max_per_client)
 
     def make_app(self) -> web.Application:
+        """The node's app; its lifecycle is declared here, in start order (aiohttp stops the
+        `cleanup_ctx` entries in reverse): the stored history, the hub, the background loops."""
         app = web.Application(client_max_size=64 * 1024, middlewares=[
             problems, refusals, security_headers, cors(self.config.cors_origins),
             self._catch_up])
@@ -197,46 +199,71 @@ class RelayNode:
         r.add_post("/api/session", self.session)
         r.add_get("/relay/status", self.relay_status)
         r.add_get(P.LINK_PATH, self.link)
+        app.cleanup_ctx.append(self._stored_history)
         self.hub = setup_mercure(app, self._hub_config())
         # Our seq-indexed history replaces the hub's ring (history_size=0 keeps it empty).
         self.hub.history = HistoryRouter([self.history])
+        app.cleanup_ctx.append(self._background)
+        app.on_shutdown.append(self._end_link)
         return app
 
     async def start(self) -> None:
         cfg = self.config
-        await self._load()
-        app = self.make_app()
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0,
-                                     access_log=None)
+        self._runner = web.AppRunner(self.make_app(), handle_signals=False,
+                                     shutdown_timeout=2.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, cfg.host, cfg.port, reuse_port=cfg.reuse_port or None)
-        await site.start()
+        try:
+            site = web.TCPSite(self._runner, cfg.host, cfg.port,
+                               reuse_port=cfg.reuse_port or None)
+            await site.start()
+        except BaseException:
+            await self.stop()
+            raise
         port = self._runner.addresses[0][1]
         self.url = f"http://{cfg.host}:{port}"
-        self._tasks.append(asyncio.create_task(self._tail(), name="relay-tail"))
-        self._tasks.append(asyncio.create_task(self._report(), name="relay-report"))
-        if isinstance(self.store, RedisStore):
-            self._tasks.append(asyncio.create_task(self._replies(), name="relay-replies"))
 
     async def stop(self) -> None:
-        for task in [*self._tasks, *self._link_tasks]:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _stored_history(self, app: web.Application) -> AsyncIterator[None]:
+        """Start where the stored history ends; close the store last."""
+        await self._load()
+        yield
+        await self.store.close()
+
+    async def _background(self, app: web.Application) -> AsyncIterator[None]:
+        """Tail the stream into the hub, report subscribers, take replies for other nodes."""
+        loops = [self._tail(), self._report()]
+        if isinstance(self.store, RedisStore):
+            loops.append(self._replies())
+        self._tasks = [asyncio.create_task(loop, name="relay-loop") for loop in loops]
+        yield
+        for task in self._tasks:
             task.cancel()
-        for task in [*self._tasks, *self._link_tasks]:
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._tasks, self._link_tasks = [], []
-        if self._link is not None:
-            with contextlib.suppress(Exception):
-                await self._link.ws.close()
+        self._tasks = []
         if isinstance(self.store, RedisStore):
             with contextlib.suppress(Exception):
                 await self.store.forget_node(self.config.node_id)
             if self._link is not None:
                 with contextlib.suppress(Exception):
                     await self.store.drop_link(self.config.node_id)
-        if self._runner is not None:
-            await self._runner.cleanup()
-        await self.store.close()
+
+    async def _end_link(self, app: web.Application) -> None:
+        """End the stage link first, so the server's shutdown does not wait for it."""
+        tasks, self._link_tasks = self._link_tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._link is not None:
+            with contextlib.suppress(Exception):
+                await self._link.ws.close()
 
     # -- history: load, tail, publish ---------------------------------------------------
 
