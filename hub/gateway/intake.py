@@ -10,8 +10,8 @@ endpoint, and the stage's side of the relay link (a bid a node forwarded). They 
 - the messages, the reason → HTTP status of the sequencer's answer, problem+json bodies;
 - the session answer (topics, hub cookie, and when that cookie is `Secure`).
 
-A relay re-checks nothing the stage will not check again: the stage verifies the bidder's
-token itself (a relay can delay a bid, never forge one), with the same functions.
+The stage checks a forwarded bid again, with the same functions: it verifies the bidder's
+token itself, so a relay can delay a bid but never forge one.
 """
 
 from __future__ import annotations
