@@ -1,8 +1,16 @@
-"""The OpenAPI 3.1 document of the gateway (the Mercure hub is described by its own spec)."""
+"""The OpenAPI 3.1 document of the gateway (the Mercure hub is described by its own spec).
+
+The command schemas are built from the command registry (`hub/auction/commands.py`): one
+schema per op with its fields, and `Command` as their `oneOf` on `op`. A new command appears
+here without an edit.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from hub.auction.commands import COMMANDS, STAFF, Command, Field
+from hub.auction.parse import MAX_AMOUNT, MAX_SEQ
 
 JSON = dict[str, Any]
 
@@ -17,6 +25,97 @@ def _json(schema: JSON) -> JSON:
 def _problem(description: str) -> JSON:
     return {"description": description, "content": {"application/problem+json":
                                                       {"schema": _PROBLEM}}}
+
+
+# What each registry field kind holds on the wire (the engine checks the values again).
+_KINDS: dict[str, JSON] = {
+    "lot": {"type": "string", "maxLength": 32},
+    "paddle": {"type": ["string", "integer"], "maxLength": 32, "minimum": 0},
+    "amount": {"type": "integer", "minimum": 0, "maximum": MAX_AMOUNT,
+               "description": "minor units of the sale currency"},
+    "text": {"type": "string"},
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
+    "number": {"type": "number"},
+    "choice": {"type": "string"},
+    "object": {"type": "object"},
+    "list": {"type": "array"},
+}
+
+
+def _command_name(op: str) -> str:
+    return f"Command.{op}"
+
+
+def _field_schema(f: Field) -> JSON:
+    schema = dict(_KINDS[f.kind])
+    if f.choices:
+        schema["enum"] = list(f.choices)
+    if f.help:
+        schema["description"] = f.help
+    if not f.required:  # an absent field and a null one mean the same to the engine
+        kind = schema.pop("type")
+        types = kind if isinstance(kind, list) else [kind]
+        schema["type"] = [*types, "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def command_schema(command: Command) -> JSON:
+    """One op's request body: `op` plus its fields, from the registry."""
+    return {
+        "type": "object",
+        "title": command.label,
+        "description": command.help,
+        "required": ["op", *(f.name for f in command.fields if f.required)],
+        "properties": {"op": {"const": command.op},
+                       **{f.name: _field_schema(f) for f in command.fields}},
+        "additionalProperties": True,
+        "x-roles": sorted(command.roles) or ["system"],
+        "x-events": list(command.events),
+    }
+
+
+def _command_schemas() -> JSON:
+    schemas: JSON = {_command_name(c.op): command_schema(c) for c in COMMANDS}
+    staff = [c.op for c in COMMANDS if c.roles & STAFF]
+    schemas["Command"] = {
+        "description": "A staff command: one of the ops staff may send, by `op`",
+        "oneOf": [{"$ref": f"#/components/schemas/{_command_name(op)}"} for op in staff],
+        "discriminator": {"propertyName": "op", "mapping": {
+            op: f"#/components/schemas/{_command_name(op)}" for op in staff}},
+    }
+    return schemas
+
+
+_CATALOGUE = {
+    "type": "object",
+    "required": ["commands", "bindings"],
+    "properties": {
+        "commands": {"type": "array", "items": {
+            "type": "object", "required": ["op", "roles", "fields", "events", "label", "help"],
+            "properties": {"op": {"type": "string"},
+                           "roles": {"type": "array", "items": {"type": "string"}},
+                           "fields": {"type": "array", "items": {
+                               "type": "object", "required": ["name", "kind", "required"],
+                               "properties": {"name": {"type": "string"},
+                                              "kind": {"enum": list(_KINDS)},
+                                              "required": {"type": "boolean"},
+                                              "choices": {"type": "array",
+                                                          "items": {"type": "string"}},
+                                              "help": {"type": "string"}}}},
+                           "events": {"type": "array", "items": {"type": "string"}},
+                           "label": {"type": "string"}, "help": {"type": "string"}}}},
+        "bindings": {"type": "array", "items": {
+            "type": "object",
+            "required": ["action", "op", "key", "label", "group", "help", "preset", "prompt"],
+            "properties": {"action": {"type": "string"}, "op": {"type": ["string", "null"]},
+                           "key": {"type": "string"}, "label": {"type": "string"},
+                           "group": {"type": "string"}, "help": {"type": "string"},
+                           "preset": {"type": "object"},
+                           "prompt": {"type": ["string", "null"]}}}},
+    },
+}
 
 
 def document(version: str = "0.1.0") -> JSON:
@@ -66,13 +165,8 @@ def document(version: str = "0.1.0") -> JSON:
                                    "key": {"type": "string", "pattern":
                                            "^[A-Za-z0-9._:-]{1,128}$"}},
                 },
-                "Command": {
-                    "type": "object",
-                    "required": ["op"],
-                    "properties": {"op": {"type": "string"}, "lot": {"type": "string"},
-                                   "key": {"type": "string"}},
-                    "additionalProperties": True,
-                },
+                **_command_schemas(),
+                "CommandCatalogue": _CATALOGUE,
                 "Answer": {
                     "type": "object",
                     "required": ["ok", "seq"],
@@ -84,6 +178,13 @@ def document(version: str = "0.1.0") -> JSON:
             },
         },
         "paths": {
+            "/api/commands": {"get": {
+                "summary": "Every command (op, roles, fields, events) and every key binding",
+                "description": "Clients build their buttons, keys and help from it.",
+                "responses": {"200": {"description": "the command registry",
+                                      **_json({"$ref": "#/components/schemas/"
+                                               "CommandCatalogue"})}},
+            }},
             "/api/sales/current": {"get": {
                 "summary": "The sale this stage is running",
                 "responses": {"200": {"description": "sale id and title",
@@ -114,7 +215,10 @@ def document(version: str = "0.1.0") -> JSON:
                 },
             }},
             "/api/sales/{sale}/commands": {"post": {
-                "summary": "A staff command (open_lot, floor_bid, hammer, …)",
+                "summary": "A staff command",
+                "description": "Ops: " + ", ".join(
+                    c.op for c in COMMANDS if c.roles & STAFF) + ". Each op's fields, "
+                "roles and events are in its schema and in GET /api/commands.",
                 "security": [{"bearer": []}],
                 "parameters": [_SALE],
                 "requestBody": {"required": True,
