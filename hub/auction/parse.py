@@ -8,8 +8,9 @@ Fields are read in the order the handlers once read them, so when two fields are
 message names the same one as before. The one change of the split: a command that is both
 malformed and refused by the state (an unknown lot, a closed lot) is now `invalid`.
 
-One dataclass per op, each with its `OP` and a `parse` classmethod; `PARSERS` maps every op to
-its parser and is checked against `commands.BY_OP` when the engine is imported.
+One dataclass per op, each with its `OP` and a `parse` classmethod, registered by `@_op`;
+`PARSERS` maps every op to its parser and is checked against `commands.BY_OP` when the engine
+is imported.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from hub.auction.ladder import Ladder, LadderError
 from hub.auction.state import CHANNELS, TIE_POLICIES
@@ -177,10 +178,31 @@ def _settings(raw: Any) -> JSON:
 # Field order in each `parse` is the order in which the fields are checked.
 
 
-class Cmd(Protocol):
+class Parsed(Protocol):
+    """A command class: its op, and how to read it from JSON."""
+
     OP: ClassVar[str]
 
+    @classmethod
+    def parse(cls, cmd: JSON) -> Any: ...
 
+
+T = TypeVar("T", bound=type[Parsed])
+
+# op -> its parser. The engine checks at import that these are exactly the registry's ops.
+_PARSERS: dict[str, Callable[[JSON], Any]] = {}
+PARSERS: Mapping[str, Callable[[JSON], Any]] = MappingProxyType(_PARSERS)
+
+
+def _op(cls: T) -> T:
+    """Register a command class as the parser of its op (one class per op)."""
+    if cls.OP in _PARSERS:
+        raise RuntimeError(f"two command classes for op {cls.OP!r}")
+    _PARSERS[cls.OP] = cls.parse
+    return cls
+
+
+@_op
 @dataclass(frozen=True, slots=True)
 class Bid:
     """An online bid: the bidder's paddle comes from the actor, never from the body."""
@@ -197,6 +219,7 @@ class Bid:
         return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class FloorBid:
     OP: ClassVar[str] = "floor_bid"
@@ -218,6 +241,7 @@ class FloorBid:
                    _opt_text(cmd, "key", 128))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class HouseBid:
     OP: ClassVar[str] = "house_bid"
@@ -232,6 +256,7 @@ class HouseBid:
         return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class CreateSale:
     OP: ClassVar[str] = "create_sale"
@@ -249,6 +274,7 @@ class CreateSale:
         return cls(sale_id, _text(sale, "title", "", 500), MappingProxyType(settings))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Configure:
     OP: ClassVar[str] = "configure"
@@ -259,6 +285,7 @@ class Configure:
         return cls(MappingProxyType(_settings(cmd.get("settings") or {})))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class AddLot:
     OP: ClassVar[str] = "add_lot"
@@ -294,6 +321,7 @@ class AddLot:
                    tuple(images))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class RegisterBidder:
     OP: ClassVar[str] = "register_bidder"
@@ -314,6 +342,7 @@ class RegisterBidder:
         return cls(paddle, channel, status, _opt_amount(cmd, "credit_limit"))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class ApproveBidder:
     OP: ClassVar[str] = "approve_bidder"
@@ -324,6 +353,7 @@ class ApproveBidder:
         return cls(_paddle(cmd.get("paddle")))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class RejectBidder:
     OP: ClassVar[str] = "reject_bidder"
@@ -336,6 +366,7 @@ class RejectBidder:
         return cls(paddle, _text(cmd, "reason", "", 500))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class SetCreditLimit:
     OP: ClassVar[str] = "set_credit_limit"
@@ -348,6 +379,7 @@ class SetCreditLimit:
         return cls(paddle, _opt_amount(cmd, "credit_limit"))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class AbsenteeBid:
     OP: ClassVar[str] = "absentee_bid"
@@ -362,6 +394,7 @@ class AbsenteeBid:
         return cls(lot, paddle, _amount(cmd, "max"))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class CancelAbsentee:
     OP: ClassVar[str] = "cancel_absentee"
@@ -374,6 +407,7 @@ class CancelAbsentee:
         return cls(lot, _paddle(cmd.get("paddle")))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class OpenLot:
     OP: ClassVar[str] = "open_lot"
@@ -384,6 +418,7 @@ class OpenLot:
         return cls(_lot(cmd))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class FairWarning:
     OP: ClassVar[str] = "fair_warning"
@@ -394,6 +429,7 @@ class FairWarning:
         return cls(_lot(cmd))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Hammer:
     OP: ClassVar[str] = "hammer"
@@ -415,6 +451,7 @@ class Hammer:
         return cls(lot, source, device_at)
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Pass:
     OP: ClassVar[str] = "pass"
@@ -427,6 +464,7 @@ class Pass:
         return cls(lot, _text(cmd, "source", "button", 32))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Retract:
     OP: ClassVar[str] = "retract"
@@ -442,6 +480,7 @@ class Retract:
         return cls(lot, reason)
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Reinstate:
     OP: ClassVar[str] = "reinstate"
@@ -454,6 +493,7 @@ class Reinstate:
         return cls(lot, _text(cmd, "reason", limit=500))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Reopen:
     OP: ClassVar[str] = "reopen"
@@ -470,6 +510,7 @@ class Reopen:
         return cls(lot, reason, _opt_text(cmd, "late", 64))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class LeaveSold:
     OP: ClassVar[str] = "leave_sold"
@@ -482,6 +523,7 @@ class LeaveSold:
         return cls(lot, _opt_text(cmd, "late", 64))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Withdraw:
     OP: ClassVar[str] = "withdraw"
@@ -494,6 +536,7 @@ class Withdraw:
         return cls(lot, _text(cmd, "reason", "", 500))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class SetAsk:
     OP: ClassVar[str] = "set_ask"
@@ -506,6 +549,7 @@ class SetAsk:
         return cls(lot, _amount(cmd, "amount"))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class SetIncrement:
     OP: ClassVar[str] = "set_increment"
@@ -527,6 +571,7 @@ class SetIncrement:
         return cls(lot, mode, amount)
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Pause:
     OP: ClassVar[str] = "pause"
@@ -537,6 +582,7 @@ class Pause:
         return cls(_text(cmd, "message", "", 500))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class Resume:
     OP: ClassVar[str] = "resume"
@@ -546,6 +592,7 @@ class Resume:
         return cls()
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class AcceptOnline:
     OP: ClassVar[str] = "accept_online"
@@ -558,6 +605,7 @@ class AcceptOnline:
         return cls(lot, _text(cmd, "pending", limit=64))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class RejectOnline:
     OP: ClassVar[str] = "reject_online"
@@ -572,6 +620,7 @@ class RejectOnline:
         return cls(lot, pending, _text(cmd, "reason", "rejected", 500))
 
 
+@_op
 @dataclass(frozen=True, slots=True)
 class SetToFloor:
     OP: ClassVar[str] = "set_to_floor"
@@ -582,16 +631,3 @@ class SetToFloor:
     def parse(cls, cmd: JSON) -> SetToFloor:
         lot = _lot(cmd)
         return cls(lot, _opt_paddle(cmd))
-
-
-_CLASSES: tuple[Any, ...] = (
-    Bid, FloorBid, HouseBid, CreateSale, Configure, AddLot, RegisterBidder, ApproveBidder,
-    RejectBidder, SetCreditLimit, AbsenteeBid, CancelAbsentee, OpenLot, FairWarning, Hammer,
-    Pass, Retract, Reinstate, Reopen, LeaveSold, Withdraw, SetAsk, SetIncrement, Pause, Resume,
-    AcceptOnline, RejectOnline, SetToFloor,
-)
-
-# op -> its parser. The engine checks at import that these are exactly the registry's ops.
-PARSERS: Mapping[str, Callable[[JSON], Any]] = MappingProxyType(
-    {cls.OP: cls.parse for cls in _CLASSES}
-)

@@ -52,3 +52,40 @@ def test_catalogue_is_plain_json():
     assert hammer == {"action": "hammer", "op": "hammer", "key": "H", "label": "Hammer",
                       "group": "Bidding", "help": "Knock down: sold to the high bid (or pass)",
                       "preset": {}, "prompt": None}
+
+
+class _Reading(dict):  # type: ignore[type-arg]
+    """A command that records which of its keys the parser reads."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        self.read.add(key)
+        return super().get(key, default)
+
+
+_SAMPLES = {"lot": "1", "paddle": "7", "amount": 100, "text": "x", "int": 1, "number": 1.5}
+_OBJECTS = {"sale": {"id": "s"}, "lot": {"id": "9"}, "settings": {}}
+
+
+def _sample(field: C.Field, choice: str | None) -> object:
+    if field.kind == "choice":
+        return choice if choice is not None else field.choices[0]
+    if field.kind == "object":
+        return _OBJECTS[field.name]
+    return _SAMPLES[field.kind]
+
+
+@pytest.mark.parametrize("command", C.COMMANDS, ids=lambda c: c.op)
+def test_the_parser_reads_exactly_the_declared_fields(command):
+    """The registry's fields (forms, OpenAPI, the clerk page) are the ones the engine reads."""
+    read: set[str] = set()
+    choices = [(f, c) for f in command.fields for c in f.choices] or [(None, None)]
+    for chosen, choice in choices:
+        raw = _Reading({"op": command.op, **{
+            f.name: _sample(f, choice if f is chosen else None) for f in command.fields}})
+        PARSERS[command.op](raw)  # a valid sample: no CommandError
+        read |= raw.read
+    assert read == {f.name for f in command.fields}
