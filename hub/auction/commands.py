@@ -2,8 +2,14 @@
 
 The engine dispatches and checks permissions from this table; the gateway serves it
 (`GET /api/commands`) and lists its ops in the OpenAPI document; the Qt console and the clerk
-page build their buttons, keys and help from `BINDINGS`, so both use the same keys. Adding a
-staff command means: its entry here, its handler in the engine, its test. Pure data, stdlib only.
+page build their buttons, keys and help from `BINDINGS`, so both use the same keys. Pure data,
+stdlib only.
+
+Adding a staff command means: its entry here (and a binding if it has a key), its typed class in
+`parse.py`, its handler in the `decide` phase module it belongs to, its test; and, if it emits
+a new event type, that event's handler in `evolve.py`. Importing the engine fails if any of
+these is missing, and `tests/auction/test_commands.py` checks that the parser reads exactly the
+fields declared here.
 """
 
 from __future__ import annotations
