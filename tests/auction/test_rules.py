@@ -610,3 +610,17 @@ def test_staff_view_history_is_bounded_but_the_projection_keeps_every_bid():
     full = s.engine.projection("lot/2")
     assert full is not None
     assert len(full["bids"]) == STAFF_HISTORY + 5
+
+
+def test_rebuilding_an_engine_in_place_swaps_its_whole_state():
+    """The sequencer rebuilds after a failed write with `engine.__dict__.update(fresh...)`."""
+    s = sale()
+    s.ok({"op": "open_lot", "lot": "1"})
+    s.ok({"op": "floor_bid", "lot": "1", "paddle": "A"})
+    live = s.engine
+    fresh = replay(s.journal[:-1])  # as if the last bid had not been committed
+    live.__dict__.update(fresh.__dict__)
+    assert projections(live) == projections(fresh)
+    assert live.seq == len(s.journal) - 1
+    assert live.public_lot("1")["high"] is None
+    assert live.decide({"op": "floor_bid", "lot": "1", "paddle": "B"}, CLERK, s.now).ok
