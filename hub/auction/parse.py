@@ -6,7 +6,9 @@ receive values of the right type and range and mypy checks them. A malformed com
 
 Fields are read in the order the handlers once read them, so when two fields are wrong the
 message names the same one as before. The one change of the split: a command that is both
-malformed and refused by the state (an unknown lot, a closed lot) is now `invalid`.
+malformed and refused by the state on a field it names (an unknown lot, a closed lot) is now
+`invalid`. Refusals that depend on no field (the sale exists already, a bidder token without a
+paddle) still come first: they are the handlers' prechecks (`decide.base.decides`).
 
 One dataclass per op, each with its `OP` and a `parse` classmethod, registered by `@_op`;
 `PARSERS` maps every op to its parser and is checked against `commands.BY_OP` when the engine

@@ -9,18 +9,14 @@ handler of another command's type. `hub.auction.decide` checks the table against
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from hub.auction import reasons as R
 from hub.auction.events import Actor, Decision
+from hub.auction.parse import Parsed
 from hub.auction.state import Auction, Bidder, Lot
 
-
-class Command(Protocol):
-    OP: ClassVar[str]
-
-
-C = TypeVar("C", bound=Command)
+C = TypeVar("C", bound=Parsed)
 Handler = Callable[[Auction, C, Actor, float], Decision]
 
 Precheck = Callable[[Auction, Actor], Decision | None]
