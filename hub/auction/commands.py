@@ -111,6 +111,9 @@ _BID_KEYS = (_f("seen_seq", "int", help="the seq the sender last saw (compare-an
              _f("key", "text", help="idempotency key: a retry with it counts once"))
 _CLOSE = ("lot_sold", "lot_passed", "online_bid_rejected")
 _BIDS = ("bid_accepted", "bid_refused", "late_bid", "online_bid_pending")
+# A room bid is never waiting for the clerk; a house bid is never late; a pass never sells.
+_FLOOR_BIDS = ("bid_accepted", "bid_refused", "late_bid")
+_HOUSE_BIDS = ("bid_accepted", "bid_refused")
 
 COMMANDS: tuple[Command, ...] = (
     # -- bidders
@@ -145,16 +148,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("floor_bid", STAFF,
             (LOT, _f("amount", "amount"), _f("paddle", "paddle"),
              _f("channel", "choice", False, "floor", "phone", "absentee"), *_BID_KEYS),
-            _BIDS, "Floor bid", "A room (or phone) bid at the ask, or at `amount`"),
-    Command("house_bid", STAFF, (LOT, _f("amount", "amount"), *_BID_KEYS), _BIDS,
+            _FLOOR_BIDS, "Floor bid", "A room (or phone) bid at the ask, or at `amount`"),
+    Command("house_bid", STAFF, (LOT, _f("amount", "amount"), *_BID_KEYS), _HOUSE_BIDS,
             "House bid", "A bid on the vendor's behalf, only below the reserve"),
     Command("fair_warning", STAFF, (LOT,), ("fair_warning",),
             "Fair warning", "Fair warning: last chance"),
     Command("hammer", STAFF,
             (LOT, _f("source", "text"), _f("device_at", "number")), _CLOSE,
             "Hammer", "Knock down: sold to the high bid (or passed)"),
-    Command("pass", STAFF, (LOT, _f("source", "text")), _CLOSE, "Pass",
-            "Pass the lot (unsold)"),
+    Command("pass", STAFF, (LOT, _f("source", "text")), ("lot_passed", "online_bid_rejected"),
+            "Pass", "Pass the lot (unsold)"),
     Command("retract", STAFF, (LOT, REASON), ("bid_retracted",), "Retract",
             "Retract the last bid"),
     Command("reinstate", STAFF, (LOT, REASON), ("bid_reinstated",), "Reinstate",

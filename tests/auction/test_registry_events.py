@@ -1,0 +1,115 @@
+"""The registry's `events` are exact: every (op, event type) it declares happens in a sale.
+
+The other direction (nothing emitted that is not declared) is checked on every decision the
+tests make (`helpers.check_declared`, also in the stateful and the arbitrary-command tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.auction import commands as C
+
+from .helpers import Sale, bidder
+
+
+class Tour(Sale):
+    """A sale that records which (op, event type) pairs its decisions carried."""
+
+    def __init__(self, seen: set[tuple[str, str]], **settings: Any) -> None:
+        self.seen = seen
+        super().__init__(settings)
+
+    def do(self, command: dict[str, Any], actor: Any = None) -> Any:
+        decision = super().do(command, actor) if actor else super().do(command)
+        self.seen.update((command["op"], e.type) for e in decision.events)
+        return decision
+
+
+def _setup_and_bids(seen: set[tuple[str, str]]) -> None:
+    s = Tour(seen)
+    s.ok({"op": "configure", "settings": {"late_window": 3}})
+    for lot in ("1", "2", "3", "4"):
+        s.lot(lot, start=100 if lot == "1" else 50, reserve=300 if lot == "1" else None)
+    s.bidders("A", "B", "C")
+    s.ok({"op": "register_bidder", "paddle": "P"})
+    s.ok({"op": "approve_bidder", "paddle": "P"})
+    s.ok({"op": "register_bidder", "paddle": "Q"})
+    s.ok({"op": "reject_bidder", "paddle": "Q", "reason": "no ID"})
+    s.ok({"op": "set_credit_limit", "paddle": "C", "credit_limit": 100_000})
+    s.ok({"op": "absentee_bid", "lot": "2", "paddle": "B", "max": 500})
+    s.ok({"op": "absentee_bid", "lot": "3", "paddle": "A", "max": 200})
+    s.ok({"op": "cancel_absentee", "lot": "3", "paddle": "A"})
+    # Lot 2: the book opens it and answers each bid.
+    s.ok({"op": "open_lot", "lot": "2"})
+    s.ok({"op": "floor_bid", "lot": "2", "paddle": "A"})
+    s.no({"op": "floor_bid", "lot": "2", "paddle": "A", "amount": 1}, "below_ask")
+    s.no({"op": "bid", "lot": "2", "amount": 1}, "below_ask", bidder("C"))
+    s.ok({"op": "bid", "lot": "2", "amount": 600}, bidder("C"))
+    s.ok({"op": "set_ask", "lot": "2", "amount": 700})
+    s.ok({"op": "set_increment", "lot": "2", "mode": "double"})
+    s.ok({"op": "retract", "lot": "2", "reason": "misheard"})
+    s.ok({"op": "reinstate", "lot": "2", "reason": "heard right"})
+    s.ok({"op": "pause", "message": "break"})
+    s.ok({"op": "resume"})
+    s.ok({"op": "fair_warning", "lot": "2"})
+    s.ok({"op": "hammer", "lot": "2"})  # sold to C
+    # Late bids: C's is taken on reopening (A's is left), then C's second is refused as C is high.
+    s.no({"op": "bid", "lot": "2", "amount": 800}, "too_late", bidder("C"))
+    s.no({"op": "floor_bid", "lot": "2", "paddle": "A", "amount": 900}, "too_late")
+    late = [x["id"] for x in s.state("2")["late"]]
+    s.ok({"op": "leave_sold", "lot": "2", "late": late[1]})
+    d = s.ok({"op": "reopen", "lot": "2", "reason": "late bid", "late": late[0]})
+    assert s.types(d) == ["lot_reopened", "bid_accepted"]
+    s.ok({"op": "hammer", "lot": "2"})  # sold to C
+    s.no({"op": "bid", "lot": "2", "amount": 2000}, "too_late", bidder("C"))
+    late = [x["id"] for x in s.state("2")["late"]]
+    d = s.ok({"op": "reopen", "lot": "2", "reason": "late bid", "late": late[0]})
+    assert s.types(d) == ["lot_reopened", "bid_refused"]
+    s.ok({"op": "pass", "lot": "2"})
+    # Lot 1: the house bids below the reserve and buys it in.
+    s.ok({"op": "open_lot", "lot": "1"})
+    s.ok({"op": "house_bid", "lot": "1"})
+    s.no({"op": "house_bid", "lot": "1", "amount": 120}, "already_high")
+    s.ok({"op": "hammer", "lot": "1"})
+
+
+def _clerk_confirms(seen: set[tuple[str, str]]) -> None:
+    s = Tour(seen, confirm_online=True)
+    for lot in ("1", "2", "3", "4"):
+        s.lot(lot, start=50)
+    s.bidders("A", "B")
+    s.ok({"op": "absentee_bid", "lot": "1", "paddle": "B", "max": 60})
+    s.ok({"op": "open_lot", "lot": "1"})  # B's book bids 50
+    pending = s.ok({"op": "bid", "lot": "1", "amount": 60}, bidder("A"))
+    s.no({"op": "accept_online", "lot": "1", "pending": pending.events[0].data["pending"]["id"]},
+         "already_bid")  # the book at 60 came first
+    pending = s.ok({"op": "bid", "lot": "1", "amount": 80}, bidder("A"))
+    s.ok({"op": "accept_online", "lot": "1", "pending": pending.events[0].data["pending"]["id"]})
+    pending = s.ok({"op": "bid", "lot": "1", "amount": 200}, bidder("B"))
+    s.ok({"op": "reject_online", "lot": "1", "pending": pending.events[0].data["pending"]["id"]})
+    s.ok({"op": "bid", "lot": "1", "amount": 300}, bidder("B"))
+    s.ok({"op": "hammer", "lot": "1"})  # sold to A; B's waiting bid is rejected
+    for close in ({"op": "pass", "lot": "2"}, {"op": "withdraw", "lot": "3"}):
+        s.ok({"op": "open_lot", "lot": close["lot"]})
+        s.ok({"op": "bid", "lot": close["lot"], "amount": 50}, bidder("A"))
+        s.ok(close)
+    s.ok({"op": "withdraw", "lot": "4"})
+
+
+def _floor_priority(seen: set[tuple[str, str]]) -> None:
+    s = Tour(seen, tie_policy="floor_priority")
+    s.lot("1", start=50)
+    s.bidders("A", "B")
+    s.ok({"op": "open_lot", "lot": "1"})
+    s.ok({"op": "bid", "lot": "1", "amount": 50}, bidder("A"))
+    s.ok({"op": "set_to_floor", "lot": "1", "paddle": "B"})
+
+
+def test_every_declared_event_of_every_command_happens():
+    seen: set[tuple[str, str]] = set()
+    for tour in (_setup_and_bids, _clerk_confirms, _floor_priority):
+        tour(seen)
+    declared = {(c.op, t) for c in C.COMMANDS for t in c.events}
+    assert declared - seen == set()
+    assert seen - declared == set()
