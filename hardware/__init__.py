@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import backends  # noqa: F401  (registers the built-in backends; the registry imports none)
 from .arming import ArmDecision, ArmOn, Reason, decide_strike
 from .debounce import DebounceConfig
 from .events import Connected, Disconnected, GavelEvent, Heartbeat, Strike, Stuck, Unstuck

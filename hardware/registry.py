@@ -5,7 +5,8 @@ lives in one place.
 A spec is ``NAME[:TARGET][,key=value...]`` (``serial:/dev/ttyACM0,mode=byte``, ``hid:0c45:7403``,
 ``keyboard:F13``, ``pty``, ``none``); a backend may also claim bare forms (the serial backend
 takes ``/dev/ttyACM0``, ``COM7`` and pyserial URLs). Adding a backend = its source module plus a
-:func:`register` call (the built-in ones are in :mod:`hardware.backends`); the opener imports
+:func:`register` call (the built-in ones are in :mod:`hardware.backends`, imported by the
+package so that this module imports no backend: no circle); the opener imports
 the source module lazily, so ``import hardware`` stays cheap.
 """
 
@@ -131,18 +132,12 @@ def register(backend: GavelBackend) -> GavelBackend:
     return backend
 
 
-def _builtins() -> None:
-    from . import backends  # noqa: F401  (registers the built-in backends on import)
-
-
 def all_backends() -> list[GavelBackend]:
     """Every registered backend, in registration order."""
-    _builtins()
     return [_REGISTRY[name] for name in _ORDER]
 
 
 def get(name: str) -> GavelBackend:
-    _builtins()
     try:
         return _REGISTRY[name]
     except KeyError:
