@@ -20,19 +20,47 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LIMITS = {"name": 200, "email": 254, "phone": 40}
 
 HEADERS: dict[str, str] = {
-    "paddle": "paddle", "paddle no": "paddle", "paddle number": "paddle", "bidder": "paddle",
-    "bidder no": "paddle", "number": "paddle", "no": "paddle", "#": "paddle",
-    "name": "name", "full name": "name", "bidder name": "name", "client": "name",
-    "email": "email", "e-mail": "email", "mail": "email",
-    "phone": "phone", "telephone": "phone", "tel": "phone", "mobile": "phone",
-    "channel": "channel", "type": "channel", "bids by": "channel",
-    "credit limit": "credit_limit", "limit": "credit_limit", "credit": "credit_limit",
-    "approved": "approved", "id checked": "approved", "kyc": "approved", "status": "approved",
+    "paddle": "paddle",
+    "paddle no": "paddle",
+    "paddle number": "paddle",
+    "bidder": "paddle",
+    "bidder no": "paddle",
+    "number": "paddle",
+    "no": "paddle",
+    "#": "paddle",
+    "name": "name",
+    "full name": "name",
+    "bidder name": "name",
+    "client": "name",
+    "email": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "phone": "phone",
+    "telephone": "phone",
+    "tel": "phone",
+    "mobile": "phone",
+    "channel": "channel",
+    "type": "channel",
+    "bids by": "channel",
+    "credit limit": "credit_limit",
+    "limit": "credit_limit",
+    "credit": "credit_limit",
+    "approved": "approved",
+    "id checked": "approved",
+    "kyc": "approved",
+    "status": "approved",
 }
 CHANNELS: dict[str, str] = {
-    "": "floor", "floor": "floor", "room": "floor", "in room": "floor", "phone": "phone",
-    "telephone": "phone", "absentee": "absentee", "commission": "absentee",
-    "online": "online", "internet": "online",
+    "": "floor",
+    "floor": "floor",
+    "room": "floor",
+    "in room": "floor",
+    "phone": "phone",
+    "telephone": "phone",
+    "absentee": "absentee",
+    "commission": "absentee",
+    "online": "online",
+    "internet": "online",
 }
 YES = {"yes", "y", "true", "1", "x", "approved", "ok", "checked"}
 NO = {"", "no", "n", "false", "0", "pending", "not checked"}
@@ -56,14 +84,16 @@ class BidderPlan:
         return {"name": self.name, "email": self.email, "phone": self.phone}
 
 
-def read_bidders(data: bytes, existing: Iterable[str], currency: str
-                 ) -> tuple[list[BidderPlan], list[RowVerdict]]:
+def read_bidders(
+    data: bytes, existing: Iterable[str], currency: str
+) -> tuple[list[BidderPlan], list[RowVerdict]]:
     """Decode and validate a bidder CSV (raises CatalogueError if the file is unusable)."""
     return parse_bidders(decode(data), existing, currency)
 
 
-def parse_bidders(text: str, existing: Iterable[str], currency: str
-                  ) -> tuple[list[BidderPlan], list[RowVerdict]]:
+def parse_bidders(
+    text: str, existing: Iterable[str], currency: str
+) -> tuple[list[BidderPlan], list[RowVerdict]]:
     """The good rows and the refused ones. The first line names the columns (at least the
     paddle); amounts are in major units; `existing` are paddles already registered."""
     taken = {p.casefold() for p in existing}
@@ -79,12 +109,14 @@ def parse_bidders(text: str, existing: Iterable[str], currency: str
             continue
         key = paddle.casefold()
         if key in taken:
-            bad.append(RowVerdict(row.line, paddle, False,
-                                  f"paddle {paddle} is already registered"))
+            bad.append(
+                RowVerdict(row.line, paddle, False, f"paddle {paddle} is already registered")
+            )
             continue
         if key in seen:
-            bad.append(RowVerdict(row.line, paddle, False,
-                                  f"paddle {paddle} repeats line {seen[key]}"))
+            bad.append(
+                RowVerdict(row.line, paddle, False, f"paddle {paddle} repeats line {seen[key]}")
+            )
             continue
         seen[key] = row.line
         verdict.line = row.line
@@ -121,5 +153,13 @@ def _check(values: Mapping[str, str], paddle: str, currency: str) -> BidderPlan 
             return f"credit limit: {exc}"
         if limit > MAX_AMOUNT:
             return "credit limit: amount too large"
-    return BidderPlan(0, paddle, channel, values.get("name", ""), email,
-                      values.get("phone", ""), approved_text in YES, limit)
+    return BidderPlan(
+        0,
+        paddle,
+        channel,
+        values.get("name", ""),
+        email,
+        values.get("phone", ""),
+        approved_text in YES,
+        limit,
+    )

@@ -73,7 +73,9 @@ class CoreBridge(QObject):
     # -- commands (Qt thread) ---------------------------------------------------------------
 
     def submit(
-        self, command: dict[str, Any], on_answer: AnswerCallback | None = None,
+        self,
+        command: dict[str, Any],
+        on_answer: AnswerCallback | None = None,
         actor: Actor = AUCTIONEER,
     ) -> None:
         """Send a command; `answered` (and `on_answer`, on the Qt thread) follow."""
@@ -99,9 +101,12 @@ class CoreBridge(QObject):
 
         future.add_done_callback(done)
 
-    def run(self, operation: Callable[[CoreThread], concurrent.futures.Future[T]],
-            on_result: Callable[[T], None],
-            on_error: Callable[[BaseException], None] | None = None) -> None:
+    def run(
+        self,
+        operation: Callable[[CoreThread], concurrent.futures.Future[T]],
+        on_result: Callable[[T], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Start a core operation, e.g. `bridge.run(CoreThread.bidder_rows, show)`: the
         success/failure halves run on the Qt thread. Without a running core, nothing happens
         (or `on_error` hears why)."""
@@ -116,8 +121,12 @@ class CoreBridge(QObject):
             return
         self.deliver(future, on_result, on_error)
 
-    def deliver(self, future: concurrent.futures.Future[T], on_result: Callable[[T], None],
-                on_error: Callable[[BaseException], None] | None = None) -> None:
+    def deliver(
+        self,
+        future: concurrent.futures.Future[T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """When a core future (from a `CoreThread` operation) is done, pass its result to
         `on_result` (or its exception to `on_error`) on the Qt thread."""
 

@@ -30,17 +30,40 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Accepted header spellings → our field names.
 HEADERS: dict[str, str] = {
-    "lot": "lot", "lot no": "lot", "lot number": "lot", "lot_no": "lot", "lotno": "lot",
-    "number": "lot", "#": "lot", "no": "lot", "id": "lot",
-    "title": "title", "name": "title", "heading": "title",
-    "description": "description", "desc": "description", "details": "description",
-    "low": "low", "estimate low": "low", "low estimate": "low", "estimate_low": "low",
+    "lot": "lot",
+    "lot no": "lot",
+    "lot number": "lot",
+    "lot_no": "lot",
+    "lotno": "lot",
+    "number": "lot",
+    "#": "lot",
+    "no": "lot",
+    "id": "lot",
+    "title": "title",
+    "name": "title",
+    "heading": "title",
+    "description": "description",
+    "desc": "description",
+    "details": "description",
+    "low": "low",
+    "estimate low": "low",
+    "low estimate": "low",
+    "estimate_low": "low",
     "est low": "low",
-    "high": "high", "estimate high": "high", "high estimate": "high", "estimate_high": "high",
+    "high": "high",
+    "estimate high": "high",
+    "high estimate": "high",
+    "estimate_high": "high",
     "est high": "high",
-    "start": "start", "opening": "start", "opening bid": "start", "start price": "start",
+    "start": "start",
+    "opening": "start",
+    "opening bid": "start",
+    "start price": "start",
     "reserve": "reserve",
-    "image": "images", "images": "images", "image file": "images", "photo": "images",
+    "image": "images",
+    "images": "images",
+    "image file": "images",
+    "photo": "images",
 }
 
 
@@ -72,8 +95,12 @@ class LotPlan:
     warnings: list[str] = field(default_factory=list)
 
     def command(self, image_names: list[str]) -> dict[str, Any]:
-        lot: dict[str, Any] = {"id": self.lot, "title": self.title,
-                               "description": self.description, "images": image_names}
+        lot: dict[str, Any] = {
+            "id": self.lot,
+            "title": self.title,
+            "description": self.description,
+            "images": image_names,
+        }
         for key in ("low", "high", "start", "reserve"):
             value = getattr(self, key)
             if value is not None:
@@ -112,14 +139,16 @@ class CsvRow:
     header_width: int
 
 
-def csv_rows(text: str, headers: Mapping[str, str], required: tuple[str, ...],
-             bad: list[RowVerdict]) -> Iterator[CsvRow]:
+def csv_rows(
+    text: str, headers: Mapping[str, str], required: tuple[str, ...], bad: list[RowVerdict]
+) -> Iterator[CsvRow]:
     """The non-blank rows of a CSV whose first line names the columns (`headers` maps the
     accepted spellings to our names; `;` or `,` separated). Unreadable rows, and rows past
     MAX_ROWS, go to `bad`. Raises CatalogueError if the file has no usable header."""
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter=";" if first.count(";") > first.count(",") else ",")
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ","
+    )
     try:
         header = next(reader)
     except StopIteration as exc:
@@ -221,8 +250,7 @@ def parse_catalogue(
             plan.bad.append(RowVerdict(line, lot, False, f"lot {lot} is already in the sale"))
             continue
         if key in seen:
-            plan.bad.append(RowVerdict(line, lot, False,
-                                       f"lot {lot} repeats line {seen[key]}"))
+            plan.bad.append(RowVerdict(line, lot, False, f"lot {lot} repeats line {seen[key]}"))
             continue
         seen[key] = line
         verdict.line = line
@@ -267,8 +295,16 @@ def _check_row(
     low, high = amounts["low"], amounts["high"]
     if low is not None and high is not None and low > high:
         return "low estimate above high estimate"
-    plan = LotPlan(0, lot, title, _clean(values.get("description")), low=amounts["low"],
-                   high=amounts["high"], start=amounts["start"], reserve=amounts["reserve"])
+    plan = LotPlan(
+        0,
+        lot,
+        title,
+        _clean(values.get("description")),
+        low=amounts["low"],
+        high=amounts["high"],
+        start=amounts["start"],
+        reserve=amounts["reserve"],
+    )
     if plan.reserve is not None and high is not None and plan.reserve > high:
         plan.warnings.append("reserve above the high estimate")
     return plan

@@ -15,8 +15,9 @@ def _add_stage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--data-dir", type=Path, help="where the journal and keys live")
-    p.add_argument("--demo", action="store_true", default=None,
-                   help="create the demo sale on first run")
+    p.add_argument(
+        "--demo", action="store_true", default=None, help="create the demo sale on first run"
+    )
     p.add_argument("--sale", help="sale id (default demo)")
     p.add_argument("--config", type=Path, help="a TOML config file")
     p.add_argument("--gavel", help="gavel source, e.g. serial:/dev/ttyACM0, pty, none")
@@ -120,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         if ns.command == "gui":
             config = _stage_config(ns)
             if not _has_display():
-                print("auctionmen: no display found; running the core headless "
-                      "(auctionmen serve). Open the printed address in a browser.",
-                      file=sys.stderr)
+                print(
+                    "auctionmen: no display found; running the core headless "
+                    "(auctionmen serve). Open the printed address in a browser.",
+                    file=sys.stderr,
+                )
                 return run_headless(config)
             from app.main import run_gui
 

@@ -215,8 +215,13 @@ class CoreThread:
 
     def _require(self) -> tuple[asyncio.AbstractEventLoop, Stage]:
         loop, stage = self._loop, self._stage
-        if (loop is None or stage is None or loop.is_closed() or not self._ready.is_set()
-                or self._error):
+        if (
+            loop is None
+            or stage is None
+            or loop.is_closed()
+            or not self._ready.is_set()
+            or self._error
+        ):
             raise RuntimeError("the core is not running")
         return loop, stage
 
@@ -265,13 +270,25 @@ class CoreThread:
         return self._call(bidder_rows)
 
     def register_bidder(
-        self, paddle: str, channel: str, name: str, *, approved: bool,
+        self,
+        paddle: str,
+        channel: str,
+        name: str,
+        *,
+        approved: bool,
         credit_limit: int | None = None,
     ) -> concurrent.futures.Future[Answer]:
         """Register at the desk: the paddle in the journal, the name in the identities store."""
-        return self._run(lambda stage: stage.register_bidder(
-            paddle, channel, {"name": name}, approved=approved, credit_limit=credit_limit,
-            actor=AUCTIONEER))
+        return self._run(
+            lambda stage: stage.register_bidder(
+                paddle,
+                channel,
+                {"name": name},
+                approved=approved,
+                credit_limit=credit_limit,
+                actor=AUCTIONEER,
+            )
+        )
 
     def bidder_link(self, paddle: str) -> concurrent.futures.Future[str]:
         """A bidder's signed join link (token in the fragment)."""
@@ -285,11 +302,14 @@ class CoreThread:
 
         def target(stage: Stage) -> CatalogueTarget:
             engine = stage.engine
-            return CatalogueTarget(frozenset(engine.lots), engine.sale.settings.currency,
-                                   Path(stage.config.data_dir) / "images", stage.submit)
+            return CatalogueTarget(
+                frozenset(engine.lots),
+                engine.sale.settings.currency,
+                Path(stage.config.data_dir) / "images",
+                stage.submit,
+            )
 
-        return self._run(lambda stage: run_import(target(stage), csv_path, images_dir,
-                                                  progress))
+        return self._run(lambda stage: run_import(target(stage), csv_path, images_dir, progress))
 
     def import_bidders(
         self, csv_path: Path, progress: Progress
@@ -298,8 +318,9 @@ class CoreThread:
 
         def target(stage: Stage) -> BidderTarget:
             engine = stage.engine
-            return BidderTarget(frozenset(engine.bidders), engine.sale.settings.currency,
-                                stage.register_bidder)
+            return BidderTarget(
+                frozenset(engine.bidders), engine.sale.settings.currency, stage.register_bidder
+            )
 
         return self._run(lambda stage: run_bidder_import(target(stage), csv_path, progress))
 
@@ -309,11 +330,13 @@ class CoreThread:
 
     def relay_status(self) -> concurrent.futures.Future[RelayStatus | None]:
         """The relay link's status, or None when no relay is configured."""
-        return self._call(lambda stage: stage.relay_link.status()
-                          if stage.relay_link is not None else None)
+        return self._call(
+            lambda stage: stage.relay_link.status() if stage.relay_link is not None else None
+        )
 
-    def set_gavel(self, spec: str, *, test_mode: bool = False,
-                  arm_on: str | None = None) -> concurrent.futures.Future[GavelStatus]:
+    def set_gavel(
+        self, spec: str, *, test_mode: bool = False, arm_on: str | None = None
+    ) -> concurrent.futures.Future[GavelStatus]:
         """Swap the gavel at run time (the settings tab).
 
         The future resolves to the new `GavelStatus`; later changes go to `on_gavel` as usual.
@@ -372,8 +395,7 @@ def staff_snapshot(stage: Stage) -> JSON:
 def bidder_rows(stage: Stage) -> list[JSON]:
     """Bidders with their registered names (identities live outside the journal)."""
     rows = []
-    for paddle, bidder in sorted(stage.engine.bidders.items(),
-                                 key=lambda kv: (len(kv[0]), kv[0])):
+    for paddle, bidder in sorted(stage.engine.bidders.items(), key=lambda kv: (len(kv[0]), kv[0])):
         row = bidder.to_json()
         name = ""
         try:

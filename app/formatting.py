@@ -11,8 +11,20 @@ from hub.backend.money import format_plain_amount as format_plain_amount
 from hub.backend.results import STATUS_LABELS as STATUS_LABELS
 from hub.backend.results import status_label as status_label
 
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
-            "NOK": "NOK ", "DKK": "DKK ", "AUD": "A$", "CAD": "C$", "HKD": "HK$", "CNY": "CN¥"}
+_SYMBOLS = {
+    "EUR": "€",
+    "USD": "$",
+    "GBP": "£",
+    "JPY": "¥",
+    "CHF": "CHF ",
+    "SEK": "SEK ",
+    "NOK": "NOK ",
+    "DKK": "DKK ",
+    "AUD": "A$",
+    "CAD": "C$",
+    "HKD": "HK$",
+    "CNY": "CN¥",
+}
 DASH = "—"
 
 
@@ -56,8 +68,10 @@ def parse_money(text: str, currency: str = "EUR") -> int:
     digits = decimals(currency)
     # Decide which separator is the decimal one: the last one, if followed by 1..digits digits.
     last = max(raw.rfind("."), raw.rfind(","))
-    if last >= 0 and 0 < len(raw) - last - 1 <= max(digits, 0) and (
-        raw.count(raw[last]) == 1 or (raw[last] == "." and "," in raw[:last])
+    if (
+        last >= 0
+        and 0 < len(raw) - last - 1 <= max(digits, 0)
+        and (raw.count(raw[last]) == 1 or (raw[last] == "." and "," in raw[:last]))
     ):
         whole, frac = raw[:last], raw[last + 1 :]
     else:
@@ -65,8 +79,10 @@ def parse_money(text: str, currency: str = "EUR") -> int:
     whole = whole.replace(",", "").replace(".", "")
     if not whole:
         whole = "0"
-    if not whole.isdigit() or (frac and not frac.isdigit()) or not _MONEY.match(
-        whole + ("." + frac if frac else "")
+    if (
+        not whole.isdigit()
+        or (frac and not frac.isdigit())
+        or not _MONEY.match(whole + ("." + frac if frac else ""))
     ):
         raise ValueError(f"not an amount: {text.strip()[:40]!r}")
     if len(frac) > digits:
@@ -75,7 +91,7 @@ def parse_money(text: str, currency: str = "EUR") -> int:
 
 
 def format_estimate(low: int | None, high: int | None, currency: str = "EUR") -> str:
-    """"€800 – €1,200", or one side only, or "—"."""
+    """ "€800 – €1,200", or one side only, or "—"."""
     if low is None and high is None:
         return DASH
     if low is None:
@@ -97,9 +113,13 @@ def format_duration(seconds: float | None) -> str:
     return f"{s // 3600}h {(s % 3600) // 60:02d}m"
 
 
-CHANNEL_LABELS = {"floor": "Room", "phone": "Phone", "online": "Online",
-                  "absentee": "Commission", "house": "House"}
-
+CHANNEL_LABELS = {
+    "floor": "Room",
+    "phone": "Phone",
+    "online": "Online",
+    "absentee": "Commission",
+    "house": "House",
+}
 
 
 def channel_label(channel: str | None) -> str:
@@ -107,7 +127,7 @@ def channel_label(channel: str | None) -> str:
 
 
 def bidder_label(high: dict[str, object] | None) -> str:
-    """"Room · paddle 101", "Online · paddle 7001", "Room (no paddle)"."""
+    """ "Room · paddle 101", "Online · paddle 7001", "Room (no paddle)"."""
     if not high:
         return DASH
     channel = channel_label(str(high.get("channel") or ""))
@@ -122,8 +142,7 @@ def relay_light(status: Any) -> tuple[str, str]:
     if not status.connected:
         reason = f": {status.reason}" if status.reason else ""
         return ("bad" if status.state == "refused" else "warn"), f"{status.state}{reason}"[:60]
-    detail = (f"lag {status.lag} · queued {status.queued} · "
-              f"{status.remote_bidders} remote")
+    detail = f"lag {status.lag} · queued {status.queued} · {status.remote_bidders} remote"
     return ("ok" if status.lag < 50 else "warn"), detail
 
 
@@ -132,8 +151,7 @@ def book_text(books: Any, currency: str) -> str:
     if not books:
         return "No commission bids"
     ranked = sorted(books, key=lambda b: (-int(b.get("max") or 0), b.get("order") or 0))
-    parts = [f"{b.get('paddle')} up to {format_money(b.get('max'), currency)}"
-             for b in ranked[:3]]
+    parts = [f"{b.get('paddle')} up to {format_money(b.get('max'), currency)}" for b in ranked[:3]]
     more = f" (+{len(ranked) - 3} more)" if len(ranked) > 3 else ""
     return "Book: " + ", ".join(parts) + more
 

@@ -40,8 +40,16 @@ Submit = Callable[[dict[str, Any], Actor], Awaitable[Answer]]
 class RegisterBidder(Protocol):
     """The stage's registration: journals the bidder, stores their identity apart."""
 
-    def __call__(self, paddle: str, channel: str, fields: dict[str, Any], *, approved: bool,
-                 credit_limit: int | None = None, actor: Actor = ...) -> Awaitable[Answer]: ...
+    def __call__(
+        self,
+        paddle: str,
+        channel: str,
+        fields: dict[str, Any],
+        *,
+        approved: bool,
+        credit_limit: int | None = None,
+        actor: Actor = ...,
+    ) -> Awaitable[Answer]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +80,9 @@ def _read(csv_path: Path) -> bytes:
         raise CatalogueError(f"cannot read {csv_path.name}: {exc.strerror}") from exc
 
 
-def plan_import(csv_path: Path, images_dir: Path | None, existing: set[str],
-                currency: str) -> ImportPlan:
+def plan_import(
+    csv_path: Path, images_dir: Path | None, existing: set[str], currency: str
+) -> ImportPlan:
     text = decode(_read(csv_path))
     return parse_catalogue(text, index_images(images_dir), existing, currency, images_dir)
 
@@ -100,8 +109,9 @@ async def run_import(
     Raises CatalogueError when the file as a whole is unusable.
     """
     loop = asyncio.get_running_loop()
-    plan = await loop.run_in_executor(None, plan_import, csv_path, images_dir, set(sale.lots),
-                                      sale.currency)
+    plan = await loop.run_in_executor(
+        None, plan_import, csv_path, images_dir, set(sale.lots), sale.currency
+    )
     total = len(plan.good)
     progress(0, total)
     bad = list(plan.bad)
@@ -109,10 +119,11 @@ async def run_import(
     target = sale.images_dir
     done = 0
     for start in range(0, total, CHUNK):
-        chunk = plan.good[start:start + CHUNK]
+        chunk = plan.good[start : start + CHUNK]
         names = [await loop.run_in_executor(None, _copy_images, p, target) for p in chunk]
-        answers = await asyncio.gather(*(
-            sale.submit(p.command(n), AUCTIONEER) for p, n in zip(chunk, names, strict=True)))
+        answers = await asyncio.gather(
+            *(sale.submit(p.command(n), AUCTIONEER) for p, n in zip(chunk, names, strict=True))
+        )
         for p, answer in zip(chunk, answers, strict=True):
             if answer.ok:
                 good.append(RowVerdict(p.line, p.lot, True, "; ".join(p.warnings)))
@@ -132,18 +143,26 @@ async def run_bidder_import(
     """
     loop = asyncio.get_running_loop()
     data = await loop.run_in_executor(None, _read, csv_path)
-    plans, bad = await loop.run_in_executor(None, read_bidders, data, set(sale.paddles),
-                                            sale.currency)
+    plans, bad = await loop.run_in_executor(
+        None, read_bidders, data, set(sale.paddles), sale.currency
+    )
     progress(0, len(plans))
     verdicts = list(bad)
 
     async def register(p: BidderPlan) -> RowVerdict:
-        answer = await sale.register(p.paddle, p.channel, p.identity, approved=p.approved,
-                                     credit_limit=p.credit_limit, actor=AUCTIONEER)
-        return RowVerdict(p.line, p.paddle, answer.ok,
-                          "" if answer.ok else answer.message or answer.reason or "")
+        answer = await sale.register(
+            p.paddle,
+            p.channel,
+            p.identity,
+            approved=p.approved,
+            credit_limit=p.credit_limit,
+            actor=AUCTIONEER,
+        )
+        return RowVerdict(
+            p.line, p.paddle, answer.ok, "" if answer.ok else answer.message or answer.reason or ""
+        )
 
     for start in range(0, len(plans), CHUNK):
-        verdicts += await asyncio.gather(*map(register, plans[start:start + CHUNK]))
+        verdicts += await asyncio.gather(*map(register, plans[start : start + CHUNK]))
         progress(min(start + CHUNK, len(plans)), len(plans))
     return sorted(verdicts, key=lambda v: v.line)

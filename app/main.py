@@ -30,23 +30,32 @@ def image_dirs(data_dir: Path) -> list[Path]:
     return [data_dir / "images", Path(str(resources.files("resources").joinpath("web/images")))]
 
 
-def _record_logger(jlog: JsonLog, forward: Callable[[list[dict[str, Any]]], None]
-                   ) -> Callable[[list[dict[str, Any]]], None]:
+def _record_logger(
+    jlog: JsonLog, forward: Callable[[list[dict[str, Any]]], None]
+) -> Callable[[list[dict[str, Any]]], None]:
     def on_records(wires: list[dict[str, Any]]) -> None:
         for w in wires:
             lot = w.get("lot") or {}
-            jlog.emit("record", seq=w.get("seq"), type=w.get("type"), lot=lot.get("id"),
-                      status=lot.get("status"), source=(w.get("data") or {}).get(
-                          "hammer", {}).get("source") if isinstance(
-                          (w.get("data") or {}).get("hammer"), dict) else None)
+            jlog.emit(
+                "record",
+                seq=w.get("seq"),
+                type=w.get("type"),
+                lot=lot.get("id"),
+                status=lot.get("status"),
+                source=(w.get("data") or {}).get("hammer", {}).get("source")
+                if isinstance((w.get("data") or {}).get("hammer"), dict)
+                else None,
+            )
         forward(wires)
+
     return on_records
 
 
 def run_gui(config: Any, temp_data_dir: bool = False, no_dialogs: bool = False) -> int:
     """Run the desktop app until its window closes. Returns the exit code."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     jlog = JsonLog(bool(getattr(config, "json_logs", False)))
     tmp: Path | None = None
     if temp_data_dir:
@@ -85,8 +94,12 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
         jlog.emit("gavel", **status.to_json())
         bridge.on_gavel(status)
 
-    core = CoreThread(config, on_records=_record_logger(jlog, bridge.on_records),
-                      on_gavel=gavel_status, arm_on=settings.arm_on)
+    core = CoreThread(
+        config,
+        on_records=_record_logger(jlog, bridge.on_records),
+        on_gavel=gavel_status,
+        arm_on=settings.arm_on,
+    )
     try:
         info = core.start()
     except Exception as exc:
@@ -102,16 +115,24 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
     except OSError as exc:
         log.warning("cannot save the app settings: %s", exc)
 
-    window = MainWindow(bridge, image_dirs(data_dir), dialogs=not no_dialogs,
-                        retract_reason=settings.retract_reason)
+    window = MainWindow(
+        bridge, image_dirs(data_dir), dialogs=not no_dialogs, retract_reason=settings.retract_reason
+    )
     bridge.attach(core)
     window.show_core(info)
     spec = str(config.gavel or "none")
     if spec.startswith("keyboard"):
         window.bind_pedal(spec.partition(":")[2] or settings.pedal_key, core.press_pedal)
     window.show()
-    jlog.emit("ready", url=info.url, sale=info.sale, data_dir=str(data_dir), pin=info.pin,
-              gavel=spec, gavel_port=info.gavel.port)
+    jlog.emit(
+        "ready",
+        url=info.url,
+        sale=info.sale,
+        data_dir=str(data_dir),
+        pin=info.pin,
+        gavel=spec,
+        gavel_port=info.gavel.port,
+    )
 
     # Python signal handlers run only when Python code runs: a timer gives them a chance.
     def on_signal(signum: int, frame: Any) -> None:

@@ -42,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="auctionmen-shot-"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     bridge = CoreBridge()
-    core = CoreThread(StageConfig(data_dir=tmp, port=0, demo=True),
-                      on_records=bridge.on_records, on_gavel=bridge.on_gavel)
+    core = CoreThread(
+        StageConfig(data_dir=tmp, port=0, demo=True),
+        on_records=bridge.on_records,
+        on_gavel=bridge.on_gavel,
+    )
     try:
         info = core.start()
         window = MainWindow(bridge, image_dirs(tmp), dialogs=False)
@@ -52,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(ns.width, ns.height)
         window.show()
         script = [
-            {"op": "open_lot", "lot": "1"}, {"op": "hammer", "lot": "1", "source": "gavel"},
+            {"op": "open_lot", "lot": "1"},
+            {"op": "hammer", "lot": "1", "source": "gavel"},
             {"op": "open_lot", "lot": "2"},
             {"op": "floor_bid", "lot": "2", "paddle": "101"},
             {"op": "floor_bid", "lot": "2", "paddle": "102"},
@@ -61,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for command in script:
             core.submit(command).result(10)
-        _wait(app, lambda: window.state.current_id == "2"
-              and len((window.state.current or {}).get("history") or []) >= 3)
+        _wait(
+            app,
+            lambda: (
+                window.state.current_id == "2"
+                and len((window.state.current or {}).get("history") or []) >= 3
+            ),
+        )
         _wait(app, lambda: False, 0.3)
         window.grab().save(str(ns.out), "PNG")
         print(ns.out)

@@ -34,8 +34,7 @@ def from_binding(b: Binding) -> Shortcut:
 
 # Desktop-only actions (the main window handles them): not commands, so not in the registry.
 APP_ONLY: tuple[Shortcut, ...] = (
-    Shortcut("import", "Import catalogue…", ("Ctrl+I",), "Import lots from CSV and images",
-             "Sale"),
+    Shortcut("import", "Import catalogue…", ("Ctrl+I",), "Import lots from CSV and images", "Sale"),
     Shortcut("export", "Export results…", ("Ctrl+E",), "Export the results as CSV", "Sale"),
 )
 

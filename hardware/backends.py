@@ -16,25 +16,36 @@ if TYPE_CHECKING:
     from .serial_source import Mode
 
 MODES = ("frame", "byte", "line")  # the DIY gavel protocol, any byte, any line
-URL_SCHEMES = ("loop://", "socket://", "rfc2217://", "spy://", "alt://", "hwgrep://",
-               "cp2110://")
+URL_SCHEMES = ("loop://", "socket://", "rfc2217://", "spy://", "alt://", "hwgrep://", "cp2110://")
 
 
 def _open_none(spec: GavelSpec, a: OpenArgs) -> BaseSource:
     return NullSource("none", a.loop, a.on_event, test_mode=a.test_mode, clock=a.clock)
 
 
-NONE = register(GavelBackend(
-    name="none", title="None: on-screen Hammer button only",
-    description="no gavel; the auctioneer hammers on screen", example="none",
-    open=_open_none))
+NONE = register(
+    GavelBackend(
+        name="none",
+        title="None: on-screen Hammer button only",
+        description="no gavel; the auctioneer hammers on screen",
+        example="none",
+        open=_open_none,
+    )
+)
 
 
 def _open_keyboard(spec: GavelSpec, a: OpenArgs) -> BaseSource:
     from .keyboard_source import KeyboardGavelSource
 
-    return KeyboardGavelSource(a.loop, a.on_event, spec.target, name=spec.raw or spec.text,
-                               config=a.config, test_mode=a.test_mode, clock=a.clock)
+    return KeyboardGavelSource(
+        a.loop,
+        a.on_event,
+        spec.target,
+        name=spec.raw or spec.text,
+        config=a.config,
+        test_mode=a.test_mode,
+        clock=a.clock,
+    )
 
 
 def _check_key(key: str) -> str:
@@ -43,11 +54,18 @@ def _check_key(key: str) -> str:
     return key
 
 
-KEYBOARD = register(GavelBackend(
-    name="keyboard", title="Keyboard pedal",
-    description="a USB foot pedal or key that types a key (the app feeds its presses)",
-    example="keyboard:F12", open=_open_keyboard, target="key", default_target="F12",
-    check_target=_check_key))
+KEYBOARD = register(
+    GavelBackend(
+        name="keyboard",
+        title="Keyboard pedal",
+        description="a USB foot pedal or key that types a key (the app feeds its presses)",
+        example="keyboard:F12",
+        open=_open_keyboard,
+        target="key",
+        default_target="F12",
+        check_target=_check_key,
+    )
+)
 
 
 def _check_vid_pid(text: str) -> str:
@@ -61,30 +79,58 @@ def _open_hid(spec: GavelSpec, a: OpenArgs) -> BaseSource:
     from .hid_source import HidGavelSource, parse_vid_pid
 
     vid, pid = parse_vid_pid(spec.target)
-    return HidGavelSource(vid, pid, a.loop, a.on_event, name=f"hid:{spec.target}",
-                          skip=int(spec.option("skip", "0")), config=a.config,
-                          backoff=a.backoff, test_mode=a.test_mode, clock=a.clock)
+    return HidGavelSource(
+        vid,
+        pid,
+        a.loop,
+        a.on_event,
+        name=f"hid:{spec.target}",
+        skip=int(spec.option("skip", "0")),
+        config=a.config,
+        backoff=a.backoff,
+        test_mode=a.test_mode,
+        clock=a.clock,
+    )
 
 
-HID = register(GavelBackend(
-    name="hid", title="USB-HID pedal or button",
-    description="a raw USB-HID device by vendor:product id (needs the optional hidapi)",
-    example="hid:0c45:7403[,skip=1]", open=_open_hid, options={"skip": None},
-    target="VID:PID", check_target=_check_vid_pid))
+HID = register(
+    GavelBackend(
+        name="hid",
+        title="USB-HID pedal or button",
+        description="a raw USB-HID device by vendor:product id (needs the optional hidapi)",
+        example="hid:0c45:7403[,skip=1]",
+        open=_open_hid,
+        options={"skip": None},
+        target="VID:PID",
+        check_target=_check_vid_pid,
+    )
+)
 
 
 def _open_pty(spec: GavelSpec, a: OpenArgs) -> BaseSource:
     from .simulated import SimulatedSource
 
-    return SimulatedSource(a.loop, a.on_event, mode=cast("Mode", spec.option("mode", "frame")),
-                           config=a.config, backoff=a.backoff, test_mode=a.test_mode,
-                           clock=a.clock)
+    return SimulatedSource(
+        a.loop,
+        a.on_event,
+        mode=cast("Mode", spec.option("mode", "frame")),
+        config=a.config,
+        backoff=a.backoff,
+        test_mode=a.test_mode,
+        clock=a.clock,
+    )
 
 
-PTY = register(GavelBackend(
-    name="pty", title="Simulated gavel (demo)",
-    description="a simulated gavel on a pty pair (POSIX), for demos and tests",
-    example="pty[,mode=byte]", open=_open_pty, options={"mode": MODES}))
+PTY = register(
+    GavelBackend(
+        name="pty",
+        title="Simulated gavel (demo)",
+        description="a simulated gavel on a pty pair (POSIX), for demos and tests",
+        example="pty[,mode=byte]",
+        open=_open_pty,
+        options={"mode": MODES},
+    )
+)
 
 
 def _looks_like_port(port: str) -> bool:
@@ -110,15 +156,31 @@ def _format_serial(spec: GavelSpec) -> str:
 def _open_serial(spec: GavelSpec, a: OpenArgs) -> BaseSource:
     from .serial_source import SerialGavelSource
 
-    return SerialGavelSource(spec.target, a.loop, a.on_event, name=f"serial:{spec.target}",
-                             mode=cast("Mode", spec.option("mode", "frame")),
-                             baudrate=int(spec.option("baud", "115200")), config=a.config,
-                             backoff=a.backoff, test_mode=a.test_mode, clock=a.clock)
+    return SerialGavelSource(
+        spec.target,
+        a.loop,
+        a.on_event,
+        name=f"serial:{spec.target}",
+        mode=cast("Mode", spec.option("mode", "frame")),
+        baudrate=int(spec.option("baud", "115200")),
+        config=a.config,
+        backoff=a.backoff,
+        test_mode=a.test_mode,
+        clock=a.clock,
+    )
 
 
-SERIAL = register(GavelBackend(
-    name="serial", title="Serial port or URL",
-    description="the DIY gavel or any serial device (USB CDC, FTDI, Bluetooth SPP) or URL",
-    example="serial:/dev/ttyACM0[,mode=line][,baud=9600]", open=_open_serial,
-    options={"mode": MODES, "baud": None}, target="port or URL", check_target=_check_port,
-    claims=_claims_serial, format=_format_serial))
+SERIAL = register(
+    GavelBackend(
+        name="serial",
+        title="Serial port or URL",
+        description="the DIY gavel or any serial device (USB CDC, FTDI, Bluetooth SPP) or URL",
+        example="serial:/dev/ttyACM0[,mode=line][,baud=9600]",
+        open=_open_serial,
+        options={"mode": MODES, "baud": None},
+        target="port or URL",
+        check_target=_check_port,
+        claims=_claims_serial,
+        format=_format_serial,
+    )
+)

@@ -43,6 +43,7 @@ def open_source(
     port that does not exist yet is *not* an error: the source keeps retrying and reports
     ``Disconnected``.
     """
-    args = OpenArgs(loop, on_event, test_mode=test_mode, config=config, backoff=backoff,
-                    clock=clock)
+    args = OpenArgs(
+        loop, on_event, test_mode=test_mode, config=config, backoff=backoff, clock=clock
+    )
     return open_spec(spec, args, start=start)

@@ -101,8 +101,9 @@ class GavelBackend:
         """Raises ValueError with a reason a person can act on."""
         head, options = _split_options(spec)
         prefix = self.name + ":"
-        target = head[len(prefix):] if head.startswith(prefix) else (
-            "" if head == self.name else head)
+        target = (
+            head[len(prefix) :] if head.startswith(prefix) else ("" if head == self.name else head)
+        )
         if not self.target and target:
             raise ValueError(f"gavel spec {spec!r}: {self.name} takes no target")
         target = target or self.default_target

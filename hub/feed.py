@@ -21,7 +21,6 @@ from hub.mercure.update import Update
 RECONNECT_MS = 1000
 
 
-
 def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
     """The Mercure id of a record's update: `{sale}:{epoch}:{seq}:{p|s}`."""
     return f"{sale}:{epoch}:{seq}:{view}"
@@ -51,15 +50,35 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
     # Canonical JSON: a replayed update is byte for byte the live one (and the relay's).
     public_body = canonical_json(record.wire(PUBLIC))
     if record.is_public:
-        out.append(Update((f"{sale_iri}/room",), public_body,
-                          event_id(sale, record.epoch, record.seq, "p"), retry=retry))
+        out.append(
+            Update(
+                (f"{sale_iri}/room",),
+                public_body,
+                event_id(sale, record.epoch, record.seq, "p"),
+                retry=retry,
+            )
+        )
     elif record.bidders:
         topics = tuple(f"{sale_iri}/bidders/{p}" for p in record.bidders)
-        out.append(Update(topics, public_body, event_id(sale, record.epoch, record.seq, "p"),
-                          private=True, retry=retry))
+        out.append(
+            Update(
+                topics,
+                public_body,
+                event_id(sale, record.epoch, record.seq, "p"),
+                private=True,
+                retry=retry,
+            )
+        )
     staff_body = canonical_json(record.wire(STAFF))
-    out.append(Update((f"{sale_iri}/staff",), staff_body,
-                      event_id(sale, record.epoch, record.seq, "s"), private=True, retry=retry))
+    out.append(
+        Update(
+            (f"{sale_iri}/staff",),
+            staff_body,
+            event_id(sale, record.epoch, record.seq, "s"),
+            private=True,
+            retry=retry,
+        )
+    )
     return out
 
 
@@ -114,8 +133,9 @@ class SaleHistory:
         return event_id(self.sale, record.epoch, record.seq, "s")
 
 
-def stage_hub_config(public_pem: bytes, *, cors_origins: tuple[str, ...] = (),
-                     test_secret: str | None = None) -> HubConfig:
+def stage_hub_config(
+    public_pem: bytes, *, cors_origins: tuple[str, ...] = (), test_secret: str | None = None
+) -> HubConfig:
     """Who may read the stage's hub: stage-signed subscribers, anonymous for the public room.
 
     `test_secret` also admits the official Mercure conformance suites, which publish with

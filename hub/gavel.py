@@ -67,10 +67,19 @@ class GavelStatus:
         return "hammered" if outcome in ARMED else outcome
 
     def to_json(self) -> JSON:
-        return {"spec": self.spec, "configured": self.configured, "connected": self.connected,
-                "text": self.text, "port": self.port, "last_strike_at": self.last_strike_at,
-                "last_decision": self.last_decision, "stuck": self.stuck,
-                "test_mode": self.test_mode, "strikes": self.strikes, "hammers": self.hammers}
+        return {
+            "spec": self.spec,
+            "configured": self.configured,
+            "connected": self.connected,
+            "text": self.text,
+            "port": self.port,
+            "last_strike_at": self.last_strike_at,
+            "last_decision": self.last_decision,
+            "stuck": self.stuck,
+            "test_mode": self.test_mode,
+            "strikes": self.strikes,
+            "hammers": self.hammers,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +112,9 @@ class GavelSale(Protocol):
 class EngineSale:
     """A `GavelSale` over an engine (read on the loop thread) and the sequencer's submit."""
 
-    def __init__(self, engine: Callable[[], Engine],
-                 submit: Callable[[JSON, Actor], Awaitable[Verdict]]) -> None:
+    def __init__(
+        self, engine: Callable[[], Engine], submit: Callable[[JSON, Actor], Awaitable[Verdict]]
+    ) -> None:
         self._engine = engine
         self.submit = submit
 
@@ -135,8 +145,15 @@ class GavelLink:
     Raises `ValueError` (or `hardware.hid_source.HidUnavailable`) for a spec that cannot open.
     """
 
-    def __init__(self, sale: GavelSale, spec: str, *, arm_on: str = "bid",
-                 test_mode: bool = False, timing: GavelTiming | None = None) -> None:
+    def __init__(
+        self,
+        sale: GavelSale,
+        spec: str,
+        *,
+        arm_on: str = "bid",
+        test_mode: bool = False,
+        timing: GavelTiming | None = None,
+    ) -> None:
         self.sale = sale
         self.arm_on = arm_on
         self.timing = timing or GavelTiming()
@@ -145,8 +162,14 @@ class GavelLink:
         self.heartbeat_seq: int | None = None  # of the last heartbeat frame (diagnostics, tests)
         t = self.timing
         self.source: BaseSource = open_source(
-            spec, asyncio.get_running_loop(), self._on_event, test_mode=test_mode,
-            config=t.debounce, backoff=t.backoff, clock=t.clock)
+            spec,
+            asyncio.get_running_loop(),
+            self._on_event,
+            test_mode=test_mode,
+            config=t.debounce,
+            backoff=t.backoff,
+            clock=t.clock,
+        )
         self.status = GavelStatus(spec, text="opening", port=self._port(), test_mode=test_mode)
 
     def _port(self) -> str | None:
@@ -218,14 +241,17 @@ class GavelLink:
 
     def _strike(self, strike: Strike) -> None:
         block = self.sale.on_the_block()
-        decision = decide_strike(block.status, block.has_bid, self.arm_on,
-                                 test=strike.test, stuck=self.status.stuck)
+        decision = decide_strike(
+            block.status, block.has_bid, self.arm_on, test=strike.test, stuck=self.status.stuck
+        )
         log.info("gavel strike: %s", decision.reason.value)
-        self._update(strikes=self.status.strikes + 1, last_strike_at=self.timing.wall(),
-                     last_outcome=decision.reason.value)
+        self._update(
+            strikes=self.status.strikes + 1,
+            last_strike_at=self.timing.wall(),
+            last_outcome=decision.reason.value,
+        )
         if decision.hammer and block.lot is not None:
-            command = {"op": "hammer", "lot": block.lot, "source": "gavel",
-                       "device_at": strike.at}
+            command = {"op": "hammer", "lot": block.lot, "source": "gavel", "device_at": strike.at}
             task = asyncio.ensure_future(self._hammer(command))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -26,8 +26,13 @@ def lan_address() -> str:
 class Links:
     """Builds the links of one sale. `url` is where the stage listens (set once it does)."""
 
-    def __init__(self, config: StageConfig, issuer: TokenIssuer, sale_id: Callable[[], str],
-                 is_online: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        config: StageConfig,
+        issuer: TokenIssuer,
+        sale_id: Callable[[], str],
+        is_online: Callable[[str], bool],
+    ) -> None:
         self.config = config
         self.issuer = issuer
         self._sale_id = sale_id

@@ -53,8 +53,7 @@ class SaleResults:
 
     def rows(self) -> list[ResultRow]:
         engine = self.sequencer.engine
-        lots = [view for lot_id in engine.lots
-                if (view := engine.staff_lot(lot_id)) is not None]
+        lots = [view for lot_id in engine.lots if (view := engine.staff_lot(lot_id)) is not None]
         return result_rows(lots, engine.sale.settings.currency)
 
     def csv(self) -> str:

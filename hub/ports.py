@@ -37,8 +37,9 @@ class Verdict(Protocol):
 class Submit(Protocol):
     """Sequence one command and wait until it is committed or refused."""
 
-    def __call__(self, command: JSON, actor: Actor,
-                 key: str | None = None) -> Awaitable[Verdict]: ...
+    def __call__(
+        self, command: JSON, actor: Actor, key: str | None = None
+    ) -> Awaitable[Verdict]: ...
 
 
 class SaleView(Protocol):

@@ -24,15 +24,23 @@ def _log_json(event: str, **fields: Any) -> None:
 async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) -> None:
     stage = Stage(config)
     await stage.start()
-    _log_json("serving", url=stage.url, sale=stage.sale_id, pin=stage.pin,
-              journal=str(config.journal_path),
-              gavel=config.gavel)
+    _log_json(
+        "serving",
+        url=stage.url,
+        sale=stage.sale_id,
+        pin=stage.pin,
+        journal=str(config.journal_path),
+        gavel=config.gavel,
+    )
     if not config.json_logs:
-        print(f"Auctionmen stage for sale '{stage.sale_id}' at {stage.url}\n"
-              f"  room display: {stage.url}/room\n"
-              f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
-              f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
-              file=sys.stderr, flush=True)
+        print(
+            f"Auctionmen stage for sale '{stage.sale_id}' at {stage.url}\n"
+            f"  room display: {stage.url}/room\n"
+            f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
+            f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         await until_stopped(stop)
     finally:
@@ -59,7 +67,9 @@ def run_serve(config: StageConfig) -> int:
         print(f"auctionmen serve: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"auctionmen serve: cannot listen on {config.host}:{config.port}: "
-              f"{exc.strerror}", file=sys.stderr)
+        print(
+            f"auctionmen serve: cannot listen on {config.host}:{config.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -68,9 +68,14 @@ class Stage:
         self.door = BidDoor(self.issuer.verify, lambda: self.sale.sale_id, self.limits.bids)
         self.links = Links(config, self.issuer, lambda: self.sale.sale_id, self._is_online)
         self.relay_side = StageSide(
-            sale=self.sale, door=self.door, submit=self.sequencer.submit,
-            listen=self.add_listener, key=key, journal_path=config.journal_path,
-            data_dir=config.data_dir)
+            sale=self.sale,
+            door=self.door,
+            submit=self.sequencer.submit,
+            listen=self.add_listener,
+            key=key,
+            journal_path=config.journal_path,
+            data_dir=config.data_dir,
+        )
         self.pin = f"{secrets.randbelow(10**6):06d}"
         self.hub: Hub | None = None
         self.gavel: GavelLink | None = None
@@ -130,11 +135,19 @@ class Stage:
     def clerk_link(self, ttl: float = 12 * 3600) -> str:
         return self.links.clerk_link(ttl)
 
-    async def register_bidder(self, paddle: str, channel: str, fields: JSON, *,
-                              approved: bool, credit_limit: int | None = None,
-                              actor: Actor = SYSTEM) -> Answer:
+    async def register_bidder(
+        self,
+        paddle: str,
+        channel: str,
+        fields: JSON,
+        *,
+        approved: bool,
+        credit_limit: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Answer:
         return await self.registration.register_bidder(
-            paddle, channel, fields, approved=approved, credit_limit=credit_limit, actor=actor)
+            paddle, channel, fields, approved=approved, credit_limit=credit_limit, actor=actor
+        )
 
     async def register_online_bidder(self, fields: JSON) -> str:
         return await self.registration.register_online_bidder(fields)
@@ -185,8 +198,8 @@ class Stage:
                 await self._create_demo()
             if not self.engine.sale.id:
                 raise RuntimeError(
-                    f"no sale '{self.config.sale}' in {self.config.journal_path}; "
-                    "start with --demo")
+                    f"no sale '{self.config.sale}' in {self.config.journal_path}; start with --demo"
+                )
             yield
         finally:
             await self.sequencer.stop()
@@ -207,22 +220,44 @@ class Stage:
         cfg = self.config
         reader = JournalHistory(cfg.journal_path)
         caps = Capabilities(
-            submit=self.sequencer.submit, sale=self.sale, issuer=self.issuer,
-            limits=self.limits, door=self.door, registrar=self.registration, links=self.links,
-            check_pin=self.check_pin, results=SaleResults(self.sequencer))
-        settings = Settings(max_body=cfg.max_body, cors_origins=cfg.cors_origins,
-                            image_dirs=(cfg.data_dir / "images",),
-                            behind_tls_proxy=cfg.behind_tls_proxy)
+            submit=self.sequencer.submit,
+            sale=self.sale,
+            issuer=self.issuer,
+            limits=self.limits,
+            door=self.door,
+            registrar=self.registration,
+            links=self.links,
+            check_pin=self.check_pin,
+            results=SaleResults(self.sequencer),
+        )
+        settings = Settings(
+            max_body=cfg.max_body,
+            cors_origins=cfg.cors_origins,
+            image_dirs=(cfg.data_dir / "images",),
+            behind_tls_proxy=cfg.behind_tls_proxy,
+        )
         app = make_app(caps, settings)
         history = SaleHistory(reader, self.sale_id, self.sale_iri)
-        self.hub = setup_mercure(app, stage_hub_config(
-            self.issuer.public_pem, cors_origins=cfg.cors_origins,
-            test_secret=cfg.mercure_test_secret), [history])
+        self.hub = setup_mercure(
+            app,
+            stage_hub_config(
+                self.issuer.public_pem,
+                cors_origins=cfg.cors_origins,
+                test_secret=cfg.mercure_test_secret,
+            ),
+            [history],
+        )
         # Handler cancellation notices a dropped subscriber at once; the larger header limits
         # let the hub itself answer oversized tokens and selector lists with 400/401.
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0,
-                               access_log=None, handler_cancellation=True,
-                               max_field_size=96 * 1024, max_line_size=64 * 1024)
+        runner = web.AppRunner(
+            app,
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            access_log=None,
+            handler_cancellation=True,
+            max_field_size=96 * 1024,
+            max_line_size=64 * 1024,
+        )
         try:
             await runner.setup()
             site = web.TCPSite(runner, cfg.host, cfg.port)
@@ -239,8 +274,7 @@ class Stage:
     async def _gavel(self) -> AsyncIterator[None]:
         """The gavel, if one is configured (the settings page may swap it: `set_gavel`)."""
         if self.config.gavel not in ("", "none"):
-            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit),
-                                   self.config.gavel)
+            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit), self.config.gavel)
         try:
             yield
         finally:
@@ -261,8 +295,9 @@ class Stage:
             if link is not None:
                 await link.close()
 
-    async def set_gavel(self, spec: str, *, test_mode: bool = False,
-                        arm_on: str | None = None) -> GavelLink | None:
+    async def set_gavel(
+        self, spec: str, *, test_mode: bool = False, arm_on: str | None = None
+    ) -> GavelLink | None:
         """Swap the gavel at run time (the settings page): close the old one, open `spec`."""
         old = self.gavel
         listeners = old.listeners if old is not None else []
@@ -272,9 +307,13 @@ class Stage:
             await old.close()
         self.config.gavel = spec
         if spec not in ("", "none"):
-            self.gavel = GavelLink(EngineSale(lambda: self.engine, self.submit), spec,
-                                   arm_on=arm_on, test_mode=test_mode,
-                                   timing=old.timing if old is not None else None)
+            self.gavel = GavelLink(
+                EngineSale(lambda: self.engine, self.submit),
+                spec,
+                arm_on=arm_on,
+                test_mode=test_mode,
+                timing=old.timing if old is not None else None,
+            )
             for listener in listeners:
                 self.gavel.add_listener(listener)
         return self.gavel

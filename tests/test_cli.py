@@ -18,9 +18,10 @@ AUCTIONMEN = str(Path(sys.executable).parent / "auctionmen")
 @pytest.fixture
 def served(tmp_path: Path):
     proc = subprocess.Popen(
-        [AUCTIONMEN, "serve", "--demo", "--port", "0", "--data-dir", str(tmp_path),
-         "--json-logs"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [AUCTIONMEN, "serve", "--demo", "--port", "0", "--data-dir", str(tmp_path), "--json-logs"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = proc.stdout.readline()
@@ -41,13 +42,17 @@ def test_serve_token_bid_then_verify_the_journal(served):
     proc, info, data_dir = served
     url = info["url"]
     staff = _run("token", "--data-dir", str(data_dir), "--role", "auctioneer").stdout.strip()
-    bidder = _run("token", "--data-dir", str(data_dir), "--role", "bidder",
-                  "--paddle", "7001").stdout.strip()
+    bidder = _run(
+        "token", "--data-dir", str(data_dir), "--role", "bidder", "--paddle", "7001"
+    ).stdout.strip()
 
     def post(path: str, token: str, body: dict) -> dict:
         req = urllib.request.Request(
-            url + path, data=json.dumps(body).encode(), method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.load(r)
 
@@ -133,8 +138,11 @@ def test_bad_config_file_is_a_clear_error(tmp_path):
 
 def test_serve_starts_within_reason_and_stops_on_sigint(tmp_path):
     proc = subprocess.Popen(
-        [AUCTIONMEN, "serve", "--demo", "--port", "0", "--data-dir", str(tmp_path),
-         "--json-logs"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [AUCTIONMEN, "serve", "--demo", "--port", "0", "--data-dir", str(tmp_path), "--json-logs"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert json.loads(proc.stdout.readline())["event"] == "serving"
         time.sleep(0.1)

@@ -88,13 +88,26 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     # the capabilities the front doors need, as Protocols
     "hub.ports": (("hub.auction", "hub.journal"), frozenset()),
     # the HTTP front door: typed capabilities only, never the stage
-    "hub.gateway": (("hub.auction", "hub.journal", "hub.mercure", "hub.ports"),
-                    _MERCURE_DEPS | {"segno"}),
+    "hub.gateway": (
+        ("hub.auction", "hub.journal", "hub.mercure", "hub.ports"),
+        _MERCURE_DEPS | {"segno"},
+    ),
     # record → Mercure update, event ids, journal-backed history (stage and relay node)
     "hub.feed": (("hub.auction", "hub.journal", "hub.mercure", "hub.gateway"), frozenset()),
     # the relay: the stage's link and the headless node
-    "hub.relay": (("hub.auction", "hub.journal", "hub.mercure", "hub.gateway", "hub.ports",
-                   "hub.feed", "hub.config", "hub.runtime"), _MERCURE_DEPS | {"redis"}),
+    "hub.relay": (
+        (
+            "hub.auction",
+            "hub.journal",
+            "hub.mercure",
+            "hub.gateway",
+            "hub.ports",
+            "hub.feed",
+            "hub.config",
+            "hub.runtime",
+        ),
+        _MERCURE_DEPS | {"redis"},
+    ),
     # small shared settings and helpers
     "hub.config": ((), frozenset({"platformdirs"})),
     "hub.runtime": ((), frozenset()),
@@ -118,8 +131,11 @@ def _rule(module: str) -> str | None:
 
 
 def test_every_module_below_the_app_has_a_row():
-    unruled = [m for m in MODULES if _under(m, "hub", "hardware") and _rule(m) in (None, "hub")
-               and m != "hub"]
+    unruled = [
+        m
+        for m in MODULES
+        if _under(m, "hub", "hardware") and _rule(m) in (None, "hub") and m != "hub"
+    ]
     assert not unruled, f"add these to RULES and docs/ARCHITECTURE.md: {unruled}"
 
 
@@ -168,8 +184,15 @@ def test_the_gateway_and_the_relay_never_see_the_stage():
     bad = [
         f"{module} imports {dep}"
         for module, path in MODULES.items()
-        if _under(module, "hub.gateway", "hub.relay", "hub.backend", "hub.mercure",
-                  "hub.journal", "hub.auction")
+        if _under(
+            module,
+            "hub.gateway",
+            "hub.relay",
+            "hub.backend",
+            "hub.mercure",
+            "hub.journal",
+            "hub.auction",
+        )
         for dep in _first_party(path)
         if _under(dep, "hub.stage", "hub.serve", "hub.gavel")
     ]
@@ -191,7 +214,7 @@ def test_no_import_circle_anywhere():
         stack.append(node)
         for dep in sorted(graph.get(node, ())):
             if state.get(dep) == 1:
-                cycles.append([*stack[stack.index(dep):], dep])
+                cycles.append([*stack[stack.index(dep) :], dep])
             elif dep not in state:
                 visit(dep)
         stack.pop()
@@ -212,8 +235,14 @@ def test_the_relay_node_stands_alone():
         " 'hub.backend.identities')]\n"
         "print(','.join(sorted(bad)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == ""
 
 

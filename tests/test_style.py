@@ -25,3 +25,9 @@ def test_ruff_is_clean():
 def test_mypy_is_clean():
     result = _run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+def test_layout_is_ruff_format():
+    """Layout is the formatter's, not anyone's taste: `ruff format .` before committing."""
+    result = _run(str(BIN / "ruff"), "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -44,8 +44,9 @@ class BiddersPanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = table(["Paddle", "Name", "Channel", "Status", "Credit limit", "Won"],
-                          "bidderList")
+        self.view = table(
+            ["Paddle", "Name", "Channel", "Status", "Credit limit", "Won"], "bidderList"
+        )
         self.approve = QPushButton("Approve")
         self.approve.setObjectName("btn_approve")
         self.reject = QPushButton("Reject")
@@ -103,8 +104,9 @@ class BiddersPanel(QWidget):
             self.view.setItem(r, 2, item(channel_label(b.get("channel"))))
             self.view.setItem(r, 3, item(str(b.get("status") or "").title()))
             limit = b.get("credit_limit")
-            self.view.setItem(r, 4, item(format_money(limit, currency) if limit is not None
-                                         else "no limit", True))
+            self.view.setItem(
+                r, 4, item(format_money(limit, currency) if limit is not None else "no limit", True)
+            )
             self.view.setItem(r, 5, item(format_money(b.get("won") or 0, currency), True))
             if selected is not None and str(b.get("paddle")) == selected:
                 self.view.selectRow(r)
@@ -156,8 +158,14 @@ class BiddersPanel(QWidget):
         for edit in (self.new_paddle, self.new_name, self.new_limit):
             edit.returnPressed.connect(self._register)
         line = QHBoxLayout(box)
-        for w in (self.new_paddle, self.new_name, self.new_channel, self.new_limit,
-                  self.new_checked, self.register_button):
+        for w in (
+            self.new_paddle,
+            self.new_name,
+            self.new_channel,
+            self.new_limit,
+            self.new_checked,
+            self.register_button,
+        ):
             line.addWidget(w)
         line.setStretchFactor(self.new_name, 1)
         return box
@@ -175,9 +183,15 @@ class BiddersPanel(QWidget):
         except ValueError as exc:
             self.notice.emit(f"Not registered: credit limit {exc}")
             return
-        self.register.emit({"paddle": paddle, "channel": self.new_channel.currentData(),
-                            "name": self.new_name.text().strip(),
-                            "approved": self.new_checked.isChecked(), "credit_limit": limit})
+        self.register.emit(
+            {
+                "paddle": paddle,
+                "channel": self.new_channel.currentData(),
+                "name": self.new_name.text().strip(),
+                "approved": self.new_checked.isChecked(),
+                "credit_limit": limit,
+            }
+        )
 
     def registered(self, paddle: str) -> None:
         """After the stage took a registration: clear the desk for the next person."""
@@ -192,8 +206,10 @@ class BiddersPanel(QWidget):
         ok = sum(1 for v in verdicts if v.ok)
         refused = [v for v in verdicts if not v.ok]
         lines = [f"Bidder list: {ok} registered, {len(refused)} refused."]
-        lines += [f"line {v.line}" + (f" (paddle {v.lot})" if v.lot else "") + f": {v.reason}"
-                  for v in refused[:8]]
+        lines += [
+            f"line {v.line}" + (f" (paddle {v.lot})" if v.lot else "") + f": {v.reason}"
+            for v in refused[:8]
+        ]
         if len(refused) > 8:
             lines.append(f"… and {len(refused) - 8} more")
         self.import_report.setText("\n".join(lines))
@@ -226,16 +242,25 @@ class BiddersPanel(QWidget):
         with them) and its QR code."""
         self.link_paddle = paddle
         self.link_url = url
-        name = next((str(b.get("name") or "") for b in self.rows
-                     if str(b.get("paddle")) == paddle), "")
-        self.link_who.setText(f"Paddle {paddle}" + (f" — {name}" if name else "")
-                              + ": send this personal link, or let them scan the code.")
+        name = next(
+            (str(b.get("name") or "") for b in self.rows if str(b.get("paddle")) == paddle), ""
+        )
+        self.link_who.setText(
+            f"Paddle {paddle}"
+            + (f" — {name}" if name else "")
+            + ": send this personal link, or let them scan the code."
+        )
         self.link_text.setText(url)
         pixmap = QPixmap()
         pixmap.loadFromData(qr_png(url, scale=4, border=2), "PNG")
-        self.link_qr.setPixmap(pixmap.scaled(
-            180, 180, Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation))
+        self.link_qr.setPixmap(
+            pixmap.scaled(
+                180,
+                180,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.FastTransformation,
+            )
+        )
         self.link_box.setVisible(True)
         self.notice.emit(f"Paddle {paddle} approved: their join link is below.")
 

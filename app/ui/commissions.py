@@ -33,10 +33,17 @@ def commission_rows(state: ConsoleState) -> list[JSON]:
     for lot in state.ordered():
         for book in sorted(lot.get("books") or (), key=lambda b: b.get("order") or 0):
             paddle = str(book.get("paddle"))
-            rows.append({"lot": str(lot["id"]), "title": str(lot.get("title") or ""),
-                         "status": str(lot.get("status") or ""), "paddle": paddle,
-                         "name": names.get(paddle, ""), "max": book.get("max"),
-                         "order": book.get("order")})
+            rows.append(
+                {
+                    "lot": str(lot["id"]),
+                    "title": str(lot.get("title") or ""),
+                    "status": str(lot.get("status") or ""),
+                    "paddle": paddle,
+                    "name": names.get(paddle, ""),
+                    "max": book.get("max"),
+                    "order": book.get("order"),
+                }
+            )
     return rows
 
 
@@ -46,8 +53,9 @@ class CommissionsPanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = table(["Lot", "Title", "Lot state", "Paddle", "Name", "Maximum"],
-                          "commissionList")
+        self.view = table(
+            ["Lot", "Title", "Lot state", "Paddle", "Name", "Maximum"], "commissionList"
+        )
         self.lot = QComboBox()
         self.lot.setObjectName("commissionLotBox")
         self.lot.setMinimumWidth(220)
@@ -84,8 +92,14 @@ class CommissionsPanel(QWidget):
         self.rows = commission_rows(state)
         self.view.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
-            cells = (row["lot"], row["title"], status_label(row["status"]), row["paddle"],
-                     row["name"], format_money(row["max"], self.currency))
+            cells = (
+                row["lot"],
+                row["title"],
+                status_label(row["status"]),
+                row["paddle"],
+                row["name"],
+                format_money(row["max"], self.currency),
+            )
             for c, text in enumerate(cells):
                 self.view.setItem(r, c, item(text, align_right=c == 5))
         chosen = self.lot.currentData()
@@ -121,5 +135,6 @@ class CommissionsPanel(QWidget):
             self.notice.emit("Select a commission bid first.")
             return
         chosen = self.rows[row]
-        self.command.emit({"op": "cancel_absentee", "lot": chosen["lot"],
-                           "paddle": chosen["paddle"]})
+        self.command.emit(
+            {"op": "cancel_absentee", "lot": chosen["lot"], "paddle": chosen["paddle"]}
+        )

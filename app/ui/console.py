@@ -43,15 +43,23 @@ JSON = dict[str, Any]
 ROWS = (("Bidding",), ("Corrections", "Increment"))
 BOXES = ("Online", "Late bids")
 STATUS_STYLE = {
-    "open": "#2563eb", "fair_warning": "#d97706", "sold": "#16a34a", "passed": "#6b7280",
-    "withdrawn": "#6b7280", "pending": "#6b7280",
+    "open": "#2563eb",
+    "fair_warning": "#d97706",
+    "sold": "#16a34a",
+    "passed": "#6b7280",
+    "withdrawn": "#6b7280",
+    "pending": "#6b7280",
 }
 
 
 # What a word prompt asks for, and what it offers (sent as is when dialogs are off).
 QUESTIONS = {"reason": "reason (journaled)", "message": "a message for the room and the bidders"}
-SUGGESTED = {"reinstate": "retracted in error", "withdraw": "withdrawn by the vendor",
-             "pause": "Short break, back shortly", "reopen": "reopened by the auctioneer"}
+SUGGESTED = {
+    "reinstate": "retracted in error",
+    "withdraw": "withdrawn by the vendor",
+    "pause": "Short break, back shortly",
+    "reopen": "reopened by the auctioneer",
+}
 
 
 def button_rows(shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[list[str]]:
@@ -135,7 +143,8 @@ class LotCard(QFrame):
             self.number.setText("")
             self.badge.setText("")
             self.title.setText(
-                f"No lot on the block — press {key_hint('next_lot')} to open the next lot")
+                f"No lot on the block — press {key_hint('next_lot')} to open the next lot"
+            )
             for label in (self.estimate, self.reserve, self.book, self.bidder, self.increment):
                 label.setText("")
             self.bid.setText("—")
@@ -147,11 +156,13 @@ class LotCard(QFrame):
         self.badge.setText(status_label(status).upper())
         self.badge.setStyleSheet(
             f"background: {STATUS_STYLE.get(status, '#6b7280')}; color: white;"
-            "border-radius: 4px; padding: 2px 8px; font-weight: 600;")
+            "border-radius: 4px; padding: 2px 8px; font-weight: 600;"
+        )
         self.title.setText(str(lot.get("title") or ""))
         est = lot.get("estimate") or {}
-        self.estimate.setText("Estimate " + format_estimate(est.get("low"), est.get("high"),
-                                                            currency))
+        self.estimate.setText(
+            "Estimate " + format_estimate(est.get("low"), est.get("high"), currency)
+        )
         reserve = lot.get("reserve")
         if reserve is None:
             self.reserve.setText("No reserve")
@@ -197,9 +208,14 @@ class LotCard(QFrame):
             self.image.setPixmap(QPixmap())
             self.image.setText("No image")
         else:
-            self.image.setPixmap(pixmap.scaled(
-                220, 220, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation))
+            self.image.setPixmap(
+                pixmap.scaled(
+                    220,
+                    220,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
 
 
 class ConsolePanel(QWidget):
@@ -320,11 +336,17 @@ class ConsolePanel(QWidget):
         live = status in ("open", "fair_warning")
         has_next = self.state.next_lot_id() is not None
         enabled = {
-            "floor_bid": live, "fair_warning": status == "open", "hammer": live, "pass": live,
-            "next_lot": not live and has_next, "retract": live and bool((lot or {}).get("high")),
+            "floor_bid": live,
+            "fair_warning": status == "open",
+            "hammer": live,
+            "pass": live,
+            "next_lot": not live and has_next,
+            "retract": live and bool((lot or {}).get("high")),
             "reinstate": live and not (lot or {}).get("high"),
-            "inc_half": live or status == "pending", "inc_double": live or status == "pending",
-            "inc_reset": live or status == "pending", "set_ask": live or status == "pending",
+            "inc_half": live or status == "pending",
+            "inc_double": live or status == "pending",
+            "inc_reset": live or status == "pending",
+            "set_ask": live or status == "pending",
             "accept_online": bool((lot or {}).get("pending")),
             "reject_online": bool((lot or {}).get("pending")),
             "set_to_floor": live and ((lot or {}).get("high") or {}).get("channel") == "online",

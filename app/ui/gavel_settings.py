@@ -46,8 +46,11 @@ from hub.gavel import GavelStatus
 
 log = logging.getLogger("auctionmen.ui")
 
-_MODE_TEXT = {"frame": "DIY gavel (framed protocol)", "byte": "Simple device: any byte strikes",
-              "line": "Simple device: any line strikes"}
+_MODE_TEXT = {
+    "frame": "DIY gavel (framed protocol)",
+    "byte": "Simple device: any byte strikes",
+    "line": "Simple device: any line strikes",
+}
 MODES = tuple((m, _MODE_TEXT.get(m, m)) for m in MODE_NAMES)
 # "serial" is a listed port, "other" a typed port or URL (both the serial backend); every other
 # kind is a registered backend's name.
@@ -87,8 +90,9 @@ class GavelChoice:
         return build_spec(self.kind, self.port, self.mode, self.key, self.device)
 
 
-def build_spec(kind: str, port: str = "", mode: str = "frame", key: str = "F12",
-               device: str = "") -> str:
+def build_spec(
+    kind: str, port: str = "", mode: str = "frame", key: str = "F12", device: str = ""
+) -> str:
     """The `hardware.open_source` spec for a choice, checked by the backend registry.
     Raises ValueError when incomplete or malformed."""
     if kind in ("serial", "other"):
@@ -120,8 +124,11 @@ def parse_spec(spec: str) -> GavelChoice:
     except ValueError:
         return GavelChoice("other", port=(spec or "").split(",")[0].strip())
     if parsed.backend == "serial":
-        return GavelChoice("other" if "://" in parsed.target else "serial", port=parsed.target,
-                           mode=parsed.option("mode", "frame"))
+        return GavelChoice(
+            "other" if "://" in parsed.target else "serial",
+            port=parsed.target,
+            mode=parsed.option("mode", "frame"),
+        )
     if parsed.backend == "keyboard":
         return GavelChoice("keyboard", key=parsed.target)
     if registry.get(parsed.backend).target:
@@ -151,9 +158,14 @@ def load_choice(data_dir: Path) -> GavelChoice | None:
     if not settings.gavel:
         return None
     choice = parse_spec(settings.gavel)
-    return GavelChoice(choice.kind, choice.port, choice.mode,
-                       choice.key if choice.kind == "keyboard" else settings.pedal_key,
-                       settings.arm_on, choice.device)
+    return GavelChoice(
+        choice.kind,
+        choice.port,
+        choice.mode,
+        choice.key if choice.kind == "keyboard" else settings.pedal_key,
+        settings.arm_on,
+        choice.device,
+    )
 
 
 def save_choice(data_dir: Path, choice: GavelChoice) -> None:
@@ -213,9 +225,12 @@ class GavelSettings(QWidget):
         sl.addWidget(self.sources, 1)
         sl.addWidget(self.about)
         form = QFormLayout()
-        for text, field in (("Other port or URL", self.other_port),
-                            ("Device type", self.mode), ("Pedal key", self.pedal_key),
-                            ("Device id", self.device)):
+        for text, field in (
+            ("Other port or URL", self.other_port),
+            ("Device type", self.mode),
+            ("Pedal key", self.pedal_key),
+            ("Device id", self.device),
+        ):
             label = plain(text)  # never QFormLayout's own (rich-text capable) labels
             label.setBuddy(field)
             form.addRow(label, field)
@@ -345,20 +360,24 @@ class GavelSettings(QWidget):
         self.other_port.setEnabled(kind == "other")
         self.mode.setEnabled(kind in ("serial", "other"))
         self.pedal_key.setEnabled(kind == "keyboard")
-        self.device.setEnabled(kind not in ("serial", "other", "keyboard")
-                               and bool(backend.target))
-        self.device.setPlaceholderText(backend.example.partition(":")[2].split("[")[0]
-                                       if self.device.isEnabled() else "")
+        self.device.setEnabled(kind not in ("serial", "other", "keyboard") and bool(backend.target))
+        self.device.setPlaceholderText(
+            backend.example.partition(":")[2].split("[")[0] if self.device.isEnabled() else ""
+        )
         self.about.setText(backend.description)
 
     def choice(self) -> GavelChoice:
         kind, port = self._selected()
         if kind == "other":
             port = self.other_port.text()
-        return GavelChoice(kind, port.strip(), str(self.mode.currentData() or "frame"),
-                           self.pedal_key.text().strip() or "F12",
-                           "fair_warning" if self.arm_fw.isChecked() else "bid",
-                           self.device.text().strip())
+        return GavelChoice(
+            kind,
+            port.strip(),
+            str(self.mode.currentData() or "frame"),
+            self.pedal_key.text().strip() or "F12",
+            "fair_warning" if self.arm_fw.isChecked() else "bid",
+            self.device.text().strip(),
+        )
 
     def show_choice(self, choice: GavelChoice) -> None:
         """Preselect the controls (a serial port that is not plugged in goes to "other")."""
@@ -390,10 +409,16 @@ class GavelSettings(QWidget):
         saved = load_choice(self.data_dir)
         if status.configured:
             current = parse_spec(status.spec)
-            self.show_choice(GavelChoice(current.kind, current.port, current.mode,
-                                         current.key if current.kind == "keyboard" else
-                                         (saved.key if saved else "F12"),
-                                         saved.arm_on if saved else "bid", current.device))
+            self.show_choice(
+                GavelChoice(
+                    current.kind,
+                    current.port,
+                    current.mode,
+                    current.key if current.kind == "keyboard" else (saved.key if saved else "F12"),
+                    saved.arm_on if saved else "bid",
+                    current.device,
+                )
+            )
         elif saved is not None:
             self.show_choice(saved)
             if saved.kind != "none":
@@ -414,15 +439,17 @@ class GavelSettings(QWidget):
             self.error.setText("Not applied: the core is not running.")
             return
         try:
-            future = core.set_gavel(spec, test_mode=self.test_mode.isChecked(),
-                                    arm_on=choice.arm_on)
+            future = core.set_gavel(
+                spec, test_mode=self.test_mode.isChecked(), arm_on=choice.arm_on
+            )
         except RuntimeError as exc:
             self.error.setText(f"Not applied: {exc}.")
             return
         self.apply.setEnabled(False)
         self.status_label.setText(f"opening {spec}…")
-        self.bridge.deliver(future, lambda status: self._applied(choice, status),
-                            self._apply_failed)
+        self.bridge.deliver(
+            future, lambda status: self._applied(choice, status), self._apply_failed
+        )
 
     def _applied(self, choice: GavelChoice, status: GavelStatus) -> None:
         # The status itself arrives through `on_gavel` (queued before this answer): showing
@@ -448,8 +475,11 @@ class GavelSettings(QWidget):
         except RuntimeError as exc:
             self.error.setText(str(exc))
             return
-        self.bridge.deliver(future, lambda _status: None,  # shown through `on_gavel`
-                            lambda exc: self.error.setText(f"Test mode not changed: {exc}"))
+        self.bridge.deliver(
+            future,
+            lambda _status: None,  # shown through `on_gavel`
+            lambda exc: self.error.setText(f"Test mode not changed: {exc}"),
+        )
 
     # -- status and the detector -------------------------------------------------------------
 
@@ -468,10 +498,12 @@ class GavelSettings(QWidget):
             self._last_strike_at = strike_at
             self.strikes += 1
             self.detector_count.setText(
-                f"{self.strikes} strike{'s' if self.strikes != 1 else ''} detected")
+                f"{self.strikes} strike{'s' if self.strikes != 1 else ''} detected"
+            )
             clock = time.strftime("%H:%M:%S", time.localtime(strike_at))
             self.detector_last.setText(
-                f"Last strike {clock}: {describe_outcome(status.last_decision)}")
+                f"Last strike {clock}: {describe_outcome(status.last_decision)}"
+            )
             self._light_detector(True)
             self._unlit.start()
 
@@ -486,7 +518,8 @@ class GavelSettings(QWidget):
         self.detector.setStyleSheet(
             "QFrame#strikeDetector { background: #16a34a; border-radius: 8px; }"
             "QFrame#strikeDetector QLabel { color: white; font-size: 16px; font-weight: 700; }"
-            if lit else
-            "QFrame#strikeDetector { background: white; border: 2px dashed #9ca3af;"
+            if lit
+            else "QFrame#strikeDetector { background: white; border: 2px dashed #9ca3af;"
             " border-radius: 8px; }"
-            "QFrame#strikeDetector QLabel { color: #374151; font-size: 15px; }")
+            "QFrame#strikeDetector QLabel { color: #374151; font-size: 15px; }"
+        )

@@ -54,9 +54,14 @@ class ImportPanel(QWidget):
         row.addWidget(self.images_label, 1)
         row.addWidget(self.run)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Catalogue import — CSV columns: lot, title, description, low, "
-                            "high, start, reserve, image; images matched by lot number",
-                            "sectionTitle", wrap=True))
+        col.addWidget(
+            plain(
+                "Catalogue import — CSV columns: lot, title, description, low, "
+                "high, start, reserve, image; images matched by lot number",
+                "sectionTitle",
+                wrap=True,
+            )
+        )
         col.addLayout(row)
         col.addWidget(self.bar)
         col.addWidget(self.summary)
@@ -109,8 +114,12 @@ class ImportPanel(QWidget):
         self.summary.setText(f"{good} lots imported, {bad} rows refused")
         self.report.setRowCount(len(verdicts))
         for r, v in enumerate(verdicts):
-            cells = [item(str(v.line)), item(v.lot), item("imported" if v.ok else "refused"),
-                     item(v.reason)]
+            cells = [
+                item(str(v.line)),
+                item(v.lot),
+                item("imported" if v.ok else "refused"),
+                item(v.reason),
+            ]
             for c, cell in enumerate(cells):
                 if not v.ok:
                     cell.setForeground(QBrush(QColor("#b91c1c")))

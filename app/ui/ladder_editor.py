@@ -74,8 +74,9 @@ class LadderEditor(QWidget):
         self.currency = currency
         self.view.setRowCount(0)
         for start, step in rows:
-            self._append(format_plain_amount(int(start), currency),
-                         format_plain_amount(int(step), currency))
+            self._append(
+                format_plain_amount(int(start), currency), format_plain_amount(int(step), currency)
+            )
 
     def _append(self, start: str, step: str) -> None:
         r = self.view.rowCount()

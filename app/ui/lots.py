@@ -21,8 +21,13 @@ from app.progress import compute_progress, hammer_amount
 from app.state import ConsoleState
 from app.ui.widgets import item, plain, table
 
-ROW_COLORS = {"open": "#dbeafe", "fair_warning": "#fef3c7", "sold": "#dcfce7",
-              "passed": "#f3f4f6", "withdrawn": "#f3f4f6"}
+ROW_COLORS = {
+    "open": "#dbeafe",
+    "fair_warning": "#fef3c7",
+    "sold": "#dcfce7",
+    "passed": "#f3f4f6",
+    "withdrawn": "#f3f4f6",
+}
 
 
 class LotList(QWidget):
@@ -62,8 +67,10 @@ class LotList(QWidget):
                 item(str(lot.get("id"))),
                 item(str(lot.get("title") or "")),
                 item(status_label(status)),
-                item(format_money(hammer_amount(lot), state.currency)
-                     if status == "sold" else "", True),
+                item(
+                    format_money(hammer_amount(lot), state.currency) if status == "sold" else "",
+                    True,
+                ),
             ]
             color = ROW_COLORS.get(status)
             for c, cell in enumerate(cells):

@@ -104,10 +104,15 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for widget, name in ((self.console, "Console"), (self.importer, "Catalogue"),
-                             (self.bidders, "Bidders"), (self.commissions, "Commissions"),
-                             (self.ladder, "Ladder"),
-                             (self.results, "Results"), (self.gavel_settings, "Gavel")):
+        for widget, name in (
+            (self.console, "Console"),
+            (self.importer, "Catalogue"),
+            (self.bidders, "Bidders"),
+            (self.commissions, "Commissions"),
+            (self.ladder, "Ladder"),
+            (self.results, "Results"),
+            (self.gavel_settings, "Gavel"),
+        ):
             self.tabs.addTab(widget, name)
 
         self.bidder_qr = QrCard("Bidders: scan to join", "bidderQr")
@@ -172,8 +177,9 @@ class MainWindow(QMainWindow):
         self.gavel_settings.pedal_changed.connect(self._rebind_pedal)
         bridge.clients_changed.connect(self.on_clients)
         bridge.relay_changed.connect(self.on_relay)
-        bridge.failed.connect(lambda cmd, msg: self.console.set_notice(
-            f"{cmd.get('op')}: {msg}", error=True))
+        bridge.failed.connect(
+            lambda cmd, msg: self.console.set_notice(f"{cmd.get('op')}: {msg}", error=True)
+        )
         self.resize(1440, 900)
 
     # -- wiring ---------------------------------------------------------------------------
@@ -252,7 +258,9 @@ class MainWindow(QMainWindow):
         self.paused_label.setText("PAUSED" if paused else "")
         self.paused_label.setStyleSheet(
             "background: #dc2626; color: white; padding: 4px 10px; border-radius: 4px;"
-            if paused else "")
+            if paused
+            else ""
+        )
 
     def on_gavel(self, status: GavelStatus) -> None:
         self.gavel_status = status
@@ -262,8 +270,10 @@ class MainWindow(QMainWindow):
         detail = status.text
         if status.last_strike_at is not None:
             ago = format_duration(time.time() - status.last_strike_at)
-            detail = f"{'connected' if status.connected else status.text} · " \
-                     f"strike {ago} ago ({(status.last_decision or '').replace('_', ' ')})"
+            detail = (
+                f"{'connected' if status.connected else status.text} · "
+                f"strike {ago} ago ({(status.last_decision or '').replace('_', ' ')})"
+            )
         level = "bad" if status.stuck else ("ok" if status.connected else "warn")
         self.gavel_light.set(level, detail[:60])
 
@@ -286,8 +296,10 @@ class MainWindow(QMainWindow):
                 if command.get("op") == "configure":
                     self.console.set_notice("Sale settings saved.")
                 return
-            self.console.set_notice(f"Refused ({command.get('op')}): "
-                                    f"{answer.message or answer.reason}", error=True)
+            self.console.set_notice(
+                f"Refused ({command.get('op')}): {answer.message or answer.reason}", error=True
+            )
+
         return show
 
     def register_bidder(self, form: dict[str, Any]) -> None:
@@ -297,8 +309,12 @@ class MainWindow(QMainWindow):
             return
         paddle = str(form["paddle"])
         future = core.register_bidder(
-            paddle, str(form["channel"]), str(form.get("name") or ""),
-            approved=bool(form.get("approved")), credit_limit=form.get("credit_limit"))
+            paddle,
+            str(form["channel"]),
+            str(form.get("name") or ""),
+            approved=bool(form.get("approved")),
+            credit_limit=form.get("credit_limit"),
+        )
 
         def answered(answer: Any) -> None:
             if not answer.ok:
@@ -309,8 +325,9 @@ class MainWindow(QMainWindow):
             if form.get("approved") and form.get("channel") == "online":
                 self.show_bidder_link(paddle)
 
-        self.bridge.deliver(future, answered,
-                            lambda exc: self._status_message(f"Not registered: {exc}"))
+        self.bridge.deliver(
+            future, answered, lambda exc: self._status_message(f"Not registered: {exc}")
+        )
 
     def _ask_text(self, question: str, suggestion: str) -> str | None:
         text, ok = QInputDialog.getText(self, "Auctionmen", question, text=suggestion)
@@ -347,12 +364,14 @@ class MainWindow(QMainWindow):
 
     def show_bidder_link(self, paddle: str) -> None:
         """After an approval: the bidder's signed join link (made on the core loop) and QR."""
-        self.bridge.run(lambda core: core.bidder_link(paddle),
-                        lambda url: self.bidders.show_link(paddle, url))
+        self.bridge.run(
+            lambda core: core.bidder_link(paddle), lambda url: self.bidders.show_link(paddle, url)
+        )
 
     def _shortcut(self, action: str) -> Callable[[], None]:
         def run() -> None:
             self.trigger(action)
+
         return run
 
     def trigger(self, action: str) -> None:
@@ -405,8 +424,9 @@ class MainWindow(QMainWindow):
         if path is None:
             if not self.dialogs:
                 return None
-            name, _ = QFileDialog.getSaveFileName(self, "Export results", "results.csv",
-                                                  "CSV (*.csv)")
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export results", "results.csv", "CSV (*.csv)"
+            )
             if not name:
                 return None
             path = Path(name)

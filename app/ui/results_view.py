@@ -18,8 +18,7 @@ class ResultsView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = table(["Lot", "Title", "Result", "Hammer", "Paddle", "Channel"],
-                          "resultsTable")
+        self.view = table(["Lot", "Title", "Result", "Hammer", "Paddle", "Channel"], "resultsTable")
         self.summary = plain("", "resultsSummary")
         self.export = QPushButton("Export CSV…")
         self.export.setObjectName("btn_export")
@@ -42,11 +41,18 @@ class ResultsView(QWidget):
             self.view.setItem(r, 0, item(str(row["lot"])))
             self.view.setItem(r, 1, item(str(row["title"])))
             self.view.setItem(r, 2, item(status_label(row["status"])))
-            self.view.setItem(r, 3, item(format_money(row["hammer"], state.currency)
-                                         if row["hammer"] is not None else "", True))
+            self.view.setItem(
+                r,
+                3,
+                item(
+                    format_money(row["hammer"], state.currency)
+                    if row["hammer"] is not None
+                    else "",
+                    True,
+                ),
+            )
             self.view.setItem(r, 4, item(str(row["paddle"] or "")))
-            self.view.setItem(r, 5, item(channel_label(row["channel"])
-                                         if row["channel"] else ""))
+            self.view.setItem(r, 5, item(channel_label(row["channel"]) if row["channel"] else ""))
         sold = sum(1 for row in self.rows if row["status"] == "sold")
         self.summary.setText(f"{sold} sold · total hammer {format_money(total, state.currency)}")
 

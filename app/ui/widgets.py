@@ -116,7 +116,12 @@ class QrCard(QFrame):
         self.url = url
         pixmap = QPixmap()
         pixmap.loadFromData(qr_png(url, scale=3, border=2), "PNG")
-        self.image.setPixmap(pixmap.scaled(
-            150, 150, Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation))
+        self.image.setPixmap(
+            pixmap.scaled(
+                150,
+                150,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.FastTransformation,
+            )
+        )
         self.link.setText(shown if shown is not None else url)

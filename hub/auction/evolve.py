@@ -87,17 +87,24 @@ def _settings_changed(auction: Auction, ev: Event, seq: int) -> None:
 def _lot_added(auction: Auction, ev: Event, seq: int) -> None:
     d = ev.data
     auction.lots[d["id"]] = Lot(
-        id=d["id"], order=d["order"], title=d["title"], description=d["description"],
-        low=d["low"], high_estimate=d["high"], start=d["start"], reserve=d["reserve"],
-        images=list(d["images"]), ask=d["start"], changed_seq=seq,
+        id=d["id"],
+        order=d["order"],
+        title=d["title"],
+        description=d["description"],
+        low=d["low"],
+        high_estimate=d["high"],
+        start=d["start"],
+        reserve=d["reserve"],
+        images=list(d["images"]),
+        ask=d["start"],
+        changed_seq=seq,
     )
 
 
 @applies("bidder_registered")
 def _bidder_registered(auction: Auction, ev: Event, seq: int) -> None:
     d = ev.data
-    auction.bidders[d["paddle"]] = Bidder(d["paddle"], d["channel"], d["status"],
-                                          d["credit_limit"])
+    auction.bidders[d["paddle"]] = Bidder(d["paddle"], d["channel"], d["status"], d["credit_limit"])
     auction.dirty.add(f"bidder/{d['paddle']}")
 
 
@@ -310,8 +317,10 @@ def _sale_resumed(auction: Auction, ev: Event, seq: int) -> None:
 def _check_table() -> None:
     declared, handled = declared_events(), set(APPLIERS)
     if handled != declared:
-        raise RuntimeError(f"events without a handler: {sorted(declared - handled)}; "
-                           f"handlers of undeclared events: {sorted(handled - declared)}")
+        raise RuntimeError(
+            f"events without a handler: {sorted(declared - handled)}; "
+            f"handlers of undeclared events: {sorted(handled - declared)}"
+        )
 
 
 _check_table()

@@ -134,9 +134,7 @@ def _ladder_rows(value: Any) -> list[list[int]]:
         if not isinstance(row, list) or len(row) != 2:
             raise CommandError("ladder: each row is [from, increment]")
         for cell in row:
-            if isinstance(cell, bool) or not isinstance(cell, int) or not (
-                0 <= cell <= MAX_AMOUNT
-            ):
+            if isinstance(cell, bool) or not isinstance(cell, int) or not (0 <= cell <= MAX_AMOUNT):
                 raise CommandError("ladder: amounts are whole numbers of minor units")
         rows.append([row[0], row[1]])
     return rows
@@ -161,8 +159,10 @@ def _settings(raw: Any) -> JSON:
                 raise CommandError(f"{key} must be true or false")
             out[key] = value
         elif key in ("late_window", "reopen_window"):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                0 <= value <= 86_400
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (0 <= value <= 86_400)
             ):
                 raise CommandError(f"{key} must be seconds between 0 and 86400")
             out[key] = float(value)
@@ -239,8 +239,14 @@ class FloorBid:
             raise CommandError("a floor bid's channel is floor, phone or absentee")
         paddle = _opt_paddle(cmd)
         amount = _opt_amount(cmd, "amount")
-        return cls(_lot(cmd), channel, paddle, amount, _opt_int(cmd, "seen_seq"),
-                   _opt_text(cmd, "key", 128))
+        return cls(
+            _lot(cmd),
+            channel,
+            paddle,
+            amount,
+            _opt_int(cmd, "seen_seq"),
+            _opt_text(cmd, "key", 128),
+        )
 
 
 @_op
@@ -319,8 +325,9 @@ class AddLot:
         title = _text(raw, "title", "", 1_000)
         description = _text(raw, "description", "", MAX_TEXT)
         start = _opt_amount(raw, "start") or 0
-        return cls(lot_id, title, description, low, high, start, _opt_amount(raw, "reserve"),
-                   tuple(images))
+        return cls(
+            lot_id, title, description, low, high, start, _opt_amount(raw, "reserve"), tuple(images)
+        )
 
 
 @_op

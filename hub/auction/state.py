@@ -101,8 +101,12 @@ class Bid:
         )
 
     def public(self) -> JSON:
-        return {"amount": self.amount, "paddle": self.paddle, "channel": self.channel,
-                "house": self.house}
+        return {
+            "amount": self.amount,
+            "paddle": self.paddle,
+            "channel": self.channel,
+            "house": self.house,
+        }
 
 
 @dataclass(slots=True)

@@ -78,10 +78,15 @@ def sale_view(auction: Auction) -> JSON:
 
 def lot_summaries(auction: Auction) -> list[JSON]:
     return [
-        {"id": lot.id, "order": lot.order, "title": lot.title, "status": lot.status,
-         "estimate": {"low": lot.low, "high": lot.high_estimate},
-         "images": lot.images[:1],
-         "hammer": lot.hammer["amount"] if lot.hammer and "amount" in lot.hammer else None}
+        {
+            "id": lot.id,
+            "order": lot.order,
+            "title": lot.title,
+            "status": lot.status,
+            "estimate": {"low": lot.low, "high": lot.high_estimate},
+            "images": lot.images[:1],
+            "hammer": lot.hammer["amount"] if lot.hammer and "amount" in lot.hammer else None,
+        }
         for lot in sorted(auction.lots.values(), key=lambda x: x.order)
     ]
 

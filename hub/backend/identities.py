@@ -27,17 +27,30 @@ class IdentityStore:
         self.table = self.db.table("identities")
         if not self.table.exists():
             self.table.create(
-                {"sale": str, "paddle": str, "name": str, "email": str, "phone": str,
-                 "created": float, "erased": float},
+                {
+                    "sale": str,
+                    "paddle": str,
+                    "name": str,
+                    "email": str,
+                    "phone": str,
+                    "created": float,
+                    "erased": float,
+                },
                 pk=("sale", "paddle"),
             )
 
     def add(self, sale: str, paddle: str, fields: JSON) -> None:
         with self.db.conn:
             self.table.insert(
-                {"sale": sale, "paddle": paddle, "name": fields.get("name", ""),
-                 "email": fields.get("email", ""), "phone": fields.get("phone", ""),
-                 "created": time.time(), "erased": None},
+                {
+                    "sale": sale,
+                    "paddle": paddle,
+                    "name": fields.get("name", ""),
+                    "email": fields.get("email", ""),
+                    "phone": fields.get("phone", ""),
+                    "created": time.time(),
+                    "erased": None,
+                },
                 replace=True,
             )
 
@@ -58,8 +71,9 @@ class IdentityStore:
     def erase(self, sale: str, paddle: str) -> None:
         """Forget a person (end of retention) but keep the paddle row, so nothing dangles."""
         with self.db.conn:
-            self.table.update((sale, paddle), {"name": "", "email": "", "phone": "",
-                                               "erased": time.time()})
+            self.table.update(
+                (sale, paddle), {"name": "", "email": "", "phone": "", "erased": time.time()}
+            )
 
     def close(self) -> None:
         self.db.close()

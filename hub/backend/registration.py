@@ -29,15 +29,28 @@ class Registration:
     def sale_id(self) -> str:
         return self.sequencer.engine.sale.id
 
-    async def register_bidder(self, paddle: str, channel: str, fields: JSON, *,
-                              approved: bool, credit_limit: int | None = None,
-                              actor: Actor = SYSTEM) -> Answer:
+    async def register_bidder(
+        self,
+        paddle: str,
+        channel: str,
+        fields: JSON,
+        *,
+        approved: bool,
+        credit_limit: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Answer:
         """A bidder registered at the desk (or by phone). Approved at once when staff checked
         their identity; name and contact go to the identities store, never the journal."""
         answer = await self.sequencer.submit(
-            {"op": "register_bidder", "paddle": paddle, "channel": channel,
-             "status": "approved" if approved else "pending", "credit_limit": credit_limit},
-            actor)
+            {
+                "op": "register_bidder",
+                "paddle": paddle,
+                "channel": channel,
+                "status": "approved" if approved else "pending",
+                "credit_limit": credit_limit,
+            },
+            actor,
+        )
         if answer.ok and any(fields.get(k) for k in ("name", "email", "phone")):
             self.identities.add(self.sale_id, str(paddle).strip(), fields)
         return answer

@@ -17,11 +17,28 @@ from hub.backend.money import format_plain_amount
 from hub.journal.db import connect_reader
 from hub.journal.replay import load_engine
 
-COLUMNS = ("lot", "title", "status", "hammer", "currency", "paddle", "channel",
-           "low", "high", "reserve", "subject_to")
+COLUMNS = (
+    "lot",
+    "title",
+    "status",
+    "hammer",
+    "currency",
+    "paddle",
+    "channel",
+    "low",
+    "high",
+    "reserve",
+    "subject_to",
+)
 
-STATUS_LABELS = {"pending": "Waiting", "open": "Open", "fair_warning": "Fair warning",
-                 "sold": "Sold", "passed": "Passed", "withdrawn": "Withdrawn"}
+STATUS_LABELS = {
+    "pending": "Waiting",
+    "open": "Open",
+    "fair_warning": "Fair warning",
+    "sold": "Sold",
+    "passed": "Passed",
+    "withdrawn": "Withdrawn",
+}
 DASH = "—"
 
 
@@ -40,7 +57,7 @@ class ResultRow(TypedDict):
 
 
 def status_label(status: str | None) -> str:
-    """"fair_warning" → "Fair warning"; unknown statuses are title-cased; none → "—"."""
+    """ "fair_warning" → "Fair warning"; unknown statuses are title-cased; none → "—"."""
     return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").title() or DASH)
 
 
@@ -63,19 +80,21 @@ def result_rows(lots: Iterable[Mapping[str, Any]], currency: str) -> list[Result
         hammer: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         estimate = lot.get("estimate") or {}
         sold = lot.get("status") == "sold"
-        rows.append({
-            "lot": lot.get("id", ""),
-            "title": lot.get("title", ""),
-            "status": lot.get("status", ""),
-            "hammer": hammer_amount(lot),
-            "currency": currency,
-            "paddle": hammer.get("paddle") if sold else None,
-            "channel": hammer.get("channel") if sold else None,
-            "low": estimate.get("low"),
-            "high": estimate.get("high"),
-            "reserve": lot.get("reserve"),
-            "subject_to": bool(hammer.get("subject_to")),
-        })
+        rows.append(
+            {
+                "lot": lot.get("id", ""),
+                "title": lot.get("title", ""),
+                "status": lot.get("status", ""),
+                "hammer": hammer_amount(lot),
+                "currency": currency,
+                "paddle": hammer.get("paddle") if sold else None,
+                "channel": hammer.get("channel") if sold else None,
+                "low": estimate.get("low"),
+                "high": estimate.get("high"),
+                "reserve": lot.get("reserve"),
+                "subject_to": bool(hammer.get("subject_to")),
+            }
+        )
     return rows
 
 

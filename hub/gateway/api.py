@@ -81,8 +81,9 @@ async def current_sale(request: web.Request) -> web.Response:
 
 async def bids(request: web.Request) -> web.Response:
     admitted = await request.app[BID_DOOR].admit(request)
-    answer = await request.app[SUBMIT](admitted.bid.command(), Actor("bidder", admitted.paddle),
-                                       admitted.bid.key)
+    answer = await request.app[SUBMIT](
+        admitted.bid.command(), Actor("bidder", admitted.paddle), admitted.bid.key
+    )
     return respond(*reply(answer, bid=True))
 
 
@@ -109,8 +110,7 @@ async def register(request: web.Request) -> web.Response:
         return problem(429, R.RATE_LIMITED, "too many registrations from here; wait a moment")
     body = await read_object(request)
     fields: dict[str, str] = {}
-    for name, limit, required in (("name", 200, True), ("email", 254, True),
-                                  ("phone", 40, False)):
+    for name, limit, required in (("name", 200, True), ("email", 254, True), ("phone", 40, False)):
         value = body.get(name)
         if value is None and not required:
             continue
@@ -138,10 +138,15 @@ async def results_csv(request: web.Request) -> web.Response:
     check_sale(request, sale.sale_id)
     _claims(request, staff=True)
     name = re.sub(r"[^A-Za-z0-9._-]", "_", sale.sale_id)
-    return web.Response(text=request.app[RESULTS].csv(), content_type="text/csv",
-                        charset="utf-8", headers={
-                            "Cache-Control": "no-store",
-                            "Content-Disposition": f'attachment; filename="{name}-results.csv"'})
+    return web.Response(
+        text=request.app[RESULTS].csv(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}-results.csv"',
+        },
+    )
 
 
 async def session(request: web.Request) -> web.Response:
@@ -149,8 +154,14 @@ async def session(request: web.Request) -> web.Response:
     sale = request.app[SALE]
     claims = _claims(request)
     extra = {"bidder": sale.bidder_view(claims.paddle)} if claims.paddle else None
-    return session_response(request, bearer(request) or "", claims, sale.sale_iri,
-                            behind_tls_proxy=request.app[BEHIND_TLS_PROXY], extra=extra)
+    return session_response(
+        request,
+        bearer(request) or "",
+        claims,
+        sale.sale_iri,
+        behind_tls_proxy=request.app[BEHIND_TLS_PROXY],
+        extra=extra,
+    )
 
 
 async def pair(request: web.Request) -> web.Response:

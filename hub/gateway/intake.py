@@ -101,6 +101,7 @@ def check_sale(request: web.Request, sale: str) -> None:
 
 def strict_loads(text: str) -> Any:
     """`json.loads` without NaN and ±Infinity (not JSON, and not money)."""
+
     def reject(value: str) -> Any:
         raise ValueError(f"{value} is not allowed")
 
@@ -148,8 +149,7 @@ class Bid:
 
     def to_json(self) -> JSON:
         """What a relay forwards: the bid's own fields and nothing else."""
-        return {"lot": self.lot, "amount": self.amount, "seen_seq": self.seen_seq,
-                "key": self.key}
+        return {"lot": self.lot, "amount": self.amount, "seen_seq": self.seen_seq, "key": self.key}
 
     def command(self) -> JSON:
         return {"op": "bid", **self.to_json()}
@@ -171,8 +171,13 @@ class BidDoor:
     verifier); `sale` says which sale this door serves; `limiter` is per bidder.
     """
 
-    def __init__(self, verify: Callable[[str], Claims], sale: Callable[[], str],
-                 limiter: RateLimiter, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        verify: Callable[[str], Claims],
+        sale: Callable[[], str],
+        limiter: RateLimiter,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.verify = verify
         self.sale = sale
         self.limiter = limiter
@@ -245,19 +250,37 @@ def topics(claims: Claims, sale_iri: str) -> JSON:
     return out
 
 
-def session_response(request: web.Request, token: str, claims: Claims, sale_iri: str, *,
-                     behind_tls_proxy: bool, extra: JSON | None = None) -> web.Response:
+def session_response(
+    request: web.Request,
+    token: str,
+    claims: Claims,
+    sale_iri: str,
+    *,
+    behind_tls_proxy: bool,
+    extra: JSON | None = None,
+) -> web.Response:
     """Trade a bearer token for the cookie EventSource needs (it cannot send headers).
 
     The cookie is `Secure` when the client reaches us over https: this connection is TLS,
     or the operator says a TLS proxy fronts us.
     """
-    body: JSON = {"role": claims.role, "paddle": claims.paddle, "sale": claims.sale,
-                  "hub": HUB_PATH, "topics": topics(claims, sale_iri),
-                  "expires": claims.expires}
+    body: JSON = {
+        "role": claims.role,
+        "paddle": claims.paddle,
+        "sale": claims.sale,
+        "hub": HUB_PATH,
+        "topics": topics(claims, sale_iri),
+        "expires": claims.expires,
+    }
     body.update(extra or {})
     response = web.json_response(body)
-    response.set_cookie(COOKIE, token, path=HUB_PATH, httponly=True, samesite="Strict",
-                        secure=request.secure or behind_tls_proxy,
-                        max_age=max(0, int(claims.expires - time.time())))
+    response.set_cookie(
+        COOKIE,
+        token,
+        path=HUB_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure or behind_tls_proxy,
+        max_age=max(0, int(claims.expires - time.time())),
+    )
     return response

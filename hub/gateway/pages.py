@@ -13,8 +13,7 @@ from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PAGES = {"/bid": "bidder.html", "/clerk": "clerk.html", "/room": "room.html",
-         "/": "index.html"}
+PAGES = {"/bid": "bidder.html", "/clerk": "clerk.html", "/room": "room.html", "/": "index.html"}
 
 
 def web_root() -> Path:

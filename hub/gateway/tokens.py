@@ -70,8 +70,11 @@ def topics_for(role: str, sale_iri: str, paddle: str | None) -> list[tuple[str, 
     Staff see everything of the sale; a bidder the room and their own private topic.
     """
     if role in STAFF_ROLES:
-        return [(f"{sale_iri}/room", "exact"), (f"{sale_iri}/staff", "exact"),
-                (f"{sale_iri}/bidders/:paddle", "urlpattern")]
+        return [
+            (f"{sale_iri}/room", "exact"),
+            (f"{sale_iri}/staff", "exact"),
+            (f"{sale_iri}/bidders/:paddle", "urlpattern"),
+        ]
     return [(f"{sale_iri}/room", "exact"), (f"{sale_iri}/bidders/{paddle}", "exact")]
 
 
@@ -93,8 +96,13 @@ class TokenIssuer:
         return public_pem(self._key)
 
     def issue(
-        self, role: str, sale: str, paddle: str | None = None, ttl: float = 12 * 3600,
-        now: float | None = None, subject: str | None = None,
+        self,
+        role: str,
+        sale: str,
+        paddle: str | None = None,
+        ttl: float = 12 * 3600,
+        now: float | None = None,
+        subject: str | None = None,
     ) -> str:
         if role not in ROLES:
             raise TokenError(f"role must be one of {', '.join(ROLES)}")
@@ -114,11 +122,13 @@ class TokenIssuer:
             "exp": int(issued + ttl),
             # Mercure 0.x (draft-07) and 1.0 (draft-08) subscriber claims.
             "mercure": {"subscribe": [_v0_selector(t, k) for t, k in topics], "publish": []},
-            "authorization_details": [{
-                "type": MERCURE_DETAIL,
-                "actions": ["subscribe"],
-                "topics": [{"match": t, "match_type": k} for t, k in topics],
-            }],
+            "authorization_details": [
+                {
+                    "type": MERCURE_DETAIL,
+                    "actions": ["subscribe"],
+                    "topics": [{"match": t, "match_type": k} for t, k in topics],
+                }
+            ],
         }
         # typ at+jwt: an RFC 9068 access token, as Mercure 1.0 requires.
         return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": "at+jwt"})

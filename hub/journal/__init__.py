@@ -14,9 +14,13 @@ if TYPE_CHECKING:
     from hub.journal.replay import load_engine
     from hub.journal.sequencer import Answer, JournalStatus, Sequencer
 
-_HOMES = {"Record": "hub.journal.records", "load_engine": "hub.journal.replay",
-          "Answer": "hub.journal.sequencer", "JournalStatus": "hub.journal.sequencer",
-          "Sequencer": "hub.journal.sequencer"}
+_HOMES = {
+    "Record": "hub.journal.records",
+    "load_engine": "hub.journal.replay",
+    "Answer": "hub.journal.sequencer",
+    "JournalStatus": "hub.journal.sequencer",
+    "Sequencer": "hub.journal.sequencer",
+}
 
 __all__ = ["Answer", "JournalStatus", "Record", "Sequencer", "load_engine"]
 

@@ -10,8 +10,9 @@ from hub.journal.db import JournalError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auctionmen journal",
-                                     description="Inspect a sale journal.")
+    parser = argparse.ArgumentParser(
+        prog="auctionmen journal", description="Inspect a sale journal."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="check integrity, seq, hash chain and replay equality")
     v.add_argument("db", help="the journal file (SQLite)")

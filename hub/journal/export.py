@@ -39,8 +39,13 @@ def export(
         # One read transaction: the export is a consistent cut even while the sale runs.
         conn.execute("BEGIN")
         last_seq, head = chain_head(conn)
-        meta = {"journal": str(Path(path).name), "events": last_seq, "head": head,
-                "genesis": GENESIS, "hash_rule": HASH_RULE}
+        meta = {
+            "journal": str(Path(path).name),
+            "events": last_seq,
+            "head": head,
+            "genesis": GENESIS,
+            "hash_rule": HASH_RULE,
+        }
         cursor = conn.execute(f"SELECT {SELECT_COLUMNS} FROM events ORDER BY seq")
         csv_file = json_file = None
         try:

@@ -45,8 +45,9 @@ class JournalHistory:
         return int(row[0] or 0)
 
     def get(self, seq: int) -> Record | None:
-        row = self._conn.execute(f"SELECT {SELECT_COLUMNS} FROM events WHERE seq = ?",
-                                 (seq,)).fetchone()
+        row = self._conn.execute(
+            f"SELECT {SELECT_COLUMNS} FROM events WHERE seq = ?", (seq,)
+        ).fetchone()
         return Record.from_row(row, self.sale) if row else None
 
     def page(self, after: int, limit: int | None = None) -> list[Record]:

@@ -14,8 +14,20 @@ JSON = dict[str, Any]
 
 # Columns in table order; the hash covers HASHED, the views are derived and checked by replay.
 COLUMNS = (
-    "seq", "epoch", "at", "type", "lot", "actor", "key", "audience", "bidders", "data",
-    "public_view", "staff_view", "prev_hash", "hash",
+    "seq",
+    "epoch",
+    "at",
+    "type",
+    "lot",
+    "actor",
+    "key",
+    "audience",
+    "bidders",
+    "data",
+    "public_view",
+    "staff_view",
+    "prev_hash",
+    "hash",
 )
 HASHED = ("seq", "epoch", "at", "type", "lot", "actor", "key", "audience", "bidders", "data")
 SELECT_COLUMNS = ", ".join(COLUMNS)
@@ -82,36 +94,88 @@ class Record:
     def to_json(self) -> JSON:
         """Every column, decoded (the export format)."""
         return {
-            "seq": self.seq, "epoch": self.epoch, "at": self.at, "type": self.type,
-            "lot": self.lot, "actor": self.actor, "key": self.key, "audience": self.audience,
-            "bidders": list(self.bidders), "data": self.data, "public_view": self.public_view,
-            "staff_view": self.staff_view, "prev_hash": self.prev_hash, "hash": self.hash,
+            "seq": self.seq,
+            "epoch": self.epoch,
+            "at": self.at,
+            "type": self.type,
+            "lot": self.lot,
+            "actor": self.actor,
+            "key": self.key,
+            "audience": self.audience,
+            "bidders": list(self.bidders),
+            "data": self.data,
+            "public_view": self.public_view,
+            "staff_view": self.staff_view,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
         }
 
     def hashed_fields(self) -> JSON:
         return {
-            "seq": self.seq, "epoch": self.epoch, "at": self.at, "type": self.type,
-            "lot": self.lot, "actor": self.actor, "key": self.key, "audience": self.audience,
-            "bidders": list(self.bidders), "data": self.data,
+            "seq": self.seq,
+            "epoch": self.epoch,
+            "at": self.at,
+            "type": self.type,
+            "lot": self.lot,
+            "actor": self.actor,
+            "key": self.key,
+            "audience": self.audience,
+            "bidders": list(self.bidders),
+            "data": self.data,
         }
 
     def row(self) -> tuple[Any, ...]:
         """The row as stored: JSON columns as canonical text."""
         return (
-            self.seq, self.epoch, self.at, self.type, self.lot, canonical_json(self.actor),
-            self.key, self.audience, canonical_json(list(self.bidders)),
-            canonical_json(self.data), canonical_json(self.public_view),
-            canonical_json(self.staff_view), self.prev_hash, self.hash,
+            self.seq,
+            self.epoch,
+            self.at,
+            self.type,
+            self.lot,
+            canonical_json(self.actor),
+            self.key,
+            self.audience,
+            canonical_json(list(self.bidders)),
+            canonical_json(self.data),
+            canonical_json(self.public_view),
+            canonical_json(self.staff_view),
+            self.prev_hash,
+            self.hash,
         )
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...] | sqlite3.Row, sale: str = "") -> Record:
         """From a `SELECT {SELECT_COLUMNS}` row."""
-        (seq, epoch, at, type_, lot, actor, key, audience, bidders, data, public_view,
-         staff_view, prev_hash, hash_) = tuple(row)
+        (
+            seq,
+            epoch,
+            at,
+            type_,
+            lot,
+            actor,
+            key,
+            audience,
+            bidders,
+            data,
+            public_view,
+            staff_view,
+            prev_hash,
+            hash_,
+        ) = tuple(row)
         return cls(
-            seq=seq, epoch=epoch, at=at, type=type_, lot=lot, actor=json.loads(actor),
-            key=key, audience=audience, bidders=tuple(json.loads(bidders)),
-            data=json.loads(data), public_view=json.loads(public_view),
-            staff_view=json.loads(staff_view), prev_hash=prev_hash, hash=hash_, sale=sale,
+            seq=seq,
+            epoch=epoch,
+            at=at,
+            type=type_,
+            lot=lot,
+            actor=json.loads(actor),
+            key=key,
+            audience=audience,
+            bidders=tuple(json.loads(bidders)),
+            data=json.loads(data),
+            public_view=json.loads(public_view),
+            staff_view=json.loads(staff_view),
+            prev_hash=prev_hash,
+            hash=hash_,
+            sale=sale,
         )

@@ -18,9 +18,7 @@ def _conn(db: Database | sqlite3.Connection) -> sqlite3.Connection:
     return db.conn if isinstance(db, Database) else db
 
 
-def iter_events(
-    db: Database | sqlite3.Connection, after: int = 0
-) -> Iterator[tuple[int, Event]]:
+def iter_events(db: Database | sqlite3.Connection, after: int = 0) -> Iterator[tuple[int, Event]]:
     """(seq, Event) in seq order, read in pages so memory stays flat on long journals."""
     conn = _conn(db)
     last = after

@@ -76,8 +76,12 @@ class Answer:
 
     def to_json(self) -> JSON:
         return {
-            "ok": self.ok, "reason": self.reason, "message": self.message, "seq": self.seq,
-            "seqs": [r.seq for r in self.events], "state": self.state,
+            "ok": self.ok,
+            "reason": self.reason,
+            "message": self.message,
+            "seq": self.seq,
+            "seqs": [r.seq for r in self.events],
+            "state": self.state,
         }
 
 
@@ -182,8 +186,9 @@ class Sequencer:
             conn = self._db.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                cur = conn.execute("INSERT INTO epochs (started_at) VALUES (?)",
-                                   (float(self.clock()),))
+                cur = conn.execute(
+                    "INSERT INTO epochs (started_at) VALUES (?)", (float(self.clock()),)
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
@@ -226,9 +231,7 @@ class Sequencer:
 
     # ------------------------------------------------------------------ public API
 
-    async def submit(
-        self, command: JSON, actor: Actor, key: str | None = None
-    ) -> Answer:
+    async def submit(self, command: JSON, actor: Actor, key: str | None = None) -> Answer:
         """Sequence one command; returns once its events are committed (or it was refused).
 
         `key` (default: the command's own `"key"` field) makes a retry idempotent within the
@@ -261,8 +264,14 @@ class Sequencer:
 
     @property
     def status(self) -> JournalStatus:
-        return JournalStatus(self._state, self._reason, self._message,
-                             self._queue.qsize(), self._engine.seq, self._epoch)
+        return JournalStatus(
+            self._state,
+            self._reason,
+            self._message,
+            self._queue.qsize(),
+            self._engine.seq,
+            self._epoch,
+        )
 
     @property
     def engine(self) -> Engine:
@@ -336,8 +345,12 @@ class Sequencer:
         while not self._queue.empty():
             item = self._queue.get_nowait()
             if isinstance(item, _Pending):
-                self._resolve(item, self._unavailable(item.command, item.actor,
-                                                      self._message or "the sale is paused"))
+                self._resolve(
+                    item,
+                    self._unavailable(
+                        item.command, item.actor, self._message or "the sale is paused"
+                    ),
+                )
 
     def _process(self, batch: list[_Pending]) -> None:
         excluded: dict[int, BaseException] = {}
@@ -360,8 +373,12 @@ class Sequencer:
                 self._rollback()
                 self._reload()
                 for pending in batch:
-                    self._resolve(pending, self._unavailable(
-                        pending.command, pending.actor, f"internal error: {exc!r}"))
+                    self._resolve(
+                        pending,
+                        self._unavailable(
+                            pending.command, pending.actor, f"internal error: {exc!r}"
+                        ),
+                    )
                 return
         self.batches += 1
         self.max_batch_seen = max(self.max_batch_seen, len(batch))
@@ -389,12 +406,17 @@ class Sequencer:
                 pending.answer = None
                 if index in excluded:
                     pending.answer = self._answer(
-                        Decision.refuse(R.INVALID, f"the engine failed on this command: "
-                                        f"{excluded[index]!r}"), (), pending)
+                        Decision.refuse(
+                            R.INVALID, f"the engine failed on this command: {excluded[index]!r}"
+                        ),
+                        (),
+                        pending,
+                    )
                     continue
                 if pending.key is not None:
                     prior = answered.get((pending.scope, pending.key)) or self._stored_answer(
-                        pending.scope, pending.key)
+                        pending.scope, pending.key
+                    )
                     if prior is not None:
                         pending.answer = replace(prior, repeated=True)
                         continue
@@ -403,8 +425,9 @@ class Sequencer:
                     decision = engine.decide(pending.command, pending.actor, now)
                 except Exception as exc:  # an engine bug: decide never mutates, carry on
                     log.exception("engine failed to decide %r", pending.command)
-                    decision = Decision.refuse(R.INVALID, f"the engine failed on this "
-                                               f"command: {exc!r}")
+                    decision = Decision.refuse(
+                        R.INVALID, f"the engine failed on this command: {exc!r}"
+                    )
                 records: list[Record] = []
                 for event in decision.events:
                     seq = engine.seq + 1
@@ -414,26 +437,56 @@ class Sequencer:
                         engine.evolve(event, seq)
                         public_view = engine.view(event, PUBLIC)
                         staff_view = engine.view(event, STAFF)
-                        digest = event_hash(head, {
-                            "seq": seq, "epoch": self._epoch, "at": now, "type": event.type,
-                            "lot": event.lot, "actor": actor, "key": pending.key,
-                            "audience": event.audience, "bidders": bidders,
-                            "data": event.data,
-                        })
-                        out.events.append((
-                            seq, self._epoch, now, event.type, event.lot,
-                            canonical_json(actor), pending.key, event.audience,
-                            canonical_json(bidders), canonical_json(event.data),
-                            canonical_json(public_view), canonical_json(staff_view), head,
-                            digest,
-                        ))
+                        digest = event_hash(
+                            head,
+                            {
+                                "seq": seq,
+                                "epoch": self._epoch,
+                                "at": now,
+                                "type": event.type,
+                                "lot": event.lot,
+                                "actor": actor,
+                                "key": pending.key,
+                                "audience": event.audience,
+                                "bidders": bidders,
+                                "data": event.data,
+                            },
+                        )
+                        out.events.append(
+                            (
+                                seq,
+                                self._epoch,
+                                now,
+                                event.type,
+                                event.lot,
+                                canonical_json(actor),
+                                pending.key,
+                                event.audience,
+                                canonical_json(bidders),
+                                canonical_json(event.data),
+                                canonical_json(public_view),
+                                canonical_json(staff_view),
+                                head,
+                                digest,
+                            )
+                        )
                     except Exception as exc:
                         raise _EvolveFailed(index, exc) from exc
                     record = Record(
-                        seq=seq, epoch=self._epoch, at=now, type=event.type, lot=event.lot,
-                        actor=actor, key=pending.key, audience=event.audience,
-                        bidders=tuple(bidders), data=event.data, public_view=public_view,
-                        staff_view=staff_view, prev_hash=head, hash=digest,
+                        seq=seq,
+                        epoch=self._epoch,
+                        at=now,
+                        type=event.type,
+                        lot=event.lot,
+                        actor=actor,
+                        key=pending.key,
+                        audience=event.audience,
+                        bidders=tuple(bidders),
+                        data=event.data,
+                        public_view=public_view,
+                        staff_view=staff_view,
+                        prev_hash=head,
+                        hash=digest,
                         sale=engine.sale.id,
                     )
                     records.append(record)
@@ -443,11 +496,11 @@ class Sequencer:
                 out.records.extend(records)
                 if pending.key is not None:
                     answered[(pending.scope, pending.key)] = answer
-                    out.answers.append((pending.scope, pending.key, answer.seq,
-                                        canonical_json(answer.to_json())))
+                    out.answers.append(
+                        (pending.scope, pending.key, answer.seq, canonical_json(answer.to_json()))
+                    )
             projections = [
-                (key, canonical_json(engine.projection(key)))
-                for key in sorted(engine.take_dirty())
+                (key, canonical_json(engine.projection(key))) for key in sorted(engine.take_dirty())
             ]
             if out.events:
                 conn.executemany(_INSERT_EVENT, out.events)
@@ -465,8 +518,11 @@ class Sequencer:
 
     def _answer(self, decision: Decision, records: tuple[Record, ...], p: _Pending) -> Answer:
         return Answer(
-            ok=decision.ok, reason=decision.reason, message=decision.message,
-            seq=records[-1].seq if records else self._engine.seq, events=records,
+            ok=decision.ok,
+            reason=decision.reason,
+            message=decision.message,
+            seq=records[-1].seq if records else self._engine.seq,
+            events=records,
             state=self._state_for(p.command, p.actor),
         )
 
@@ -479,8 +535,9 @@ class Sequencer:
 
     def _stored_answer(self, scope: str, key: str) -> Answer | None:
         conn = self.db.conn
-        row = conn.execute("SELECT answer FROM answers WHERE scope = ? AND key = ?",
-                           (scope, key)).fetchone()
+        row = conn.execute(
+            "SELECT answer FROM answers WHERE scope = ? AND key = ?", (scope, key)
+        ).fetchone()
         if row is None:
             return None
         raw = json.loads(row[0])
@@ -492,10 +549,18 @@ class Sequencer:
                 (seqs[0], seqs[-1]),
             ).fetchall()
             wanted = set(seqs)
-            records = tuple(Record.from_row(r, self._engine.sale.id) for r in rows
-                            if r[0] in wanted)
-        return Answer(raw["ok"], raw["reason"], raw["message"], raw["seq"], records,
-                      raw["state"], repeated=True)
+            records = tuple(
+                Record.from_row(r, self._engine.sale.id) for r in rows if r[0] in wanted
+            )
+        return Answer(
+            raw["ok"],
+            raw["reason"],
+            raw["message"],
+            raw["seq"],
+            records,
+            raw["state"],
+            repeated=True,
+        )
 
     # ------------------------------------------------------------------ failures
 
@@ -524,8 +589,10 @@ class Sequencer:
                 self._reload()
                 self._needs_reload = False
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT OR REPLACE INTO storage_probe (id, at, pad)"
-                         " VALUES (1, ?, zeroblob(?))", (float(self.clock()), self.probe_bytes))
+            conn.execute(
+                "INSERT OR REPLACE INTO storage_probe (id, at, pad) VALUES (1, ?, zeroblob(?))",
+                (float(self.clock()), self.probe_bytes),
+            )
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
@@ -549,8 +616,14 @@ class Sequencer:
         self._head = row[0] if row else GENESIS
 
     def _unavailable(self, command: Any, actor: Actor, message: str) -> Answer:
-        return Answer(False, R.JOURNAL_UNAVAILABLE, message, self._engine.seq, (),
-                      self._state_for(command, actor))
+        return Answer(
+            False,
+            R.JOURNAL_UNAVAILABLE,
+            message,
+            self._engine.seq,
+            (),
+            self._state_for(command, actor),
+        )
 
     def _set_status(self, state: str, reason: str | None, message: str | None) -> None:
         if (state, reason, message) == (self._state, self._reason, self._message):
@@ -567,4 +640,3 @@ class Sequencer:
     def _resolve(pending: _Pending, answer: Answer) -> None:
         if not pending.future.done():
             pending.future.set_result(answer)
-

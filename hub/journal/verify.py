@@ -66,18 +66,29 @@ def verify(path: str | os.PathLike[str]) -> Report:
 def _verify(conn: sqlite3.Connection, path: Path) -> Report:
     report = Report(path)
     problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    report.checks.append(Check(
-        "integrity", problems == ["ok"],
-        "PRAGMA integrity_check ok" if problems == ["ok"] else "; ".join(problems[:_SHOW]),
-    ))
-    triggers = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'")}
+    report.checks.append(
+        Check(
+            "integrity",
+            problems == ["ok"],
+            "PRAGMA integrity_check ok" if problems == ["ok"] else "; ".join(problems[:_SHOW]),
+        )
+    )
+    triggers = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"
+        )
+    }
     missing = [t for t in REQUIRED_TRIGGERS if t not in triggers]
-    report.checks.append(Check(
-        "append-only", not missing,
-        "UPDATE/DELETE refused by triggers" if not missing
-        else f"missing trigger(s): {', '.join(missing)}",
-    ))
+    report.checks.append(
+        Check(
+            "append-only",
+            not missing,
+            "UPDATE/DELETE refused by triggers"
+            if not missing
+            else f"missing trigger(s): {', '.join(missing)}",
+        )
+    )
 
     gaps: list[int] = []  # first missing seq of each gap
     disorder: list[int] = []
@@ -114,11 +125,14 @@ def _verify(conn: sqlite3.Connection, path: Path) -> Report:
                 bad_hashes.append(seq)
             if replay_error is None:
                 try:
-                    event = Event(record.type, record.lot, record.data, record.audience,
-                                  record.bidders)
+                    event = Event(
+                        record.type, record.lot, record.data, record.audience, record.bidders
+                    )
                     engine.evolve(event, seq)
-                    if (canonical_json(engine.view(event, PUBLIC)) != row[10]
-                            or canonical_json(engine.view(event, STAFF)) != row[11]):
+                    if (
+                        canonical_json(engine.view(event, PUBLIC)) != row[10]
+                        or canonical_json(engine.view(event, STAFF)) != row[11]
+                    ):
                         view_diffs.append(seq)
                 except Exception as exc:  # tampered data the engine cannot apply
                     replay_error = f"seq {seq}: the engine cannot apply it ({exc!r})"
@@ -128,7 +142,8 @@ def _verify(conn: sqlite3.Connection, path: Path) -> Report:
     n = report.events
     if gaps or disorder:
         detail = (f"gap: seq {_seqs(gaps)} missing" if gaps else "") + (
-            f"; out of order at {_seqs(disorder)}" if disorder else "")
+            f"; out of order at {_seqs(disorder)}" if disorder else ""
+        )
         report.checks.append(Check("seq", False, detail.strip("; "), tuple(gaps + disorder)))
     else:
         report.checks.append(Check("seq", True, f"1..{n}, no gap" if n else "empty journal"))
@@ -138,16 +153,22 @@ def _verify(conn: sqlite3.Connection, path: Path) -> Report:
             parts.append(f"content does not match its hash at seq {_seqs(bad_hashes)}")
         if broken_links:
             parts.append(f"prev_hash does not link at seq {_seqs(broken_links)}")
-        report.checks.append(Check("chain", False, "; ".join(parts),
-                                   tuple(sorted(set(bad_hashes + broken_links)))))
+        report.checks.append(
+            Check("chain", False, "; ".join(parts), tuple(sorted(set(bad_hashes + broken_links))))
+        )
     else:
         report.checks.append(Check("chain", True, f"verified from genesis, head {prev}"))
     if replay_error:
         report.checks.append(Check("replay", False, replay_error))
     elif view_diffs:
-        report.checks.append(Check("replay", False,
-                                   f"stored views differ from replay at seq {_seqs(view_diffs)}",
-                                   tuple(view_diffs)))
+        report.checks.append(
+            Check(
+                "replay",
+                False,
+                f"stored views differ from replay at seq {_seqs(view_diffs)}",
+                tuple(view_diffs),
+            )
+        )
     else:
         report.checks.append(Check("replay", True, f"{n} events replayed, views identical"))
 
@@ -160,11 +181,13 @@ def _verify(conn: sqlite3.Connection, path: Path) -> Report:
         extra = sorted(set(stored) - set(keys))
         if differ or extra:
             detail = (f"differ from replay: {', '.join(differ[:_SHOW])}" if differ else "") + (
-                f"; not in replay: {', '.join(extra[:_SHOW])}" if extra else "")
+                f"; not in replay: {', '.join(extra[:_SHOW])}" if extra else ""
+            )
             report.checks.append(Check("projections", False, detail.strip("; ")))
         else:
-            report.checks.append(Check(
-                "projections", True, f"{len(keys)} equal to replay, byte for byte"))
+            report.checks.append(
+                Check("projections", True, f"{len(keys)} equal to replay, byte for byte")
+            )
     return report
 
 

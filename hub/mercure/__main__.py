@@ -16,8 +16,9 @@ from .config import HubConfig, conformance_config
 from .history import HistorySource
 
 
-async def start_standalone(config: HubConfig, host: str = "127.0.0.1", port: int = 0,
-                           sources: Sequence[HistorySource] = ()) -> tuple[web.AppRunner, int]:
+async def start_standalone(
+    config: HubConfig, host: str = "127.0.0.1", port: int = 0, sources: Sequence[HistorySource] = ()
+) -> tuple[web.AppRunner, int]:
     """Start the hub on ``host:port`` (0 = any free port); returns the runner and the port.
 
     Stop it with ``await runner.cleanup()``.
@@ -25,8 +26,13 @@ async def start_standalone(config: HubConfig, host: str = "127.0.0.1", port: int
     app = make_mercure_app(config, sources)
     # handler_cancellation: a disconnected subscriber's handler ends at once.
     # max_field_size: let over-long tokens reach the hub, which answers 401 (not aiohttp's 400).
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=3.0,
-                           max_field_size=96 * 1024, max_line_size=64 * 1024)
+    runner = web.AppRunner(
+        app,
+        handler_cancellation=True,
+        shutdown_timeout=3.0,
+        max_field_size=96 * 1024,
+        max_line_size=64 * 1024,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -39,8 +45,9 @@ async def start_standalone(config: HubConfig, host: str = "127.0.0.1", port: int
 async def run_standalone(config: HubConfig, host: str = "127.0.0.1", port: int = 3000) -> None:
     """Serve only the hub until SIGINT/SIGTERM."""
     runner, bound = await start_standalone(config, host, port)
-    logging.getLogger("hub.mercure").info("Mercure hub on http://%s:%d%s", host, bound,
-                                          config.hub_path)
+    logging.getLogger("hub.mercure").info(
+        "Mercure hub on http://%s:%d%s", host, bound, config.hub_path
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,8 +65,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=3000)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--config", help="TOML or JSON file with HubConfig fields")
-    group.add_argument("--conformance", action="store_true",
-                       help="the configuration the official conformance suites expect")
+    group.add_argument(
+        "--conformance",
+        action="store_true",
+        help="the configuration the official conformance suites expect",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     raise_open_file_limit()

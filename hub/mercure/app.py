@@ -36,8 +36,9 @@ _EXPOSE = "Link, Mercure-Last-Event-ID, Last-Event-ID, WWW-Authenticate, ETag"
 _ROOT_PAGE = b"<!doctype html><title>Mercure hub</title><p>Mercure hub.</p>\n"
 
 
-def discovery_link(hub_url: str, *, last_event_id: str | None = None,
-                   content_type: str | None = None) -> str:
+def discovery_link(
+    hub_url: str, *, last_event_id: str | None = None, content_type: str | None = None
+) -> str:
     """The value of ``Link: <hub>; rel="mercure"`` for resources that publish updates."""
     value = f'<{hub_url}>; rel="mercure"'
     if last_event_id is not None:
@@ -58,8 +59,12 @@ def cors_headers(request: web.Request, config: HubConfig) -> dict[str, str]:
     if not origin or not config.cors_origins:
         return {}
     if origin in config.cors_origins:
-        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
-                "Access-Control-Expose-Headers": _EXPOSE, "Vary": "Origin"}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Expose-Headers": _EXPOSE,
+            "Vary": "Origin",
+        }
     if "*" in config.cors_origins:
         return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": _EXPOSE}
     return {}
@@ -67,8 +72,9 @@ def cors_headers(request: web.Request, config: HubConfig) -> dict[str, str]:
 
 def problem(err: errors.HubError, extra: dict[str, str] | None = None) -> web.Response:
     headers = {**err.headers, **(extra or {})}
-    return web.Response(status=err.status, body=err.body(), headers=headers,
-                        content_type=errors.PROBLEM_JSON)
+    return web.Response(
+        status=err.status, body=err.body(), headers=headers, content_type=errors.PROBLEM_JSON
+    )
 
 
 def metadata_url(config: HubConfig) -> str:
@@ -96,13 +102,20 @@ class _Handlers:
             if request.method == "POST":
                 return await self.publish(request, cors)
             if request.method == "OPTIONS" and cors:
-                return web.Response(status=204, headers={
-                    **cors, "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
-                    "Access-Control-Allow-Headers":
-                        "authorization, cache-control, last-event-id, content-type",
-                    "Access-Control-Max-Age": "600"})
-            raise errors.HubError(405, "method not allowed",
-                                  headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+                return web.Response(
+                    status=204,
+                    headers={
+                        **cors,
+                        "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
+                        "Access-Control-Allow-Headers": (
+                            "authorization, cache-control, last-event-id, content-type"
+                        ),
+                        "Access-Control-Max-Age": "600",
+                    },
+                )
+            raise errors.HubError(
+                405, "method not allowed", headers={"Allow": "GET, HEAD, POST, OPTIONS"}
+            )
         except errors.HubError as err:
             return problem(err, cors)
 
@@ -110,8 +123,13 @@ class _Handlers:
     def _parse_subscribe(self, request: web.Request) -> SubscribeRequest:
         cfg = self.config
         pairs = parse_form(request.query_string, cfg.max_selectors + 32)
-        args = (pairs, request.headers, request.headers.getall("Authorization", []),
-                request.cookies, cfg)
+        args = (
+            pairs,
+            request.headers,
+            request.headers.getall("Authorization", []),
+            request.cookies,
+            cfg,
+        )
         if dialect_v1.is_v1(pairs):
             return dialect_v1.parse_subscribe(*args)
         if cfg.enable_v0 and dialect_v0.is_v0(pairs):
@@ -152,13 +170,23 @@ class _Handlers:
             if protocol is not None:
                 protocol.keep_alive(False)
             loop = asyncio.get_running_loop()
-            sub = Subscriber(None, req.dialect, req.selectors, grants,
-                             transport, request.version >= HttpVersion11, loop.create_future())
+            sub = Subscriber(
+                None,
+                req.dialect,
+                req.selectors,
+                grants,
+                transport,
+                request.version >= HttpVersion11,
+                loop.create_future(),
+            )
             frames, cursor_header = self.hub.open(sub, req.cursor, grants.exp)
             try:
                 if cursor_header is not None:
-                    name = dialect_v0.CURSOR_HEADER if req.dialect == "v0" \
+                    name = (
+                        dialect_v0.CURSOR_HEADER
+                        if req.dialect == "v0"
                         else dialect_v1.CURSOR_HEADER
+                    )
                     resp.headers[name] = cursor_header
                 await resp.prepare(request)
                 self.hub.go_live(sub, frames)
@@ -217,12 +245,13 @@ class _Handlers:
             token = request.query.get("authorization")
         if token is None:
             token = request.cookies.get(cfg.cookie_name_v1) or request.cookies.get(
-                cfg.cookie_name_v0)
+                cfg.cookie_name_v0
+            )
             from_cookie = token is not None
         grants = authenticate(token, cfg, "publish")
-        if from_cookie and not origin_allowed(request.headers.get("Origin"),
-                                              request.headers.get("Referer"),
-                                              cfg.publish_origins):
+        if from_cookie and not origin_allowed(
+            request.headers.get("Origin"), request.headers.get("Referer"), cfg.publish_origins
+        ):
             # CSRF: a cookie-authenticated POST needs an allowed Origin or Referer.
             err = errors.invalid_request("missing or unallowed Origin for cookie auth")
             raise (dialect_v0.map_error(err) if grants.dialect == "v0" else err)
@@ -234,8 +263,7 @@ class _Handlers:
         if not grants.can_publish(update.topics):
             raise errors.insufficient_scope("not allowed to publish to these topics")
         event_id = self.hub.publish(update)
-        return web.Response(text=event_id, content_type="text/plain", charset="utf-8",
-                            headers=cors)
+        return web.Response(text=event_id, content_type="text/plain", charset="utf-8", headers=cors)
 
     # ---------------------------------------------------------------- misc
     async def metadata(self, request: web.Request) -> web.Response:
@@ -255,8 +283,9 @@ class _Handlers:
         return web.Response(body=_ROOT_PAGE, content_type="text/html")
 
 
-def setup_mercure(app: web.Application, config: HubConfig,
-                  sources: Sequence[HistorySource] = ()) -> Hub:
+def setup_mercure(
+    app: web.Application, config: HubConfig, sources: Sequence[HistorySource] = ()
+) -> Hub:
     """Add the hub's routes and lifecycle to an existing aiohttp app; returns the Hub.
 
     In-process publishing: ``app[HUB_KEY].publish(Update(...))`` from the app's loop.
@@ -267,11 +296,11 @@ def setup_mercure(app: web.Application, config: HubConfig,
     app.router.add_route("GET", config.hub_path, h.subscribe)
     app.router.add_route("HEAD", config.hub_path, h.subscribe)
     app.router.add_route("*", config.hub_path, h.hub_endpoint)
-    app.router.add_route("*", config.hub_path + "/subscriptions{tail:(/.*)?}",
-                         _wrap_subscriptions(hub))
+    app.router.add_route(
+        "*", config.hub_path + "/subscriptions{tail:(/.*)?}", _wrap_subscriptions(hub)
+    )
     if config.keys:
-        app.router.add_get("/.well-known/oauth-protected-resource" + config.hub_path,
-                           h.metadata)
+        app.router.add_get("/.well-known/oauth-protected-resource" + config.hub_path, h.metadata)
     if config.serve_root_page:
         app.router.add_get("/", h.root)
 

@@ -52,9 +52,13 @@ ANONYMOUS = Grants(dialect="anonymous")
 
 
 def _candidate_keys(config: HubConfig, alg: str, kid: str | None, use: str) -> list[KeySpec]:
-    return [k for k in config.keys
-            if alg in k.algorithms and k.use in (use, "both")
-            and (kid is None or k.kid is None or k.kid == kid)]
+    return [
+        k
+        for k in config.keys
+        if alg in k.algorithms
+        and k.use in (use, "both")
+        and (kid is None or k.kid is None or k.kid == kid)
+    ]
 
 
 def verify_token(token: str, config: HubConfig, use: str) -> Grants:
@@ -82,7 +86,10 @@ def verify_token(token: str, config: HubConfig, use: str) -> Grants:
     for key in keys:
         try:
             claims = jwt.decode(
-                token, key.key, algorithms=list(key.algorithms), leeway=config.leeway,
+                token,
+                key.key,
+                algorithms=list(key.algorithms),
+                leeway=config.leeway,
                 options={"require": required, "verify_aud": False, "verify_iss": False},
             )
             used = key
@@ -105,8 +112,9 @@ def verify_token(token: str, config: HubConfig, use: str) -> Grants:
     return _v0_grants(claims, config, exp_f)
 
 
-def _check_iss_aud(claims: Mapping[str, Any], config: HubConfig, key: KeySpec,
-                   strict: bool) -> None:
+def _check_iss_aud(
+    claims: Mapping[str, Any], config: HubConfig, key: KeySpec, strict: bool
+) -> None:
     iss = claims.get("iss")
     if iss is not None or strict:
         if not isinstance(iss, str):
@@ -165,9 +173,12 @@ def _v1_grants(claims: Mapping[str, Any], config: HubConfig, exp: float | None) 
         actions = d.get("actions")
         topics = d.get("topics")
         payload = d.get("payload")
-        if (not isinstance(actions, list) or not all(isinstance(a, str) for a in actions)
-                or not isinstance(topics, list)
-                or (payload is not None and not isinstance(payload, dict))):
+        if (
+            not isinstance(actions, list)
+            or not all(isinstance(a, str) for a in actions)
+            or not isinstance(topics, list)
+            or (payload is not None and not isinstance(payload, dict))
+        ):
             raise errors.invalid_token("malformed authorization detail")
         selectors: list[Selector] = []
         for t in topics:
@@ -199,8 +210,7 @@ def parse_bearer(values: Sequence[str]) -> str | None:
     return token
 
 
-def origin_allowed(origin_header: str | None, referer: str | None,
-                   allowed: Sequence[str]) -> bool:
+def origin_allowed(origin_header: str | None, referer: str | None, allowed: Sequence[str]) -> bool:
     """CSRF check for cookie-authenticated publishing: Origin, else Referer's origin."""
     origin = origin_header
     if not origin and referer:

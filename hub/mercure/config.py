@@ -9,8 +9,18 @@ from pathlib import Path
 from typing import Any
 
 HS_ALGS = ("HS256", "HS384", "HS512")
-ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                   "ES256", "ES384", "ES512", "EdDSA")
+ASYMMETRIC_ALGS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+)
 
 
 class ConfigError(ValueError):
@@ -59,35 +69,35 @@ class HubConfig:
     hub_path: str = "/.well-known/mercure"
     # Pinned public URL of the hub (token ``aud`` / resource identifier, relative patterns).
     public_url: str = "https://localhost/.well-known/mercure"
-    issuers: tuple[str, ...] = ()            # accepted ``iss`` for 1.0 tokens; empty = any
-    audiences: tuple[str, ...] = ()          # accepted ``aud``; empty = (public_url,)
-    v0_require_exp: bool = False             # 0.x tokens often have no exp (conformance token)
-    enable_v0: bool = True                   # speak draft-07 too (protocol compatibility 7)
+    issuers: tuple[str, ...] = ()  # accepted ``iss`` for 1.0 tokens; empty = any
+    audiences: tuple[str, ...] = ()  # accepted ``aud``; empty = (public_url,)
+    v0_require_exp: bool = False  # 0.x tokens often have no exp (conformance token)
+    enable_v0: bool = True  # speak draft-07 too (protocol compatibility 7)
     enable_v0_query_authorization: bool = False
     allow_anonymous: bool = False
-    cors_origins: tuple[str, ...] = ()       # "*" = any origin, without credentials
-    publish_origins: tuple[str, ...] = ()    # CSRF allowlist for cookie-authenticated POST
+    cors_origins: tuple[str, ...] = ()  # "*" = any origin, without credentials
+    publish_origins: tuple[str, ...] = ()  # CSRF allowlist for cookie-authenticated POST
     cookie_name_v1: str = "__Secure-mercure_access_token"
     cookie_name_v0: str = "mercureAuthorization"
-    subscriptions: bool = False              # subscription events + API
-    heartbeat: float = 40.0                  # seconds; 0 disables
-    write_timeout: float = 600.0             # max stream life (randomised 80-100 %); 0 = off
-    dispatch_timeout: float = 5.0            # max time a write may sit in a kernel/transport buffer
-    max_write_buffer: int = 256 * 1024       # bytes queued in a transport before we drop it
-    sweep_interval: float = 1.0              # liveness/heartbeat pass
-    flush_slice: int = 1000                  # subscribers written per slice before yielding
-    history_size: int = 100_000              # in-memory ring (0 = no history)
+    subscriptions: bool = False  # subscription events + API
+    heartbeat: float = 40.0  # seconds; 0 disables
+    write_timeout: float = 600.0  # max stream life (randomised 80-100 %); 0 = off
+    dispatch_timeout: float = 5.0  # max time a write may sit in a kernel/transport buffer
+    max_write_buffer: int = 256 * 1024  # bytes queued in a transport before we drop it
+    sweep_interval: float = 1.0  # liveness/heartbeat pass
+    flush_slice: int = 1000  # subscribers written per slice before yielding
+    history_size: int = 100_000  # in-memory ring (0 = no history)
     max_body_size: int = 1024 * 1024
-    max_topics: int = 1000                   # per publication
+    max_topics: int = 1000  # per publication
     max_topic_length: int = 4096
-    max_selectors: int = 1000                # per subscription request
+    max_selectors: int = 1000  # per subscription request
     max_selector_length: int = 4096
-    max_token_length: int = 48 * 1024      # 1,000 grants fit; a 64 KiB token does not
+    max_token_length: int = 48 * 1024  # 1,000 grants fit; a 64 KiB token does not
     max_grants: int = 1000
-    max_subscribers: int = 0                 # open streams in all; 0 = only the fd limit
-    max_per_client: int = 0                  # open streams per client address; 0 = no limit
+    max_subscribers: int = 0  # open streams in all; 0 = only the fd limit
+    max_per_client: int = 0  # open streams per client address; 0 = no limit
     leeway: float = 5.0
-    serve_root_page: bool = False            # the conformance suites need a page at "/"
+    serve_root_page: bool = False  # the conformance suites need a page at "/"
 
     def __post_init__(self) -> None:
         if not self.hub_path.startswith("/") or self.hub_path.endswith("/"):

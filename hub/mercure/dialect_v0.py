@@ -21,9 +21,13 @@ def is_v0(pairs: Sequence[tuple[str, str]]) -> bool:
     return any(name == "topic" for name, _ in pairs)
 
 
-def parse_subscribe(pairs: Sequence[tuple[str, str]], headers: Mapping[str, str],
-                    auth_headers: Sequence[str], cookies: Mapping[str, str],
-                    config: HubConfig) -> SubscribeRequest:
+def parse_subscribe(
+    pairs: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    auth_headers: Sequence[str],
+    cookies: Mapping[str, str],
+    config: HubConfig,
+) -> SubscribeRequest:
     selectors: list[Selector] = []
     cursor: str | None = None
     query_token: str | None = None

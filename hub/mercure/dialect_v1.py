@@ -22,9 +22,13 @@ def is_v1(pairs: Sequence[tuple[str, str]]) -> bool:
     return any(name[:5].lower() == "match" for name, _ in pairs)
 
 
-def parse_subscribe(pairs: Sequence[tuple[str, str]], headers: Mapping[str, str],
-                    auth_headers: Sequence[str], cookies: Mapping[str, str],
-                    config: HubConfig) -> SubscribeRequest:
+def parse_subscribe(
+    pairs: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    auth_headers: Sequence[str],
+    cookies: Mapping[str, str],
+    config: HubConfig,
+) -> SubscribeRequest:
     selectors: list[Selector] = []
     cursor: str | None = None
     for name, value in pairs:

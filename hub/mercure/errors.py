@@ -11,8 +11,14 @@ PROBLEM_JSON = "application/problem+json"
 class HubError(Exception):
     """A request the hub refuses; ``status`` and ``detail`` go to the client."""
 
-    def __init__(self, status: int, detail: str, *, www_authenticate: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        www_authenticate: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -21,8 +27,12 @@ class HubError(Exception):
             self.headers["WWW-Authenticate"] = www_authenticate
 
     def body(self) -> bytes:
-        doc = {"type": "about:blank", "title": HTTPStatus(self.status).phrase,
-               "status": self.status, "detail": self.detail[:200]}
+        doc = {
+            "type": "about:blank",
+            "title": HTTPStatus(self.status).phrase,
+            "status": self.status,
+            "detail": self.detail[:200],
+        }
         return json.dumps(doc).encode()
 
 

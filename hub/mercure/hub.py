@@ -73,7 +73,7 @@ class Hub:
         self._idle = asyncio.Event()
         self._idle.set()
         self._n_held = 0
-        self._seq = 0        # publication counter
+        self._seq = 0  # publication counter
         self._last_reg = -1  # counter value at the most recent registration
         self._rotation = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -85,8 +85,10 @@ class Hub:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._flusher(), name="mercure-flusher"),
-                           asyncio.create_task(self._sweeper(), name="mercure-sweeper")]
+            self._tasks = [
+                asyncio.create_task(self._flusher(), name="mercure-flusher"),
+                asyncio.create_task(self._sweeper(), name="mercure-sweeper"),
+            ]
 
     async def close(self) -> None:
         """Close every open stream (handlers return, aiohttp ends the responses)."""
@@ -124,11 +126,13 @@ class Hub:
                 raise errors.bad_request('the topic "*" cannot be published')
             if not internal and self.is_reserved(t):
                 raise errors.bad_request("topic in the hub's reserved namespace")
-        if update.id and (has_bad_chars(update.id) or update.id.startswith("#")
-                          or update.id == "earliest"):
+        if update.id and (
+            has_bad_chars(update.id) or update.id.startswith("#") or update.id == "earliest"
+        ):
             raise errors.bad_request("invalid id")
-        if update.type and (has_bad_chars(update.type)
-                            or (update.type == "mercure" and not internal)):
+        if update.type and (
+            has_bad_chars(update.type) or (update.type == "mercure" and not internal)
+        ):
             raise errors.bad_request("invalid type")
         if update.retry is not None and update.retry < 0:
             raise errors.bad_request("invalid retry")
@@ -191,8 +195,9 @@ class Hub:
                         del self._patterns[sel]
 
     # ------------------------------------------------------------------ subscribing
-    def open(self, sub: Subscriber, cursor: str | None,
-             expires_at: float | None = None) -> tuple[list[bytes], str | None]:
+    def open(
+        self, sub: Subscriber, cursor: str | None, expires_at: float | None = None
+    ) -> tuple[list[bytes], str | None]:
         """Register ``sub`` (holding live frames) and compute its replay, in one loop step.
 
         Returns the replay frames and the value for the cursor response header.
@@ -223,8 +228,9 @@ class Hub:
         else:
             replay = self.history.after(cursor)
             header = cursor if replay is not None else "earliest"
-        frames = [u.frame or sse.encode(u) for u in replay or ()
-                  if sub.can_receive(u.topics, u.private)]  # authorization re-checked per event
+        frames = [
+            u.frame or sse.encode(u) for u in replay or () if sub.can_receive(u.topics, u.private)
+        ]  # authorization re-checked per event
         return frames, header
 
     def go_live(self, sub: Subscriber, replay: list[bytes]) -> None:
@@ -351,8 +357,13 @@ class Hub:
                 else:
                     lst.append(u.frame)
 
-    async def _write_all(self, subs: list[Subscriber], acc: dict[Subscriber, bytes] | None,
-                         frame: bytes, loop: asyncio.AbstractEventLoop) -> None:
+    async def _write_all(
+        self,
+        subs: list[Subscriber],
+        acc: dict[Subscriber, bytes] | None,
+        frame: bytes,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
         n = len(subs)
         if not n:
             return
@@ -453,18 +464,31 @@ class Hub:
         base = self.config.public_url + "/subscriptions"
         return f"{base}/{s.match_type}/{quote(s.match, safe='')}/{quote(sub.id, safe='')}"
 
-    def subscription_doc(self, sub: Subscriber, index: int, active: bool,
-                         dialect: str | None = None) -> dict[str, Any]:
+    def subscription_doc(
+        self, sub: Subscriber, index: int, active: bool, dialect: str | None = None
+    ) -> dict[str, Any]:
         """The subscription document, in ``dialect`` (default: the subscriber's own)."""
         s = sub.subscriptions[index]
         topic = self.subscription_topic(sub, index, dialect)
         doc: dict[str, Any]
         if (dialect or sub.dialect) == "v0":
-            doc = {"@context": "https://mercure.rocks/", "id": topic, "type": "Subscription",
-                   "topic": s.match, "subscriber": sub.id, "active": active}
+            doc = {
+                "@context": "https://mercure.rocks/",
+                "id": topic,
+                "type": "Subscription",
+                "topic": s.match,
+                "subscriber": sub.id,
+                "active": active,
+            }
         else:
-            doc = {"id": topic, "type": "subscription", "match_type": s.match_type,
-                   "match": s.match, "subscriber": sub.id, "active": active}
+            doc = {
+                "id": topic,
+                "type": "subscription",
+                "match_type": s.match_type,
+                "match": s.match,
+                "subscriber": sub.id,
+                "active": active,
+            }
         payload = sub.grants.payload_for(s.match)
         if payload is not None:
             doc["payload"] = payload
@@ -475,8 +499,15 @@ class Hub:
             return
         for i in range(len(sub.subscriptions)):
             doc = self.subscription_doc(sub, i, active)
-            self.publish(Update(topics=(doc["id"],), data=json.dumps(doc), private=True,
-                                type="" if sub.dialect == "v0" else "mercure"), internal=True)
+            self.publish(
+                Update(
+                    topics=(doc["id"],),
+                    data=json.dumps(doc),
+                    private=True,
+                    type="" if sub.dialect == "v0" else "mercure",
+                ),
+                internal=True,
+            )
 
 
 def _joined(wanted: dict[Subscriber, list[bytes]]) -> dict[Subscriber, bytes]:

@@ -17,9 +17,9 @@ _DIGITS = re.compile(r"[0-9]{1,9}")
 class SubscribeRequest:
     """What a subscribe request asks for, whichever dialect it was written in."""
 
-    dialect: str                      # "v1" (draft-08) or "v0" (draft-07)
+    dialect: str  # "v1" (draft-08) or "v0" (draft-07)
     selectors: tuple[Selector, ...]
-    cursor: str | None                # Last-Event-ID header, else the dialect's query param
+    cursor: str | None  # Last-Event-ID header, else the dialect's query param
     token: str | None
     token_from_cookie: bool
 
@@ -35,8 +35,14 @@ def parse_form(raw: str | bytes, max_fields: int) -> list[tuple[str, str]]:
         except UnicodeDecodeError:
             raise errors.bad_request("form body is not URL-encoded") from None
     try:
-        return parse_qsl(raw, keep_blank_values=True, strict_parsing=False,
-                         encoding="utf-8", errors="strict", max_num_fields=max_fields)
+        return parse_qsl(
+            raw,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=max_fields,
+        )
     except UnicodeDecodeError:
         raise errors.bad_request("invalid UTF-8 in form") from None
     except ValueError:
@@ -60,5 +66,11 @@ def parse_publish_form(pairs: list[tuple[str, str]]) -> Update:
         if not _DIGITS.fullmatch(first["retry"]):
             raise errors.bad_request("invalid retry")
         retry = int(first["retry"])
-    return Update(topics=tuple(topics), data=first.get("data", ""), id=first.get("id", ""),
-                  type=first.get("type", ""), private=private, retry=retry)
+    return Update(
+        topics=tuple(topics),
+        data=first.get("data", ""),
+        id=first.get("id", ""),
+        type=first.get("type", ""),
+        private=private,
+        retry=retry,
+    )

@@ -16,7 +16,7 @@ from .topics import Selector
 class Subscription:
     """One selector of a subscriber, in the shape the subscriptions API reports."""
 
-    match_type: str   # exact | urlpattern | uritemplate | *
+    match_type: str  # exact | urlpattern | uritemplate | *
     match: str
 
 
@@ -29,13 +29,34 @@ class Subscriber:
     wait there), None once live. ``since`` is the hub's publication counter at registration:
     anything published before it comes from history (replay), never from live fan-out."""
 
-    __slots__ = ("_id", "chunked", "deadline", "dialect", "done", "grants", "held",
-                 "last_write", "limit", "num", "payload", "selectors", "since",
-                 "stalled_since", "transport")
+    __slots__ = (
+        "_id",
+        "chunked",
+        "deadline",
+        "dialect",
+        "done",
+        "grants",
+        "held",
+        "last_write",
+        "limit",
+        "num",
+        "payload",
+        "selectors",
+        "since",
+        "stalled_since",
+        "transport",
+    )
 
-    def __init__(self, sub_id: str | None, dialect: str, selectors: tuple[Selector, ...],
-                 grants: Grants, transport: asyncio.Transport | None, chunked: bool,
-                 done: asyncio.Future[str]) -> None:
+    def __init__(
+        self,
+        sub_id: str | None,
+        dialect: str,
+        selectors: tuple[Selector, ...],
+        grants: Grants,
+        transport: asyncio.Transport | None,
+        chunked: bool,
+        done: asyncio.Future[str],
+    ) -> None:
         self._id = sub_id
         self.num = next(_NUMBERS)
         self.dialect = dialect
@@ -55,8 +76,9 @@ class Subscriber:
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:
         # Built on demand (subscriptions API and events only): nothing extra per subscriber.
-        return tuple(Subscription("exact" if s.kind == "*" else s.kind, s.text)
-                     for s in self.selectors)
+        return tuple(
+            Subscription("exact" if s.kind == "*" else s.kind, s.text) for s in self.selectors
+        )
 
     @property
     def id(self) -> str:

@@ -28,8 +28,9 @@ def _grants(hub: Hub, request: web.Request) -> Any:
     return verify_token(token, cfg, "subscribe")
 
 
-async def subscriptions_handler(hub: Hub, request: web.Request,
-                                cors: dict[str, str]) -> web.StreamResponse:
+async def subscriptions_handler(
+    hub: Hub, request: web.Request, cors: dict[str, str]
+) -> web.StreamResponse:
     cfg = hub.config
     if not cfg.subscriptions:
         raise errors.HubError(404, "subscriptions API disabled")
@@ -42,11 +43,12 @@ async def subscriptions_handler(hub: Hub, request: web.Request,
     absolute = f"{base.scheme}://{base.netloc}{raw_path}"
     # The requested URL itself must be granted for subscription (AS7).
     allowed = grants is not ANONYMOUS and any(
-        s.matches(raw_path) or s.matches(absolute) for s in grants.subscribe)
+        s.matches(raw_path) or s.matches(absolute) for s in grants.subscribe
+    )
     if not allowed:
         err = errors.insufficient_scope("not allowed to read these subscriptions")
         raise dialect_v0.map_error(err) if dialect == "v0" else err
-    tail = raw_path[len(cfg.hub_path + "/subscriptions"):]
+    tail = raw_path[len(cfg.hub_path + "/subscriptions") :]
     segs = [unquote(s) for s in tail.split("/")[1:]] if tail else []
     if any(s == "" for s in segs):
         raise errors.bad_request("empty path segment")
@@ -90,12 +92,20 @@ async def subscriptions_handler(hub: Hub, request: web.Request,
         if single:
             body = {**docs[0], "@context": "https://mercure.rocks/", "lastEventID": last_id}
         else:
-            body = {"@context": "https://mercure.rocks/", "id": raw_path, "type": "Subscriptions",
-                    "lastEventID": last_id, "subscriptions": docs}
+            body = {
+                "@context": "https://mercure.rocks/",
+                "id": raw_path,
+                "type": "Subscriptions",
+                "lastEventID": last_id,
+                "subscriptions": docs,
+            }
     else:
         ctype = "application/json"
-        body = docs[0] if single else {"id": raw_path, "type": "subscriptions",
-                                       "subscriptions": docs}
-        headers["Link"] = (f'<{cfg.public_url}>; rel="mercure"; last-event-id="{last_id}"; '
-                           'type="mercure"; content-type="application/json"')
+        body = (
+            docs[0] if single else {"id": raw_path, "type": "subscriptions", "subscriptions": docs}
+        )
+        headers["Link"] = (
+            f'<{cfg.public_url}>; rel="mercure"; last-event-id="{last_id}"; '
+            'type="mercure"; content-type="application/json"'
+        )
     return web.json_response(body, headers=headers, content_type=ctype)

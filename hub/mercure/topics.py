@@ -205,8 +205,10 @@ _OPS: dict[str, tuple[str, frozenset[str]]] = {
     "?": ("?", _UNRESERVED | _PCT | {",", "&", "="}),
     "&": ("&", _UNRESERVED | _PCT | {",", "&", "="}),
 }
-_VARSPEC = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*"
-                      r"(?:\*|:[1-9][0-9]{0,3})?")
+_VARSPEC = re.compile(
+    r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*"
+    r"(?:\*|:[1-9][0-9]{0,3})?"
+)
 
 
 def is_uri_template(selector: str) -> bool:
@@ -330,8 +332,7 @@ def _split_pattern(pattern: str) -> dict[str, str]:
             depth -= 1
         elif depth == 0 and ch in "/?#":
             prev = rest[i - 1] if i else ""
-            is_modifier = ch == "?" and (
-                (prev != "" and prev in "}*") or _follows_group(rest, i))
+            is_modifier = ch == "?" and ((prev != "" and prev in "}*") or _follows_group(rest, i))
             if not is_modifier:
                 cuts.append((i, ch))
         i += 1
@@ -384,8 +385,14 @@ class _UrlPattern:
         if _DEFAULT_PORTS.get(scheme) == port_s:
             port_s = ""
         path = u.path or "/"
-        return (self.protocol(scheme) and self.hostname(u.hostname or "") and self.port(port_s)
-                and self.pathname(path) and self.search(u.query) and self.hash(u.fragment))
+        return (
+            self.protocol(scheme)
+            and self.hostname(u.hostname or "")
+            and self.port(port_s)
+            and self.pathname(path)
+            and self.search(u.query)
+            and self.hash(u.fragment)
+        )
 
 
 def compile_urlpattern(pattern: str, base_url: str) -> Callable[[str], bool]:
@@ -398,8 +405,9 @@ def compile_urlpattern(pattern: str, base_url: str) -> Callable[[str], bool]:
     wild = ("star", ANY)
 
     def comp(name: str, delim: str | None, default: Node) -> Callable[[str], bool]:
-        return _compile(_component_ast(parts[name], delim, name == "pathname")
-                        if name in parts else default)
+        return _compile(
+            _component_ast(parts[name], delim, name == "pathname") if name in parts else default
+        )
 
     p = _UrlPattern(
         protocol=comp("protocol", None, wild),

@@ -31,34 +31,59 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="auctionmen relay", description="a cloud relay node")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8780)
-    p.add_argument("--redis", default=None, help="redis://host:port/db (omit: one node, "
-                                                  "local history)")
-    p.add_argument("--stage-key", required=True, type=Path,
-                   help="the stage's PUBLIC key (PEM) that signs bidder and link tokens")
+    p.add_argument(
+        "--redis", default=None, help="redis://host:port/db (omit: one node, local history)"
+    )
+    p.add_argument(
+        "--stage-key",
+        required=True,
+        type=Path,
+        help="the stage's PUBLIC key (PEM) that signs bidder and link tokens",
+    )
     p.add_argument("--sale", default="demo")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--history", type=int, default=20_000, help="records mirrored in memory")
     p.add_argument("--bid-timeout", type=float, default=5.0)
     p.add_argument("--cors-origin", action="append", default=[])
     p.add_argument("--sale-iri-base", default="https://auctionmen.local/sales/")
-    p.add_argument("--max-subscribers", type=int, default=0,
-                   help="open streams per worker before new ones get 429 (0: no cap)")
-    p.add_argument("--max-per-client", type=int, default=0,
-                   help="open streams per client address (0: no cap; behind a proxy every "
-                        "client has the proxy's address: cap there instead)")
-    p.add_argument("--behind-tls-proxy", action="store_true",
-                   help="clients reach this node over https through a TLS-terminating proxy "
-                        "(cookies are then marked Secure)")
+    p.add_argument(
+        "--max-subscribers",
+        type=int,
+        default=0,
+        help="open streams per worker before new ones get 429 (0: no cap)",
+    )
+    p.add_argument(
+        "--max-per-client",
+        type=int,
+        default=0,
+        help="open streams per client address (0: no cap; behind a proxy every "
+        "client has the proxy's address: cap there instead)",
+    )
+    p.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="clients reach this node over https through a TLS-terminating proxy "
+        "(cookies are then marked Secure)",
+    )
     return p.parse_args(argv)
 
 
 def _config(ns: argparse.Namespace, pem: bytes) -> RelayConfig:
     return RelayConfig(
-        stage_public_pem=pem, sale=ns.sale, host=ns.host, port=ns.port, redis_url=ns.redis,
-        sale_iri_base=ns.sale_iri_base, history_records=ns.history, bid_timeout=ns.bid_timeout,
-        cors_origins=tuple(ns.cors_origin), reuse_port=ns.workers > 1,
-        behind_tls_proxy=ns.behind_tls_proxy, max_subscribers=max(0, ns.max_subscribers),
-        max_per_client=max(0, ns.max_per_client))
+        stage_public_pem=pem,
+        sale=ns.sale,
+        host=ns.host,
+        port=ns.port,
+        redis_url=ns.redis,
+        sale_iri_base=ns.sale_iri_base,
+        history_records=ns.history,
+        bid_timeout=ns.bid_timeout,
+        cors_origins=tuple(ns.cors_origin),
+        reuse_port=ns.workers > 1,
+        behind_tls_proxy=ns.behind_tls_proxy,
+        max_subscribers=max(0, ns.max_subscribers),
+        max_per_client=max(0, ns.max_per_client),
+    )
 
 
 async def _serve(config: RelayConfig, worker: int) -> None:
@@ -66,8 +91,16 @@ async def _serve(config: RelayConfig, worker: int) -> None:
 
     node = RelayNode(config)
     await node.start()
-    _announce({"event": "relay_listening", "url": node.url, "pid": _pid(), "worker": worker,
-               "node": config.node_id, "at": time.time()})
+    _announce(
+        {
+            "event": "relay_listening",
+            "url": node.url,
+            "pid": _pid(),
+            "worker": worker,
+            "node": config.node_id,
+            "at": time.time(),
+        }
+    )
     gc.collect()
     gc.freeze()  # perf-notes: keep the collector off the long-lived objects
     try:
@@ -110,8 +143,7 @@ def main(argv: list[str]) -> int:
         print("auctionmen relay: --workers must be 1..64", file=sys.stderr)
         return 2
     if ns.workers > 1 and (not ns.redis or ns.port == 0):
-        print("auctionmen relay: several workers need --redis and a fixed --port",
-              file=sys.stderr)
+        print("auctionmen relay: several workers need --redis and a fixed --port", file=sys.stderr)
         return 2
     try:
         config = _config(ns, pem)
@@ -125,8 +157,10 @@ def main(argv: list[str]) -> int:
         try:
             _run(config, 0)
         except OSError as exc:
-            print(f"auctionmen relay: cannot listen on {ns.host}:{ns.port}: {exc.strerror}",
-                  file=sys.stderr)
+            print(
+                f"auctionmen relay: cannot listen on {ns.host}:{ns.port}: {exc.strerror}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     return _supervise(ns, pem)
@@ -168,8 +202,13 @@ def _supervise(ns: argparse.Namespace, pem: bytes) -> int:
             time.sleep(max(0.0, 1.0 - (time.monotonic() - started[worker])))
             if stopping:
                 break
-            print(json.dumps({"event": "relay_worker_restarted", "worker": worker,
-                              "exitcode": proc.exitcode}), file=sys.stderr, flush=True)
+            print(
+                json.dumps(
+                    {"event": "relay_worker_restarted", "worker": worker, "exitcode": proc.exitcode}
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
             procs[worker], started[worker] = spawn(worker), time.monotonic()
     code = 0
     for proc in procs:

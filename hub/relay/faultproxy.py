@@ -21,8 +21,9 @@ import struct
 
 
 class FaultProxy:
-    def __init__(self, target_host: str, target_port: int, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.target = (target_host, target_port)
         self.host = host
         self.port = port
@@ -40,8 +41,9 @@ class FaultProxy:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self.host, self.port,
-                                                  reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._accept, self.host, self.port, reuse_address=True
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
@@ -80,7 +82,8 @@ class FaultProxy:
         self.connections += 1
         try:
             up_reader, up_writer = await asyncio.wait_for(
-                asyncio.open_connection(*self.target), 5.0)
+                asyncio.open_connection(*self.target), 5.0
+            )
         except (OSError, TimeoutError):
             _reset(writer)
             return
@@ -91,8 +94,12 @@ class FaultProxy:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter,
-                    pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter]) -> None:
+    async def _pipe(
+        self,
+        src: asyncio.StreamReader,
+        dst: asyncio.StreamWriter,
+        pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    ) -> None:
         try:
             while True:
                 data = await src.read(65536)

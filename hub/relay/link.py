@@ -89,7 +89,7 @@ class Chaos:
     def apply(self, messages: list[str]) -> list[str]:
         out: list[str] = []
         for i in range(0, len(messages), max(1, self.window)):
-            chunk = list(messages[i:i + self.window])
+            chunk = list(messages[i : i + self.window])
             extra = [m for m in chunk if self.rng.random() < self.duplicate]
             self.duplicated += len(extra)
             chunk += extra
@@ -109,10 +109,18 @@ class RelayLink:
     the node holding the link goes away, the link moves to the next one.
     """
 
-    def __init__(self, side: StageSide, relay_url: str, *,
-                 backoff: tuple[float, float] = (0.2, 2.0), window: int = 1000,
-                 batch: int = 200, chaos: Chaos | None = None,
-                 bid_concurrency: int = 64, retransmit: float = 1.0) -> None:
+    def __init__(
+        self,
+        side: StageSide,
+        relay_url: str,
+        *,
+        backoff: tuple[float, float] = (0.2, 2.0),
+        window: int = 1000,
+        batch: int = 200,
+        chaos: Chaos | None = None,
+        bid_concurrency: int = 64,
+        retransmit: float = 1.0,
+    ) -> None:
         self.side = side
         self.relay_urls = [u.strip().rstrip("/") for u in relay_url.split(",") if u.strip()]
         if not self.relay_urls:
@@ -167,11 +175,18 @@ class RelayLink:
     def status(self) -> RelayStatus:
         head = self._committed
         return RelayStatus(
-            connected=self._state == "connected", state=self._state, reason=self._reason,
-            since=self._since, epoch=self.side.sale.epoch, stage_seq=head,
-            relay_seq=self._acked, lag=max(0, head - self._acked),
-            queued=max(0, head - self._sent), remote_bidders=self._remote,
-            pending_bids=len(self._bids))
+            connected=self._state == "connected",
+            state=self._state,
+            reason=self._reason,
+            since=self._since,
+            epoch=self.side.sale.epoch,
+            stage_seq=head,
+            relay_seq=self._acked,
+            lag=max(0, head - self._acked),
+            queued=max(0, head - self._sent),
+            remote_bidders=self._remote,
+            pending_bids=len(self._bids),
+        )
 
     # -- outbox --------------------------------------------------------------------------
 
@@ -198,8 +213,12 @@ class RelayLink:
         self._cursor_saved = now
         tmp = self._cursor_path.with_suffix(".tmp")
         with contextlib.suppress(OSError):
-            tmp.write_text(json.dumps({"relay": self.relay_group, "seq": self._acked,
-                                       "epoch": self.side.sale.epoch}), "utf-8")
+            tmp.write_text(
+                json.dumps(
+                    {"relay": self.relay_group, "seq": self._acked, "epoch": self.side.sale.epoch}
+                ),
+                "utf-8",
+            )
             os.replace(tmp, self._cursor_path)
 
     def _records_after(self, seq: int, limit: int) -> list[Record]:
@@ -254,8 +273,10 @@ class RelayLink:
         sale = self.side.sale
         token = P.link_token(self._key, sale.sale_id, sale.epoch, self.instance)
         async with http.ws_connect(
-            self.relay_url + P.LINK_PATH, headers={"Authorization": f"Bearer {token}"},
-            heartbeat=2.0, timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+            self.relay_url + P.LINK_PATH,
+            headers={"Authorization": f"Bearer {token}"},
+            heartbeat=2.0,
+            timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
             max_msg_size=8 << 20,
         ) as ws:
             hello = await ws.receive(timeout=10.0)
@@ -266,13 +287,16 @@ class RelayLink:
                 raise _Refused(f"{msg.get('reason')}: {msg.get('detail')}")
             relay_last = int(msg["last_seq"])
             if relay_last > self._committed:
-                raise _Refused(f"{P.DIVERGED}: the relay holds seq {relay_last}, this journal "
-                               f"ends at {self._committed} (a restored or foreign journal?)")
+                raise _Refused(
+                    f"{P.DIVERGED}: the relay holds seq {relay_last}, this journal "
+                    f"ends at {self._committed} (a restored or foreign journal?)"
+                )
             if relay_last > 0:
                 mine = self._reader.get(relay_last)
                 if mine is None or mine.hash != msg.get("last_hash"):
-                    raise _Refused(f"{P.DIVERGED}: the relay's record {relay_last} differs "
-                                   "from this journal")
+                    raise _Refused(
+                        f"{P.DIVERGED}: the relay's record {relay_last} differs from this journal"
+                    )
             self._acked = self._sent = relay_last
             self._save_cursor(force=True)
             self._state_dirty = True
@@ -287,8 +311,9 @@ class RelayLink:
                     await receiver
                 self._save_cursor(force=True)
 
-    async def _send_loop(self, ws: aiohttp.ClientWebSocketResponse,
-                         receiver: asyncio.Task[None]) -> None:
+    async def _send_loop(
+        self, ws: aiohttp.ClientWebSocketResponse, receiver: asyncio.Task[None]
+    ) -> None:
         last_state = 0.0
         acked, progress = self._acked, time.monotonic()
         while not receiver.done():
@@ -302,8 +327,10 @@ class RelayLink:
             if self._sent < self._committed and room > 0:
                 records = self._records_after(self._sent, min(self.batch, room))
                 if records:
-                    messages = [json.dumps({"t": "rec", "r": P.record_to_json(r)},
-                                           separators=(",", ":")) for r in records]
+                    messages = [
+                        json.dumps({"t": "rec", "r": P.record_to_json(r)}, separators=(",", ":"))
+                        for r in records
+                    ]
                     if self.chaos is not None:
                         messages = self.chaos.apply(messages)
                     for text in messages:
@@ -316,14 +343,20 @@ class RelayLink:
             if self._state_dirty and time.monotonic() - last_state >= 0.1:
                 self._state_dirty = False
                 last_state = time.monotonic()
-                await ws.send_str(json.dumps({"t": "state", "state": self.side.sale.snapshot()},
-                                             separators=(",", ":")))
+                await ws.send_str(
+                    json.dumps(
+                        {"t": "state", "state": self.side.sale.snapshot()}, separators=(",", ":")
+                    )
+                )
                 continue
             self._wake.clear()
             waiter = asyncio.ensure_future(self._wake.wait())
             busy = self._state_dirty or self._sent > self._acked
-            await asyncio.wait([receiver, waiter], timeout=0.1 if busy else 1.0,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [receiver, waiter],
+                timeout=0.1 if busy else 1.0,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             waiter.cancel()
         if receiver.done() and not receiver.cancelled():
             exc = receiver.exception()
@@ -362,8 +395,13 @@ class RelayLink:
     async def _bid(self, ws: aiohttp.ClientWebSocketResponse, msg: JSON) -> None:
         async with self._bid_slots:
             status, body = await self.decide_bid(msg.get("token"), msg.get("body"))
-        reply = {"t": "answer", "id": msg.get("id"), "node": msg.get("node"),
-                 "status": status, "body": body}
+        reply = {
+            "t": "answer",
+            "id": msg.get("id"),
+            "node": msg.get("node"),
+            "status": status,
+            "body": body,
+        }
         with contextlib.suppress(ConnectionError, RuntimeError):
             await ws.send_str(json.dumps(reply, separators=(",", ":")))
 
@@ -373,8 +411,9 @@ class RelayLink:
             admitted = self.side.door.admit_forwarded(token, body)
         except Refused as exc:
             return exc.status, exc.body()
-        answer = await self.side.submit(admitted.bid.command(),
-                                        Actor("bidder", admitted.paddle), admitted.bid.key)
+        answer = await self.side.submit(
+            admitted.bid.command(), Actor("bidder", admitted.paddle), admitted.bid.key
+        )
         return reply(answer, bid=True)
 
 

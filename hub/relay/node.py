@@ -66,8 +66,9 @@ class RelayConfig:
     behind_tls_proxy: bool = False  # clients reach us over https: cookies are Secure
     max_subscribers: int = 0  # open streams on this node (worker); 0 = only the fd limit
     max_per_client: int = 0  # per client address (useless behind a proxy: it is one address)
-    node_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
-                                                 f"{uuid.uuid4().hex[:8]}")
+    node_id: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
     heartbeat: float = 15.0
     link_heartbeat: float = 2.0  # WebSocket ping interval on the stage link
 
@@ -155,15 +156,20 @@ class RelayNode:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
         self.verifier = P.Verifier(P.load_public_key(config.stage_public_pem))
-        self.store: Store = (RedisStore(config.redis_url, config.sale, config.stream_maxlen)
-                             if config.redis_url else MemoryStore(config.sale,
-                                                                  config.history_records))
+        self.store: Store = (
+            RedisStore(config.redis_url, config.sale, config.stream_maxlen)
+            if config.redis_url
+            else MemoryStore(config.sale, config.history_records)
+        )
         self.history = SeqHistory(config.sale, config.history_records)
         self.hub: Hub | None = None
         self.url = ""
         # The stage's own intake, with this node's public-key verifier and bucket.
-        self.door = BidDoor(self.verifier.bidder, lambda: config.sale,
-                            RateLimiter(config.bid_rate, config.bid_rate * 2))
+        self.door = BidDoor(
+            self.verifier.bidder,
+            lambda: config.sale,
+            RateLimiter(config.bid_rate, config.bid_rate * 2),
+        )
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._link: _Link | None = None
@@ -181,17 +187,31 @@ class RelayNode:
     def _hub_config(self) -> HubConfig:
         cfg = self.config
         key = KeySpec(cfg.stage_public_pem.decode(), ("EdDSA",), use="subscribe", issuer=ISSUER)
-        return HubConfig(keys=(key,), audiences=("auctionmen",), issuers=(ISSUER,),
-                         allow_anonymous=True, cors_origins=cfg.cors_origins,
-                         history_size=0, heartbeat=cfg.heartbeat,
-                         max_subscribers=cfg.max_subscribers, max_per_client=cfg.max_per_client)
+        return HubConfig(
+            keys=(key,),
+            audiences=("auctionmen",),
+            issuers=(ISSUER,),
+            allow_anonymous=True,
+            cors_origins=cfg.cors_origins,
+            history_size=0,
+            heartbeat=cfg.heartbeat,
+            max_subscribers=cfg.max_subscribers,
+            max_per_client=cfg.max_per_client,
+        )
 
     def make_app(self) -> web.Application:
         """The node's app; its lifecycle is declared here, in start order (aiohttp stops the
         `cleanup_ctx` entries in reverse): the stored history, the hub, the background loops."""
-        app = web.Application(client_max_size=64 * 1024, middlewares=[
-            problems, refusals, security_headers, cors(self.config.cors_origins),
-            self._catch_up])
+        app = web.Application(
+            client_max_size=64 * 1024,
+            middlewares=[
+                problems,
+                refusals,
+                security_headers,
+                cors(self.config.cors_origins),
+                self._catch_up,
+            ],
+        )
         r = app.router
         add_pages(r, lambda: [web_root() / "images"])
         r.add_get("/api/sales/{sale}/state", self.state)
@@ -209,12 +229,12 @@ class RelayNode:
 
     async def start(self) -> None:
         cfg = self.config
-        self._runner = web.AppRunner(self.make_app(), handle_signals=False,
-                                     shutdown_timeout=2.0, access_log=None)
+        self._runner = web.AppRunner(
+            self.make_app(), handle_signals=False, shutdown_timeout=2.0, access_log=None
+        )
         await self._runner.setup()
         try:
-            site = web.TCPSite(self._runner, cfg.host, cfg.port,
-                               reuse_port=cfg.reuse_port or None)
+            site = web.TCPSite(self._runner, cfg.host, cfg.port, reuse_port=cfg.reuse_port or None)
             await site.start()
         except BaseException:
             await self.stop()
@@ -290,8 +310,9 @@ class RelayNode:
 
     async def _tail(self) -> None:
         while True:
-            items = await _retrying("reading the stream",
-                                    self.store.read(self.history.head, 500, 1.0))
+            items = await _retrying(
+                "reading the stream", self.store.read(self.history.head, 500, 1.0)
+            )
             for seq, payload in items or ():
                 if seq <= self.history.head:
                     continue
@@ -334,9 +355,11 @@ class RelayNode:
         h.prefetched = got
 
     @web.middleware
-    async def _catch_up(self, request: web.Request,
-                        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-                        ) -> web.StreamResponse:
+    async def _catch_up(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
         """Before a subscription resumes: let this node reach the cursor, fetch older ones."""
         hub = self.hub
         if hub is None or request.path != hub.config.hub_path or request.method != "GET":
@@ -368,8 +391,9 @@ class RelayNode:
     async def link(self, request: web.Request) -> web.StreamResponse:
         auth = request.headers.get("Authorization", "")
         try:
-            sale, epoch, instance = self.verifier.link(auth[7:] if auth.startswith("Bearer ")
-                                                       else "")
+            sale, epoch, instance = self.verifier.link(
+                auth[7:] if auth.startswith("Bearer ") else ""
+            )
         except TokenError as exc:
             return problem(401, P.BAD_LINK_TOKEN, f"the stage link token was refused: {exc}")
         if sale != self.config.sale:
@@ -383,19 +407,31 @@ class RelayNode:
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"history unavailable")
             return ws
         if not claim.ok:
-            log.warning("relay: refused a stage at epoch %d (sale is at epoch %d)",
-                        epoch, claim.epoch)
-            await ws.send_json({"t": "refused", "reason": P.STALE_EPOCH,
-                                "detail": f"this sale is held by epoch {claim.epoch}; "
-                                          f"epoch {epoch} is older", "epoch": claim.epoch})
+            log.warning(
+                "relay: refused a stage at epoch %d (sale is at epoch %d)", epoch, claim.epoch
+            )
+            await ws.send_json(
+                {
+                    "t": "refused",
+                    "reason": P.STALE_EPOCH,
+                    "detail": f"this sale is held by epoch {claim.epoch}; epoch {epoch} is older",
+                    "epoch": claim.epoch,
+                }
+            )
             await ws.close()
             return ws
         old = self._link
         if old is not None:
             await old.ws.close()
         link = self._link = _Link(ws, epoch, instance)
-        await ws.send_json({"t": "hello", "last_seq": claim.last_seq,
-                            "last_hash": claim.last_hash, "epoch": claim.epoch})
+        await ws.send_json(
+            {
+                "t": "hello",
+                "last_seq": claim.last_seq,
+                "last_hash": claim.last_hash,
+                "epoch": claim.epoch,
+            }
+        )
         tasks = [asyncio.create_task(self._hold(link), name="relay-hold")]
         if isinstance(self.store, RedisStore):
             tasks.append(asyncio.create_task(self._bid_queue(link), name="relay-bids"))
@@ -431,8 +467,13 @@ class RelayNode:
         if kind == "rec":
             record = P.record_from_json(msg["r"])
             if record.sale != self.config.sale or not P.hash_ok(record):
-                await ws.send_json({"t": "refused", "reason": P.DIVERGED,
-                                    "detail": f"record {record.seq} fails its hash"})
+                await ws.send_json(
+                    {
+                        "t": "refused",
+                        "reason": P.DIVERGED,
+                        "detail": f"record {record.seq} fails its hash",
+                    }
+                )
                 return False
             self.records_in += 1
             status, last = await self.store.append(link.epoch, link.instance, record)
@@ -460,8 +501,9 @@ class RelayNode:
                         await ws.send_json({"t": "resend", "from": last + 1})
             else:
                 reason = P.STALE_EPOCH if status == "fenced" else P.DIVERGED
-                await ws.send_json({"t": "refused", "reason": reason,
-                                    "detail": f"record {record.seq}: {status}"})
+                await ws.send_json(
+                    {"t": "refused", "reason": reason, "detail": f"record {record.seq}: {status}"}
+                )
                 return False
         elif kind == "state":
             text = json.dumps(msg["state"], separators=(",", ":"))
@@ -562,13 +604,17 @@ class RelayNode:
             return refused
         text = self._state
         if isinstance(self.store, RedisStore) and (
-                self._link is None and time.monotonic() - self._state_at > 0.25):
+            self._link is None and time.monotonic() - self._state_at > 0.25
+        ):
             with contextlib.suppress(Exception):
                 text = await self.store.get_state() or text
                 self._state, self._state_at = text, time.monotonic()
         if text is None:
-            return problem(503, P.STAGE_UNREACHABLE,
-                           "the auction room has not reached this relay yet; try again soon")
+            return problem(
+                503,
+                P.STAGE_UNREACHABLE,
+                "the auction room has not reached this relay yet; try again soon",
+            )
         body = json.loads(text)
         body["stage_connected"] = await self.stage_connected()
         return web.json_response(body, headers={"Cache-Control": "no-store"})
@@ -579,8 +625,11 @@ class RelayNode:
         request_id = uuid.uuid4().hex
         timeout = self.config.bid_timeout
         forwarded: JSON = {
-            "id": request_id, "node": self.config.node_id, "token": admitted.token,
-            "deadline": time.time() + timeout, "body": admitted.bid.to_json(),
+            "id": request_id,
+            "node": self.config.node_id,
+            "token": admitted.token,
+            "deadline": time.time() + timeout,
+            "body": admitted.bid.to_json(),
         }
         future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -592,18 +641,26 @@ class RelayNode:
                 try:
                     await self.store.push_bid(forwarded)
                 except StoreUnavailable:
-                    return _unreachable("the relay cannot reach the auction room right now; "
-                                        "your bid was NOT placed — try again shortly")
+                    return _unreachable(
+                        "the relay cannot reach the auction room right now; "
+                        "your bid was NOT placed — try again shortly"
+                    )
             else:
-                return _unreachable("the auction room is not connected to the internet "
-                                    "right now; your bid was NOT placed — try again shortly")
+                return _unreachable(
+                    "the auction room is not connected to the internet "
+                    "right now; your bid was NOT placed — try again shortly"
+                )
             answer = await asyncio.wait_for(future, timeout)
         except (TimeoutError, ConnectionError, RuntimeError):
             # It left for the stage, so it may have been placed: only the stage knows, and
             # it answers a repeat of the same key with its first answer.
-            response = problem(503, P.UNCONFIRMED, "no answer from the auction room in time; "
-                               "your bid may or may not have been placed — send it again "
-                               "with the same key to find out (it is never counted twice)")
+            response = problem(
+                503,
+                P.UNCONFIRMED,
+                "no answer from the auction room in time; "
+                "your bid may or may not have been placed — send it again "
+                "with the same key to find out (it is never counted twice)",
+            )
             response.headers["Retry-After"] = "1"
             return response
         finally:
@@ -614,15 +671,28 @@ class RelayNode:
         """As the stage's: trade a bidder token for the hub cookie and the topics."""
         token = bearer(request)
         claims = verified(token, self.verifier.bidder, self.config.sale)
-        return session_response(request, token or "", claims, self.config.sale_iri,
-                                behind_tls_proxy=self.config.behind_tls_proxy)
+        return session_response(
+            request,
+            token or "",
+            claims,
+            self.config.sale_iri,
+            behind_tls_proxy=self.config.behind_tls_proxy,
+        )
 
     async def relay_status(self, request: web.Request) -> web.Response:
         last, _, epoch = await self.store.head()
-        return web.json_response({
-            "node": self.config.node_id, "pid": os.getpid(), "head": self.history.head,
-            "stored": last, "epoch": epoch, "stage_connected": await self.stage_connected(),
-            "link_here": self._link is not None, "subscribers": self._subscribers()})
+        return web.json_response(
+            {
+                "node": self.config.node_id,
+                "pid": os.getpid(),
+                "head": self.history.head,
+                "stored": last,
+                "epoch": epoch,
+                "stage_connected": await self.stage_connected(),
+                "link_here": self._link is not None,
+                "subscribers": self._subscribers(),
+            }
+        )
 
 
 T = TypeVar("T")

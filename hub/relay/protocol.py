@@ -57,12 +57,21 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
-def link_token(key: Ed25519PrivateKey, sale: str, epoch: int, instance: str,
-               ttl: float = LINK_TTL) -> str:
+def link_token(
+    key: Ed25519PrivateKey, sale: str, epoch: int, instance: str, ttl: float = LINK_TTL
+) -> str:
     now = int(time.time())
-    payload = {"iss": ISSUER, "aud": LINK_AUDIENCE, "sub": "stage", "sale": sale,
-               "epoch": epoch, "instance": instance, "iat": now, "exp": now + int(ttl),
-               "jti": str(uuid.uuid4())}
+    payload = {
+        "iss": ISSUER,
+        "aud": LINK_AUDIENCE,
+        "sub": "stage",
+        "sale": sale,
+        "epoch": epoch,
+        "instance": instance,
+        "iat": now,
+        "exp": now + int(ttl),
+        "jti": str(uuid.uuid4()),
+    }
     return jwt.encode(payload, key, algorithm="EdDSA")
 
 
@@ -77,8 +86,13 @@ class Verifier(TokenVerifier):
         """(sale, epoch, instance) of a stage link token."""
         payload = self.decode(token, LINK_AUDIENCE)
         sale, epoch, instance = payload.get("sale"), payload.get("epoch"), payload.get("instance")
-        if not isinstance(sale, str) or not isinstance(epoch, int) or epoch < 1 \
-                or not isinstance(instance, str) or not instance:
+        if (
+            not isinstance(sale, str)
+            or not isinstance(epoch, int)
+            or epoch < 1
+            or not isinstance(instance, str)
+            or not instance
+        ):
             raise TokenError("link token without sale, epoch or instance")
         return sale, epoch, instance
 
@@ -86,12 +100,21 @@ class Verifier(TokenVerifier):
 def record_from_json(data: JSON) -> Record:
     """A record as the stage sent it; raises ValueError/KeyError/TypeError if malformed."""
     return Record(
-        seq=int(data["seq"]), epoch=int(data["epoch"]), at=float(data["at"]),
-        type=str(data["type"]), lot=data.get("lot"), actor=dict(data["actor"]),
-        key=data.get("key"), audience=str(data["audience"]),
-        bidders=tuple(str(b) for b in data.get("bidders", ())), data=dict(data["data"]),
-        public_view=dict(data["public_view"]), staff_view=dict(data["staff_view"]),
-        prev_hash=str(data["prev_hash"]), hash=str(data["hash"]), sale=str(data.get("sale", "")),
+        seq=int(data["seq"]),
+        epoch=int(data["epoch"]),
+        at=float(data["at"]),
+        type=str(data["type"]),
+        lot=data.get("lot"),
+        actor=dict(data["actor"]),
+        key=data.get("key"),
+        audience=str(data["audience"]),
+        bidders=tuple(str(b) for b in data.get("bidders", ())),
+        data=dict(data["data"]),
+        public_view=dict(data["public_view"]),
+        staff_view=dict(data["staff_view"]),
+        prev_hash=str(data["prev_hash"]),
+        hash=str(data["hash"]),
+        sale=str(data.get("sale", "")),
     )
 
 

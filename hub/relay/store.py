@@ -127,8 +127,9 @@ class RedisStore:
         self.sale = sale
         self.prefix = f"auctionmen:relay:{sale}:"
         self.maxlen = maxlen
-        self.redis: Any = aredis.Redis.from_url(url, decode_responses=True,
-                                                health_check_interval=10)
+        self.redis: Any = aredis.Redis.from_url(
+            url, decode_responses=True, health_check_interval=10
+        )
         self._claim = self.redis.register_script(_CLAIM)
         self._append = self.redis.register_script(_APPEND)
 
@@ -154,22 +155,37 @@ class RedisStore:
             attempt += 1
 
     async def claim(self, epoch: int, instance: str) -> Claim:
-        ok, cur, last, lh = await self._write(lambda: self._claim(
-            keys=[self.key("meta")], args=[epoch, instance, GENESIS_HASH]))
+        ok, cur, last, lh = await self._write(
+            lambda: self._claim(keys=[self.key("meta")], args=[epoch, instance, GENESIS_HASH])
+        )
         return Claim(bool(ok), "" if ok else "stale_epoch", int(cur), int(last), str(lh))
 
     async def append(self, epoch: int, instance: str, record: Record) -> tuple[str, int]:
         payload = json.dumps(record_to_json(record), separators=(",", ":"))
-        status, last = await self._write(lambda: self._append(
-            keys=[self.key("stream"), self.key("meta")],
-            args=[epoch, instance, record.seq, record.hash, record.prev_hash, payload,
-                  GENESIS_HASH, self.maxlen]))
+        status, last = await self._write(
+            lambda: self._append(
+                keys=[self.key("stream"), self.key("meta")],
+                args=[
+                    epoch,
+                    instance,
+                    record.seq,
+                    record.hash,
+                    record.prev_hash,
+                    payload,
+                    GENESIS_HASH,
+                    self.maxlen,
+                ],
+            )
+        )
         return str(status), int(last)
 
     async def head(self) -> tuple[int, str, int]:
         meta = await self.redis.hgetall(self.key("meta"))
-        return (int(meta.get("last_seq", 0)), meta.get("last_hash", GENESIS_HASH),
-                int(meta.get("epoch", 0)))
+        return (
+            int(meta.get("last_seq", 0)),
+            meta.get("last_hash", GENESIS_HASH),
+            int(meta.get("epoch", 0)),
+        )
 
     async def read(self, after: int, count: int, block: float) -> list[tuple[int, str]]:
         ms = max(1, int(block * 1000)) if block > 0 else None
@@ -181,8 +197,9 @@ class RedisStore:
         return out
 
     async def range(self, after: int, until: int, count: int) -> list[tuple[int, str]]:
-        entries = await self.redis.xrange(self.key("stream"), f"({after}-0", f"{until}-0",
-                                          count=count)
+        entries = await self.redis.xrange(
+            self.key("stream"), f"({after}-0", f"{until}-0", count=count
+        )
         return [(int(i.split("-", 1)[0]), f["r"]) for i, f in entries]
 
     async def set_state(self, state: str) -> None:
@@ -268,8 +285,7 @@ class MemoryStore:
         self._grew = asyncio.Condition()
 
     async def claim(self, epoch: int, instance: str) -> Claim:
-        if epoch < self._epoch or (epoch == self._epoch and self._instance not in (None,
-                                                                                 instance)):
+        if epoch < self._epoch or (epoch == self._epoch and self._instance not in (None, instance)):
             return Claim(False, "stale_epoch", self._epoch, self._last, self._last_hash)
         self._epoch, self._instance = epoch, instance
         return Claim(True, "", epoch, self._last, self._last_hash)
@@ -301,7 +317,7 @@ class MemoryStore:
             return []
         first = self._records[0][0]
         start = max(0, after + 1 - first)
-        return [(s, p) for s, _, p in list(self._records)[start:start + count]]
+        return [(s, p) for s, _, p in list(self._records)[start : start + count]]
 
     async def read(self, after: int, count: int, block: float) -> list[tuple[int, str]]:
         got = self._after(after, count)

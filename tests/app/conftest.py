@@ -26,8 +26,11 @@ def core_env(tmp_path: Path, qapp) -> Iterator[tuple]:
     from hub.config import StageConfig
 
     bridge = CoreBridge()
-    core = CoreThread(StageConfig(data_dir=tmp_path / "data", port=0, demo=True),
-                      on_records=bridge.on_records, on_gavel=bridge.on_gavel)
+    core = CoreThread(
+        StageConfig(data_dir=tmp_path / "data", port=0, demo=True),
+        on_records=bridge.on_records,
+        on_gavel=bridge.on_gavel,
+    )
     info = core.start()
     bridge.attach(core)
     try:

@@ -12,7 +12,7 @@ from app.bidder_import import parse_bidders, read_bidders
 from app.catalogue_import import CatalogueError
 
 T = 8000
-HOSTILE = "<script>alert(1)</script> O'Brien, \"Jr\""
+HOSTILE = '<script>alert(1)</script> O\'Brien, "Jr"'
 
 GOOD = """Paddle;Name;Email;Phone;Channel;Credit limit;ID checked
 301;Ann Archer;ann@example.com;+44 20 7946 0000;room;"5.000";yes
@@ -26,10 +26,16 @@ def test_good_rows_become_registrations() -> None:
     good, bad = parse_bidders(GOOD, existing=["101"], currency="EUR")
     assert bad == []
     assert [(p.line, p.paddle, p.channel, p.approved, p.credit_limit) for p in good] == [
-        (2, "301", "floor", True, 500000), (3, "302", "phone", False, None),
-        (4, "303", "absentee", True, 120050), (5, "P-7", "online", False, None)]
-    assert good[0].identity == {"name": "Ann Archer", "email": "ann@example.com",
-                                "phone": "+44 20 7946 0000"}
+        (2, "301", "floor", True, 500000),
+        (3, "302", "phone", False, None),
+        (4, "303", "absentee", True, 120050),
+        (5, "P-7", "online", False, None),
+    ]
+    assert good[0].identity == {
+        "name": "Ann Archer",
+        "email": "ann@example.com",
+        "phone": "+44 20 7946 0000",
+    }
 
 
 BAD_ROWS = [
@@ -64,12 +70,16 @@ def test_bad_rows_are_refused_with_a_reason(row: str, reason: str) -> None:
 
 
 def test_duplicates_hostile_text_and_whole_file_errors() -> None:
-    good, bad = parse_bidders(f'paddle,name\n9,"{HOSTILE.replace(chr(34), chr(34) * 2)}"\n9,x\n',
-                              [], "EUR")
+    good, bad = parse_bidders(
+        f'paddle,name\n9,"{HOSTILE.replace(chr(34), chr(34) * 2)}"\n9,x\n', [], "EUR"
+    )
     assert good[0].name == HOSTILE
     assert bad[0].reason == "paddle 9 repeats line 2"
-    for data, message in ((b"", "empty"), (b"name,email\nx,y\n", "at least 'paddle'"),
-                          (b"\xff\xfe\x00\x81" * 10, "not text")):
+    for data, message in (
+        (b"", "empty"),
+        (b"name,email\nx,y\n", "at least 'paddle'"),
+        (b"\xff\xfe\x00\x81" * 10, "not text"),
+    ):
         with pytest.raises(CatalogueError, match=message):
             read_bidders(data, [], "EUR")
     with pytest.raises(CatalogueError, match="larger than"):
@@ -81,17 +91,22 @@ def test_import_registers_the_list_in_the_app(qtbot, window, tmp_path: Path) -> 
     panel = win.bidders
     win.tabs.setCurrentWidget(panel)
     csv_path = tmp_path / "bidders.csv"
-    csv_path.write_text(GOOD.replace("Dee", HOSTILE.replace('"', "'")) + "101;Dup;;;;;\n",
-                        "utf-8")
+    csv_path.write_text(GOOD.replace("Dee", HOSTILE.replace('"', "'")) + "101;Dup;;;;;\n", "utf-8")
     win.import_bidders(csv_path)
-    qtbot.waitUntil(lambda: panel.import_report.text().startswith("Bidder list: 4 registered, 1 "
-                                                                   "refused."), timeout=T)
+    qtbot.waitUntil(
+        lambda: panel.import_report.text().startswith("Bidder list: 4 registered, 1 refused."),
+        timeout=T,
+    )
     assert "line 6 (paddle 101): paddle 101 is already registered" in panel.import_report.text()
-    qtbot.waitUntil(lambda: {"301", "302", "303", "P-7"} <= {str(b["paddle"]) for b in panel.rows},
-                    timeout=T)
+    qtbot.waitUntil(
+        lambda: {"301", "302", "303", "P-7"} <= {str(b["paddle"]) for b in panel.rows}, timeout=T
+    )
     rows = {str(b["paddle"]): b for b in panel.rows}
     assert (rows["301"]["status"], rows["301"]["name"], rows["301"]["credit_limit"]) == (
-        "approved", "Ann Archer", 500000)
+        "approved",
+        "Ann Archer",
+        500000,
+    )
     assert rows["302"]["status"] == "pending"
     assert rows["P-7"]["name"] == HOSTILE.replace('"', "'")
     for label in panel.findChildren(QLabel):
@@ -99,8 +114,10 @@ def test_import_registers_the_list_in_the_app(qtbot, window, tmp_path: Path) -> 
 
     # Importing the same list again registers nobody twice.
     win.import_bidders(csv_path)
-    qtbot.waitUntil(lambda: panel.import_report.text().startswith("Bidder list: 0 registered, 5 "
-                                                                  "refused."), timeout=T)
+    qtbot.waitUntil(
+        lambda: panel.import_report.text().startswith("Bidder list: 0 registered, 5 refused."),
+        timeout=T,
+    )
 
     # A file that is not a bidder list: a message, nothing registered.
     bad = tmp_path / "lots.csv"

@@ -14,8 +14,9 @@ def test_approve_shows_link_and_qr(qtbot, window):
     win = window
     bridge = win.bridge
     # An online sign-up comes from the web page, not the desk: reach the stage directly.
-    future = bridge.core._run(lambda stage: stage.register_online_bidder(
-        {"name": HOSTILE, "email": "eve@example.com"}))
+    future = bridge.core._run(
+        lambda stage: stage.register_online_bidder({"name": HOSTILE, "email": "eve@example.com"})
+    )
     paddle = future.result(timeout=10)
     win.tabs.setCurrentWidget(win.bidders)
     panel = win.bidders
@@ -38,8 +39,12 @@ def test_approve_shows_link_and_qr(qtbot, window):
     assert HOSTILE in panel.link_who.text()
     for label in panel.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
-    qtbot.waitUntil(lambda: any(str(b.get("paddle")) == paddle and b.get("status") == "approved"
-                                for b in panel.rows), timeout=T)
+    qtbot.waitUntil(
+        lambda: any(
+            str(b.get("paddle")) == paddle and b.get("status") == "approved" for b in panel.rows
+        ),
+        timeout=T,
+    )
 
     qtbot.mouseClick(panel.copy_link, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == panel.link_url
@@ -69,8 +74,12 @@ def test_registration_desk(qtbot, window):
     panel.new_name.setText(HOSTILE)
     panel.new_limit.setText("2,500")
     qtbot.keyClick(panel.new_name, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: any(str(b.get("paddle")) == suggested and b.get("name") == HOSTILE
-                                for b in panel.rows), timeout=T)
+    qtbot.waitUntil(
+        lambda: any(
+            str(b.get("paddle")) == suggested and b.get("name") == HOSTILE for b in panel.rows
+        ),
+        timeout=T,
+    )
     row = next(b for b in panel.rows if str(b.get("paddle")) == suggested)
     assert row["status"] == "approved"
     assert row["channel"] == "floor"
@@ -105,14 +114,16 @@ def test_registration_desk(qtbot, window):
 def test_find_a_bidder_by_paddle_or_name(qtbot, window):
     panel = window.bidders
     window.tabs.setCurrentWidget(panel)
-    future = window.bridge.core._run(lambda stage: stage.register_online_bidder(
-        {"name": "Zoë Quartermaine"}))  # a web sign-up (see above)
+    future = window.bridge.core._run(
+        lambda stage: stage.register_online_bidder({"name": "Zoë Quartermaine"})
+    )  # a web sign-up (see above)
     paddle = future.result(timeout=10)
     qtbot.waitUntil(lambda: any(str(b.get("paddle")) == paddle for b in panel.rows), timeout=T)
 
     def visible() -> set[str]:
-        return {str(b.get("paddle")) for r, b in enumerate(panel.rows)
-                if not panel.view.isRowHidden(r)}
+        return {
+            str(b.get("paddle")) for r, b in enumerate(panel.rows) if not panel.view.isRowHidden(r)
+        }
 
     qtbot.keyClicks(panel.search, "quarter")
     assert visible() == {paddle}

@@ -22,8 +22,12 @@ def _post(url: str, path: str, body: dict, token: str) -> tuple[int, dict]:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
-        conn.request("POST", path, json.dumps(body),
-                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        conn.request(
+            "POST",
+            path,
+            json.dumps(body),
+            {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         response = conn.getresponse()
         return response.status, json.loads(response.read() or b"{}")
     finally:
@@ -74,9 +78,11 @@ class Subscriber(threading.Thread):
 def test_bids_flow_while_the_qt_thread_is_blocked(qtbot, window, core_env):
     _, core, info = core_env
     # Bidders' tokens and the topic are the web's business, not the desk's: ask the stage.
-    tokens = core._call(lambda st: {p: st.issuer.issue("bidder", st.sale_id, paddle=p,
-                                                       ttl=600) for p in ("7001", "7002")}
-                        ).result(5)
+    tokens = core._call(
+        lambda st: {
+            p: st.issuer.issue("bidder", st.sale_id, paddle=p, ttl=600) for p in ("7001", "7002")
+        }
+    ).result(5)
     sale_iri = core._call(lambda st: st.sale_iri).result(5)
     assert core.submit({"op": "open_lot", "lot": "3"}).result(5).ok
     qtbot.waitUntil(lambda: window.state.current_id == "3", timeout=5000)
@@ -94,9 +100,12 @@ def test_bids_flow_while_the_qt_thread_is_blocked(qtbot, window, core_env):
         seq, ask = state["seq"], state["lot"]["ask"]
         for n in range(4):
             paddle = ("7001", "7002")[n % 2]
-            status, body = _post(info.url, f"/api/sales/{info.sale}/bids",
-                                 {"lot": "3", "amount": ask, "seen_seq": seq, "key": f"k{n}"},
-                                 tokens[paddle])
+            status, body = _post(
+                info.url,
+                f"/api/sales/{info.sale}/bids",
+                {"lot": "3", "amount": ask, "seen_seq": seq, "key": f"k{n}"},
+                tokens[paddle],
+            )
             results.append((time.monotonic(), status, int(body.get("seq") or 0)))
             seq, ask = body["state"]["seq"], body["state"]["lot"]["ask"]
 

@@ -22,13 +22,14 @@ def _verdicts(text: str, **kw):
 
 
 def test_good_rows_and_money():
-    plan, v = _verdicts("Lot,Title,Description,Low,High,Start,Reserve\n"
-                        "1,Vase,Blue,\"1,200\",\"1,800.50\",800,1000\n"
-                        "2A,Clock,,,,,\n")
+    plan, v = _verdicts(
+        "Lot,Title,Description,Low,High,Start,Reserve\n"
+        '1,Vase,Blue,"1,200","1,800.50",800,1000\n'
+        "2A,Clock,,,,,\n"
+    )
     assert [p.lot for p in plan.good] == ["1", "2A"]
     first = plan.good[0]
-    assert (first.low, first.high, first.start, first.reserve) == (120000, 180050, 80000,
-                                                                   100000)
+    assert (first.low, first.high, first.start, first.reserve) == (120000, 180050, 80000, 100000)
     assert first.command([])["lot"]["title"] == "Vase"
     assert "reserve" not in plan.good[1].command([])["lot"]
     assert v[2].ok
@@ -42,19 +43,22 @@ def test_semicolon_files_and_bom():
     assert plan.good[0].low == 1250
 
 
-@pytest.mark.parametrize(("row", "reason"), [
-    (",No number,1,2", "no lot number"),
-    ("12 B,Space in number,1,2", "bad lot number"),
-    ("<script>,Hostile number,1,2", "bad lot number"),
-    ("13,,1,2", "no title"),
-    ("14,Bad low,ten,2", "low"),
-    ("15,Negative,-1,2", "low: negative"),
-    ("16,Inverted,5,2", "low estimate above high"),
-    ("17,Huge,99999999999999999,2", "low"),
-    ("18,Ctrl\x07char,1,2", "control characters"),
-    ("19,Wide,1,2,a,b,c,d,e,f,g,h", "columns"),
-    (f"20,{'x' * 1001},1,2", "title is longer"),
-])
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (",No number,1,2", "no lot number"),
+        ("12 B,Space in number,1,2", "bad lot number"),
+        ("<script>,Hostile number,1,2", "bad lot number"),
+        ("13,,1,2", "no title"),
+        ("14,Bad low,ten,2", "low"),
+        ("15,Negative,-1,2", "low: negative"),
+        ("16,Inverted,5,2", "low estimate above high"),
+        ("17,Huge,99999999999999999,2", "low"),
+        ("18,Ctrl\x07char,1,2", "control characters"),
+        ("19,Wide,1,2,a,b,c,d,e,f,g,h", "columns"),
+        (f"20,{'x' * 1001},1,2", "title is longer"),
+    ],
+)
 def test_bad_rows_are_reported(row, reason):
     _plan, v = _verdicts(f"lot,title,low,high\n1,Fine,1,2\n{row}\n")
     assert v[2].ok
@@ -64,7 +68,7 @@ def test_bad_rows_are_reported(row, reason):
 
 def test_hostile_titles_are_kept_verbatim():
     hostile = "<b>x</b><script>alert(1)</script>"
-    plan, _ = _verdicts(f'lot,title\n1,"{hostile}"\n2,=cmd|\'/c calc\'!A1\n')
+    plan, _ = _verdicts(f"lot,title\n1,\"{hostile}\"\n2,=cmd|'/c calc'!A1\n")
     assert [p.title for p in plan.good] == [hostile, "=cmd|'/c calc'!A1"]
 
 
@@ -94,15 +98,28 @@ def test_oversized_field_and_unreadable_rows():
 
 
 def test_images_matched_by_lot_number(tmp_path: Path):
-    for name in ("12A.jpg", "12a_2.png", "12A (3).jpg", "12-1.jpg", "notes.txt", ".hidden.jpg",
-                 "99.gif"):
+    for name in (
+        "12A.jpg",
+        "12a_2.png",
+        "12A (3).jpg",
+        "12-1.jpg",
+        "notes.txt",
+        ".hidden.jpg",
+        "99.gif",
+    ):
         (tmp_path / name).write_bytes(b"img")
     index = index_images(tmp_path)
-    plan = parse_catalogue("lot,title,image\n12A,Pair,\n12-1,Sub lot,\n5,Named,99.gif\n"
-                           "6,Traversal,../etc/passwd\n", index, images_folder=tmp_path)
+    plan = parse_catalogue(
+        "lot,title,image\n12A,Pair,\n12-1,Sub lot,\n5,Named,99.gif\n6,Traversal,../etc/passwd\n",
+        index,
+        images_folder=tmp_path,
+    )
     by_lot = {p.lot: p for p in plan.good}
     assert sorted(p.name for p in by_lot["12A"].image_files) == [
-        "12A (3).jpg", "12A.jpg", "12a_2.png"]
+        "12A (3).jpg",
+        "12A.jpg",
+        "12a_2.png",
+    ]
     assert [p.name for p in by_lot["12-1"].image_files] == ["12-1.jpg"]
     assert [p.name for p in by_lot["5"].image_files] == ["99.gif"]
     assert by_lot["6"].image_files == []

@@ -12,17 +12,31 @@ T = 8000
 
 
 def test_commission_rows_are_in_catalogue_then_arrival_order() -> None:
-    state = ConsoleState.from_snapshot({
-        "sale": {"currency": "EUR"},
-        "lot_views": [
-            {"id": "2", "order": 2, "title": "Vase", "status": "pending",
-             "books": [{"paddle": "9", "max": 500, "order": 7},
-                       {"paddle": "8", "max": 900, "order": 3}]},
-            {"id": "1", "order": 1, "title": "Clock", "status": "sold",
-             "books": [{"paddle": "8", "max": 100, "order": 1}]},
-        ],
-        "bidders": [{"paddle": "8", "name": "<b>Ann</b>"}],
-    })
+    state = ConsoleState.from_snapshot(
+        {
+            "sale": {"currency": "EUR"},
+            "lot_views": [
+                {
+                    "id": "2",
+                    "order": 2,
+                    "title": "Vase",
+                    "status": "pending",
+                    "books": [
+                        {"paddle": "9", "max": 500, "order": 7},
+                        {"paddle": "8", "max": 900, "order": 3},
+                    ],
+                },
+                {
+                    "id": "1",
+                    "order": 1,
+                    "title": "Clock",
+                    "status": "sold",
+                    "books": [{"paddle": "8", "max": 100, "order": 1}],
+                },
+            ],
+            "bidders": [{"paddle": "8", "name": "<b>Ann</b>"}],
+        }
+    )
     rows = commission_rows(state)
     assert [(r["lot"], r["paddle"]) for r in rows] == [("1", "8"), ("2", "8"), ("2", "9")]
     assert rows[0]["name"] == "<b>Ann</b>"
@@ -41,8 +55,12 @@ def test_enter_and_cancel_commission_bids(qtbot, window) -> None:
     panel.paddle.setText("101")
     panel.maximum.setText("2,600")
     qtbot.keyClick(panel.maximum, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: any(r["lot"] == "3" and r["paddle"] == "101" and r["max"] == 260000
-                                for r in panel.rows), timeout=T)
+    qtbot.waitUntil(
+        lambda: any(
+            r["lot"] == "3" and r["paddle"] == "101" and r["max"] == 260000 for r in panel.rows
+        ),
+        timeout=T,
+    )
     assert panel.maximum.text() == ""
     row = next(i for i, r in enumerate(panel.rows) if r["lot"] == "3")
     assert panel.view.item(row, 5).text() == "€2,600"

@@ -38,8 +38,9 @@ def test_whole_lot_by_keyboard(qtbot, window):
     assert win.console.card.ask.text() == "€650"
     for amount in (65000, 70000):  # up to the reserve
         _key(qtbot, win, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda a=amount: (_lot(win).get("high") or {}).get("amount") == a,
-                        timeout=5000)
+        qtbot.waitUntil(
+            lambda a=amount: (_lot(win).get("high") or {}).get("amount") == a, timeout=5000
+        )
     assert win.console.history.rowCount() == 5
     assert "(met)" in win.console.card.reserve.text()
 
@@ -87,18 +88,25 @@ def test_titles_and_names_are_plain_text(qtbot, window, core_env):
     window.send({"op": "open_lot", "lot": "99"})
     qtbot.waitUntil(lambda: window.state.current_id == "99", timeout=5000)
     window.reload()
-    qtbot.waitUntil(lambda: any(b.get("name") == HOSTILE for b in window.state.bidders),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(b.get("name") == HOSTILE for b in window.state.bidders), timeout=5000
+    )
     assert window.console.card.title.text() == HOSTILE
     labels = window.findChildren(QLabel)
     assert labels
     for label in labels:
         assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
-    shown = [t.item(r, c).text() for t in window.findChildren(QTableWidget)
-             for r in range(t.rowCount()) for c in range(t.columnCount()) if t.item(r, c)]
+    shown = [
+        t.item(r, c).text()
+        for t in window.findChildren(QTableWidget)
+        for r in range(t.rowCount())
+        for c in range(t.columnCount())
+        if t.item(r, c)
+    ]
     assert shown.count(HOSTILE) >= 3  # lot list, results, bidder list: verbatim
     assert window.findChildren(QTableWidget)[0].itemDelegate().metaObject().className() == (
-        "QStyledItemDelegate")
+        "QStyledItemDelegate"
+    )
 
 
 def test_help_overlay_lists_every_shortcut(qtbot, window):
@@ -117,21 +125,30 @@ def test_bidder_approval_and_credit_limit(qtbot, window):
     panel = window.bidders
     panel.select("7003")
     qtbot.mouseClick(panel.approve, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(b["paddle"] == "7003" and b["status"] == "approved"
-                                for b in window.state.bidders), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(
+            b["paddle"] == "7003" and b["status"] == "approved" for b in window.state.bidders
+        ),
+        timeout=5000,
+    )
     panel.select("101")
     panel.limit.setText("2,500")
     qtbot.mouseClick(panel.set_limit, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(b["paddle"] == "101" and b["credit_limit"] == 250000
-                                for b in window.state.bidders), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(
+            b["paddle"] == "101" and b["credit_limit"] == 250000 for b in window.state.bidders
+        ),
+        timeout=5000,
+    )
 
 
 def test_ladder_editor_saves(qtbot, window):
     editor = window.ladder
     editor.show_rows([[0, 1000], [10000, 2500]], "EUR")
     qtbot.mouseClick(editor.save, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.state.settings.get("ladder") == [[0, 1000], [10000, 2500]],
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.state.settings.get("ladder") == [[0, 1000], [10000, 2500]], timeout=5000
+    )
 
 
 def test_import_report_and_export(qtbot, window, tmp_path: Path):
@@ -143,18 +160,22 @@ def test_import_report_and_export(qtbot, window, tmp_path: Path):
     csv_path.write_text(
         "lot,title,low,high,reserve\n"
         "101,Good lot,100,200,150\n"
-        f"102,\"{HOSTILE}\",50,80,\n"
+        f'102,"{HOSTILE}",50,80,\n'
         "103,,10,20,\n"
         "104,Bad money,ten,20,\n"
         "101,Duplicate,1,2,\n"
-        "1,Already in the sale,1,2,\n", "utf-8")
+        "1,Already in the sale,1,2,\n",
+        "utf-8",
+    )
     window.importer.set_sources(csv_path, images)
     qtbot.mouseClick(window.importer.run, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "imported" in window.importer.summary.text(), timeout=10_000)
     assert window.importer.summary.text() == "2 lots imported, 4 rows refused"
     report = window.importer.report
-    rows = {report.item(r, 0).text(): (report.item(r, 2).text(), report.item(r, 3).text())
-            for r in range(report.rowCount())}
+    rows = {
+        report.item(r, 0).text(): (report.item(r, 2).text(), report.item(r, 3).text())
+        for r in range(report.rowCount())
+    }
     assert rows["2"][0] == "imported"
     assert rows["3"][0] == "imported"
     assert rows["4"] == ("refused", "no title")

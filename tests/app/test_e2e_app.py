@@ -27,8 +27,13 @@ class AppProcess:
     def __init__(self, args: list[str]) -> None:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "gui", *args], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "app.cli", "gui", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[dict] = queue.Queue()
         self.seen: list[dict] = []
         self.stderr: list[str] = []
@@ -64,8 +69,9 @@ class AppProcess:
             self.seen.append(line)
             if all(line.get(k) == v for k, v in match.items()):
                 return line
-        raise AssertionError(f"no log line {match} in {timeout} s; stderr: "
-                             f"{''.join(self.stderr[-20:])}")
+        raise AssertionError(
+            f"no log line {match} in {timeout} s; stderr: {''.join(self.stderr[-20:])}"
+        )
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -99,8 +105,17 @@ def test_app_process_sells_a_lot_with_the_gavel():
     from hardware.simulated import SimulatedGavel
 
     gavel = SimulatedGavel()
-    app = AppProcess(["--temp-data-dir", "--json-logs", "--no-dialogs", "--port", "0",
-                      "--gavel", f"serial:{gavel.port}"])
+    app = AppProcess(
+        [
+            "--temp-data-dir",
+            "--json-logs",
+            "--no-dialogs",
+            "--port",
+            "0",
+            "--gavel",
+            f"serial:{gavel.port}",
+        ]
+    )
     try:
         ready = app.wait_for(event="ready", timeout=30)
         url, sale = ready["url"], ready["sale"]

@@ -30,8 +30,9 @@ def core(tmp_path: Path) -> Iterator[CoreThread]:
 def test_the_operations_answer_with_typed_values(core: CoreThread, tmp_path: Path) -> None:
     snap = core.staff_snapshot().result(T)
     assert {"seq", "sale", "lot_views", "bidders", "settings"} <= set(snap)
-    answer = core.register_bidder("501", "floor", "Ada", approved=True,
-                                  credit_limit=100_000).result(T)
+    answer = core.register_bidder(
+        "501", "floor", "Ada", approved=True, credit_limit=100_000
+    ).result(T)
     assert answer.ok, answer.message
     rows = {row["paddle"]: row for row in core.bidder_rows().result(T)}
     assert rows["501"]["name"] == "Ada"
@@ -84,7 +85,10 @@ def test_no_ui_code_reaches_the_stage() -> None:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} stage")
             if isinstance(node, ast.arg) and node.arg == "stage":
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} stage argument")
-            if (isinstance(node, ast.Attribute) and node.attr in ("_call", "_run", "_stage")
-                    and ast.unparse(node.value).endswith("core")):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("_call", "_run", "_stage")
+                and ast.unparse(node.value).endswith("core")
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} core.{node.attr}")
     assert offenders == []

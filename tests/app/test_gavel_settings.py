@@ -54,8 +54,9 @@ def test_pick_port_detect_in_test_mode_then_hammer(qtbot, window, sim, monkeypat
 
     assert tab.select_source("serial", sim.port)
     qtbot.mouseClick(tab.apply, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.status.connected and tab.status.spec == f"serial:{sim.port}",
-                    timeout=T)
+    qtbot.waitUntil(
+        lambda: tab.status.connected and tab.status.spec == f"serial:{sim.port}", timeout=T
+    )
     assert "connected" in tab.status_label.text()
     qtbot.waitUntil(lambda: win.gavel_light.level == "ok", timeout=T)  # the header light too
     remembered = gs.load_choice(Path(win.bridge.core.config.data_dir))
@@ -73,8 +74,7 @@ def test_pick_port_detect_in_test_mode_then_hammer(qtbot, window, sim, monkeypat
     assert "test mode" in tab.detector_last.text()
     assert tab.detector.property("lit") is True
     # The link decided "test mode" when it saw the strike: no hammer was ever submitted.
-    assert (tab.status.strikes, tab.status.last_outcome, tab.status.hammers) == (
-        1, "test_mode", 0)
+    assert (tab.status.strikes, tab.status.last_outcome, tab.status.hammers) == (1, "test_mode", 0)
     assert _lot(win).get("status") == "open"
 
     tab.test_mode.setChecked(False)
@@ -98,8 +98,7 @@ def test_keyboard_pedal_arm_on_fair_warning_and_none(qtbot, window):
     tab.pedal_key.setText("F13")
     tab.arm_fw.setChecked(True)
     qtbot.mouseClick(tab.apply, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.status.spec == "keyboard:F13" and tab.status.connected,
-                    timeout=T)
+    qtbot.waitUntil(lambda: tab.status.spec == "keyboard:F13" and tab.status.connected, timeout=T)
     assert win.pedal is not None
     assert win.pedal.key().toString() == "F13"
 
@@ -132,8 +131,9 @@ def test_bad_choice_is_shown_not_applied(qtbot, window):
 
 def test_every_registered_backend_is_offered_hid_included(qtbot, window):
     tab = window.gavel_settings
-    kinds = [tab.sources.item(i).data(Qt.ItemDataRole.UserRole)[0]
-             for i in range(tab.sources.count())]
+    kinds = [
+        tab.sources.item(i).data(Qt.ItemDataRole.UserRole)[0] for i in range(tab.sources.count())
+    ]
     assert {"other", "keyboard", "hid", "pty"} <= set(kinds)
     assert kinds[-1] == "none"
     assert tab.select_source("hid")
@@ -153,21 +153,38 @@ def test_specs_round_trip_and_lights(tmp_path: Path):
     assert gs.build_spec("pty") == "pty"
     assert gs.build_spec("none") == "none"
     assert gs.build_spec("hid", device="0c45:7403") == "hid:0c45:7403"
-    for bad in (("serial", ""), ("serial", "/dev/x,y"), ("keyboard", "", "frame", ""),
-                ("other", "nowhere"), ("hid",), ("hid", "", "frame", "F12", "zz"), ("bogus",)):
+    for bad in (
+        ("serial", ""),
+        ("serial", "/dev/x,y"),
+        ("keyboard", "", "frame", ""),
+        ("other", "nowhere"),
+        ("hid",),
+        ("hid", "", "frame", "F12", "zz"),
+        ("bogus",),
+    ):
         with pytest.raises(ValueError):
             gs.build_spec(*bad)
-    for choice in (gs.GavelChoice("serial", "/dev/ttyACM0", "byte"),
-                   gs.GavelChoice("other", "socket://h:9"), gs.GavelChoice("keyboard", key="F9"),
-                   gs.GavelChoice("pty"), gs.GavelChoice("none"),
-                   gs.GavelChoice("hid", device="0c45:7403")):
+    for choice in (
+        gs.GavelChoice("serial", "/dev/ttyACM0", "byte"),
+        gs.GavelChoice("other", "socket://h:9"),
+        gs.GavelChoice("keyboard", key="F9"),
+        gs.GavelChoice("pty"),
+        gs.GavelChoice("none"),
+        gs.GavelChoice("hid", device="0c45:7403"),
+    ):
         back = gs.parse_spec(choice.spec)
         assert (back.kind, back.port, back.mode, back.device) == (
-            choice.kind, choice.port, choice.mode, choice.device)
+            choice.kind,
+            choice.port,
+            choice.mode,
+            choice.device,
+        )
     assert gs.parse_spec("hid:zz") == gs.GavelChoice("other", port="hid:zz")  # shown, as typed
     assert gs.light_for(GavelStatus.none())[0] == "off"
     assert gs.light_for(GavelStatus("pty", True, connected=True, test_mode=True)) == (
-        "ok", "connected · TEST MODE (strikes nothing)")
+        "ok",
+        "connected · TEST MODE (strikes nothing)",
+    )
     assert gs.light_for(GavelStatus("pty", True, stuck=True, text="held"))[0] == "bad"
     assert gs.describe_outcome("no_bid") == "not armed: the lot has no bid"
 

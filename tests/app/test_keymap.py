@@ -22,8 +22,10 @@ def _lot(win):
 
 def test_shortcuts_buttons_and_help_are_the_registry(window):
     portable = QKeySequence.SequenceFormat.PortableText
-    bound = {action: [sc.key().toString(portable) for sc in shortcuts]
-             for action, shortcuts in window.shortcuts.items()}
+    bound = {
+        action: [sc.key().toString(portable) for sc in shortcuts]
+        for action, shortcuts in window.shortcuts.items()
+    }
     assert bound == {b.action: [b.key] for b in BINDINGS} | APP_ONLY
 
     # Every binding that sends a command has a button with its label and key; help has none.
@@ -55,8 +57,9 @@ def test_registry_keys_drive_the_console(qtbot, window, core_env):
     win.console.command.connect(sent.append)
     answers: list[str] = []
     win.console.ask_text = lambda question, suggestion: answers.pop(0)
-    core.submit({"op": "configure", "settings": {"confirm_online": True}},
-                Actor("system")).result(5)
+    core.submit({"op": "configure", "settings": {"confirm_online": True}}, Actor("system")).result(
+        5
+    )
 
     qtbot.keyClick(win, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: _lot(win).get("status") == "open", timeout=5000)
@@ -64,14 +67,14 @@ def test_registry_keys_drive_the_console(qtbot, window, core_env):
 
     # Y: accept the oldest waiting online bid.
     ask = _lot(win)["ask"]
-    core.submit({"op": "bid", "lot": "1", "amount": ask, "key": "k1"},
-                Actor("bidder", "7001")).result(5)
+    core.submit(
+        {"op": "bid", "lot": "1", "amount": ask, "key": "k1"}, Actor("bidder", "7001")
+    ).result(5)
     qtbot.waitUntil(lambda: bool(_lot(win).get("pending")), timeout=5000)
     pending = str(_lot(win)["pending"][0]["id"])
     qtbot.keyClick(win, Qt.Key.Key_Y)
     assert sent[-1] == {"op": "accept_online", "lot": "1", "pending": pending}
-    qtbot.waitUntil(lambda: (_lot(win).get("high") or {}).get("paddle") == "7001",
-                    timeout=5000)
+    qtbot.waitUntil(lambda: (_lot(win).get("high") or {}).get("paddle") == "7001", timeout=5000)
 
     # S: the Ask field takes the amount; Enter sends it.
     qtbot.keyClick(win, Qt.Key.Key_S)

@@ -46,8 +46,11 @@ def relayed(tmp_path: Path, qapp, qtbot) -> Iterator[tuple]:
     data = tmp_path / "data"
     node = NodeThread(public_pem(load_or_create_key(data)))
     bridge = CoreBridge()
-    core = CoreThread(StageConfig(data_dir=data, port=0, demo=True, relay_url=node.node.url),
-                      on_records=bridge.on_records, on_gavel=bridge.on_gavel)
+    core = CoreThread(
+        StageConfig(data_dir=data, port=0, demo=True, relay_url=node.node.url),
+        on_records=bridge.on_records,
+        on_gavel=bridge.on_gavel,
+    )
     info = core.start()
     bridge.attach(core)
     win = MainWindow(bridge, image_dirs(data), dialogs=False)
@@ -73,12 +76,20 @@ def test_relay_light_shows_the_link(relayed, qtbot):
 
 def test_relay_light_words():
     assert relay_light(None) == ("off", "not configured")
-    up = SimpleNamespace(connected=True, state="connected", reason=None, lag=3, queued=1,
-                         remote_bidders=12)
+    up = SimpleNamespace(
+        connected=True, state="connected", reason=None, lag=3, queued=1, remote_bidders=12
+    )
     assert relay_light(up) == ("ok", "lag 3 · queued 1 · 12 remote")
-    down = SimpleNamespace(connected=False, state="reconnecting", reason="connection refused",
-                           lag=9, queued=9, remote_bidders=0)
+    down = SimpleNamespace(
+        connected=False,
+        state="reconnecting",
+        reason="connection refused",
+        lag=9,
+        queued=9,
+        remote_bidders=0,
+    )
     assert relay_light(down) == ("warn", "reconnecting: connection refused")
-    fenced = SimpleNamespace(connected=False, state="refused", reason="stale epoch", lag=0,
-                             queued=0, remote_bidders=0)
+    fenced = SimpleNamespace(
+        connected=False, state="refused", reason="stale epoch", lag=0, queued=0, remote_bidders=0
+    )
     assert relay_light(fenced)[0] == "bad"

@@ -28,8 +28,9 @@ class Sale:
         self.now = 1000.0
         base = {"ladder": LADDER, "late_window": 3, "reopen_window": 60}
         base.update(settings or {})
-        self.ok({"op": "create_sale", "sale": {"id": "s1", "title": "Test", "settings": base}},
-                SYSTEM)
+        self.ok(
+            {"op": "create_sale", "sale": {"id": "s1", "title": "Test", "settings": base}}, SYSTEM
+        )
 
     def do(self, command: dict[str, Any], actor: Actor = CLERK) -> Decision:
         decision = self.engine.decide(command, actor, self.now)

@@ -18,9 +18,31 @@ from .helpers import CLERK, SYSTEM, Sale, bidder, check_declared, projections, r
 
 MB = "x" * 1_000_000
 HOSTILE = [
-    None, True, False, -1, 0.5, math.nan, math.inf, -math.inf, 10**100, -(10**100), 2**63,
-    10**5000, "", " ", MB, "<script>alert(1)</script>", "\x00", "a\nid: 7\n\n", "\ud800",
-    "\u202e\u200b", [], [1, 2], {}, {"$gt": ""}, [[0, 10]] * 10_000,
+    None,
+    True,
+    False,
+    -1,
+    0.5,
+    math.nan,
+    math.inf,
+    -math.inf,
+    10**100,
+    -(10**100),
+    2**63,
+    10**5000,
+    "",
+    " ",
+    MB,
+    "<script>alert(1)</script>",
+    "\x00",
+    "a\nid: 7\n\n",
+    "\ud800",
+    "\u202e\u200b",
+    [],
+    [1, 2],
+    {},
+    {"$gt": ""},
+    [[0, 10]] * 10_000,
 ]
 
 
@@ -52,17 +74,13 @@ FIELDS = {
 }
 
 
-CASES = [
-    (op, key, value)
-    for op, fields in FIELDS.items()
-    for key in fields
-    for value in HOSTILE
-]
+CASES = [(op, key, value) for op, fields in FIELDS.items() for key in fields for value in HOSTILE]
 
 
 @pytest.mark.parametrize(
-    ("op", "key", "value"), CASES, ids=[f"{op}-{key}-{i % len(HOSTILE)}" for i, (op, key, _)
-                                        in enumerate(CASES)]
+    ("op", "key", "value"),
+    CASES,
+    ids=[f"{op}-{key}-{i % len(HOSTILE)}" for i, (op, key, _) in enumerate(CASES)],
 )
 def test_hostile_field_gives_clean_refusal_or_harmless_event(op, key, value):
     s = running_sale() if op != "create_sale" else None
@@ -150,25 +168,71 @@ scalars = st.one_of(
     st.sampled_from([0, 1, 50, 100, 200, 300, 500, 10**13, 10**13 + 1, 2**63]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
-    st.sampled_from(["1", "2", "9", "A", "B", "", "half", "double", "reset", "amount",
-                     "floor", "phone", "online", "absentee", "house", "gavel",
-                     "floor_priority", "first_received", "<b>x</b>", "1.p1", "1.l1"]),
+    st.sampled_from(
+        [
+            "1",
+            "2",
+            "9",
+            "A",
+            "B",
+            "",
+            "half",
+            "double",
+            "reset",
+            "amount",
+            "floor",
+            "phone",
+            "online",
+            "absentee",
+            "house",
+            "gavel",
+            "floor_priority",
+            "first_received",
+            "<b>x</b>",
+            "1.p1",
+            "1.l1",
+        ]
+    ),
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
-KEYS = ["lot", "amount", "paddle", "seen_seq", "key", "channel", "reason", "mode", "source",
-        "device_at", "message", "pending", "late", "max", "status", "credit_limit",
-        "settings", "sale"]
+KEYS = [
+    "lot",
+    "amount",
+    "paddle",
+    "seen_seq",
+    "key",
+    "channel",
+    "reason",
+    "mode",
+    "source",
+    "device_at",
+    "message",
+    "pending",
+    "late",
+    "max",
+    "status",
+    "credit_limit",
+    "settings",
+    "sale",
+]
 sub_objects = st.fixed_dictionaries(
     {},
     optional={
-        "id": json_values, "title": json_values, "start": json_values, "reserve": json_values,
-        "low": json_values, "high": json_values, "images": json_values,
-        "settings": json_values, "description": json_values,
+        "id": json_values,
+        "title": json_values,
+        "start": json_values,
+        "reserve": json_values,
+        "low": json_values,
+        "high": json_values,
+        "images": json_values,
+        "settings": json_values,
+        "description": json_values,
     },
 )
 commands = st.builds(

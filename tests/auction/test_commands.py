@@ -49,9 +49,16 @@ def test_catalogue_is_plain_json():
     ops = [c["op"] for c in cat["commands"]]
     assert ops == [c.op for c in C.COMMANDS]
     hammer = next(b for b in cat["bindings"] if b["action"] == "hammer")
-    assert hammer == {"action": "hammer", "op": "hammer", "key": "H", "label": "Hammer",
-                      "group": "Bidding", "help": "Knock down: sold to the high bid (or pass)",
-                      "preset": {}, "prompt": None}
+    assert hammer == {
+        "action": "hammer",
+        "op": "hammer",
+        "key": "H",
+        "label": "Hammer",
+        "group": "Bidding",
+        "help": "Knock down: sold to the high bid (or pass)",
+        "preset": {},
+        "prompt": None,
+    }
 
 
 class _Reading(dict):  # type: ignore[type-arg]
@@ -84,8 +91,12 @@ def test_the_parser_reads_exactly_the_declared_fields(command):
     read: set[str] = set()
     choices = [(f, c) for f in command.fields for c in f.choices] or [(None, None)]
     for chosen, choice in choices:
-        raw = _Reading({"op": command.op, **{
-            f.name: _sample(f, choice if f is chosen else None) for f in command.fields}})
+        raw = _Reading(
+            {
+                "op": command.op,
+                **{f.name: _sample(f, choice if f is chosen else None) for f in command.fields},
+            }
+        )
         PARSERS[command.op](raw)  # a valid sample: no CommandError
         read |= raw.read
     assert read == {f.name for f in command.fields}

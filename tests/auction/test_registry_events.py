@@ -82,8 +82,10 @@ def _clerk_confirms(seen: set[tuple[str, str]]) -> None:
     s.ok({"op": "absentee_bid", "lot": "1", "paddle": "B", "max": 60})
     s.ok({"op": "open_lot", "lot": "1"})  # B's book bids 50
     pending = s.ok({"op": "bid", "lot": "1", "amount": 60}, bidder("A"))
-    s.no({"op": "accept_online", "lot": "1", "pending": pending.events[0].data["pending"]["id"]},
-         "already_bid")  # the book at 60 came first
+    s.no(
+        {"op": "accept_online", "lot": "1", "pending": pending.events[0].data["pending"]["id"]},
+        "already_bid",
+    )  # the book at 60 came first
     pending = s.ok({"op": "bid", "lot": "1", "amount": 80}, bidder("A"))
     s.ok({"op": "accept_online", "lot": "1", "pending": pending.events[0].data["pending"]["id"]})
     pending = s.ok({"op": "bid", "lot": "1", "amount": 200}, bidder("B"))

@@ -301,8 +301,10 @@ def test_equal_amounts_first_sequenced_wins():
     s.ok({"op": "open_lot", "lot": "2"})
     seen = s.engine.seq
     s.ok({"op": "bid", "lot": "2", "amount": 70, "seen_seq": seen}, bidder("A"))
-    d = s.no({"op": "floor_bid", "lot": "2", "amount": 70, "paddle": "B", "seen_seq": seen},
-             R.ALREADY_BID)
+    d = s.no(
+        {"op": "floor_bid", "lot": "2", "amount": 70, "paddle": "B", "seen_seq": seen},
+        R.ALREADY_BID,
+    )
     assert d.events[0].data["attempt"]["paddle"] == "B"
     assert s.high("2") == (70, "A")
 
@@ -490,8 +492,10 @@ def test_books_close_when_the_lot_opens_and_manual_execution():
     assert s.high("2") is None  # automatic execution is off
     s.ok({"op": "floor_bid", "lot": "2", "channel": "absentee", "paddle": "A"})
     s.no({"op": "floor_bid", "lot": "2", "channel": "absentee", "paddle": "B"}, R.NO_BOOK)
-    s.no({"op": "floor_bid", "lot": "2", "channel": "absentee", "paddle": "A", "amount": 200},
-         R.ABOVE_MAX)
+    s.no(
+        {"op": "floor_bid", "lot": "2", "channel": "absentee", "paddle": "A", "amount": 200},
+        R.ABOVE_MAX,
+    )
     assert s.high("2") == (50, "A")
     assert s.state("2")["high"]["channel"] == "absentee"
 
@@ -577,8 +581,11 @@ def test_decide_does_not_mutate():
     s = sale()
     book(s, "2", "A", 150)
     before = projections(s.engine)
-    for command in ({"op": "open_lot", "lot": "2"}, {"op": "hammer", "lot": "2"},
-                    {"op": "withdraw", "lot": "1"}):
+    for command in (
+        {"op": "open_lot", "lot": "2"},
+        {"op": "hammer", "lot": "2"},
+        {"op": "withdraw", "lot": "1"},
+    ):
         s.engine.decide(command, CLERK, s.now)
     assert projections(s.engine) == before
 

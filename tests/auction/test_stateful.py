@@ -56,9 +56,21 @@ class Model:
         self.limit = {"L": 300}
         self.won = {p: 0 for p in ("A", "B", "C", "P", "L")}
         self.lots = {
-            k: {"status": "pending", "start": s, "reserve": r, "bids": [], "high": None,
-                "ask": s, "over": None, "books": [], "pending": {}, "late": {},
-                "closed_at": None, "round": 0, "serial": 0}
+            k: {
+                "status": "pending",
+                "start": s,
+                "reserve": r,
+                "bids": [],
+                "high": None,
+                "ask": s,
+                "over": None,
+                "books": [],
+                "pending": {},
+                "late": {},
+                "closed_at": None,
+                "round": 0,
+                "serial": 0,
+            }
             for k, (s, r) in LOTS.items()
         }
 
@@ -76,8 +88,15 @@ class Model:
         return good[-1] if good else 0
 
     def add_bid(self, lot: dict, amount: int, paddle: str | None, channel: str) -> None:
-        lot["bids"].append({"amount": amount, "paddle": paddle, "channel": channel,
-                            "house": channel == "house", "void": None})
+        lot["bids"].append(
+            {
+                "amount": amount,
+                "paddle": paddle,
+                "channel": channel,
+                "house": channel == "house",
+                "void": None,
+            }
+        )
         lot["high"] = len(lot["bids"]) - 1
         lot["ask"] = amount + step_of(amount, lot["over"])
         lot["status"] = "open"
@@ -102,8 +121,9 @@ class Model:
             return top
         return max(floor, min(top, second + step_of(second, lot["over"])))
 
-    def check(self, lot: dict, amount: int, paddle: str | None, channel: str,
-              now: float) -> str | None:
+    def check(
+        self, lot: dict, amount: int, paddle: str | None, channel: str, now: float
+    ) -> str | None:
         if self.paused:
             return "paused"
         if lot["status"] in CLOSED:
@@ -187,8 +207,9 @@ class EngineVsModel(RuleBasedStateMachine):
             reason = LOW
         return decision.ok, reason, events
 
-    def agree(self, got: tuple[bool, str | None, list[Event]], refusal: str | None,
-              command: dict) -> None:
+    def agree(
+        self, got: tuple[bool, str | None, list[Event]], refusal: str | None, command: dict
+    ) -> None:
         ok, reason, _ = got
         assert (ok, reason) == (refusal is None, refusal), (command, ok, reason, refusal)
 
@@ -205,18 +226,33 @@ class EngineVsModel(RuleBasedStateMachine):
     )
     def setup(self, tie: str, confirm: bool, subject_to: bool, auto: bool) -> None:
         self.m = Model(tie, confirm, subject_to, auto)
-        sale = {"id": "s", "title": "t", "settings": {
-            "ladder": [list(r) for r in LADDER], "tie_policy": tie, "confirm_online": confirm,
-            "subject_to": subject_to, "auto_absentee": auto, "late_window": LATE_WINDOW,
-            "reopen_window": REOPEN_WINDOW}}
+        sale = {
+            "id": "s",
+            "title": "t",
+            "settings": {
+                "ladder": [list(r) for r in LADDER],
+                "tie_policy": tie,
+                "confirm_online": confirm,
+                "subject_to": subject_to,
+                "auto_absentee": auto,
+                "late_window": LATE_WINDOW,
+                "reopen_window": REOPEN_WINDOW,
+            },
+        }
         commands: list[dict] = [{"op": "create_sale", "sale": sale}]
         for lot_id, (start, reserve) in LOTS.items():
-            commands.append({"op": "add_lot", "lot": {"id": lot_id, "start": start,
-                                                      "reserve": reserve}})
+            commands.append(
+                {"op": "add_lot", "lot": {"id": lot_id, "start": start, "reserve": reserve}}
+            )
         for paddle in ("A", "B", "C", "P", "L"):
-            commands.append({"op": "register_bidder", "paddle": paddle,
-                             "status": "pending" if paddle == "P" else "approved",
-                             "credit_limit": 300 if paddle == "L" else None})
+            commands.append(
+                {
+                    "op": "register_bidder",
+                    "paddle": paddle,
+                    "status": "pending" if paddle == "P" else "approved",
+                    "credit_limit": 300 if paddle == "L" else None,
+                }
+            )
         for command in commands:
             assert self.run(command, SYSTEM)[0], command
 
@@ -432,8 +468,12 @@ class EngineVsModel(RuleBasedStateMachine):
         else:
             high = m.high(lot)
             current = step_of(high["amount"] if high else lot["ask"], lot["over"])
-            lot["over"] = {"half": max(1, current // 2), "double": current * 2,
-                           "reset": None, "amount": 15}[mode]
+            lot["over"] = {
+                "half": max(1, current // 2),
+                "double": current * 2,
+                "reset": None,
+                "amount": 15,
+            }[mode]
             if high:
                 lot["ask"] = high["amount"] + step_of(high["amount"], lot["over"])
         command = {"op": "set_increment", "lot": lot_id, "mode": mode, "amount": 15}
@@ -600,13 +640,20 @@ class EngineVsModel(RuleBasedStateMachine):
         self.bid("cur", channel, paddle, how, "none")
 
     @precondition(
-        lambda self: hasattr(self, "m")
-        and any(lot["status"] == "pending" for lot in self.m.lots.values())
+        lambda self: (
+            hasattr(self, "m") and any(lot["status"] == "pending" for lot in self.m.lots.values())
+        )
     )
-    @rule(books=st.lists(st.tuples(
-        st.sampled_from(["A", "B", "C", "L"]),
-        st.sampled_from([60, 90, 120, 150, 210, 300]),
-    ), min_size=1, max_size=3))
+    @rule(
+        books=st.lists(
+            st.tuples(
+                st.sampled_from(["A", "B", "C", "L"]),
+                st.sampled_from([60, 90, 120, 150, 210, 300]),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
     def fill_the_book(self, books: list[tuple[str, int]]) -> None:
         """Commission bids on the next waiting lot, the way a book fills before the sale."""
         waiting = [k for k, lot in sorted(self.m.lots.items()) if lot["status"] == "pending"]
@@ -614,12 +661,18 @@ class EngineVsModel(RuleBasedStateMachine):
             self.absentee(waiting[0], paddle, top)
 
     @precondition(lambda self: hasattr(self, "m") and self.m.live() is not None)
-    @rule(rounds=st.lists(st.tuples(
-        st.sampled_from(["online", "floor", "phone", "anon", "house"]),
-        st.sampled_from(["A", "B", "C", "L"]),
-        st.sampled_from(["ask", "ask", "step", "equal"]),
-        st.booleans(),
-    ), min_size=1, max_size=6))
+    @rule(
+        rounds=st.lists(
+            st.tuples(
+                st.sampled_from(["online", "floor", "phone", "anon", "house"]),
+                st.sampled_from(["A", "B", "C", "L"]),
+                st.sampled_from(["ask", "ask", "step", "equal"]),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
     def bidding_war(self, rounds: list[tuple[str, str, str, bool]]) -> None:
         """Several bids in a row, each possibly confirmed by the clerk straight away."""
         for channel, paddle, how, confirm in rounds:
@@ -643,8 +696,11 @@ class EngineVsModel(RuleBasedStateMachine):
             self.confirm_online("cur", action == "accept", 0)
 
     @precondition(
-        lambda self: hasattr(self, "m") and self.m.current is not None
-        and self.m.lots[self.m.current]["status"] in CLOSED
+        lambda self: (
+            hasattr(self, "m")
+            and self.m.current is not None
+            and self.m.lots[self.m.current]["status"] in CLOSED
+        )
     )
     @rule(action=st.sampled_from(["reopen_late", "reopen_late", "reopen", "leave"]))
     def after_the_hammer(self, action: str) -> None:
@@ -654,8 +710,7 @@ class EngineVsModel(RuleBasedStateMachine):
             self.reopen("cur", 0 if action == "reopen_late" else None)
 
     @precondition(lambda self: hasattr(self, "m") and self.m.live() is None)
-    @rule(which=st.sampled_from(["next", "next", "next", "1", "2", "3", "4"]),
-          resume=st.booleans())
+    @rule(which=st.sampled_from(["next", "next", "next", "1", "2", "3", "4"]), resume=st.booleans())
     def next_lot(self, which: str, resume: bool) -> None:
         if resume and self.m.paused:
             self.resume()
@@ -685,10 +740,10 @@ class EngineVsModel(RuleBasedStateMachine):
             assert view is not None
             high = m.high(lot)
             expected = None if high is None else (high["amount"], high["paddle"])
-            got = None if view["high"] is None else (view["high"]["amount"],
-                                                     view["high"]["paddle"])
-            assert (view["status"], got, view["ask"]) == (lot["status"], expected,
-                                                           lot["ask"]), lot_id
+            got = None if view["high"] is None else (view["high"]["amount"], view["high"]["paddle"])
+            assert (view["status"], got, view["ask"]) == (lot["status"], expected, lot["ask"]), (
+                lot_id
+            )
             assert [p["id"] for p in view["pending"]] == sorted(lot["pending"])
             assert [x["id"] for x in view["late"]] == sorted(lot["late"])
         for paddle, won in m.won.items():

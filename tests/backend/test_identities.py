@@ -6,8 +6,9 @@ from hub.journal.verify import verify
 
 
 async def test_erasing_a_bidder_keeps_the_journal_verifiable(stage):
-    paddle = await stage.register_online_bidder({"name": "Ada Lovelace",
-                                                 "email": "ada@example.org"})
+    paddle = await stage.register_online_bidder(
+        {"name": "Ada Lovelace", "email": "ada@example.org"}
+    )
     names = {b["paddle"]: b["name"] for b in stage.bidders()}
     assert names[paddle] == "Ada Lovelace"
     stage.identities.erase(stage.sale_id, paddle)

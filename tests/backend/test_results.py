@@ -16,11 +16,25 @@ CLERK = Actor("clerk")
 
 
 def test_results_csv_neutralises_formulas() -> None:
-    lots = [{"id": "1", "order": 1, "title": "=HYPERLINK(\"http://x\")", "status": "sold",
-             "hammer": {"amount": 150050, "paddle": "101", "channel": "floor"},
-             "estimate": {"low": 100000, "high": 200000}, "reserve": 90000},
-            {"id": "2", "order": 2, "title": "Vase", "status": "passed",
-             "hammer": {"reason": "reserve_not_met"}, "estimate": {}}]
+    lots = [
+        {
+            "id": "1",
+            "order": 1,
+            "title": '=HYPERLINK("http://x")',
+            "status": "sold",
+            "hammer": {"amount": 150050, "paddle": "101", "channel": "floor"},
+            "estimate": {"low": 100000, "high": 200000},
+            "reserve": 90000,
+        },
+        {
+            "id": "2",
+            "order": 2,
+            "title": "Vase",
+            "status": "passed",
+            "hammer": {"reason": "reserve_not_met"},
+            "estimate": {},
+        },
+    ]
     lines = results_csv(result_rows(lots, "EUR")).splitlines()
     assert lines[0] == "lot,title,status,hammer,currency,paddle,channel,low,high,reserve,subject_to"
     assert lines[1].startswith("1,\"'=HYPERLINK")
@@ -29,9 +43,15 @@ def test_results_csv_neutralises_formulas() -> None:
 
 
 def test_rows_follow_catalogue_order_and_a_passed_lot_has_no_buyer() -> None:
-    lots = [{"id": "b", "order": 2, "status": "passed", "hammer": {"paddle": "9"}},
-            {"id": "a", "order": 1, "status": "sold", "hammer": {"amount": 100, "paddle": "7",
-                                                                  "subject_to": True}}]
+    lots = [
+        {"id": "b", "order": 2, "status": "passed", "hammer": {"paddle": "9"}},
+        {
+            "id": "a",
+            "order": 1,
+            "status": "sold",
+            "hammer": {"amount": 100, "paddle": "7", "subject_to": True},
+        },
+    ]
     rows = result_rows(lots, "JPY")
     assert [r["lot"] for r in rows] == ["a", "b"]
     assert (rows[0]["hammer"], rows[0]["paddle"], rows[0]["subject_to"]) == (100, "7", True)
@@ -52,8 +72,17 @@ async def _sell_one_pass_one(path: Path) -> int:
         ask = opened.state["lot"]["ask"] if opened.state else None
         assert opened.ok
         assert ask
-        bid = await seq.submit({"op": "floor_bid", "lot": first.id, "amount": ask,
-                                "paddle": "101", "seen_seq": opened.seq, "key": "f1"}, CLERK)
+        bid = await seq.submit(
+            {
+                "op": "floor_bid",
+                "lot": first.id,
+                "amount": ask,
+                "paddle": "101",
+                "seen_seq": opened.seq,
+                "key": "f1",
+            },
+            CLERK,
+        )
         assert bid.ok, bid.message
         assert (await seq.submit({"op": "hammer", "lot": first.id}, CLERK)).ok
         assert (await seq.submit({"op": "open_lot", "lot": second.id}, CLERK)).ok

@@ -44,14 +44,17 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def filesystem(path: Path) -> str:
     try:
-        out = subprocess.run(["df", "-T", str(path)], capture_output=True, text=True,
-                             check=False, timeout=10).stdout.splitlines()
+        out = subprocess.run(
+            ["df", "-T", str(path)], capture_output=True, text=True, check=False, timeout=10
+        ).stdout.splitlines()
         return " ".join(out[-1].split()[:2]) if len(out) > 1 else "?"
     except (OSError, subprocess.SubprocessError):
         return "?"
@@ -60,8 +63,10 @@ def filesystem(path: Path) -> str:
 async def prepare(seq: Sequencer) -> None:
     commands: list[dict[str, Any]] = [{"op": "create_sale", "sale": {"id": "bench"}}]
     commands += [{"op": "add_lot", "lot": {"id": f"L{i}", "start": 1000}} for i in range(LOTS)]
-    commands += [{"op": "register_bidder", "paddle": f"b{i}", "channel": "online",
-                  "status": "approved"} for i in range(BIDDERS)]
+    commands += [
+        {"op": "register_bidder", "paddle": f"b{i}", "channel": "online", "status": "approved"}
+        for i in range(BIDDERS)
+    ]
     # Setup in one burst: group commit makes it quick.
     answers = await asyncio.gather(*(seq.submit(c, SYSTEM) for c in commands))
     assert all(a.ok for a in answers)
@@ -90,9 +95,11 @@ class Tally:
         p50 = statistics.median(lat) * 1000
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         commands = self.accepted + self.refused + self.other
-        return (f"{name:<46} {self.accepted / seconds:7.0f} accepted bids/s "
-                f"({commands / seconds:5.0f} commands/s, {commands / max(batches, 1):5.1f} "
-                f"per commit)  ack p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+        return (
+            f"{name:<46} {self.accepted / seconds:7.0f} accepted bids/s "
+            f"({commands / seconds:5.0f} commands/s, {commands / max(batches, 1):5.1f} "
+            f"per commit)  ack p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+        )
 
 
 async def scripted(seq: Sequencer, submitters: int, seconds: float) -> Tally:
@@ -140,8 +147,15 @@ async def collisions(seq: Sequencer, submitters: int, seconds: float) -> Tally:
             i += 1
             t0 = time.perf_counter()
             answer = await seq.submit(
-                {"op": "bid", "lot": lot["id"], "amount": lot["ask"], "seen_seq": engine.seq,
-                 "key": f"k{n}-{i}"}, Actor("bidder", f"b{(n + i) % BIDDERS}"))
+                {
+                    "op": "bid",
+                    "lot": lot["id"],
+                    "amount": lot["ask"],
+                    "seen_seq": engine.seq,
+                    "key": f"k{n}-{i}",
+                },
+                Actor("bidder", f"b{(n + i) % BIDDERS}"),
+            )
             tally.latencies.append(time.perf_counter() - t0)
             if answer.ok:
                 tally.accepted += 1
@@ -164,14 +178,18 @@ def replay_figures(path: Path) -> None:
     ok = verify(path).ok
     checked = time.perf_counter() - t0
     size = path.stat().st_size / 1e6
-    print(f"{'':<46} replay of those {events} events (startup): {replay:.2f} s; "
-          f"journal verify: {checked:.2f} s ({'ok' if ok else 'FAILED'}); file {size:.0f} MB")
+    print(
+        f"{'':<46} replay of those {events} events (startup): {replay:.2f} s; "
+        f"journal verify: {checked:.2f} s ({'ok' if ok else 'FAILED'}); file {size:.0f} MB"
+    )
 
 
 async def run(directory: Path, seconds: float) -> None:
     print(f"machine: {machine()}")
-    print(f"journal: {directory} ({filesystem(directory)}), WAL, synchronous=FULL, "
-          f"loop: {type(asyncio.get_running_loop()).__module__}")
+    print(
+        f"journal: {directory} ({filesystem(directory)}), WAL, synchronous=FULL, "
+        f"loop: {type(asyncio.get_running_loop()).__module__}"
+    )
     scenarios: list[tuple[str, int, int, Callable[[Sequencer, int, float], Awaitable[Tally]]]]
     scenarios = [
         ("1 submitter, one at a time (1 per commit)", 1, 256, scripted),
@@ -194,16 +212,22 @@ async def run(directory: Path, seconds: float) -> None:
             await seq.stop()
         if n == 2:
             replay_figures(path)
-    print("Each lot: open, 20 floor/phone bids with paddles, hammer. Goal: >= 2,000 durable "
-          "accepted bids/s.\n* every bidder bids the ask it last saw: one wins per price, "
-          "the rest are refused (already_bid/outbid/already_high) and journaled too.")
+    print(
+        "Each lot: open, 20 floor/phone bids with paddles, hammer. Goal: >= 2,000 durable "
+        "accepted bids/s.\n* every bidder bids the ask it last saw: one wins per price, "
+        "the rest are refused (already_bid/outbid/already_high) and journaled too."
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per scenario")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="directory for the journal files (default: the system temp dir)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="directory for the journal files (default: the system temp dir)",
+    )
     args = parser.parse_args()
     try:
         import uvloop
@@ -215,6 +239,7 @@ def main() -> None:
     # filesystem type is printed (a tmpfs makes fsync free).
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="auctionmen-bench-") as directory:
         asyncio.run(run(Path(directory), args.seconds))
+
 
 if __name__ == "__main__":
     main()

@@ -70,7 +70,8 @@ class Bidder:
         status, data, rtt = await self.stage.post(
             "/api/sales/demo/bids",
             {"lot": self.lot, "amount": self.ask, "seen_seq": self.seq, "key": bench_key(k, ts)},
-            token)
+            token,
+        )
         state = data.get("state") or {}
         lot = state.get("lot") or {}
         if "ask" in lot:
@@ -85,8 +86,15 @@ async def open_lot(stage: StageClient, lot: str) -> Bidder:
     return Bidder(stage, lot, int(opened["state"]["lot"]["ask"]), int(opened["seq"]))
 
 
-async def run_bids(bidder: Bidder, stage: StageClient, gens: Loadgens, k0: int, count: int,
-                   rate: float, wait_s: float) -> Phase:
+async def run_bids(
+    bidder: Bidder,
+    stage: StageClient,
+    gens: Loadgens,
+    k0: int,
+    count: int,
+    rate: float,
+    wait_s: float,
+) -> Phase:
     ph = Phase(gens.n)
     pid = stage.child.pid
     c0, t0 = cpu_s(pid), time.monotonic()
@@ -118,8 +126,11 @@ async def amain(args: argparse.Namespace) -> int:
     gen_cpu = 1 if args.pin else None
     if args.pin:
         pin(0, 1)
-    print(f"bench_loop: {args.small:,} then {args.large:,} subscribers, {args.bids} bids each "
-          f"at {args.rate:g}/s, pinned={args.pin}; {load_note()}", flush=True)
+    print(
+        f"bench_loop: {args.small:,} then {args.large:,} subscribers, {args.bids} bids each "
+        f"at {args.rate:g}/s, pinned={args.pin}; {load_note()}",
+        flush=True,
+    )
     children = Children()
     stage: StageClient | None = None
     phases: list[Phase] = []
@@ -130,29 +141,41 @@ async def amain(args: argparse.Namespace) -> int:
             for p in PADDLES:
                 await stage.token("bidder", p)
             for lot in LOTS:
-                await stage.command({"op": "add_lot", "lot": {
-                    "id": lot, "title": f"Bench loop {lot}", "start": 1000}})
+                await stage.command(
+                    {
+                        "op": "add_lot",
+                        "lot": {"id": lot, "title": f"Bench loop {lot}", "start": 1000},
+                    }
+                )
             bidder = await open_lot(stage, LOTS[0])
             rss0 = rss_kb(stage.child.pid)
             gens = Loadgens(children, tmp, gen_cpu)
-            await gens.add(args.small, args.loadgens, stage.port, ROOM_PATH,
-                           deadline=args.deadline)
+            await gens.add(args.small, args.loadgens, stage.port, ROOM_PATH, deadline=args.deadline)
             await asyncio.sleep(1.0)
             rss1 = rss_kb(stage.child.pid)
             # warm-up: connection, token verification, first journal write
             for i in range(3):
                 await bidder.bid(3000 + i)
             await asyncio.sleep(0.5)
-            phases.append(await run_bids(bidder, stage, gens, 0, args.bids, args.rate,
-                                         args.wait_timeout))
+            phases.append(
+                await run_bids(bidder, stage, gens, 0, args.bids, args.rate, args.wait_timeout)
+            )
             if args.large > args.small:
                 await stage.command({"op": "hammer", "lot": LOTS[0]})
                 bidder = await open_lot(stage, LOTS[1])
-                await gens.add(args.large - args.small, args.loadgens, stage.port, ROOM_PATH,
-                               deadline=args.deadline)
+                await gens.add(
+                    args.large - args.small,
+                    args.loadgens,
+                    stage.port,
+                    ROOM_PATH,
+                    deadline=args.deadline,
+                )
                 await asyncio.sleep(2.0)
-                phases.append(await run_bids(bidder, stage, gens, 1000, args.bids, args.rate,
-                                             args.wait_timeout))
+                phases.append(
+                    await run_bids(
+                        bidder, stage, gens, 1000, args.bids, args.rate, args.wait_timeout
+                    )
+                )
             rss2 = rss_kb(stage.child.pid)
             await gens.close()
     finally:
@@ -162,21 +185,49 @@ async def amain(args: argparse.Namespace) -> int:
     rows = []
     for ph in phases:
         rep = ph.report
-        rows.append([f"{ph.subs:,}", f"{len(ph.posts)}", Dist.of(ph.posts).ms(),
-                     rep.last.ms() if rep else "–", rep.all_kern.ms() if rep else "–",
-                     rep.first.ms() if rep else "–", rep.delivery() if rep else "–",
-                     f"{ph.rate:.1f}", f"{ph.cpu_pct:.0f}",
-                     ", ".join(f"{k} {v}" for k, v in ph.refused.items()) or "0"])
+        rows.append(
+            [
+                f"{ph.subs:,}",
+                f"{len(ph.posts)}",
+                Dist.of(ph.posts).ms(),
+                rep.last.ms() if rep else "–",
+                rep.all_kern.ms() if rep else "–",
+                rep.first.ms() if rep else "–",
+                rep.delivery() if rep else "–",
+                f"{ph.rate:.1f}",
+                f"{ph.cpu_pct:.0f}",
+                ", ".join(f"{k} {v}" for k, v in ph.refused.items()) or "0",
+            ]
+        )
     print()
     print("Bid POST → 200, and POST send → kernel arrival of the event (ms, p50 / p99 / max)")
-    print(table(["subscribers", "bids", "POST → 200", "loop → LAST sub", "loop → every sub",
-                 "loop → first sub", "delivered", "bids/s", "stage CPU %", "refused"], rows))
-    print(f"stage RSS: {rss0 / 1024:.0f} MB empty, {rss1 / 1024:.0f} MB at {args.small:,}, "
-          f"{rss2 / 1024:.0f} MB at {max(args.small, args.large):,}")
+    print(
+        table(
+            [
+                "subscribers",
+                "bids",
+                "POST → 200",
+                "loop → LAST sub",
+                "loop → every sub",
+                "loop → first sub",
+                "delivered",
+                "bids/s",
+                "stage CPU %",
+                "refused",
+            ],
+            rows,
+        )
+    )
+    print(
+        f"stage RSS: {rss0 / 1024:.0f} MB empty, {rss1 / 1024:.0f} MB at {args.small:,}, "
+        f"{rss2 / 1024:.0f} MB at {max(args.small, args.large):,}"
+    )
     if len(phases) > 1 and phases[-1].report:
         p99 = phases[-1].report.last.p99 * 1e3
-        print(f"Issue 4 goal: full loop to the last of {phases[-1].subs:,} p99 {p99:.1f} ms "
-              f"(goal ≤ {GOAL_LOOP_P99_MS:g})")
+        print(
+            f"Issue 4 goal: full loop to the last of {phases[-1].subs:,} p99 {p99:.1f} ms "
+            f"(goal ≤ {GOAL_LOOP_P99_MS:g})"
+        )
     print(f"after: {load_note()}")
     bad = any(ph.report is None or not ph.report.delivered_ok or ph.refused for ph in phases)
     return 1 if bad else 0
@@ -187,14 +238,23 @@ def main() -> None:
     p.add_argument("--small", type=int, default=1000, help="subscribers in phase A")
     p.add_argument("--large", type=int, default=10000, help="subscribers in phase B")
     p.add_argument("--bids", type=int, default=40, help="bids per phase")
-    p.add_argument("--rate", type=float, default=4.0,
-                   help="bids/s (≤ 5: isolated; the per-paddle limit is 5/s)")
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=4.0,
+        help="bids/s (≤ 5: isolated; the per-paddle limit is 5/s)",
+    )
     p.add_argument("--loadgens", type=int, default=2, help="load generators per step")
     p.add_argument("--wait-timeout", type=float, default=60.0)
-    p.add_argument("--deadline", type=float, default=600.0,
-                   help="hard time limit of each load generator")
-    p.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
-                   help="stage on CPU0, load generators and driver on CPU1")
+    p.add_argument(
+        "--deadline", type=float, default=600.0, help="hard time limit of each load generator"
+    )
+    p.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stage on CPU0, load generators and driver on CPU1",
+    )
     args = p.parse_args()
     try:
         sys.exit(asyncio.run(amain(args)))

@@ -83,20 +83,45 @@ class Relays:
         self.urls: list[str] = []
         self.pids: list[int] = []
 
-    async def start(self, children: Children, tmp: Path, scenario: str, redis_url: str,
-                    key: Path, cpus: list[int | None]) -> None:
-        base = [PYTHON, "-m", "hub.relay.cli", "--host", "127.0.0.1", "--redis", redis_url,
-                "--stage-key", str(key), "--sale", "demo"]
+    async def start(
+        self,
+        children: Children,
+        tmp: Path,
+        scenario: str,
+        redis_url: str,
+        key: Path,
+        cpus: list[int | None],
+    ) -> None:
+        base = [
+            PYTHON,
+            "-m",
+            "hub.relay.cli",
+            "--host",
+            "127.0.0.1",
+            "--redis",
+            redis_url,
+            "--stage-key",
+            str(key),
+            "--sale",
+            "demo",
+        ]
         if scenario == "two-nodes":
             for i in range(2):
-                child = children.add(await Child.spawn(
-                    f"relay{i}", [*base, "--port", "0"], stderr=tmp / f"relay{i}.stderr"))
+                child = children.add(
+                    await Child.spawn(
+                        f"relay{i}", [*base, "--port", "0"], stderr=tmp / f"relay{i}.stderr"
+                    )
+                )
                 await self._listening(child, cpus[i])
         else:
             port = free_port()
-            child = children.add(await Child.spawn(
-                "relay", [*base, "--port", str(port), "--workers", "2"],
-                stderr=tmp / "relay.stderr"))
+            child = children.add(
+                await Child.spawn(
+                    "relay",
+                    [*base, "--port", str(port), "--workers", "2"],
+                    stderr=tmp / "relay.stderr",
+                )
+            )
             for i in range(2):
                 await self._listening(child, cpus[i])
             await wait_port(port, 30, child)
@@ -122,10 +147,26 @@ class Relays:
 
 async def start_redis(children: Children, tmp: Path, cpu: int | None) -> str:
     port = free_port()
-    child = children.add(await Child.spawn(
-        "redis-server", [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
-                         "--save", "", "--appendonly", "no", "--dir", str(tmp),
-                         "--logfile", str(tmp / "redis.log")]))
+    child = children.add(
+        await Child.spawn(
+            "redis-server",
+            [
+                REDIS_SERVER,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp),
+                "--logfile",
+                str(tmp / "redis.log"),
+            ],
+        )
+    )
     pin(child.pid, cpu)
     await wait_port(port, 30, child)
     return f"redis://127.0.0.1:{port}/0"
@@ -154,8 +195,7 @@ async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
     side = 0 if args.pin != "none" else None
     gen_cpu = 1 if args.pin != "none" else None
     relay_cpus: list[int | None] = [0, 1] if args.pin == "relays" else [None, None]
-    stage = Stage(StageConfig(data_dir=tmp / f"stage-{name}", host="127.0.0.1", port=0,
-                              demo=True))
+    stage = Stage(StageConfig(data_dir=tmp / f"stage-{name}", host="127.0.0.1", port=0, demo=True))
     link = None
     try:
         redis_url = await start_redis(children, tmp, side)
@@ -184,9 +224,15 @@ async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
         per_port = max(1, args.loadgens // len(ports))
         for i, port in enumerate(ports):
             share = n // len(ports) + (1 if i < n % len(ports) else 0)
-            res.connect_s += await gens.add(share, per_port, port, path,
-                                            pattern=EVENT_SEQ_PATTERN, max_events=max_events,
-                                            deadline=args.deadline)
+            res.connect_s += await gens.add(
+                share,
+                per_port,
+                port,
+                path,
+                pattern=EVENT_SEQ_PATTERN,
+                max_events=max_events,
+                deadline=args.deadline,
+            )
         await asyncio.sleep(args.idle)
         res.relay_kb_per_sub = (relays.rss() - rss0) / max(1, gens.n)
         with contextlib.suppress(Exception):
@@ -194,7 +240,8 @@ async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
 
         async def bid(i: int) -> int | None:
             answer = await stage.submit(
-                {"op": "floor_bid", "lot": "1", "paddle": PADDLES[i % 2]}, clerk)
+                {"op": "floor_bid", "lot": "1", "paddle": PADDLES[i % 2]}, clerk
+            )
             return answer.seq if answer.ok else None
 
         for i in range(args.warmup):  # not measured: first records over link, Redis, tails
@@ -242,36 +289,66 @@ def print_results(results: list[Result], args: argparse.Namespace) -> None:
     rows = []
     for r in results:
         rep = r.report
-        rows.append([
-            r.scenario, f"{r.n:,}", " + ".join(r.split) or "–",
-            f"{len(rep.per_k_last) if rep else 0}", f"{r.rate:.1f}",
-            rep.all_kern.ms() if rep else f"FAILED: {r.error}"[:70],
-            rep.last.ms() if rep else "–", rep.first.ms() if rep else "–",
-            f"{rep.all_app.p99 * 1e3:.1f}" if rep else "–",
-            rep.delivery() if rep and not r.refused else (
-                f"{rep.delivery()}, refused {r.refused}" if rep else "–"),
-            f"{r.relay_cpu_pct:.0f}" if rep else "–",
-            f"{r.relay_kb_per_sub:.1f}" if rep else "–", f"{r.connect_s:.1f}",
-            f"{rep.coalesced:,}" if rep else "–"])
+        rows.append(
+            [
+                r.scenario,
+                f"{r.n:,}",
+                " + ".join(r.split) or "–",
+                f"{len(rep.per_k_last) if rep else 0}",
+                f"{r.rate:.1f}",
+                rep.all_kern.ms() if rep else f"FAILED: {r.error}"[:70],
+                rep.last.ms() if rep else "–",
+                rep.first.ms() if rep else "–",
+                f"{rep.all_app.p99 * 1e3:.1f}" if rep else "–",
+                rep.delivery()
+                if rep and not r.refused
+                else (f"{rep.delivery()}, refused {r.refused}" if rep else "–"),
+                f"{r.relay_cpu_pct:.0f}" if rep else "–",
+                f"{r.relay_kb_per_sub:.1f}" if rep else "–",
+                f"{r.connect_s:.1f}",
+                f"{rep.coalesced:,}" if rep else "–",
+            ]
+        )
     print()
-    print(f"Floor bids at {args.rate:g}/s; latency = kernel arrival − the event's `at` (ms, "
-          "p50 / p99 / max); 'last sub' / 'first sub' = per event, the slowest / fastest "
-          "subscriber; 'app-read' = read time in the generator (includes its backlog); "
-          "'timed late' = deliveries a generator read together with the next event, so they "
-          "carry that event's arrival time (overstated)")
-    print(table(["scenario", "N", "per node / worker", "events", "bids/s",
-                 "every sub p50 / p99 / max", "last sub", "first sub", "app-read p99",
-                 "delivered", "relay CPU % (sum)", "relay KB/sub", "connect s",
-                 "timed late"], rows))
+    print(
+        f"Floor bids at {args.rate:g}/s; latency = kernel arrival − the event's `at` (ms, "
+        "p50 / p99 / max); 'last sub' / 'first sub' = per event, the slowest / fastest "
+        "subscriber; 'app-read' = read time in the generator (includes its backlog); "
+        "'timed late' = deliveries a generator read together with the next event, so they "
+        "carry that event's arrival time (overstated)"
+    )
+    print(
+        table(
+            [
+                "scenario",
+                "N",
+                "per node / worker",
+                "events",
+                "bids/s",
+                "every sub p50 / p99 / max",
+                "last sub",
+                "first sub",
+                "app-read p99",
+                "delivered",
+                "relay CPU % (sum)",
+                "relay KB/sub",
+                "connect s",
+                "timed late",
+            ],
+            rows,
+        )
+    )
     goals = []
     for r in results:
         if r.report is None or r.scenario not in GOALS_MS:
             continue
         what = "two nodes" if r.scenario == "two-nodes" else "one node, two workers"
-        goals.append(f"{what} @{r.n:,}: p99 {r.report.all_kern.p99 * 1e3:.1f} ms "
-                     f"(goal ≤ {GOALS_MS[r.scenario]:g} at "
-                     f"{19_500 if r.scenario == 'two-nodes' else 10_000:,}), "
-                     f"{r.report.delivery()}")
+        goals.append(
+            f"{what} @{r.n:,}: p99 {r.report.all_kern.p99 * 1e3:.1f} ms "
+            f"(goal ≤ {GOALS_MS[r.scenario]:g} at "
+            f"{19_500 if r.scenario == 'two-nodes' else 10_000:,}), "
+            f"{r.report.delivery()}"
+        )
     print("Issue 6 goals: " + "; ".join(goals))
 
 
@@ -281,17 +358,23 @@ async def amain(args: argparse.Namespace) -> list[Result]:
     biggest = max(n for _, n in runs)
     per_gen = biggest // max(1, args.loadgens)
     if per_gen + 100 > nofile:
-        print(f"warning: RLIMIT_NOFILE is {nofile}; {per_gen:,} sockets per load generator "
-              "may not fit", flush=True)
+        print(
+            f"warning: RLIMIT_NOFILE is {nofile}; {per_gen:,} sockets per load generator "
+            "may not fit",
+            flush=True,
+        )
     side = 0 if args.pin != "none" else None
     if side is not None:
         pin(0, side)  # this process runs the stage and its link: server side
     relays = "node/worker i on CPU i" if args.pin == "relays" else "unpinned"
-    print(f"bench_relay: {', '.join(f'{s} {n:,}' for s, n in runs)}; {args.events} bids at "
-          f"{args.rate:g}/s; {args.loadgens} load generators; --pin {args.pin}: stage + driver "
-          f"and redis-server {pin_note(side)}, load generators "
-          f"{pin_note(1 if side is not None else None)}, relay processes {relays}; "
-          f"{load_note()}", flush=True)
+    print(
+        f"bench_relay: {', '.join(f'{s} {n:,}' for s, n in runs)}; {args.events} bids at "
+        f"{args.rate:g}/s; {args.loadgens} load generators; --pin {args.pin}: stage + driver "
+        f"and redis-server {pin_note(side)}, load generators "
+        f"{pin_note(1 if side is not None else None)}, relay processes {relays}; "
+        f"{load_note()}",
+        flush=True,
+    )
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-relay-") as d:
         for name, n in runs:
@@ -299,8 +382,11 @@ async def amain(args: argparse.Namespace) -> list[Result]:
             r = await scenario(name, n, args, Path(d))
             results.append(r)
             if r.report is not None:
-                print(f"  {name} N={n:,}: {r.report.all_kern.ms()} ms, {r.report.delivery()} "
-                      f"({time.monotonic() - t0:.0f} s)", flush=True)
+                print(
+                    f"  {name} N={n:,}: {r.report.all_kern.ms()} ms, {r.report.delivery()} "
+                    f"({time.monotonic() - t0:.0f} s)",
+                    flush=True,
+                )
     print(f"after: {load_note()}")
     print_results(results, args)
     return results
@@ -310,27 +396,47 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenario", choices=["two-nodes", "workers"], default="two-nodes")
     p.add_argument("--subscribers", type=int, default=2_000)
-    p.add_argument("--full", action="store_true",
-                   help="19,500 over two nodes, then 10,000 on one node with two workers")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="19,500 over two nodes, then 10,000 on one node with two workers",
+    )
     p.add_argument("--events", type=int, default=20, help="measured bids per scenario")
     p.add_argument("--rate", type=float, default=5.0, help="bids per second (≤ 5: isolated)")
     p.add_argument("--warmup", type=int, default=3, help="bids before measuring")
-    p.add_argument("--loadgens", type=int, default=4,
-                   help="load-generator processes in all (spread over the nodes)")
-    p.add_argument("--loadgen-sched", choices=("idle", "normal"), default="idle",
-                   help="idle (default): the load generators run under SCHED_IDLE and use only "
-                        "the CPU the relays leave, as clients on other machines would; normal: "
-                        "they compete with the relays for the two cores")
+    p.add_argument(
+        "--loadgens",
+        type=int,
+        default=4,
+        help="load-generator processes in all (spread over the nodes)",
+    )
+    p.add_argument(
+        "--loadgen-sched",
+        choices=("idle", "normal"),
+        default="idle",
+        help="idle (default): the load generators run under SCHED_IDLE and use only "
+        "the CPU the relays leave, as clients on other machines would; normal: "
+        "they compete with the relays for the two cores",
+    )
     p.add_argument("--idle", type=float, default=2.0, help="s idle after subscribing")
-    p.add_argument("--wait-timeout", type=float, default=60.0,
-                   help="max s to wait for every subscriber to get every event")
-    p.add_argument("--deadline", type=float, default=600.0,
-                   help="hard time limit of each load generator")
-    p.add_argument("--pin", choices=("none", "split", "relays"), default="none",
-                   help="none (default): nothing pinned — the two relay processes need both "
-                        "cores, as in perf-notes (f); split: stage/driver and redis-server on "
-                        "CPU0, load generators on CPU1, relays float; relays: split + relay "
-                        "node/worker i on CPU i")
+    p.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=60.0,
+        help="max s to wait for every subscriber to get every event",
+    )
+    p.add_argument(
+        "--deadline", type=float, default=600.0, help="hard time limit of each load generator"
+    )
+    p.add_argument(
+        "--pin",
+        choices=("none", "split", "relays"),
+        default="none",
+        help="none (default): nothing pinned — the two relay processes need both "
+        "cores, as in perf-notes (f); split: stage/driver and redis-server on "
+        "CPU0, load generators on CPU1, relays float; relays: split + relay "
+        "node/worker i on CPU i",
+    )
     args = p.parse_args()
     if not os.path.exists(REDIS_SERVER):
         p.error(f"{REDIS_SERVER} not found")
@@ -338,8 +444,9 @@ def main() -> None:
         results = asyncio.run(amain(args))
     except KeyboardInterrupt:
         sys.exit(130)
-    bad = any(r.error or r.report is None or not r.report.delivered_ok or r.refused
-              for r in results)
+    bad = any(
+        r.error or r.report is None or not r.report.delivered_ok or r.refused for r in results
+    )
     sys.exit(1 if bad else 0)
 
 

@@ -33,8 +33,14 @@ WEB = ROOT / "resources" / "web"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,8 +79,14 @@ def new_page(browser: Any, viewport: dict[str, int] = DESKTOP) -> Any:
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text)
-            if m.type == "error" and "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            page.errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
     return page
 
 
@@ -90,10 +102,20 @@ def screenshot(page: Any, name: str) -> Path:
 
 def lot(lot_id: str = "1", **kw: Any) -> JSON:
     base = {
-        "id": lot_id, "order": 1, "title": "Pair of Meissen porcelain vases, c. 1880",
-        "description": "Hand-painted floral reserves.", "estimate": {"low": 80000, "high": 120000},
-        "start": 50000, "images": ["lot1.svg"], "status": "open", "ask": 50000,
-        "increment": 5000, "high": None, "bids": 0, "hammer": None, "currency": "EUR",
+        "id": lot_id,
+        "order": 1,
+        "title": "Pair of Meissen porcelain vases, c. 1880",
+        "description": "Hand-painted floral reserves.",
+        "estimate": {"low": 80000, "high": 120000},
+        "start": 50000,
+        "images": ["lot1.svg"],
+        "status": "open",
+        "ask": 50000,
+        "increment": 5000,
+        "high": None,
+        "bids": 0,
+        "hammer": None,
+        "currency": "EUR",
         "changed_seq": 1,
     }
     base.update(kw)
@@ -101,8 +123,14 @@ def lot(lot_id: str = "1", **kw: Any) -> JSON:
 
 
 def staff_lot(lot_id: str = "1", **kw: Any) -> JSON:
-    extra = {"reserve": 70000, "reserve_met": False, "books": [], "pending": [], "late": [],
-             "history": []}
+    extra = {
+        "reserve": 70000,
+        "reserve_met": False,
+        "books": [],
+        "pending": [],
+        "late": [],
+        "history": [],
+    }
     extra.update(kw)
     return lot(lot_id, **extra)
 
@@ -111,21 +139,51 @@ def high(amount: int, paddle: str | None, channel: str = "online") -> JSON:
     return {"amount": amount, "paddle": paddle, "channel": channel, "house": False}
 
 
-def event(seq: int, type_: str, lot_state: JSON | None, data: JSON | None = None,
-          epoch: int = 1, at: float | None = None) -> JSON:
-    return {"seq": seq, "epoch": epoch, "type": type_, "at": at or time.time(), "sale": "demo",
-            "lot": lot_state, "data": data or {}}
+def event(
+    seq: int,
+    type_: str,
+    lot_state: JSON | None,
+    data: JSON | None = None,
+    epoch: int = 1,
+    at: float | None = None,
+) -> JSON:
+    return {
+        "seq": seq,
+        "epoch": epoch,
+        "type": type_,
+        "at": at or time.time(),
+        "sale": "demo",
+        "lot": lot_state,
+        "data": data or {},
+    }
 
 
 def snapshot(seq: int, current: JSON | None, lots: list[JSON] | None = None, **sale: Any) -> JSON:
-    sale_view = {"id": "demo", "title": "Autumn sale (test)", "currency": "EUR",
-                 "paused": False, "message": "", "current": current["id"] if current else None}
+    sale_view = {
+        "id": "demo",
+        "title": "Autumn sale (test)",
+        "currency": "EUR",
+        "paused": False,
+        "message": "",
+        "current": current["id"] if current else None,
+    }
     sale_view.update(sale)
-    summaries = lots if lots is not None else [
-        {"id": str(i), "order": i, "title": f"Lot number {i}", "status": "pending",
-         "estimate": {"low": 10000 * i, "high": 20000 * i}, "images": [f"lot{i}.svg"],
-         "hammer": None} for i in range(1, 8)
-    ]
+    summaries = (
+        lots
+        if lots is not None
+        else [
+            {
+                "id": str(i),
+                "order": i,
+                "title": f"Lot number {i}",
+                "status": "pending",
+                "estimate": {"low": 10000 * i, "high": 20000 * i},
+                "images": [f"lot{i}.svg"],
+                "hammer": None,
+            }
+            for i in range(1, 8)
+        ]
+    )
     return {"seq": seq, "epoch": 1, "sale": sale_view, "lot": current, "lots": summaries}
 
 
@@ -142,7 +200,9 @@ class FakeStage:
         self.down = False  # the hub refuses streams (503) while True
         self.bid_answer: Callable[[JSON], tuple[int, JSON]] = lambda body: (200, {"ok": True})
         self.command_answer: Callable[[JSON], tuple[int, JSON]] = lambda body: (
-            200, {"ok": True, "events": []})
+            200,
+            {"ok": True, "events": []},
+        )
         self.session: Callable[[str], tuple[int, JSON]] = self._session
         self.pin = "123456"
         self.url = ""
@@ -190,12 +250,21 @@ class FakeStage:
     def _session(token: str) -> tuple[int, JSON]:
         if token.startswith("bidder-"):
             paddle = token.split("-", 1)[1]
-            return 200, {"role": "bidder", "paddle": paddle, "sale": "demo",
-                         "hub": "/.well-known/mercure",
-                         "topics": {"room": ROOM, "mine": f"{SALE}/bidders/{paddle}"}}
+            return 200, {
+                "role": "bidder",
+                "paddle": paddle,
+                "sale": "demo",
+                "hub": "/.well-known/mercure",
+                "topics": {"room": ROOM, "mine": f"{SALE}/bidders/{paddle}"},
+            }
         if token.startswith("clerk"):
-            return 200, {"role": "clerk", "paddle": None, "sale": "demo",
-                         "hub": "/.well-known/mercure", "topics": {"room": ROOM, "staff": STAFF}}
+            return 200, {
+                "role": "clerk",
+                "paddle": None,
+                "sale": "demo",
+                "hub": "/.well-known/mercure",
+                "topics": {"room": ROOM, "staff": STAFF},
+            }
         return 401, {"reason": "invalid_token"}
 
     async def _start(self) -> str:
@@ -239,10 +308,15 @@ class FakeStage:
         if request.can_read_body:
             with contextlib.suppress(ValueError):
                 body = await request.json()
-        entry = {"method": request.method, "path": request.path,
-                 "auth": request.headers.get("Authorization"), "body": body,
-                 "query": dict(request.query), "last_event_id":
-                 request.headers.get("Last-Event-ID") or request.query.get("lastEventID")}
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "auth": request.headers.get("Authorization"),
+            "body": body,
+            "query": dict(request.query),
+            "last_event_id": request.headers.get("Last-Event-ID")
+            or request.query.get("lastEventID"),
+        }
         self.requests.append(entry)
         return entry
 
@@ -252,7 +326,7 @@ class FakeStage:
 
     async def _post_session(self, request: web.Request) -> web.Response:
         entry = await self._record(request)
-        token = (entry["auth"] or "")[len("Bearer "):]
+        token = (entry["auth"] or "")[len("Bearer ") :]
         status, body = self.session(token)
         return web.json_response(body, status=status)
 
@@ -277,8 +351,9 @@ class FakeStage:
         if self.down:
             return web.Response(status=503, text="down")
         topics = set(request.query.getall("topic", []))
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                               "Cache-Control": "no-cache"})
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
         await response.prepare(request)
         await response.write(b"retry: 250\n\n")
         queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -287,13 +362,14 @@ class FakeStage:
         if last:
             ids = [e[0] for e in self.events]
             if last in ids:
-                backlog = self.events[ids.index(last) + 1:]
+                backlog = self.events[ids.index(last) + 1 :]
             else:
                 # Like the stage: an id it never sent still names a seq (the snapshot's).
                 parts = last.split(":")
                 after = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else None
-                backlog = [e for e in self.events
-                           if after is not None and int(e[0].split(":")[2]) > after]
+                backlog = [
+                    e for e in self.events if after is not None and int(e[0].split(":")[2]) > after
+                ]
         else:
             backlog = []
         for item in backlog:
@@ -342,10 +418,23 @@ class RealStage:
 
     def start(self, timeout: float = 20.0) -> str:
         exe = ROOT / ".venv" / "bin" / "auctionmen"
-        cmd = [str(exe), "serve", "--demo", "--port", str(self.port), "--data-dir",
-               str(self.data_dir)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, cwd=ROOT, start_new_session=True)
+        cmd = [
+            str(exe),
+            "serve",
+            "--demo",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:

@@ -33,18 +33,17 @@ __all__ = ["browser", "fake"]
 pytestmark = pytest.mark.e2e
 T = 5000  # ms: every wait is bounded
 
-PENDING = {"id": "1.p1", "amount": 65000, "paddle": "7002", "channel": "online",
-           "at": time.time()}
+PENDING = {"id": "1.p1", "amount": 65000, "paddle": "7002", "channel": "online", "at": time.time()}
 
 
 def open_clerk(browser: Any, fake: FakeStage, viewport: dict[str, int] | None = None) -> Any:
-    fake.snapshot = snapshot(5, staff_lot(high=high(60000, "7001"), ask=65000, changed_seq=5,
-                                          bids=2, pending=[PENDING]))
+    fake.snapshot = snapshot(
+        5, staff_lot(high=high(60000, "7001"), ask=65000, changed_seq=5, bids=2, pending=[PENDING])
+    )
     page = new_page(browser, viewport) if viewport else new_page(browser)
     page.goto(f"{fake.url}/clerk#token=clerk")
     page.wait_for_selector("#actions [data-action]", timeout=T)
-    page.wait_for_function("() => document.querySelector('#ask').textContent === '€650'",
-                           timeout=T)
+    page.wait_for_function("() => document.querySelector('#ask').textContent === '€650'", timeout=T)
     return page
 
 
@@ -55,8 +54,7 @@ def clear_result(page: Any) -> None:
 def sent_after(page: Any, fake: FakeStage, before: int) -> dict[str, Any]:
     """The one command the page sent after `before` commands, once the page has its answer
     (it says so in #result, cleared before the key), so the next key is not dropped as busy."""
-    page.wait_for_function("() => document.querySelector('#result').textContent !== ''",
-                           timeout=T)
+    page.wait_for_function("() => document.querySelector('#result').textContent !== ''", timeout=T)
     calls = fake.calls("/commands")
     assert len(calls) == before + 1, [c["body"] for c in calls[before:]]
     return calls[-1]["body"]
@@ -119,8 +117,12 @@ def test_registry_keys_send_the_registry_commands(browser: Any, fake: FakeStage)
 
     assert press("w") == {"op": "fair_warning", "lot": "1"}
     assert press("Y") == {"op": "accept_online", "lot": "1", "pending": "1.p1"}  # any case
-    assert press("x") == {"op": "reject_online", "lot": "1", "pending": "1.p1",
-                          "reason": "rejected"}
+    assert press("x") == {
+        "op": "reject_online",
+        "lot": "1",
+        "pending": "1.p1",
+        "reason": "rejected",
+    }
     page.evaluate("() => document.activeElement.blur()")  # in a field, 0 is a digit
     assert press("0") == {"op": "set_increment", "lot": "1", "mode": "reset"}
     assert press("+") == {"op": "set_increment", "lot": "1", "mode": "double"}
@@ -130,7 +132,8 @@ def test_registry_keys_send_the_registry_commands(browser: Any, fake: FakeStage)
     fake.publish(event(6, "sale_paused", paused, {"message": "Back in five"}), [STAFF], view="s")
     page.wait_for_function(
         "() => document.querySelector('[data-action=pause] .label').textContent === 'Resume'",
-        timeout=T)
+        timeout=T,
+    )
     assert press("z") == {"op": "resume"}  # paused: the same key resumes, no question
     assert answer("d") == {"op": "withdraw", "lot": "1", "reason": "withdrawn by the vendor"}
     assert press("h") == {"op": "hammer", "lot": "1", "source": "clerk"}
@@ -141,7 +144,11 @@ def test_registry_keys_send_the_registry_commands(browser: Any, fake: FakeStage)
     page.keyboard.type("101")
     body = press(" ")
     assert {k: body[k] for k in ("op", "lot", "paddle", "amount")} == {
-        "op": "floor_bid", "lot": "1", "paddle": "101", "amount": 65000}
+        "op": "floor_bid",
+        "lot": "1",
+        "paddle": "101",
+        "amount": 65000,
+    }
     assert page.errors == []
 
 

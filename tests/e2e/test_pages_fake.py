@@ -47,11 +47,14 @@ def text(page: Any, sel: str) -> str:
 def wait_text(page: Any, sel: str, expected: str) -> None:
     page.wait_for_function(
         "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
-        arg=[sel, expected], timeout=T)
+        arg=[sel, expected],
+        timeout=T,
+    )
 
 
-def open_bidder(browser: Any, fake: FakeStage, viewport: dict[str, int] = DESKTOP,
-                token: str = "bidder-7001") -> Any:
+def open_bidder(
+    browser: Any, fake: FakeStage, viewport: dict[str, int] = DESKTOP, token: str = "bidder-7001"
+) -> Any:
     page = new_page(browser, viewport)
     page.goto(f"{fake.url}/bid#token={token}")
     return page
@@ -71,22 +74,40 @@ def test_bidder_token_leaves_the_url_and_bids(browser: Any, fake: FakeStage) -> 
     assert not page.locator("#bid").is_disabled()
 
     # My bid is accepted, then someone else's: the words follow the events.
-    fake.publish(event(3, "bid_accepted", lot(high=high(50000, "7001"), ask=55000, changed_seq=3),
-                       {"bid": {"paddle": "7001", "amount": 50000}}), [ROOM, MINE])
+    fake.publish(
+        event(
+            3,
+            "bid_accepted",
+            lot(high=high(50000, "7001"), ask=55000, changed_seq=3),
+            {"bid": {"paddle": "7001", "amount": 50000}},
+        ),
+        [ROOM, MINE],
+    )
     wait_text(page, "#status", "You are winning")
     assert page.locator("#bid").is_disabled()
     assert text(page, "#bid-reason") == "You are the highest bidder"
-    other = event(4, "bid_accepted", lot(high=high(55000, "101", "floor"), ask=60000,
-                                         changed_seq=4), {"bid": {"paddle": "101"}})
+    other = event(
+        4,
+        "bid_accepted",
+        lot(high=high(55000, "101", "floor"), ask=60000, changed_seq=4),
+        {"bid": {"paddle": "101"}},
+    )
     fake.publish(other, [ROOM])
     wait_text(page, "#status", "Outbid")
     wait_text(page, "#bid", "Bid €600")
     assert text(page, "#current") == "€550"
 
     # The bid races another: 409 outbid, in words, with the new ask.
-    fake.bid_answer = lambda body: (409, {
-        "ok": False, "reason": "outbid", "detail": "the price moved on", "seq": 6,
-        "state": lot(high=high(130000, "102", "floor"), ask=140000, changed_seq=5)})
+    fake.bid_answer = lambda body: (
+        409,
+        {
+            "ok": False,
+            "reason": "outbid",
+            "detail": "the price moved on",
+            "seq": 6,
+            "state": lot(high=high(130000, "102", "floor"), ask=140000, changed_seq=5),
+        },
+    )
     page.locator("#bid").focus()
     page.keyboard.press("Enter")  # keyboard use: the button is a real button
     wait_text(page, "#notice", "Outbid — another bidder was first at €1,300")
@@ -100,9 +121,19 @@ def test_bidder_token_leaves_the_url_and_bids(browser: Any, fake: FakeStage) -> 
 
     # The same event again changes nothing; the hammer says who won.
     fake.publish(other, [ROOM])
-    fake.publish(event(7, "lot_sold", lot(status="sold", high=high(140000, "7001"),
-                                          hammer={"amount": 140000, "paddle": "7001"}),
-                       {"hammer": {"amount": 140000, "paddle": "7001"}}), [ROOM, MINE])
+    fake.publish(
+        event(
+            7,
+            "lot_sold",
+            lot(
+                status="sold",
+                high=high(140000, "7001"),
+                hammer={"amount": 140000, "paddle": "7001"},
+            ),
+            {"hammer": {"amount": 140000, "paddle": "7001"}},
+        ),
+        [ROOM, MINE],
+    )
     wait_text(page, "#status", "Sold to you for €1,400")
     assert page.locator("#bid").is_disabled()
     assert text(page, "#bid-reason") == "This lot is closed"
@@ -113,14 +144,16 @@ def test_bidder_reconnects_and_recovers_missed_events(browser: Any, fake: FakeSt
     fake.snapshot = snapshot(2, lot(changed_seq=2))
     page = open_bidder(browser, fake)
     wait_text(page, "#bid", "Bid €500")
-    fake.publish(event(3, "bid_accepted", lot(high=high(50000, "101", "floor"), ask=55000,
-                                              changed_seq=3)))
+    fake.publish(
+        event(3, "bid_accepted", lot(high=high(50000, "101", "floor"), ask=55000, changed_seq=3))
+    )
     wait_text(page, "#bid", "Bid €550")
 
     # The stream drops; the browser reconnects by itself with Last-Event-ID.
     fake.drop()
-    fake.publish(event(4, "bid_accepted", lot(high=high(55000, "102", "floor"), ask=60000,
-                                              changed_seq=4)))
+    fake.publish(
+        event(4, "bid_accepted", lot(high=high(55000, "102", "floor"), ask=60000, changed_seq=4))
+    )
     wait_text(page, "#bid", "Bid €600")
     assert fake.calls("/.well-known/mercure")[-1]["last_event_id"] == "demo:1:3:p"
 
@@ -130,10 +163,14 @@ def test_bidder_reconnects_and_recovers_missed_events(browser: Any, fake: FakeSt
     page.wait_for_selector("#banner:not([hidden])", timeout=T)
     assert text(page, "#banner") == "Reconnecting…"
     for seq, amount in ((5, 60000), (6, 65000)):
-        fake.publish(event(seq, "bid_accepted", lot(high=high(amount, "101", "floor"),
-                                                    ask=amount + 5000, changed_seq=seq)))
-    warned = lot(status="fair_warning", high=high(65000, "101", "floor"), ask=70000,
-                 changed_seq=7)
+        fake.publish(
+            event(
+                seq,
+                "bid_accepted",
+                lot(high=high(amount, "101", "floor"), ask=amount + 5000, changed_seq=seq),
+            )
+        )
+    warned = lot(status="fair_warning", high=high(65000, "101", "floor"), ask=70000, changed_seq=7)
     fake.publish(event(7, "fair_warning", warned))
     page.wait_for_timeout(300)
     assert "Reconnecting" in text(page, "#banner")
@@ -147,14 +184,26 @@ def test_bidder_reconnects_and_recovers_missed_events(browser: Any, fake: FakeSt
 
 
 def test_bidder_page_resends_an_unconfirmed_bid_with_the_same_key(
-        browser: Any, fake: FakeStage) -> None:
+    browser: Any, fake: FakeStage
+) -> None:
     """Through a relay a bid can go to the room and its answer be lost ("unconfirmed"): the
     page says it is checking, sends the same bid again with the same key and shows the room's
     real answer; it never says "not placed" for a bid that may have been placed."""
     fake.snapshot = snapshot(2, lot(changed_seq=2))
-    answers = iter([(503, {"reason": "unconfirmed", "status": 503}),
-                    (409, {"ok": False, "reason": "already_high", "seq": 3,
-                           "state": lot(high=high(50000, "7001"), ask=55000, changed_seq=3)})])
+    answers = iter(
+        [
+            (503, {"reason": "unconfirmed", "status": 503}),
+            (
+                409,
+                {
+                    "ok": False,
+                    "reason": "already_high",
+                    "seq": 3,
+                    "state": lot(high=high(50000, "7001"), ask=55000, changed_seq=3),
+                },
+            ),
+        ]
+    )
     fake.bid_answer = lambda body: next(answers)
     page = open_bidder(browser, fake)
     wait_text(page, "#bid", "Bid €500")
@@ -178,8 +227,16 @@ def test_bidder_without_a_valid_link_or_approval_cannot_bid(browser: Any, fake: 
     assert page.evaluate("sessionStorage.getItem('auctionmen.bidder.token')") is None
     page.context.close()
 
-    fake.session = lambda token: (200, {"role": "bidder", "paddle": "7003", "sale": "demo",
-                                        "topics": {"room": ROOM}, "bidder": {"status": "pending"}})
+    fake.session = lambda token: (
+        200,
+        {
+            "role": "bidder",
+            "paddle": "7003",
+            "sale": "demo",
+            "topics": {"room": ROOM},
+            "bidder": {"status": "pending"},
+        },
+    )
     page = open_bidder(browser, fake, token="bidder-7003")
     wait_text(page, "#bid-reason", "Your registration is waiting for approval")
     assert page.locator("#bid").is_disabled()
@@ -192,14 +249,27 @@ def test_bidder_without_a_valid_link_or_approval_cannot_bid(browser: Any, fake: 
 
 
 def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) -> None:
-    current = staff_lot(high=high(60000, "7001"), ask=65000, changed_seq=5, bids=2,
-                        title=HOSTILE,
-                        pending=[{"id": "1.p1", "amount": 65000, "paddle": "7002",
-                                  "channel": "online", "at": time.time() - 4}],
-                        late=[], history=[{"id": "1.1", "amount": 55000, "paddle": "101",
-                                           "channel": "floor", "void": None},
-                                          {"id": "1.2", "amount": 60000, "paddle": "7001",
-                                           "channel": "online", "void": None}])
+    current = staff_lot(
+        high=high(60000, "7001"),
+        ask=65000,
+        changed_seq=5,
+        bids=2,
+        title=HOSTILE,
+        pending=[
+            {
+                "id": "1.p1",
+                "amount": 65000,
+                "paddle": "7002",
+                "channel": "online",
+                "at": time.time() - 4,
+            }
+        ],
+        late=[],
+        history=[
+            {"id": "1.1", "amount": 55000, "paddle": "101", "channel": "floor", "void": None},
+            {"id": "1.2", "amount": 60000, "paddle": "7001", "channel": "online", "void": None},
+        ],
+    )
     fake.snapshot = snapshot(5, current)
     fake.snapshot["bidders"] = [{"paddle": "7001", "name": HOSTILE, "status": "approved"}]
     page = new_page(browser)
@@ -232,7 +302,12 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
     cmd = fake.calls("/commands")[-1]
     assert cmd["auth"] == "Bearer clerk-paired"
     assert {k: cmd["body"][k] for k in ("op", "lot", "paddle", "amount", "seen_seq")} == {
-        "op": "floor_bid", "lot": "1", "paddle": "101", "amount": 65000, "seen_seq": 5}
+        "op": "floor_bid",
+        "lot": "1",
+        "paddle": "101",
+        "amount": 65000,
+        "seen_seq": 5,
+    }
     page.keyboard.press("a")
     page.keyboard.type("1,234")
     page.focus("#paddle")
@@ -288,8 +363,10 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
     assert last_op()["op"] == "hammer"
 
     # A refusal comes back in words.
-    fake.command_answer = lambda body: (409, {"ok": False, "reason": "lot_open",
-                                              "detail": "lot 1 is still on the block"})
+    fake.command_answer = lambda body: (
+        409,
+        {"ok": False, "reason": "lot_open", "detail": "lot 1 is still on the block"},
+    )
     page.keyboard.press("n")
     wait_text(page, "#result", "Another lot is still on the block")
     assert fake.calls("/commands")[-1]["body"] == {"op": "open_lot", "lot": "2"}
@@ -302,14 +379,35 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
 
     # The staff topic: refused attempts and late bids, with Reopen / Leave sold.
     fake.command_answer = lambda body: (200, {"ok": True, "events": []})
-    fake.publish(event(6, "bid_refused", current, {"attempt": {"amount": 60000, "paddle": "7002",
-                                                               "channel": "online"},
-                                                   "reason": "outbid"}), [STAFF], view="s")
+    fake.publish(
+        event(
+            6,
+            "bid_refused",
+            current,
+            {
+                "attempt": {"amount": 60000, "paddle": "7002", "channel": "online"},
+                "reason": "outbid",
+            },
+        ),
+        [STAFF],
+        view="s",
+    )
     wait_text(page, "#refused", "paddle 7002")
-    sold = staff_lot(status="sold", high=high(60000, "7001"), hammer={"amount": 60000,
-                                                                      "paddle": "7001"},
-                     late=[{"id": "1.l1", "amount": 65000, "paddle": "7002",
-                            "channel": "online", "after": 1.2, "at": 1}])
+    sold = staff_lot(
+        status="sold",
+        high=high(60000, "7001"),
+        hammer={"amount": 60000, "paddle": "7001"},
+        late=[
+            {
+                "id": "1.l1",
+                "amount": 65000,
+                "paddle": "7002",
+                "channel": "online",
+                "after": 1.2,
+                "at": 1,
+            }
+        ],
+    )
     fake.publish(event(7, "late_bid", sold, {"late": sold["late"][0]}), [STAFF], view="s")
     wait_text(page, "#late", "1.2 s after the hammer")
     page.locator("#late").get_by_role("button", name="Leave sold").click()
@@ -322,8 +420,16 @@ def test_clerk_pairs_and_works_from_the_keyboard(browser: Any, fake: FakeStage) 
 
 
 def test_room_display(browser: Any, fake: FakeStage) -> None:
-    fake.snapshot = snapshot(3, lot(high=high(130000, "7001"), ask=140000, changed_seq=3,
-                                    title=HOSTILE, images=["missing.svg"]))
+    fake.snapshot = snapshot(
+        3,
+        lot(
+            high=high(130000, "7001"),
+            ask=140000,
+            changed_seq=3,
+            title=HOSTILE,
+            images=["missing.svg"],
+        ),
+    )
     page = new_page(browser)
     page.goto(f"{fake.url}/room")
     wait_text(page, "#current", "€1,300")
@@ -335,20 +441,31 @@ def test_room_display(browser: Any, fake: FakeStage) -> None:
     assert "EUR" not in text(page, "#rates")
     assert "2026" in text(page, "#rates-date")
     page.wait_for_function(
-        "() => document.querySelector('#lot-image').src.endsWith('placeholder.svg')", timeout=T)
+        "() => document.querySelector('#lot-image').src.endsWith('placeholder.svg')", timeout=T
+    )
     assert fake.calls("/.well-known/mercure")[-1]["query"]["topic"] == ROOM
     assert all(r["auth"] is None for r in fake.requests)
 
-    fake.publish(event(4, "fair_warning", lot(status="fair_warning", high=high(130000, "7001"),
-                                              ask=140000)))
+    fake.publish(
+        event(4, "fair_warning", lot(status="fair_warning", high=high(130000, "7001"), ask=140000))
+    )
     wait_text(page, "#headline", "Fair warning")
     assert page.evaluate("document.body.dataset.lotStatus") == "fair_warning"
-    fake.publish(event(5, "bid_accepted", lot(status="open", high=high(140000, "101", "floor"),
-                                              ask=150000)))
+    fake.publish(
+        event(5, "bid_accepted", lot(status="open", high=high(140000, "101", "floor"), ask=150000))
+    )
     wait_text(page, "#bidder", "Paddle 101")
-    fake.publish(event(6, "lot_sold", lot(status="sold", high=high(140000, "101", "floor"),
-                                          hammer={"amount": 140000, "paddle": "101",
-                                                  "channel": "floor"})))
+    fake.publish(
+        event(
+            6,
+            "lot_sold",
+            lot(
+                status="sold",
+                high=high(140000, "101", "floor"),
+                hammer={"amount": 140000, "paddle": "101", "channel": "floor"},
+            ),
+        )
+    )
     wait_text(page, "#headline", "Sold")
     assert text(page, "#current") == "€1,400"
     assert page.errors == []
@@ -364,16 +481,31 @@ PAGES = {
 @pytest.mark.parametrize("name", list(PAGES))
 def test_screenshots(browser: Any, fake: FakeStage, name: str) -> None:
     """Each page at phone and desktop sizes, saved under artifacts/screenshots/."""
-    current = staff_lot("4", order=4, title="Art Deco diamond and platinum bracelet",
-                        description="Old European-cut diamonds, approx. 4.5 ct total, 18 cm.",
-                        images=["lot4.svg"], estimate={"low": 600000, "high": 900000},
-                        high=high(620000, "7001"), ask=650000, bids=3, changed_seq=9,
-                        pending=[{"id": "4.p1", "amount": 650000, "paddle": "7002",
-                                  "channel": "online", "at": time.time() - 4}],
-                        history=[{"id": "4.1", "amount": 600000, "paddle": "101",
-                                  "channel": "floor", "void": None},
-                                 {"id": "4.2", "amount": 620000, "paddle": "7001",
-                                  "channel": "online", "void": None}])
+    current = staff_lot(
+        "4",
+        order=4,
+        title="Art Deco diamond and platinum bracelet",
+        description="Old European-cut diamonds, approx. 4.5 ct total, 18 cm.",
+        images=["lot4.svg"],
+        estimate={"low": 600000, "high": 900000},
+        high=high(620000, "7001"),
+        ask=650000,
+        bids=3,
+        changed_seq=9,
+        pending=[
+            {
+                "id": "4.p1",
+                "amount": 650000,
+                "paddle": "7002",
+                "channel": "online",
+                "at": time.time() - 4,
+            }
+        ],
+        history=[
+            {"id": "4.1", "amount": 600000, "paddle": "101", "channel": "floor", "void": None},
+            {"id": "4.2", "amount": 620000, "paddle": "7001", "channel": "online", "void": None},
+        ],
+    )
     fake.snapshot = snapshot(9, current)
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page = new_page(browser, viewport)

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.e2e
 T = 8000
 
 
-def call(stage: RealStage, method: str, path: str, token: str | None = None,
-         body: Any = None) -> tuple[int, Any]:
+def call(
+    stage: RealStage, method: str, path: str, token: str | None = None, body: Any = None
+) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(stage.url + path, data=data, method=method)
     if data is not None:
@@ -38,11 +39,14 @@ def wait_text(page: Any, sel: str, expected: str, timeout: int = T) -> None:
     try:
         page.wait_for_function(
             "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
-            arg=[sel, expected], timeout=timeout)
+            arg=[sel, expected],
+            timeout=timeout,
+        )
     except Exception as exc:  # say what the page showed instead
         shown = page.evaluate("(s) => document.querySelector(s)?.textContent", sel)
-        raise AssertionError(f"{sel}: wanted {expected!r}, page shows {shown!r}; "
-                             f"page log: {page.errors}") from exc
+        raise AssertionError(
+            f"{sel}: wanted {expected!r}, page shows {shown!r}; page log: {page.errors}"
+        ) from exc
 
 
 def test_bidder_and_clerk_run_a_lot_to_sold(browser: Any, stage: RealStage) -> None:
@@ -99,8 +103,12 @@ def test_bidder_and_clerk_run_a_lot_to_sold(browser: Any, stage: RealStage) -> N
 
 def test_two_bidders_click_the_same_ask(browser: Any, stage: RealStage) -> None:
     clerk_token = stage.token("clerk")
-    assert call(stage, "POST", "/api/sales/demo/commands", clerk_token,
-                {"op": "open_lot", "lot": "1"})[0] == 200
+    assert (
+        call(
+            stage, "POST", "/api/sales/demo/commands", clerk_token, {"op": "open_lot", "lot": "1"}
+        )[0]
+        == 200
+    )
     pages = []
     for paddle in ("7001", "7002"):
         page = new_page(browser)
@@ -112,8 +120,8 @@ def test_two_bidders_click_the_same_ask(browser: Any, stage: RealStage) -> None:
         page.evaluate("() => setTimeout(() => document.querySelector('#bid').click(), 50)")
     for page in pages:
         page.wait_for_function(
-            "() => /winning|Outbid/.test(document.querySelector('#status').textContent)",
-            timeout=T)
+            "() => /winning|Outbid/.test(document.querySelector('#status').textContent)", timeout=T
+        )
     words = [p.locator("#status").inner_text() for p in pages]
     assert sorted(words) == ["Outbid", "You are winning"], words
     loser = pages[words.index("Outbid")]
@@ -170,4 +178,3 @@ def test_server_killed_and_restarted_mid_lot(browser: Any, stage: RealStage) -> 
     for page in (bidder, room):
         assert page.errors == []
         page.context.close()
-

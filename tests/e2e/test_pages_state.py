@@ -40,15 +40,24 @@ def run(js: Any, body: str, arg: Any = None) -> Any:
 
 
 OPEN = event(2, "lot_opened", lot(changed_seq=2), {"ask": 50000})
-MINE = event(3, "bid_accepted", lot(high=high(50000, "7001"), ask=55000, bids=1, changed_seq=3),
-             {"bid": {"id": "1.1", "amount": 50000, "paddle": "7001", "channel": "online"}})
-OTHER = event(4, "bid_accepted", lot(high=high(55000, "101", "floor"), ask=60000, bids=2,
-                                     changed_seq=4),
-              {"bid": {"id": "1.2", "amount": 55000, "paddle": "101", "channel": "floor"}})
+MINE = event(
+    3,
+    "bid_accepted",
+    lot(high=high(50000, "7001"), ask=55000, bids=1, changed_seq=3),
+    {"bid": {"id": "1.1", "amount": 50000, "paddle": "7001", "channel": "online"}},
+)
+OTHER = event(
+    4,
+    "bid_accepted",
+    lot(high=high(55000, "101", "floor"), ask=60000, bids=2, changed_seq=4),
+    {"bid": {"id": "1.2", "amount": 55000, "paddle": "101", "channel": "floor"}},
+)
 
 
 def test_duplicate_and_late_events_change_nothing(js: Any) -> None:
-    out = run(js, """
+    out = run(
+        js,
+        """
         let s = S.initialState({paddle: '7001', status: 'approved'});
         for (const e of arg.events) s = S.applyEvent(s, e);
         const json = JSON.stringify(s);
@@ -57,12 +66,16 @@ def test_duplicate_and_late_events_change_nothing(js: Any) -> None:
         const noSeq = S.applyEvent(s, {type: 'bid_accepted', lot: arg.events[1].lot});
         return {same: again === s && late === s && noSeq === s, equal: JSON.stringify(late) === json,
                 seq: s.seq, ask: s.lot.ask, high: s.lot.high.paddle};
-    """, {"events": [OPEN, MINE, OTHER]})
+    """,
+        {"events": [OPEN, MINE, OTHER]},
+    )
     assert out == {"same": True, "equal": True, "seq": 4, "ask": 60000, "high": "101"}
 
 
 def test_newer_epoch_wins_and_lots_list_follows_events(js: Any) -> None:
-    out = run(js, """
+    out = run(
+        js,
+        """
         let s = S.applySnapshot(S.initialState(), arg.snap);
         s = S.applyEvent(s, arg.open);
         const restarted = {...arg.open, epoch: 2, seq: 1, type: 'fair_warning',
@@ -70,19 +83,38 @@ def test_newer_epoch_wins_and_lots_list_follows_events(js: Any) -> None:
         const t = S.applyEvent(s, restarted);
         return {status: t.lot.status, epoch: t.epoch, listed: t.lots.find(l => l.id === '1').status,
                 upcoming: S.upcoming(t).map(l => l.id), next: S.nextPendingLot(t).id};
-    """, {"snap": snapshot(1, None), "open": OPEN})
-    assert out == {"status": "fair_warning", "epoch": 2, "listed": "fair_warning",
-                   "upcoming": ["2", "3", "4", "5", "6"], "next": "2"}
+    """,
+        {"snap": snapshot(1, None), "open": OPEN},
+    )
+    assert out == {
+        "status": "fair_warning",
+        "epoch": 2,
+        "listed": "fair_warning",
+        "upcoming": ["2", "3", "4", "5", "6"],
+        "next": "2",
+    }
 
 
 def test_bidder_status_words(js: Any) -> None:
-    sold_to_me = event(6, "lot_sold", lot(status="sold", high=high(50000, "7001"),
-                                          hammer={"amount": 50000, "paddle": "7001"}),
-                       {"hammer": {"amount": 50000, "paddle": "7001"}})
-    sold_other = event(6, "lot_sold", lot(status="sold", high=high(55000, "101", "floor"),
-                                          hammer={"amount": 55000, "paddle": "101"}),
-                       {"hammer": {"amount": 55000, "paddle": "101"}})
-    out = run(js, """
+    sold_to_me = event(
+        6,
+        "lot_sold",
+        lot(status="sold", high=high(50000, "7001"), hammer={"amount": 50000, "paddle": "7001"}),
+        {"hammer": {"amount": 50000, "paddle": "7001"}},
+    )
+    sold_other = event(
+        6,
+        "lot_sold",
+        lot(
+            status="sold",
+            high=high(55000, "101", "floor"),
+            hammer={"amount": 55000, "paddle": "101"},
+        ),
+        {"hammer": {"amount": 55000, "paddle": "101"}},
+    )
+    out = run(
+        js,
+        """
         const me = {paddle: '7001', status: 'approved'};
         const seen = [];
         const look = (s) => { const v = S.bidderStatus(s); seen.push([v.text, v.canBid, v.reason]); return s; };
@@ -104,8 +136,15 @@ def test_bidder_status_words(js: Any) -> None:
         look({...fresh, me: {...fresh.me, credit_limit: 40000, won: 0}});
         look(S.applyEvent(S.initialState(null), arg.open));
         return {seen, won: S.applyEvent(s, arg.soldToMe).me.won};
-    """, {"open": OPEN, "mine": MINE, "other": OTHER, "soldToMe": sold_to_me,
-          "soldOther": sold_other})
+    """,
+        {
+            "open": OPEN,
+            "mine": MINE,
+            "other": OTHER,
+            "soldToMe": sold_to_me,
+            "soldOther": sold_other,
+        },
+    )
     seen = out["seen"]
     assert seen[0][:2] == ["Waiting for the first lot", False]
     assert seen[1][:2] == ["Bidding is open — no bids yet", True]
@@ -119,8 +158,11 @@ def test_bidder_status_words(js: Any) -> None:
     assert seen[9][:2] == ["Passed", False]
     assert seen[10][:2] == ["Withdrawn", False]
     assert seen[11] == ["Paused: Coffee break", False, "The sale is paused"]
-    assert seen[12] == ["Bidding is open — no bids yet", False,
-                        "Your registration is waiting for approval"]
+    assert seen[12] == [
+        "Bidding is open — no bids yet",
+        False,
+        "Your registration is waiting for approval",
+    ]
     assert seen[13][1] is False
     assert seen[13][2].startswith("Over your credit limit")
     assert seen[14][1] is False  # no token: watching only
@@ -128,17 +170,32 @@ def test_bidder_status_words(js: Any) -> None:
 
 
 def test_fair_warning_without_my_bid(js: Any) -> None:
-    out = run(js, """
+    out = run(
+        js,
+        """
         let s = S.applyEvent(S.initialState({paddle: '9', status: 'approved'}), arg);
         return S.bidderStatus(s).text;
-    """, event(3, "fair_warning", lot(status="fair_warning", high=high(50000, "101", "floor"))))
+    """,
+        event(3, "fair_warning", lot(status="fair_warning", high=high(50000, "101", "floor"))),
+    )
     assert out == "Fair warning"
 
 
 def test_snapshot_resync(js: Any) -> None:
-    snap = snapshot(20, lot("3", order=3, title="Dutch school", changed_seq=19, ask=210000,
-                            high=high(200000, None, "floor")))
-    out = run(js, """
+    snap = snapshot(
+        20,
+        lot(
+            "3",
+            order=3,
+            title="Dutch school",
+            changed_seq=19,
+            ask=210000,
+            high=high(200000, None, "floor"),
+        ),
+    )
+    out = run(
+        js,
+        """
         let s = S.initialState({paddle: '7001'});
         s = S.applyEvent(s, arg.open);
         const before = s;
@@ -151,14 +208,27 @@ def test_snapshot_resync(js: Any) -> None:
         return {lotBefore: before.lot.id, lotAfter, seq: s.seq, stale: stale === s,
                 older: older.lot.id, snapshot: s.snapshot, freshSeq: fresh.seq,
                 nextAsk: next.lot.ask, lots: s.lots.length};
-    """, {"open": OPEN, "snap": snap})
-    assert out == {"lotBefore": "1", "lotAfter": "3", "seq": 20, "stale": True, "older": "3",
-                   "snapshot": True, "freshSeq": 20, "nextAsk": 220000, "lots": 7}
+    """,
+        {"open": OPEN, "snap": snap},
+    )
+    assert out == {
+        "lotBefore": "1",
+        "lotAfter": "3",
+        "seq": 20,
+        "stale": True,
+        "older": "3",
+        "snapshot": True,
+        "freshSeq": 20,
+        "nextAsk": 220000,
+        "lots": 7,
+    }
 
 
 def test_bid_answers_in_words(js: Any) -> None:
     outbid_state = lot(high=high(130000, "101", "floor"), ask=140000, changed_seq=9)
-    out = run(js, """
+    out = run(
+        js,
+        """
         let s = S.applyEvent(S.initialState({paddle: '7001', status: 'approved'}), arg.open);
         const o = S.applyBidAnswer(s, 409, {ok: false, reason: 'outbid', state: arg.st}, {lot: '1', amount: 55000});
         const late = S.applyBidAnswer(s, 409, {reason: 'too_late'}, {lot: '1', amount: 55000});
@@ -171,7 +241,9 @@ def test_bid_answers_in_words(js: Any) -> None:
                 ok: S.bidderStatus(ok).notice, mine: ok.mine['1'],
                 pending: S.bidderStatus(pend).text, pendingCan: S.bidderStatus(pend).canBid,
                 rl: S.bidderStatus(rl).notice};
-    """, {"open": OPEN, "st": outbid_state})
+    """,
+        {"open": OPEN, "st": outbid_state},
+    )
     assert out["outbid"] == "Outbid — another bidder was first at €1,300"
     assert out["ask"] == 140000
     assert out["seq"] == 2  # an answer never moves the event cursor
@@ -185,7 +257,9 @@ def test_bid_answers_in_words(js: Any) -> None:
 
 
 def test_money_and_rates(js: Any) -> None:
-    out = run(js, """
+    out = run(
+        js,
+        """
         return {eur: S.formatMoney(130000, 'EUR'), cents: S.formatMoney(130050, 'EUR'),
                 jpy: S.formatMoney(1300, 'JPY'), gbp: S.formatMoney(99, 'GBP'), bad: S.formatMoney(null),
                 conv: S.convert(100000, 'EUR', {base: 'EUR', rates: {USD: 1.08, JPY: 162.3, EUR: 1}}),
@@ -193,7 +267,8 @@ def test_money_and_rates(js: Any) -> None:
                 label: [S.bidderLabel({channel: 'online', paddle: '7001'}), S.bidderLabel({channel: 'floor', paddle: null}),
                         S.bidderLabel({channel: 'floor', paddle: '101'})],
                 parsed: [U.parseAmount('1,300'), U.parseAmount('1300.5'), U.parseAmount('abc'), U.parseAmount('1300', 0)]};
-    """)
+    """,
+    )
     assert out["eur"] == "€1,300"
     assert out["cents"] == "€1,300.50"
     assert out["jpy"] == "¥1,300"
@@ -207,7 +282,9 @@ def test_money_and_rates(js: Any) -> None:
 
 
 def test_hostile_strings_stay_text(js: Any) -> None:
-    out = run(js, """
+    out = run(
+        js,
+        """
         let s = S.applyEvent(S.initialState(), {...arg.open, lot: {...arg.open.lot, title: arg.bad, description: arg.bad}});
         const li = U.h('li', {title: s.lot.title}, s.lot.title, U.h('span', {}, s.lot.description));
         document.body.append(li);
@@ -216,7 +293,9 @@ def test_hostile_strings_stay_text(js: Any) -> None:
         document.body.append(p);
         return {title: s.lot.title, text: li.textContent, elements: li.querySelectorAll('*').length,
                 p: p.textContent, imgs: document.images.length, pwned: window.__pwned ?? null};
-    """, {"open": OPEN, "bad": HOSTILE})
+    """,
+        {"open": OPEN, "bad": HOSTILE},
+    )
     assert out["title"] == HOSTILE
     assert out["text"] == HOSTILE + HOSTILE
     assert out["elements"] == 1  # only the <span> we made
@@ -226,10 +305,13 @@ def test_hostile_strings_stay_text(js: Any) -> None:
 
 
 def test_keys_and_topics(js: Any) -> None:
-    out = run(js, """
+    out = run(
+        js,
+        """
         const k = U.newKey();
         return {key: /^[0-9a-f-]{36}$/.test(k), distinct: U.newKey() !== k,
                 topics: U.topicsOf({topics: {room: 'a', mine: 'b'}}, ['x']),
                 fallback: U.topicsOf({}, ['x'])};
-    """)
+    """,
+    )
     assert out == {"key": True, "distinct": True, "topics": ["a", "b"], "fallback": ["x"]}

@@ -30,7 +30,9 @@ def wait_text(page: Any, sel: str, expected: str) -> None:
     # a function, not a string: a string predicate is eval'ed, which the page's CSP forbids
     page.wait_for_function(
         "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
-        arg=[sel, expected], timeout=T)
+        arg=[sel, expected],
+        timeout=T,
+    )
 
 
 def fill(page: Any, name: str, email: str, phone: str = "") -> None:
@@ -69,7 +71,8 @@ def test_register_errors_then_pending_paddle(stage: RealStage, browser: Any) -> 
     paddle = page.text_content("#paddle") or ""
     assert paddle.strip()
     assert page.text_content("#done-text") == (
-        f"Thank you, your paddle is {paddle}, pending approval.")
+        f"Thank you, your paddle is {paddle}, pending approval."
+    )
     assert page.text_content("#done-name") == HOSTILE
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#done script, #done img").count() == 0

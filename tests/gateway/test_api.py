@@ -22,8 +22,12 @@ async def staff(stage: Stage, http: aiohttp.ClientSession, command: dict) -> dic
         return body
 
 
-async def bid(stage: Stage, http: aiohttp.ClientSession, paddle: str, body: dict,
-              ) -> tuple[int, dict]:
+async def bid(
+    stage: Stage,
+    http: aiohttp.ClientSession,
+    paddle: str,
+    body: dict,
+) -> tuple[int, dict]:
     token = stage.issuer.issue("bidder", "demo", paddle=paddle)
     async with http.post(f"{SALE}/bids", json=body, headers=bearer(token)) as r:
         return r.status, await r.json()
@@ -82,8 +86,9 @@ async def test_not_approved_bidder_is_refused_with_reason(stage, http):
 
 async def test_commands_need_a_staff_token(stage, http):
     token = stage.issuer.issue("bidder", "demo", paddle="7001")
-    async with http.post(f"{SALE}/commands", json={"op": "open_lot", "lot": "1"},
-                         headers=bearer(token)) as r:
+    async with http.post(
+        f"{SALE}/commands", json={"op": "open_lot", "lot": "1"}, headers=bearer(token)
+    ) as r:
         assert r.status == 403
         assert r.content_type == "application/problem+json"
 
@@ -117,8 +122,7 @@ async def test_bad_tokens(stage, http, headers, data, status, reason):
         (b'{"lot": "1", "amount": 1e30}', "application/json", 422, "invalid"),
         (b'{"lot": ["1"], "amount": 100}', "application/json", 422, "invalid"),
         (b'{"lot": "1", "amount": 100, "key": "a b"}', "application/json", 422, "invalid"),
-        (b"lot=1&amount=100", "application/x-www-form-urlencoded", 415,
-         "unsupported_media_type"),
+        (b"lot=1&amount=100", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
         (b'{"lot": "' + b"9" * 200_000 + b'"}', "application/json", 413, "too_large"),
     ],
 )
@@ -154,8 +158,9 @@ async def test_rate_limit_per_bidder(stage, http):
     token = stage.issuer.issue("bidder", "demo", paddle="7001")
     statuses = []
     for _ in range(30):
-        async with http.post(f"{SALE}/bids", json={"lot": "1", "amount": 1},
-                             headers=bearer(token)) as r:
+        async with http.post(
+            f"{SALE}/bids", json={"lot": "1", "amount": 1}, headers=bearer(token)
+        ) as r:
             statuses.append(r.status)
     assert 429 in statuses
     # Another bidder is not affected by 7001's burst.
@@ -164,8 +169,9 @@ async def test_rate_limit_per_bidder(stage, http):
 
 
 async def test_registration_then_approval_gives_a_link(stage, http):
-    async with http.post(f"{SALE}/register", json={"name": "Ada <b>L</b>",
-                                                   "email": "ada@example.org"}) as r:
+    async with http.post(
+        f"{SALE}/register", json={"name": "Ada <b>L</b>", "email": "ada@example.org"}
+    ) as r:
         assert r.status == 202
         paddle = (await r.json())["paddle"]
     assert int(paddle) >= 7001
@@ -184,15 +190,21 @@ async def test_registration_then_approval_gives_a_link(stage, http):
 
 
 async def test_registration_rejects_bad_input(stage, http):
-    for body in ({}, {"name": "x"}, {"name": "x" * 500, "email": "a@b"},
-                 {"name": "x", "email": "no-at"}, {"name": 5, "email": "a@b"}):
+    for body in (
+        {},
+        {"name": "x"},
+        {"name": "x" * 500, "email": "a@b"},
+        {"name": "x", "email": "no-at"},
+        {"name": 5, "email": "a@b"},
+    ):
         async with http.post(f"{SALE}/register", json=body) as r:
             assert r.status == 422, body
 
 
 async def test_pairing_with_the_pin(stage, http):
-    async with http.post("/api/pair", json={"pin": "000000" if stage.pin != "000000"
-                                            else "111111"}) as r:
+    async with http.post(
+        "/api/pair", json={"pin": "000000" if stage.pin != "000000" else "111111"}
+    ) as r:
         assert r.status == 403
     async with http.post("/api/pair", json={"pin": stage.pin}) as r:
         assert r.status == 200
@@ -204,9 +216,14 @@ async def test_openapi_lists_every_api_route(stage, http):
     async with http.get("/api/openapi.json") as r:
         doc = await r.json()
     assert doc["openapi"].startswith("3.1")
-    for path in ("/api/sales/{sale}/state", "/api/sales/{sale}/bids",
-                 "/api/sales/{sale}/commands", "/api/sales/{sale}/register",
-                 "/api/session", "/api/pair"):
+    for path in (
+        "/api/sales/{sale}/state",
+        "/api/sales/{sale}/bids",
+        "/api/sales/{sale}/commands",
+        "/api/sales/{sale}/register",
+        "/api/session",
+        "/api/pair",
+    ):
         assert path in doc["paths"]
 
 
@@ -222,15 +239,20 @@ async def test_unknown_sale_and_path(stage, http):
 async def test_hundred_concurrent_bidders_one_winner(stage, http):
     for n in range(100):
         paddle = str(8000 + n)
-        done = await staff(stage, http, {"op": "register_bidder", "paddle": paddle,
-                                         "status": "approved", "channel": "online"})
+        done = await staff(
+            stage,
+            http,
+            {"op": "register_bidder", "paddle": paddle, "status": "approved", "channel": "online"},
+        )
         assert done["ok"]
     opened = await staff(stage, http, {"op": "open_lot", "lot": "1"})
     ask, seq = opened["state"]["lot"]["ask"], opened["seq"]
-    results = await asyncio.gather(*(
-        bid(stage, http, str(8000 + n), {"lot": "1", "amount": ask, "seen_seq": seq})
-        for n in range(100)
-    ))
+    results = await asyncio.gather(
+        *(
+            bid(stage, http, str(8000 + n), {"lot": "1", "amount": ask, "seen_seq": seq})
+            for n in range(100)
+        )
+    )
     accepted = [b for s, b in results if s == 200]
     refused = [b for s, b in results if s == 409]
     assert len(accepted) == 1
@@ -264,8 +286,10 @@ async def test_snapshot_advertises_the_hub_topic_and_cursor(stage, http):
     async with http.get(f"{SALE}/state") as r:
         snap = await r.json()
         links = r.headers.getall("Link")
-    assert '</.well-known/mercure>; rel="mercure"; ' \
+    assert (
+        '</.well-known/mercure>; rel="mercure"; '
         f'last-event-id="demo:{snap["epoch"]}:{snap["seq"]}:s"' in links
+    )
     assert f'<{stage.sale_iri}/room>; rel="self"' in links
 
 
@@ -289,8 +313,9 @@ async def test_online_bidders_get_links_through_the_relay(stage):
 
     clerk = Actor("clerk")
     for paddle, channel in (("7101", "online"), ("7102", "phone")):
-        answer = await stage.submit({"op": "register_bidder", "paddle": paddle,
-                                     "channel": channel}, clerk)
+        answer = await stage.submit(
+            {"op": "register_bidder", "paddle": paddle, "channel": channel}, clerk
+        )
         assert answer.ok, answer
     here = stage.base_url()
     assert stage.bidder_link("7101").startswith(f"{here}/bid#token=")  # no relay: the stage

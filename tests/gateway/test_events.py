@@ -68,13 +68,16 @@ async def test_bidder_gets_own_refusals_privately_and_staff_see_reserve(stage, h
     await open_lot(stage)
     bidder = stage.issuer.issue("bidder", "demo", paddle="7003")  # not approved
     clerk = stage.issuer.issue("clerk", "demo")
-    async with http.get(hub_url(stage, "bidders/7003"), headers=bearer(bidder)) as mine, \
-            http.get(hub_url(stage, "staff"), headers=bearer(clerk)) as staff, \
-            http.get(hub_url(stage, "bidders/7001"), headers=bearer(bidder)) as other:
+    async with (
+        http.get(hub_url(stage, "bidders/7003"), headers=bearer(bidder)) as mine,
+        http.get(hub_url(stage, "staff"), headers=bearer(clerk)) as staff,
+        http.get(hub_url(stage, "bidders/7001"), headers=bearer(bidder)) as other,
+    ):
         assert mine.status == 200
         assert staff.status == 200
-        async with http.post("/api/sales/demo/bids", json={"lot": "1", "amount": 50000},
-                             headers=bearer(bidder)) as r:
+        async with http.post(
+            "/api/sales/demo/bids", json={"lot": "1", "amount": 50000}, headers=bearer(bidder)
+        ) as r:
             assert r.status == 409
         _, own = await SSE(mine).next()
         assert own["type"] == "bid_refused"

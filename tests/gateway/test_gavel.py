@@ -50,8 +50,11 @@ async def gavel_stage(
     clock = SettableClock()
     try:
         # What Stage.start does for a configured gavel, with the clock injected.
-        stage.gavel = GavelLink(EngineSale(lambda: stage.engine, stage.submit),
-                                f"serial:{device.port}", timing=GavelTiming(clock=clock))
+        stage.gavel = GavelLink(
+            EngineSale(lambda: stage.engine, stage.submit),
+            f"serial:{device.port}",
+            timing=GavelTiming(clock=clock),
+        )
         await _until(lambda: stage.gavel.status.connected, "the gavel to connect")
         device.stop_heartbeats()  # the settable clock never times a silent gavel out
         yield stage, device, clock

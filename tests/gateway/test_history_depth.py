@@ -30,11 +30,16 @@ async def test_resume_from_any_point_of_a_deep_journal(stage, http):
         # Sequential floor bids (each must see the previous one), submitted in bursts of
         # refused duplicates so group commit keeps this quick.
         answer = await stage.submit(
-            {"op": "floor_bid", "lot": "6", "paddle": paddles[n % 2]}, CLERK)
+            {"op": "floor_bid", "lot": "6", "paddle": paddles[n % 2]}, CLERK
+        )
         assert answer.ok
         n += 1
-        burst = [stage.submit({"op": "floor_bid", "lot": "6", "paddle": paddles[(n + 1) % 2],
-                               "amount": 1}, CLERK) for _ in range(40)]
+        burst = [
+            stage.submit(
+                {"op": "floor_bid", "lot": "6", "paddle": paddles[(n + 1) % 2], "amount": 1}, CLERK
+            )
+            for _ in range(40)
+        ]
         await asyncio.gather(*burst)  # refused below the ask: staff-only records
     epoch = stage.sequencer.epoch
     last_room = room[-1]

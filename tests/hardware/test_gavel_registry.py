@@ -41,11 +41,21 @@ def test_every_builtin_is_registered_with_a_description() -> None:
         ("hid:0c45:7403,skip=1", "hid", "0c45:7403", {"skip": "1"}, "hid:0c45:7403,skip=1"),
         ("pty,mode=byte", "pty", "", {"mode": "byte"}, "pty,mode=byte"),
         ("serial:/dev/ttyACM0", "serial", "/dev/ttyACM0", {}, "serial:/dev/ttyACM0"),
-        ("/dev/ttyUSB1,mode=line", "serial", "/dev/ttyUSB1", {"mode": "line"},
-         "serial:/dev/ttyUSB1,mode=line"),
+        (
+            "/dev/ttyUSB1,mode=line",
+            "serial",
+            "/dev/ttyUSB1",
+            {"mode": "line"},
+            "serial:/dev/ttyUSB1,mode=line",
+        ),
         ("COM7", "serial", "COM7", {}, "serial:COM7"),
-        ("socket://h:9,baud=9600", "serial", "socket://h:9", {"baud": "9600"},
-         "socket://h:9,baud=9600"),
+        (
+            "socket://h:9,baud=9600",
+            "serial",
+            "socket://h:9",
+            {"baud": "9600"},
+            "socket://h:9,baud=9600",
+        ),
     ],
 )
 def test_specs_parse_and_format_back(
@@ -57,8 +67,10 @@ def test_specs_parse_and_format_back(
     assert parse_spec(spec.text) == GavelSpec(backend, target, options, canonical)
 
 
-@pytest.mark.parametrize("text", ["bogus", "serial:", "serial:nowhere", "hid:zz", "hid",
-                                  "pty:x", "pty,mode=weird", "none,x=1"])
+@pytest.mark.parametrize(
+    "text",
+    ["bogus", "serial:", "serial:nowhere", "hid:zz", "hid", "pty:x", "pty,mode=weird", "none,x=1"],
+)
 def test_bad_specs_say_why(text: str) -> None:
     with pytest.raises(ValueError, match=r"\S"):
         parse_spec(text)
@@ -78,14 +90,20 @@ async def test_a_new_backend_is_one_registration(collector: Collector) -> None:
     def opener(spec: GavelSpec, a: OpenArgs) -> BaseSource:
         return OneShotSource(f"oneshot:{spec.target}", a.loop, a.on_event, clock=a.clock)
 
-    backend = register(GavelBackend(
-        name="oneshot", title="One shot", description="strikes once", example="oneshot:x",
-        open=opener, target="label"))
+    backend = register(
+        GavelBackend(
+            name="oneshot",
+            title="One shot",
+            description="strikes once",
+            example="oneshot:x",
+            open=opener,
+            target="label",
+        )
+    )
     try:
         assert get("oneshot") is backend
         assert parse_spec("oneshot:x").text == "oneshot:x"
-        src = open_source("oneshot:x", asyncio.get_running_loop(), collector,
-                          clock=lambda: 7.0)
+        src = open_source("oneshot:x", asyncio.get_running_loop(), collector, clock=lambda: 7.0)
         strike = await collector.wait_for(Strike)
         assert (strike.source, strike.at) == ("oneshot:x", 7.0)
         await src.aclose()

@@ -51,8 +51,13 @@ async def client(seq: Sequencer, n: int, control: bool, rng: random.Random) -> N
             await next_lot(seq)
             continue
         key = f"e{seq.epoch}-c{n}-{i}"
-        command = {"op": "bid", "lot": lot["id"], "amount": lot["ask"],
-                   "seen_seq": seq.last_seq, "key": key}
+        command = {
+            "op": "bid",
+            "lot": lot["id"],
+            "amount": lot["ask"],
+            "seen_seq": seq.last_seq,
+            "key": key,
+        }
         emit(f"SEND {key}")
         if control:
             emit(f"ACK {key} -")  # WRONG on purpose: acknowledged before it is durable
@@ -79,8 +84,9 @@ async def main() -> None:
     await seq.start()
     await next_lot(seq)
     emit(f"READY {seq.last_seq}")
-    await asyncio.gather(*(client(seq, n, args.control, random.Random(rng.random()))
-                           for n in range(args.clients)))
+    await asyncio.gather(
+        *(client(seq, n, args.control, random.Random(rng.random())) for n in range(args.clients))
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ async def main(directory: Path, out: Path) -> dict[str, object]:
     try:
         await setup_demo(seq)
         facts = await disk_full_scenario(
-            seq, lambda: _fill(directory), lambda: os.remove(directory / "ballast"))
+            seq, lambda: _fill(directory), lambda: os.remove(directory / "ballast")
+        )
     finally:
         await seq.stop()
     report = verify(path)

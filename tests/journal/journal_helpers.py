@@ -45,8 +45,11 @@ async def setup_demo(seq: Sequencer) -> None:
 
 async def register(seq: Sequencer, paddles: list[str]) -> None:
     for paddle in paddles:
-        await must(seq, {"op": "register_bidder", "paddle": paddle, "channel": "online",
-                         "status": "approved"}, SYSTEM)
+        await must(
+            seq,
+            {"op": "register_bidder", "paddle": paddle, "channel": "online", "status": "approved"},
+            SYSTEM,
+        )
 
 
 async def run_realistic_sale(seq: Sequencer, clock: FakeClock) -> dict[str, int]:
@@ -63,12 +66,17 @@ async def run_realistic_sale(seq: Sequencer, clock: FakeClock) -> dict[str, int]
     # Lot 1: online, floor, phone, house, a refused pending bidder, retract and reinstate.
     opened = await go({"op": "open_lot", "lot": "1"})
     s = opened.seq
-    await go({"op": "bid", "lot": "1", "amount": 50_000, "seen_seq": s, "key": "a1"},
-             bidder("7001"))
-    await go({"op": "bid", "lot": "1", "amount": 50_000, "seen_seq": s, "key": "a2"},
-             bidder("7002"), ok=False)  # already_bid
-    await go({"op": "bid", "lot": "1", "amount": 60_000, "key": "a3"}, bidder("7003"),
-             ok=False)  # not approved
+    await go(
+        {"op": "bid", "lot": "1", "amount": 50_000, "seen_seq": s, "key": "a1"}, bidder("7001")
+    )
+    await go(
+        {"op": "bid", "lot": "1", "amount": 50_000, "seen_seq": s, "key": "a2"},
+        bidder("7002"),
+        ok=False,
+    )  # already_bid
+    await go(
+        {"op": "bid", "lot": "1", "amount": 60_000, "key": "a3"}, bidder("7003"), ok=False
+    )  # not approved
     await go({"op": "approve_bidder", "paddle": "7003"})
     await go({"op": "floor_bid", "lot": "1", "paddle": "101"})
     await go({"op": "floor_bid", "lot": "1", "paddle": "201", "channel": "phone"})
@@ -83,12 +91,14 @@ async def run_realistic_sale(seq: Sequencer, clock: FakeClock) -> dict[str, int]
     await go({"op": "hammer", "lot": "1", "source": "gavel", "device_at": 12.5})
     # A late online bid within the window, then reopen taking it.
     clock.advance(1.0)
-    late = await go({"op": "bid", "lot": "1", "amount": 10_000_000, "key": "late1"},
-                    bidder("7001"), ok=False)
+    late = await go(
+        {"op": "bid", "lot": "1", "amount": 10_000_000, "key": "late1"}, bidder("7001"), ok=False
+    )
     assert late.reason == "too_late"
     late_id = seq.engine.staff_lot("1")["late"][0]["id"]  # type: ignore[index]
-    await go({"op": "reopen", "lot": "1", "reason": "bid while falling", "late": late_id},
-             AUCTIONEER)
+    await go(
+        {"op": "reopen", "lot": "1", "reason": "bid while falling", "late": late_id}, AUCTIONEER
+    )
     await go({"op": "hammer", "lot": "1", "source": "button"})
     # Lot 2 has a commission book for 201 (max 180,000): it bids automatically.
     clock.advance(60)
@@ -102,8 +112,7 @@ async def run_realistic_sale(seq: Sequencer, clock: FakeClock) -> dict[str, int]
     # Lot 3 passed, lot 4 withdrawn, a pause in between.
     await go({"op": "open_lot", "lot": "3"})
     await go({"op": "pause", "message": "short break"})
-    await go({"op": "bid", "lot": "3", "amount": 200_000, "key": "c1"}, bidder("7002"),
-             ok=False)
+    await go({"op": "bid", "lot": "3", "amount": 200_000, "key": "c1"}, bidder("7002"), ok=False)
     await go({"op": "resume"})
     await go({"op": "pass", "lot": "3"})
     await go({"op": "withdraw", "lot": "4", "reason": "consignor withdrew"})
@@ -121,8 +130,9 @@ def journal_keys(path: Path) -> list[str]:
     """Every idempotency key in the events table, one entry per event."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return [r[0] for r in conn.execute(
-            "SELECT key FROM events WHERE key IS NOT NULL ORDER BY seq")]
+        return [
+            r[0] for r in conn.execute("SELECT key FROM events WHERE key IS NOT NULL ORDER BY seq")
+        ]
     finally:
         conn.close()
 
@@ -155,8 +165,7 @@ async def disk_full_scenario(
 
     seq.add_status_listener(on_status)
     opened = await must(seq, {"op": "open_lot", "lot": "1"})
-    await must(seq, {"op": "bid", "lot": "1", "amount": 50_000, "key": "first"},
-               bidder("7001"))
+    await must(seq, {"op": "bid", "lot": "1", "amount": 50_000, "key": "first"}, bidder("7001"))
     fill()
     facts: dict[str, Any] = {"accepted_while_filling": 0}
     failed: Answer | None = None
@@ -166,8 +175,9 @@ async def disk_full_scenario(
         lot = seq.engine.public_lot("1")
         assert lot is not None
         paddle = "7001" if i % 2 else "7002"
-        answer = await seq.submit({"op": "bid", "lot": "1", "amount": lot["ask"],
-                                   "key": f"fill-{i}"}, bidder(paddle))
+        answer = await seq.submit(
+            {"op": "bid", "lot": "1", "amount": lot["ask"], "key": f"fill-{i}"}, bidder(paddle)
+        )
         if answer.reason == "journal_unavailable":
             failed = answer
             break
@@ -188,8 +198,11 @@ async def disk_full_scenario(
     )
     # Paused: refused at once, without queueing.
     refused = await seq.submit({"op": "floor_bid", "lot": "1"}, CLERK)
-    facts.update(refused_reason=refused.reason, refused_message=refused.message,
-                 queue_depth=seq.status.queue_depth)
+    facts.update(
+        refused_reason=refused.reason,
+        refused_message=refused.message,
+        queue_depth=seq.status.queue_depth,
+    )
     # The probe keeps failing while the disk is still full.
     await asyncio.sleep(seq.probe_interval * 3)
     facts["still_paused"] = seq.status.state == "paused"
@@ -198,11 +211,17 @@ async def disk_full_scenario(
     lot = seq.engine.public_lot("1")
     assert lot is not None
     paddle = "7001" if lot["high"]["paddle"] != "7001" else "7002"
-    after = await seq.submit({"op": "bid", "lot": "1", "amount": lot["ask"], "key": "after"},
-                             bidder(paddle))
-    facts.update(after_ok=after.ok, after_reason=after.reason,
-                 after_seq=after.events[0].seq if after.events else None,
-                 expected_seq=before_seq + 1, statuses=list(statuses), opened_seq=opened.seq)
+    after = await seq.submit(
+        {"op": "bid", "lot": "1", "amount": lot["ask"], "key": "after"}, bidder(paddle)
+    )
+    facts.update(
+        after_ok=after.ok,
+        after_reason=after.reason,
+        after_seq=after.events[0].seq if after.events else None,
+        expected_seq=before_seq + 1,
+        statuses=list(statuses),
+        opened_seq=opened.seq,
+    )
     return facts
 
 

@@ -41,8 +41,16 @@ async def _prepare(path: Path) -> None:
         for i in range(LOTS):
             await must(seq, {"op": "add_lot", "lot": {"id": f"L{i}", "start": 1000}}, SYSTEM)
         for n in range(CLIENTS):
-            await must(seq, {"op": "register_bidder", "paddle": f"p{n}", "channel": "online",
-                             "status": "approved"}, SYSTEM)
+            await must(
+                seq,
+                {
+                    "op": "register_bidder",
+                    "paddle": f"p{n}",
+                    "channel": "online",
+                    "status": "approved",
+                },
+                SYSTEM,
+            )
 
 
 @dataclass
@@ -59,10 +67,16 @@ def _stderr(proc: subprocess.Popen[bytes]) -> str:
 def _kill_one(path: Path, rng: random.Random, control: bool) -> Run:
     """Start the child, let it storm for 0.05-1.5 s after READY, SIGKILL it."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]))
-    args = [sys.executable, str(HERE / "crash_child.py"), str(path), "--clients", str(CLIENTS),
-            "--seed", str(rng.randrange(1 << 30))] + (["--control"] if control else [])
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=ROOT)
+    args = [
+        sys.executable,
+        str(HERE / "crash_child.py"),
+        str(path),
+        "--clients",
+        str(CLIENTS),
+        "--seed",
+        str(rng.randrange(1 << 30)),
+    ] + (["--control"] if control else [])
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     run = Run()
     ready = threading.Event()
 
@@ -112,8 +126,9 @@ def _chain_from(path: Path, seq: int, prev: str) -> tuple[int, str]:
     """Check seq and hash chain of the rows after `seq` (cheap, every iteration)."""
     conn = sqlite3.connect(path)
     try:
-        rows = conn.execute(f"SELECT {SELECT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq",
-                            (seq,)).fetchall()
+        rows = conn.execute(
+            f"SELECT {SELECT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (seq,)
+        ).fetchall()
     finally:
         conn.close()
     for row in rows:
@@ -180,8 +195,10 @@ def test_kill9_loses_no_acknowledged_bid(tmp_path: Path) -> None:
     asyncio.run(restart())
     assert verify(path).ok
     assert total_acked > ITERATIONS  # the storm really ran
-    print(f"\nF1 kill-9: {ITERATIONS} iterations, {total_acked} acked, {lost} lost, "
-          f"{phantom} phantom, {replay_diffs} replay diffs (seed {seed})")
+    print(
+        f"\nF1 kill-9: {ITERATIONS} iterations, {total_acked} acked, {lost} lost, "
+        f"{phantom} phantom, {replay_diffs} replay diffs (seed {seed})"
+    )
 
 
 def test_kill9_negative_control_ack_before_commit_loses_bids(tmp_path: Path) -> None:
@@ -199,8 +216,9 @@ def test_kill9_negative_control_ack_before_commit_loses_bids(tmp_path: Path) -> 
         lost += sum(1 for k in run.acked if k not in seq_of)
         if lost:
             break
-    print(f"\nF1 control (ack before commit): {iterations} iterations, {acked} acked, "
-          f"lost {lost} acknowledged bids, as expected (seed {seed})")
+    print(
+        f"\nF1 control (ack before commit): {iterations} iterations, {acked} acked, "
+        f"lost {lost} acknowledged bids, as expected (seed {seed})"
+    )
     assert lost > 0, "the harness failed to catch acknowledge-before-commit"
     assert verify(path).ok  # the journal itself stays sound; only the promise was broken
-

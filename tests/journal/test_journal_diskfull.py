@@ -76,7 +76,10 @@ def _tmpfs_unavailable(tmp_path: Path) -> str | None:
     probe.mkdir()
     result = subprocess.run(
         ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs '{probe}'"],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     if result.returncode != 0:
         return f"cannot mount a tmpfs in a mount namespace here: {result.stderr.strip()}"
@@ -91,10 +94,19 @@ def test_real_disk_full_on_a_size_capped_tmpfs(tmp_path: Path) -> None:
     mnt.mkdir()
     out = tmp_path / "final.db"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]))
-    script = (f"mount -t tmpfs -o size=2m tmpfs '{mnt}' && "
-              f"exec '{sys.executable}' '{HERE / 'diskfull_child.py'}' '{mnt}' '{out}'")
-    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
-                            text=True, timeout=90, env=env, cwd=ROOT, check=False)
+    script = (
+        f"mount -t tmpfs -o size=2m tmpfs '{mnt}' && "
+        f"exec '{sys.executable}' '{HERE / 'diskfull_child.py'}' '{mnt}' '{out}'"
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     facts = json.loads(result.stdout.strip().splitlines()[-1])
     _assert_facts(facts)

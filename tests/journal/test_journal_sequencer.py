@@ -38,11 +38,17 @@ async def test_acknowledged_only_after_commit(seq: Sequencer) -> None:
 
     async def one(i: int) -> Answer:
         answer = await seq.submit(
-            {"op": "bid", "lot": "1", "amount": 50_000 + 5_000 * (i % 3), "key": f"k{i}",
-             "seen_seq": opened.seq}, bidder("7001" if i % 2 else "101"))
+            {
+                "op": "bid",
+                "lot": "1",
+                "amount": 50_000 + 5_000 * (i % 3),
+                "key": f"k{i}",
+                "seen_seq": opened.seq,
+            },
+            bidder("7001" if i % 2 else "101"),
+        )
         for record in answer.events:  # checked before this task yields again
-            row = reader.execute("SELECT hash FROM events WHERE seq = ?",
-                                 (record.seq,)).fetchone()
+            row = reader.execute("SELECT hash FROM events WHERE seq = ?", (record.seq,)).fetchone()
             if row is None or row[0] != record.hash:
                 seen_uncommitted.append(record.seq)
         return answer
@@ -60,11 +66,15 @@ async def test_group_commit_under_a_burst(seq: Sequencer) -> None:
     committed: list[list[int]] = []
     seq.add_listener(lambda records: committed.append([r.seq for r in records]))
 
-    answers = await asyncio.gather(*(
-        seq.submit({"op": "bid", "lot": "1", "amount": 50_000, "seen_seq": opened.seq,
-                    "key": "x"}, bidder(f"g{i}"))
-        for i in range(200)
-    ))
+    answers = await asyncio.gather(
+        *(
+            seq.submit(
+                {"op": "bid", "lot": "1", "amount": 50_000, "seen_seq": opened.seq, "key": "x"},
+                bidder(f"g{i}"),
+            )
+            for i in range(200)
+        )
+    )
     seqs = [a.events[0].seq for a in answers]
     # Distinct, gap-free and in submission order.
     assert seqs == list(range(seqs[0], seqs[0] + 200))
@@ -146,8 +156,9 @@ async def test_listener_errors_do_not_stop_the_sequencer(seq: Sequencer) -> None
     assert len(got) == 1
 
 
-async def test_engine_exception_is_contained(seq: Sequencer,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_engine_exception_is_contained(
+    seq: Sequencer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await must(seq, {"op": "open_lot", "lot": "1"})
     engine = seq.engine
     original = engine.evolve
@@ -179,7 +190,11 @@ async def test_status_and_stop(tmp_path: Path) -> None:
     answer = await seq.submit({"op": "create_sale", "sale": {"id": "s1"}}, SYSTEM)
     status = seq.status
     assert (status.state, status.last_seq, status.epoch, status.queue_depth) == (
-        "ok", answer.seq, 1, 0)
+        "ok",
+        answer.seq,
+        1,
+        0,
+    )
     await seq.stop()
     await seq.stop()  # idempotent
     refused = await seq.submit({"op": "pause"}, CLERK)
@@ -210,12 +225,24 @@ async def test_collisions_one_winner_per_round(tmp_path: Path) -> None:
             bidders = [p for p in paddles if p != high][:SUBMITTERS]
             start = asyncio.Event()
 
-            async def submit(paddle: str, seen: int = seen, ask: int = ask,
-                             start: asyncio.Event = start, round_no: int = round_no) -> Answer:
+            async def submit(
+                paddle: str,
+                seen: int = seen,
+                ask: int = ask,
+                start: asyncio.Event = start,
+                round_no: int = round_no,
+            ) -> Answer:
                 await start.wait()
                 return await seq.submit(
-                    {"op": "bid", "lot": "1", "amount": ask, "seen_seq": seen,
-                     "key": f"r{round_no}-{paddle}"}, bidder(paddle))
+                    {
+                        "op": "bid",
+                        "lot": "1",
+                        "amount": ask,
+                        "seen_seq": seen,
+                        "key": f"r{round_no}-{paddle}",
+                    },
+                    bidder(paddle),
+                )
 
             tasks = [asyncio.create_task(submit(p)) for p in bidders]
             await asyncio.sleep(0)

@@ -52,9 +52,12 @@ def test_triggers_refuse_update_and_delete(sale_db: Path) -> None:
     last = conn.execute("SELECT MAX(seq), hash FROM events").fetchone()
     # Inserting out of order (a gap or a forged chain) is refused too.
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("INSERT INTO events SELECT seq + 5, epoch, at, type, lot, actor, key, "
-                     "audience, bidders, data, public_view, staff_view, ?, hash "
-                     "FROM events WHERE seq = ?", (last[1], last[0]))
+        conn.execute(
+            "INSERT INTO events SELECT seq + 5, epoch, at, type, lot, actor, key, "
+            "audience, bidders, data, public_view, staff_view, ?, hash "
+            "FROM events WHERE seq = ?",
+            (last[1], last[0]),
+        )
     conn.close()
     assert verify(sale_db).ok
 
@@ -90,11 +93,17 @@ def test_chain_is_sha256_over_prev_hash_and_canonical_fields(sale_db: Path) -> N
 
 
 def test_tampered_row_is_reported_at_its_seq(sale_db: Path, tmp_path: Path) -> None:
-    copy = _tamper(sale_db, tmp_path / "tampered.db",
-                   "UPDATE events SET data = replace(data, '50000', '5000') "
-                   "WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'bid_accepted')")
-    first_bid = sqlite3.connect(copy).execute(
-        "SELECT MIN(seq) FROM events WHERE type = 'bid_accepted'").fetchone()[0]
+    copy = _tamper(
+        sale_db,
+        tmp_path / "tampered.db",
+        "UPDATE events SET data = replace(data, '50000', '5000') "
+        "WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'bid_accepted')",
+    )
+    first_bid = (
+        sqlite3.connect(copy)
+        .execute("SELECT MIN(seq) FROM events WHERE type = 'bid_accepted'")
+        .fetchone()[0]
+    )
     report = verify(copy)
     assert not report.ok
     assert not report.check("append-only").ok
@@ -105,9 +114,7 @@ def test_tampered_row_is_reported_at_its_seq(sale_db: Path, tmp_path: Path) -> N
     assert verify(sale_db).ok  # the original is untouched
 
 
-def test_rehashed_tampering_breaks_the_link_to_the_next_row(
-    sale_db: Path, tmp_path: Path
-) -> None:
+def test_rehashed_tampering_breaks_the_link_to_the_next_row(sale_db: Path, tmp_path: Path) -> None:
     # A forger who recomputes the edited row's hash still breaks the next row's prev_hash.
     conn = sqlite3.connect(sale_db)
     from hub.journal.records import SELECT_COLUMNS
@@ -118,8 +125,11 @@ def test_rehashed_tampering_breaks_the_link_to_the_next_row(
     fields = record.hashed_fields()
     fields["at"] = record.at + 1
     forged = event_hash(record.prev_hash, fields)
-    copy = _tamper(sale_db, tmp_path / "forged.db",
-                   f"UPDATE events SET at = at + 1, hash = '{forged}' WHERE seq = 20")
+    copy = _tamper(
+        sale_db,
+        tmp_path / "forged.db",
+        f"UPDATE events SET at = at + 1, hash = '{forged}' WHERE seq = 20",
+    )
     chain = verify(copy).check("chain")
     assert not chain.ok
     assert chain.seqs == (21,)
@@ -134,11 +144,12 @@ def test_seq_gap_is_reported(sale_db: Path, tmp_path: Path) -> None:
 
 
 def test_edited_projection_and_view_are_reported(sale_db: Path, tmp_path: Path) -> None:
-    copy = _tamper(sale_db, tmp_path / "proj.db",
-                   "UPDATE projections SET json = replace(json, '\"sold\"', '\"passed\"') "
-                   "WHERE key = 'lot/1'",
-                   "UPDATE events SET public_view = replace(public_view, 'open', 'shut') "
-                   "WHERE seq = 18")
+    copy = _tamper(
+        sale_db,
+        tmp_path / "proj.db",
+        "UPDATE projections SET json = replace(json, '\"sold\"', '\"passed\"') WHERE key = 'lot/1'",
+        "UPDATE events SET public_view = replace(public_view, 'open', 'shut') WHERE seq = 18",
+    )
     report = verify(copy)
     assert "lot/1" in report.check("projections").detail
     assert report.check("replay").seqs == (18,)
@@ -186,8 +197,7 @@ def test_migrations_apply_once(tmp_path: Path) -> None:
         assert db.query("PRAGMA journal_mode").__next__()["journal_mode"] == "wal"
         assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         db.close()
-    assert names == ["m001_events", "m002_projections", "m003_epochs", "m004_answers",
-                     "m005_probe"]
+    assert names == ["m001_events", "m002_projections", "m003_epochs", "m004_answers", "m005_probe"]
 
 
 async def test_history_pages_after_a_seq(sale_db: Path) -> None:
@@ -209,8 +219,9 @@ async def test_history_pages_after_a_seq(sale_db: Path) -> None:
             history._conn.execute("DELETE FROM projections")
 
 
-def test_cli_verify_and_export(sale_db: Path, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verify_and_export(
+    sale_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert journal_main(["verify", str(sale_db)]) == 0
     out = capsys.readouterr().out
     assert "ok   chain: verified from genesis" in out
@@ -223,14 +234,28 @@ def test_cli_verify_and_export(sale_db: Path, tmp_path: Path,
     # An inspector can re-check the chain from the export alone.
     prev = data["genesis"]
     for rec in data["records"]:
-        fields = {k: rec[k] for k in ("seq", "epoch", "at", "type", "lot", "actor", "key",
-                                      "audience", "bidders", "data")}
+        fields = {
+            k: rec[k]
+            for k in (
+                "seq",
+                "epoch",
+                "at",
+                "type",
+                "lot",
+                "actor",
+                "key",
+                "audience",
+                "bidders",
+                "data",
+            )
+        }
         assert event_hash(prev, fields) == rec["hash"]
         prev = rec["hash"]
     csv_lines = (tmp_path / "x" / "events.csv").read_text("utf-8").splitlines()
     assert csv_lines[0].startswith("seq,epoch,at,type")
-    assert journal_main(["export", str(sale_db), "--out", str(tmp_path / "y"),
-                         "--format", "csv"]) == 0
+    assert (
+        journal_main(["export", str(sale_db), "--out", str(tmp_path / "y"), "--format", "csv"]) == 0
+    )
     assert not (tmp_path / "y" / "events.json").exists()
 
     bad = _tamper(sale_db, tmp_path / "bad.db", "DELETE FROM events WHERE seq = 5")
@@ -252,9 +277,12 @@ def test_cli_clear_errors(tmp_path: Path, kind: str, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert err.startswith("journal: ")
     assert "Traceback" not in err
-    assert {"missing": "no such file", "garbage": "not a readable",
-            "other_sqlite": "not an Auctionmen journal",
-            "empty": "not an Auctionmen journal"}[kind] in err
+    assert {
+        "missing": "no such file",
+        "garbage": "not a readable",
+        "other_sqlite": "not an Auctionmen journal",
+        "empty": "not an Auctionmen journal",
+    }[kind] in err
     assert journal_main(["export", str(path), "--out", str(tmp_path / "o")]) == 1
     assert journal_main(["frobnicate"]) == 2
 

@@ -24,27 +24,50 @@ ISS = "https://localhost"
 DETAIL = "https://mercure.rocks/authorization-detail"
 
 
-def v1_token(publish: list[str] | None = None, subscribe: list[str] | None = None,
-             *, secret: str = SECRET, alg: str = "HS256", headers: dict[str, Any] | None = None,
-             match_type: str | None = None, payload: Any = None,
-             **claims: Any) -> str:
+def v1_token(
+    publish: list[str] | None = None,
+    subscribe: list[str] | None = None,
+    *,
+    secret: str = SECRET,
+    alg: str = "HS256",
+    headers: dict[str, Any] | None = None,
+    match_type: str | None = None,
+    payload: Any = None,
+    **claims: Any,
+) -> str:
     details = []
     for action, topics in (("publish", publish), ("subscribe", subscribe)):
         if topics is not None:
-            d: dict[str, Any] = {"type": DETAIL, "actions": [action], "topics": [
-                {"match": t, **({"match_type": match_type} if match_type else {})}
-                for t in topics]}
+            d: dict[str, Any] = {
+                "type": DETAIL,
+                "actions": [action],
+                "topics": [
+                    {"match": t, **({"match_type": match_type} if match_type else {})}
+                    for t in topics
+                ],
+            }
             if payload is not None and action == "subscribe":
                 d["payload"] = payload
             details.append(d)
-    body = {"aud": AUD, "iss": ISS, "exp": int(time.time()) + 3600,
-            "authorization_details": details, **claims}
+    body = {
+        "aud": AUD,
+        "iss": ISS,
+        "exp": int(time.time()) + 3600,
+        "authorization_details": details,
+        **claims,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     return jwt.encode(body, secret, algorithm=alg, headers={"typ": "at+jwt", **(headers or {})})
 
 
-def v0_token(publish: list[str] | None = None, subscribe: list[str] | None = None,
-             *, secret: str = SECRET, payload: Any = None, **claims: Any) -> str:
+def v0_token(
+    publish: list[str] | None = None,
+    subscribe: list[str] | None = None,
+    *,
+    secret: str = SECRET,
+    payload: Any = None,
+    **claims: Any,
+) -> str:
     mercure: dict[str, Any] = {}
     if publish is not None:
         mercure["publish"] = publish
@@ -139,8 +162,12 @@ class Server:
             return body
 
     @asynccontextmanager
-    async def subscribe(self, params: list[tuple[str, str]], headers: dict[str, str] | None = None,
-                        expect: int = 200) -> AsyncIterator[Stream]:
+    async def subscribe(
+        self,
+        params: list[tuple[str, str]],
+        headers: dict[str, str] | None = None,
+        expect: int = 200,
+    ) -> AsyncIterator[Stream]:
         async with self.session.get(self.url, params=params, headers=headers or {}) as r:
             assert r.status == expect, (r.status, await r.text())
             stream = Stream(r)
@@ -157,7 +184,6 @@ async def running_hub(config: HubConfig, **kw: Any) -> AsyncIterator[Server]:
     app: web.Application = runner.app
     try:
         async with aiohttp.ClientSession() as session:
-            yield Server(f"http://127.0.0.1:{port}{config.hub_path}", port, app[HUB_KEY],
-                         session)
+            yield Server(f"http://127.0.0.1:{port}{config.hub_path}", port, app[HUB_KEY], session)
     finally:
         await runner.cleanup()

@@ -24,23 +24,54 @@ def _cases(dialect: str) -> list[tuple[str, list[str], list[str], bool, bool]]:
         ("raw string", [f"raw-{r}"], [f"raw-{r}"], False, True),
         ("multiple topic selectors", ["foo", f"multi-{r}"], [f"multi-{r}"], False, True),
         ("URI", [f"https://example.net/foo/{r}"], [f"https://example.net/foo/{r}"], False, True),
-        ("template", [f"https://example.net/foo/{tpl}"], [f"https://example.net/foo/{r}"],
-         False, True),
+        (
+            "template",
+            [f"https://example.net/foo/{tpl}"],
+            [f"https://example.net/foo/{r}"],
+            False,
+            True,
+        ),
         ("nonmatching raw string", ["another-name"], ["will-not-match"], False, False),
-        ("nonmatching URI", ["https://example.net/foo/another-name"],
-         ["https://example.net/foo/will-not-match"], False, False),
-        ("nonmatching template", [f"https://example.net/bar/{var}"],
-         ["https://example.net/foo/will-not-match"], False, False),
+        (
+            "nonmatching URI",
+            ["https://example.net/foo/another-name"],
+            ["https://example.net/foo/will-not-match"],
+            False,
+            False,
+        ),
+        (
+            "nonmatching template",
+            [f"https://example.net/bar/{var}"],
+            ["https://example.net/foo/will-not-match"],
+            False,
+            False,
+        ),
         ("private raw string", [f"praw-{r}"], [f"praw-{r}"], True, False),
-        ("private URI", [f"https://example.net/foo/p{r}"], [f"https://example.net/foo/p{r}"],
-         True, False),
-        ("private template", [f"https://example.net/foo/{tpl}"],
-         [f"https://example.net/foo/p{r}"], True, False),
+        (
+            "private URI",
+            [f"https://example.net/foo/p{r}"],
+            [f"https://example.net/foo/p{r}"],
+            True,
+            False,
+        ),
+        (
+            "private template",
+            [f"https://example.net/foo/{tpl}"],
+            [f"https://example.net/foo/p{r}"],
+            True,
+            False,
+        ),
     ]
     if dialect == "v0":
-        cases.append(("multiple topics", [f"https://example.net/alt/{r}"],
-                      [f"https://example.net/canon/{r}", f"https://example.net/alt/{r}"],
-                      False, True))
+        cases.append(
+            (
+                "multiple topics",
+                [f"https://example.net/alt/{r}"],
+                [f"https://example.net/canon/{r}", f"https://example.net/alt/{r}"],
+                False,
+                True,
+            )
+        )
     return cases
 
 
@@ -50,8 +81,9 @@ def _params(dialect: str, selectors: list[str]) -> list[tuple[str, str]]:
     return [("match_urlpattern" if "/:" in s else "match", s) for s in selectors]
 
 
-@pytest.mark.parametrize(("dialect", "index"),
-                         [("v1", i) for i in range(10)] + [("v0", i) for i in range(11)])
+@pytest.mark.parametrize(
+    ("dialect", "index"), [("v1", i) for i in range(10)] + [("v0", i) for i in range(11)]
+)
 async def test_publish_update(server: Server, dialect: str, index: int) -> None:
     cases = _cases(dialect)
     name, selectors, topics, private, received = cases[index]
@@ -60,8 +92,7 @@ async def test_publish_update(server: Server, dialect: str, index: int) -> None:
     # Anonymous EventSource, like the suites (the config allows anonymous subscribers).
     async with server.subscribe(_params(dialect, [*selectors, marker])) as stream:
         custom_id = f'id-["{topics[0]}"]'
-        form: dict[str, object] = {"topic": topics, "data": DATA.format(name=name),
-                                   "id": custom_id}
+        form: dict[str, object] = {"topic": topics, "data": DATA.format(name=name), "id": custom_id}
         if private:
             form["private"] = "on"
         body = await server.publish(token, **form)  # type: ignore[arg-type]

@@ -37,12 +37,24 @@ class FakeTransport:
         return sum(map(len, self.writes)) if self.stuck else 0
 
 
-def _sub(hub: Hub, topics: list[str], tr: FakeTransport, grants: Grants = ANONYMOUS,
-         cursor: str | None = None) -> tuple[Subscriber, list[bytes]]:
+def _sub(
+    hub: Hub,
+    topics: list[str],
+    tr: FakeTransport,
+    grants: Grants = ANONYMOUS,
+    cursor: str | None = None,
+) -> tuple[Subscriber, list[bytes]]:
     sels = tuple(compile_selector(EXACT, t) for t in topics)
     loop = asyncio.get_running_loop()
-    sub = Subscriber(f"urn:uuid:{uuid.uuid4()}", "v1", sels, grants, tr,  # type: ignore[arg-type]
-                     False, loop.create_future())
+    sub = Subscriber(
+        f"urn:uuid:{uuid.uuid4()}",
+        "v1",
+        sels,
+        grants,
+        tr,  # type: ignore[arg-type]
+        False,
+        loop.create_future(),
+    )
     frames, _ = hub.open(sub, cursor)
     return sub, frames
 
@@ -151,10 +163,15 @@ async def test_pending_update_covered_by_replay_is_not_duplicated(hub: Hub) -> N
 
 
 async def test_in_process_publish_validation(hub: Hub) -> None:
-    for bad in (Update(topics=()), Update(topics=("*",)), Update(topics=("t",), id="a\nb"),
-                Update(topics=("t",), type="mercure"), Update(topics=("t",), retry=-1),
-                Update(topics=("/.well-known/mercure/subscriptions/x",)),
-                Update(topics=("t",), data="\ud800")):
+    for bad in (
+        Update(topics=()),
+        Update(topics=("*",)),
+        Update(topics=("t",), id="a\nb"),
+        Update(topics=("t",), type="mercure"),
+        Update(topics=("t",), retry=-1),
+        Update(topics=("/.well-known/mercure/subscriptions/x",)),
+        Update(topics=("t",), data="\ud800"),
+    ):
         with pytest.raises(HubError):
             hub.publish(bad)
     event_id = hub.publish(Update(topics=("t",), data="ok"))
@@ -197,8 +214,12 @@ async def test_updates_published_during_a_pass_keep_order_and_are_never_lost() -
         assert h._carry == {}
         merged = 0
         for i, tr in enumerate(trs):
-            ids = [line[4:] for w in tr.writes for line in w.decode().split("\n")
-                   if line.startswith("id: ")]
+            ids = [
+                line[4:]
+                for w in tr.writes
+                for line in w.decode().split("\n")
+                if line.startswith("id: ")
+            ]
             assert ids == expected[i], i
             merged += sum(w.count(b"id: ") > 1 for w in tr.writes)
         assert merged > 0  # several updates went out in one write

@@ -30,9 +30,9 @@ def test_ring_seek_and_bounds() -> None:
         after = ring.after(f"e{start}")
         assert after is not None
         assert [u.id for u in after] == [f"e{i}" for i in range(start + 1, N + 5_000)]
-    assert ring.after("e4999") is None          # discarded
-    assert ring.after("never") is None          # unknown
-    assert ring.after(f"e{N + 4_999}") == []    # newest: nothing after it
+    assert ring.after("e4999") is None  # discarded
+    assert ring.after("never") is None  # unknown
+    assert ring.after(f"e{N + 4_999}") == []  # newest: nothing after it
     assert [u.id for u in ring.earliest()][:2] == ["e5000", "e5001"]
 
 
@@ -116,8 +116,9 @@ async def big() -> Server:  # type: ignore[misc]
 
 @pytest.mark.parametrize("start", [0, 9_999, 10_001, 17_500, N - 2])
 async def test_resume_from_many_points_v1(big: Server, start: int) -> None:
-    async with big.session.get(big.url, params={"match": "t"},
-                               headers={"Last-Event-ID": f"e{start}"}) as r:
+    async with big.session.get(
+        big.url, params={"match": "t"}, headers={"Last-Event-ID": f"e{start}"}
+    ) as r:
         assert r.headers["Mercure-Last-Event-ID"] == f"e{start}"
         raw = await _read_until(r, f"id: e{N - 1}\n".encode())
     # Anonymous: private updates are not replayed (authorization re-checked per event).
@@ -126,8 +127,9 @@ async def test_resume_from_many_points_v1(big: Server, start: int) -> None:
 
 async def test_resume_with_grant_includes_private(big: Server) -> None:
     tok = v1_token(subscribe=["t"])
-    async with big.session.get(big.url, params={"match": "t", "last_event_id": "e20000"},
-                               headers=bearer(tok)) as r:
+    async with big.session.get(
+        big.url, params={"match": "t", "last_event_id": "e20000"}, headers=bearer(tok)
+    ) as r:
         assert r.headers["Mercure-Last-Event-ID"] == "e20000"
         raw = await _read_until(r, f"id: e{N - 1}\n".encode())
     assert _ids(raw) == [f"e{i}" for i in range(20_001, N)]
@@ -140,15 +142,17 @@ async def test_v0_cursor_query_and_header_name(big: Server) -> None:
         raw = await _read_until(r, f"id: e{N - 1}\n".encode())
     assert _ids(raw) == [f"e{i}" for i in range(24_991, N)]
     # The header beats the query parameter.
-    async with big.session.get(big.url, params={"topic": "t", "lastEventID": "e1"},
-                               headers={"Last-Event-ID": "e24997"}) as r:
+    async with big.session.get(
+        big.url, params={"topic": "t", "lastEventID": "e1"}, headers={"Last-Event-ID": "e24997"}
+    ) as r:
         raw = await _read_until(r, f"id: e{N - 1}\n".encode())
     assert _ids(raw) == ["e24998", "e24999"]
 
 
 async def test_unknown_cursor_answers_earliest_then_live(big: Server) -> None:
-    async with big.session.get(big.url, params={"match": "t"},
-                               headers={"Last-Event-ID": "no-such-id"}) as r:
+    async with big.session.get(
+        big.url, params={"match": "t"}, headers={"Last-Event-ID": "no-such-id"}
+    ) as r:
         assert r.headers["Mercure-Last-Event-ID"] == "earliest"
         await asyncio.wait_for(r.content.readany(), 5)
         big.hub.publish(Update(topics=("t",), data="live", id="live-1"))
@@ -159,8 +163,9 @@ async def test_unknown_cursor_answers_earliest_then_live(big: Server) -> None:
 async def test_earliest_sends_everything(server: Server) -> None:
     for i in range(5):
         server.hub.publish(_u(i))
-    async with server.session.get(server.url, params={"match": "t",
-                                                      "last_event_id": "earliest"}) as r:
+    async with server.session.get(
+        server.url, params={"match": "t", "last_event_id": "earliest"}
+    ) as r:
         assert r.headers["Mercure-Last-Event-ID"] == "earliest"
         raw = await _read_until(r, b"id: e4\n")
     assert _ids(raw) == [f"e{i}" for i in range(5)]
@@ -179,8 +184,9 @@ async def test_replay_then_live_no_gap_no_duplicate(server: Server, yields: int)
                 await asyncio.sleep(0)
 
     task = asyncio.create_task(publisher())
-    async with server.session.get(server.url, params={"match": "t"},
-                                  headers={"Last-Event-ID": "e49"}) as r:
+    async with server.session.get(
+        server.url, params={"match": "t"}, headers={"Last-Event-ID": "e49"}
+    ) as r:
         await task
         raw = await _read_until(r, b"id: e299\n")
     assert _ids(raw) == [f"e{i}" for i in range(50, 300)]
@@ -191,8 +197,7 @@ async def test_resume_twice_over_http_no_duplicates(server: Server) -> None:
     s = server
     s.hub.publish(_u(0))
     s.hub.publish(_u(1))
-    async with s.session.get(s.url, params={"match": "t"},
-                             headers={"Last-Event-ID": "e0"}) as r:
+    async with s.session.get(s.url, params={"match": "t"}, headers={"Last-Event-ID": "e0"}) as r:
         s.hub.publish(_u(2))
         raw = await _read_until(r, b"id: e2\n")
         s.hub.publish(_u(3))
@@ -202,9 +207,10 @@ async def test_resume_twice_over_http_no_duplicates(server: Server) -> None:
 
 async def test_journal_source_through_http() -> None:
     journal = IndexedSource(25_000)
-    async with running_hub(conformance_config(), sources=[journal]) as s, \
-            s.session.get(s.url, params={"match": "auction"},
-                          headers={"Last-Event-ID": "j24000"}) as r:
+    async with (
+        running_hub(conformance_config(), sources=[journal]) as s,
+        s.session.get(s.url, params={"match": "auction"}, headers={"Last-Event-ID": "j24000"}) as r,
+    ):
         assert r.headers["Mercure-Last-Event-ID"] == "j24000"
         raw = await _read_until(r, b"id: j24999\n")
     assert _ids(raw) == [f"j{i}" for i in range(24_001, 25_000)]

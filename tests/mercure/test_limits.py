@@ -16,8 +16,9 @@ MATCH = [("match", "t")]
 
 
 async def _get(url: str, source: str, stack: contextlib.AsyncExitStack) -> aiohttp.ClientResponse:
-    session = await stack.enter_async_context(aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(local_addr=(source, 0))))
+    session = await stack.enter_async_context(
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0)))
+    )
     resp = await stack.enter_async_context(session.get(url, params=MATCH))
     if resp.status == 200:
         await resp.content.readany()  # the first ':' comment: the stream is registered

@@ -16,16 +16,37 @@ from hub.mercure.update import Update, has_bad_chars
 from .helpers import parse_sse
 
 text = st.text(st.characters(codec="utf-8"), max_size=60)
-nasty = st.lists(st.sampled_from(["\r", "\n", "\r\n", "\x00", ":", " ", "id", "data", "event",
-                                  "retry", "a", "é", "\u2028", "\x85", "\u200b", "\ufeff"]),
-                 max_size=30).map("".join)
+nasty = st.lists(
+    st.sampled_from(
+        [
+            "\r",
+            "\n",
+            "\r\n",
+            "\x00",
+            ":",
+            " ",
+            "id",
+            "data",
+            "event",
+            "retry",
+            "a",
+            "é",
+            "\u2028",
+            "\x85",
+            "\u200b",
+            "\ufeff",
+        ]
+    ),
+    max_size=30,
+).map("".join)
 value = st.one_of(text, nasty)
 
 
 @settings(max_examples=300, deadline=None)
 @given(data=value, id_=value, type_=value, retry=st.one_of(st.none(), st.integers(0, 10**9)))
-def test_encoder_round_trip_no_injection(data: str, id_: str, type_: str,
-                                         retry: int | None) -> None:
+def test_encoder_round_trip_no_injection(
+    data: str, id_: str, type_: str, retry: int | None
+) -> None:
     update = Update(topics=("t",), data=data, id=id_, type=type_, retry=retry)
     try:
         frame = encode(update)
@@ -53,19 +74,32 @@ def test_encoder_round_trip_no_injection(data: str, id_: str, type_: str,
 
 
 @settings(max_examples=300, deadline=None)
-@given(topics=st.lists(value, min_size=0, max_size=4), data=value, id_=value, type_=value,
-       retry=st.one_of(st.none(), value), private=st.booleans(),
-       junk=st.lists(st.tuples(value, value), max_size=3))
-def test_publish_form_parser(topics: list[str], data: str, id_: str, type_: str,
-                             retry: str | None, private: bool,
-                             junk: list[tuple[str, str]]) -> None:
+@given(
+    topics=st.lists(value, min_size=0, max_size=4),
+    data=value,
+    id_=value,
+    type_=value,
+    retry=st.one_of(st.none(), value),
+    private=st.booleans(),
+    junk=st.lists(st.tuples(value, value), max_size=3),
+)
+def test_publish_form_parser(
+    topics: list[str],
+    data: str,
+    id_: str,
+    type_: str,
+    retry: str | None,
+    private: bool,
+    junk: list[tuple[str, str]],
+) -> None:
     fields = [("topic", t) for t in topics] + [("data", data), ("id", id_), ("type", type_)]
     if retry is not None:
         fields.append(("retry", retry))
     if private:
         fields.append(("private", "off"))  # the value must never be interpreted
-    fields += [(k, v) for k, v in junk if k not in ("topic", "data", "id", "type", "retry",
-                                                    "private")]
+    fields += [
+        (k, v) for k, v in junk if k not in ("topic", "data", "id", "type", "retry", "private")
+    ]
     body = urlencode(fields).encode()
     try:
         update = parse_publish_form(parse_form(body, 100))

@@ -13,13 +13,13 @@ from .helpers import AUD, ISS, PUB, SECRET, Server, bearer, running_hub
 SUBSCRIBE_400 = [
     [],
     [("lastEventID", "x")],
-    [("Match", "a")],                     # unknown name in the match* namespace
+    [("Match", "a")],  # unknown name in the match* namespace
     [("match_regex", "a")],
     [("matchx", "a")],
     [("match", "")],
     [("match", "a\x00b")],
-    [("match", "a\u202eb")],              # Unicode Cf (bidi override)
-    [("match", "a\x85")],                 # C1
+    [("match", "a\u202eb")],  # Unicode Cf (bidi override)
+    [("match", "a\x85")],  # C1
     [("match_urlpattern", "https://e.net/(.*)")],
     [("match_urlpattern", "https://e.net/{x")],
     [("match", "a" * 4097)],
@@ -49,9 +49,9 @@ async def test_subscribe_invalid_utf8_query(server: Server) -> None:
 
 
 PUBLISH_CASES: list[tuple[list[tuple[str, str]], int]] = [
-    ([("data", "x")], 400),                                    # missing topic
+    ([("data", "x")], 400),  # missing topic
     ([("topic", "*")], 400),
-    ([("topic", "/.well-known/mercure")], 400),                # reserved namespace
+    ([("topic", "/.well-known/mercure")], 400),  # reserved namespace
     ([("topic", "/.well-known/mercure/subscriptions/x/y")], 400),
     ([("topic", "https://h/.well-known/%6Dercure/subscriptions/x")], 400),
     ([("topic", "https://h/a/../.well-known/mercure/x")], 400),
@@ -95,8 +95,9 @@ async def test_publish_body_limits(server: Server) -> None:
 
     async with server.session.post(server.url, data=chunks(), headers=headers) as r:
         assert r.status == 413
-    async with server.session.post(server.url, data=b"topic=t",
-                                   headers={**bearer(PUB), "Content-Type": "text/plain"}) as r:
+    async with server.session.post(
+        server.url, data=b"topic=t", headers={**bearer(PUB), "Content-Type": "text/plain"}
+    ) as r:
         assert r.status == 400
     async with server.session.post(server.url, data=b"topic=%FF", headers=headers) as r:
         assert r.status == 400
@@ -110,17 +111,22 @@ async def test_wrong_method_405(server: Server, method: str) -> None:
 
 
 async def test_options_without_cors_is_405_and_cors_allowlist() -> None:
-    cfg = HubConfig(keys=(KeySpec(SECRET),), issuers=(ISS,), public_url=AUD,
-                    allow_anonymous=True, cors_origins=("https://app.example",))
+    cfg = HubConfig(
+        keys=(KeySpec(SECRET),),
+        issuers=(ISS,),
+        public_url=AUD,
+        allow_anonymous=True,
+        cors_origins=("https://app.example",),
+    )
     async with running_hub(cfg) as s:
         async with s.session.options(s.url) as r:
             assert r.status == 405
         async with s.session.options(s.url, headers={"Origin": "https://evil.example"}) as r:
             assert r.status == 405
             assert "Access-Control-Allow-Origin" not in r.headers
-        async with s.session.options(s.url, headers={
-                "Origin": "https://app.example",
-                "Access-Control-Request-Method": "GET"}) as r:
+        async with s.session.options(
+            s.url, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+        ) as r:
             assert r.status == 204
             assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
             assert r.headers["Access-Control-Allow-Credentials"] == "true"
@@ -149,7 +155,8 @@ async def test_stream_headers_and_head(server: Server) -> None:
 async def test_protected_resource_metadata_and_root(server: Server) -> None:
     base = f"http://127.0.0.1:{server.port}"
     async with server.session.get(
-            base + "/.well-known/oauth-protected-resource/.well-known/mercure") as r:
+        base + "/.well-known/oauth-protected-resource/.well-known/mercure"
+    ) as r:
         doc = await r.json()
     assert doc["resource"] == AUD
     assert doc["authorization_servers"] == [ISS]

@@ -52,8 +52,10 @@ async def test_stream_closed_at_token_exp() -> None:
 
 
 async def test_write_timeout_ends_stream() -> None:
-    async with running_hub(conformance_config(write_timeout=0.3)) as s, \
-               s.subscribe([("match", "t")]) as st:
+    async with (
+        running_hub(conformance_config(write_timeout=0.3)) as s,
+        s.subscribe([("match", "t")]) as st,
+    ):
         assert await asyncio.wait_for(st.resp.content.read(), 10) == b""
 
 
@@ -123,8 +125,9 @@ async def test_embedding_in_existing_app_and_discovery_link(aiohttp_client) -> N
 
 async def test_v0_private_and_payload_cookie(server: Server) -> None:
     tok = v0_token(subscribe=["https://e.net/lots/{id}"])
-    async with server.subscribe([("topic", "https://e.net/lots/{id}")],
-                                headers={"Cookie": f"mercureAuthorization={tok}"}) as st:
+    async with server.subscribe(
+        [("topic", "https://e.net/lots/{id}")], headers={"Cookie": f"mercureAuthorization={tok}"}
+    ) as st:
         await server.publish(topic="https://e.net/lots/1", data="p", private="on", id="p1")
         ev = await st.next_event()
         assert ev == {"id": "p1", "data": "p"}

@@ -13,8 +13,9 @@ WATCH = v1_token(subscribe=["*"], payload={"role": "staff"})
 
 
 async def test_v1_subscription_events(server: Server) -> None:
-    async with server.subscribe([("match_urlpattern", AUD + "/subscriptions/*")],
-                                headers=bearer(WATCH)) as watcher:
+    async with server.subscribe(
+        [("match_urlpattern", AUD + "/subscriptions/*")], headers=bearer(WATCH)
+    ) as watcher:
         own = json.loads((await watcher.next_event())["data"])  # its own subscription first
         assert own["match_type"] == "urlpattern"
         assert own["payload"] == {"role": "staff"}
@@ -24,26 +25,34 @@ async def test_v1_subscription_events(server: Server) -> None:
         off = await watcher.next_event()
     doc = json.loads(ev["data"])
     assert ev["event"] == "mercure"
-    assert doc == {"id": f"{AUD}/subscriptions/exact/lot-1/{quote(sub_id, safe='')}",
-                   "type": "subscription", "match_type": "exact", "match": "lot-1",
-                   "subscriber": sub_id, "active": True}
+    assert doc == {
+        "id": f"{AUD}/subscriptions/exact/lot-1/{quote(sub_id, safe='')}",
+        "type": "subscription",
+        "match_type": "exact",
+        "match": "lot-1",
+        "subscriber": sub_id,
+        "active": True,
+    }
     assert json.loads(off["data"])["active"] is False
 
 
 async def test_anonymous_never_sees_subscription_events(server: Server) -> None:
-    async with server.subscribe([("match", "*"), ("match", "marker")]) as anon, \
-            server.subscribe([("match", "lot-1")]):
+    async with (
+        server.subscribe([("match", "*"), ("match", "marker")]) as anon,
+        server.subscribe([("match", "lot-1")]),
+    ):
         await server.publish(topic="marker", id="m")
         events = await anon.until("m")
     assert [e["id"] for e in events] == ["m"]
 
 
 async def test_v0_subscription_events_json_ld(server: Server) -> None:
-    tok = v0_token(subscribe=["/.well-known/mercure/subscriptions{/topic}{/subscriber}"],
-                   payload={"u": 1})
+    tok = v0_token(
+        subscribe=["/.well-known/mercure/subscriptions{/topic}{/subscriber}"], payload={"u": 1}
+    )
     async with server.subscribe(
-            [("topic", "/.well-known/mercure/subscriptions{/topic}{/subscriber}")],
-            headers=bearer(tok)) as watcher:
+        [("topic", "/.well-known/mercure/subscriptions{/topic}{/subscriber}")], headers=bearer(tok)
+    ) as watcher:
         await watcher.next_event()  # its own subscription
         async with server.subscribe([("topic", "https://e.net/{x}")]):
             ev = await watcher.next_event()
@@ -75,11 +84,13 @@ async def test_v1_api(server: Server) -> None:
             assert "payload" not in doc
         async with server.session.get(f"{base}/exact/lot-1", headers=bearer(WATCH)) as r:
             assert len((await r.json())["subscriptions"]) == 1
-        async with server.session.get(base, headers={**bearer(WATCH), "If-None-Match": etag}) \
-                as r:
+        async with server.session.get(base, headers={**bearer(WATCH), "If-None-Match": etag}) as r:
             assert r.status == 304
-        for url, status in ((f"{base}/exact/lot-1/urn:uuid:nope", 404),
-                            (f"{base}/regex/lot-1", 400), (base, 401)):
+        for url, status in (
+            (f"{base}/exact/lot-1/urn:uuid:nope", 404),
+            (f"{base}/regex/lot-1", 400),
+            (base, 401),
+        ):
             headers = bearer(WATCH) if status != 401 else {}
             async with server.session.get(url, headers=headers) as r:
                 assert r.status == status
@@ -91,8 +102,10 @@ async def test_v1_api(server: Server) -> None:
 
 async def test_v0_api_json_ld(server: Server) -> None:
     tok = v0_token(subscribe=["/.well-known/mercure/subscriptions{/topic}{/subscriber}"])
-    async with server.subscribe([("topic", "lot-9")]), \
-            server.session.get(server.url + "/subscriptions/lot-9", headers=bearer(tok)) as r:
+    async with (
+        server.subscribe([("topic", "lot-9")]),
+        server.session.get(server.url + "/subscriptions/lot-9", headers=bearer(tok)) as r,
+    ):
         assert r.content_type == "application/ld+json"
         body = await r.json(content_type=None)
     assert body["type"] == "Subscriptions"
@@ -101,8 +114,9 @@ async def test_v0_api_json_ld(server: Server) -> None:
 
 
 async def test_api_disabled_is_404() -> None:
-    cfg = HubConfig(keys=(KeySpec(SECRET),), issuers=(ISS,), public_url=AUD,
-                    allow_anonymous=True)
-    async with running_hub(cfg) as s, \
-               s.session.get(s.url + "/subscriptions", headers=bearer(WATCH)) as r:
+    cfg = HubConfig(keys=(KeySpec(SECRET),), issuers=(ISS,), public_url=AUD, allow_anonymous=True)
+    async with (
+        running_hub(cfg) as s,
+        s.session.get(s.url + "/subscriptions", headers=bearer(WATCH)) as r,
+    ):
         assert r.status == 404

@@ -39,8 +39,9 @@ async def make_node(stage: Stage) -> AsyncIterator[NodeFactory]:
     nodes: list[RelayNode] = []
 
     async def make(redis_url: str | None = None, **options: Any) -> RelayNode:
-        config = RelayConfig(stage_public_pem=stage.issuer.public_pem, port=0,
-                             redis_url=redis_url, **options)
+        config = RelayConfig(
+            stage_public_pem=stage.issuer.public_pem, port=0, redis_url=redis_url, **options
+        )
         node = RelayNode(config)
         await node.start()
         nodes.append(node)

@@ -50,14 +50,34 @@ class RedisServer:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--daemonize", "no",
-             "--protected-mode", "yes", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.port), 0.2) as s:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2) as s,
+            ):
                 s.sendall(b"PING\r\n")
                 if s.recv(16).startswith(b"+PONG"):
                     return
@@ -75,11 +95,24 @@ class RedisServer:
 class NodeProcess:
     """`python -m hub.relay.cli ...` as a real child process."""
 
-    def __init__(self, key_file: Path, redis_url: str | None, port: int = 0,
-                 workers: int = 1) -> None:
-        args = [sys.executable, "-m", "hub.relay.cli", "--host", "127.0.0.1",
-                "--port", str(port), "--stage-key", str(key_file), "--sale", "demo",
-                "--workers", str(workers)]
+    def __init__(
+        self, key_file: Path, redis_url: str | None, port: int = 0, workers: int = 1
+    ) -> None:
+        args = [
+            sys.executable,
+            "-m",
+            "hub.relay.cli",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--stage-key",
+            str(key_file),
+            "--sale",
+            "demo",
+            "--workers",
+            str(workers),
+        ]
         if redis_url:
             args += ["--redis", redis_url]
         self.args = args
@@ -90,8 +123,12 @@ class NodeProcess:
 
     async def start(self, within: float = 20.0) -> None:
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once
-            self.args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            self.args,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         await self.wait_listening(self.workers, within)
 
     async def wait_listening(self, count: int, within: float = 20.0) -> None:
@@ -104,8 +141,9 @@ class NodeProcess:
             left = deadline - loop.time()
             if left <= 0:
                 raise RuntimeError("relay node did not start")
-            line = await asyncio.wait_for(loop.run_in_executor(None, self.proc.stdout.readline),
-                                          left)
+            line = await asyncio.wait_for(
+                loop.run_in_executor(None, self.proc.stdout.readline), left
+            )
             if not line:
                 raise RuntimeError("relay node exited")
             event = json.loads(line)
@@ -138,8 +176,13 @@ class Follower:
     """An SSE subscriber that records (id, seq) and, on a dropped stream, reconnects to the
     next URL with `Last-Event-ID` (what a browser's EventSource does behind a balancer)."""
 
-    def __init__(self, urls: list[str], query: str, token: str | None = None,
-                 last_event_id: str | None = None) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        query: str,
+        token: str | None = None,
+        last_event_id: str | None = None,
+    ) -> None:
         self.urls = urls
         self.query = query
         self.token = token
@@ -172,10 +215,11 @@ class Follower:
             if self.last_id:
                 headers["Last-Event-ID"] = self.last_id
             try:
-                async with session.get(f"{url}/.well-known/mercure?{self.query}",
-                                       headers=headers,
-                                       timeout=aiohttp.ClientTimeout(total=None,
-                                                                     sock_read=30)) as r:
+                async with session.get(
+                    f"{url}/.well-known/mercure?{self.query}",
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=None, sock_read=30),
+                ) as r:
                     assert r.status == 200, r.status
                     self.connects += 1
                     self.connected.set()
@@ -205,14 +249,14 @@ def assert_gap_free(seqs: Iterable[int], first: int, last: int) -> None:
     got = list(seqs)
     assert got == list(range(first, last + 1)), (
         f"not a gap-free run {first}..{last}: dups={len(got) - len(set(got))} "
-        f"head={got[:5]} tail={got[-5:]}")
+        f"head={got[:5]} tail={got[-5:]}"
+    )
 
 
 def journal_updates(stage: Stage, after: int = 0) -> list[tuple[str, str]]:
     """(id, data) of every update the stage's journal yields, in order."""
     with JournalHistory(stage.config.journal_path) as reader:
-        return [(u.id, u.data) for r in reader.after(after)
-                for u in updates_for(r, stage.sale_iri)]
+        return [(u.id, u.data) for r in reader.after(after) for u in updates_for(r, stage.sale_iri)]
 
 
 def journal_hashes(stage: Stage) -> list[tuple[int, str]]:

@@ -22,8 +22,9 @@ SALE = "/api/sales/demo"
 JSON_TYPE = "application/json"
 
 
-async def post(http: aiohttp.ClientSession, url: str, data: bytes,
-               headers: dict[str, str]) -> tuple[int, str | None, str]:
+async def post(
+    http: aiohttp.ClientSession, url: str, data: bytes, headers: dict[str, str]
+) -> tuple[int, str | None, str]:
     """(status, reason, content type) of one bid attempt."""
     async with http.post(url, data=data, headers=headers) as r:
         text = await r.text()
@@ -36,6 +37,7 @@ async def post(http: aiohttp.ClientSession, url: str, data: bytes,
 
 def cases(stage: Stage, seen: int) -> list[tuple[str, str, bytes, dict[str, str]]]:
     """(name, path, body, headers): each case bids as its own paddle, so buckets stay full."""
+
     def token(i: int, role: str = "bidder", sale: str = "demo") -> dict[str, str]:
         paddle = f"9{i:03d}" if role == "bidder" else None
         issued = stage.issuer.issue(role, sale, paddle=paddle)
@@ -60,8 +62,7 @@ def cases(stage: Stage, seen: int) -> list[tuple[str, str, bytes, dict[str, str]
         ("amount as text", bids, body(amount="120000", key="text-1"), token(12)),
         ("unknown lot", bids, body(lot="nope", key="lot-1"), token(13)),
         ("stale seen_seq", bids, body(seen_seq=0, key="stale-1"), token(14)),
-        ("wrong content type", bids, body(),
-         {**token(15), "Content-Type": "text/plain"}),
+        ("wrong content type", bids, body(), {**token(15), "Content-Type": "text/plain"}),
         ("oversized", bids, body(pad="x" * (80 * 1024)), token(16)),
         ("no token", bids, body(), {"Content-Type": JSON_TYPE}),
         ("bad token", bids, body(), {"Authorization": "Bearer nope", "Content-Type": JSON_TYPE}),
@@ -95,14 +96,22 @@ async def test_the_answers_are_the_documented_ones(stage, make_node, link_to, ht
     node = await linked(stage, make_node, link_to)
     seen = await open_lot(stage)
     expected = {
-        "bad json": (400, "bad_json"), "NaN": (400, "bad_json"),
-        "Infinity": (400, "bad_json"), "-Infinity": (400, "bad_json"),
-        "not an object": (422, "invalid"), "a string": (422, "invalid"),
-        "key with a space": (422, "invalid"), "key too long": (422, "invalid"),
-        "key not text": (422, "invalid"), "wrong content type": (415, "unsupported_media_type"),
-        "oversized": (413, "too_large"), "no token": (401, "unauthorized"),
-        "bad token": (401, "invalid_token"), "staff token": (403, "forbidden"),
-        "other sale's token": (403, "wrong_sale"), "unknown sale": (404, "unknown_sale"),
+        "bad json": (400, "bad_json"),
+        "NaN": (400, "bad_json"),
+        "Infinity": (400, "bad_json"),
+        "-Infinity": (400, "bad_json"),
+        "not an object": (422, "invalid"),
+        "a string": (422, "invalid"),
+        "key with a space": (422, "invalid"),
+        "key too long": (422, "invalid"),
+        "key not text": (422, "invalid"),
+        "wrong content type": (415, "unsupported_media_type"),
+        "oversized": (413, "too_large"),
+        "no token": (401, "unauthorized"),
+        "bad token": (401, "invalid_token"),
+        "staff token": (403, "forbidden"),
+        "other sale's token": (403, "wrong_sale"),
+        "unknown sale": (404, "unknown_sale"),
     }
     for name, path, data, headers in cases(stage, seen):
         if name in expected:
@@ -112,7 +121,8 @@ async def test_the_answers_are_the_documented_ones(stage, make_node, link_to, ht
 
 
 async def test_a_repeated_key_gets_the_first_answer_through_either_door(
-        stage, make_node, link_to, http):
+    stage, make_node, link_to, http
+):
     node = await linked(stage, make_node, link_to)
     seen = await open_lot(stage)
     ask = stage.snapshot()["lot"]["ask"]
@@ -185,8 +195,10 @@ async def test_the_session_answer_and_its_cookie_are_the_same(stage, make_node, 
             answers[name] = (body, r.cookies["mercureAuthorization"])
     (stage_body, stage_cookie), (relay_body, relay_cookie) = answers["stage"], answers["relay"]
     assert stage_body == relay_body
-    assert stage_body["topics"] == {"room": f"{stage.sale_iri}/room",
-                                    "mine": f"{stage.sale_iri}/bidders/7001"}
+    assert stage_body["topics"] == {
+        "room": f"{stage.sale_iri}/room",
+        "mine": f"{stage.sale_iri}/bidders/7001",
+    }
     for cookie in (stage_cookie, relay_cookie):
         assert cookie.value == token
         assert cookie["path"] == "/.well-known/mercure"

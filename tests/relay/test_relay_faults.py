@@ -41,18 +41,25 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def post_bid(http: aiohttp.ClientSession, url: str, token: str, body: dict,
-                   ) -> tuple[int, dict]:
+async def post_bid(
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    body: dict,
+) -> tuple[int, dict]:
     try:
-        async with http.post(f"{url}{SALE}/bids", json=body, headers=bearer(token),
-                             timeout=aiohttp.ClientTimeout(total=15)) as r:
+        async with http.post(
+            f"{url}{SALE}/bids",
+            json=body,
+            headers=bearer(token),
+            timeout=aiohttp.ClientTimeout(total=15),
+        ) as r:
             return r.status, await r.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError) as exc:
         return 0, {"error": str(exc)}
 
 
-async def test_link_cut_loses_nothing_and_catches_up(
-        stage, redis_server, make_node, link_to, http):
+async def test_link_cut_loses_nothing_and_catches_up(stage, redis_server, make_node, link_to, http):
     a = await make_node(redis_server.url)
     b = await make_node(redis_server.url)
     proxy = FaultProxy("127.0.0.1", int(a.url.rsplit(":", 1)[1]))
@@ -60,8 +67,12 @@ async def test_link_cut_loses_nothing_and_catches_up(
     link = link_to(proxy.url)
     staff = stage.issuer.issue("clerk", "demo")
     resume = f"demo:{stage.sequencer.epoch}:1:s"
-    followers = [Follower([node.url], topic_query(stage.sale_iri, "staff"), token=staff,
-                          last_event_id=resume) for node in (b, a)]
+    followers = [
+        Follower(
+            [node.url], topic_query(stage.sale_iri, "staff"), token=staff, last_event_id=resume
+        )
+        for node in (b, a)
+    ]
     bidders = {p: stage.issuer.issue("bidder", "demo", paddle=p) for p in ("7001", "7002")}
     try:
         await until(lambda: link.status().connected, 5)
@@ -84,9 +95,14 @@ async def test_link_cut_loses_nothing_and_catches_up(
             lot = stage.engine.public_lot("1")
             for node in (a, b):
                 paddle = ("7001", "7002")[i % 2]
-                remote.append(await post_bid(http, node.url, bidders[paddle],
-                                             {"lot": "1", "amount": lot["ask"],
-                                              "key": f"cut-{i}"}))
+                remote.append(
+                    await post_bid(
+                        http,
+                        node.url,
+                        bidders[paddle],
+                        {"lot": "1", "amount": lot["ask"], "key": f"cut-{i}"},
+                    )
+                )
                 i += 1
             await asyncio.sleep(0.2)
         status = link.status()
@@ -105,9 +121,11 @@ async def test_link_cut_loses_nothing_and_catches_up(
         target = stage.sequencer.last_seq
         await until(lambda: a.history.head >= target and b.history.head >= target, 30)
         caught_up = time.monotonic() - healed
-        print(f"\nF3: link cut {CUT_SECONDS:.0f}s, {len(acked)} acked records, "
-              f"{len(remote)} remote bids refused (503) during the cut; "
-              f"relay caught up {caught_up:.2f}s after the heal")
+        print(
+            f"\nF3: link cut {CUT_SECONDS:.0f}s, {len(acked)} acked records, "
+            f"{len(remote)} remote bids refused (503) during the cut; "
+            f"relay caught up {caught_up:.2f}s after the heal"
+        )
         for f in followers:
             await f.wait_seq(target)
             assert_gap_free(f.seqs, first, target)
@@ -123,11 +141,13 @@ async def test_link_cut_loses_nothing_and_catches_up(
         # Bidding through the relay works again.
         await until(lambda: link.status().connected, 5)
         lot = stage.engine.public_lot("1")
-        code, body = await post_bid(http, b.url, bidders["7001"],
-                                    {"lot": "1", "amount": lot["ask"], "key": "after"})
+        code, body = await post_bid(
+            http, b.url, bidders["7001"], {"lot": "1", "amount": lot["ask"], "key": "after"}
+        )
         if code == 409:  # 7001 may be the high bidder already
-            code, body = await post_bid(http, b.url, bidders["7002"],
-                                        {"lot": "1", "amount": lot["ask"], "key": "after2"})
+            code, body = await post_bid(
+                http, b.url, bidders["7002"], {"lot": "1", "amount": lot["ask"], "key": "after2"}
+            )
         assert code == 200, body
         assert link.status().lag == 0 or await until(lambda: link.status().lag == 0, 5) >= 0
     finally:
@@ -137,13 +157,17 @@ async def test_link_cut_loses_nothing_and_catches_up(
 
 
 async def test_duplicated_and_reordered_records_never_reach_a_subscriber_twice(
-        stage, redis_server, make_node, link_to, http):
+    stage, redis_server, make_node, link_to, http
+):
     a = await make_node(redis_server.url)
     b = await make_node(redis_server.url)
     chaos = Chaos(duplicate=0.1, window=5, seed=7)
     staff = stage.issuer.issue("clerk", "demo")
-    followers = [Follower([node.url], topic_query(stage.sale_iri, topic), token=staff)
-                 for node in (a, b) for topic in ("staff", "room")]
+    followers = [
+        Follower([node.url], topic_query(stage.sale_iri, topic), token=staff)
+        for node in (a, b)
+        for topic in ("staff", "room")
+    ]
     try:
         for f in followers:
             f.start(http)
@@ -171,7 +195,8 @@ async def test_duplicated_and_reordered_records_never_reach_a_subscriber_twice(
 
 
 async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
-        stage, redis_server, make_node, http, tmp_path):
+    stage, redis_server, make_node, http, tmp_path
+):
     node = await make_node(redis_server.url)
     config = stage.config
     epoch1 = stage.sequencer.epoch
@@ -222,7 +247,8 @@ async def test_an_older_epoch_or_a_restored_laptop_is_fenced(
 
 
 async def test_killed_node_subscribers_resume_on_the_other_with_no_gap(
-        stage, redis_server, key_file, link_to, http):
+    stage, redis_server, key_file, link_to, http
+):
     a = NodeProcess(key_file, redis_server.url)
     b = NodeProcess(key_file, redis_server.url)
     await a.start()
@@ -236,9 +262,15 @@ async def test_killed_node_subscribers_resume_on_the_other_with_no_gap(
         staff = stage.issuer.issue("clerk", "demo")
         epoch = stage.sequencer.epoch
         # Subscribers on B, resuming from different points of the history, then live.
-        followers = [Follower([b.url, a.url], topic_query(stage.sale_iri, "staff"),
-                              token=staff, last_event_id=f"demo:{epoch}:{start}:s")
-                     for start in (1, 5, 9)]
+        followers = [
+            Follower(
+                [b.url, a.url],
+                topic_query(stage.sale_iri, "staff"),
+                token=staff,
+                last_event_id=f"demo:{epoch}:{start}:s",
+            )
+            for start in (1, 5, 9)
+        ]
         for f in followers:
             f.start(http)
             await f.connected.wait()
@@ -261,7 +293,8 @@ async def test_killed_node_subscribers_resume_on_the_other_with_no_gap(
 
 
 async def test_the_link_moves_to_another_node_when_its_node_goes_away(
-        stage, redis_server, make_node, link_to, http):
+    stage, redis_server, make_node, link_to, http
+):
     """`relay_url` lists two nodes of one relay: stop the one holding the link, the stage
     carries on through the other, and its subscribers miss nothing."""
     a = await make_node(redis_server.url)
@@ -270,8 +303,12 @@ async def test_the_link_moves_to_another_node_when_its_node_goes_away(
     await until(lambda: link.status().connected, 5)
     assert link.relay_url == a.url
     staff = stage.issuer.issue("clerk", "demo")
-    follower = Follower([b.url], topic_query(stage.sale_iri, "staff"), token=staff,
-                        last_event_id=f"demo:{stage.sequencer.epoch}:1:s")
+    follower = Follower(
+        [b.url],
+        topic_query(stage.sale_iri, "staff"),
+        token=staff,
+        last_event_id=f"demo:{stage.sequencer.epoch}:1:s",
+    )
     follower.start(http)
     try:
         await follower.connected.wait()
@@ -287,8 +324,7 @@ async def test_the_link_moves_to_another_node_when_its_node_goes_away(
         await follower.stop()
 
 
-async def test_redis_restarting_empty_loses_nothing(
-        stage, redis_server, make_node, link_to, http):
+async def test_redis_restarting_empty_loses_nothing(stage, redis_server, make_node, link_to, http):
     """Redis dies and comes back empty (no persistence, or a fresh replica after failover):
     the room keeps selling, remote bids meanwhile are refused with a reason (never left
     hanging), the stage refills the stream from its journal and every subscriber goes on
@@ -297,9 +333,15 @@ async def test_redis_restarting_empty_loses_nothing(
     b = await make_node(redis_server.url)
     link = link_to(a.url)
     staff = stage.issuer.issue("clerk", "demo")
-    followers = [Follower([node.url], topic_query(stage.sale_iri, "staff"), token=staff,
-                          last_event_id=f"demo:{stage.sequencer.epoch}:1:s")
-                 for node in (a, b)]
+    followers = [
+        Follower(
+            [node.url],
+            topic_query(stage.sale_iri, "staff"),
+            token=staff,
+            last_event_id=f"demo:{stage.sequencer.epoch}:1:s",
+        )
+        for node in (a, b)
+    ]
     bidder = stage.issuer.issue("bidder", "demo", paddle="7001")
     try:
         await until(lambda: link.status().connected, 5)
@@ -313,12 +355,16 @@ async def test_redis_restarting_empty_loses_nothing(
         redis_server.stop()
         acked += await floor_bids(stage, 6, pause=0.3)  # the room does not wait (~2 s)
         lot = stage.engine.public_lot("1")
-        refused = [await post_bid(http, node.url, bidder,
-                                  {"lot": "1", "amount": lot["ask"], "key": f"down-{i}"})
-                   for i, node in enumerate((a, b))]
+        refused = [
+            await post_bid(
+                http, node.url, bidder, {"lot": "1", "amount": lot["ask"], "key": f"down-{i}"}
+            )
+            for i, node in enumerate((a, b))
+        ]
         assert all(code == 503 for code, _ in refused), refused
-        assert all(body["reason"] in (P.STAGE_UNREACHABLE, P.UNCONFIRMED)
-                   for _, body in refused), refused
+        assert all(body["reason"] in (P.STAGE_UNREACHABLE, P.UNCONFIRMED) for _, body in refused), (
+            refused
+        )
 
         redis_server.start()  # same port, empty
         target = stage.sequencer.last_seq
@@ -327,8 +373,7 @@ async def test_redis_restarting_empty_loses_nothing(
             await f.wait_seq(target, 15)
             assert_gap_free(f.seqs, 2, target)
             assert f.connects == 1  # the streams stayed open through the outage
-        assert sorted(dict(await stream_hashes(redis_server.url)).items()) == \
-            journal_hashes(stage)
+        assert sorted(dict(await stream_hashes(redis_server.url)).items()) == journal_hashes(stage)
 
         await until(lambda: link.status().connected, 10)
         for _ in range(100):  # the link holder re-announces itself in Redis within 1 s
@@ -338,21 +383,28 @@ async def test_redis_restarting_empty_loses_nothing(
         # A bid whose answer was lost in the outage ("unconfirmed") may have been placed:
         # sent again with its key it gets its real answer and is never counted twice.
         for i, node in enumerate((a, b)):
-            code, body = await post_bid(http, node.url, bidder,
-                                        {"lot": "1", "amount": lot["ask"], "key": f"down-{i}"})
+            code, body = await post_bid(
+                http, node.url, bidder, {"lot": "1", "amount": lot["ask"], "key": f"down-{i}"}
+            )
             assert code in (200, 409), body
         with JournalHistory(stage.config.journal_path) as reader:
-            placed = [r.key for r in reader.after(0) if r.type == "bid_accepted"
-                      and r.key in ("down-0", "down-1")]
+            placed = [
+                r.key
+                for r in reader.after(0)
+                if r.type == "bid_accepted" and r.key in ("down-0", "down-1")
+            ]
         assert len(placed) <= 1, placed  # one ask, so at most one of the two
 
         # Bidding through the relay works again.
         high = stage.engine.public_lot("1")["high"]["paddle"]
         other = "7002" if high == "7001" else "7001"
         lot = stage.engine.public_lot("1")
-        code, body = await post_bid(http, b.url, stage.issuer.issue("bidder", "demo",
-                                                                    paddle=other),
-                                    {"lot": "1", "amount": lot["ask"], "key": "back"})
+        code, body = await post_bid(
+            http,
+            b.url,
+            stage.issuer.issue("bidder", "demo", paddle=other),
+            {"lot": "1", "amount": lot["ask"], "key": "back"},
+        )
         assert code == 200, body
         assert stage.engine.public_lot("1")["high"]["paddle"] == other
     finally:
@@ -361,7 +413,8 @@ async def test_redis_restarting_empty_loses_nothing(
 
 
 async def test_a_bid_left_without_an_answer_is_unconfirmed_and_its_resend_tells_the_truth(
-        stage, make_node, link_to, http, monkeypatch):
+    stage, make_node, link_to, http, monkeypatch
+):
     """The stage answers after the relay stopped waiting: the bidder is told "unconfirmed"
     (it may have been placed), never "not placed"; the same key sent again gets the stage's
     first answer, and the bid counts once."""
@@ -382,12 +435,10 @@ async def test_a_bid_left_without_an_answer_is_unconfirmed_and_its_resend_tells_
     code, body = await post_bid(http, node.url, bidder, bid)
     assert (code, body["reason"]) == (503, P.UNCONFIRMED), body
     # It was placed after all, once the stage got to it.
-    await until(lambda: (stage.engine.public_lot("1").get("high") or {}).get("paddle") == "7001",
-                5)
+    await until(lambda: (stage.engine.public_lot("1").get("high") or {}).get("paddle") == "7001", 5)
     monkeypatch.setattr(RelayLink, "decide_bid", decide)
     code, body = await post_bid(http, node.url, bidder, bid)
     assert code == 200, body
     with JournalHistory(stage.config.journal_path) as reader:
-        placed = [r.seq for r in reader.after(0)
-                  if r.type == "bid_accepted" and r.key == "slow-1"]
+        placed = [r.seq for r in reader.after(0) if r.type == "bid_accepted" and r.key == "slow-1"]
     assert len(placed) == 1

@@ -29,8 +29,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def remote_bid(http: aiohttp.ClientSession, node: RelayNode, stage: Stage, paddle: str,
-                     body: dict) -> tuple[int, dict]:
+async def remote_bid(
+    http: aiohttp.ClientSession, node: RelayNode, stage: Stage, paddle: str, body: dict
+) -> tuple[int, dict]:
     token = stage.issuer.issue("bidder", "demo", paddle=paddle)
     async with http.post(f"{node.url}{SALE}/bids", json=body, headers=bearer(token)) as r:
         return r.status, await r.json(content_type=None)
@@ -49,14 +50,19 @@ async def fresh_state(http: aiohttp.ClientSession, node: RelayNode, seq: int) ->
 
 
 async def test_subscriber_on_b_sees_what_the_stage_pushed_through_a(
-        stage, redis_server, make_node, link_to, http):
+    stage, redis_server, make_node, link_to, http
+):
     a = await make_node(redis_server.url)
     b = await make_node(redis_server.url)
     link: RelayLink = link_to(a.url)
     await until(lambda: link.status().connected, 5)
     staff = stage.issuer.issue("clerk", "demo")
-    on_b = Follower([b.url], topic_query(stage.sale_iri, "staff"), token=staff,
-                    last_event_id=f"demo:{stage.sequencer.epoch}:1:s")
+    on_b = Follower(
+        [b.url],
+        topic_query(stage.sale_iri, "staff"),
+        token=staff,
+        last_event_id=f"demo:{stage.sequencer.epoch}:1:s",
+    )
     room_a = Follower([a.url], topic_query(stage.sale_iri, "room"))
     room_b = Follower([b.url], topic_query(stage.sale_iri, "room"))
     for f in (on_b, room_a, room_b):
@@ -76,9 +82,13 @@ async def test_subscriber_on_b_sees_what_the_stage_pushed_through_a(
         state = await fresh_state(http, b, acked[-1])
         assert state["lot"]["id"] == "1"
         assert state["stage_connected"] is True
-        status, answer = await remote_bid(http, b, stage, "7001",
-                                          {"lot": "1", "amount": state["lot"]["ask"],
-                                           "seen_seq": state["seq"], "key": "b-1"})
+        status, answer = await remote_bid(
+            http,
+            b,
+            stage,
+            "7001",
+            {"lot": "1", "amount": state["lot"]["ask"], "seen_seq": state["seq"], "key": "b-1"},
+        )
         assert status == 200, answer
         seq = answer["seq"]
         assert stage.engine.public_lot("1")["high"]["paddle"] == "7001"
@@ -90,9 +100,13 @@ async def test_subscriber_on_b_sees_what_the_stage_pushed_through_a(
             assert accepted[0][2]["lot"]["high"]["paddle"] == "7001"
         assert opened < seq
         # Same key again through A: idempotent, same answer, one bid in the journal.
-        status, again = await remote_bid(http, a, stage, "7001",
-                                         {"lot": "1", "amount": state["lot"]["ask"],
-                                          "seen_seq": state["seq"], "key": "b-1"})
+        status, again = await remote_bid(
+            http,
+            a,
+            stage,
+            "7001",
+            {"lot": "1", "amount": state["lot"]["ask"], "seen_seq": state["seq"], "key": "b-1"},
+        )
         assert status == 200
         assert again["seq"] == seq
         await until(lambda: a.history.head == b.history.head == stage.sequencer.last_seq, 5)
@@ -110,14 +124,17 @@ async def test_lone_node_without_redis_keeps_a_local_history(stage, make_node, l
     await until(lambda: link.status().connected, 5)
     acked = await floor_bids(stage, 0) or [await open_lot(stage)]
     await until(lambda: node.history.head == acked[-1], 5)
-    follower = Follower([node.url], topic_query(stage.sale_iri, "room"),
-                        last_event_id=f"demo:{stage.sequencer.epoch}:1:p")
+    follower = Follower(
+        [node.url],
+        topic_query(stage.sale_iri, "room"),
+        last_event_id=f"demo:{stage.sequencer.epoch}:1:p",
+    )
     follower.start(http)
     try:
         await follower.wait_seq(acked[-1])
-        status, answer = await remote_bid(http, node, stage, "7002",
-                                          {"lot": "1", "amount": stage.engine.public_lot("1")
-                                           ["ask"]})
+        status, answer = await remote_bid(
+            http, node, stage, "7002", {"lot": "1", "amount": stage.engine.public_lot("1")["ask"]}
+        )
         assert status == 200, answer
         await follower.wait_seq(answer["seq"])
     finally:
@@ -125,7 +142,8 @@ async def test_lone_node_without_redis_keeps_a_local_history(stage, make_node, l
 
 
 async def test_forged_bidder_tokens_are_refused_by_relay_and_stage(
-        stage, make_node, link_to, http, tmp_path):
+    stage, make_node, link_to, http, tmp_path
+):
     from hub.gateway.tokens import TokenIssuer, load_or_create_key
 
     node = await make_node(None)
@@ -134,8 +152,9 @@ async def test_forged_bidder_tokens_are_refused_by_relay_and_stage(
     await open_lot(stage)
     forger = TokenIssuer(load_or_create_key(tmp_path / "other"), stage.config.sale_iri_base)
     forged = forger.issue("bidder", "demo", paddle="7001")
-    async with http.post(f"{node.url}{SALE}/bids", json={"lot": "1", "amount": 1},
-                         headers=bearer(forged)) as r:
+    async with http.post(
+        f"{node.url}{SALE}/bids", json={"lot": "1", "amount": 1}, headers=bearer(forged)
+    ) as r:
         assert r.status == 401
     # A compromised relay forwarding the forged token anyway: the stage refuses it itself.
     status, body = await link.decide_bid(forged, {"lot": "1", "amount": 100000})
@@ -152,12 +171,14 @@ async def test_pages_are_served(stage, make_node, http, path):
 
 
 @pytest.mark.parametrize("behind_tls_proxy", [False, True])
-async def test_session_cookie_is_secure_behind_a_tls_proxy(stage, make_node, http,
-                                                           behind_tls_proxy):
+async def test_session_cookie_is_secure_behind_a_tls_proxy(
+    stage, make_node, http, behind_tls_proxy
+):
     node = await make_node(None, behind_tls_proxy=behind_tls_proxy)
     token = stage.issuer.issue("bidder", "demo", paddle="7001")
-    async with http.post(node.url + "/api/session",
-                         headers={"Authorization": f"Bearer {token}"}) as r:
+    async with http.post(
+        node.url + "/api/session", headers={"Authorization": f"Bearer {token}"}
+    ) as r:
         assert r.status == 200
         cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
@@ -174,7 +195,8 @@ async def test_no_stage_means_503_with_a_reason(stage, make_node, http):
 
 
 async def test_resume_older_than_the_node_mirror_reads_the_stream(
-        stage, redis_server, make_node, link_to, http):
+    stage, redis_server, make_node, link_to, http
+):
     a = await make_node(redis_server.url)
     link = link_to(a.url)
     await open_lot(stage)
@@ -182,9 +204,12 @@ async def test_resume_older_than_the_node_mirror_reads_the_stream(
     await until(lambda: a.history.head == acked[-1], 5)
     small = await make_node(redis_server.url, history_records=5)  # holds seqs > head - 5
     assert small.history.floor > 3
-    follower = Follower([small.url], topic_query(stage.sale_iri, "staff"),
-                        token=stage.issuer.issue("clerk", "demo"),
-                        last_event_id=f"demo:{stage.sequencer.epoch}:3:s")
+    follower = Follower(
+        [small.url],
+        topic_query(stage.sale_iri, "staff"),
+        token=stage.issuer.issue("clerk", "demo"),
+        last_event_id=f"demo:{stage.sequencer.epoch}:3:s",
+    )
     follower.start(http)
     try:
         more = await floor_bids(stage, 3)

@@ -29,7 +29,8 @@ async def _counts(url: str) -> dict[str, int]:
 
 
 async def test_two_workers_share_the_port_and_both_deliver_everything(
-        stage, redis_server, key_file, link_to, http):
+    stage, redis_server, key_file, link_to, http
+):
     node = NodeProcess(key_file, redis_server.url, port=free_port(), workers=2)
     await node.start()
     followers: list[Follower] = []
@@ -37,8 +38,7 @@ async def test_two_workers_share_the_port_and_both_deliver_everything(
         assert len(set(node.pids)) == 2
         link = link_to(node.url)
         await until(lambda: link.status().connected, 10)
-        followers = [Follower([node.url], topic_query(stage.sale_iri, "room"))
-                     for _ in range(24)]
+        followers = [Follower([node.url], topic_query(stage.sale_iri, "room")) for _ in range(24)]
         for f in followers:
             f.start(http)
         for f in followers:
@@ -80,8 +80,9 @@ async def test_a_dead_worker_is_started_again(stage, redis_server, key_file, lin
         # Every worker serves: fresh connections reach both live processes.
         seen: set[str] = set()
         for _ in range(60):
-            async with http.get(f"{node.url}/relay/status",
-                                headers={"Connection": "close"}) as r:  # a new connection
+            async with http.get(
+                f"{node.url}/relay/status", headers={"Connection": "close"}
+            ) as r:  # a new connection
                 assert r.status == 200
                 seen.add(str((await r.json())["pid"]))
             if {str(node.pids[1]), str(node.pids[2])} <= seen:

@@ -26,8 +26,10 @@ def _check_tables() -> None:
     declared = set(commands.BY_OP)
     for name, table in (("handler", set(HANDLERS)), ("parser", set(PARSERS))):
         if table != declared:
-            raise RuntimeError(f"ops without a {name}: {sorted(declared - table)}; "
-                               f"{name}s of undeclared ops: {sorted(table - declared)}")
+            raise RuntimeError(
+                f"ops without a {name}: {sorted(declared - table)}; "
+                f"{name}s of undeclared ops: {sorted(table - declared)}"
+            )
 
 
 _check_tables()

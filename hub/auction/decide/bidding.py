@@ -29,8 +29,9 @@ def _names_a_paddle(auction: Auction, actor: Actor) -> Decision | None:
 @decides(P.Bid, precheck=_names_a_paddle)
 def bid(auction: Auction, cmd: P.Bid, actor: Actor, now: float) -> Decision:
     assert actor.paddle is not None  # the precheck refused a token without one
-    return place_bid(auction, cmd.lot, actor.paddle, "online", cmd.amount, cmd.seen_seq,
-                     cmd.key, now)
+    return place_bid(
+        auction, cmd.lot, actor.paddle, "online", cmd.amount, cmd.seen_seq, cmd.key, now
+    )
 
 
 @decides(P.FloorBid)
@@ -43,8 +44,9 @@ def floor_bid(auction: Auction, cmd: P.FloorBid, actor: Actor, now: float) -> De
             return Decision.refuse(R.NO_BOOK, "that paddle has no commission bid here")
         if (cmd.amount if cmd.amount is not None else lot.ask) > book.max:
             return Decision.refuse(R.ABOVE_MAX, "above the commission bid's maximum")
-    return place_bid(auction, cmd.lot, cmd.paddle, cmd.channel, cmd.amount, cmd.seen_seq,
-                     cmd.key, now)
+    return place_bid(
+        auction, cmd.lot, cmd.paddle, cmd.channel, cmd.amount, cmd.seen_seq, cmd.key, now
+    )
 
 
 @decides(P.HouseBid)
@@ -52,9 +54,16 @@ def house_bid(auction: Auction, cmd: P.HouseBid, actor: Actor, now: float) -> De
     return place_bid(auction, cmd.lot, None, "house", cmd.amount, cmd.seen_seq, cmd.key, now)
 
 
-def place_bid(auction: Auction, lot_id: str, paddle: str | None, channel: str,
-              amount: int | None, seen_seq: int | None, key: str | None,
-              now: float) -> Decision:
+def place_bid(
+    auction: Auction,
+    lot_id: str,
+    paddle: str | None,
+    channel: str,
+    amount: int | None,
+    seen_seq: int | None,
+    key: str | None,
+    now: float,
+) -> Decision:
     """One bid attempt at `amount` (None: at the ask): refused, pending or accepted."""
     lot = find_lot(auction, lot_id)
     attempt: JSON = {
@@ -125,10 +134,12 @@ def refuse_attempt(lot: Lot, attempt: JSON, why: tuple[str, str], now: float) ->
     reason, message = why
     to = (attempt["paddle"],) if attempt["paddle"] else ()
     if reason == R.TOO_LATE:
-        late = dict(attempt, id=f"{lot.id}.l{lot.serial + 1}",
-                    after=round(now - (lot.closed_at or now), 3))
-        return Decision.refuse(reason, message, Event("late_bid", lot.id, {"late": late},
-                                                      STAFF, to))
+        late = dict(
+            attempt, id=f"{lot.id}.l{lot.serial + 1}", after=round(now - (lot.closed_at or now), 3)
+        )
+        return Decision.refuse(
+            reason, message, Event("late_bid", lot.id, {"late": late}, STAFF, to)
+        )
     record = Event("bid_refused", lot.id, {"attempt": attempt, "reason": reason}, STAFF, to)
     return Decision.refuse(reason, message, record)
 
@@ -163,10 +174,15 @@ def accept_attempt(
             STAFF,
             (paddle,) if paddle else (),
         )
-        return Decision.refuse(R.ALREADY_BID, "a commission bid at that amount came first",
-                               book_bid, record)
-    data = {"bid": new.to_json(), "tie_policy": settings.tie_policy,
-            "seen_seq": attempt["seen_seq"], "key": attempt["key"]}
+        return Decision.refuse(
+            R.ALREADY_BID, "a commission bid at that amount came first", book_bid, record
+        )
+    data = {
+        "bid": new.to_json(),
+        "tie_policy": settings.tie_policy,
+        "seen_seq": attempt["seen_seq"],
+        "key": attempt["key"],
+    }
     if extra:
         data.update(extra)
     events = [Event("bid_accepted", lot.id, data, PUBLIC, (paddle,) if paddle else ())]
@@ -190,8 +206,7 @@ def eligible_books(auction: Auction, lot: Lot, exclude: str | None, minimum: int
         if book.paddle == exclude or bidder is None or bidder.status != "approved":
             continue
         if bidder.credit_limit is not None:
-            book = Book(book.paddle, min(book.max, bidder.credit_limit - bidder.won),
-                        book.order)
+            book = Book(book.paddle, min(book.max, bidder.credit_limit - bidder.won), book.order)
         if book.max < minimum:
             continue
         out.append(book)
@@ -210,8 +225,9 @@ def book_price(auction: Auction, lot: Lot, books: list[Book], floor: int) -> int
     return max(floor, min(top.max, second.max + auction.increment(lot, second.max)))
 
 
-def book_event(auction: Auction, lot: Lot, book: Book, amount: int, now: float,
-               offset: int) -> Event:
+def book_event(
+    auction: Auction, lot: Lot, book: Book, amount: int, now: float, offset: int
+) -> Event:
     """The engine's own bid for a commission book, `offset` bids after the lot's last."""
     new = Bid(
         id=f"{lot.id}.{len(lot.bids) + max(offset, 1)}",
@@ -221,8 +237,12 @@ def book_event(auction: Auction, lot: Lot, book: Book, amount: int, now: float,
         at=now,
         auto=True,
     )
-    data = {"bid": new.to_json(), "tie_policy": auction.sale.settings.tie_policy,
-            "seen_seq": None, "key": None}
+    data = {
+        "bid": new.to_json(),
+        "tie_policy": auction.sale.settings.tie_policy,
+        "seen_seq": None,
+        "key": None,
+    }
     return Event("bid_accepted", lot.id, data, PUBLIC, (book.paddle,))
 
 
@@ -236,8 +256,13 @@ def reopened_copy(lot: Lot) -> Lot:
 
 def online_rejected(lot: Lot, pending_id: str, paddle: str, reason: str | None) -> Event:
     """A waiting online bid taken off the clerk's list, told to its bidder."""
-    return Event("online_bid_rejected", lot.id,
-                 {"pending": pending_id, "paddle": paddle, "reason": reason}, STAFF, (paddle,))
+    return Event(
+        "online_bid_rejected",
+        lot.id,
+        {"pending": pending_id, "paddle": paddle, "reason": reason},
+        STAFF,
+        (paddle,),
+    )
 
 
 @decides(P.AcceptOnline)
@@ -291,8 +316,13 @@ def set_to_floor(auction: Auction, cmd: P.SetToFloor, actor: Actor, now: float) 
             return Decision.refuse(R.ALREADY_HIGH, f"paddle {paddle} is the high bidder")
         if bidder.credit_limit is not None and bidder.won + high.amount > bidder.credit_limit:
             return Decision.refuse(R.OVER_LIMIT, "this bid would pass the credit limit")
-    new = Bid(id=f"{lot.id}.{len(lot.bids) + 1}", amount=high.amount, paddle=paddle,
-              channel="floor", at=now)
+    new = Bid(
+        id=f"{lot.id}.{len(lot.bids) + 1}",
+        amount=high.amount,
+        paddle=paddle,
+        channel="floor",
+        at=now,
+    )
     data = {"displaced": high.to_json(), "bid": new.to_json(), "tie_policy": "floor_priority"}
     to = tuple(p for p in (high.paddle, paddle) if p)
     return Decision.accept(Event("set_to_floor", lot.id, data, PUBLIC, to))

@@ -60,13 +60,19 @@ def reopen(auction: Auction, cmd: P.Reopen, actor: Actor, now: float) -> Decisio
         return paused(auction)
     in_time = lot.closed_at is not None and now - lot.closed_at <= sale.settings.reopen_window
     if not in_time and lot.closed_round != sale.rounds:
-        return Decision.refuse(R.REOPEN_TOO_LATE, "a later lot has opened and the window "
-                               "to reopen has passed")
+        return Decision.refuse(
+            R.REOPEN_TOO_LATE, "a later lot has opened and the window to reopen has passed"
+        )
     late_id = cmd.late
     if late_id is not None and late_id not in lot.late:
         return Decision.refuse(R.NO_LATE_BID, f"no late bid {late_id}")
-    data = {"reason": cmd.reason, "late": late_id, "hammer": lot.hammer, "by": actor.role,
-            "at": now}
+    data = {
+        "reason": cmd.reason,
+        "late": late_id,
+        "hammer": lot.hammer,
+        "by": actor.role,
+        "at": now,
+    }
     events = [Event("lot_reopened", lot.id, data)]
     if late_id is not None:
         # Take the late bid as if it had arrived while the hammer was falling.
@@ -81,9 +87,15 @@ def reopen(auction: Auction, cmd: P.Reopen, actor: Actor, now: float) -> Decisio
             events.extend(accepted.events)
         else:  # reopened, but the late bid no longer beats the high bid: recorded
             to = (attempt["paddle"],) if attempt["paddle"] else ()
-            events.append(Event("bid_refused", lot.id, {"attempt": attempt,
-                                                        "reason": why[0],
-                                                        "late": late_id}, STAFF, to))
+            events.append(
+                Event(
+                    "bid_refused",
+                    lot.id,
+                    {"attempt": attempt, "reason": why[0], "late": late_id},
+                    STAFF,
+                    to,
+                )
+            )
     return Decision.accept(*events)
 
 
@@ -99,8 +111,13 @@ def leave_sold(auction: Auction, cmd: P.LeaveSold, actor: Actor, now: float) -> 
     if not ids:
         return Decision.refuse(R.NO_LATE_BID, "there is no late bid to decide")
     events = [
-        Event("late_bid_dismissed", lot.id, {"late": i, "by": actor.role}, STAFF,
-              (lot.late[i]["paddle"],) if lot.late[i]["paddle"] else ())
+        Event(
+            "late_bid_dismissed",
+            lot.id,
+            {"late": i, "by": actor.role},
+            STAFF,
+            (lot.late[i]["paddle"],) if lot.late[i]["paddle"] else (),
+        )
         for i in ids
     ]
     return Decision.accept(*events)

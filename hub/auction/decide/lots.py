@@ -63,8 +63,9 @@ def set_increment(auction: Auction, cmd: P.SetIncrement, actor: Actor, now: floa
         increment = None
     else:
         increment = cmd.amount
-    return Decision.accept(Event("increment_set", lot.id, {"increment": increment,
-                                                            "mode": cmd.mode}))
+    return Decision.accept(
+        Event("increment_set", lot.id, {"increment": increment, "mode": cmd.mode})
+    )
 
 
 @decides(P.FairWarning)
@@ -85,8 +86,7 @@ def hammer(auction: Auction, cmd: P.Hammer, actor: Actor, now: float) -> Decisio
     if auction.sale.paused:
         return paused(auction)
     high = lot.high
-    knock: JSON = {"source": cmd.source, "at": now, "device_at": cmd.device_at,
-                   "by": actor.role}
+    knock: JSON = {"source": cmd.source, "at": now, "device_at": cmd.device_at, "by": actor.role}
     events = drop_pending(lot, R.LOT_CLOSED)
     if high is None:
         events.insert(0, Event("lot_passed", lot.id, {"hammer": knock, "reason": "no_bids"}))
@@ -99,8 +99,9 @@ def hammer(auction: Auction, cmd: P.Hammer, actor: Actor, now: float) -> Decisio
         ev = Event("lot_passed", lot.id, {"hammer": knock, "reason": "reserve_not_met"})
     else:
         knock["subject_to"] = below_reserve
-        ev = Event("lot_sold", lot.id, {"hammer": knock},
-                   PUBLIC, (high.paddle,) if high.paddle else ())
+        ev = Event(
+            "lot_sold", lot.id, {"hammer": knock}, PUBLIC, (high.paddle,) if high.paddle else ()
+        )
     return Decision.accept(ev, *events)
 
 
@@ -122,14 +123,14 @@ def withdraw(auction: Auction, cmd: P.Withdraw, actor: Actor, now: float) -> Dec
     if lot.status not in (PENDING, *LIVE):
         return Decision.refuse(R.LOT_CLOSED, f"lot {lot.id} is {lot.status}")
     data = {"reason": cmd.reason, "at": now}
-    return Decision.accept(Event("lot_withdrawn", lot.id, data),
-                           *drop_pending(lot, R.LOT_CLOSED))
+    return Decision.accept(Event("lot_withdrawn", lot.id, data), *drop_pending(lot, R.LOT_CLOSED))
 
 
 def drop_pending(lot: Lot, reason: str) -> list[Event]:
     """Every online bid still waiting for the clerk, rejected as the lot closes."""
-    return [online_rejected(lot, pid, p["paddle"], reason)
-            for pid, p in sorted(lot.pending.items())]
+    return [
+        online_rejected(lot, pid, p["paddle"], reason) for pid, p in sorted(lot.pending.items())
+    ]
 
 
 @decides(P.Pause)

@@ -25,8 +25,9 @@ def create_sale(auction: Auction, cmd: P.CreateSale, actor: Actor, now: float) -
 def configure(auction: Auction, cmd: P.Configure, actor: Actor, now: float) -> Decision:
     if any(lot.status in LIVE for lot in auction.lots.values()):
         return Decision.refuse(R.LOT_OPEN, "change the sale's rules between lots")
-    return Decision.accept(Event("settings_changed", None, {"settings": dict(cmd.settings)},
-                                 PUBLIC))
+    return Decision.accept(
+        Event("settings_changed", None, {"settings": dict(cmd.settings)}, PUBLIC)
+    )
 
 
 @decides(P.AddLot)
@@ -48,9 +49,7 @@ def add_lot(auction: Auction, cmd: P.AddLot, actor: Actor, now: float) -> Decisi
 
 
 @decides(P.RegisterBidder)
-def register_bidder(
-    auction: Auction, cmd: P.RegisterBidder, actor: Actor, now: float
-) -> Decision:
+def register_bidder(auction: Auction, cmd: P.RegisterBidder, actor: Actor, now: float) -> Decision:
     if cmd.paddle in auction.bidders:
         return Decision.refuse(R.DUPLICATE_BIDDER, f"paddle {cmd.paddle} is already registered")
     data = {
@@ -77,9 +76,7 @@ def reject_bidder(auction: Auction, cmd: P.RejectBidder, actor: Actor, now: floa
 
 
 @decides(P.SetCreditLimit)
-def set_credit_limit(
-    auction: Auction, cmd: P.SetCreditLimit, actor: Actor, now: float
-) -> Decision:
+def set_credit_limit(auction: Auction, cmd: P.SetCreditLimit, actor: Actor, now: float) -> Decision:
     bidder = find_bidder(auction, cmd.paddle)
     data = {"paddle": bidder.paddle, "credit_limit": cmd.credit_limit}
     return Decision.accept(Event("credit_limit_set", None, data, STAFF, (bidder.paddle,)))
@@ -102,9 +99,7 @@ def absentee_bid(auction: Auction, cmd: P.AbsenteeBid, actor: Actor, now: float)
 
 
 @decides(P.CancelAbsentee)
-def cancel_absentee(
-    auction: Auction, cmd: P.CancelAbsentee, actor: Actor, now: float
-) -> Decision:
+def cancel_absentee(auction: Auction, cmd: P.CancelAbsentee, actor: Actor, now: float) -> Decision:
     lot = find_lot(auction, cmd.lot)
     if lot.status != PENDING:
         return Decision.refuse(R.LOT_NOT_PENDING, "commission bids close when the lot opens")

@@ -104,13 +104,28 @@ def publisher_token() -> str:
 
 def event_data(k: int, ts: float) -> str:
     """~150 bytes like a bid: the tag (publish time + number) plus a few fields."""
-    return json.dumps({"seq": k, "key": bench_key(k, ts), "auction": "lot-1",
-                       "price": 100000 + 5000 * k, "bidder": "paddle-7001", "channel": "online"},
-                      separators=(",", ":"))
+    return json.dumps(
+        {
+            "seq": k,
+            "key": bench_key(k, ts),
+            "auction": "lot-1",
+            "price": 100000 + 5000 * k,
+            "bidder": "paddle-7001",
+            "channel": "online",
+        },
+        separators=(",", ":"),
+    )
 
 
-async def publish_phase(session: aiohttp.ClientSession, url: str, token: str, k0: int,
-                        count: int, interval: float, pid: int) -> tuple[Dist, float, float]:
+async def publish_phase(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    k0: int,
+    count: int,
+    interval: float,
+    pid: int,
+) -> tuple[Dist, float, float]:
     """``count`` POSTs paced ``interval`` apart (one in flight); returns POST latency dist,
     achieved rate and the server's CPU % (100 = one core) over the phase."""
     posts: list[float] = []
@@ -123,8 +138,9 @@ async def publish_phase(session: aiohttp.ClientSession, url: str, token: str, k0
             await asyncio.sleep(delay)
         k = k0 + i
         ts = time.time()
-        async with session.post(url, data={"topic": TOPIC, "data": event_data(k, ts)},
-                                headers=headers) as resp:
+        async with session.post(
+            url, data={"topic": TOPIC, "data": event_data(k, ts)}, headers=headers
+        ) as resp:
             await resp.read()
             if resp.status != 200:
                 raise RuntimeError(f"publish answered {resp.status}: {await resp.text()}")
@@ -134,16 +150,23 @@ async def publish_phase(session: aiohttp.ClientSession, url: str, token: str, k0
     return Dist.of(posts), count / took if took > 0 else math.nan, cpu
 
 
-async def start_server(kind: str, children: Children, tmp: Path, cpu: int | None,
-                       gc_mode: str = "plain") -> tuple[Child, int]:
+async def start_server(
+    kind: str, children: Children, tmp: Path, cpu: int | None, gc_mode: str = "plain"
+) -> tuple[Child, int]:
     port = free_port()
     if kind == "hub":
         cfg = tmp / "hub.json"
-        cfg.write_text(json.dumps({"keys": [{"key": SECRET, "algorithms": ["HS256"]}],
-                                   "allow_anonymous": True}))
+        cfg.write_text(
+            json.dumps(
+                {"keys": [{"key": SECRET, "algorithms": ["HS256"]}], "allow_anonymous": True}
+            )
+        )
         hub_args = ["--port", str(port), "--config", str(cfg)]
-        argv = ([PYTHON, "-m", "hub.mercure", *hub_args] if gc_mode == "plain"
-                else [PYTHON, "-c", HUB_GC_WRAPPER, gc_mode, *hub_args])
+        argv = (
+            [PYTHON, "-m", "hub.mercure", *hub_args]
+            if gc_mode == "plain"
+            else [PYTHON, "-c", HUB_GC_WRAPPER, gc_mode, *hub_args]
+        )
     else:
         argv = [PYTHON, str(PEER), "--port", str(port)]
     child = children.add(await Child.spawn(kind, argv, stderr=tmp / f"{kind}.stderr"))
@@ -175,21 +198,26 @@ async def scenario(kind: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
         async with aiohttp.ClientSession(connector=conn, timeout=timeout) as session:
             # warm-up (not measured): the keep-alive connection and the token path
             for _ in range(3):
-                async with session.post(url, data={"topic": TOPIC + "/warm-up", "data": "x"},
-                                        headers={"Authorization": f"Bearer {token}"}) as resp:
+                async with session.post(
+                    url,
+                    data={"topic": TOPIC + "/warm-up", "data": "x"},
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as resp:
                     await resp.read()
             await asyncio.sleep(0.5)
             # P1: isolated publications, 5/s.
             k0, count = 0, args.p1_count
             res.p1_post, _, res.p1_cpu_pct = await publish_phase(
-                session, url, token, k0, count, 0.2, server.pid)
+                session, url, token, k0, count, 0.2, server.pid
+            )
             await gens.wait(range(k0, k0 + count), args.wait_timeout)
             res.p1 = await gens.report(range(k0, k0 + count))
             if n == args.sustained_at:
                 await asyncio.sleep(1.0)
                 k0, count = 1000, args.p2_count
                 res.p2_post, res.p2_rate, res.p2_cpu_pct = await publish_phase(
-                    session, url, token, k0, count, 1 / args.rate, server.pid)
+                    session, url, token, k0, count, 1 / args.rate, server.pid
+                )
                 await gens.wait(range(k0, k0 + count), args.wait_timeout)
                 res.p2 = await gens.report(range(k0, k0 + count))
         await gens.close()
@@ -234,34 +262,76 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
             if r is None:
                 continue
             rep = r.p1
-            rows.append([
-                f"{n:,}", "hub" if r.server == "hub" else "sse-starlette",
-                rep.all_kern.ms() if rep else f"FAILED: {r.error}"[:60],
-                ms(rep.last.p50) + " / " + ms(rep.last.p99) if rep else "–",
-                ms(rep.all_app.p99) if rep else "–",
-                rep.delivery() if rep else "–",
-                f"{r.p1_post.p99 * 1e3:.1f}" if r.p1_post.n else "–",
-                f"{r.kb_per_sub:.1f}" if rep else "–",
-                f"{r.connect_s:.1f}" if rep else "–",
-                ratio(rep, p.p1 if p else None) if r.server == "hub" else "",
-            ])
+            rows.append(
+                [
+                    f"{n:,}",
+                    "hub" if r.server == "hub" else "sse-starlette",
+                    rep.all_kern.ms() if rep else f"FAILED: {r.error}"[:60],
+                    ms(rep.last.p50) + " / " + ms(rep.last.p99) if rep else "–",
+                    ms(rep.all_app.p99) if rep else "–",
+                    rep.delivery() if rep else "–",
+                    f"{r.p1_post.p99 * 1e3:.1f}" if r.p1_post.n else "–",
+                    f"{r.kb_per_sub:.1f}" if rep else "–",
+                    f"{r.connect_s:.1f}" if rep else "–",
+                    ratio(rep, p.p1 if p else None) if r.server == "hub" else "",
+                ]
+            )
     print()
-    print(f"P1: {args.p1_count} publications 200 ms apart; latency = kernel arrival − publish "
-          "time (ms); 'last sub' = per event, the slowest subscriber")
-    print(table(["N", "server", "p50 / p99 / max", "last sub p50 / p99", "app-read p99",
-                 "delivered", "POST p99", "KB/sub RSS", "connect s", "ours/peer p99"], rows))
+    print(
+        f"P1: {args.p1_count} publications 200 ms apart; latency = kernel arrival − publish "
+        "time (ms); 'last sub' = per event, the slowest subscriber"
+    )
+    print(
+        table(
+            [
+                "N",
+                "server",
+                "p50 / p99 / max",
+                "last sub p50 / p99",
+                "app-read p99",
+                "delivered",
+                "POST p99",
+                "KB/sub RSS",
+                "connect s",
+                "ours/peer p99",
+            ],
+            rows,
+        )
+    )
     p2_rows = []
     for r in results:
         if r.p2 is None:
             continue
-        p2_rows.append([f"{r.n:,}", "hub" if r.server == "hub" else "sse-starlette",
-                        f"{r.p2_rate:.1f}", f"{r.p2_cpu_pct:.0f}", r.p2_post.ms(),
-                        r.p2.all_kern.ms(), ms(r.p2.last.p99), r.p2.delivery()])
+        p2_rows.append(
+            [
+                f"{r.n:,}",
+                "hub" if r.server == "hub" else "sse-starlette",
+                f"{r.p2_rate:.1f}",
+                f"{r.p2_cpu_pct:.0f}",
+                r.p2_post.ms(),
+                r.p2.all_kern.ms(),
+                ms(r.p2.last.p99),
+                r.p2.delivery(),
+            ]
+        )
     if p2_rows:
         print()
         print(f"P2: {args.p2_count} publications at {args.rate:g}/s (one POST in flight)")
-        print(table(["N", "server", "pubs/s achieved", "server CPU %", "POST p50 / p99 / max",
-                     "latency p50 / p99 / max", "last sub p99", "delivered"], p2_rows))
+        print(
+            table(
+                [
+                    "N",
+                    "server",
+                    "pubs/s achieved",
+                    "server CPU %",
+                    "POST p50 / p99 / max",
+                    "latency p50 / p99 / max",
+                    "last sub p99",
+                    "delivered",
+                ],
+                p2_rows,
+            )
+        )
     print()
     goals = []
     for r in results:
@@ -272,23 +342,34 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
         if r.n == 10000:
             goals.append(f"p99 @10k {ms(r.p1.all_kern.p99)} ms (goal ≤ {GOALS['p99_10k_ms']:g})")
         if r.p2 is not None:
-            goals.append(f"p99 @10k 20/s {ms(r.p2.all_kern.p99)} ms, {r.p2.delivery()} "
-                         f"(goal ≤ {GOALS['p99_20s_10k_ms']:g}, 100 %)")
+            goals.append(
+                f"p99 @10k 20/s {ms(r.p2.all_kern.p99)} ms, {r.p2.delivery()} "
+                f"(goal ≤ {GOALS['p99_20s_10k_ms']:g}, 100 %)"
+            )
         goals.append(f"RSS/sub @{r.n:,} {r.kb_per_sub:.1f} KB (goal ≤ {GOALS['rss_kb']:g})")
     print("Issue 3 goals: " + "; ".join(goals))
 
 
 async def amain(args: argparse.Namespace) -> list[Result]:
     nofile = raise_nofile()
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        FULL_SIZES if args.full else QUICK_SIZES)
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else (FULL_SIZES if args.full else QUICK_SIZES)
+    )
     if max(sizes) + 100 > nofile:
-        print(f"warning: RLIMIT_NOFILE is {nofile}; {max(sizes):,} subscribers may not fit "
-              "in one server process", flush=True)
+        print(
+            f"warning: RLIMIT_NOFILE is {nofile}; {max(sizes):,} subscribers may not fit "
+            "in one server process",
+            flush=True,
+        )
     if args.pin:
         pin(0, 1)  # the driver shares CPU1 with the load generators
-    print(f"bench_fanout: sizes {sizes}, peer up to {args.peer_max:,}, {args.loadgens} load "
-          f"generators, pinned={args.pin}; {load_note()}", flush=True)
+    print(
+        f"bench_fanout: sizes {sizes}, peer up to {args.peer_max:,}, {args.loadgens} load "
+        f"generators, pinned={args.pin}; {load_note()}",
+        flush=True,
+    )
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as d:
         tmp = Path(d)
@@ -300,11 +381,13 @@ async def amain(args: argparse.Namespace) -> list[Result]:
                 r = await scenario(kind, n, args, tmp)
                 results.append(r)
                 if r.p1 is not None:
-                    print(f"  {kind:4} N={n:>6,}: P1 {r.p1.all_kern.ms()} ms, "
-                          f"{r.p1.delivery()}, {r.kb_per_sub:.1f} KB/sub"
-                          + (f"; P2 {r.p2.all_kern.ms()} ms at {r.p2_rate:.1f}/s"
-                             if r.p2 else "")
-                          + f" ({time.monotonic() - t0:.0f} s)", flush=True)
+                    print(
+                        f"  {kind:4} N={n:>6,}: P1 {r.p1.all_kern.ms()} ms, "
+                        f"{r.p1.delivery()}, {r.kb_per_sub:.1f} KB/sub"
+                        + (f"; P2 {r.p2.all_kern.ms()} ms at {r.p2_rate:.1f}/s" if r.p2 else "")
+                        + f" ({time.monotonic() - t0:.0f} s)",
+                        flush=True,
+                    )
         print(f"after: {load_note()}")
     print_tables(results, args)
     if args.json:
@@ -320,25 +403,41 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--full", action="store_true", help="all sizes: 1k, 5k, 10k, 19.5k")
     p.add_argument("--sizes", help="comma-separated subscriber counts (overrides --full)")
-    p.add_argument("--peer-max", type=int, default=5000,
-                   help="largest N for the sse-starlette peer (default 5,000)")
-    p.add_argument("--sustained-at", type=int, default=10000,
-                   help="N at which the 20/s phase runs")
+    p.add_argument(
+        "--peer-max",
+        type=int,
+        default=5000,
+        help="largest N for the sse-starlette peer (default 5,000)",
+    )
+    p.add_argument("--sustained-at", type=int, default=10000, help="N at which the 20/s phase runs")
     p.add_argument("--rate", type=float, default=20.0, help="publications/s in P2")
     p.add_argument("--p1-count", type=int, default=20)
     p.add_argument("--p2-count", type=int, default=100)
     p.add_argument("--loadgens", type=int, default=2, help="load-generator processes")
     p.add_argument("--idle", type=float, default=2.0, help="s idle before RSS and P1")
-    p.add_argument("--wait-timeout", type=float, default=90.0,
-                   help="max s to wait for every subscriber to get every event")
-    p.add_argument("--deadline", type=float, default=900.0,
-                   help="hard time limit of each load generator")
-    p.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
-                   help="server on CPU0, load generators and driver on CPU1")
+    p.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=90.0,
+        help="max s to wait for every subscriber to get every event",
+    )
+    p.add_argument(
+        "--deadline", type=float, default=900.0, help="hard time limit of each load generator"
+    )
+    p.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="server on CPU0, load generators and driver on CPU1",
+    )
     p.add_argument("--json", help="also write the results here")
-    p.add_argument("--hub-gc", choices=("plain", "log", "freeze"), default="plain",
-                   help="diagnostics: run the hub under a wrapper that logs GC pauses > 5 ms "
-                        "to its stderr (log), and also calls gc.freeze() every 1 s (freeze)")
+    p.add_argument(
+        "--hub-gc",
+        choices=("plain", "log", "freeze"),
+        default="plain",
+        help="diagnostics: run the hub under a wrapper that logs GC pauses > 5 ms "
+        "to its stderr (log), and also calls gc.freeze() every 1 s (freeze)",
+    )
     args = p.parse_args()
     try:
         results = asyncio.run(amain(args))

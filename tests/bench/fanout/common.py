@@ -94,7 +94,7 @@ def rss_kb(pid: int) -> int:
 def cpu_s(pid: int) -> float:
     """utime + stime of ``pid`` in seconds (includes softirq work done in its context)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
-    parts = stat[stat.rindex(")") + 2:].split()
+    parts = stat[stat.rindex(")") + 2 :].split()
     return (int(parts[11]) + int(parts[12])) / CLK_TCK
 
 
@@ -118,17 +118,30 @@ class Child:
         self.pid = proc.pid
 
     @classmethod
-    async def spawn(cls, name: str, argv: list[str], *, stdin: bool = False,
-                    stderr: Path | None = None, cwd: Path = REPO,
-                    env: dict[str, str] | None = None) -> Child:
+    async def spawn(
+        cls,
+        name: str,
+        argv: list[str],
+        *,
+        stdin: bool = False,
+        stderr: Path | None = None,
+        cwd: Path = REPO,
+        env: dict[str, str] | None = None,
+    ) -> Child:
         err: Any = asyncio.subprocess.DEVNULL
         if stderr is not None:
             err = stderr.open("ab")
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, cwd=cwd, env=env, start_new_session=True,
+                *argv,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
                 stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=err, limit=64 << 20)
+                stdout=asyncio.subprocess.PIPE,
+                stderr=err,
+                limit=64 << 20,
+            )
         finally:
             if stderr is not None:
                 err.close()
@@ -249,10 +262,10 @@ class Report:
     dups: int = 0
     coalesced: int = 0  # deliveries timed by a later event's arrival (overstated latency)
     kernel_ts: bool = True
-    all_kern: Dist = field(default_factory=Dist)     # every delivery
-    all_app: Dist = field(default_factory=Dist)      # every delivery, read time
-    last: Dist = field(default_factory=Dist)         # per event: the last subscriber
-    first: Dist = field(default_factory=Dist)        # per event: the first subscriber
+    all_kern: Dist = field(default_factory=Dist)  # every delivery
+    all_app: Dist = field(default_factory=Dist)  # every delivery, read time
+    last: Dist = field(default_factory=Dist)  # per event: the last subscriber
+    first: Dist = field(default_factory=Dist)  # per event: the first subscriber
     loadgen_cpu_s: float = 0.0
     per_k_last: dict[int, float] = field(default_factory=dict)
 
@@ -263,15 +276,16 @@ class Report:
     def delivery(self) -> str:
         if self.delivered_ok:
             return "100 %"
-        return (f"missing {self.missing} ({self.subs_missing} subs), dup {self.dups}, "
-                f"closed {self.closed}")
+        return (
+            f"missing {self.missing} ({self.subs_missing} subs), dup {self.dups}, "
+            f"closed {self.closed}"
+        )
 
 
 class Loadgens:
     """The load-generator processes of one scenario (each with its own source address)."""
 
-    def __init__(self, children: Children, tmp: Path, cpu: int | None,
-                 idle: bool = False) -> None:
+    def __init__(self, children: Children, tmp: Path, cpu: int | None, idle: bool = False) -> None:
         self.children = children
         self.tmp = tmp
         self.cpu = cpu
@@ -280,9 +294,18 @@ class Loadgens:
         self.n = 0
         self._seq = 0
 
-    async def add(self, n: int, procs: int, port: int, path: str, *,
-                  pattern: str = BENCH_PATTERN, max_events: int = 4096,
-                  deadline: float = 900.0, ready_s: float = 180.0) -> float:
+    async def add(
+        self,
+        n: int,
+        procs: int,
+        port: int,
+        path: str,
+        *,
+        pattern: str = BENCH_PATTERN,
+        max_events: int = 4096,
+        deadline: float = 900.0,
+        ready_s: float = 180.0,
+    ) -> float:
         """Start ``procs`` generators holding ``n`` subscribers in all; returns connect time."""
         t0 = time.monotonic()
         started: list[Child] = []
@@ -290,12 +313,31 @@ class Loadgens:
             share = n // procs + (1 if i < n % procs else 0)
             self._seq += 1
             src = f"127.0.{self._seq % 250 + 1}.1"
-            child = self.children.add(await Child.spawn(
-                f"loadgen{self._seq}",
-                [PYTHON, str(LOADGEN), "--port", str(port), "--path", path, "--n", str(share),
-                 "--src", src, "--pattern", pattern, "--max-events", str(max_events),
-                 "--deadline", str(deadline)],
-                stdin=True, stderr=self.tmp / "loadgen.stderr"))
+            child = self.children.add(
+                await Child.spawn(
+                    f"loadgen{self._seq}",
+                    [
+                        PYTHON,
+                        str(LOADGEN),
+                        "--port",
+                        str(port),
+                        "--path",
+                        path,
+                        "--n",
+                        str(share),
+                        "--src",
+                        src,
+                        "--pattern",
+                        pattern,
+                        "--max-events",
+                        str(max_events),
+                        "--deadline",
+                        str(deadline),
+                    ],
+                    stdin=True,
+                    stderr=self.tmp / "loadgen.stderr",
+                )
+            )
             pin(child.pid, self.cpu)
             if self.idle:
                 sched_idle(child.pid)
@@ -303,11 +345,12 @@ class Loadgens:
         for child in started:
             ready = await child.line(ready_s)
             if ready.get("failed"):
-                raise RuntimeError(f"{child.name}: {ready['failed']} connects failed "
-                                   f"(see {self.tmp / 'loadgen.stderr'})")
+                raise RuntimeError(
+                    f"{child.name}: {ready['failed']} connects failed "
+                    f"(see {self.tmp / 'loadgen.stderr'})"
+                )
             if not ready.get("kernel_ts", True):
-                print("note: kernel timestamps unavailable; latencies use read time",
-                      flush=True)
+                print("note: kernel timestamps unavailable; latencies use read time", flush=True)
             self.n += int(ready["ready"])
         self.procs.extend(started)
         return time.monotonic() - t0
@@ -326,8 +369,14 @@ class Loadgens:
         first: dict[int, float] = {}
         for i, c in enumerate(self.procs):
             out = self.tmp / f"lat-{i}.bin"
-            await c.send({"cmd": "report", "ks": list(ks), "out": str(out),
-                          "ts": {str(k): v for k, v in (ts or {}).items()}})
+            await c.send(
+                {
+                    "cmd": "report",
+                    "ks": list(ks),
+                    "out": str(out),
+                    "ts": {str(k): v for k, v in (ts or {}).items()},
+                }
+            )
             r = await c.line(120)
             rep.subs += r["subs"]
             rep.closed += r["closed"]
@@ -370,8 +419,11 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain Markdown table (readable in a terminal and pasteable into README.md)."""
     cells = [headers, *rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-              for r in rows]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
     return "\n".join(lines)

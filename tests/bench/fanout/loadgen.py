@@ -83,12 +83,12 @@ class LoadGen:
         self.has_ts = "ts" in self.pattern.groupindex
         self.max_events: int = args.max_events
         self.subs: list[Sub] = []
-        self.closed = 0          # streams the server ended or broke while we listened
-        self.kernel_ts = True    # False as soon as one read came without a kernel timestamp
-        self.kern: dict[int, array[float]] = {}   # k -> kernel arrival times
-        self.app: dict[int, array[float]] = {}    # k -> read times
+        self.closed = 0  # streams the server ended or broke while we listened
+        self.kernel_ts = True  # False as soon as one read came without a kernel timestamp
+        self.kern: dict[int, array[float]] = {}  # k -> kernel arrival times
+        self.app: dict[int, array[float]] = {}  # k -> read times
         self.counts: list[int] = [0] * self.max_events  # first receptions per k
-        self.ts: dict[int, float] = {}                   # k -> publish time (from the event)
+        self.ts: dict[int, float] = {}  # k -> publish time (from the event)
         self.bad_k = 0
         self.coalesced: list[int] = [0] * self.max_events  # per k, see _parse
         self.epoll = select.epoll()
@@ -100,8 +100,10 @@ class LoadGen:
         self.loop = asyncio.get_running_loop()
         a = self.args
         target = f"{a.host}:{a.port}"
-        request = (f"GET {a.path} HTTP/1.1\r\nHost: {target}\r\n"
-                   "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n").encode()
+        request = (
+            f"GET {a.path} HTTP/1.1\r\nHost: {target}\r\n"
+            "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
+        ).encode()
         sem = asyncio.Semaphore(a.inflight)
         failed = 0
         errors: dict[str, int] = {}
@@ -209,7 +211,7 @@ class LoadGen:
                 self._close(sub)
                 return False
             return True
-        sub.buf = buf[end + 1:]
+        sub.buf = buf[end + 1 :]
         # Several events in one read share its timestamp, the arrival of the *last* bytes
         # (TCP merges queued segments and keeps the newest time): the earlier ones then
         # count late — an error upwards only, but counted so the report can say so.
@@ -280,8 +282,13 @@ class LoadGen:
             lat_app = array("d", (x - t for x in app))
             kern_all.extend(lat)
             app_all.extend(lat_app)
-            per_k[str(k)] = {"count": len(arr), "max": max(lat), "max_app": max(lat_app),
-                             "min": min(lat), "ts": t}
+            per_k[str(k)] = {
+                "count": len(arr),
+                "max": max(lat),
+                "max_app": max(lat_app),
+                "min": min(lat),
+                "ts": t,
+            }
         missing = 0
         subs_missing = 0
         dups = 0
@@ -295,11 +302,18 @@ class LoadGen:
         with open(out + ".app", "wb") as f:
             app_all.tofile(f)
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        return {"subs": len(self.subs), "closed": self.closed, "missing": missing,
-                "subs_missing": subs_missing, "dups": dups, "bad_k": self.bad_k,
-                "coalesced": sum(self.coalesced[k] for k in ks),
-                "kernel_ts": self.kernel_ts, "per_k": per_k,
-                "cpu_s": ru.ru_utime + ru.ru_stime}
+        return {
+            "subs": len(self.subs),
+            "closed": self.closed,
+            "missing": missing,
+            "subs_missing": subs_missing,
+            "dups": dups,
+            "bad_k": self.bad_k,
+            "coalesced": sum(self.coalesced[k] for k in ks),
+            "kernel_ts": self.kernel_ts,
+            "per_k": per_k,
+            "cpu_s": ru.ru_utime + ru.ru_stime,
+        }
 
     def close_all(self) -> None:
         for sub in self.subs:
@@ -380,10 +394,20 @@ def run(args: argparse.Namespace) -> None:
     try:
         n_ok, failed, took = asyncio.run(asyncio.wait_for(gen.connect_all(), args.deadline))
         if not gen.kernel_ts:
-            print("loadgen: SO_TIMESTAMPNS unavailable, using time.time() at read",
-                  file=sys.stderr, flush=True)
-        _emit({"ready": n_ok, "failed": failed, "connect_s": took, "kernel_ts": gen.kernel_ts,
-               "pid": os.getpid()})
+            print(
+                "loadgen: SO_TIMESTAMPNS unavailable, using time.time() at read",
+                file=sys.stderr,
+                flush=True,
+            )
+        _emit(
+            {
+                "ready": n_ok,
+                "failed": failed,
+                "connect_s": took,
+                "kernel_ts": gen.kernel_ts,
+                "pid": os.getpid(),
+            }
+        )
         serve(gen, deadline)
     finally:
         gen.close_all()
@@ -396,8 +420,11 @@ def main() -> None:
     p.add_argument("--path", required=True, help="request target of the SSE GET")
     p.add_argument("--n", type=int, required=True, help="subscribers")
     p.add_argument("--src", default="", help="source address to bind, e.g. 127.0.1.1")
-    p.add_argument("--pattern", required=True,
-                   help="bytes regex with group k (and optionally ts) tagging an event")
+    p.add_argument(
+        "--pattern",
+        required=True,
+        help="bytes regex with group k (and optionally ts) tagging an event",
+    )
     p.add_argument("--max-events", type=int, default=4096)
     p.add_argument("--inflight", type=int, default=200, help="concurrent connects")
     p.add_argument("--deadline", type=float, default=900.0, help="exit after this many s")

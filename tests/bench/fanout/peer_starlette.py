@@ -60,8 +60,15 @@ def main() -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
     args = p.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                backlog=4096, timeout_graceful_shutdown=2)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        backlog=4096,
+        timeout_graceful_shutdown=2,
+    )
 
 
 if __name__ == "__main__":

@@ -36,13 +36,24 @@ class StageClient:
         self.tokens: dict[str, str] = {}
 
     @classmethod
-    async def start(cls, children: Children, tmp: Path, cpu: int | None,
-                    extra: list[str] | None = None) -> StageClient:
+    async def start(
+        cls, children: Children, tmp: Path, cpu: int | None, extra: list[str] | None = None
+    ) -> StageClient:
         data_dir = tmp / "stage"
-        argv = [*auctionmen(), "serve", "--demo", "--port", "0", "--data-dir", str(data_dir),
-                "--json-logs", *(extra or [])]
-        child = children.add(await Child.spawn("auctionmen serve", argv,
-                                               stderr=tmp / "stage.stderr"))
+        argv = [
+            *auctionmen(),
+            "serve",
+            "--demo",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--json-logs",
+            *(extra or []),
+        ]
+        child = children.add(
+            await Child.spawn("auctionmen serve", argv, stderr=tmp / "stage.stderr")
+        )
         pin(child.pid, cpu)
         while True:
             line = await child.line(60)
@@ -50,7 +61,8 @@ class StageClient:
                 break
         stage = cls(child, str(line["url"]), data_dir)
         stage.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=4), timeout=aiohttp.ClientTimeout(total=30))
+            connector=aiohttp.TCPConnector(limit=4), timeout=aiohttp.ClientTimeout(total=30)
+        )
         return stage
 
     async def token(self, role: str, paddle: str | None = None) -> str:
@@ -60,7 +72,8 @@ class StageClient:
             if paddle:
                 argv += ["--paddle", paddle]
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            )
             out, err = await asyncio.wait_for(proc.communicate(), 60)
             if proc.returncode:
                 raise RuntimeError(f"auctionmen token failed: {err.decode()[-300:]}")
@@ -71,17 +84,20 @@ class StageClient:
         """POST JSON; returns status, parsed body and the round-trip time in s."""
         assert self.session is not None
         t0 = time.time()
-        async with self.session.post(f"{self.url}{path}", json=body,
-                                     headers={"Authorization": f"Bearer {token}"}) as resp:
+        async with self.session.post(
+            f"{self.url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+        ) as resp:
             data = await resp.json(content_type=None)
             return resp.status, data, time.time() - t0
 
     async def command(self, body: dict[str, Any]) -> dict[str, Any]:
-        status, data, _ = await self.post("/api/sales/demo/commands", body,
-                                          await self.token("auctioneer"))
+        status, data, _ = await self.post(
+            "/api/sales/demo/commands", body, await self.token("auctioneer")
+        )
         if status != 200:
-            raise RuntimeError(f"command {body} answered {status}: "
-                               f"{data.get('reason')} {data.get('detail')}")
+            raise RuntimeError(
+                f"command {body} answered {status}: {data.get('reason')} {data.get('detail')}"
+            )
         result: dict[str, Any] = data
         return result
 
