@@ -1,15 +1,17 @@
-"""Every command of the auction, declared once: who may send it, its fields, what it emits.
+"""Every command of the auction: who may send it, its fields, what it emits; and the keys.
 
 The engine dispatches and checks permissions from this table; the gateway serves it
 (`GET /api/commands`) and lists its ops in the OpenAPI document; the Qt console and the clerk
 page build their buttons, keys and help from `BINDINGS`, so both use the same keys. Pure data,
 stdlib only.
 
-Adding a staff command means: its entry here (and a binding if it has a key), its typed class in
-`parse.py`, its handler in the `decide` phase module it belongs to, its test; and, if it emits
-a new event type, that event's handler in `evolve.py`. Importing the engine fails if any of
-these is missing, and `tests/auction/test_commands.py` checks that the parser reads exactly the
-fields declared here.
+A command is declared once, as its typed class in `parse.py` (`@command(...)`: roles, events,
+label, help; the fields are the dataclass's); `COMMANDS` is built from those declarations, in
+their order. Adding a staff command means: its class in `parse.py`, its handler in the `decide`
+phase module it belongs to (`@decides(Cls)`), its test; a binding here if it has a key; and, if
+it emits a new event type, that event's handler in `evolve.py`. Importing the engine fails if a
+handler or an event handler is missing, and `tests/auction/test_commands.py` checks that each
+parser reads exactly the fields its class declares.
 """
 
 from __future__ import annotations
@@ -19,31 +21,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from hub.auction import parse
+
 JSON = dict[str, Any]
 
-BIDDER = frozenset({"bidder"})
-STAFF = frozenset({"clerk", "auctioneer"})
-SYSTEM = frozenset[str]()  # the system actor may send anything; nobody else
-
-# What a field holds, for forms, OpenAPI and the clerk page (the engine checks the values).
-FIELD_KINDS = ("lot", "paddle", "amount", "text", "int", "number", "choice", "object", "list")
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    name: str
-    kind: str
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    help: str = ""
-
-    def to_json(self) -> JSON:
-        out: JSON = {"name": self.name, "kind": self.kind, "required": self.required}
-        if self.choices:
-            out["choices"] = list(self.choices)
-        if self.help:
-            out["help"] = self.help
-        return out
+# Re-exported: the roles and a field's shape are declared with the command classes.
+BIDDER = parse.BIDDER
+STAFF = parse.STAFF
+SYSTEM = parse.SYSTEM
+FIELD_KINDS = parse.FIELD_KINDS
+Field = parse.Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,252 +87,8 @@ class Binding:
         }
 
 
-def _f(name: str, kind: str, required: bool = False, *choices: str, help: str = "") -> Field:
-    return Field(name, kind, required, tuple(choices), help)
-
-
-LOT = _f("lot", "lot", True)
-PADDLE = _f("paddle", "paddle", True)
-REASON = _f("reason", "text", True)
-_BID_KEYS = (
-    _f("seen_seq", "int", help="the seq the sender last saw (compare-and-set)"),
-    _f("key", "text", help="idempotency key: a retry with it counts once"),
-)
-_CLOSE = ("lot_sold", "lot_passed", "online_bid_rejected")
-_BIDS = ("bid_accepted", "bid_refused", "late_bid", "online_bid_pending")
-# A room bid is never waiting for the clerk; a house bid is never late; a pass never sells.
-_FLOOR_BIDS = ("bid_accepted", "bid_refused", "late_bid")
-_HOUSE_BIDS = ("bid_accepted", "bid_refused")
-
-COMMANDS: tuple[Command, ...] = (
-    # -- bidders
-    Command(
-        "bid",
-        BIDDER,
-        (LOT, _f("amount", "amount", True), *_BID_KEYS),
-        _BIDS,
-        "Bid",
-        "An online bid at `amount` on the lot on the block",
-    ),
-    # -- setting up a sale
-    Command(
-        "create_sale",
-        SYSTEM,
-        (_f("sale", "object", True),),
-        ("sale_created",),
-        "Create sale",
-        "Create the sale: id, title and house rules",
-    ),
-    Command(
-        "configure",
-        STAFF,
-        (_f("settings", "object", True),),
-        ("settings_changed",),
-        "Sale rules",
-        "Change the sale's rules between lots",
-    ),
-    Command(
-        "add_lot",
-        STAFF,
-        (_f("lot", "object", True),),
-        ("lot_added",),
-        "Add lot",
-        "Add a lot to the catalogue",
-    ),
-    Command(
-        "register_bidder",
-        STAFF,
-        (
-            PADDLE,
-            _f("channel", "choice", False, "floor", "phone", "online", "absentee"),
-            _f("status", "choice", False, "pending", "approved"),
-            _f("credit_limit", "amount"),
-        ),
-        ("bidder_registered",),
-        "Register bidder",
-        "Register a paddle for this sale",
-    ),
-    Command(
-        "approve_bidder",
-        STAFF,
-        (PADDLE,),
-        ("bidder_approved",),
-        "Approve",
-        "Approve a bidder to bid",
-    ),
-    Command(
-        "reject_bidder",
-        STAFF,
-        (PADDLE, _f("reason", "text")),
-        ("bidder_rejected",),
-        "Reject",
-        "Refuse a bidder's registration",
-    ),
-    Command(
-        "set_credit_limit",
-        STAFF,
-        (PADDLE, _f("credit_limit", "amount")),
-        ("credit_limit_set",),
-        "Set limit",
-        "Set or clear a bidder's credit limit",
-    ),
-    Command(
-        "absentee_bid",
-        STAFF,
-        (LOT, PADDLE, _f("max", "amount", True)),
-        ("absentee_registered",),
-        "Commission bid",
-        "Enter a commission (absentee) bid before the lot opens",
-    ),
-    Command(
-        "cancel_absentee",
-        STAFF,
-        (LOT, PADDLE),
-        ("absentee_cancelled",),
-        "Cancel commission",
-        "Cancel a commission bid before the lot opens",
-    ),
-    # -- running a lot
-    Command(
-        "open_lot",
-        STAFF,
-        (LOT,),
-        ("lot_opened", "bid_accepted"),
-        "Open lot",
-        "Put a waiting lot on the block",
-    ),
-    Command(
-        "floor_bid",
-        STAFF,
-        (
-            LOT,
-            _f("amount", "amount"),
-            _f("paddle", "paddle"),
-            _f("channel", "choice", False, "floor", "phone", "absentee"),
-            *_BID_KEYS,
-        ),
-        _FLOOR_BIDS,
-        "Floor bid",
-        "A room (or phone) bid at the ask, or at `amount`",
-    ),
-    Command(
-        "house_bid",
-        STAFF,
-        (LOT, _f("amount", "amount"), *_BID_KEYS),
-        _HOUSE_BIDS,
-        "House bid",
-        "A bid on the vendor's behalf, only below the reserve",
-    ),
-    Command(
-        "fair_warning",
-        STAFF,
-        (LOT,),
-        ("fair_warning",),
-        "Fair warning",
-        "Fair warning: last chance",
-    ),
-    Command(
-        "hammer",
-        STAFF,
-        (LOT, _f("source", "text"), _f("device_at", "number")),
-        _CLOSE,
-        "Hammer",
-        "Knock down: sold to the high bid (or passed)",
-    ),
-    Command(
-        "pass",
-        STAFF,
-        (LOT, _f("source", "text")),
-        ("lot_passed", "online_bid_rejected"),
-        "Pass",
-        "Pass the lot (unsold)",
-    ),
-    Command("retract", STAFF, (LOT, REASON), ("bid_retracted",), "Retract", "Retract the last bid"),
-    Command(
-        "reinstate",
-        STAFF,
-        (LOT, REASON),
-        ("bid_reinstated",),
-        "Reinstate",
-        "Reinstate the bid before a retraction",
-    ),
-    Command(
-        "reopen",
-        STAFF,
-        (LOT, REASON, _f("late", "text")),
-        ("lot_reopened", "bid_accepted", "bid_refused"),
-        "Reopen",
-        "Reopen a closed lot (for a late bid, or an error)",
-    ),
-    Command(
-        "leave_sold",
-        STAFF,
-        (LOT, _f("late", "text")),
-        ("late_bid_dismissed",),
-        "Leave sold",
-        "Dismiss the late bids: the hammer stands",
-    ),
-    Command(
-        "withdraw",
-        STAFF,
-        (LOT, _f("reason", "text")),
-        ("lot_withdrawn", "online_bid_rejected"),
-        "Withdraw",
-        "Withdraw a lot from the sale",
-    ),
-    Command(
-        "set_ask",
-        STAFF,
-        (LOT, _f("amount", "amount", True)),
-        ("ask_set",),
-        "Set ask",
-        "Set the asking price",
-    ),
-    Command(
-        "set_increment",
-        STAFF,
-        (
-            LOT,
-            _f("mode", "choice", False, "half", "double", "reset", "amount"),
-            _f("amount", "amount"),
-        ),
-        ("increment_set",),
-        "Increment",
-        "Halve, double, reset or set the increment",
-    ),
-    Command(
-        "pause",
-        STAFF,
-        (_f("message", "text"),),
-        ("sale_paused",),
-        "Pause",
-        "Pause the sale with a message to everyone",
-    ),
-    Command("resume", STAFF, (), ("sale_resumed",), "Resume", "Resume the sale"),
-    Command(
-        "accept_online",
-        STAFF,
-        (LOT, _f("pending", "text", True)),
-        ("bid_accepted", "bid_refused", "online_bid_rejected"),
-        "Accept online",
-        "Accept a waiting online bid (clerk-confirms sales)",
-    ),
-    Command(
-        "reject_online",
-        STAFF,
-        (LOT, _f("pending", "text", True), _f("reason", "text")),
-        ("online_bid_rejected",),
-        "Reject online",
-        "Reject a waiting online bid",
-    ),
-    Command(
-        "set_to_floor",
-        STAFF,
-        (LOT, _f("paddle", "paddle")),
-        ("set_to_floor",),
-        "Set to floor",
-        "Give an equal online bid to the room (floor priority sales)",
-    ),
+COMMANDS: tuple[Command, ...] = tuple(
+    Command(d.op, d.roles, d.fields, d.events, d.label, d.help) for d in parse.DECLARED.values()
 )
 
 BY_OP: Mapping[str, Command] = MappingProxyType({c.op: c for c in COMMANDS})

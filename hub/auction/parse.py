@@ -10,13 +10,18 @@ malformed and refused by the state on a field it names (an unknown lot, a closed
 `invalid`. Refusals that depend on no field (the sale exists already, a bidder token without a
 paddle) still come first: they are the handlers' prechecks (`decide.base.decides`).
 
-One dataclass per op, each with its `OP` and a `parse` classmethod, registered by `@_op`;
-`PARSERS` maps every op to its parser and is checked against `commands.BY_OP` when the engine
-is imported.
+One dataclass per op is the op's one declaration: its `OP`, its fields (the dataclass fields,
+with `arg` metadata for what the types do not say), a `parse` classmethod, and `@command(...)`
+for its roles, events, label and help. `commands.py` builds the registry from `DECLARED`;
+`PARSERS` maps every op to its parser and is checked against the handlers when the engine is
+imported, and `tests/auction/test_commands.py` checks each parser reads exactly its fields.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -176,8 +181,80 @@ def _settings(raw: Any) -> JSON:
     return out
 
 
-# ---------------------------------------------------------------------- one class per op
-# Field order in each `parse` is the order in which the fields are checked.
+# ---------------------------------------------------------------------- the declarations
+# Each command is declared once, here: a frozen dataclass whose fields are the command's
+# fields, decorated with `@command(...)` for who may send it, what it emits and its label.
+# `commands.py` builds the registry (`COMMANDS`, `BY_OP`) from these declarations, in this
+# order. Field order in each `parse` is the order in which the fields are checked.
+
+BIDDER = frozenset({"bidder"})
+STAFF = frozenset({"clerk", "auctioneer"})
+SYSTEM = frozenset[str]()  # the system actor may send anything; nobody else
+
+# What a field holds, for forms, OpenAPI and the clerk page (the engine checks the values).
+FIELD_KINDS = ("lot", "paddle", "amount", "text", "int", "number", "choice", "object", "list")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a command as the registry shows it."""
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    def to_json(self) -> JSON:
+        out: JSON = {"name": self.name, "kind": self.kind, "required": self.required}
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.help:
+            out["help"] = self.help
+        return out
+
+
+def arg(
+    kind: str | None = None,
+    *,
+    choices: tuple[str, ...] = (),
+    optional: bool = False,
+    help: str = "",
+) -> Any:
+    """A command field's registry facts, as `dataclasses.field` metadata.
+
+    The kind defaults from the type (str: text, int: int, int | float: number, a mapping:
+    object, a tuple: list; with `choices`: choice). A field is required unless its type admits
+    None or it is `optional` (the parser gives it a default).
+    """
+    return dataclasses.field(
+        metadata={"kind": kind, "choices": choices, "optional": optional, "help": help}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """Everything the registry says about one op, read from its command class."""
+
+    cls: type
+    roles: frozenset[str]  # besides the system actor, who may send it
+    fields: tuple[Field, ...]
+    events: tuple[str, ...]  # the event types it may journal (accepted or refused)
+    label: str
+    help: str
+
+    @property
+    def op(self) -> str:
+        op: str = getattr(self.cls, "OP")  # noqa: B009  (every declared class has one)
+        return op
+
+
+# op -> its declaration, in declaration order (the registry's order).
+_DECLARED: dict[str, Declaration] = {}
+DECLARED: Mapping[str, Declaration] = MappingProxyType(_DECLARED)
+# op -> its parser. The engine checks at import that these are exactly the registry's ops.
+_PARSERS: dict[str, Callable[[JSON], Any]] = {}
+PARSERS: Mapping[str, Callable[[JSON], Any]] = MappingProxyType(_PARSERS)
 
 
 class Parsed(Protocol):
@@ -191,29 +268,98 @@ class Parsed(Protocol):
 
 T = TypeVar("T", bound=type[Parsed])
 
-# op -> its parser. The engine checks at import that these are exactly the registry's ops.
-_PARSERS: dict[str, Callable[[JSON], Any]] = {}
-PARSERS: Mapping[str, Callable[[JSON], Any]] = MappingProxyType(_PARSERS)
+
+def _kind(hint: Any, meta: Mapping[str, Any]) -> str:
+    if meta.get("kind"):
+        return str(meta["kind"])
+    if meta.get("choices"):
+        return "choice"
+    args = tuple(a for a in typing.get_args(hint) if a is not type(None))
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = args[0] if len(args) == 1 else hint
+        if set(args) == {int, float}:
+            return "number"
+    origin = typing.get_origin(hint) or hint
+    kinds: dict[Any, str] = {str: "text", int: "int", bool: "bool", tuple: "list", list: "list"}
+    if origin in kinds:
+        return kinds[origin]
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        return "object"
+    raise TypeError(f"no registry kind for {hint!r}: give arg(kind=...)")
 
 
-def _op(cls: T) -> T:
-    """Register a command class as the parser of its op (one class per op)."""
-    if cls.OP in _PARSERS:
-        raise RuntimeError(f"two command classes for op {cls.OP!r}")
-    _PARSERS[cls.OP] = cls.parse
-    return cls
+def fields_of(cls: type) -> tuple[Field, ...]:
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        meta, hint = f.metadata, hints[f.name]
+        nullable = type(None) in typing.get_args(hint)
+        out.append(
+            Field(
+                f.name,
+                _kind(hint, meta),
+                not (nullable or meta.get("optional", False)),
+                tuple(meta.get("choices", ())),
+                str(meta.get("help", "")),
+            )
+        )
+    return tuple(out)
 
 
-@_op
+def command(
+    roles: frozenset[str],
+    events: tuple[str, ...],
+    label: str,
+    help: str,
+    wire: tuple[Field, ...] | None = None,
+) -> Callable[[T], T]:
+    """Declare a command class: its op's roles, events, label and help; register its parser.
+
+    Its fields are the dataclass's own (kind, required, choices and help from the types and
+    `arg` metadata), unless `wire` names what the JSON holds instead (a command whose body is
+    one object that the parser unpacks into several attributes).
+    """
+
+    def register(cls: T) -> T:
+        if cls.OP in _PARSERS:
+            raise RuntimeError(f"two command classes for op {cls.OP!r}")
+        fields = wire if wire is not None else fields_of(cls)
+        for f in fields:
+            if f.kind not in FIELD_KINDS:
+                raise RuntimeError(f"{cls.OP}.{f.name}: unknown field kind {f.kind!r}")
+        _DECLARED[cls.OP] = Declaration(cls, roles, fields, events, label, help)
+        _PARSERS[cls.OP] = cls.parse
+        return cls
+
+    return register
+
+
+def _lot_arg() -> Any:
+    return arg("lot")
+
+
+_SEEN = "the seq the sender last saw (compare-and-set)"
+_KEY = "idempotency key: a retry with it counts once"
+_CLOSE = ("lot_sold", "lot_passed", "online_bid_rejected")
+_BIDS = ("bid_accepted", "bid_refused", "late_bid", "online_bid_pending")
+# A room bid is never waiting for the clerk; a house bid is never late; a pass never sells.
+_FLOOR_BIDS = ("bid_accepted", "bid_refused", "late_bid")
+_HOUSE_BIDS = ("bid_accepted", "bid_refused")
+
+
+# -- bidders
+
+
+@command(BIDDER, _BIDS, "Bid", "An online bid at `amount` on the lot on the block")
 @dataclass(frozen=True, slots=True)
 class Bid:
     """An online bid: the bidder's paddle comes from the actor, never from the body."""
 
     OP: ClassVar[str] = "bid"
-    lot: str
-    amount: int
-    seen_seq: int | None
-    key: str | None
+    lot: str = _lot_arg()
+    amount: int = arg("amount")
+    seen_seq: int | None = arg(help=_SEEN)
+    key: str | None = arg(help=_KEY)
 
     @classmethod
     def parse(cls, cmd: JSON) -> Bid:
@@ -221,50 +367,16 @@ class Bid:
         return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
 
 
-@_op
-@dataclass(frozen=True, slots=True)
-class FloorBid:
-    OP: ClassVar[str] = "floor_bid"
-    lot: str
-    channel: str  # floor | phone | absentee (a commission bid executed by hand)
-    paddle: str | None
-    amount: int | None  # None: at the ask
-    seen_seq: int | None
-    key: str | None
-
-    @classmethod
-    def parse(cls, cmd: JSON) -> FloorBid:
-        channel = _text(cmd, "channel", "floor", 16)
-        if channel not in ("floor", "phone", "absentee"):
-            raise CommandError("a floor bid's channel is floor, phone or absentee")
-        paddle = _opt_paddle(cmd)
-        amount = _opt_amount(cmd, "amount")
-        return cls(
-            _lot(cmd),
-            channel,
-            paddle,
-            amount,
-            _opt_int(cmd, "seen_seq"),
-            _opt_text(cmd, "key", 128),
-        )
+# -- setting up a sale
 
 
-@_op
-@dataclass(frozen=True, slots=True)
-class HouseBid:
-    OP: ClassVar[str] = "house_bid"
-    lot: str
-    amount: int | None
-    seen_seq: int | None
-    key: str | None
-
-    @classmethod
-    def parse(cls, cmd: JSON) -> HouseBid:
-        amount = _opt_amount(cmd, "amount")
-        return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
-
-
-@_op
+@command(
+    SYSTEM,
+    ("sale_created",),
+    "Create sale",
+    "Create the sale: id, title and house rules",
+    wire=(Field("sale", "object", True),),
+)
 @dataclass(frozen=True, slots=True)
 class CreateSale:
     OP: ClassVar[str] = "create_sale"
@@ -282,18 +394,24 @@ class CreateSale:
         return cls(sale_id, _text(sale, "title", "", 500), MappingProxyType(settings))
 
 
-@_op
+@command(STAFF, ("settings_changed",), "Sale rules", "Change the sale's rules between lots")
 @dataclass(frozen=True, slots=True)
 class Configure:
     OP: ClassVar[str] = "configure"
-    settings: Mapping[str, Any]
+    settings: Mapping[str, Any] = arg()
 
     @classmethod
     def parse(cls, cmd: JSON) -> Configure:
         return cls(MappingProxyType(_settings(cmd.get("settings") or {})))
 
 
-@_op
+@command(
+    STAFF,
+    ("lot_added",),
+    "Add lot",
+    "Add a lot to the catalogue",
+    wire=(Field("lot", "object", True),),
+)
 @dataclass(frozen=True, slots=True)
 class AddLot:
     OP: ClassVar[str] = "add_lot"
@@ -330,14 +448,14 @@ class AddLot:
         )
 
 
-@_op
+@command(STAFF, ("bidder_registered",), "Register bidder", "Register a paddle for this sale")
 @dataclass(frozen=True, slots=True)
 class RegisterBidder:
     OP: ClassVar[str] = "register_bidder"
-    paddle: str
-    channel: str
-    status: str  # pending | approved
-    credit_limit: int | None
+    paddle: str = arg("paddle")
+    channel: str = arg(choices=("floor", "phone", "online", "absentee"), optional=True)
+    status: str = arg(choices=("pending", "approved"), optional=True)  # pending | approved
+    credit_limit: int | None = arg("amount")
 
     @classmethod
     def parse(cls, cmd: JSON) -> RegisterBidder:
@@ -351,23 +469,23 @@ class RegisterBidder:
         return cls(paddle, channel, status, _opt_amount(cmd, "credit_limit"))
 
 
-@_op
+@command(STAFF, ("bidder_approved",), "Approve", "Approve a bidder to bid")
 @dataclass(frozen=True, slots=True)
 class ApproveBidder:
     OP: ClassVar[str] = "approve_bidder"
-    paddle: str
+    paddle: str = arg("paddle")
 
     @classmethod
     def parse(cls, cmd: JSON) -> ApproveBidder:
         return cls(_paddle(cmd.get("paddle")))
 
 
-@_op
+@command(STAFF, ("bidder_rejected",), "Reject", "Refuse a bidder's registration")
 @dataclass(frozen=True, slots=True)
 class RejectBidder:
     OP: ClassVar[str] = "reject_bidder"
-    paddle: str
-    reason: str
+    paddle: str = arg("paddle")
+    reason: str = arg(optional=True)
 
     @classmethod
     def parse(cls, cmd: JSON) -> RejectBidder:
@@ -375,12 +493,12 @@ class RejectBidder:
         return cls(paddle, _text(cmd, "reason", "", 500))
 
 
-@_op
+@command(STAFF, ("credit_limit_set",), "Set limit", "Set or clear a bidder's credit limit")
 @dataclass(frozen=True, slots=True)
 class SetCreditLimit:
     OP: ClassVar[str] = "set_credit_limit"
-    paddle: str
-    credit_limit: int | None  # None: no limit
+    paddle: str = arg("paddle")
+    credit_limit: int | None = arg("amount")  # None: no limit
 
     @classmethod
     def parse(cls, cmd: JSON) -> SetCreditLimit:
@@ -388,13 +506,18 @@ class SetCreditLimit:
         return cls(paddle, _opt_amount(cmd, "credit_limit"))
 
 
-@_op
+@command(
+    STAFF,
+    ("absentee_registered",),
+    "Commission bid",
+    "Enter a commission (absentee) bid before the lot opens",
+)
 @dataclass(frozen=True, slots=True)
 class AbsenteeBid:
     OP: ClassVar[str] = "absentee_bid"
-    lot: str
-    paddle: str
-    max: int
+    lot: str = _lot_arg()
+    paddle: str = arg("paddle")
+    max: int = arg("amount")
 
     @classmethod
     def parse(cls, cmd: JSON) -> AbsenteeBid:
@@ -403,12 +526,17 @@ class AbsenteeBid:
         return cls(lot, paddle, _amount(cmd, "max"))
 
 
-@_op
+@command(
+    STAFF,
+    ("absentee_cancelled",),
+    "Cancel commission",
+    "Cancel a commission bid before the lot opens",
+)
 @dataclass(frozen=True, slots=True)
 class CancelAbsentee:
     OP: ClassVar[str] = "cancel_absentee"
-    lot: str
-    paddle: str
+    lot: str = _lot_arg()
+    paddle: str = arg("paddle")
 
     @classmethod
     def parse(cls, cmd: JSON) -> CancelAbsentee:
@@ -416,35 +544,82 @@ class CancelAbsentee:
         return cls(lot, _paddle(cmd.get("paddle")))
 
 
-@_op
+# -- running a lot
+
+
+@command(STAFF, ("lot_opened", "bid_accepted"), "Open lot", "Put a waiting lot on the block")
 @dataclass(frozen=True, slots=True)
 class OpenLot:
     OP: ClassVar[str] = "open_lot"
-    lot: str
+    lot: str = _lot_arg()
 
     @classmethod
     def parse(cls, cmd: JSON) -> OpenLot:
         return cls(_lot(cmd))
 
 
-@_op
+@command(STAFF, _FLOOR_BIDS, "Floor bid", "A room (or phone) bid at the ask, or at `amount`")
+@dataclass(frozen=True, slots=True)
+class FloorBid:
+    OP: ClassVar[str] = "floor_bid"
+    lot: str = _lot_arg()
+    amount: int | None = arg("amount")  # None: at the ask
+    paddle: str | None = arg("paddle")
+    # floor | phone | absentee (a commission bid executed by hand)
+    channel: str = arg(choices=("floor", "phone", "absentee"), optional=True)
+    seen_seq: int | None = arg(help=_SEEN)
+    key: str | None = arg(help=_KEY)
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> FloorBid:
+        channel = _text(cmd, "channel", "floor", 16)
+        if channel not in ("floor", "phone", "absentee"):
+            raise CommandError("a floor bid's channel is floor, phone or absentee")
+        paddle = _opt_paddle(cmd)
+        amount = _opt_amount(cmd, "amount")
+        return cls(
+            lot=_lot(cmd),
+            amount=amount,
+            paddle=paddle,
+            channel=channel,
+            seen_seq=_opt_int(cmd, "seen_seq"),
+            key=_opt_text(cmd, "key", 128),
+        )
+
+
+@command(STAFF, _HOUSE_BIDS, "House bid", "A bid on the vendor's behalf, only below the reserve")
+@dataclass(frozen=True, slots=True)
+class HouseBid:
+    OP: ClassVar[str] = "house_bid"
+    lot: str = _lot_arg()
+    amount: int | None = arg("amount")
+    seen_seq: int | None = arg(help=_SEEN)
+    key: str | None = arg(help=_KEY)
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> HouseBid:
+        amount = _opt_amount(cmd, "amount")
+        return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
+
+
+@command(STAFF, ("fair_warning",), "Fair warning", "Fair warning: last chance")
 @dataclass(frozen=True, slots=True)
 class FairWarning:
     OP: ClassVar[str] = "fair_warning"
-    lot: str
+    lot: str = _lot_arg()
 
     @classmethod
     def parse(cls, cmd: JSON) -> FairWarning:
         return cls(_lot(cmd))
 
 
-@_op
+@command(STAFF, _CLOSE, "Hammer", "Knock down: sold to the high bid (or passed)")
 @dataclass(frozen=True, slots=True)
 class Hammer:
     OP: ClassVar[str] = "hammer"
-    lot: str
-    source: str  # button, gavel, pedal…
-    device_at: int | float | None  # the device's own clock, journaled as sent
+    lot: str = _lot_arg()
+    source: str = arg(optional=True)  # button, gavel, pedal…
+    device_at: int | float | None = arg()  # the device's own clock, journaled as sent
 
     @classmethod
     def parse(cls, cmd: JSON) -> Hammer:
@@ -460,12 +635,12 @@ class Hammer:
         return cls(lot, source, device_at)
 
 
-@_op
+@command(STAFF, ("lot_passed", "online_bid_rejected"), "Pass", "Pass the lot (unsold)")
 @dataclass(frozen=True, slots=True)
 class Pass:
     OP: ClassVar[str] = "pass"
-    lot: str
-    source: str
+    lot: str = _lot_arg()
+    source: str = arg(optional=True)
 
     @classmethod
     def parse(cls, cmd: JSON) -> Pass:
@@ -473,12 +648,12 @@ class Pass:
         return cls(lot, _text(cmd, "source", "button", 32))
 
 
-@_op
+@command(STAFF, ("bid_retracted",), "Retract", "Retract the last bid")
 @dataclass(frozen=True, slots=True)
 class Retract:
     OP: ClassVar[str] = "retract"
-    lot: str
-    reason: str
+    lot: str = _lot_arg()
+    reason: str = arg()
 
     @classmethod
     def parse(cls, cmd: JSON) -> Retract:
@@ -489,12 +664,12 @@ class Retract:
         return cls(lot, reason)
 
 
-@_op
+@command(STAFF, ("bid_reinstated",), "Reinstate", "Reinstate the bid before a retraction")
 @dataclass(frozen=True, slots=True)
 class Reinstate:
     OP: ClassVar[str] = "reinstate"
-    lot: str
-    reason: str
+    lot: str = _lot_arg()
+    reason: str = arg()
 
     @classmethod
     def parse(cls, cmd: JSON) -> Reinstate:
@@ -502,13 +677,18 @@ class Reinstate:
         return cls(lot, _text(cmd, "reason", limit=500))
 
 
-@_op
+@command(
+    STAFF,
+    ("lot_reopened", "bid_accepted", "bid_refused"),
+    "Reopen",
+    "Reopen a closed lot (for a late bid, or an error)",
+)
 @dataclass(frozen=True, slots=True)
 class Reopen:
     OP: ClassVar[str] = "reopen"
-    lot: str
-    reason: str
-    late: str | None  # the late bid to take, if any
+    lot: str = _lot_arg()
+    reason: str = arg()
+    late: str | None = arg()  # the late bid to take, if any
 
     @classmethod
     def parse(cls, cmd: JSON) -> Reopen:
@@ -519,12 +699,12 @@ class Reopen:
         return cls(lot, reason, _opt_text(cmd, "late", 64))
 
 
-@_op
+@command(STAFF, ("late_bid_dismissed",), "Leave sold", "Dismiss the late bids: the hammer stands")
 @dataclass(frozen=True, slots=True)
 class LeaveSold:
     OP: ClassVar[str] = "leave_sold"
-    lot: str
-    late: str | None  # None: every late bid on the lot
+    lot: str = _lot_arg()
+    late: str | None = arg()  # None: every late bid on the lot
 
     @classmethod
     def parse(cls, cmd: JSON) -> LeaveSold:
@@ -532,12 +712,14 @@ class LeaveSold:
         return cls(lot, _opt_text(cmd, "late", 64))
 
 
-@_op
+@command(
+    STAFF, ("lot_withdrawn", "online_bid_rejected"), "Withdraw", "Withdraw a lot from the sale"
+)
 @dataclass(frozen=True, slots=True)
 class Withdraw:
     OP: ClassVar[str] = "withdraw"
-    lot: str
-    reason: str
+    lot: str = _lot_arg()
+    reason: str = arg(optional=True)
 
     @classmethod
     def parse(cls, cmd: JSON) -> Withdraw:
@@ -545,12 +727,12 @@ class Withdraw:
         return cls(lot, _text(cmd, "reason", "", 500))
 
 
-@_op
+@command(STAFF, ("ask_set",), "Set ask", "Set the asking price")
 @dataclass(frozen=True, slots=True)
 class SetAsk:
     OP: ClassVar[str] = "set_ask"
-    lot: str
-    amount: int
+    lot: str = _lot_arg()
+    amount: int = arg("amount")
 
     @classmethod
     def parse(cls, cmd: JSON) -> SetAsk:
@@ -558,13 +740,13 @@ class SetAsk:
         return cls(lot, _amount(cmd, "amount"))
 
 
-@_op
+@command(STAFF, ("increment_set",), "Increment", "Halve, double, reset or set the increment")
 @dataclass(frozen=True, slots=True)
 class SetIncrement:
     OP: ClassVar[str] = "set_increment"
-    lot: str
-    mode: str  # half | double | reset | amount
-    amount: int | None  # the new increment when mode is amount (above zero)
+    lot: str = _lot_arg()
+    mode: str = arg(choices=("half", "double", "reset", "amount"), optional=True)
+    amount: int | None = arg("amount")  # the new increment when mode is amount (above zero)
 
     @classmethod
     def parse(cls, cmd: JSON) -> SetIncrement:
@@ -580,18 +762,18 @@ class SetIncrement:
         return cls(lot, mode, amount)
 
 
-@_op
+@command(STAFF, ("sale_paused",), "Pause", "Pause the sale with a message to everyone")
 @dataclass(frozen=True, slots=True)
 class Pause:
     OP: ClassVar[str] = "pause"
-    message: str
+    message: str = arg(optional=True)
 
     @classmethod
     def parse(cls, cmd: JSON) -> Pause:
         return cls(_text(cmd, "message", "", 500))
 
 
-@_op
+@command(STAFF, ("sale_resumed",), "Resume", "Resume the sale")
 @dataclass(frozen=True, slots=True)
 class Resume:
     OP: ClassVar[str] = "resume"
@@ -601,12 +783,17 @@ class Resume:
         return cls()
 
 
-@_op
+@command(
+    STAFF,
+    ("bid_accepted", "bid_refused", "online_bid_rejected"),
+    "Accept online",
+    "Accept a waiting online bid (clerk-confirms sales)",
+)
 @dataclass(frozen=True, slots=True)
 class AcceptOnline:
     OP: ClassVar[str] = "accept_online"
-    lot: str
-    pending: str
+    lot: str = _lot_arg()
+    pending: str = arg()
 
     @classmethod
     def parse(cls, cmd: JSON) -> AcceptOnline:
@@ -614,13 +801,13 @@ class AcceptOnline:
         return cls(lot, _text(cmd, "pending", limit=64))
 
 
-@_op
+@command(STAFF, ("online_bid_rejected",), "Reject online", "Reject a waiting online bid")
 @dataclass(frozen=True, slots=True)
 class RejectOnline:
     OP: ClassVar[str] = "reject_online"
-    lot: str
-    pending: str
-    reason: str
+    lot: str = _lot_arg()
+    pending: str = arg()
+    reason: str = arg(optional=True)
 
     @classmethod
     def parse(cls, cmd: JSON) -> RejectOnline:
@@ -629,12 +816,17 @@ class RejectOnline:
         return cls(lot, pending, _text(cmd, "reason", "rejected", 500))
 
 
-@_op
+@command(
+    STAFF,
+    ("set_to_floor",),
+    "Set to floor",
+    "Give an equal online bid to the room (floor priority sales)",
+)
 @dataclass(frozen=True, slots=True)
 class SetToFloor:
     OP: ClassVar[str] = "set_to_floor"
-    lot: str
-    paddle: str | None  # the room bidder who takes the bid; None: an anonymous paddle
+    lot: str = _lot_arg()
+    paddle: str | None = arg("paddle")  # the room bidder who takes the bid; None: anonymous
 
     @classmethod
     def parse(cls, cmd: JSON) -> SetToFloor:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
 import pytest
 
 from hub.auction import commands as C
@@ -100,3 +104,63 @@ def test_the_parser_reads_exactly_the_declared_fields(command):
         PARSERS[command.op](raw)  # a valid sample: no CommandError
         read |= raw.read
     assert read == {f.name for f in command.fields}
+
+
+def test_a_command_class_is_its_one_declaration():
+    """Kind, required and choices come from the dataclass fields' types and `arg` metadata."""
+    from hub.auction.parse import arg, fields_of
+
+    @dataclass(frozen=True)
+    class Example:
+        OP: ClassVar[str] = "example"
+        lot: str = arg("lot")
+        note: str | None = arg(help="free text")
+        mode: str = arg(choices=("a", "b"), optional=True)
+        count: int = arg()
+        at: int | float | None = arg()
+        settings: Mapping[str, Any] = arg()
+        flag: bool = arg()
+        images: tuple[str, ...] = arg()
+
+    assert [f.to_json() for f in fields_of(Example)] == [
+        {"name": "lot", "kind": "lot", "required": True},
+        {"name": "note", "kind": "text", "required": False, "help": "free text"},
+        {"name": "mode", "kind": "choice", "required": False, "choices": ["a", "b"]},
+        {"name": "count", "kind": "int", "required": True},
+        {"name": "at", "kind": "number", "required": False},
+        {"name": "settings", "kind": "object", "required": True},
+        {"name": "flag", "kind": "bool", "required": True},
+        {"name": "images", "kind": "list", "required": True},
+    ]
+
+
+def test_the_registry_is_built_from_the_declarations():
+    import dataclasses
+
+    from hub.auction.parse import DECLARED, FloorBid
+
+    assert [c.op for c in C.COMMANDS] == list(DECLARED)
+    floor = C.BY_OP["floor_bid"]
+    assert [f.name for f in floor.fields] == [f.name for f in dataclasses.fields(FloorBid)]
+    assert floor.roles == C.STAFF
+    assert floor.label == "Floor bid"
+
+
+def test_a_command_class_is_declared_once_and_with_known_kinds():
+    from hub.auction.parse import Hammer, arg, command
+
+    with pytest.raises(RuntimeError, match="two command classes"):
+        command(C.STAFF, ("lot_sold",), "Hammer", "again")(Hammer)
+
+    @dataclass(frozen=True)
+    class Odd:
+        OP: ClassVar[str] = "odd_new_op"
+        what: str = arg("colour")
+
+        @classmethod
+        def parse(cls, cmd: dict[str, object]) -> Odd:
+            return cls("x")
+
+    with pytest.raises(RuntimeError, match="unknown field kind"):
+        command(C.STAFF, (), "Odd", "odd")(Odd)
+    assert "odd_new_op" not in C.BY_OP
