@@ -1,6 +1,7 @@
 """The `auctionmen` command: the desktop app, and the headless tools beside it.
 
-Qt is imported only for the desktop app, so `serve`, `token` and `journal` run anywhere.
+Qt is imported only for the desktop app, so `serve`, `sale`, `token` and `journal` run
+anywhere.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _add_stage_flags(p: argparse.ArgumentParser) -> None:
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("stage-key", help="print the stage's public key (for a relay)")
     key.add_argument("--data-dir", type=Path)
 
+    _add_sale_parser(sub)
+
     results = sub.add_parser("results", help="a sale's results (one row per lot) as CSV")
     results.add_argument("db", type=Path, help="the sale's journal file (SQLite)")
     results.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
@@ -59,6 +63,57 @@ def build_parser() -> argparse.ArgumentParser:
     relay = sub.add_parser("relay", help="a cloud relay node")
     relay.add_argument("args", nargs=argparse.REMAINDER)
     return parser
+
+
+def _add_sale_parser(sub: Any) -> None:
+    sale = sub.add_parser("sale", help="create, list, reset, go live with and close sales")
+    verbs = sale.add_subparsers(dest="verb", required=True)
+
+    new = verbs.add_parser("new", help="create a sale (a draft unless --no-draft)")
+    new.add_argument("--data-dir", type=Path, help="where the sales live")
+    new.add_argument("--file", type=Path, help="a sale file (.toml or .json); flags override it")
+    new.add_argument("--id", help="the sale id (letters, digits, - and _; it names the file)")
+    new.add_argument("--title")
+    new.add_argument("--house", help="the auction house's name")
+    new.add_argument("--currency", help="ISO 4217 code, e.g. EUR (default EUR)")
+    new.add_argument("--timezone", help="e.g. Europe/Paris (default UTC)")
+    new.add_argument(
+        "--session",
+        action="append",
+        metavar="NAME,START,FROM_LOT,TO_LOT",
+        help="a session, e.g. 'Day 1,2026-12-05T10:00,1,250' (repeat for each day)",
+    )
+    new.add_argument("--ladder", type=Path, metavar="FILE", help="increment ladder CSV")
+    new.add_argument("--tie-policy", choices=["first_received", "floor_priority"])
+    new.add_argument("--late-window", type=float, metavar="SECONDS")
+    new.add_argument("--reopen-window", type=float, metavar="SECONDS")
+    new.add_argument("--subject-to-window", type=int, metavar="SECONDS")
+    new.add_argument("--subject-to", action=argparse.BooleanOptionalAction)
+    new.add_argument("--confirm-online", action=argparse.BooleanOptionalAction)
+    new.add_argument("--auto-absentee", action=argparse.BooleanOptionalAction)
+    new.add_argument(
+        "--premium", metavar="FROM:BP,...", help="buyer's premium bands, e.g. 0:2500,50000000:2000"
+    )
+    new.add_argument("--vat-bp", type=int, metavar="BP", help="VAT in basis points (2000 = 20 %%)")
+    new.add_argument(
+        "--draft",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start as a draft (default); --no-draft goes live at once (needs lots)",
+    )
+
+    listing = verbs.add_parser("list", help="every sale in the data dir")
+    listing.add_argument("--data-dir", type=Path)
+    listing.add_argument("--json", action="store_true", help="one JSON document")
+
+    reset = verbs.add_parser("reset", help="start a sale over (only the demo)")
+    reset.add_argument("which", choices=["demo"])
+    reset.add_argument("--data-dir", type=Path)
+
+    for verb, text in (("go-live", "take a draft sale live"), ("close", "close and seal a sale")):
+        cmd = verbs.add_parser(verb, help=f"{text} (no stage may be running it)")
+        cmd.add_argument("id")
+        cmd.add_argument("--data-dir", type=Path)
 
 
 def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -114,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if ns.command == "results":
             return _results(ns)
+        if ns.command == "sale":
+            return _sale(ns)
         if ns.command == "serve":
             from hub.serve import run_serve
 
@@ -187,6 +244,134 @@ def _token(ns: argparse.Namespace) -> int:
         print(f"{base}/{page}#token={token}")
     else:
         print(token)
+    return 0
+
+
+# -- auctionmen sale ------------------------------------------------------------------------
+
+
+def _sale(ns: argparse.Namespace) -> int:
+    """`sale new|list|reset|go-live|close`: exit 0 done, 1 refused, 2 usage error."""
+    from hub.backend import sales
+    from hub.config import StageConfig
+
+    data_dir = StageConfig.load(None, data_dir=ns.data_dir).data_dir
+    prog = f"auctionmen sale {ns.verb}"
+    try:
+        if ns.verb == "new":
+            try:
+                spec = sales.check_spec(_sale_spec(ns))
+            except sales.SaleError as exc:
+                print(f"{prog}: {exc}", file=sys.stderr)
+                return 2
+            summary = sales.create_sale(data_dir, spec)
+            print(f"created sale '{summary.id}' ({summary.status}) in {summary.path}")
+            return 0
+        if ns.verb == "list":
+            return _sale_list(sales.list_sales(data_dir), as_json=ns.json)
+        if ns.verb == "reset":
+            summary = sales.reset_demo(data_dir)
+            print(f"the demo starts over: {summary.path} ({summary.lots} lots)")
+            return 0
+        try:
+            sales.check_sale_id(ns.id)
+        except sales.SaleError as exc:
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return 2
+        op = "go_live" if ns.verb == "go-live" else "close_sale"
+        summary = sales.apply_op(data_dir, ns.id, {"op": op})
+    except sales.SaleError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    if op == "close_sale":
+        print(f"sale '{summary.id}' closed; journal sealed, head hash {summary.head_hash}")
+    else:
+        print(f"sale '{summary.id}' is {summary.status}")
+    return 0
+
+
+def _sale_spec(ns: argparse.Namespace) -> dict[str, Any]:
+    """The sale spec from `--file` and the flags (a flag overrides the file)."""
+    from hub.backend import sales
+
+    spec: dict[str, Any] = sales.read_sale_file(ns.file) if ns.file is not None else {}
+    for key in ("id", "title", "house", "currency", "timezone", "draft"):
+        value = getattr(ns, key)
+        if value is not None:
+            spec[key] = value
+    if ns.session:
+        spec["sessions"] = [sales.parse_session(text) for text in ns.session]
+    rules: dict[str, Any] = dict(spec.get("settings") or {})
+    flags = {
+        "tie_policy": ns.tie_policy,
+        "late_window": ns.late_window,
+        "reopen_window": ns.reopen_window,
+        "subject_to_window": ns.subject_to_window,
+        "subject_to": ns.subject_to,
+        "confirm_online": ns.confirm_online,
+        "auto_absentee": ns.auto_absentee,
+        "vat_rate_bp": ns.vat_bp,
+    }
+    rules.update({k: v for k, v in flags.items() if v is not None})
+    if ns.premium is not None:
+        rules["buyer_premium"] = sales.parse_premium(ns.premium)
+    if ns.ladder is not None:
+        rules["ladder"] = sales.ladder_from_csv(_read_small(ns.ladder, "ladder file"))
+    if rules:
+        spec["settings"] = rules
+    return spec
+
+
+def _read_small(path: Path, what: str, limit: int = 100_000) -> str:
+    from hub.backend.sales import SaleError
+
+    try:
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise SaleError(f"cannot read the {what} {path}: {exc.strerror}") from exc
+    if len(data) > limit:
+        raise SaleError(f"the {what} {path} is too big (over {limit:,} bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SaleError(f"the {what} {path} is not UTF-8 text") from exc
+
+
+def _sale_list(summaries: list[Any], *, as_json: bool) -> int:
+    import json
+
+    from app.formatting import format_money
+
+    if as_json:
+        print(json.dumps([s.to_json() for s in summaries], indent=2))
+        return 0
+    if not summaries:
+        print("no sales yet: `auctionmen sale new --id ID --title TITLE` creates one")
+        return 0
+    rows = [("ID", "STATUS", "TITLE", "LOTS", "SOLD/PASSED", "HAMMER", "HEAD")]
+    for s in summaries:
+        if s.error is not None:
+            rows.append((s.id, "unreadable", s.error[:60], "", "", "", ""))
+            continue
+        title = s.title if len(s.title) <= 32 else s.title[:31] + "…"
+        total = format_money(s.hammer_total, s.currency or "EUR")
+        rows.append(
+            (
+                s.id,
+                s.status,
+                title,
+                str(s.lots),
+                f"{s.sold}/{s.passed}",
+                total,
+                s.head_hash[:12],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 

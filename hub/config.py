@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import platformdirs
 
 SALE_IRI_BASE = "https://auctionmen.local/sales/"
+# A sale id names its journal file (the same rule as hub/backend/sales.py's SALE_ID).
+SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 class ConfigError(ValueError):
@@ -42,8 +45,12 @@ class StageConfig:
     mercure_test_secret: str | None = None
 
     @property
+    def sales_dir(self) -> Path:
+        return self.data_dir / "sales"
+
+    @property
     def journal_path(self) -> Path:
-        return self.data_dir / "sales" / f"{self.sale}.db"
+        return self.sales_dir / f"{self.sale}.db"
 
     def sale_iri(self, sale: str | None = None) -> str:
         return f"{self.sale_iri_base}{sale or self.sale}"
@@ -69,6 +76,11 @@ class StageConfig:
         if "cors_origins" in values:
             values["cors_origins"] = tuple(values["cors_origins"])
         config = cls(**values)
+        if not isinstance(config.sale, str) or not SALE_ID.fullmatch(config.sale):
+            raise ConfigError(
+                f"sale {str(config.sale)[:70]!r}: a sale id is 1 to 64 letters, digits, "
+                "'-' or '_', starting with a letter or digit"
+            )
         if not (0 <= config.port <= 65535):
             raise ConfigError(f"port {config.port} is out of range")
         return config

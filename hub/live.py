@@ -39,7 +39,17 @@ class LiveSale:
     def snapshot(self, staff: bool = False) -> JSON:
         snap: JSON = self.sequencer.engine.snapshot(staff=staff)
         snap["epoch"] = self.sequencer.epoch
+        sale = snap.get("sale")
+        if isinstance(sale, dict) and sale.get("status") == "closed":
+            # A closed sale's journal is sealed: its head hash is the seal (the engine cannot
+            # know its own hashes; the sequencer does).
+            sale["head"] = self.sequencer.head
         return snap
+
+    @property
+    def head(self) -> str:
+        """The journal's head hash (the seal, once the sale is closed)."""
+        return self.sequencer.head
 
     def bidder_view(self, paddle: str) -> JSON | None:
         return self.sequencer.engine.bidder_view(paddle)

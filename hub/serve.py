@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from hub.backend.sales import SaleError
 from hub.config import StageConfig
 from hub.journal.db import JournalError
+from hub.journal.records import Record
 from hub.mercure.app import raise_open_file_limit
 from hub.runtime import until_stopped
 from hub.stage import Stage
@@ -24,6 +26,19 @@ def _log_json(event: str, **fields: Any) -> None:
 async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) -> None:
     stage = Stage(config)
     await stage.start()
+
+    def sealed(records: list[Record]) -> None:
+        # The head hash after `sale_closed` is the seal: print it where the operator sees it.
+        if any(record.type == "sale_closed" for record in records):
+            _log_json("sale_sealed", sale=stage.sale_id, head=stage.sale.head)
+            if not config.json_logs:
+                print(
+                    f"Sale '{stage.sale_id}' closed: journal sealed, head hash {stage.sale.head}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    stage.add_listener(sealed)
     _log_json(
         "serving",
         url=stage.url,
@@ -60,7 +75,7 @@ def run_serve(config: StageConfig) -> int:
         runner = asyncio.run
     try:
         runner(serve_forever(config))
-    except JournalError as exc:
+    except (JournalError, SaleError) as exc:
         print(f"auctionmen serve: {exc}", file=sys.stderr)
         return 1
     except RuntimeError as exc:

@@ -29,6 +29,7 @@ from hub.auction.engine import Engine
 from hub.auction.events import SYSTEM, Actor
 from hub.backend.identities import IdentityStore
 from hub.backend.registration import Registration
+from hub.backend.sales import SaleError, SaleLock, check_sale_id, describe_sales, list_sales
 from hub.config import StageConfig
 from hub.feed import SaleHistory, stage_hub_config, updates_for
 from hub.gateway.app import Capabilities, Settings, make_app
@@ -82,6 +83,7 @@ class Stage:
         self.relay_link: RelayLink | None = None
         self._listeners: list[Listener] = []
         self._running: AsyncExitStack | None = None
+        self.sale_lock = SaleLock(config.journal_path)
 
     # -- thin delegations (the desktop app, the gavel link and tests use these) -----------
 
@@ -160,7 +162,15 @@ class Stage:
 
     def _parts(self) -> list[Part]:
         """What runs, in start order; `stop` ends them in reverse."""
-        return [self._people, self._journal, self._feed, self._web, self._gavel, self._relay]
+        return [
+            self._claim,
+            self._people,
+            self._journal,
+            self._feed,
+            self._web,
+            self._gavel,
+            self._relay,
+        ]
 
     async def start(self) -> None:
         stack = AsyncExitStack()
@@ -181,6 +191,21 @@ class Stage:
             await stack.aclose()
 
     @asynccontextmanager
+    async def _claim(self) -> AsyncIterator[None]:
+        """The sale is ours alone while the stage runs: a second stage (or `auctionmen sale
+        close`) on it is refused with the holder's pid. A sale that does not exist is not
+        created by accident (only `--demo` writes one)."""
+        cfg = self.config
+        check_sale_id(cfg.sale)  # it names a file
+        if not cfg.demo and not cfg.journal_path.exists():
+            raise SaleError(missing_sale_message(cfg))
+        self.sale_lock.acquire()
+        try:
+            yield
+        finally:
+            self.sale_lock.release()
+
+    @asynccontextmanager
     async def _people(self) -> AsyncIterator[None]:
         """The identities store (opened with the stage, closed last)."""
         try:
@@ -197,8 +222,9 @@ class Stage:
             if self.config.demo and not self.engine.sale.id:
                 await self._create_demo()
             if not self.engine.sale.id:
-                raise RuntimeError(
-                    f"no sale '{self.config.sale}' in {self.config.journal_path}; start with --demo"
+                raise SaleError(
+                    f"{self.config.journal_path} holds no sale (an empty journal); "
+                    + missing_sale_message(self.config, listing=False)
                 )
             yield
         finally:
@@ -328,6 +354,8 @@ class Stage:
             self.identities.add(self.sale_id, str(bidder["paddle"]), bidder)
 
     def _on_commit(self, records: list[Record]) -> None:
+        if any(record.type == "sale_closed" for record in records):
+            self._sealed()
         hub = self.hub
         if hub is not None:
             sale_iri = self.sale_iri
@@ -340,6 +368,24 @@ class Stage:
             except Exception:
                 log.exception("a commit listener failed")
 
+    def _sealed(self) -> None:
+        """The sale is closed: its journal's head hash is the seal (`sale.head` in snapshots;
+        `auctionmen serve` prints it)."""
+        log.info("sale %s closed; journal sealed, head hash %s", self.sale_id, self.sale.head)
+
+
+def missing_sale_message(config: StageConfig, listing: bool = True) -> str:
+    """Why a stage cannot start on `config.sale`, with the sales it could start on."""
+    data_dir = config.data_dir
+    hint = (
+        f"create it with `auctionmen sale new --id {config.sale} --title TITLE "
+        f"--data-dir {data_dir}`, or start the demo with --demo"
+    )
+    if not listing:
+        return hint
+    sales = describe_sales(list_sales(data_dir))
+    return f"no sale '{config.sale}' in {data_dir / 'sales'} (sales there: {sales}); {hint}"
+
 
 def start_relay_link(stage: Stage, relay_url: str, **options: Any) -> RelayLink:
     """Link a running stage to the relay at `relay_url` (tests and benchmarks; the stage
@@ -347,4 +393,4 @@ def start_relay_link(stage: Stage, relay_url: str, **options: Any) -> RelayLink:
     return start_link(stage.relay_side, relay_url, **options)
 
 
-__all__ = ["Stage", "start_relay_link"]
+__all__ = ["Stage", "missing_sale_message", "start_relay_link"]
