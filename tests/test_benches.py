@@ -55,6 +55,7 @@ SMALL = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_bench_runs_and_delivers_everything(name: str) -> None:

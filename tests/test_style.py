@@ -21,6 +21,7 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_mypy_is_clean():
     result = _run(str(BIN / "mypy"))

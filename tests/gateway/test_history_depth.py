@@ -19,6 +19,7 @@ CLERK = Actor("clerk")
 EVENTS = 20_500
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_resume_from_any_point_of_a_deep_journal(stage, http):
     assert (await stage.submit({"op": "open_lot", "lot": "6"}, CLERK)).ok

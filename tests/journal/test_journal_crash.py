@@ -150,6 +150,7 @@ def _projections_equal_replay(path: Path) -> bool:
     return stored == {k: canonical_json(engine.projection(k)) for k in engine.projection_keys()}
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(max(300, ITERATIONS * 15))
 def test_kill9_loses_no_acknowledged_bid(tmp_path: Path) -> None:
     seed = int(os.environ.get("AUCTIONMEN_CRASH_SEED", random.randrange(1 << 30)))

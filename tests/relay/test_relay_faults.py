@@ -12,6 +12,7 @@ import shutil
 import time
 
 import aiohttp
+import pytest
 
 from hub.config import StageConfig
 from hub.journal.history import JournalHistory
@@ -59,6 +60,7 @@ async def post_bid(
         return 0, {"error": str(exc)}
 
 
+@pytest.mark.slow
 async def test_link_cut_loses_nothing_and_catches_up(stage, redis_server, make_node, link_to, http):
     a = await make_node(redis_server.url)
     b = await make_node(redis_server.url)

@@ -6,6 +6,8 @@ import asyncio
 import os
 import signal
 
+import pytest
+
 from hub.relay.store import RedisStore
 from tests.relay.helpers import (
     Follower,
@@ -28,6 +30,7 @@ async def _counts(url: str) -> dict[str, int]:
     return {node: int(value.partition(":")[0]) for node, value in raw.items()}
 
 
+@pytest.mark.slow
 async def test_two_workers_share_the_port_and_both_deliver_everything(
     stage, redis_server, key_file, link_to, http
 ):
