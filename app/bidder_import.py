@@ -1,4 +1,4 @@
-"""Bidder list import: the house's pre-registered bidders from a CSV file. Pure parsing and
+"""Bidder list import: the house's pre-registered bidders from a CSV or .xlsx file. Pure parsing and
 validation (no Qt, no core); `app/importer.py` registers the good rows through the core.
 
 Every row gets a verdict: registered, or refused with a reason the desk can act on. Names and
@@ -11,8 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from app.catalogue_import import MAX_AMOUNT, RowVerdict, csv_rows, decode
-from app.formatting import parse_money
+from app.catalogue_import import RowVerdict, SheetRow, Table, parse_amount, read_table, text_table
 
 PADDLE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{0,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
@@ -84,39 +83,44 @@ class BidderPlan:
         return {"name": self.name, "email": self.email, "phone": self.phone}
 
 
+def bidder_table(data: bytes, name: str = "") -> Table:
+    """A bidder list (CSV or .xlsx) read into rows (raises CatalogueError if unusable)."""
+    return read_table(data, name, HEADERS, ("paddle",))
+
+
 def read_bidders(
-    data: bytes, existing: Iterable[str], currency: str
+    data: bytes, existing: Iterable[str], currency: str, name: str = ""
 ) -> tuple[list[BidderPlan], list[RowVerdict]]:
-    """Decode and validate a bidder CSV (raises CatalogueError if the file is unusable)."""
-    return parse_bidders(decode(data), existing, currency)
+    """Read and validate a bidder list (raises CatalogueError if the file is unusable)."""
+    return parse_bidders(bidder_table(data, name), existing, currency)
 
 
 def parse_bidders(
-    text: str, existing: Iterable[str], currency: str
+    source: str | Table, existing: Iterable[str], currency: str
 ) -> tuple[list[BidderPlan], list[RowVerdict]]:
-    """The good rows and the refused ones. The first line names the columns (at least the
-    paddle); amounts are in major units; `existing` are paddles already registered."""
+    """The good rows and the refused ones (nothing is registered: also the dry run). The first
+    line names the columns (at least the paddle); amounts are in major units (see
+    `parse_amount`); `existing` are paddles already registered."""
+    table = source if isinstance(source, Table) else text_table(source, HEADERS, ("paddle",))
     taken = {p.casefold() for p in existing}
     seen: dict[str, int] = {}
     good: list[BidderPlan] = []
-    bad: list[RowVerdict] = []
-    for row in csv_rows(text, HEADERS, ("paddle",), bad):
+    bad: list[RowVerdict] = list(table.bad)
+    for row in table.rows:
         values = {name: cell.strip() for name, cell in row.values.items()}
         paddle = values.get("paddle", "")
-        verdict = _check(values, paddle, currency)
+        verdict = _check(row, values, paddle, currency)
         if isinstance(verdict, str):
-            bad.append(RowVerdict(row.line, paddle[:40], False, verdict))
+            bad.append(RowVerdict(row.line, paddle[:40], False, verdict, "refuse"))
             continue
         key = paddle.casefold()
         if key in taken:
-            bad.append(
-                RowVerdict(row.line, paddle, False, f"paddle {paddle} is already registered")
-            )
+            reason = f"paddle {paddle} is already registered"
+            bad.append(RowVerdict(row.line, paddle, False, reason, "refuse"))
             continue
         if key in seen:
-            bad.append(
-                RowVerdict(row.line, paddle, False, f"paddle {paddle} repeats line {seen[key]}")
-            )
+            reason = f"paddle {paddle} repeats line {seen[key]}"
+            bad.append(RowVerdict(row.line, paddle, False, reason, "refuse"))
             continue
         seen[key] = row.line
         verdict.line = row.line
@@ -124,10 +128,18 @@ def parse_bidders(
     return good, bad
 
 
-def _check(values: Mapping[str, str], paddle: str, currency: str) -> BidderPlan | str:
+def _check(
+    row: SheetRow, values: Mapping[str, str], paddle: str, currency: str
+) -> BidderPlan | str:
     """A BidderPlan, or the reason the row is refused."""
+    if row.problems:
+        name, why = next(iter(row.problems.items()))
+        return f"{name}: {why}"
     if not paddle:
         return "no paddle number"
+    number = row.numbers.get("paddle")
+    if number is not None and number != number.to_integral_value():
+        return f"paddle {paddle} is not a whole number"
     if not PADDLE.match(paddle):
         return "bad paddle number (letters, digits and - only, at most 32)"
     for name, value in values.items():
@@ -148,11 +160,9 @@ def _check(values: Mapping[str, str], paddle: str, currency: str) -> BidderPlan 
     raw = values.get("credit_limit", "")
     if raw:
         try:
-            limit = parse_money(raw, currency)
+            limit = parse_amount(raw, currency, row.numbers.get("credit_limit"))
         except ValueError as exc:
             return f"credit limit: {exc}"
-        if limit > MAX_AMOUNT:
-            return "credit limit: amount too large"
     return BidderPlan(
         0,
         paddle,

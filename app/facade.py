@@ -21,13 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.catalogue_import import RowVerdict
+from app.catalogue_import import ImportPlan, RowVerdict
 from app.importer import (
     BidderTarget,
     CatalogueTarget,
     Progress,
+    lot_fields,
+    preview_bidders,
+    preview_import,
     run_bidder_import,
     run_import,
+    sale_status,
 )
 from hub.auction.events import Actor
 from hub.config import StageConfig
@@ -70,6 +74,26 @@ def _new_loop() -> asyncio.AbstractEventLoop:
         return uvloop.new_event_loop()
     except ImportError:  # Windows, or not installed
         return asyncio.new_event_loop()
+
+
+def _catalogue_target(stage: Stage) -> CatalogueTarget:
+    """What a catalogue import may see of the sale (read on the core loop)."""
+    engine = stage.engine
+    return CatalogueTarget(
+        frozenset(engine.lots),
+        engine.sale.settings.currency,
+        Path(stage.config.data_dir) / "images",
+        stage.submit,
+        existing=lot_fields(engine.state),
+        status=sale_status(engine.state),
+    )
+
+
+def _bidder_target(stage: Stage) -> BidderTarget:
+    engine = stage.engine
+    return BidderTarget(
+        frozenset(engine.bidders), engine.sale.settings.currency, stage.register_bidder
+    )
 
 
 class CoreThread:
@@ -295,34 +319,51 @@ class CoreThread:
         return self._call(lambda stage: str(stage.bidder_link(paddle)))
 
     def import_catalogue(
-        self, csv_path: Path, images_dir: Path | None, progress: Progress
+        self,
+        csv_path: Path,
+        images_dir: Path | None,
+        progress: Progress,
+        *,
+        reason: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> concurrent.futures.Future[list[RowVerdict]]:
-        """Add a catalogue's lots; one verdict per row. `progress(done, total)` runs on the
-        core thread. Fails with `CatalogueError` when the file as a whole is unusable."""
-
-        def target(stage: Stage) -> CatalogueTarget:
-            engine = stage.engine
-            return CatalogueTarget(
-                frozenset(engine.lots),
-                engine.sale.settings.currency,
-                Path(stage.config.data_dir) / "images",
-                stage.submit,
+        """Add (and in a draft, change) a catalogue's lots from a CSV or .xlsx file; one
+        verdict per row. `progress(done, total)` runs on the core thread; `reason` is needed to
+        add lots to a live sale; `cancel` stops between batches. Fails with `CatalogueError`
+        when the file as a whole is unusable."""
+        return self._run(
+            lambda stage: run_import(
+                _catalogue_target(stage),
+                csv_path,
+                images_dir,
+                progress,
+                reason=reason,
+                cancel=cancel,
             )
+        )
 
-        return self._run(lambda stage: run_import(target(stage), csv_path, images_dir, progress))
+    def preview_catalogue(
+        self, csv_path: Path, images_dir: Path | None, *, reason: str | None = None
+    ) -> concurrent.futures.Future[ImportPlan]:
+        """The dry run of `import_catalogue`: what it would add, change and refuse (nothing
+        is written)."""
+        return self._run(
+            lambda stage: preview_import(_catalogue_target(stage), csv_path, images_dir, reason)
+        )
 
     def import_bidders(
-        self, csv_path: Path, progress: Progress
+        self, csv_path: Path, progress: Progress, *, cancel: threading.Event | None = None
     ) -> concurrent.futures.Future[list[RowVerdict]]:
         """Register a bidder list; one verdict per row (see `import_catalogue`)."""
-
-        def target(stage: Stage) -> BidderTarget:
-            engine = stage.engine
-            return BidderTarget(
-                frozenset(engine.bidders), engine.sale.settings.currency, stage.register_bidder
+        return self._run(
+            lambda stage: run_bidder_import(
+                _bidder_target(stage), csv_path, progress, cancel=cancel
             )
+        )
 
-        return self._run(lambda stage: run_bidder_import(target(stage), csv_path, progress))
+    def preview_bidders(self, csv_path: Path) -> concurrent.futures.Future[list[RowVerdict]]:
+        """The dry run of `import_bidders` (nothing is written)."""
+        return self._run(lambda stage: preview_bidders(_bidder_target(stage), csv_path))
 
     def hub_clients(self) -> concurrent.futures.Future[int]:
         """Subscribers connected to the stage's Mercure hub."""

@@ -1,6 +1,12 @@
-"""Running imports on the core loop: parse (in a worker thread), then submit the good rows
-and report progress. A catalogue (copying its images into the data dir: one `add_lot` per
-row) and a bidder list (one registration per row). No Qt.
+"""Running imports on the core loop: read and judge the file (in a worker thread), then submit
+the good rows and report progress. A catalogue (copying its images into the data dir: one
+`add_lot` or, in a draft, `edit_lot` per row) and a bidder list (one registration per row).
+No Qt.
+
+A dry run (`preview_import`, `preview_bidders`) stops after judging: it writes nothing and
+says what the import would add, change and refuse. A cancel (`threading.Event`) is looked at
+between batches: every row already sent is whole (one command each, images copied before it
+and removed if it is refused), and the rows not sent get a "cancelled" verdict.
 
 The importers see only what they need of the sale (`CatalogueTarget`, `BidderTarget`, built
 by the core facade on the core loop), never the stage.
@@ -10,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,11 +29,13 @@ from app.catalogue_import import (
     ImportPlan,
     LotPlan,
     RowVerdict,
-    decode,
     image_target_name,
     index_images,
+    lot_table,
     parse_catalogue,
+    row_detail,
 )
+from hub.auction import views
 from hub.auction.events import Actor
 from hub.journal.sequencer import Answer
 
@@ -60,6 +69,40 @@ class CatalogueTarget:
     currency: str
     images_dir: Path  # where lot images are copied (served to the web pages)
     submit: Submit
+    existing: Mapping[str, Mapping[str, Any]] | None = None  # lot id -> fields (`lot_fields`)
+    status: str = "live"  # draft | live | closed (`sale_status`)
+
+
+def sale_status(auction: Any) -> str:
+    """The sale's status from its public view (an old journal's sale is live)."""
+    return str(views.sale_view(auction).get("status") or "live")
+
+
+def lot_fields(auction: Any) -> dict[str, dict[str, Any]]:
+    """Every lot's fields in add_lot's words, from the staff view (for the dry run's diff)."""
+    out: dict[str, dict[str, Any]] = {}
+    for lot_id in auction.lots:
+        view = views.staff_lot(auction, lot_id) or {}
+        estimate = view.get("estimate") or {}
+        fields = {k: view[k] for k in FIELDS if k in view}
+        fields.update(low=estimate.get("low"), high=estimate.get("high"))
+        out[lot_id] = fields
+    return out
+
+
+FIELDS = (
+    "title",
+    "description",
+    "start",
+    "reserve",
+    "quantity",
+    "consignor",
+    "vat",
+    "arr",
+    "category",
+    "condition",
+    "images",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,81 +114,153 @@ class BidderTarget:
     register: RegisterBidder
 
 
-def _read(csv_path: Path) -> bytes:
+def _read(path: Path) -> bytes:
     try:
-        if csv_path.stat().st_size > MAX_FILE_BYTES:
+        if path.stat().st_size > MAX_FILE_BYTES:
             raise CatalogueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        return csv_path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise CatalogueError(f"cannot read {csv_path.name}: {exc.strerror}") from exc
+        raise CatalogueError(f"cannot read {path.name}: {exc.strerror}") from exc
 
 
 def plan_import(
-    csv_path: Path, images_dir: Path | None, existing: set[str], currency: str
+    path: Path,
+    images_dir: Path | None,
+    existing: Mapping[str, Mapping[str, Any]] | set[str],
+    currency: str,
+    *,
+    status: str = "live",
+    reason: str | None = None,
 ) -> ImportPlan:
-    text = decode(_read(csv_path))
-    return parse_catalogue(text, index_images(images_dir), existing, currency, images_dir)
+    """Read and judge a catalogue file (CSV or .xlsx): the dry run. Writes nothing."""
+    table = lot_table(_read(path), path.name)
+    return parse_catalogue(
+        table,
+        index_images(images_dir),
+        existing,
+        currency,
+        images_dir,
+        status=status,
+        reason=reason,
+    )
 
 
-def _copy_images(plan: LotPlan, target: Path) -> list[str]:
+def _copy_images(plan: LotPlan, target: Path) -> tuple[list[str], list[Path]]:
+    """Copy a row's images; returns their names and the files this copy created."""
     target.mkdir(parents=True, exist_ok=True)
-    names = []
+    names: list[str] = []
+    created: list[Path] = []
     for n, source in enumerate(plan.image_files, start=1):
         name = image_target_name(plan.lot, n, source)
+        existed = (target / name).exists()
         try:
             shutil.copyfile(source, target / name)
         except OSError as exc:
             plan.warnings.append(f"image {source.name[:40]} not copied: {exc.strerror}")
             continue
         names.append(name)
-    return names
+        if not existed:
+            created.append(target / name)
+    return names, created
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+async def preview_import(
+    sale: CatalogueTarget, path: Path, images_dir: Path | None, reason: str | None = None
+) -> ImportPlan:
+    """The dry run: what importing `path` would add, change and refuse. Nothing is written."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, lambda: _plan(sale, path, images_dir, reason))
+
+
+def _plan(
+    sale: CatalogueTarget, path: Path, images_dir: Path | None, reason: str | None
+) -> ImportPlan:
+    existing = sale.existing if sale.existing is not None else set(sale.lots)
+    return plan_import(path, images_dir, existing, sale.currency, status=sale.status, reason=reason)
 
 
 async def run_import(
-    sale: CatalogueTarget, csv_path: Path, images_dir: Path | None, progress: Progress
+    sale: CatalogueTarget,
+    path: Path,
+    images_dir: Path | None,
+    progress: Progress,
+    *,
+    reason: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[RowVerdict]:
-    """Import a catalogue into the running sale; returns one verdict per row, in file order.
+    """Import a catalogue into the running sale; returns one verdict per row, in file order
+    (action "add", "edit", "same", "refuse" or "cancel"). `progress(done, total)` counts the
+    rows that write something.
 
     Raises CatalogueError when the file as a whole is unusable.
     """
     loop = asyncio.get_running_loop()
-    plan = await loop.run_in_executor(
-        None, plan_import, csv_path, images_dir, set(sale.lots), sale.currency
-    )
-    total = len(plan.good)
+    plan = await loop.run_in_executor(None, lambda: _plan(sale, path, images_dir, reason))
+    verdicts = [v for v in plan.verdicts() if v.action in ("same", "refuse")]
+    work = [p for p in plan.good if p.action in ("add", "edit")]
+    total = len(work)
     progress(0, total)
-    bad = list(plan.bad)
-    good: list[RowVerdict] = []
     target = sale.images_dir
     done = 0
     for start in range(0, total, CHUNK):
-        chunk = plan.good[start : start + CHUNK]
-        names = [await loop.run_in_executor(None, _copy_images, p, target) for p in chunk]
+        chunk = work[start : start + CHUNK]
+        if cancel is not None and cancel.is_set():
+            verdicts += [
+                RowVerdict(p.line, p.lot, False, "not imported: the import was cancelled", "cancel")
+                for p in work[start:]
+            ]
+            break
+        copies = [await loop.run_in_executor(None, _copy_images, p, target) for p in chunk]
         answers = await asyncio.gather(
-            *(sale.submit(p.command(n), AUCTIONEER) for p, n in zip(chunk, names, strict=True))
+            *(
+                sale.submit(p.command(names, reason), AUCTIONEER)
+                for p, (names, _created) in zip(chunk, copies, strict=True)
+            )
         )
-        for p, answer in zip(chunk, answers, strict=True):
+        for p, (_names, created), answer in zip(chunk, copies, answers, strict=True):
             if answer.ok:
-                good.append(RowVerdict(p.line, p.lot, True, "; ".join(p.warnings)))
+                detail = row_detail(p, plan.currency)
+                verdicts.append(RowVerdict(p.line, p.lot, True, detail, p.action))
             else:
-                bad.append(RowVerdict(p.line, p.lot, False, answer.message or answer.reason or ""))
+                _remove(created)  # a refused row leaves no files behind
+                reason_text = answer.message or answer.reason or ""
+                verdicts.append(RowVerdict(p.line, p.lot, False, reason_text, "refuse"))
         done += len(chunk)
         progress(done, total)
+    return sorted(verdicts, key=lambda v: v.line)
+
+
+def _bidder_plan(sale: BidderTarget, path: Path) -> tuple[list[BidderPlan], list[RowVerdict]]:
+    return read_bidders(_read(path), set(sale.paddles), sale.currency, path.name)
+
+
+async def preview_bidders(sale: BidderTarget, path: Path) -> list[RowVerdict]:
+    """The dry run of a bidder list: who would be registered (action "add") and which rows are
+    refused. Nothing is written."""
+    loop = asyncio.get_running_loop()
+    plans, bad = await loop.run_in_executor(None, _bidder_plan, sale, path)
+    good = [RowVerdict(p.line, p.paddle, True, "", "add") for p in plans]
     return sorted([*good, *bad], key=lambda v: v.line)
 
 
 async def run_bidder_import(
-    sale: BidderTarget, csv_path: Path, progress: Progress
+    sale: BidderTarget,
+    path: Path,
+    progress: Progress,
+    *,
+    cancel: threading.Event | None = None,
 ) -> list[RowVerdict]:
     """Register a bidder list in the running sale; one verdict per row, in file order.
 
     Raises CatalogueError when the file as a whole is unusable.
     """
     loop = asyncio.get_running_loop()
-    data = await loop.run_in_executor(None, _read, csv_path)
-    plans, bad = await loop.run_in_executor(
-        None, read_bidders, data, set(sale.paddles), sale.currency
-    )
+    plans, bad = await loop.run_in_executor(None, _bidder_plan, sale, path)
     progress(0, len(plans))
     verdicts = list(bad)
 
@@ -158,11 +273,17 @@ async def run_bidder_import(
             credit_limit=p.credit_limit,
             actor=AUCTIONEER,
         )
-        return RowVerdict(
-            p.line, p.paddle, answer.ok, "" if answer.ok else answer.message or answer.reason or ""
-        )
+        if answer.ok:
+            return RowVerdict(p.line, p.paddle, True, "", "add")
+        return RowVerdict(p.line, p.paddle, False, answer.message or answer.reason or "", "refuse")
 
     for start in range(0, len(plans), CHUNK):
+        if cancel is not None and cancel.is_set():
+            verdicts += [
+                RowVerdict(p.line, p.paddle, False, "not registered: cancelled", "cancel")
+                for p in plans[start:]
+            ]
+            break
         verdicts += await asyncio.gather(*map(register, plans[start : start + CHUNK]))
         progress(min(start + CHUNK, len(plans)), len(plans))
     return sorted(verdicts, key=lambda v: v.line)

@@ -78,7 +78,7 @@ def test_duplicates_hostile_text_and_whole_file_errors() -> None:
     for data, message in (
         (b"", "empty"),
         (b"name,email\nx,y\n", "at least 'paddle'"),
-        (b"\xff\xfe\x00\x81" * 10, "not text"),
+        (b"\x81\x8d\x8f\x90\x9d" * 10, "not text"),  # neither UTF-8 nor Windows-1252
     ):
         with pytest.raises(CatalogueError, match=message):
             read_bidders(data, [], "EUR")

@@ -55,7 +55,9 @@ def test_imports_run_on_the_core_with_progress(core: CoreThread, tmp_path: Path)
     lots = tmp_path / "lots.csv"
     lots.write_text("Lot,Title,Low,High\n90,Teapot,100,200\n1,Duplicate,,\n", "utf-8")
     seen: list[tuple[int, int]] = []
-    verdicts = core.import_catalogue(lots, None, lambda *p: seen.append(p)).result(T)
+    verdicts = core.import_catalogue(
+        lots, None, lambda *p: seen.append(p), reason="Late entry"
+    ).result(T)
     assert [(v.lot, v.ok) for v in verdicts] == [("90", True), ("1", False)]
     assert seen[-1] == (1, 1)
     people = tmp_path / "people.csv"
