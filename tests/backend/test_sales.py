@@ -463,3 +463,20 @@ def test_summaries_are_json(tmp_path: Path) -> None:
     data = json.loads(json.dumps(summary.to_json()))
     assert data["id"] == "autumn-2026"
     assert data["error"] is None
+
+
+def test_the_stage_config_checks_sale_ids_by_the_same_rule(tmp_path: Path) -> None:
+    from hub.config import SALE_ID, ConfigError, StageConfig
+
+    assert SALE_ID.pattern == sales.SALE_ID.pattern
+    for bad in ("../x", "", "a" * 65, "x/y"):
+        with pytest.raises(ConfigError, match="sale id is 1 to 64"):
+            StageConfig.load(None, data_dir=tmp_path, sale=bad)
+    assert StageConfig.load(None, data_dir=tmp_path, sale="a" * 64).sale == "a" * 64
+
+
+def test_a_lot_the_engine_refuses_in_a_toml_file_leaves_nothing(tmp_path: Path) -> None:
+    text = 'id = "x"\ntitle = "X"\n[[lots]]\nid = "1"\ntitle = 2027-01-01\n'
+    with pytest.raises(SaleError, match=r"add_lot \(lot '1'\) refused"):
+        sales.create_sale(tmp_path, sales.parse_sale_spec(text, "toml"))
+    assert leftovers(tmp_path) == []
