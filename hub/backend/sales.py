@@ -612,7 +612,8 @@ def _build(target: Path, commands: list[JSON], clock: Callable[[], float], repla
     it into place (link: never over an existing file; replace: over it, without its WAL)."""
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".new-{target.stem}-", dir=folder))
+    _sweep(folder)
+    work = Path(tempfile.mkdtemp(prefix=f".new-{target.stem}-{os.getpid()}-", dir=folder))
     try:
         built = work / target.name
         _run(_submit_all(built, commands, clock))
@@ -628,6 +629,25 @@ def _build(target: Path, commands: list[JSON], clock: Callable[[], float], repla
         _fsync_dir(folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the work directories of creations whose process died (killed mid-build): their
+    names carry the creator's pid."""
+    for work in folder.glob(".new-*"):
+        match = re.fullmatch(r"\.new-.+-(\d+)-[^-]+", work.name)
+        if match and work.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # gone, or a pid no system hands out
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 async def _submit_all(path: Path, commands: list[JSON], clock: Callable[[], float]) -> None:

@@ -480,3 +480,15 @@ def test_a_lot_the_engine_refuses_in_a_toml_file_leaves_nothing(tmp_path: Path) 
     with pytest.raises(SaleError, match=r"add_lot \(lot '1'\) refused"):
         sales.create_sale(tmp_path, sales.parse_sale_spec(text, "toml"))
     assert leftovers(tmp_path) == []
+
+
+def test_work_left_by_a_dead_creator_is_swept(tmp_path: Path) -> None:
+    folder = tmp_path / "sales"
+    dead = folder / ".new-old-sale-999999999-abc123"  # no process has this pid
+    alive = folder / f".new-other-{os.getpid()}-def456"  # a creation still under way
+    for work in (dead, alive):
+        work.mkdir(parents=True)
+        (work / "x.db").write_bytes(b"half")
+    sales.create_sale(tmp_path, spec())
+    assert not dead.exists()
+    assert (alive / "x.db").read_bytes() == b"half"
