@@ -1,7 +1,10 @@
-"""Catalogue import: choose a CSV and an images folder; non-modal progress; per-row report."""
+"""Catalogue import: choose a CSV or .xlsx file and an images folder; check it first (a dry run
+that lists what would be added, changed and refused), then import with progress and a cancel;
+a per-row report either way."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -9,63 +12,106 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.catalogue_import import RowVerdict
+from app.catalogue_import import ImportPlan, RowVerdict
 from app.ui.widgets import item, plain, table
+
+RED = "#b91c1c"
+# What a verdict's action is called after an import, and in a dry run.
+DONE_LABELS = {
+    "add": "imported",
+    "edit": "changed",
+    "same": "unchanged",
+    "refuse": "refused",
+    "cancel": "not run",
+}
+DRY_LABELS = {"add": "would add", "edit": "would change", "same": "unchanged", "refuse": "refused"}
+MAX_REASON = 200
 
 
 class ImportPanel(QWidget):
-    """Emits `start(csv_path, images_dir)`; the window runs the job and feeds progress."""
+    """Emits `start(path, images_dir)` and `preview(path, images_dir)`; the window runs the
+    job (passing `reason()` and `cancel_event`) and feeds progress and the outcome back."""
 
     start = Signal(object, object)
+    preview = Signal(object, object)
 
     def __init__(self, dialogs: bool = True) -> None:
         super().__init__()
         self.dialogs = dialogs
         self.csv_path: Path | None = None
         self.images_dir: Path | None = None
+        self.cancel_event = threading.Event()
         self.csv_label = plain("No file chosen", "importFile")
         self.images_label = plain("No images folder (optional)", "importImages")
-        choose = QPushButton("Choose CSV…")
+        choose = QPushButton("Choose file…")
         choose.setObjectName("btn_choose_csv")
         choose.clicked.connect(self._choose_csv)
         folder = QPushButton("Images folder…")
         folder.setObjectName("btn_choose_images")
         folder.clicked.connect(self._choose_images)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setObjectName("importReason")
+        self.reason_edit.setMaxLength(MAX_REASON)
+        self.reason_edit.setPlaceholderText("Reason (needed to add lots to a live sale)")
+        self.check = QPushButton("Check (dry run)")
+        self.check.setObjectName("btn_import_check")
+        self.check.setToolTip("Show what the import would add, change and refuse; writes nothing")
+        self.check.clicked.connect(self._preview)
         self.run = QPushButton("Import")
         self.run.setObjectName("btn_import")
         self.run.clicked.connect(self._run)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setObjectName("btn_import_cancel")
+        self.cancel.setToolTip("Stop after the rows already sent (each row is whole)")
+        self.cancel.setEnabled(False)
+        self.cancel.clicked.connect(self._cancel)
         self.bar = QProgressBar()
         self.bar.setObjectName("importProgress")
+        self.bar.setFormat("%v / %m rows")
         self.bar.setVisible(False)
-        self.summary = plain("", "importSummary")
-        self.report = table(["Line", "Lot", "Result", "Reason"], "importReport")
+        self.summary = plain("", "importSummary", wrap=True)
+        self.notes = plain("", "importNotes", wrap=True)
+        self.report = table(["Line", "Lot", "Result", "Details"], "importReport")
         self.report.setColumnWidth(0, 50)
-        self.report.setColumnWidth(2, 80)
-        row = QHBoxLayout()
-        row.addWidget(choose)
-        row.addWidget(self.csv_label, 1)
-        row.addWidget(folder)
-        row.addWidget(self.images_label, 1)
-        row.addWidget(self.run)
+        self.report.setColumnWidth(2, 100)
+        files = QHBoxLayout()
+        files.addWidget(choose)
+        files.addWidget(self.csv_label, 1)
+        files.addWidget(folder)
+        files.addWidget(self.images_label, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.reason_edit, 1)
+        actions.addWidget(self.check)
+        actions.addWidget(self.run)
+        actions.addWidget(self.cancel)
         col = QVBoxLayout(self)
         col.addWidget(
             plain(
-                "Catalogue import — CSV columns: lot, title, description, low, "
-                "high, start, reserve, image; images matched by lot number",
+                "Catalogue import — CSV or .xlsx with a header row: lot, title, description, "
+                "low, high, start, reserve, quantity, consignor, vat, arr, category, condition, "
+                "images (names separated by ;). Images are also matched by lot number. In a "
+                "draft, rows for existing lots change them (empty cells change nothing).",
                 "sectionTitle",
                 wrap=True,
             )
         )
-        col.addLayout(row)
+        col.addLayout(files)
+        col.addLayout(actions)
         col.addWidget(self.bar)
         col.addWidget(self.summary)
+        col.addWidget(self.notes)
         col.addWidget(self.report, 1)
+
+    def reason(self) -> str | None:
+        """The reason typed for adding lots to a live sale (None when blank)."""
+        return self.reason_edit.text().strip() or None
 
     def set_sources(self, csv_path: Path | None, images_dir: Path | None) -> None:
         self.csv_path = csv_path
@@ -76,7 +122,9 @@ class ImportPanel(QWidget):
     def _choose_csv(self) -> None:
         if not self.dialogs:
             return
-        name, _ = QFileDialog.getOpenFileName(self, "Catalogue CSV", "", "CSV (*.csv *.txt)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Catalogue", "", "Catalogue (*.csv *.txt *.xlsx);;All files (*)"
+        )
         if name:
             self.set_sources(Path(name), self.images_dir)
 
@@ -89,43 +137,89 @@ class ImportPanel(QWidget):
 
     def _run(self) -> None:
         if self.csv_path is None:
-            self.summary.setText("Choose a CSV file first.")
+            self.summary.setText("Choose a file first.")
             return
         self.begin()
         self.start.emit(self.csv_path, self.images_dir)
 
-    def begin(self) -> None:
+    def _preview(self) -> None:
+        if self.csv_path is None:
+            self.summary.setText("Choose a file first.")
+            return
+        self._busy("Checking the file…")
+        self.preview.emit(self.csv_path, self.images_dir)
+
+    def _cancel(self) -> None:
+        self.cancel_event.set()
+        self.cancel.setEnabled(False)
+        self.summary.setText("Cancelling after the rows already sent…")
+
+    def _busy(self, text: str) -> None:
         self.run.setEnabled(False)
+        self.check.setEnabled(False)
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
-        self.summary.setText("Reading the catalogue…")
+        self.summary.setText(text)
+        self.notes.setText("")
         self.report.setRowCount(0)
+
+    def _idle(self) -> None:
+        self.run.setEnabled(True)
+        self.check.setEnabled(True)
+        self.cancel.setEnabled(False)
+        self.bar.setVisible(False)
+
+    def begin(self) -> None:
+        """An import starts: a fresh cancel, the bar, an empty report."""
+        self.cancel_event = threading.Event()
+        self._busy("Reading the catalogue…")
+        self.cancel.setEnabled(True)
 
     def on_progress(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
-        self.summary.setText(f"Importing {done} of {total} lots…")
+        self.summary.setText(f"Importing: {done} of {total} rows done…")
 
     def on_done(self, verdicts: list[RowVerdict]) -> None:
-        self.run.setEnabled(True)
-        self.bar.setVisible(False)
-        good = sum(1 for v in verdicts if v.ok)
-        bad = len(verdicts) - good
-        self.summary.setText(f"{good} lots imported, {bad} rows refused")
+        self._idle()
+        count = {key: sum(1 for v in verdicts if v.action == key) for key in DONE_LABELS}
+        added = sum(1 for v in verdicts if v.ok and v.action in ("add", ""))
+        refused = sum(1 for v in verdicts if not v.ok and v.action != "cancel")
+        parts = [f"{added} lots imported"]
+        if count["edit"]:
+            parts.append(f"{count['edit']} changed")
+        if count["same"]:
+            parts.append(f"{count['same']} unchanged")
+        parts.append(f"{refused} rows refused")
+        if count["cancel"]:
+            parts.append(f"{count['cancel']} not run (cancelled)")
+        self.summary.setText(", ".join(parts))
+        self._show(verdicts, DONE_LABELS, "imported")
+
+    def on_preview(self, plan: ImportPlan) -> None:
+        """The dry run: what would change; nothing was written."""
+        self._idle()
+        verdicts = plan.verdicts()
+        refused = sum(1 for v in verdicts if not v.ok)
+        self.summary.setText(
+            f"Dry run, nothing written: {plan.count('add')} lots would be added, "
+            f"{plan.count('edit')} changed, {plan.count('same')} unchanged, "
+            f"{refused} rows refused"
+        )
+        self.notes.setText("\n".join(plan.notes))
+        self._show(verdicts, DRY_LABELS, "would add")
+
+    def _show(self, verdicts: list[RowVerdict], labels: dict[str, str], ok_label: str) -> None:
         self.report.setRowCount(len(verdicts))
         for r, v in enumerate(verdicts):
-            cells = [
-                item(str(v.line)),
-                item(v.lot),
-                item("imported" if v.ok else "refused"),
-                item(v.reason),
-            ]
+            result = labels.get(v.action) or (ok_label if v.ok else "refused")
+            cells = [item(str(v.line)), item(v.lot), item(result), item(v.reason)]
+            cells[3].setToolTip(v.reason)
             for c, cell in enumerate(cells):
                 if not v.ok:
-                    cell.setForeground(QBrush(QColor("#b91c1c")))
+                    cell.setForeground(QBrush(QColor(RED)))
                 self.report.setItem(r, c, cell)
 
     def on_failed(self, message: str) -> None:
-        self.run.setEnabled(True)
-        self.bar.setVisible(False)
+        self._idle()
         self.summary.setText(f"Nothing imported: {message}")

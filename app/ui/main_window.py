@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
         self.console.notice_changed.connect(self._status_message)
         self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))
         self.importer.start.connect(self.start_import)
+        self.importer.preview.connect(self.preview_import)
         self.results.export_requested.connect(self.export_results)
         bridge.records.connect(self.on_records)
         bridge.gavel_changed.connect(self.on_gavel)
@@ -402,7 +403,13 @@ class MainWindow(QMainWindow):
         def progress(done: int, total: int) -> None:
             bridge.later(lambda v: self.importer.on_progress(*v), (done, total))
 
-        future = core.import_catalogue(csv_path, images_dir, progress)
+        future = core.import_catalogue(
+            csv_path,
+            images_dir,
+            progress,
+            reason=self.importer.reason(),
+            cancel=self.importer.cancel_event,
+        )
 
         def finished(f: Any) -> None:
             exc = f.exception()
@@ -419,6 +426,21 @@ class MainWindow(QMainWindow):
     def _import_done(self, verdicts: list[RowVerdict]) -> None:
         self.importer.on_done(verdicts)
         self.reload()
+
+    def preview_import(self, csv_path: Path, images_dir: Path | None) -> None:
+        """The import's dry run: what it would add, change and refuse (nothing is written)."""
+        core = self.bridge.core
+        if core is None:
+            self.importer.on_failed("the core is not running")
+            return
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, CatalogueError):
+                log.error("import check failed", exc_info=exc)
+            self.importer.on_failed(str(exc) if isinstance(exc, CatalogueError) else f"{exc}")
+
+        future = core.preview_catalogue(csv_path, images_dir, reason=self.importer.reason())
+        self.bridge.deliver(future, self.importer.on_preview, failed)
 
     def export_results(self, path: Path | None = None) -> Path | None:
         if path is None:

@@ -168,6 +168,7 @@ def test_import_report_and_export(qtbot, window, tmp_path: Path):
         "utf-8",
     )
     window.importer.set_sources(csv_path, images)
+    window.importer.reason_edit.setText("Late consignment")  # the demo sale is live
     qtbot.mouseClick(window.importer.run, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "imported" in window.importer.summary.text(), timeout=10_000)
     assert window.importer.summary.text() == "2 lots imported, 4 rows refused"
