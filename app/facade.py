@@ -41,6 +41,7 @@ from hub.journal.sequencer import Answer
 
 if TYPE_CHECKING:
     from hub.auction.engine import Engine
+    from hub.backend.sales import SaleSummary
     from hub.relay.link import RelayStatus
     from hub.stage import Stage
 
@@ -412,11 +413,181 @@ class CoreThread:
 
         return self._call(apply)
 
+    # -- sale day: each a named command, answered like `submit`
+
+    def go_live(self) -> concurrent.futures.Future[Answer]:
+        """Draft → live: the catalogue freezes (changes become journaled amendments)."""
+        return self.submit({"op": "go_live"})
+
+    def close_sale(self) -> concurrent.futures.Future[Sealed]:
+        """Close the sale; once closed, the journal head hash is its seal."""
+
+        async def close(stage: Stage) -> Sealed:
+            answer = await stage.submit({"op": "close_sale"}, AUCTIONEER)
+            return Sealed(answer, stage.sequencer.head if answer.ok else "")
+
+        return self._run(close)
+
+    def journal_head(self) -> concurrent.futures.Future[str]:
+        """The hash of the last committed event (a closed sale's seal)."""
+        return self._call(lambda stage: stage.sequencer.head)
+
+    def configure(self, settings: JSON) -> concurrent.futures.Future[Answer]:
+        """Change the house rules (refused while a lot is live)."""
+        return self.submit({"op": "configure", "settings": settings})
+
+    def edit_lot(self, command: JSON) -> concurrent.futures.Future[Answer]:
+        """An `edit_lot` (draft: an edit; live: an amendment with reason and notice)."""
+        return self.submit(_expect(command, "edit_lot"))
+
+    def add_lot(self, command: JSON) -> concurrent.futures.Future[Answer]:
+        """An `add_lot` (live: with its reason)."""
+        return self.submit(_expect(command, "add_lot"))
+
+    def reoffer(self, lot: str, reason: str = "") -> concurrent.futures.Future[Answer]:
+        """A passed lot back into the running order, after the last lot."""
+        cmd: JSON = {"op": "reoffer", "lot": lot}
+        if reason:
+            cmd["reason"] = reason
+        return self.submit(cmd)
+
+    def resolve_subject_to(
+        self, lot: str, accept: bool, reason: str = ""
+    ) -> concurrent.futures.Future[Answer]:
+        """The vendor's answer on a lot sold "subject to"."""
+        cmd: JSON = {"op": "resolve_subject_to", "lot": lot, "accept": bool(accept)}
+        if reason:
+            cmd["reason"] = reason
+        return self.submit(cmd)
+
+    def message(self, command: JSON) -> concurrent.futures.Future[Answer]:
+        """A `message` to every online bidder, or to one paddle."""
+        return self.submit(_expect(command, "message"))
+
+    def end_session(self, command: JSON) -> concurrent.futures.Future[Answer]:
+        """An `end_session` (a break with a message and the next start)."""
+        return self.submit(_expect(command, "end_session"))
+
+    def start_session(self) -> concurrent.futures.Future[Answer]:
+        """The next session starts: the sale resumes."""
+        return self.submit({"op": "start_session"})
+
+    def book_phone(self, command: JSON) -> concurrent.futures.Future[Answer]:
+        """A `book_phone`: a paddle on a lot range with an operator."""
+        return self.submit(_expect(command, "book_phone"))
+
+    def cancel_phone(self, booking: str) -> concurrent.futures.Future[Answer]:
+        return self.submit({"op": "cancel_phone", "id": booking})
+
     def press_pedal(self) -> None:
         """The keyboard pedal was pressed (any thread; the source is thread-safe)."""
         gavel = self._gavel
         if gavel is not None:
             gavel.press()
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """The answer to `close_sale`, and the seal (journal head hash) when it was accepted."""
+
+    answer: Answer
+    head: str
+
+
+def _expect(command: JSON, op: str) -> JSON:
+    """A command built by a form for one operation (a programming error otherwise)."""
+    if command.get("op") != op:
+        raise ValueError(f"expected a '{op}' command, got {command.get('op')!r}")
+    return command
+
+
+# ---------------------------------------------------------------------- sales on disk
+
+
+class SaleShelf:
+    """The sales in a data dir (`hub.backend.sales`), off the UI thread: list, create, start
+    the demo over. Each returns a future; file work runs on one worker thread, in order."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sales")
+
+    def list(self) -> concurrent.futures.Future[list[SaleSummary]]:
+        from hub.backend.sales import list_sales
+
+        return self._pool.submit(list_sales, self.data_dir)
+
+    def create(self, spec: JSON) -> concurrent.futures.Future[SaleSummary]:
+        """Create a sale whole or not at all; fails with `SaleError` saying why."""
+        from hub.backend.sales import create_sale
+
+        return self._pool.submit(create_sale, self.data_dir, spec)
+
+    def reset_demo(self) -> concurrent.futures.Future[SaleSummary]:
+        """A fresh demo (refused with `SaleLocked` while a stage runs it)."""
+        from hub.backend.sales import reset_demo
+
+        return self._pool.submit(reset_demo, self.data_dir)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class CoreHost:
+    """The running core, and switching it to another sale: stop the old core, start one on the
+    new sale. Switching runs on a worker thread (a stop and a start take a moment)."""
+
+    def __init__(self, config: StageConfig, make: Callable[[StageConfig], CoreThread]) -> None:
+        self.config = config
+        self._make = make
+        self.core: CoreThread | None = None
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="core-host")
+
+    def start(self) -> CoreInfo:
+        """Start the configured sale (blocking: the app's start, before the window)."""
+        core = self._make(self.config)
+        info = core.start()
+        self.core = core
+        return info
+
+    def switch(
+        self, sale: str, *, demo: bool = False, before: Callable[[], object] | None = None
+    ) -> concurrent.futures.Future[CoreInfo]:
+        """Stop the running core, run `before()` (e.g. start the demo over), then start a core
+        on `sale`. If that fails, the old sale starts again and the future fails with why."""
+
+        def run() -> CoreInfo:
+            old, previous = self.core, (self.config.sale, self.config.demo)
+            self.core = None
+            if old is not None:
+                old.stop()
+            if before is not None:
+                try:
+                    before()
+                except BaseException:
+                    self.core = self._make(self.config)
+                    self.core.start()
+                    raise
+            self.config.sale, self.config.demo = sale, demo
+            core = self._make(self.config)
+            try:
+                info = core.start()
+            except BaseException:
+                self.config.sale, self.config.demo = previous
+                again = self._make(self.config)
+                again.start()
+                self.core = again
+                raise
+            self.core = core
+            return info
+
+        return self._pool.submit(run)
+
+    def stop(self) -> None:
+        self._pool.shutdown(wait=True)
+        if self.core is not None:
+            self.core.stop()
+            self.core = None
 
 
 # ---------------------------------------------------------------------- reads (core loop)
@@ -430,6 +601,8 @@ def staff_snapshot(stage: Stage) -> JSON:
     snap["bidders"] = bidder_rows(stage)
     snap["settings"] = engine.sale.settings.to_json()
     snap["started_at"] = first_open_at(engine)
+    snap["head"] = stage.sequencer.head  # staff only: the seal once the sale is closed
+    snap.setdefault("phones", [])
     return snap
 
 

@@ -51,6 +51,11 @@ def _record_logger(
     return on_records
 
 
+def pick_on_start(config: Any, no_dialogs: bool) -> bool:
+    """Show the sale picker first when no sale was asked for (no `--sale`, no `--demo`)."""
+    return not no_dialogs and str(config.sale) == "demo" and not config.demo
+
+
 def run_gui(config: Any, temp_data_dir: bool = False, no_dialogs: bool = False) -> int:
     """Run the desktop app until its window closes. Returns the exit code."""
     logging.basicConfig(
@@ -77,11 +82,13 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.bridge import CoreBridge
-    from app.facade import CoreThread
+    from app.facade import CoreHost, CoreThread, SaleShelf
     from app.ui.main_window import MainWindow
+    from app.ui.sale_picker import PickerDesk, SalePicker
 
     data_dir = Path(config.data_dir)
     settings = AppSettings.load(data_dir)
+    pick = pick_on_start(config, no_dialogs)
     config.sale, first_run = choose_sale(config.sale, data_dir, settings)
     config.demo = bool(config.demo or first_run)
 
@@ -89,19 +96,43 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Auctionmen")
     bridge = CoreBridge()
+    shelf = SaleShelf(data_dir)
+    if pick:
+        # Before any core runs: which sale? (the list and any creation run off this thread)
+        picker = SalePicker(settings.last_sale)
+        picker.confirm = lambda q: (
+            QMessageBox.question(picker, "Auctionmen", q) == QMessageBox.StandardButton.Yes
+        )
+        chosen: list[str] = []
+
+        def choose(sale: str) -> None:
+            chosen.append(sale)
+            picker.accept()
+
+        picker.open_sale.connect(choose)
+        desk = PickerDesk(picker, shelf, bridge.deliver)
+        picker.exec()
+        del desk
+        if not chosen:
+            shelf.close()
+            return 0
+        config.sale, config.demo = chosen[0], False
 
     def gavel_status(status: Any) -> None:
         jlog.emit("gavel", **status.to_json())
         bridge.on_gavel(status)
 
-    core = CoreThread(
-        config,
-        on_records=_record_logger(jlog, bridge.on_records),
-        on_gavel=gavel_status,
-        arm_on=settings.arm_on,
-    )
+    def make_core(stage_config: Any) -> CoreThread:
+        return CoreThread(
+            stage_config,
+            on_records=_record_logger(jlog, bridge.on_records),
+            on_gavel=gavel_status,
+            arm_on=settings.arm_on,
+        )
+
+    host = CoreHost(config, make_core)
     try:
-        info = core.start()
+        info = host.start()
     except Exception as exc:
         message = f"The stage could not start: {exc}"
         jlog.emit("error", message=message)
@@ -116,13 +147,29 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
         log.warning("cannot save the app settings: %s", exc)
 
     window = MainWindow(
-        bridge, image_dirs(data_dir), dialogs=not no_dialogs, retract_reason=settings.retract_reason
+        bridge,
+        image_dirs(data_dir),
+        dialogs=not no_dialogs,
+        retract_reason=settings.retract_reason,
+        host=host,
+        shelf=shelf,
     )
-    bridge.attach(core)
+
+    def remember(opened: Any) -> None:
+        settings.last_sale = opened.sale
+        jlog.emit("sale_opened", sale=opened.sale, url=opened.url)
+        try:
+            settings.save(data_dir)
+        except OSError as exc:
+            log.warning("cannot save the app settings: %s", exc)
+
+    window.sale_opened.connect(remember)
+    assert host.core is not None
+    bridge.attach(host.core)
     window.show_core(info)
     spec = str(config.gavel or "none")
     if spec.startswith("keyboard"):
-        window.bind_pedal(spec.partition(":")[2] or settings.pedal_key, core.press_pedal)
+        window.bind_pedal(spec.partition(":")[2] or settings.pedal_key, window._press_pedal)
     window.show()
     jlog.emit(
         "ready",
@@ -156,6 +203,7 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
         wake.stop()
         bridge.detach()
         window.close()
-        core.stop()
+        host.stop()
+        shelf.close()
         jlog.emit("stopped")
     return 0

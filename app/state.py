@@ -23,9 +23,17 @@ class Changes:
     sale: bool = False
     bidders: bool = False
     settings: bool = False
+    phones: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.lot_ids or self.current or self.sale or self.bidders or self.settings)
+        return bool(
+            self.lot_ids
+            or self.current
+            or self.sale
+            or self.bidders
+            or self.settings
+            or self.phones
+        )
 
     def merge(self, other: Changes) -> None:
         self.lot_ids |= other.lot_ids
@@ -33,6 +41,7 @@ class Changes:
         self.sale |= other.sale
         self.bidders |= other.bidders
         self.settings |= other.settings
+        self.phones |= other.phones
 
 
 @dataclass(slots=True)
@@ -44,6 +53,8 @@ class ConsoleState:
     seq: int = 0
     started_at: float | None = None
     last_type: str = ""
+    phones: list[JSON] = field(default_factory=list)  # phone bookings (staff)
+    head: str = ""  # the journal head hash at the snapshot (a closed sale's seal)
 
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any]) -> ConsoleState:
@@ -56,6 +67,8 @@ class ConsoleState:
         state.bidders = list(snap.get("bidders") or [])
         state.settings = dict(snap.get("settings") or {})
         state.started_at = snap.get("started_at")
+        state.phones = [dict(p) for p in snap.get("phones") or () if isinstance(p, Mapping)]
+        state.head = str(snap.get("head") or "")
         return state
 
     @property
@@ -117,6 +130,13 @@ class ConsoleState:
             if isinstance(data, Mapping) and isinstance(data.get("settings"), Mapping):
                 self.settings.update(data["settings"])
             changes.settings = True
+        data = wire.get("data")
+        if kind == "phone_booked" and isinstance(data, Mapping):
+            self.phones.append(dict(data))
+            changes.phones = True
+        if kind == "phone_cancelled" and isinstance(data, Mapping):
+            self.phones = [p for p in self.phones if str(p.get("id")) != str(data.get("id"))]
+            changes.phones = True
         return changes
 
     def apply_all(self, wires: Iterable[Mapping[str, Any]]) -> Changes:

@@ -232,6 +232,8 @@ class ConsolePanel(QWidget):
         # Asks for the words a command carries (a pause message, a retraction reason):
         # `(question, suggestion) -> text`, None to cancel. Unset: the suggestion is used.
         self.ask_text: Callable[[str, str], str | None] | None = None
+        # Opens the message form (the `message` op's prompt: quick messages, recipient).
+        self.compose: Callable[[], None] | None = None
         self.card = LotCard(image_dirs)
         self.buttons: dict[str, QPushButton] = {}
         grid = QVBoxLayout()
@@ -353,6 +355,7 @@ class ConsolePanel(QWidget):
             "reopen": bool((lot or {}).get("late")) or status in ("sold", "passed"),
             "leave_sold": bool((lot or {}).get("late")),
             "withdraw": status in ("pending", "open", "fair_warning"),
+            "house_bid": live,
         }
         for name, button in self.buttons.items():
             button.setEnabled(bool(enabled.get(name, True)))
@@ -429,8 +432,11 @@ class ConsolePanel(QWidget):
 
     def trigger(self, action: str, source: str = "key") -> None:
         """Run a console action; `source` is "key" or "button" (journaled with the hammer)."""
-        cmd = self.build(action, source)
         shortcut = BY_ACTION.get(action)
+        if shortcut is not None and shortcut.op == "message" and self.compose is not None:
+            self.compose()  # a message needs a recipient and offers the quick texts
+            return
+        cmd = self.build(action, source)
         if cmd is None or shortcut is None:
             return
         # A prompt belongs to the binding's own op (pause asks for a message; resume does not).

@@ -10,8 +10,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QProgressBar,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,9 +33,13 @@ ROW_COLORS = {
 
 
 class LotList(QWidget):
-    """Every lot in catalogue order. Double-click a waiting lot to open it."""
+    """Every lot in catalogue order. Double-click a waiting lot to open it; Edit, Add and
+    Re-offer act on the selected lot (the main window opens the forms)."""
 
     open_requested = Signal(str)
+    edit_requested = Signal(str)
+    add_requested = Signal()
+    reoffer_requested = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,10 +55,24 @@ class LotList(QWidget):
         self.view.setWordWrap(True)
         self.view.cellDoubleClicked.connect(self._double_clicked)
         self.progress = ProgressPanel()
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setObjectName("editLot")
+        self.edit_button.clicked.connect(lambda: self._selected(self.edit_requested))
+        self.add_button = QPushButton("Add lot…")
+        self.add_button.setObjectName("addLot")
+        self.add_button.clicked.connect(self.add_requested.emit)
+        self.reoffer_button = QPushButton("Re-offer…")
+        self.reoffer_button.setObjectName("reofferLot")
+        self.reoffer_button.clicked.connect(lambda: self._selected(self.reoffer_requested))
+        actions = QHBoxLayout()
+        for button in (self.edit_button, self.add_button, self.reoffer_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must stay a bid
+            actions.addWidget(button)
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(plain("Lots", "sectionTitle"))
         col.addWidget(self.view, 1)
+        col.addLayout(actions)
         col.addWidget(self.progress)
         self._ids: list[str] = []
 
@@ -82,6 +102,22 @@ class LotList(QWidget):
                     cell.setFont(font)
                 self.view.setItem(r, c, cell)
         self.progress.show_state(state)
+        closed = state.sale.get("status") == "closed"
+        for button in (self.edit_button, self.add_button, self.reoffer_button):
+            button.setEnabled(not closed)
+
+    def selected_id(self) -> str | None:
+        row = self.view.currentRow()
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def select(self, lot_id: str) -> None:
+        if lot_id in self._ids:
+            self.view.selectRow(self._ids.index(lot_id))
+
+    def _selected(self, signal: Any) -> None:
+        lot_id = self.selected_id()
+        if lot_id is not None:
+            signal.emit(lot_id)
 
     def _double_clicked(self, row: int, _column: int) -> None:
         if 0 <= row < len(self._ids):

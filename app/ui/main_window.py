@@ -9,14 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QInputDialog,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -25,10 +27,12 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
-from app.facade import CoreInfo, CoreThread
+from app.facade import CoreHost, CoreInfo, CoreThread, SaleShelf, Sealed
 from app.formatting import format_duration, relay_light
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
+from app.ui.after_sale import SubjectToPanel
+from app.ui.amend import LotDialog
 from app.ui.bidders import BiddersPanel
 from app.ui.commissions import CommissionsPanel
 from app.ui.console import ConsolePanel
@@ -37,7 +41,13 @@ from app.ui.help_overlay import HelpOverlay
 from app.ui.import_panel import ImportPanel
 from app.ui.ladder_editor import LadderEditor
 from app.ui.lots import LotList
+from app.ui.messages import EndSessionDialog, MessageDialog, SealDialog
+from app.ui.phones import PhonesPanel
 from app.ui.results_view import ResultsView
+from app.ui.sale_bar import SaleBar
+from app.ui.sale_forms import FormError, reoffer_command
+from app.ui.sale_picker import PickerDesk, SalePicker
+from app.ui.sale_settings import SaleSettingsPanel
 from app.ui.style import STYLE
 from app.ui.widgets import QrCard, StatusLight, plain
 from hub.gavel import GavelStatus
@@ -48,7 +58,13 @@ TAB_ACTIONS = {"import": "importer", "export": "results"}  # action -> the tab's
 
 
 class MainWindow(QMainWindow):
-    """Renders `ConsoleState`; sends every command through the bridge."""
+    """Renders `ConsoleState`; sends every command through the bridge.
+
+    Signals:
+        sale_opened(CoreInfo): the core now runs another sale (picked in Sales…).
+    """
+
+    sale_opened = Signal(object)
 
     def __init__(
         self,
@@ -58,6 +74,8 @@ class MainWindow(QMainWindow):
         dialogs: bool = True,
         retract_reason: str = "retracted by the auctioneer",
         on_record: Callable[[dict[str, Any]], None] | None = None,
+        host: CoreHost | None = None,
+        shelf: SaleShelf | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -68,6 +86,14 @@ class MainWindow(QMainWindow):
         self.state = ConsoleState()
         self._on_record = on_record
         self.gavel_status: GavelStatus | None = None
+        self.host = host  # switches the core to another sale (None: this sale only)
+        self.shelf = shelf  # the data dir's sales (None: no picker)
+        self.info: CoreInfo | None = None
+        self.dialog: QDialog | None = None  # the sale-day form open now (tests drive it)
+        self.picker: SalePicker | None = None
+        self.picker_desk: PickerDesk | None = None
+        # Asks a yes/no question before an action that cannot be undone; no dialogs: yes.
+        self.confirm: Callable[[str], bool] = self._confirm if dialogs else (lambda _q: True)
 
         self.sale_title = plain("Auctionmen", "saleTitle")
         self.hub_address = plain("starting…", "hubAddress")
@@ -86,6 +112,8 @@ class MainWindow(QMainWindow):
         titles.addWidget(self.sale_title)
         titles.addWidget(self.hub_address)
         hl.addLayout(titles, 1)
+        self.sale_bar = SaleBar()
+        hl.addWidget(self.sale_bar)
         hl.addWidget(self.paused_label)
         for light in (self.hub_light, self.gavel_light, self.relay_light):
             hl.addWidget(light)
@@ -100,6 +128,9 @@ class MainWindow(QMainWindow):
         self.results = ResultsView()
         self.commissions = CommissionsPanel()
         self.gavel_settings = GavelSettings(bridge)
+        self.rules = SaleSettingsPanel()
+        self.phones = PhonesPanel()
+        self.subject_to = SubjectToPanel()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -111,6 +142,9 @@ class MainWindow(QMainWindow):
             (self.commissions, "Commissions"),
             (self.ladder, "Ladder"),
             (self.results, "Results"),
+            (self.subject_to, "Subject to"),
+            (self.phones, "Phones"),
+            (self.rules, "Rules"),
             (self.gavel_settings, "Gavel"),
         ):
             self.tabs.addTab(widget, name)
@@ -171,6 +205,22 @@ class MainWindow(QMainWindow):
         self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))
         self.importer.start.connect(self.start_import)
         self.importer.preview.connect(self.preview_import)
+        self.lots.edit_requested.connect(self.edit_lot)
+        self.lots.add_requested.connect(self.add_lot)
+        self.lots.reoffer_requested.connect(self.reoffer)
+        self.rules.save.connect(self.save_rules)
+        self.phones.book.connect(self.book_phone)
+        self.phones.cancel.connect(self.cancel_phone)
+        self.subject_to.resolve.connect(self.resolve_subject_to)
+        self.console.compose = self.compose_message
+        bar = self.sale_bar
+        bar.sales.connect(self.show_sales)
+        bar.go_live.connect(self.go_live)
+        bar.message.connect(self.compose_message)
+        bar.end_session.connect(self.end_session)
+        bar.start_session.connect(self.start_session)
+        bar.close_sale.connect(self.close_sale)
+        bar.seal.connect(self.show_seal)
         self.results.export_requested.connect(self.export_results)
         bridge.records.connect(self.on_records)
         bridge.gavel_changed.connect(self.on_gavel)
@@ -186,6 +236,7 @@ class MainWindow(QMainWindow):
     # -- wiring ---------------------------------------------------------------------------
 
     def show_core(self, info: CoreInfo) -> None:
+        self.info = info
         self.hub_address.setText(f"{info.url}   ·   sale {info.sale}")
         self.hub_light.set("ok", "0 clients")
         self.bidder_qr.set_url(info.bidder_join, info.bidder_join)
@@ -229,6 +280,7 @@ class MainWindow(QMainWindow):
         self.bidders.show_bidders(self.state.bidders, self.state.currency)
         self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
         self._show_paused()
+        self._show_sale_day()
 
     def on_records(self, wires: list[dict[str, Any]]) -> None:
         changes = self.state.apply_all(wires)
@@ -248,6 +300,7 @@ class MainWindow(QMainWindow):
             self.bridge.run(CoreThread.bidder_rows, self._set_bidders)
         if changes.settings:
             self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
+        self._show_sale_day()
 
     def _set_bidders(self, rows: list[dict[str, Any]]) -> None:
         self.state.bidders = rows
@@ -455,6 +508,252 @@ class MainWindow(QMainWindow):
         n = self.results.write_csv(path)
         self._status_message(f"{n} lots exported to {path}")
         return path
+
+    # -- sale day -------------------------------------------------------------------------
+
+    def _show_sale_day(self) -> None:
+        self.sale_bar.show_state(self.state)
+        self.rules.show_state(self.state)
+        self.phones.show_state(self.state)
+        self.subject_to.show_state(self.state)
+
+    def _confirm(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Auctionmen", question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _op(
+        self,
+        what: str,
+        operation: Callable[[CoreThread], Any],
+        on_ok: Callable[[Any], None] | None = None,
+        on_refused: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run a named core operation; its answer (or refusal) shows in the notice line."""
+
+        def answered(answer: Any) -> None:
+            if answer.ok:
+                self.console.set_notice(f"{what}: done.")
+                if on_ok is not None:
+                    on_ok(answer)
+                return
+            message = f"Refused ({what}): {answer.message or answer.reason}"
+            self.console.set_notice(message, error=True)
+            self._status_message(message)
+            if on_refused is not None:
+                on_refused(message)
+
+        def failed(exc: BaseException) -> None:
+            self.console.set_notice(f"{what}: {exc}", error=True)
+            if on_refused is not None:
+                on_refused(f"{what}: {exc}")
+
+        self.bridge.run(operation, answered, failed)
+
+    def _open_dialog(self, dialog: QDialog, on_accept: Callable[[Any], None]) -> None:
+        """Open a form window-modally without blocking the loop; `on_accept(dialog)` on OK."""
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: on_accept(dialog))
+        dialog.open()
+
+    @property
+    def status(self) -> str:
+        return str(self.state.sale.get("status") or "live")
+
+    def go_live(self) -> None:
+        if self.status != "draft":
+            return
+        if self.confirm(
+            "Go live? The catalogue freezes: from now on every change to a lot is a journaled "
+            "amendment with a reason, shown to everyone."
+        ):
+            self._op("Go live", CoreThread.go_live)
+
+    def close_sale(self) -> None:
+        if self.state.live():
+            self.console.set_notice(
+                f"Close sale: lot {self.state.current_id} is on the block: hammer or pass it first",
+                error=True,
+            )
+            return
+        if not self.confirm(
+            "Close the sale? A closed sale refuses every further bid and change; its journal "
+            "is sealed and the results are final."
+        ):
+            return
+
+        def closed(sealed: Sealed) -> None:
+            if not sealed.answer.ok:
+                answer = sealed.answer
+                self.console.set_notice(
+                    f"Refused (Close sale): {answer.message or answer.reason}", error=True
+                )
+                return
+            self.state.head = sealed.head
+            self.show_seal()
+
+        self.bridge.run(
+            CoreThread.close_sale,
+            closed,
+            lambda exc: self.console.set_notice(f"Close sale: {exc}", error=True),
+        )
+
+    def show_seal(self) -> None:
+        sale = str(self.state.sale.get("id") or "")
+
+        def show(head: str) -> None:
+            self.state.head = head
+            self._open_dialog(SealDialog(sale, head, self), lambda _d: None)
+
+        self.bridge.run(CoreThread.journal_head, show)
+
+    def compose_message(self) -> None:
+        if self.status == "closed":
+            self.console.set_notice("The sale is closed.", error=True)
+            return
+        self._open_dialog(
+            MessageDialog(self.state.bidders, self),
+            lambda d: self._op("Message", lambda core: core.message(d.command)),
+        )
+
+    def end_session(self) -> None:
+        sessions = self.state.sale.get("sessions") or []
+        index = self.state.sale.get("session")
+        upcoming = (
+            sessions[index + 1] if isinstance(index, int) and index + 1 < len(sessions) else {}
+        )
+        self._open_dialog(
+            EndSessionDialog(str(upcoming.get("starts") or ""), self),
+            lambda d: self._op("End session", lambda core: core.end_session(d.command)),
+        )
+
+    def start_session(self) -> None:
+        self._op("Start session", CoreThread.start_session)
+
+    def edit_lot(self, lot_id: str) -> None:
+        lot = self.state.lots.get(lot_id)
+        if lot is None:
+            return
+        self._open_dialog(
+            LotDialog(lot, self.state.currency, live=self.status != "draft", parent=self),
+            lambda d: self._op(f"Lot {lot_id}", lambda core: core.edit_lot(d.command)),
+        )
+
+    def add_lot(self) -> None:
+        self._open_dialog(
+            LotDialog(
+                None,
+                self.state.currency,
+                live=self.status != "draft",
+                existing=list(self.state.lots),
+                parent=self,
+            ),
+            lambda d: self._op("Add lot", lambda core: core.add_lot(d.command)),
+        )
+
+    def reoffer(self, lot_id: str) -> None:
+        lot = self.state.lots.get(lot_id)
+        try:
+            reoffer_command(lot)  # refuses a lot that is not passed before asking anything
+            reason = "re-offered at the end of the sale"
+            if self.console.ask_text is not None:
+                asked = self.console.ask_text(f"Re-offer lot {lot_id} — reason", reason)
+                if asked is None:
+                    return
+                reason = asked
+            cmd = reoffer_command(lot, reason)
+        except FormError as exc:
+            self.console.set_notice("; ".join(exc.messages), error=True)
+            return
+        self._op(
+            f"Re-offer lot {lot_id}",
+            lambda core: core.reoffer(str(cmd["lot"]), str(cmd.get("reason") or "")),
+        )
+
+    def save_rules(self, settings: dict[str, Any]) -> None:
+        self._op(
+            "Sale rules",
+            lambda core: core.configure(settings),
+            on_refused=self.rules.errors.setText,
+        )
+
+    def book_phone(self, command: dict[str, Any]) -> None:
+        self._op(
+            "Phone booking",
+            lambda core: core.book_phone(command),
+            on_ok=lambda _a: self.phones.booked(),
+            on_refused=self.phones.errors.setText,
+        )
+
+    def cancel_phone(self, booking: str) -> None:
+        if self.confirm(f"Cancel phone booking {booking}?"):
+            self._op("Cancel booking", lambda core: core.cancel_phone(booking))
+
+    def resolve_subject_to(self, lot_id: str, accept: bool) -> None:
+        verdict = "accepts" if accept else "declines"
+        if not self.confirm(f"The vendor {verdict} lot {lot_id}? This is final."):
+            return
+        self._op(
+            f"Lot {lot_id}: vendor {verdict}",
+            lambda core: core.resolve_subject_to(lot_id, accept, f"vendor {verdict}"),
+            on_refused=self.subject_to.errors.setText,
+        )
+
+    # -- sales ----------------------------------------------------------------------------
+
+    def show_sales(self) -> None:
+        """The sale picker over the running sale."""
+        shelf = self.shelf
+        if shelf is None:
+            self._status_message("No sale store: start the app with a data folder.")
+            return
+        picker = SalePicker(self.info.sale if self.info else None, self)
+        picker.confirm = self.confirm
+        picker.open_sale.connect(lambda sale: self._pick(picker, sale))
+
+        def reset_running() -> None:
+            from hub.backend.sales import reset_demo
+
+            self.open_sale("demo", before=lambda: reset_demo(shelf.data_dir))
+
+        self.picker = picker
+        self.picker_desk = PickerDesk(picker, shelf, self.bridge.deliver, reset_running)
+        picker.open()
+
+    def _pick(self, picker: SalePicker, sale: str) -> None:
+        picker.accept()
+        if self.info is None or sale != self.info.sale:
+            self.open_sale(sale)
+
+    def open_sale(self, sale: str, *, before: Callable[[], object] | None = None) -> None:
+        """Restart the core on `sale` (off the UI thread); the window redraws when it runs."""
+        host = self.host
+        if host is None:
+            self._status_message("This window runs one sale only.")
+            return
+        self.bridge.detach()
+        self.sale_title.setText(f"Opening sale {sale}…")
+        self.hub_address.setText("starting…")
+
+        def opened(info: CoreInfo) -> None:
+            if host.core is not None:
+                self.bridge.attach(host.core)
+            self.state = ConsoleState()
+            self.show_core(info)
+            self._status_message(f"Sale {info.sale} opened.")
+            self.sale_opened.emit(info)
+
+        def failed(exc: BaseException) -> None:
+            if host.core is not None:
+                self.bridge.attach(host.core)
+                self.reload()
+            self.sale_title.setText(str(self.state.sale.get("title") or ""))
+            if self.info is not None:
+                self.hub_address.setText(f"{self.info.url}   ·   sale {self.info.sale}")
+            message = f"Sale {sale} did not open: {exc}"
+            self.console.set_notice(message, error=True)
+            self._status_message(message)
+
+        self.bridge.deliver(host.switch(sale, before=before), opened, failed)
 
     # -- Qt overrides ---------------------------------------------------------------------
 

@@ -1,0 +1,82 @@
+"""The sale's state in the header (draft / live / session break / closed) and its day
+actions: Sales…, Go live…, Message…, End / Start session, Close sale…, Seal."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from app.state import ConsoleState
+from app.ui.sale_forms import status_text
+from app.ui.widgets import plain
+
+BADGE = {
+    "draft": "#6b7280",
+    "live": "#16a34a",
+    "break": "#d97706",
+    "closed": "#111827; border: 1px solid #e5e7eb",
+}
+
+
+def _button(text: str, name: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    return button
+
+
+class SaleBar(QWidget):
+    """Emits one signal per action; `show_state` says which are possible now."""
+
+    sales = Signal()
+    go_live = Signal()
+    message = Signal()
+    end_session = Signal()
+    start_session = Signal()
+    close_sale = Signal()
+    seal = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = plain("", "saleStatus")
+        self.buttons = {
+            "sales": _button("Sales…", "salesButton"),
+            "go_live": _button("Go live…", "goLive"),
+            "message": _button("Message…", "messageButton"),
+            "end_session": _button("End session…", "endSessionButton"),
+            "start_session": _button("Start session", "startSession"),
+            "close_sale": _button("Close sale…", "closeSale"),
+            "seal": _button("Seal…", "showSeal"),
+        }
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(self.status)
+        for name, button in self.buttons.items():
+            button.clicked.connect(getattr(self, name).emit)
+            row.addWidget(button)
+
+    def show_state(self, state: ConsoleState) -> None:
+        text, level = status_text(state.sale)
+        self.status.setText(text)
+        self.status.setStyleSheet(
+            f"background: {BADGE.get(level, BADGE['live'])}; color: white; padding: 3px 8px; "
+            "border-radius: 4px; font-weight: 700;"
+        )
+        status = str(state.sale.get("status") or "live")
+        on_break = isinstance(state.sale.get("break"), dict)
+        visible = {
+            "sales": True,
+            "go_live": status == "draft",
+            "message": status != "closed",
+            "end_session": status == "live" and not on_break,
+            "start_session": status == "live" and on_break,
+            "close_sale": status != "closed",
+            "seal": status == "closed",
+        }
+        for name, button in self.buttons.items():
+            button.setVisible(visible[name])
+        self.buttons["close_sale"].setEnabled(not state.live())
+        self.buttons["close_sale"].setToolTip(
+            "Not while a lot is on the block" if state.live() else "Close the sale and seal it"
+        )
+        self.buttons["end_session"].setEnabled(not state.live())
