@@ -1,4 +1,5 @@
-"""The web clients: bidder, clerk and room pages, their static files and lot images.
+"""The web clients: bidder, clerk, room and phone-operator pages, their static files and
+lot images.
 
 Served by the stage and by every relay node (bidders at home open the relay's pages).
 """
@@ -13,7 +14,13 @@ from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PAGES = {"/bid": "bidder.html", "/clerk": "clerk.html", "/room": "room.html", "/": "index.html"}
+PAGES = {
+    "/bid": "bidder.html",
+    "/clerk": "clerk.html",
+    "/room": "room.html",
+    "/phone": "phone.html",
+    "/": "index.html",
+}
 
 
 def web_root() -> Path:

@@ -203,6 +203,9 @@ class FakeStage:
             200,
             {"ok": True, "events": []},
         )
+        # A bidder's commission bids (POST /api/sales/{sale}/absentee); None: no such route (404).
+        self.absentee_answer: Callable[[JSON], tuple[int, JSON]] | None = None
+        self.catalogue: Callable[[], JSON] = catalogue  # what GET /api/commands serves
         self.session: Callable[[str], tuple[int, JSON]] = self._session
         self.pin = "123456"
         self.url = ""
@@ -287,6 +290,7 @@ class FakeStage:
         r.add_get("/api/commands", self._catalogue)
         r.add_post("/api/sales/{sale}/bids", self._bids)
         r.add_post("/api/sales/{sale}/commands", self._commands)
+        r.add_post("/api/sales/{sale}/absentee", self._absentee)
         r.add_get("/.well-known/mercure", self._mercure)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -295,9 +299,15 @@ class FakeStage:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return f"http://127.0.0.1:{port}"
 
-    @staticmethod
-    async def _catalogue(request: web.Request) -> web.Response:
-        return web.json_response(catalogue())
+    async def _catalogue(self, request: web.Request) -> web.Response:
+        return web.json_response(self.catalogue())
+
+    async def _absentee(self, request: web.Request) -> web.Response:
+        entry = await self._record(request)
+        if self.absentee_answer is None:
+            return web.json_response({"reason": "not_found"}, status=404)
+        status, body = self.absentee_answer(entry["body"])
+        return web.json_response(body, status=status)
 
     @staticmethod
     async def _blank(request: web.Request) -> web.Response:

@@ -1,12 +1,15 @@
 // The remote bidder's page: /bid#token=JWT
 
 import {
-  applyBidAnswer, bidderStatus, currencyOf, estimateText, formatMoney, initialState, LIVE, upcoming,
+  applyBidAnswer, bidderStatus, currencyOf, dismissFlash, dismissMessage, estimateText, formatMoney,
+  initialState, LIVE, upcoming,
 } from './state.js';
 import { createStore, sync } from './connection.js';
 import {
-  $, api, h, newKey, SALE_IRI, setImage, setText, setTone, showConnection, takeToken, topicsOf,
+  $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setImage, setText, setTone, showConnection,
+  takeToken, topicsOf,
 } from './ui.js';
+import { houseNote, renderFlash, renderLife, renderNotices, rulesList } from './saleday.js';
 
 const TOKEN_KEY = 'auctionmen.bidder.token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -56,6 +59,9 @@ async function main() {
   store = createStore(initialState(me));
   store.subscribe(render);
   $('#bid').addEventListener('click', bid);
+  $('#flash-close').addEventListener('click', () => store.update(dismissFlash));
+  $('#commission-form').addEventListener('submit', (e) => { e.preventDefault(); leaveCommission(); });
+  $('#commission').hidden = !me;
   sync({ store, sale, topics, token, hub, onStatus: (s) => showConnection($('#banner'), s) });
 }
 
@@ -93,6 +99,109 @@ async function send(attempt) {
   return r;
 }
 
+// ------------------------------------------------------------------ commission bids
+//
+// A bidder leaves a commission (absentee) bid for a lot not yet open. The stage takes the two
+// bidder ops (absentee_bid, cancel_absentee) at POST /api/sales/{sale}/absentee with the paddle
+// from the token; a stage without that route answers 404 and the page says so.
+
+const COMMISSION_REASONS = {
+  lot_not_pending: 'Commission bids close when the lot opens',
+  below_start: 'Your maximum is below the start price',
+  duplicate_book: 'You already have a commission bid on this lot — cancel it first',
+  no_book: 'You have no commission bid on this lot',
+  not_approved: 'Your registration has not been approved yet',
+  over_limit: 'This would go over your credit limit',
+  sale_closed: 'The sale is closed',
+  unknown_lot: 'That lot is not in this sale',
+  rate_limited: 'Too many attempts at once — wait a moment and try again',
+};
+
+function commissionSay(text, tone) {
+  const el = $('#commission-result');
+  setText(el, text);
+  setTone(el, tone);
+}
+
+async function absentee(body) {
+  const r = await api('POST', `/api/sales/${encodeURIComponent(sale)}/absentee`, { body: { ...body, key: newKey() }, token });
+  if (r.status === 200) return null;
+  if (r.status === 401) gate('Your bidding link has expired. Please ask the auction house for a new link.');
+  if (r.status === 0) return 'Not sent — check your connection and try again';
+  if (r.status === 404 || r.status === 405) return 'Commission bids cannot be left online here yet — please contact the auction house';
+  const reason = r.body?.reason;
+  return COMMISSION_REASONS[reason] || r.body?.detail || `Not accepted (${reason || r.status})`;
+}
+
+async function leaveCommission() {
+  const s = store.get();
+  const c = currencyOf(s);
+  const lotId = $('#commission-lot').value;
+  const lot = s.lots.find((l) => l.id === lotId);
+  if (!lot || lot.status !== 'pending') { commissionSay('Choose a lot that has not opened yet', 'error'); return; }
+  const typed = $('#commission-max').value.trim();
+  const max = typed.startsWith('-') ? null : parseAmount(typed, minorDigits(c));
+  if (max == null || max <= 0 || !Number.isSafeInteger(max)) { commissionSay('Type your maximum as a number, e.g. 1,200', 'error'); $('#commission-max').focus(); return; }
+  $('#commission-send').disabled = true;
+  const error = await absentee({ op: 'absentee_bid', lot: lotId, max });
+  $('#commission-send').disabled = false;
+  if (error) { commissionSay(error, 'error'); return; }
+  store.update((st) => ({ ...st, commissions: { ...st.commissions, [lotId]: max } }));
+  $('#commission-max').value = '';
+  commissionSay(`Your commission bid of ${formatMoney(max, c)} on lot ${lotId} is with the auctioneer`, 'ok');
+}
+
+async function cancelCommission(lotId) {
+  const error = await absentee({ op: 'cancel_absentee', lot: lotId });
+  if (error) { commissionSay(error, 'error'); return; }
+  store.update((st) => {
+    const next = { ...st.commissions };
+    delete next[lotId];
+    return { ...st, commissions: next };
+  });
+  commissionSay(`Your commission bid on lot ${lotId} is cancelled`, 'ok');
+}
+
+function chooseCommission(lotId) {
+  $('#commission-lot').value = lotId;
+  $('#commission-max').focus();
+  $('#commission').scrollIntoView({ block: 'nearest' });
+}
+
+function renderCommissions(s, c) {
+  const open = s.lots.filter((l) => l.status === 'pending' && l.id !== s.lot?.id);
+  const select = $('#commission-lot');
+  const ids = open.map((l) => l.id).join('\u0000');
+  if (select.dataset.ids !== ids) {
+    const chosen = select.value;
+    select.replaceChildren(...open.map((l) => h('option', { value: l.id }, `Lot ${l.id}: ${l.title}`)));
+    select.dataset.ids = ids;
+    if (open.some((l) => l.id === chosen)) select.value = chosen;
+  }
+  $('#commission-send').disabled = !open.length || s.sale?.status === 'closed';
+  const mine = Object.entries(s.commissions).filter(([id]) => s.lots.some((l) => l.id === id && l.status === 'pending'));
+  $('#my-commissions').replaceChildren(...mine.map(([id, max]) => h('li', { class: 'row' },
+    h('span', { class: 'row-main' }, `Lot ${id}: your maximum ${formatMoney(max, c)}`),
+    h('button', { type: 'button', onclick: () => cancelCommission(id) }, 'Cancel'))));
+}
+
+function renderMessages(s) {
+  $('#messages-box').hidden = s.messages.length === 0;
+  $('#messages').replaceChildren(...s.messages.map((m) => h('li', { class: m.paddle != null ? 'message private' : 'message' },
+    h('span', { class: 'message-to' }, m.paddle != null ? 'To you' : 'To all bidders'),
+    h('span', { class: 'message-text' }, m.text),
+    h('button', {
+      type: 'button', class: 'close', 'aria-label': 'Dismiss this message',
+      onclick: () => store.update((st) => dismissMessage(st, m.id)),
+    }, '×'))));
+}
+
+function renderRules(s) {
+  const rules = rulesList(s.sale);
+  $('#rules-box').hidden = !rules.length;
+  $('#rules').replaceChildren(...rules.flatMap((r) => [h('dt', {}, r.term), h('dd', {}, r.text)]));
+}
+
 function render(s) {
   const lot = s.lot;
   const c = currencyOf(s);
@@ -104,6 +213,12 @@ function render(s) {
   setText($('#lot-title'), lot ? lot.title : 'Waiting for the sale to begin');
   setText($('#lot-estimate'), lot ? estimateText(lot, c) : '');
   setText($('#lot-description'), lot?.description || '');
+  renderNotices($('#notices'), lot);
+  renderLife($('#life'), s.sale);
+  renderFlash($('#flash'), s.flash);
+  renderMessages(s);
+  renderRules(s);
+  setText($('#high-note'), houseNote(lot));
 
   const live = lot && LIVE.includes(lot.status);
   let current = '—';
@@ -127,11 +242,17 @@ function render(s) {
   notice.hidden = !st.notice;
 
   const list = $('#upcoming');
+  const canLeave = !!s.me && s.sale?.status !== 'closed';
   const items = upcoming(s, 6).map((l) => h('li', {},
     h('span', { class: 'lot-no' }, `Lot ${l.id}`), ' ',
     h('span', { class: 'lot-name' }, l.title), ' ',
-    h('span', { class: 'muted' }, estimateText(l, c))));
+    h('span', { class: 'muted' }, estimateText(l, c)),
+    ...(l.notices || []).map((n) => h('span', { class: 'lot-notice' }, h('strong', {}, 'Saleroom notice: '), n)),
+    s.commissions[l.id] != null
+      ? h('span', { class: 'lot-commission' }, `Your commission bid: ${formatMoney(s.commissions[l.id], c)}`)
+      : canLeave ? h('button', { type: 'button', class: 'link', onclick: () => chooseCommission(l.id) }, 'Leave a commission bid') : null));
   list.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, 'No more lots')]));
+  if (s.me) renderCommissions(s, c);
 }
 
 main();

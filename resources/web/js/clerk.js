@@ -1,9 +1,10 @@
 // The clerk terminal: /clerk (pair with the PIN, or /clerk#token=JWT). Keyboard first.
 
 import {
-  applyEvent, applySnapshot, currencyOf, estimateText, formatMoney, initialState, lateBids, LIVE,
-  nextPendingLot, pendingBids, reasonText,
+  applyEvent, applySnapshot, currencyOf, dismissFlash, estimateText, formatMoney, HOUSE_BID,
+  initialState, lateBids, LIVE, nextPendingLot, pendingBids, reasonText,
 } from './state.js';
+import { renderFlash, renderLife, renderNotices } from './saleday.js';
 import { createStore, sync } from './connection.js';
 import {
   $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setText, setTone, showConnection, takeToken, topicsOf,
@@ -30,6 +31,8 @@ const COMMAND_REASONS = {
   below_high: 'The ask must be above the current bid',
   unknown_bidder: 'That paddle is not registered',
   invalid: 'Not understood',
+  sale_not_live: 'The sale is not live yet — go live first',
+  sale_closed: 'The sale is closed',
 };
 
 function say(text, tone = 'info') {
@@ -109,6 +112,7 @@ let bindings = [];
 let byAction = {};
 let opFields = {}; // op -> its field names
 let keymap = new Map(); // KeyboardEvent.key (letters lower-cased) -> binding
+let quickMessages = []; // the registry's quick messages, if it offers them
 
 // Qt's portable key names that differ from KeyboardEvent.key; letters and symbols are as is.
 const QT_KEYS = {
@@ -134,6 +138,8 @@ async function loadCommands() {
   if (r.status !== 200 || !Array.isArray(r.body?.bindings)) return false;
   opFields = Object.fromEntries((r.body.commands || []).map((c) => [c.op, c.fields.map((f) => f.name)]));
   bindings = r.body.bindings;
+  quickMessages = (Array.isArray(r.body.quick_messages) ? r.body.quick_messages : [])
+    .map((q) => (typeof q === 'string' ? q : q?.text)).filter((q) => typeof q === 'string' && q);
   byAction = Object.fromEntries(bindings.map((b) => [b.action, b]));
   keymap = new Map(bindings.map((b) => [eventKey(b.key), b]));
   buildButtons();
@@ -210,11 +216,44 @@ async function generic(b) {
   if (ok && cmd.paddle) $('#paddle').value = '';
 }
 
+/** The message dialog: to everyone or one paddle, a quick message or free text. */
+function askMessage(paddle) {
+  const dialog = $('#message-dialog');
+  const text = $('#message-text');
+  $('#message-paddle').value = paddle;
+  text.value = '';
+  $('#quick').replaceChildren(...quickMessages.map((q) => h('button', {
+    type: 'button', class: 'quick-message', onclick: () => { text.value = q; text.focus(); },
+  }, q)));
+  $('#quick').hidden = quickMessages.length === 0;
+  dialog.returnValue = '';
+  dialog.showModal();
+  text.focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      const ok = dialog.returnValue === 'ok' && text.value.trim();
+      resolve(ok ? { text: text.value.trim(), paddle: $('#message-paddle').value.trim() } : null);
+      $('#paddle').focus();
+    }, { once: true });
+  });
+}
+
+async function message(b) {
+  const typed = $('#paddle').value.trim();
+  const m = await askMessage(typed);
+  if (!m) return;
+  const cmd = { op: b.op, text: m.text };
+  if (m.paddle) cmd.paddle = m.paddle;
+  const ok = await command(cmd, m.paddle ? `Message sent to paddle ${m.paddle}` : 'Message sent to every bidder');
+  if (ok && typed) $('#paddle').value = '';
+}
+
 function oldestLate() { return lateBids(store.get())[0] || null; }
 
 // The actions that depend on the state. Row buttons pass the bid they stand for.
 const SPECIAL = {
   floor_bid: floorBid,
+  message,
   help: () => $('#help').showModal(),
   next_lot() {
     const next = nextPendingLot(store.get());
@@ -257,7 +296,7 @@ function run(b, ...args) {
 
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || !store) return;
-  if ($('#ask-dialog').open || $('#help').open) return; // dialogs handle their own keys
+  if ($('#ask-dialog').open || $('#help').open || $('#message-dialog').open) return; // dialogs handle their own keys
   const target = e.target;
   if (target.id === 'pin') return;
   if (e.key === 'Escape') { $('#paddle').value = ''; $('#amount').value = ''; $('#paddle').focus(); return; }
@@ -277,7 +316,7 @@ function who(s, bid) {
   const b = bid.paddle != null ? s.bidders[String(bid.paddle)] : null;
   const parts = [bid.paddle != null ? `Paddle ${bid.paddle}` : 'Room (no paddle)', bid.channel];
   if (b?.name) parts.push(b.name);
-  if (bid.house) parts.push('house bid');
+  if (bid.house) return [HOUSE_BID, b?.name].filter(Boolean).join(' · ');
   return parts.filter(Boolean).join(' · ');
 }
 
@@ -305,6 +344,9 @@ function render(s) {
   badge.className = `badge status-${status}`;
   setText($('#lot-title'), lot ? lot.title : 'No lot on the block');
   setText($('#lot-estimate'), lot ? estimateText(lot, c) : '');
+  renderNotices($('#notices'), lot);
+  renderLife($('#life'), s.sale);
+  renderFlash($('#flash'), s.flash);
   setText($('#high'), lot?.high ? formatMoney(lot.high.amount, c) : lot?.hammer?.amount != null ? formatMoney(lot.hammer.amount, c) : '—');
   setText($('#high-who'), who(s, lot?.high || (lot?.hammer?.amount != null ? lot.hammer : null)));
   setText($('#ask'), lot && (LIVE.includes(lot.status) || lot.status === 'pending') ? formatMoney(lot.ask, c) : '—');
@@ -332,6 +374,10 @@ function render(s) {
   $('#refused').replaceChildren(...listOr(s.refusals.slice(0, 12).map((r) => h('li', { class: 'row' },
     h('span', { class: 'row-main' }, `Lot ${r.lot}: ${formatMoney(r.amount, c)} · ${r.paddle != null ? `paddle ${r.paddle}` : 'room'} · ${r.channel || ''}`),
     h('span', { class: 'muted' }, String(r.reason || '').replaceAll('_', ' ')))), 'None'));
+
+  $('#sent').replaceChildren(...listOr(s.messages.slice(0, 12).map((m) => h('li', { class: 'row' },
+    h('span', { class: 'row-main' }, m.text),
+    h('span', { class: 'muted' }, m.paddle != null ? `to paddle ${m.paddle}` : 'to everyone'))), 'None'));
 
   $('#history').replaceChildren(...listOr((lot?.history || []).slice().reverse().map((b) => h('li', { class: b.void ? 'row void' : 'row' },
     h('span', { class: 'row-main' }, `${formatMoney(b.amount, c)} · ${who(s, b)}`),
@@ -410,6 +456,7 @@ function main() {
   $('#entry-form').addEventListener('submit', (e) => { e.preventDefault(); floorBid(); });
   $('#amount').addEventListener('input', () => store && render(store.get()));
   $('#help-open').addEventListener('click', () => $('#help').showModal());
+  $('#flash-close').addEventListener('click', () => store?.update(dismissFlash));
   setInterval(tick, 1000);
   token = takeToken(TOKEN_KEY);
   if (token) start();

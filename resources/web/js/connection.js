@@ -16,7 +16,9 @@ const TYPES = [
   'increment_set', 'fair_warning', 'lot_sold', 'lot_passed', 'lot_withdrawn', 'lot_reopened',
   'sale_paused', 'sale_resumed', 'settings_changed', 'lot_added', 'bidder_registered',
   'bidder_approved', 'bidder_rejected', 'credit_limit_set', 'absentee_registered',
-  'absentee_cancelled', 'sale_created',
+  'absentee_cancelled', 'sale_created', 'sale_live', 'sale_closed', 'session_ended',
+  'session_started', 'lot_edited', 'lot_amended', 'lot_reoffered', 'message_sent', 'phone_booked',
+  'phone_cancelled', 'subject_to_resolved',
 ];
 
 /** A tiny store: the pages render from `get()` whenever `update` changes the state. */

@@ -3,6 +3,7 @@
 import { bidderLabel, convert, currencyOf, estimateText, formatMoney, initialState, LIVE, roomStatus } from './state.js';
 import { createStore, sync } from './connection.js';
 import { $, h, SALE_IRI, setImage, setText, setTone, showConnection } from './ui.js';
+import { renderFlash, renderNotices } from './saleday.js';
 
 const sale = new URLSearchParams(location.search).get('sale') || 'demo';
 let rates = null;
@@ -20,6 +21,9 @@ function render(s) {
   const headline = $('#headline');
   setText(headline, head.text);
   setTone(headline, head.tone);
+  setText($('#life-detail'), head.detail || '');
+  renderNotices($('#notices'), lot);
+  renderFlash($('#flash'), s.flash);
 
   let amount = null;
   if (lot?.status === 'sold' && lot.hammer) amount = lot.hammer.amount;
@@ -28,6 +32,7 @@ function render(s) {
   setText($('#current'), amount == null ? '' : formatMoney(amount, c));
   const high = lot?.status === 'sold' && lot.hammer ? lot.hammer : lot?.high;
   setText($('#bidder'), lot && !['passed', 'withdrawn', 'pending'].includes(lot.status) && high ? bidderLabel(high) : '');
+  $('#bidder').classList.toggle('house', !!high?.house);
   setText($('#ask'), lot && LIVE.includes(lot.status) && lot.high ? `Next bid ${formatMoney(lot.ask, c)}` : '');
 
   const items = convert(amount, c, rates).map((r) => h('li', {},

@@ -6,6 +6,7 @@
 
 export const LIVE = ['open', 'fair_warning'];
 const MAX_REFUSALS = 30;
+const MAX_MESSAGES = 20;
 
 export function initialState(me = null) {
   return {
@@ -23,6 +24,10 @@ export function initialState(me = null) {
     views: {}, // staff: lot id -> latest view of every lot an event touched (late bids live here)
     bidders: {}, // staff: paddle -> {paddle, status, channel, name?, credit_limit?} when known
     skew: 0, // local clock minus stage clock, seconds (for "waited 4 s")
+    messages: [], // bidder: messages from the house to everyone or to me, newest first
+    flash: null, // the last saleroom notice as it was announced: {seq, lot, text}
+    commissions: {}, // bidder: lot id -> my commission (absentee) bid's maximum
+    phones: [], // staff: phone bookings {id, paddle, from_lot, to_lot, operator}
   };
 }
 
@@ -37,11 +42,15 @@ export function isNewer(state, epoch, seq) {
 }
 
 function summaryOf(lot) {
-  return {
+  const out = {
     id: lot.id, order: lot.order, title: lot.title, status: lot.status,
     estimate: lot.estimate || { low: null, high: null }, images: (lot.images || []).slice(0, 1),
     hammer: lot.hammer && typeof lot.hammer === 'object' ? lot.hammer.amount ?? null : lot.hammer ?? null,
   };
+  // Only when the view carries them: a summary never forgets a notice it was told.
+  if (Array.isArray(lot.notices)) out.notices = lot.notices;
+  if (typeof lot.start === 'number') out.start = lot.start;
+  return out;
 }
 
 function upsertSummary(lots, lot) {
@@ -92,7 +101,12 @@ export function applySnapshot(state, snap) {
     me,
     pending,
     bidders: snap.bidders ? bidderMap(snap.bidders) : state.bidders,
+    phones: Array.isArray(snap.phones) ? snap.phones.filter(isBooking) : state.phones,
   };
+}
+
+function isBooking(b) {
+  return !!b && typeof b === 'object' && b.id != null && b.paddle != null;
 }
 
 function bidderMap(list) {
@@ -138,9 +152,21 @@ export function applyEvent(state, ev, me = null) {
   const lot = ev.lot && typeof ev.lot === 'object' ? ev.lot : null;
   if (typeof ev.at === 'number' && typeof ev.received === 'number') s.skew = ev.received - ev.at;
 
-  if (ev.sale && typeof ev.sale === 'object') s.sale = { ...(s.sale || {}), ...ev.sale };
+  // Sale-level events carry the sale view as `sale_state` (`sale` is the sale's id).
+  const saleView = [ev.sale_state, ev.sale].find((v) => v && typeof v === 'object') || null;
+  if (saleView) s.sale = { ...(s.sale || {}), ...saleView };
   if (ev.type === 'sale_paused') s.sale = { ...(s.sale || {}), paused: true, message: data.message || '' };
   if (ev.type === 'sale_resumed') s.sale = { ...(s.sale || {}), paused: false, message: '' };
+  // The sale's life, in case an event comes without the sale view.
+  if (!saleView) {
+    const life = {
+      sale_live: { status: 'live' },
+      sale_closed: { status: 'closed' },
+      session_ended: { break: { message: data.message || '', next_start: data.next_start ?? null } },
+      session_started: { break: null },
+    }[ev.type];
+    if (life) s.sale = { ...(s.sale || {}), ...life };
+  }
 
   if (lot) {
     s.lots = upsertSummary(s.lots, lot);
@@ -238,10 +264,55 @@ export function applyEvent(state, ev, me = null) {
       }
       break;
     }
+    case 'lot_amended': {
+      if (typeof data.notice === 'string' && data.notice) s.flash = { seq: ev.seq, lot: lot?.id ?? null, text: data.notice };
+      break;
+    }
+    case 'lot_opened': {
+      if (s.flash && s.flash.lot !== lot?.id) s.flash = null;
+      break;
+    }
+    case 'message_sent': {
+      const to = data.paddle ?? null;
+      if (typeof data.text !== 'string' || (to != null && !isMine(s, to) && s.me)) break;
+      // Staff see every message; a bidder sees the public ones and those to their paddle.
+      const msg = { id: data.id ?? ev.seq, seq: ev.seq, at: ev.at ?? null, text: data.text, paddle: to };
+      s.messages = [msg, ...s.messages.filter((m) => m.id !== msg.id)].slice(0, MAX_MESSAGES);
+      break;
+    }
+    case 'absentee_registered':
+    case 'absentee_cancelled': {
+      if (isMine(s, data.paddle) && lot) {
+        const next = { ...s.commissions };
+        if (ev.type === 'absentee_registered') next[lot.id] = data.max;
+        else delete next[lot.id];
+        s.commissions = next;
+      }
+      break;
+    }
+    case 'phone_booked': {
+      if (isBooking(data)) s.phones = [...s.phones.filter((b) => b.id !== data.id), { ...data }];
+      break;
+    }
+    case 'phone_cancelled': {
+      s.phones = s.phones.filter((b) => b.id !== data.id);
+      break;
+    }
     default:
       break;
   }
   return s;
+}
+
+/** A message the bidder has read and closed. */
+export function dismissMessage(state, id) {
+  const messages = state.messages.filter((m) => m.id !== id);
+  return messages.length === state.messages.length ? state : { ...state, messages };
+}
+
+/** The saleroom notice banner closed. */
+export function dismissFlash(state) {
+  return state.flash ? { ...state, flash: null } : state;
 }
 
 /** A bid or command answer (200/202/409) folded into the state: the bidder's notice. */
@@ -311,10 +382,13 @@ export function nextPendingLot(state) {
   return state.lots.find((l) => l.status === 'pending') || null;
 }
 
+/** A bid the auctioneer makes for the vendor, below the reserve: disclosed as the law requires. */
+export const HOUSE_BID = 'House bid (on behalf of the vendor)';
+
 /** How the room sees the high bidder: a paddle, or "Online" / "Room" / "Phone"... */
 export function bidderLabel(high) {
   if (!high) return '';
-  if (high.house) return 'House';
+  if (high.house) return HOUSE_BID;
   switch (high.channel) {
     case 'online': return 'Online';
     case 'phone': return 'Phone';
@@ -401,6 +475,10 @@ export function bidderStatus(state) {
   if (paused) {
     out.tone = 'warn'; out.text = pausedText(state); out.canBid = false; out.reason = 'The sale is paused';
   }
+  const life = saleLife(state.sale);
+  if (life) {
+    out.tone = life.tone; out.text = life.text; out.canBid = false; out.reason = life.detail || life.text;
+  }
   if (out.canBid && state.pending && state.pending.lot === lot?.id) {
     out.canBid = false; out.reason = 'Your bid is with the clerk';
     out.text = `Your bid of ${formatMoney(state.pending.amount, c)} is waiting for the clerk`;
@@ -425,9 +503,60 @@ function pausedText(state) {
   return m ? `Paused: ${m}` : 'Paused';
 }
 
+const WEEKDAY = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+
+/**
+ * A session's start in the sale's timezone, e.g. "Saturday, December 5, 2026 at 10:00 (Europe/London)".
+ * A wall-clock time without an offset ("2026-12-05T10:00") is already the sale's local time;
+ * one with an offset ("…Z", "…+01:00") is converted. Anything else is shown as it came.
+ */
+export function sessionStart(text, timezone, locale = undefined) {
+  if (typeof text !== 'string' || !text.trim()) return '';
+  let tz = typeof timezone === 'string' && timezone ? timezone : 'UTC';
+  try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch { tz = 'UTC'; } // an unknown zone
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+  if (!m) return text.slice(0, 100);
+  const [, y, mo, d, hh, mi, ss, , offset] = m;
+  let when = new Date(Date.UTC(+y, +mo - 1, +d, +hh, +mi, +(ss || 0)));
+  let zone = 'UTC'; // a wall-clock time: format it as it is
+  if (offset) {
+    when = new Date(text.trim());
+    zone = tz;
+  }
+  if (Number.isNaN(when.getTime())) return text.slice(0, 100);
+  return `${new Intl.DateTimeFormat(locale, { ...WEEKDAY, timeZone: zone }).format(when)} (${tz})`;
+}
+
+/**
+ * Where the sale is in its life, if that is the news: not started, in a session break, closed.
+ * null while the sale is live (the lot is the news then).
+ */
+export function saleLife(sale) {
+  if (!sale) return null;
+  if (sale.status === 'draft') {
+    return { tone: 'info', kind: 'draft', text: 'The sale has not started', detail: 'Bidding opens when the sale goes live' };
+  }
+  if (sale.status === 'closed') {
+    return { tone: 'closed', kind: 'closed', text: 'The sale is closed', detail: 'Thank you for taking part' };
+  }
+  const brk = sale.break;
+  if (brk && typeof brk === 'object') {
+    const msg = typeof brk.message === 'string' ? brk.message.trim() : '';
+    const start = sessionStart(brk.next_start, sale.timezone);
+    return {
+      tone: 'warn', kind: 'break',
+      text: msg ? `Session break: ${msg}` : 'Session break',
+      detail: start ? `The next session starts ${start}` : 'The sale will resume at the next session',
+    };
+  }
+  return null;
+}
+
 /** The room display's headline for the lot state. */
 export function roomStatus(state) {
   const lot = state.lot;
+  const life = saleLife(state.sale);
+  if (life) return { tone: life.tone, text: life.text, detail: life.detail };
   if (state.sale?.paused) return { tone: 'warn', text: pausedText(state) };
   if (!lot) return { tone: 'info', text: 'The sale will begin shortly' };
   switch (lot.status) {
