@@ -883,8 +883,11 @@ def _attach_images(
 ) -> None:
     files: list[Path] = []
     for name in filter(None, (n.strip() for n in re.split(r"[;|]", named or ""))):
-        if "/" in name or "\\" in name or name.startswith(".") or folder is None:
+        if "/" in name or "\\" in name or name.startswith("."):
             plan.warnings.append(f"image {name[:40]!r} ignored (not a plain file name)")
+            continue
+        if folder is None:
+            plan.warnings.append(f"image {name[:40]!r} not found (no images folder chosen)")
             continue
         path = folder / name
         if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:

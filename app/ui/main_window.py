@@ -390,7 +390,9 @@ class MainWindow(QMainWindow):
     def choose_bidder_list(self) -> None:
         if not self.dialogs:
             return
-        name, _ = QFileDialog.getOpenFileName(self, "Bidder list CSV", "", "CSV (*.csv *.txt)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Bidder list", "", "Bidder list (*.csv *.txt *.xlsx);;All files (*)"
+        )
         if name:
             self.import_bidders(Path(name))
 

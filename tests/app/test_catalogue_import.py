@@ -12,6 +12,7 @@ from app.catalogue_import import (
     decode,
     image_target_name,
     index_images,
+    lot_table,
     parse_catalogue,
 )
 
@@ -58,6 +59,9 @@ def test_semicolon_files_and_bom():
         ("18,Ctrl\x07char,1,2", "control characters"),
         ("19,Wide,1,2,a,b,c,d,e,f,g,h", "columns"),
         (f"20,{'x' * 1001},1,2", "title is longer"),
+        ("21,Fraction of a cent,12.3456,20", "low: more than 2 decimals"),
+        ('22,Malformed groups,"1,23,456",2', "low: not an amount"),
+        ("23,Words,about 5,6", "low: not an amount"),
     ],
 )
 def test_bad_rows_are_reported(row, reason):
@@ -128,3 +132,40 @@ def test_images_matched_by_lot_number(tmp_path: Path):
     assert by_lot["6"].image_files == []
     assert "not a plain file name" in by_lot["6"].warnings[0]
     assert image_target_name("12/A", 1, Path("x.JPG")) == "12-A_1.jpg"
+
+
+def test_header_only_repeated_and_unknown_columns():
+    plan, v = _verdicts("Lot,Title\n")
+    assert v == {}
+    assert plan.notes == ["the file has a header but no rows"]
+    plan, v = _verdicts("Lot,Title,Title,Notes,Lot No\n1,First,Second,n,9\n")
+    assert plan.good[0].title == "First"
+    assert plan.good[0].lot == "1"
+    assert plan.notes == [
+        "columns not read: Title (a second 'title' column: not read), Notes, "
+        "Lot No (a second 'lot' column: not read)"
+    ]
+
+
+def test_a_live_sale_is_frozen_and_a_closed_one_takes_nothing():
+    text = "lot,title,low\n1,Vase,100\n2,Clock,\n"
+    existing = {"1": {"title": "Vase", "low": 5000}}
+    plan, v = _verdicts(text, existing=existing, status="live", reason="Late entry")
+    assert "would change low €50 → €100" in v[2].reason
+    assert (v[3].ok, v[3].action) == (True, "add")
+    assert plan.good[0].command([], "Late entry")["reason"] == "Late entry"
+    plan, v = _verdicts(text, existing=existing, status="closed", reason="Late entry")
+    assert [x.reason for x in v.values()] == ["the sale is closed"] * 2
+    assert plan.notes == ["the sale is closed: nothing can be imported"]
+
+
+def test_the_sample_catalogue_reads_as_a_house_would_expect():
+    path = Path(__file__).resolve().parents[2] / "resources" / "sample" / "catalogue.csv"
+    plan = parse_catalogue(lot_table(path.read_bytes(), path.name), status="draft")
+    verdicts = {v.lot: v for v in plan.verdicts()}
+    assert [lot for lot, v in verdicts.items() if v.ok] == ["101", "102", "103", "104", "106"]
+    assert "quantity '1 lot'" in verdicts["105"].reason  # the sample's one bad row
+    assert "no images folder chosen" in verdicts["101"].reason
+    lots = {p.lot: p for p in plan.good}
+    assert (lots["103"].low, lots["103"].vat, lots["103"].arr) == (250000, "standard", True)
+    assert (lots["106"].low, lots["106"].reserve) == (400050, 350000)
