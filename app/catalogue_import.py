@@ -414,7 +414,8 @@ def _check_zip(data: bytes) -> None:
 def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
     # The stored dimension may lie (a "bomb" claims a million rows): read the real rows only.
     sheet.reset_dimensions()
-    rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(max_col=MAX_COLUMNS)
+    # One column past the limit, so that a wider sheet is reported, not silently cut.
+    rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(max_col=MAX_COLUMNS + 1)
     return rows
 
 

@@ -206,6 +206,7 @@ async def run_import(
     total = len(work)
     progress(0, total)
     target = sale.images_dir
+    live_reason = reason if sale.status != "draft" else None  # a draft's lots need none
     done = 0
     for start in range(0, total, CHUNK):
         chunk = work[start : start + CHUNK]
@@ -218,7 +219,7 @@ async def run_import(
         copies = [await loop.run_in_executor(None, _copy_images, p, target) for p in chunk]
         answers = await asyncio.gather(
             *(
-                sale.submit(p.command(names, reason), AUCTIONEER)
+                sale.submit(p.command(names, live_reason), AUCTIONEER)
                 for p, (names, _created) in zip(chunk, copies, strict=True)
             )
         )

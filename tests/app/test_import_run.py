@@ -165,7 +165,7 @@ def test_a_draft_import_adds_and_edits_only_what_differs(tmp_path: Path):
     target = CatalogueTarget(
         frozenset(existing), "EUR", tmp_path / "out", submit, existing=existing, status="draft"
     )
-    verdicts = asyncio.run(run_import(target, path, images, lambda *p: None))
+    verdicts = asyncio.run(run_import(target, path, images, lambda *p: None, reason="typed"))
     assert [(v.lot, v.action, v.ok) for v in verdicts] == [
         ("1", "same", True),
         ("2", "edit", True),
@@ -219,3 +219,20 @@ def test_the_panel_checks_then_imports(qtbot, window, tmp_path: Path):
     verdict = RowVerdict(9, "9", False, "cancelled", "cancel")
     panel.on_done([verdict])
     assert panel.summary.text() == "0 lots imported, 0 rows refused, 1 not run (cancelled)"
+
+
+def test_bidder_lists_have_a_dry_run_and_a_cancel(core, tmp_path: Path):
+    people = tmp_path / "people.csv"
+    people.write_text("Paddle,Name,Limit\n601,Bo,100\n601,Bo again,\n602,Cy,-5\n", "utf-8")
+    before = journal(core)
+    preview = core.preview_bidders(people).result(T)
+    assert journal(core) == before  # nothing written
+    assert [(v.line, v.action) for v in preview] == [(2, "add"), (3, "refuse"), (4, "refuse")]
+    cancel = threading.Event()
+    cancel.set()
+    verdicts = core.import_bidders(people, lambda *p: None, cancel=cancel).result(T)
+    assert [(v.line, v.action) for v in verdicts] == [(2, "cancel"), (3, "refuse"), (4, "refuse")]
+    assert journal(core) == before
+    verdicts = core.import_bidders(people, lambda *p: None).result(T)
+    assert [(v.line, v.ok) for v in verdicts] == [(2, True), (3, False), (4, False)]
+    assert journal(core)[0] > before[0]

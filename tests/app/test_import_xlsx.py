@@ -293,6 +293,7 @@ def test_wide_sheets_read_the_first_columns_and_say_so():
     plan, v = plan_of(data)
     assert v[2].ok
     assert "Extra 0" in plan.notes[0]
+    assert plan.notes[0].endswith(f"columns after the {MAX_COLUMNS}th (not read)")
 
 
 def test_empty_sheet_and_header_only():
