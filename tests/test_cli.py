@@ -414,3 +414,9 @@ def test_serve_prints_the_seal_when_the_sale_closes(served):
     assert proc.wait(timeout=10) == 0
     verify = _run("journal", "verify", str(data_dir / "sales" / "demo.db"))
     assert verify.returncode == 0, verify.stdout
+    # The stage let go of the sale when it stopped: the engine itself now refuses.
+    again = _run("sale", "close", "demo", "--data-dir", str(data_dir))
+    assert again.returncode == 1
+    assert "close_sale refused" in again.stderr
+    listed = json.loads(_run("sale", "list", "--data-dir", str(data_dir), "--json").stdout)
+    assert (listed[0]["status"], listed[0]["head_hash"]) == ("closed", line["head"])
