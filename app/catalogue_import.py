@@ -221,7 +221,10 @@ def read_table(
     if len(data) > MAX_FILE_BYTES:
         raise CatalogueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     if data.startswith(_OLE) or name.lower().endswith(".xls"):
-        raise CatalogueError("an old .xls workbook: save it as .xlsx or CSV and import that")
+        raise CatalogueError(
+            "an old .xls workbook or a password-protected one: save it as .xlsx (no password) "
+            "or CSV and import that"
+        )
     if is_workbook(data, name):
         header, body = _xlsx_cells(data)
         return _table(header, body, headers, required)
