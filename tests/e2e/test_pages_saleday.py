@@ -172,6 +172,7 @@ def test_session_start_is_shown_in_the_sales_timezone(js: Any) -> None:
         S.sessionStart('tomorrow <b>10</b>', 'Europe/London', 'en-GB'),
         S.sessionStart('', 'Europe/London'), S.sessionStart(null, 'Europe/London'),
         S.sessionStart('x'.repeat(5000), 'UTC').length,
+        S.sessionStart('2026-12-06', 'Europe/Paris', 'en-GB'),
     ];""",
     )
     assert out[0] == "Saturday, 5 December 2026 at 10:00 (Europe/London)"
@@ -180,6 +181,7 @@ def test_session_start_is_shown_in_the_sales_timezone(js: Any) -> None:
     assert out[3] == "tomorrow <b>10</b>"  # shown as it came (as text)
     assert out[4:6] == ["", ""]
     assert out[6] == 100
+    assert out[7] == "Sunday, 6 December 2026 (Europe/Paris)"  # a day without a time
 
 
 def test_sale_life_in_words(js: Any) -> None:

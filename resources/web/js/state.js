@@ -515,6 +515,12 @@ export function sessionStart(text, timezone, locale = undefined) {
   let tz = typeof timezone === 'string' && timezone ? timezone : 'UTC';
   try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch { tz = 'UTC'; } // an unknown zone
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (day) {
+    const date = new Date(Date.UTC(+day[1], +day[2] - 1, +day[3]));
+    const { hour, minute, hourCycle, ...dateOnly } = WEEKDAY;
+    if (!Number.isNaN(date.getTime())) return `${new Intl.DateTimeFormat(locale, { ...dateOnly, timeZone: 'UTC' }).format(date)} (${tz})`;
+  }
   if (!m) return text.slice(0, 100);
   const [, y, mo, d, hh, mi, ss, , offset] = m;
   let when = new Date(Date.UTC(+y, +mo - 1, +d, +hh, +mi, +(ss || 0)));
