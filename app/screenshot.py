@@ -1,6 +1,9 @@
-"""Render the main window to a PNG: `python -m app.screenshot OUT.png`.
+"""Render the main window (or one of the sale-day screens over it) to a PNG:
+`python -m app.screenshot OUT.png [--screen NAME]`.
 
-Runs offscreen (no display needed) against a throwaway demo sale with a lot in progress.
+Runs offscreen (no display needed) against a throwaway demo sale with a lot in progress and
+two more sales beside it. Screens: main, sale-picker, new-sale, sale-settings, amend, phones,
+subject-to, message, seal.
 """
 
 from __future__ import annotations
@@ -13,6 +16,19 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+SCREENS = (
+    "main",
+    "sale-picker",
+    "new-sale",
+    "sale-settings",
+    "amend",
+    "phones",
+    "subject-to",
+    "message",
+    "seal",
+)
 
 
 def _wait(app: object, until: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -29,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--screen", default="main", choices=SCREENS)
     ns = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
     from app.bridge import CoreBridge
-    from app.facade import CoreThread
+    from app.facade import CoreHost, CoreThread, SaleShelf
     from app.main import image_dirs
     from app.ui.main_window import MainWindow
     from hub.config import StageConfig
@@ -42,14 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="auctionmen-shot-"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     bridge = CoreBridge()
-    core = CoreThread(
+    host = CoreHost(
         StageConfig(data_dir=tmp, port=0, demo=True),
-        on_records=bridge.on_records,
-        on_gavel=bridge.on_gavel,
+        lambda config: CoreThread(config, on_records=bridge.on_records, on_gavel=bridge.on_gavel),
     )
+    shelf = SaleShelf(tmp)
+    _other_sales(tmp)
     try:
-        info = core.start()
-        window = MainWindow(bridge, image_dirs(tmp), dialogs=False)
+        info = host.start()
+        core = host.core
+        assert core is not None
+        window = MainWindow(bridge, image_dirs(tmp), dialogs=False, host=host, shelf=shelf)
         bridge.attach(core)
         window.show_core(info)
         window.resize(ns.width, ns.height)
@@ -73,14 +93,172 @@ def main(argv: list[str] | None = None) -> int:
             ),
         )
         _wait(app, lambda: False, 0.3)
-        window.grab().save(str(ns.out), "PNG")
+        shot = SHOTS[ns.screen](app, window, core)
+        shot.save(str(ns.out), "PNG")
         print(ns.out)
         window.close()
         bridge.detach()
         return 0
     finally:
-        core.stop()
+        host.stop()
+        shelf.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _other_sales(data_dir: Path) -> None:
+    """Two sales beside the demo, for the picker: a two-day draft and a closed one."""
+    from hub.backend.sales import create_sale
+
+    create_sale(
+        data_dir,
+        {
+            "id": "2026-12-fine-art",
+            "title": "Fine Art & Antiques, December",
+            "house": "Harcourt & Sons",
+            "currency": "GBP",
+            "timezone": "Europe/London",
+            "sessions": [
+                {"name": "Day 1", "starts": "2026-12-05T10:00", "from_lot": "1", "to_lot": "2"},
+                {"name": "Day 2", "starts": "2026-12-06T10:00", "from_lot": "3", "to_lot": "3"},
+            ],
+            "lots": [
+                {"id": str(n), "title": f"Lot {n}", "low": 10000 * n, "high": 20000 * n}
+                for n in (1, 2, 3)
+            ],
+        },
+    )
+
+
+def _over(app: Any, window: Any, dialog: Any) -> Any:
+    """The window with `dialog` drawn over it, centred, as the operator sees it."""
+    from PySide6.QtGui import QColor, QPainter
+
+    dialog.show()
+    _wait(app, lambda: False, 0.3)
+    picture = window.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(17, 24, 39, 110))
+    face = dialog.grab()
+    x = (picture.width() - face.width()) // 2
+    y = (picture.height() - face.height()) // 2
+    painter.fillRect(x - 1, y - 1, face.width() + 2, face.height() + 2, QColor("#6b7280"))
+    painter.drawPixmap(x, y, face)
+    painter.end()
+    return picture
+
+
+def _main(app: Any, window: Any, core: Any) -> Any:
+    return window.grab()
+
+
+def _picker(app: Any, window: Any, core: Any) -> Any:
+    window.show_sales()
+    _wait(app, lambda: window.picker.view.rowCount() >= 2)
+    return _over(app, window, window.picker)
+
+
+def _new_sale(app: Any, window: Any, core: Any) -> Any:
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    window.show_sales()
+    _wait(app, lambda: window.picker.view.rowCount() >= 2)
+    window.picker_desk.new_sale()
+    dialog = window.picker_desk.dialog
+    dialog.sale_id.setText("2027-03-spring")
+    dialog.title.setText("Spring Sale: Furniture & Works of Art")
+    dialog.house.setText("Harcourt & Sons")
+    dialog.currency.setCurrentText("GBP")
+    dialog.add_session("Day 1", "2027-03-12 10:00", "1", "250")
+    dialog.add_session("Day 2", "2027-03-13 10:00", "251", "480")
+    dialog.sessions.setItem(1, 1, QTableWidgetItem("2027-03-13 10:00"))
+    dialog.rules.premium.setPlainText("0: 25%\n500000: 20%\n3000000: 14.5%")
+    dialog.rules.subject_to.setChecked(True)
+    dialog.sale_id.setText("2026-12-fine-art")  # a duplicate: the form says so
+    dialog.submit()
+    return _over(app, window, dialog)
+
+
+def _tab(name: str) -> Callable[[Any, Any, Any], Any]:
+    def shot(app: Any, window: Any, core: Any) -> Any:
+        window.tabs.setCurrentWidget(getattr(window, name))
+        _wait(app, lambda: False, 0.3)
+        return window.grab()
+
+    return shot
+
+
+def _settings(app: Any, window: Any, core: Any) -> Any:
+    core.submit({"op": "pass", "lot": "2"}).result(10)  # rules change between lots
+    core.submit(
+        {
+            "op": "configure",
+            "settings": {
+                "subject_to": True,
+                "buyer_premium": [[0, 2500], [50_000_000, 2000], [300_000_000, 1450]],
+                "vat_rate_bp": 2000,
+            },
+        }
+    ).result(10)
+    _wait(app, lambda: bool(window.state.settings.get("buyer_premium")))
+    return _tab("rules")(app, window, core)
+
+
+def _amend(app: Any, window: Any, core: Any) -> Any:
+    window.edit_lot("3")
+    dialog = window.dialog
+    dialog.condition.setPlainText("Relined; minor retouching to the sky, lower left.")
+    dialog.reason.setText("condition report received from the restorer")
+    dialog.notice.setPlainText("Please note: this painting has been relined.")
+    return _over(app, window, dialog)
+
+
+def _phones(app: Any, window: Any, core: Any) -> Any:
+    for paddle, first, last, operator in (
+        ("101", "3", "5", "Anna"),
+        ("102", "4A", "6", "Ben"),
+        ("101", "7", "7", "Anna"),
+    ):
+        core.book_phone(
+            {
+                "op": "book_phone",
+                "paddle": paddle,
+                "from_lot": first,
+                "to_lot": last,
+                "operator": operator,
+            }
+        ).result(10)
+    _wait(app, lambda: len(window.state.phones) >= 3)
+    return _tab("phones")(app, window, core)
+
+
+def _subject_to(app: Any, window: Any, core: Any) -> Any:
+    core.configure({"subject_to": True}).result(10) if not window.state.live() else None
+    return _tab("subject_to")(app, window, core)
+
+
+def _message(app: Any, window: Any, core: Any) -> Any:
+    window.compose_message()
+    return _over(app, window, window.dialog)
+
+
+def _seal(app: Any, window: Any, core: Any) -> Any:
+    from app.ui.messages import SealDialog
+
+    head = core.journal_head().result(10)
+    return _over(app, window, SealDialog(str(window.state.sale.get("id")), head, window))
+
+
+SHOTS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "main": _main,
+    "sale-picker": _picker,
+    "new-sale": _new_sale,
+    "sale-settings": _settings,
+    "amend": _amend,
+    "phones": _phones,
+    "subject-to": _subject_to,
+    "message": _message,
+    "seal": _seal,
+}
 
 
 if __name__ == "__main__":

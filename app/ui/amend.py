@@ -117,7 +117,8 @@ class LotDialog(QDialog):
         col.addWidget(self.errors)
         col.addLayout(buttons)
         self.set_form(LotForm.from_lot(lot, currency) if lot else LotForm())
-        self.resize(560, 640)
+        self.setMinimumWidth(600)
+        self.resize(600, 640)
 
     def set_form(self, form: LotForm) -> None:
         for key, edit in self.edits.items():

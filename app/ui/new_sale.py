@@ -39,7 +39,7 @@ TIMEZONES = (
     "Australia/Sydney",
     "UTC",
 )
-SESSION_COLUMNS = ("Name", "Starts (YYYY-MM-DD HH:MM)", "From lot", "To lot")
+SESSION_COLUMNS = ("Name", "Starts", "From lot", "To lot")
 
 # Creates the sale: (spec, on_created(summary), on_failed(message)).
 Create = Callable[[JSON, Callable[[Any], None], Callable[[str], None]], None]
@@ -78,9 +78,8 @@ class NewSaleDialog(QDialog):
         self.sessions.setHorizontalHeaderLabels(list(SESSION_COLUMNS))
         self.sessions.verticalHeader().setVisible(False)
         self.sessions.horizontalHeader().setStretchLastSection(True)
-        self.sessions.setColumnWidth(0, 90)
-        self.sessions.setColumnWidth(1, 190)
-        self.sessions.setColumnWidth(2, 70)
+        for column, width in enumerate((110, 150, 80)):
+            self.sessions.setColumnWidth(column, width)
         add = QPushButton("Add session")
         add.clicked.connect(lambda: self.add_session())
         remove = QPushButton("Remove session")
@@ -100,8 +99,9 @@ class NewSaleDialog(QDialog):
         fields.addRow(plain("House"), self.house)
         fields.addRow(plain("Currency"), self.currency)
         fields.addRow(plain("Timezone"), self.timezone)
-        sessions_box = QGroupBox("Sessions (empty: one session)")
+        sessions_box = QGroupBox("Sessions (none: one session)")
         sb = QVBoxLayout(sessions_box)
+        sb.addWidget(plain("Starts: YYYY-MM-DD HH:MM, in the sale's timezone", "caption"))
         sb.addWidget(self.sessions)
         srow = QHBoxLayout()
         srow.addWidget(add)
@@ -116,8 +116,8 @@ class NewSaleDialog(QDialog):
         rl.addWidget(self.rules)
         rl.addStretch(1)
         top = QHBoxLayout()
-        top.addLayout(left, 1)
-        top.addWidget(rules_box, 1)
+        top.addLayout(left, 5)
+        top.addWidget(rules_box, 4)
         buttons = QHBoxLayout()
         buttons.addWidget(self.errors, 1)
         buttons.addWidget(cancel, 0, Qt.AlignmentFlag.AlignBottom)
@@ -125,7 +125,7 @@ class NewSaleDialog(QDialog):
         col = QVBoxLayout(self)
         col.addLayout(top, 1)
         col.addLayout(buttons)
-        self.resize(1000, 600)
+        self.resize(1040, 600)
 
     def add_session(self, *values: str) -> None:
         row = self.sessions.rowCount()

@@ -54,6 +54,7 @@ class SaleBar(QWidget):
         for name, button in self.buttons.items():
             button.clicked.connect(getattr(self, name).emit)
             row.addWidget(button)
+        self.show_state(ConsoleState())  # never wider than a live sale's bar (1366 px screens)
 
     def show_state(self, state: ConsoleState) -> None:
         text, level = status_text(state.sale)

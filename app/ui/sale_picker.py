@@ -52,6 +52,8 @@ class SalePicker(QDialog):
         self.view = table(COLUMNS, "salesTable")
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 150), (2, 150), (3, 60), (4, 50), (5, 50), (6, 60), (7, 110)):
+            self.view.setColumnWidth(column, width)
         self.view.cellDoubleClicked.connect(lambda _r, _c: self._open())
         self.message = plain("Reading the sales…", "pickerMessage", wrap=True)
         self.open_button = QPushButton("Open")
