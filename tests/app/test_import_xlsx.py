@@ -386,3 +386,23 @@ def test_amounts_are_exact(text: str, currency: str, minor: int):
 def test_ambiguous_or_bad_amounts_are_refused(text: str, currency: str, message: str):
     with pytest.raises(ValueError, match=message):
         parse_amount(text, currency)
+
+
+LAUGHS = (
+    b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
+    + b"]>"
+)
+XXE = b'<!DOCTYPE worksheet [<!ENTITY j SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("doctype", [LAUGHS, XXE], ids=["billion-laughs", "external-entity"])
+def test_xml_entity_tricks_are_refused(doctype: bytes):
+    data = workbook(["Lot", "Title"], [1, "A"])
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        files = {i.filename: src.read(i) for i in src.infolist()}
+    sheet = files["xl/worksheets/sheet1.xml"]
+    assert b"<t>A</t>" in sheet
+    files["xl/worksheets/sheet1.xml"] = doctype + sheet.replace(b"<t>A</t>", b"<t>&j;</t>")
+    with pytest.raises(CatalogueError, match="cannot be read"):
+        lot_table(_zip(files), "c.xlsx")
