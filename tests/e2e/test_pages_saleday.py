@@ -939,3 +939,20 @@ def test_saleday_screens_fit_both_sizes(browser: Any, fake: FakeStage, name: str
         )
         assert_safe(page)
         page.context.close()
+
+
+def test_closed_sale_shows_its_seal_to_staff_only(browser: Any, fake: FakeStage) -> None:
+    head = "9f" * 32
+    fake.snapshot = snapshot(9, None, **{**LIVE_SALE, "status": "closed", "head": head})
+    fake.snapshot["bidder"] = {"paddle": "7001", "status": "approved"}
+    clerk = new_page(browser, PHONE)
+    clerk.goto(f"{fake.url}/clerk#token=clerk")
+    wait_text(clerk, "#life", f"Journal sealed — head hash {head}")
+    assert text(clerk, "#life .life-title") == "The sale is closed"
+    no_overflow(clerk, PHONE, "clerk")
+    bidder = open_bidder(browser, fake, PHONE)
+    wait_text(bidder, "#life", "The sale is closed")
+    assert head not in text(bidder, "body")
+    assert bidder.locator("#bid").is_disabled()
+    assert_safe(clerk)
+    assert_safe(bidder)

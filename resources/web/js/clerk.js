@@ -345,7 +345,7 @@ function render(s) {
   setText($('#lot-title'), lot ? lot.title : 'No lot on the block');
   setText($('#lot-estimate'), lot ? estimateText(lot, c) : '');
   renderNotices($('#notices'), lot);
-  renderLife($('#life'), s.sale);
+  renderLife($('#life'), s.sale, { seal: true });
   renderFlash($('#flash'), s.flash);
   setText($('#high'), lot?.high ? formatMoney(lot.high.amount, c) : lot?.hammer?.amount != null ? formatMoney(lot.hammer.amount, c) : '—');
   setText($('#high-who'), who(s, lot?.high || (lot?.hammer?.amount != null ? lot.hammer : null)));

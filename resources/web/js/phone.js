@@ -32,7 +32,7 @@ function render(s) {
   setText($('#operator-chip'), operator ? `Operator: ${operator}` : 'All operators');
   setText($('#card-title'), operator ? `Phone card — ${operator}` : 'Phone bookings — all operators');
   setText($('#card-sale'), s.sale?.title || '');
-  renderLife($('#life'), s.sale);
+  renderLife($('#life'), s.sale, { seal: true });
 
   const lot = s.lot;
   setText($('#block'), lot ? `On the block: lot ${lot.id}${lot.title ? ` — ${lot.title}` : ''} (${String(lot.status).replace('_', ' ')})` : 'No lot on the block yet');

@@ -160,9 +160,15 @@ export function renderNotices(list, lot) {
   list.hidden = notices.length === 0;
 }
 
-/** The sale's life (not started / break / closed) in a banner; hidden while the sale runs. */
-export function renderLife(el, sale) {
-  const life = saleLife(sale);
+/**
+ * The sale's life (not started / break / closed) in a banner; hidden while the sale runs.
+ * `seal`: staff pages also show the sealed journal's head hash once the sale is closed.
+ */
+export function renderLife(el, sale, { seal = false } = {}) {
+  let life = saleLife(sale);
+  if (life && seal && life.kind === 'closed' && typeof sale.head === 'string' && sale.head) {
+    life = { ...life, detail: `Journal sealed — head hash ${sale.head}` };
+  }
   el.hidden = !life;
   el.dataset.kind = life?.kind || '';
   if (!life) { el.replaceChildren(); return; }
