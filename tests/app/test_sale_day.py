@@ -597,3 +597,29 @@ def test_every_sale_day_label_is_plain_text(qtbot, desk) -> None:
     assert len(labels) > 50
     for label in labels:
         assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+
+
+def test_a_failed_step_between_sales_restarts_the_old_one(qtbot, desk) -> None:
+    win = desk
+    host = win.host
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    win.open_sale("autumn", before=broken)
+    qtbot.waitUntil(lambda: "did not open: disk full" in win.console.notice.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: win.bridge.core is host.core, timeout=5000)
+    assert host.core is not None
+    assert host.core.running
+    _submit(win, {"op": "register_bidder", "paddle": "102"})
+
+
+def test_the_picker_shows_on_start_only_when_no_sale_was_named() -> None:
+    from types import SimpleNamespace
+
+    from app.main import pick_on_start
+
+    assert pick_on_start(SimpleNamespace(sale="demo", demo=False), no_dialogs=False)
+    assert not pick_on_start(SimpleNamespace(sale="demo", demo=True), no_dialogs=False)
+    assert not pick_on_start(SimpleNamespace(sale="autumn", demo=False), no_dialogs=False)
+    assert not pick_on_start(SimpleNamespace(sale="demo", demo=False), no_dialogs=True)
