@@ -10,7 +10,8 @@ JSON = dict[str, Any]
 
 
 def sale_commands(sale: JSON) -> list[JSON]:
-    """The commands that build `sale`: create it, add its lots, register its bidders, books.
+    """The commands that build `sale`: create it, add its lots, register its bidders, books,
+    and go live (unless the description says `"draft": true`).
 
     Bidder names are not part of the commands: identities live outside the journal so they
     can be erased when their retention ends without breaking the hash chain.
@@ -22,6 +23,8 @@ def sale_commands(sale: JSON) -> list[JSON]:
         command.update({k: v for k, v in bidder.items() if k != "name"})
         commands.append(command)
     commands += [{"op": "absentee_bid", **book} for book in sale.get("absentee", [])]
+    if not sale.get("draft"):
+        commands.append({"op": "go_live"})
     return commands
 
 

@@ -17,6 +17,8 @@ from hub.auction.state import (
     FAIR_WARNING,
     OPEN,
     PASSED,
+    SALE_CLOSED,
+    SALE_LIVE,
     SOLD,
     WITHDRAWN,
     Auction,
@@ -73,9 +75,15 @@ def _touch_bidder(auction: Auction, paddle: str) -> Bidder:
 
 @applies("sale_created")
 def _sale_created(auction: Auction, ev: Event, seq: int) -> None:
-    auction.sale.id = ev.data["id"]
-    auction.sale.title = ev.data["title"]
-    auction.sale.settings.update(ev.data["settings"])
+    d, sale = ev.data, auction.sale
+    sale.id = d["id"]
+    sale.title = d["title"]
+    sale.settings.update(d["settings"])
+    # A journal from before sale days has no status: its sale was live from the start.
+    sale.status = d.get("status", SALE_LIVE)
+    sale.house = d.get("house", "")
+    sale.timezone = d.get("timezone", "")
+    sale.sessions = [dict(x) for x in d.get("sessions", [])]
 
 
 @applies("settings_changed")
@@ -312,6 +320,35 @@ def _sale_paused(auction: Auction, ev: Event, seq: int) -> None:
 def _sale_resumed(auction: Auction, ev: Event, seq: int) -> None:
     auction.sale.paused = False
     auction.sale.message = ""
+
+
+@applies("sale_live")
+def _sale_live(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.status = SALE_LIVE
+
+
+@applies("sale_closed")
+def _sale_closed(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.status = SALE_CLOSED
+    auction.sale.closed_at = ev.data["at"]
+
+
+@applies("session_ended")
+def _session_ended(auction: Auction, ev: Event, seq: int) -> None:
+    d, sale = ev.data, auction.sale
+    sale.session = d["session"]
+    sale.paused = True
+    sale.message = d["message"]
+    sale.pause_break = {"message": d["message"], "next_start": d["next_start"]}
+
+
+@applies("session_started")
+def _session_started(auction: Auction, ev: Event, seq: int) -> None:
+    sale = auction.sale
+    sale.session = ev.data["session"]
+    sale.paused = False
+    sale.message = ""
+    sale.pause_break = None
 
 
 def _check_table() -> None:

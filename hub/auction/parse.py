@@ -20,6 +20,8 @@ imported, and `tests/auction/test_commands.py` checks each parser reads exactly 
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -28,7 +30,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from hub.auction.ladder import Ladder, LadderError
-from hub.auction.state import CHANNELS, TIE_POLICIES
+from hub.auction.state import CHANNELS, DRAFT, SALE_CLOSED, SALE_LIVE, TIE_POLICIES
 
 JSON = dict[str, Any]
 
@@ -37,6 +39,12 @@ MAX_TEXT = 10_000
 MAX_SEQ = 2**63 - 1
 MAX_IMAGES = 50
 MAX_LADDER_ROWS = 100
+MAX_PREMIUM_ROWS = 20
+MAX_SESSIONS = 60
+MAX_WINDOW = 90 * 86_400  # the longest subject-to window, in seconds
+# A sale id names its journal file: the CLI and the app check it with the same rule.
+SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+SALE_ID_RULE = "a sale id is 1 to 64 letters, digits, '-' or '_', starting with a letter or digit"
 # C0 controls other than tab, newline and carriage return have no place in any text field.
 _CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
 
@@ -145,6 +153,30 @@ def _ladder_rows(value: Any) -> list[list[int]]:
     return rows
 
 
+def _premium_rows(value: Any) -> list[list[int]]:
+    """A tiered buyer's premium: rows of [from_minor, basis_points], from 0, ascending."""
+    if not isinstance(value, list) or len(value) > MAX_PREMIUM_ROWS:
+        raise CommandError(f"buyer_premium: a list of at most {MAX_PREMIUM_ROWS} rows")
+    rows: list[list[int]] = []
+    for row in value:
+        if not isinstance(row, list) or len(row) != 2:
+            raise CommandError("buyer_premium: each row is [from, basis points]")
+        start, rate = row
+        for cell in row:
+            if isinstance(cell, bool) or not isinstance(cell, int):
+                raise CommandError("buyer_premium: whole numbers only")
+        if not 0 <= start <= MAX_AMOUNT:
+            raise CommandError("buyer_premium: a band starts at an amount in minor units")
+        if not 0 <= rate <= 10_000:
+            raise CommandError("buyer_premium: a rate is between 0 and 10000 basis points")
+        if not rows and start != 0:
+            raise CommandError("buyer_premium: the first band starts at 0")
+        if rows and start <= rows[-1][0]:
+            raise CommandError("buyer_premium: bands ascend")
+        rows.append([start, rate])
+    return rows
+
+
 def _settings(raw: Any) -> JSON:
     """Sale rules as journaled: only known keys, each checked and normalised."""
     if not isinstance(raw, dict):
@@ -171,6 +203,20 @@ def _settings(raw: Any) -> JSON:
             ):
                 raise CommandError(f"{key} must be seconds between 0 and 86400")
             out[key] = float(value)
+        elif key == "subject_to_window":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= MAX_WINDOW
+            ):
+                raise CommandError(f"subject_to_window: whole seconds from 0 to {MAX_WINDOW}")
+            out[key] = value
+        elif key == "buyer_premium":
+            out[key] = _premium_rows(value)
+        elif key == "vat_rate_bp":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+                raise CommandError("vat_rate_bp must be basis points between 0 and 10000")
+            out[key] = value
         elif key == "ladder":
             try:
                 out[key] = Ladder.of(_ladder_rows(value)).to_json()
@@ -242,6 +288,7 @@ class Declaration:
     events: tuple[str, ...]  # the event types it may journal (accepted or refused)
     label: str
     help: str
+    states: frozenset[str]  # the sale statuses in which the op may be sent
 
     @property
     def op(self) -> str:
@@ -306,14 +353,24 @@ def fields_of(cls: type) -> tuple[Field, ...]:
     return tuple(out)
 
 
+# In which sale statuses an op may be sent (`command(states=...)`).
+RUNNING = frozenset({SALE_LIVE})  # the default: the sale runs
+SETUP = frozenset({DRAFT, SALE_LIVE})  # the catalogue, bidders, books: also in a draft
+ANY = frozenset({DRAFT, SALE_LIVE, SALE_CLOSED})
+
+
 def command(
     roles: frozenset[str],
     events: tuple[str, ...],
     label: str,
     help: str,
     wire: tuple[Field, ...] | None = None,
+    states: frozenset[str] = RUNNING,
 ) -> Callable[[T], T]:
     """Declare a command class: its op's roles, events, label and help; register its parser.
+
+    `states` are the sale statuses in which the op may be sent: the engine refuses it in any
+    other (`sale_not_live` in a draft, `sale_closed` once closed) before parsing it.
 
     Its fields are the dataclass's own (kind, required, choices and help from the types and
     `arg` metadata), unless `wire` names what the JSON holds instead (a command whose body is
@@ -327,7 +384,7 @@ def command(
         for f in fields:
             if f.kind not in FIELD_KINDS:
                 raise RuntimeError(f"{cls.OP}.{f.name}: unknown field kind {f.kind!r}")
-        _DECLARED[cls.OP] = Declaration(cls, roles, fields, events, label, help)
+        _DECLARED[cls.OP] = Declaration(cls, roles, fields, events, label, help, states)
         _PARSERS[cls.OP] = cls.parse
         return cls
 
@@ -376,25 +433,83 @@ class Bid:
     "Create sale",
     "Create the sale: id, title and house rules",
     wire=(Field("sale", "object", True),),
+    states=ANY,  # refused once the sale exists, whatever its status (the precheck)
 )
 @dataclass(frozen=True, slots=True)
 class CreateSale:
+    """A new sale, a draft: `{id, title, house, timezone, sessions, settings}`."""
+
     OP: ClassVar[str] = "create_sale"
     id: str
     title: str
     settings: Mapping[str, Any]  # checked and normalised by `_settings`
+    house: str = ""
+    timezone: str = ""
+    sessions: tuple[Mapping[str, str], ...] = ()
 
     @classmethod
     def parse(cls, cmd: JSON) -> CreateSale:
         sale = _object(cmd, "sale")
         sale_id = _text(sale, "id", limit=64)
-        if not sale_id.strip():
-            raise CommandError("a sale needs an id")
+        if not SALE_ID.fullmatch(sale_id):
+            raise CommandError(SALE_ID_RULE)
         settings = _settings(sale.get("settings") or {})
-        return cls(sale_id, _text(sale, "title", "", 500), MappingProxyType(settings))
+        title = _text(sale, "title", "", 500)
+        house = _text(sale, "house", "", 200)
+        timezone = _text(sale, "timezone", "", 64)
+        if timezone and not _TIMEZONE.fullmatch(timezone):
+            raise CommandError("timezone is a zone name such as Europe/London")
+        return cls(
+            sale_id,
+            title,
+            MappingProxyType(settings),
+            house,
+            timezone,
+            _sessions(sale.get("sessions")),
+        )
 
 
-@command(STAFF, ("settings_changed",), "Sale rules", "Change the sale's rules between lots")
+_TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
+_SESSION_KEYS = ("name", "starts", "from_lot", "to_lot")
+
+
+def _start(value: JSON, key: str) -> str:
+    """A local date and time such as 2026-12-05T10:00, or ""."""
+    text = _text(value, key, "", 32)
+    if text:
+        try:
+            datetime.datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise CommandError(f"'{key}' is a date and time such as 2026-12-05T10:00") from exc
+    return text
+
+
+def _sessions(raw: Any) -> tuple[Mapping[str, str], ...]:
+    """The sale's sessions (days): each `{name, starts, from_lot, to_lot}`; none is one."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_SESSIONS:
+        raise CommandError(f"'sessions' must be a list of at most {MAX_SESSIONS} sessions")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise CommandError("each session is an object {name, starts, from_lot, to_lot}")
+        unknown = sorted(str(k) for k in item if k not in _SESSION_KEYS)
+        if unknown:
+            raise CommandError(f"unknown session key {unknown[0][:40]!r}")
+        session = {
+            "name": _text(item, "name", "", 100),
+            "starts": _start(item, "starts"),
+            "from_lot": _text(item, "from_lot", "", 32),
+            "to_lot": _text(item, "to_lot", "", 32),
+        }
+        out.append(MappingProxyType(session))
+    return tuple(out)
+
+
+@command(
+    STAFF, ("settings_changed",), "Sale rules", "Change the sale's rules between lots", states=SETUP
+)
 @dataclass(frozen=True, slots=True)
 class Configure:
     OP: ClassVar[str] = "configure"
@@ -411,6 +526,7 @@ class Configure:
     "Add lot",
     "Add a lot to the catalogue",
     wire=(Field("lot", "object", True),),
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class AddLot:
@@ -448,7 +564,13 @@ class AddLot:
         )
 
 
-@command(STAFF, ("bidder_registered",), "Register bidder", "Register a paddle for this sale")
+@command(
+    STAFF,
+    ("bidder_registered",),
+    "Register bidder",
+    "Register a paddle for this sale",
+    states=SETUP,
+)
 @dataclass(frozen=True, slots=True)
 class RegisterBidder:
     OP: ClassVar[str] = "register_bidder"
@@ -469,7 +591,7 @@ class RegisterBidder:
         return cls(paddle, channel, status, _opt_amount(cmd, "credit_limit"))
 
 
-@command(STAFF, ("bidder_approved",), "Approve", "Approve a bidder to bid")
+@command(STAFF, ("bidder_approved",), "Approve", "Approve a bidder to bid", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class ApproveBidder:
     OP: ClassVar[str] = "approve_bidder"
@@ -480,7 +602,7 @@ class ApproveBidder:
         return cls(_paddle(cmd.get("paddle")))
 
 
-@command(STAFF, ("bidder_rejected",), "Reject", "Refuse a bidder's registration")
+@command(STAFF, ("bidder_rejected",), "Reject", "Refuse a bidder's registration", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class RejectBidder:
     OP: ClassVar[str] = "reject_bidder"
@@ -493,7 +615,9 @@ class RejectBidder:
         return cls(paddle, _text(cmd, "reason", "", 500))
 
 
-@command(STAFF, ("credit_limit_set",), "Set limit", "Set or clear a bidder's credit limit")
+@command(
+    STAFF, ("credit_limit_set",), "Set limit", "Set or clear a bidder's credit limit", states=SETUP
+)
 @dataclass(frozen=True, slots=True)
 class SetCreditLimit:
     OP: ClassVar[str] = "set_credit_limit"
@@ -511,6 +635,7 @@ class SetCreditLimit:
     ("absentee_registered",),
     "Commission bid",
     "Enter a commission (absentee) bid before the lot opens",
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class AbsenteeBid:
@@ -531,6 +656,7 @@ class AbsenteeBid:
     ("absentee_cancelled",),
     "Cancel commission",
     "Cancel a commission bid before the lot opens",
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class CancelAbsentee:
@@ -713,7 +839,11 @@ class LeaveSold:
 
 
 @command(
-    STAFF, ("lot_withdrawn", "online_bid_rejected"), "Withdraw", "Withdraw a lot from the sale"
+    STAFF,
+    ("lot_withdrawn", "online_bid_rejected"),
+    "Withdraw",
+    "Withdraw a lot from the sale",
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class Withdraw:
@@ -727,7 +857,7 @@ class Withdraw:
         return cls(lot, _text(cmd, "reason", "", 500))
 
 
-@command(STAFF, ("ask_set",), "Set ask", "Set the asking price")
+@command(STAFF, ("ask_set",), "Set ask", "Set the asking price", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class SetAsk:
     OP: ClassVar[str] = "set_ask"
@@ -740,7 +870,13 @@ class SetAsk:
         return cls(lot, _amount(cmd, "amount"))
 
 
-@command(STAFF, ("increment_set",), "Increment", "Halve, double, reset or set the increment")
+@command(
+    STAFF,
+    ("increment_set",),
+    "Increment",
+    "Halve, double, reset or set the increment",
+    states=SETUP,
+)
 @dataclass(frozen=True, slots=True)
 class SetIncrement:
     OP: ClassVar[str] = "set_increment"
@@ -832,3 +968,59 @@ class SetToFloor:
     def parse(cls, cmd: JSON) -> SetToFloor:
         lot = _lot(cmd)
         return cls(lot, _opt_paddle(cmd))
+
+
+# -- the sale's life: going live, sessions, closing
+
+
+@command(
+    STAFF,
+    ("sale_live",),
+    "Go live",
+    "Open the sale: the catalogue is frozen, lots may be offered",
+    states=frozenset({DRAFT}),
+)
+@dataclass(frozen=True, slots=True)
+class GoLive:
+    OP: ClassVar[str] = "go_live"
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> GoLive:
+        return cls()
+
+
+@command(STAFF, ("sale_closed",), "Close sale", "Close the sale: the results are final")
+@dataclass(frozen=True, slots=True)
+class CloseSale:
+    OP: ClassVar[str] = "close_sale"
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> CloseSale:
+        return cls()
+
+
+@command(
+    STAFF,
+    ("session_ended",),
+    "End session",
+    "End this session: a break with a message and the next session's start",
+)
+@dataclass(frozen=True, slots=True)
+class EndSession:
+    OP: ClassVar[str] = "end_session"
+    message: str = arg(optional=True)
+    next_start: str = arg(optional=True, help="the next session's start, e.g. 2026-12-06T10:00")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> EndSession:
+        return cls(_text(cmd, "message", "", 500), _start(cmd, "next_start"))
+
+
+@command(STAFF, ("session_started",), "Start session", "Start the next session after a break")
+@dataclass(frozen=True, slots=True)
+class StartSession:
+    OP: ClassVar[str] = "start_session"
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> StartSession:
+        return cls()

@@ -42,5 +42,13 @@ TIE_POLICY = "tie_policy"
 NO_ONLINE_HIGH = "no_online_high"
 NOT_PAUSED = "not_paused"
 
+# The sale's life and its catalogue
+SALE_NOT_LIVE = "sale_not_live"  # a draft: the catalogue is being built, nothing runs yet
+SALE_CLOSED = "sale_closed"  # closed: only the vendor's subject-to answers remain
+CATALOGUE_FROZEN = "catalogue_frozen"  # a live change to the catalogue without a reason
+NOT_PASSED = "not_passed"  # only a passed lot may be re-offered
+NOT_SUBJECT_TO = "not_subject_to"  # the lot was not sold subject to the vendor's answer
+NO_BOOKING = "no_booking"  # no phone booking with that id
+
 # The journal could not make the decision durable (disk full, I/O error): nothing happened.
 JOURNAL_UNAVAILABLE = "journal_unavailable"

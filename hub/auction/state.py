@@ -24,6 +24,13 @@ LIVE = (OPEN, FAIR_WARNING)
 CLOSED = (SOLD, PASSED)
 
 CHANNELS = ("floor", "phone", "online", "absentee", "house")
+VAT_SCHEMES = ("margin", "standard", "reduced", "zero", "import")
+
+# Sale statuses: a draft's catalogue is edited freely; going live freezes it (every change an
+# amendment); a closed sale answers nothing but the vendor's subject-to decisions.
+DRAFT = "draft"
+SALE_LIVE = "live"
+SALE_CLOSED = "closed"
 TIE_POLICIES = ("first_received", "floor_priority")
 
 
@@ -39,6 +46,11 @@ class Settings:
     reopen_window: float = 120.0  # seconds after the hammer in which reopen is allowed
     auto_absentee: bool = True  # execute commission bids automatically
     ladder: Ladder = STANDARD
+    subject_to_window: float = 172_800.0  # seconds after the hammer for the vendor's answer
+    # Tiered marginal premium, [[from_minor, basis_points], ...] from 0; [] none. Stored and
+    # shown here; the money issue computes with it.
+    buyer_premium: list[list[int]] = field(default_factory=list)
+    vat_rate_bp: int = 0  # the standard VAT rate in basis points (2000 = 20 %)
 
     def to_json(self) -> JSON:
         return {
@@ -50,14 +62,35 @@ class Settings:
             "reopen_window": self.reopen_window,
             "auto_absentee": self.auto_absentee,
             "ladder": self.ladder.to_json(),
+            "subject_to_window": self.subject_to_window,
+            "buyer_premium": [list(row) for row in self.buyer_premium],
+            "vat_rate_bp": self.vat_rate_bp,
+        }
+
+    def rules(self) -> JSON:
+        """The house rules bidders see ("rules of this sale")."""
+        return {
+            "tie_policy": self.tie_policy,
+            "late_window": self.late_window,
+            "reopen_window": self.reopen_window,
+            "subject_to": self.subject_to,
+            "confirm_online": self.confirm_online,
+            "auto_absentee": self.auto_absentee,
+            "buyer_premium": [list(row) for row in self.buyer_premium],
+            "vat_rate_bp": self.vat_rate_bp,
+            "currency": self.currency,
         }
 
     def update(self, data: JSON) -> None:
         for key, value in data.items():
             if key == "ladder":
                 self.ladder = Ladder.of(value)
-            elif key in ("late_window", "reopen_window"):
+            elif key in ("late_window", "reopen_window", "subject_to_window"):
                 setattr(self, key, float(value))
+            elif key == "buyer_premium":
+                self.buyer_premium = [[int(a), int(b)] for a, b in value]
+            elif key == "vat_rate_bp":
+                self.vat_rate_bp = int(value)
             elif key in ("confirm_online", "subject_to", "auto_absentee"):
                 setattr(self, key, bool(value))
             elif key in ("currency", "tie_policy"):
@@ -216,6 +249,13 @@ class Sale:
     id: str = ""
     title: str = ""
     settings: Settings = field(default_factory=Settings)
+    status: str = DRAFT  # draft | live | closed
+    house: str = ""
+    timezone: str = ""
+    sessions: list[JSON] = field(default_factory=list)  # [{name, starts, from_lot, to_lot}]
+    session: int = 0  # the running (or last ended) session, 0-based
+    pause_break: JSON | None = None  # {message, next_start} between sessions
+    closed_at: float | None = None
     paused: bool = False
     message: str = ""
     current: str | None = None  # the lot on the block (open or fair warning) or last closed
@@ -227,6 +267,13 @@ class Sale:
             "id": self.id,
             "title": self.title,
             "settings": self.settings.to_json(),
+            "status": self.status,
+            "house": self.house,
+            "timezone": self.timezone,
+            "sessions": [dict(x) for x in self.sessions],
+            "session": self.session,
+            "break": self.pause_break,
+            "closed_at": self.closed_at,
             "paused": self.paused,
             "message": self.message,
             "current": self.current,

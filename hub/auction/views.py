@@ -73,6 +73,14 @@ def sale_view(auction: Auction) -> JSON:
         "current": s.current,
         "tie_policy": s.settings.tie_policy,
         "confirm_online": s.settings.confirm_online,
+        "status": s.status,
+        "house": s.house,
+        "timezone": s.timezone,
+        "session": s.session,
+        "sessions": [dict(x) for x in s.sessions],
+        "break": dict(s.pause_break) if s.pause_break is not None else None,
+        "rules": s.settings.rules(),
+        "head": None,  # the journal's head hash once sealed: the stage fills it in
     }
 
 
@@ -113,11 +121,15 @@ def next_lot(auction: Auction) -> str | None:
     return min(waiting, key=lambda x: x.order).id if waiting else None
 
 
+# Events about one lot that also change what the sale view shows.
+_SALE_EVENTS = frozenset({"sale_paused", "sale_resumed", "settings_changed"})
+
+
 def view(auction: Auction, event: Event, audience: str) -> JSON:
     """The body a topic carries for `event`, rendered after it was applied."""
     lot = staff_lot if audience == STAFF else public_lot
     body: JSON = {"type": event.type, "lot": lot(auction, event.lot), "data": event.data}
-    if event.lot is None or event.type in ("sale_paused", "sale_resumed", "settings_changed"):
+    if event.lot is None or event.type in _SALE_EVENTS:
         body["sale"] = sale_view(auction)
     return body
 

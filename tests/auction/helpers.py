@@ -7,6 +7,7 @@ from typing import Any
 from hub.auction.commands import BY_OP
 from hub.auction.engine import Engine
 from hub.auction.events import Actor, Decision, Event, canonical_json
+from hub.auction.parse import DECLARED
 
 SYSTEM = Actor("system")
 CLERK = Actor("clerk", name="clerk")
@@ -20,9 +21,15 @@ def bidder(paddle: str) -> Actor:
 
 
 class Sale:
-    """An engine plus the journal it has produced, with a clock the test moves."""
+    """An engine plus the journal it has produced, with a clock the test moves.
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+    The sale is created as a draft; unless `draft` is asked for, it goes live by itself before
+    the first command a draft refuses (once it has lots), as a house does when the catalogue
+    is ready.
+    """
+
+    def __init__(self, settings: dict[str, Any] | None = None, draft: bool = False) -> None:
+        self.auto_live = not draft
         self.engine = Engine()
         self.journal: list[Event] = []
         self.now = 1000.0
@@ -33,12 +40,26 @@ class Sale:
         )
 
     def do(self, command: dict[str, Any], actor: Actor = CLERK) -> Decision:
+        if self.auto_live and self._waits_for_live(command):
+            self.ok({"op": "go_live"})
         decision = self.engine.decide(command, actor, self.now)
         check_declared(command, decision)
         for event in decision.events:
             self.journal.append(event)
             self.engine.evolve(event, len(self.journal))
         return decision
+
+    def _waits_for_live(self, command: Any) -> bool:
+        op = command.get("op") if isinstance(command, dict) else None
+        declared = DECLARED.get(op) if isinstance(op, str) else None
+        sale = self.engine.sale
+        return (
+            declared is not None
+            and sale.status == "draft"
+            and bool(self.engine.lots)
+            and "draft" not in declared.states
+            and op != "go_live"
+        )
 
     def ok(self, command: dict[str, Any], actor: Actor = CLERK) -> Decision:
         decision = self.do(command, actor)

@@ -58,7 +58,9 @@ def running_sale() -> Sale:
 
 
 FIELDS = {
-    "create_sale": {"sale": {"id": "x", "title": "t", "settings": {}}},
+    "create_sale": {
+        "sale": {"id": "x", "title": "t", "settings": {}, "house": "h", "sessions": []}
+    },
     "configure": {"settings": {"late_window": 1}},
     "add_lot": {"lot": {"id": "9", "title": "t", "start": 10, "images": ["a.png"]}},
     "register_bidder": {"paddle": "77", "channel": "online", "credit_limit": 100},
@@ -71,6 +73,7 @@ FIELDS = {
     "pause": {"message": "break"},
     "retract": {"lot": "1", "reason": "r"},
     "reopen": {"lot": "1", "reason": "r"},
+    "end_session": {"message": "back soon", "next_start": "2026-12-06T10:00"},
 }
 
 

@@ -81,7 +81,12 @@ _SAMPLES = {"lot": "1", "paddle": "7", "amount": 100, "text": "x", "int": 1, "nu
 _OBJECTS = {"sale": {"id": "s"}, "lot": {"id": "9"}, "settings": {}}
 
 
+_BY_NAME = {"next_start": "2026-12-06T10:00"}  # text the parser checks further
+
+
 def _sample(field: C.Field, choice: str | None) -> object:
+    if field.name in _BY_NAME:
+        return _BY_NAME[field.name]
     if field.kind == "choice":
         return choice if choice is not None else field.choices[0]
     if field.kind == "object":

@@ -108,9 +108,18 @@ def _floor_priority(seen: set[tuple[str, str]]) -> None:
     s.ok({"op": "set_to_floor", "lot": "1", "paddle": "B"})
 
 
+def _sale_day(seen: set[tuple[str, str]]) -> None:
+    s = Tour(seen)
+    s.lot("1", start=50)
+    s.ok({"op": "go_live"})
+    s.ok({"op": "end_session", "message": "until tomorrow"})
+    s.ok({"op": "start_session"})
+    s.ok({"op": "close_sale"})
+
+
 def test_every_declared_event_of_every_command_happens():
     seen: set[tuple[str, str]] = set()
-    for tour in (_setup_and_bids, _clerk_confirms, _floor_priority):
+    for tour in (_setup_and_bids, _clerk_confirms, _floor_priority, _sale_day):
         tour(seen)
     declared = {(c.op, t) for c in C.COMMANDS for t in c.events}
     assert declared - seen == set()

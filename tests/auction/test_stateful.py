@@ -253,6 +253,7 @@ class EngineVsModel(RuleBasedStateMachine):
                     "credit_limit": 300 if paddle == "L" else None,
                 }
             )
+        commands.append({"op": "go_live"})
         for command in commands:
             assert self.run(command, SYSTEM)[0], command
 

@@ -51,6 +51,7 @@ async def _prepare(path: Path) -> None:
                 },
                 SYSTEM,
             )
+        await must(seq, {"op": "go_live"}, SYSTEM)
 
 
 @dataclass

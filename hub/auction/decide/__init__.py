@@ -3,10 +3,11 @@
 The way in is `decide()`: a JSON object is checked against the registry (`commands.BY_OP`: is
 the op known, may this role send it), passes its op's precheck if it has one, is parsed at the
 edge into its typed command (`parse.PARSERS`) and handed to the one handler registered for its
-op. Handlers live in one module per phase of the sale: `setup`, `bidding`, `lots` (the lot's
-flow on the block) and `corrections`. Importing this package checks that parsers, handlers and
-the registry name the same ops, so a command cannot be declared without a handler, nor handled
-without a declaration.
+op. Handlers live in one module per phase of the sale: `setup`, `sale` (going live, sessions,
+closing), `bidding`, `lots` (the lot's flow on the block) and `corrections`. Importing this
+package checks that parsers, handlers and the registry name the same ops, so a command cannot
+be declared without a handler, nor handled without a declaration. Before parsing, an op is
+refused in a sale status its declaration does not allow (a draft, a closed sale).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any
 
 from hub.auction import commands
 from hub.auction import reasons as R
-from hub.auction.decide import bidding, corrections, lots, setup  # noqa: F401  (they register)
+from hub.auction.decide import bidding, corrections, lots, sale, setup  # noqa: F401  (they register)
 from hub.auction.decide.base import HANDLERS, PRECHECKS, Refusal
 from hub.auction.events import Actor, Decision
-from hub.auction.parse import PARSERS, CommandError
-from hub.auction.state import Auction
+from hub.auction.parse import DECLARED, PARSERS, CommandError
+from hub.auction.state import DRAFT, SALE_CLOSED, Auction
 
 
 def _check_tables() -> None:
@@ -35,6 +36,15 @@ def _check_tables() -> None:
 _check_tables()
 
 
+def _not_now(status: str) -> Decision:
+    """The refusal of an op its declaration does not allow in the sale's status."""
+    if status == SALE_CLOSED:
+        return Decision.refuse(R.SALE_CLOSED, "the sale is closed")
+    if status == DRAFT:
+        return Decision.refuse(R.SALE_NOT_LIVE, "the sale is not live yet: go live first")
+    return Decision.refuse(R.INVALID, "the sale is live already")
+
+
 def decide(auction: Auction, command: Any, actor: Actor, now: float) -> Decision:
     """Answer one command: events to journal, or a refusal with a machine-readable reason."""
     if not isinstance(command, dict):
@@ -46,6 +56,8 @@ def decide(auction: Auction, command: Any, actor: Actor, now: float) -> Decision
         return Decision.refuse(R.FORBIDDEN, f"{actor.role} may not {op}")
     if not auction.sale.id and op != "create_sale":
         return Decision.refuse(R.NO_SALE, "no sale has been created yet")
+    if auction.sale.id and auction.sale.status not in DECLARED[op].states:
+        return _not_now(auction.sale.status)
     precheck = PRECHECKS.get(op)
     if precheck is not None and (refusal := precheck(auction, actor)) is not None:
         return refusal

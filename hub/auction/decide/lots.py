@@ -135,6 +135,8 @@ def drop_pending(lot: Lot, reason: str) -> list[Event]:
 
 @decides(P.Pause)
 def pause(auction: Auction, cmd: P.Pause, actor: Actor, now: float) -> Decision:
+    if auction.sale.pause_break is not None:
+        return Decision.refuse(R.PAUSED, "between sessions: start the next session")
     return Decision.accept(Event("sale_paused", None, {"message": cmd.message, "at": now}))
 
 
@@ -142,4 +144,6 @@ def pause(auction: Auction, cmd: P.Pause, actor: Actor, now: float) -> Decision:
 def resume(auction: Auction, cmd: P.Resume, actor: Actor, now: float) -> Decision:
     if not auction.sale.paused:
         return Decision.refuse(R.NOT_PAUSED, "the sale is not paused")
+    if auction.sale.pause_break is not None:
+        return Decision.refuse(R.PAUSED, "between sessions: start the next session")
     return Decision.accept(Event("sale_resumed", None, {"at": now}))

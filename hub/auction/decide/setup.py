@@ -6,7 +6,7 @@ from hub.auction import parse as P
 from hub.auction import reasons as R
 from hub.auction.decide.base import decides, find_bidder, find_lot
 from hub.auction.events import PUBLIC, STAFF, Actor, Decision, Event
-from hub.auction.state import LIVE, PENDING, Auction
+from hub.auction.state import DRAFT, LIVE, PENDING, Auction
 
 
 def _no_sale_yet(auction: Auction, actor: Actor) -> Decision | None:
@@ -17,7 +17,15 @@ def _no_sale_yet(auction: Auction, actor: Actor) -> Decision | None:
 
 @decides(P.CreateSale, precheck=_no_sale_yet)
 def create_sale(auction: Auction, cmd: P.CreateSale, actor: Actor, now: float) -> Decision:
-    data = {"id": cmd.id, "title": cmd.title, "settings": dict(cmd.settings)}
+    data = {
+        "id": cmd.id,
+        "title": cmd.title,
+        "settings": dict(cmd.settings),
+        "house": cmd.house,
+        "timezone": cmd.timezone,
+        "sessions": [dict(x) for x in cmd.sessions],
+        "status": DRAFT,
+    }
     return Decision.accept(Event("sale_created", None, data, STAFF))
 
 
