@@ -496,6 +496,21 @@ def test_bidder_sees_messages_notices_rules_and_house_bids(browser: Any, fake: F
     assert_safe(page)
 
 
+def test_bidder_sees_the_lots_facts_and_condition(browser: Any, fake: FakeStage) -> None:
+    current = lot(quantity=3, vat="import", arr=True, category="Ceramics", condition=HOSTILE)
+    fake.snapshot = snapshot(2, current, **LIVE_SALE)
+    page = open_bidder(browser, fake, PHONE)
+    wait_text(page, "#lot-facts", "Quantity 3 · Ceramics · VAT: import VAT applies")
+    assert "Artist's resale right applies" in text(page, "#lot-facts")
+    page.locator("#condition-box summary").click()
+    assert text(page, "#condition") == HOSTILE
+    fake.publish(event(3, "lot_amended", lot(vat="bogus", condition="", quantity=1), {}))
+    wait_hidden(page, "#condition-box")
+    assert text(page, "#lot-facts") == ""
+    no_overflow(page, PHONE, "bidder")
+    assert_safe(page)
+
+
 def test_bidder_during_a_break_and_after_the_close(browser: Any, fake: FakeStage) -> None:
     brk = {"message": "Back after lunch", "next_start": "2026-12-05T14:00"}
     fake.snapshot = snapshot(

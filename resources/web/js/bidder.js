@@ -9,7 +9,7 @@ import {
   $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setImage, setText, setTone, showConnection,
   takeToken, topicsOf,
 } from './ui.js';
-import { houseNote, renderFlash, renderLife, renderNotices, rulesList } from './saleday.js';
+import { houseNote, lotFacts, renderFlash, renderLife, renderNotices, rulesList } from './saleday.js';
 
 const TOKEN_KEY = 'auctionmen.bidder.token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -214,6 +214,10 @@ function render(s) {
   setText($('#lot-estimate'), lot ? estimateText(lot, c) : '');
   setText($('#lot-description'), lot?.description || '');
   renderNotices($('#notices'), lot);
+  setText($('#lot-facts'), lotFacts(lot));
+  const condition = typeof lot?.condition === 'string' ? lot.condition.trim() : '';
+  setText($('#condition'), condition);
+  $('#condition-box').hidden = !condition;
   renderLife($('#life'), s.sale);
   renderFlash($('#flash'), s.flash);
   renderMessages(s);

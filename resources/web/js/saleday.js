@@ -188,6 +188,22 @@ export function renderFlash(el, flash) {
   setText(el.querySelector('.flash-text'), flash.text);
 }
 
+const VAT = {
+  margin: 'VAT: margin scheme', standard: 'VAT: standard rate', reduced: 'VAT: reduced rate',
+  zero: 'VAT: zero-rated', import: 'VAT: import VAT applies',
+};
+
+/** What a buyer must know about a lot beyond its title: quantity, VAT scheme, resale right. */
+export function lotFacts(lot) {
+  if (!lot) return '';
+  const out = [];
+  if (Number.isInteger(lot.quantity) && lot.quantity > 1) out.push(`Quantity ${lot.quantity}`);
+  if (typeof lot.category === 'string' && lot.category) out.push(lot.category);
+  if (VAT[lot.vat]) out.push(VAT[lot.vat]);
+  if (lot.arr === true) out.push("Artist's resale right applies");
+  return out.join(' · ');
+}
+
 /** The high bid's holder in words when it is a house bid (else ''). */
 export function houseNote(lot) {
   return lot?.high?.house && LIVE.includes(lot.status) ? HOUSE_BID : '';
