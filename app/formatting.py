@@ -130,6 +130,8 @@ def bidder_label(high: dict[str, object] | None) -> str:
     """ "Room · paddle 101", "Online · paddle 7001", "Room (no paddle)"."""
     if not high:
         return DASH
+    if high.get("house") or high.get("channel") == "house":
+        return "House bid (for the vendor)"  # disclosed, as the law requires
     channel = channel_label(str(high.get("channel") or ""))
     paddle = high.get("paddle")
     return f"{channel} · paddle {paddle}" if paddle else f"{channel} (no paddle)"

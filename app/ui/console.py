@@ -357,8 +357,10 @@ class ConsolePanel(QWidget):
             "withdraw": status in ("pending", "open", "fair_warning"),
             "house_bid": live,
         }
+        # A draft does not sell yet and a closed sale no more: nothing to press.
+        selling = self.state.sale.get("status") not in ("draft", "closed")
         for name, button in self.buttons.items():
-            button.setEnabled(bool(enabled.get(name, True)))
+            button.setEnabled(selling and bool(enabled.get(name, True)))
         self.late_box.setProperty("alert", bool((lot or {}).get("late")))
         self.late_box.style().unpolish(self.late_box)
         self.late_box.style().polish(self.late_box)

@@ -71,6 +71,7 @@ def test_small_formatters():
     assert format_duration(3720) == "1h 02m"
     assert bidder_label({"channel": "floor", "paddle": "101"}) == "Room · paddle 101"
     assert bidder_label({"channel": "online", "paddle": None}) == "Online (no paddle)"
+    assert bidder_label({"channel": "house", "house": True}) == "House bid (for the vendor)"
 
 
 def test_progress_pace_eta_and_total():

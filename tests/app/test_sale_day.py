@@ -293,6 +293,7 @@ def test_draft_edit_then_go_live_then_amend(qtbot, desk) -> None:
     win = desk
     assert win.sale_bar.status.text() == "DRAFT"
     assert win.sale_bar.buttons["go_live"].isVisible()
+    assert not any(b.isEnabled() for b in win.console.buttons.values())  # nothing sells yet
 
     _select(win.lots.view, "1")
     _click(qtbot, win.lots.edit_button)
@@ -326,6 +327,7 @@ def test_draft_edit_then_go_live_then_amend(qtbot, desk) -> None:
 
     _go_live(qtbot, win)
     assert not win.sale_bar.buttons["go_live"].isVisible()
+    assert win.console.buttons["next_lot"].isEnabled()
     assert win.sale_bar.status.text().startswith("LIVE")
 
     _select(win.lots.view, "2")
