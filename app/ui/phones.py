@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.state import ConsoleState
-from app.ui.sale_forms import FormError, by_operator, lots_between, phone_command
+from app.ui.sale_forms import FormError, by_operator, lots_between, next_call, phone_command
 from app.ui.sale_settings import error_label
 from app.ui.widgets import item, plain, table
 
@@ -76,13 +76,12 @@ class PhonesPanel(QWidget):
         self._ids = []
         for r, b in enumerate(rows):
             span = lots_between(order, str(b.get("from_lot")), str(b.get("to_lot")))
-            waiting = [lot for lot in span if lot in pending]
             cells = [
                 str(b.get("operator") or ""),
                 str(b.get("paddle") or ""),
                 names.get(str(b.get("paddle")), ""),
                 f"{b.get('from_lot')}–{b.get('to_lot')}",
-                waiting[0] if waiting else "done",
+                next_call(order, state.current_id if state.live() else None, pending, span),
                 str(b.get("id") or ""),
             ]
             for c, text in enumerate(cells):

@@ -641,6 +641,23 @@ def lots_between(order: Sequence[str], first: str, last: str) -> list[str]:
     return list(order[i : j + 1])
 
 
+def next_call(
+    order: Sequence[str], current: str | None, waiting: Iterable[str], span: Sequence[str]
+) -> str:
+    """What a phone operator needs to know about a booking: the next lot of the range still to
+    come and how far away it is in the running order ("5 · 3 lots away", "5 · on the block")."""
+    if current in span and current is not None:
+        return f"{current} · on the block"
+    left = set(waiting)
+    nxt = next((lot for lot in span if lot in left), None)
+    if nxt is None:
+        return "done"
+    if current not in order:
+        return nxt
+    away = order.index(nxt) - order.index(current)
+    return f"{nxt} · {away} lot{'s' if away != 1 else ''} away" if away > 0 else nxt
+
+
 def by_operator(phones: Iterable[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
     """Bookings grouped per operator (each operator's card), operators alphabetically."""
     out: dict[str, list[Mapping[str, Any]]] = {}

@@ -563,7 +563,7 @@ def test_phone_bookings(qtbot, desk) -> None:
     _click(qtbot, panel.book_button)
     qtbot.waitUntil(lambda: panel.view.rowCount() == 1, timeout=5000)
     cells = [_cell(panel.view, 0, c) for c in range(panel.view.columnCount())]
-    assert cells[:5] == ["Anna", "101", "Bidder 101", "1–2", "1"]
+    assert cells[:5] == ["Anna", "101", "Bidder 101", "1–2", "1"]  # the next lot of its range
     assert panel.paddle.text() == ""  # cleared for the next booking
     panel.paddle.setText("101")
     panel.from_lot.setText("2")

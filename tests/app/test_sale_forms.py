@@ -19,6 +19,7 @@ from app.ui.sale_forms import (
     format_premium,
     message_command,
     new_lot,
+    next_call,
     parse_premium,
     parse_rules,
     phone_command,
@@ -404,3 +405,12 @@ def test_bookings_per_operator() -> None:
     grouped = by_operator(phones)
     assert [op for op, _ in grouped] == ["Anna", "bo"]
     assert [b["id"] for b in grouped[1][1]] == ["1", "3"]
+
+
+def test_the_operator_is_told_how_far_away_the_bidder_is() -> None:
+    span = ["4", "5"]
+    assert next_call(ORDER, "1", {"4", "5"}, span) == "4 · 3 lots away"
+    assert next_call(ORDER, "3", {"4", "5"}, span) == "4 · 1 lot away"
+    assert next_call(ORDER, "4", {"5"}, span) == "4 · on the block"
+    assert next_call(ORDER, None, {"5"}, span) == "5"
+    assert next_call(ORDER, "5", set(), ["1", "2"]) == "done"
