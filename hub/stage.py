@@ -255,6 +255,7 @@ class Stage:
             links=self.links,
             check_pin=self.check_pin,
             results=SaleResults(self.sequencer),
+            sales=self._sales,
         )
         settings = Settings(
             max_body=cfg.max_body,
@@ -367,6 +368,13 @@ class Stage:
                 listener(records)
             except Exception:
                 log.exception("a commit listener failed")
+
+    def _sales(self) -> list[JSON]:
+        """The sales in the data dir, for staff over HTTP (without their local paths)."""
+        listing = [summary.to_json() for summary in list_sales(self.config.data_dir)]
+        for summary in listing:
+            del summary["path"]
+        return listing
 
     def _sealed(self) -> None:
         """The sale is closed: its journal's head hash is the seal (`sale.head` in snapshots;

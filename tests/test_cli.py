@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -420,3 +421,36 @@ def test_serve_prints_the_seal_when_the_sale_closes(served):
     assert "close_sale refused" in again.stderr
     listed = json.loads(_run("sale", "list", "--data-dir", str(data_dir), "--json").stdout)
     assert (listed[0]["status"], listed[0]["head_hash"]) == ("closed", line["head"])
+
+
+def test_staff_list_the_sales_over_http_beside_the_running_one(served):
+    _, info, data_dir = served
+    assert _sale_new(data_dir, "--id", "spring", "--title", "Spring").returncode == 0
+    (data_dir / "sales" / "wreck.db").write_bytes(b"not sqlite" * 100)
+    tokens = {
+        role: _run(
+            "token", "--data-dir", str(data_dir), "--role", role, "--paddle", "7001"
+        ).stdout.strip()
+        for role in ("clerk", "bidder")
+    }
+
+    def get(token: str | None) -> tuple[int, dict]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        req = urllib.request.Request(info["url"] + "/api/sales", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.load(exc)
+
+    status, body = get(tokens["clerk"])
+    assert status == 200
+    assert body["current"] == "demo"
+    by_id = {s["id"]: s for s in body["sales"]}
+    assert sorted(by_id) == ["demo", "spring", "wreck"]
+    assert by_id["spring"]["status"] == "draft"
+    assert by_id["demo"]["lots"] > 0
+    assert by_id["wreck"]["error"]
+    assert all("path" not in s for s in body["sales"])
+    assert get(tokens["bidder"])[0] == 403
+    assert get(None)[0] == 401

@@ -6,6 +6,7 @@ bids go through the one intake (`hub/gateway/intake.py`) that the relay uses too
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Any
@@ -37,6 +38,7 @@ from hub.gateway.keys import (
     REGISTRAR,
     RESULTS,
     SALE,
+    SALES,
     SUBMIT,
 )
 from hub.gateway.problems import problem
@@ -121,6 +123,15 @@ async def register(request: web.Request) -> web.Response:
         raise Refused(422, R.INVALID, "'email' does not look like an email address")
     paddle = await request.app[REGISTRAR].register_online_bidder(fields)
     return web.json_response({"paddle": paddle, "status": "pending"}, status=202)
+
+
+async def sales(request: web.Request) -> web.Response:
+    """Every sale in the stage's data dir (staff): status, lots, totals, head hash. Read in a
+    worker thread: it replays each journal."""
+    _claims(request, staff=True)
+    listing = await asyncio.to_thread(request.app[SALES])
+    body = {"current": request.app[SALE].sale_id, "sales": listing}
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
 async def results(request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -39,6 +40,8 @@ class Capabilities:
     links: LinkBuilder
     check_pin: Callable[[str], bool]
     results: Results
+    # The sales beside this one (blocking: read off the loop); None: no GET /api/sales.
+    sales: Callable[[], list[dict[str, Any]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     app[K.LINKS] = caps.links
     app[K.PAIRING] = caps.check_pin
     app[K.RESULTS] = caps.results
+    if caps.sales is not None:
+        app[K.SALES] = caps.sales
     app[K.BEHIND_TLS_PROXY] = settings.behind_tls_proxy
     r = app.router
     # Imported catalogue images first, then the shipped samples.
@@ -83,6 +88,8 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     r.add_get("/api/openapi.json", openapi)
     r.add_get("/api/commands", command_catalogue)
     r.add_get("/api/sales/current", api.current_sale)
+    if caps.sales is not None:
+        r.add_get("/api/sales", api.sales)
     r.add_get("/api/sales/{sale}/state", api.state)
     r.add_post("/api/sales/{sale}/bids", api.bids)
     r.add_post("/api/sales/{sale}/commands", api.commands)

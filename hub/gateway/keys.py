@@ -7,6 +7,7 @@ needs, so each handler says what it depends on and a test can hand it a fake.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -33,5 +34,7 @@ PAIRING: web.AppKey[Callable[[str], bool]] = web.AppKey("pairing")
 """Checks the PIN the stage screen shows (clerk terminals pair with it)."""
 RESULTS: web.AppKey[Results] = web.AppKey("results")
 """The sale's results, lot by lot (`hub.backend.results`)."""
+SALES: web.AppKey[Callable[[], list[dict[str, Any]]]] = web.AppKey("sales")
+"""Every sale in the stage's data dir (`hub.backend.sales.list_sales`), for staff."""
 BEHIND_TLS_PROXY = web.AppKey("behind_tls_proxy", bool)
 """Clients reach us over https even when this connection is plain: cookies are Secure."""

@@ -257,6 +257,23 @@ def document(version: str = "0.1.0") -> JSON:
                     },
                 }
             },
+            "/api/sales": {
+                "get": {
+                    "summary": "Every sale in the stage's data dir (staff token)",
+                    "description": "id, title, house, status (draft, live, closed), lot counts,"
+                    " hammer total (minor units), currency, sessions, head hash; a journal that"
+                    " cannot be read has `error`.",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": {
+                            "description": "current sale and the list",
+                            **_json({"type": "object"}),
+                        },
+                        "401": _problem("no or bad token"),
+                        "403": _problem("not staff"),
+                    },
+                }
+            },
             "/api/sales/{sale}/state": {
                 "get": {
                     "summary": "Snapshot of the sale and its current lot",
