@@ -82,6 +82,9 @@ def run_serve(config: StageConfig) -> int:
         print(f"auctionmen serve: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
+        if exc.filename is not None:  # the data dir, not the port
+            print(f"auctionmen serve: {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return 1
         print(
             f"auctionmen serve: cannot listen on {config.host}:{config.port}: {exc.strerror}",
             file=sys.stderr,

@@ -454,3 +454,18 @@ def test_staff_list_the_sales_over_http_beside_the_running_one(served):
     assert all("path" not in s for s in body["sales"])
     assert get(tokens["bidder"])[0] == 403
     assert get(None)[0] == 401
+
+
+def test_a_data_dir_that_is_a_file_is_one_clear_line(tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    for args in (
+        ("sale", "new", "--id", "x", "--title", "X"),
+        ("sale", "reset", "demo"),
+        ("serve", "--demo", "--port", "0"),
+    ):
+        result = _run(*args, "--data-dir", str(not_a_dir))
+        assert result.returncode == 1, args
+        _no_traceback(result)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert str(not_a_dir) in result.stderr

@@ -27,8 +27,9 @@ import tempfile
 import time
 import tomllib
 import zoneinfo
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -158,8 +159,11 @@ class SaleLock:
     def acquire(self) -> None:
         if self._fd is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise SaleError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
         if sys.platform != "win32":  # pragma: no branch - the lock is POSIX-only here
             import fcntl
 
@@ -573,7 +577,8 @@ def create_sale(
     target = sale_path(data_dir, checked["id"])
     if target.exists():
         raise SaleError(f"a sale '{checked['id']}' already exists ({target})")
-    _build(target, commands, clock, replace=False)
+    with _disk(target.parent):
+        _build(target, commands, clock, replace=False)
     return summarize(target)
 
 
@@ -582,16 +587,17 @@ def reset_demo(data_dir: Path, *, clock: Callable[[], float] = time.time) -> Sal
     runs it), and the demo's bidder identities are written again."""
     target = sale_path(data_dir, DEMO)
     demo = demo_sale()
-    with SaleLock(target):
+    with _disk(target.parent), SaleLock(target):
         _build(target, sale_commands(demo), clock, replace=True)
-    identities = IdentityStore(Path(data_dir) / "identities.db")
-    try:
-        with identities.db.conn:
-            identities.table.delete_where("sale = ?", [DEMO])
-        for bidder in demo.get("bidders", []):
-            identities.add(DEMO, str(bidder["paddle"]), bidder)
-    finally:
-        identities.close()
+    with _disk(Path(data_dir)):
+        identities = IdentityStore(Path(data_dir) / "identities.db")
+        try:
+            with identities.db.conn:
+                identities.table.delete_where("sale = ?", [DEMO])
+            for bidder in demo.get("bidders", []):
+                identities.add(DEMO, str(bidder["paddle"]), bidder)
+        finally:
+            identities.close()
     return summarize(target)
 
 
@@ -602,9 +608,20 @@ def apply_op(
     target = sale_path(data_dir, sale_id)
     if not target.is_file():
         raise SaleError(f"no sale '{sale_id}' in {sales_dir(data_dir)}")
-    with SaleLock(target):
+    with _disk(target.parent), SaleLock(target):
         _run(_submit_all(target, [command], clock))
     return summarize(target)
+
+
+@contextmanager
+def _disk(folder: Path) -> Iterator[None]:
+    """A disk that refuses (not a folder, read-only, full) is a clear `SaleError`."""
+    try:
+        yield
+    except OSError as exc:
+        raise SaleError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:
+        raise SaleError(f"cannot write in {folder}: {exc}") from exc
 
 
 def _build(target: Path, commands: list[JSON], clock: Callable[[], float], replace: bool) -> None:

@@ -492,3 +492,16 @@ def test_work_left_by_a_dead_creator_is_swept(tmp_path: Path) -> None:
     sales.create_sale(tmp_path, spec())
     assert not dead.exists()
     assert (alive / "x.db").read_bytes() == b"half"
+
+
+def test_a_data_dir_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with pytest.raises(SaleError, match="cannot write in"):
+        sales.create_sale(not_a_dir, spec())
+    with pytest.raises(SaleError, match="cannot lock"):
+        sales.reset_demo(not_a_dir)
+    with pytest.raises(SaleError, match="cannot lock"):
+        SaleLock(not_a_dir / "sales" / "x.db").acquire()
+    assert sales.list_sales(not_a_dir) == []
+    assert not_a_dir.read_text() == "x"
