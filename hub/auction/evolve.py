@@ -17,6 +17,7 @@ from hub.auction.state import (
     FAIR_WARNING,
     OPEN,
     PASSED,
+    PENDING,
     SALE_CLOSED,
     SALE_LIVE,
     SOLD,
@@ -104,9 +105,67 @@ def _lot_added(auction: Auction, ev: Event, seq: int) -> None:
         start=d["start"],
         reserve=d["reserve"],
         images=list(d["images"]),
+        # Lots from before sale days have none of these: the defaults.
+        quantity=d.get("quantity", 1),
+        consignor=d.get("consignor", ""),
+        vat=d.get("vat", "margin"),
+        arr=d.get("arr", False),
+        category=d.get("category", ""),
+        condition=d.get("condition", ""),
         ask=d["start"],
         changed_seq=seq,
     )
+
+
+def _change(lot: Lot, changes: JSON) -> None:
+    """Apply catalogue changes (checked when decided) to a lot."""
+    for key, value in changes.items():
+        if key == "high":
+            lot.high_estimate = value
+        elif key == "images":
+            lot.images = list(value)
+        elif key == "start":
+            lot.start = value
+            if lot.status == PENDING:
+                lot.ask = value
+        else:
+            setattr(lot, key, value)
+
+
+@applies("lot_edited")
+def _lot_edited(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    _change(lot, ev.data["changes"])
+    lot.changed_seq = seq
+
+
+@applies("lot_amended")
+def _lot_amended(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    _change(lot, ev.data["changes"])
+    if ev.data.get("notice"):
+        lot.notices.append(ev.data["notice"])
+    lot.changed_seq = seq
+
+
+@applies("lot_reoffered")
+def _lot_reoffered(auction: Auction, ev: Event, seq: int) -> None:
+    """A passed lot back to pending at the end of the order; its bids stay, voided."""
+    lot = _lot_of(auction, ev)
+    for bid in lot.bids:
+        if bid.void is None:
+            bid.void = "reoffered"
+    lot.order = ev.data["order"]
+    lot.status = PENDING
+    lot.high_id = None
+    lot.hammer = None
+    lot.closed_at = None
+    lot.books = []  # they executed in the first offer
+    lot.pending = {}
+    lot.late = {}
+    lot.increment_override = None
+    lot.ask = lot.start
+    lot.changed_seq = seq
 
 
 @applies("bidder_registered")

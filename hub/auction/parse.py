@@ -30,7 +30,14 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from hub.auction.ladder import Ladder, LadderError
-from hub.auction.state import CHANNELS, DRAFT, SALE_CLOSED, SALE_LIVE, TIE_POLICIES
+from hub.auction.state import (
+    CHANNELS,
+    DRAFT,
+    SALE_CLOSED,
+    SALE_LIVE,
+    TIE_POLICIES,
+    VAT_SCHEMES,
+)
 
 JSON = dict[str, Any]
 
@@ -40,6 +47,7 @@ MAX_SEQ = 2**63 - 1
 MAX_IMAGES = 50
 MAX_LADDER_ROWS = 100
 MAX_PREMIUM_ROWS = 20
+MAX_QUANTITY = 1_000_000
 MAX_SESSIONS = 60
 MAX_WINDOW = 90 * 86_400  # the longest subject-to window, in seconds
 # A sale id names its journal file: the CLI and the app check it with the same rule.
@@ -520,12 +528,66 @@ class Configure:
         return cls(MappingProxyType(_settings(cmd.get("settings") or {})))
 
 
+def _images(raw: JSON) -> tuple[str, ...]:
+    images = raw.get("images") or []
+    if not isinstance(images, list) or len(images) > MAX_IMAGES:
+        raise CommandError(f"'images' must be a list of at most {MAX_IMAGES} strings")
+    for image in images:
+        if not isinstance(image, str) or len(image) > 2_000:
+            raise CommandError("'images' must be a list of short strings")
+        _check_chars(image, "images")
+    return tuple(images)
+
+
+def _quantity(raw: JSON) -> int:
+    value = raw.get("quantity", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+        raise CommandError(f"'quantity' must be a whole number from 1 to {MAX_QUANTITY}")
+    return value
+
+
+def _vat(raw: JSON) -> str:
+    value = raw.get("vat", "margin")
+    if value not in VAT_SCHEMES:
+        raise CommandError(f"'vat' must be one of {', '.join(VAT_SCHEMES)}")
+    return str(value)
+
+
+def _flag(raw: JSON, key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise CommandError(f"'{key}' must be true or false")
+    return value
+
+
+# A lot's catalogue fields besides its number, each with its check (absent: the default).
+_LOT_FIELDS: dict[str, Callable[[JSON], Any]] = {
+    "title": lambda raw: _text(raw, "title", "", 1_000),
+    "description": lambda raw: _text(raw, "description", "", MAX_TEXT),
+    "low": lambda raw: _opt_amount(raw, "low"),
+    "high": lambda raw: _opt_amount(raw, "high"),
+    "start": lambda raw: _opt_amount(raw, "start") or 0,
+    "reserve": lambda raw: _opt_amount(raw, "reserve"),
+    "images": lambda raw: list(_images(raw)),
+    "quantity": _quantity,
+    "consignor": lambda raw: _text(raw, "consignor", "", 64),
+    "vat": _vat,
+    "arr": lambda raw: _flag(raw, "arr"),
+    "category": lambda raw: _text(raw, "category", "", 100),
+    "condition": lambda raw: _text(raw, "condition", "", MAX_TEXT),
+}
+LOT_FIELDS = tuple(_LOT_FIELDS)
+# What only staff may see of a lot: never in a public event or view.
+STAFF_LOT_FIELDS = frozenset({"reserve", "consignor"})
+_REASON = "why, for the journal (required once the sale is live)"
+
+
 @command(
     STAFF,
-    ("lot_added",),
+    ("lot_added", "lot_amended"),
     "Add lot",
-    "Add a lot to the catalogue",
-    wire=(Field("lot", "object", True),),
+    "Add a lot to the catalogue (once live: with a reason, announced to everyone)",
+    wire=(Field("lot", "object", True), Field("reason", "text", help=_REASON)),
     states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
@@ -539,6 +601,13 @@ class AddLot:
     start: int
     reserve: int | None
     images: tuple[str, ...]
+    quantity: int = 1
+    consignor: str = ""
+    vat: str = "margin"
+    arr: bool = False
+    category: str = ""
+    condition: str = ""
+    reason: str | None = None
 
     @classmethod
     def parse(cls, cmd: JSON) -> AddLot:
@@ -546,21 +615,30 @@ class AddLot:
         lot_id = _text(raw, "id", limit=32).strip()
         if not lot_id:
             raise CommandError("a lot needs a number")
-        images = raw.get("images") or []
-        if not isinstance(images, list) or len(images) > MAX_IMAGES:
-            raise CommandError(f"'images' must be a list of at most {MAX_IMAGES} strings")
-        for image in images:
-            if not isinstance(image, str) or len(image) > 2_000:
-                raise CommandError("'images' must be a list of short strings")
-            _check_chars(image, "images")
+        images = _images(raw)
         low, high = _opt_amount(raw, "low"), _opt_amount(raw, "high")
         if low is not None and high is not None and low > high:
             raise CommandError("the low estimate is above the high estimate")
         title = _text(raw, "title", "", 1_000)
         description = _text(raw, "description", "", MAX_TEXT)
         start = _opt_amount(raw, "start") or 0
+        reserve = _opt_amount(raw, "reserve")
         return cls(
-            lot_id, title, description, low, high, start, _opt_amount(raw, "reserve"), tuple(images)
+            lot_id,
+            title,
+            description,
+            low,
+            high,
+            start,
+            reserve,
+            images,
+            quantity=_quantity(raw),
+            consignor=_text(raw, "consignor", "", 64),
+            vat=_vat(raw),
+            arr=_flag(raw, "arr"),
+            category=_text(raw, "category", "", 100),
+            condition=_text(raw, "condition", "", MAX_TEXT),
+            reason=_opt_text(cmd, "reason", 500),
         )
 
 
@@ -1024,3 +1102,58 @@ class StartSession:
     @classmethod
     def parse(cls, cmd: JSON) -> StartSession:
         return cls()
+
+
+# -- the catalogue once live: amendments and re-offers
+
+
+@command(
+    STAFF,
+    ("lot_edited", "lot_amended"),
+    "Edit lot",
+    "Change a lot's catalogue fields (once live: an amendment with a reason and a notice)",
+    states=SETUP,
+)
+@dataclass(frozen=True, slots=True)
+class EditLot:
+    OP: ClassVar[str] = "edit_lot"
+    lot: str = _lot_arg()
+    changes: Mapping[str, Any] = arg(help="{field: new value}: any catalogue field but the number")
+    reason: str | None = arg(help=_REASON)
+    notice: str | None = arg(help="the saleroom notice everyone sees (default: the reason)")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> EditLot:
+        lot = _lot(cmd)
+        raw = _object(cmd, "changes")
+        changes: JSON = {}
+        for key in raw:
+            if key == "id":
+                raise CommandError("a lot's number cannot change")
+            if key not in _LOT_FIELDS:
+                raise CommandError(f"unknown lot field {str(key)[:40]!r}")
+            changes[key] = _LOT_FIELDS[key](raw)
+        low, high = changes.get("low"), changes.get("high")
+        if low is not None and high is not None and low > high:
+            raise CommandError("the low estimate is above the high estimate")
+        reason = _opt_text(cmd, "reason", 500)
+        notice = _opt_text(cmd, "notice", 1_000)
+        return cls(lot, MappingProxyType(changes), reason, notice)
+
+
+@command(
+    STAFF,
+    ("lot_reoffered",),
+    "Re-offer",
+    "Offer a passed lot again, after the last lot",
+)
+@dataclass(frozen=True, slots=True)
+class Reoffer:
+    OP: ClassVar[str] = "reoffer"
+    lot: str = _lot_arg()
+    reason: str = arg(optional=True)
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Reoffer:
+        lot = _lot(cmd)
+        return cls(lot, _text(cmd, "reason", "", 500))

@@ -165,6 +165,13 @@ class Lot:
     start: int = 0
     reserve: int | None = None
     images: list[str] = field(default_factory=list)
+    quantity: int = 1
+    consignor: str = ""  # a reference to the consignor's record: staff only
+    vat: str = "margin"  # margin | standard | reduced | zero | import
+    arr: bool = False  # artist's resale right applies
+    category: str = ""
+    condition: str = ""  # the condition report
+    notices: list[str] = field(default_factory=list)  # saleroom notices, everyone sees them
     status: str = PENDING
     bids: list[Bid] = field(default_factory=list)
     ask: int = 0
@@ -210,6 +217,13 @@ class Lot:
             "start": self.start,
             "reserve": self.reserve,
             "images": list(self.images),
+            "quantity": self.quantity,
+            "consignor": self.consignor,
+            "vat": self.vat,
+            "arr": self.arr,
+            "category": self.category,
+            "condition": self.condition,
+            "notices": list(self.notices),
             "status": self.status,
             "bids": [b.to_json() for b in self.bids],
             "ask": self.ask,

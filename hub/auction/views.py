@@ -30,6 +30,12 @@ def public_lot(auction: Auction, lot_id: str | None) -> JSON | None:
         "estimate": {"low": lot.low, "high": lot.high_estimate},
         "start": lot.start,
         "images": list(lot.images),
+        "quantity": lot.quantity,
+        "vat": lot.vat,
+        "arr": lot.arr,
+        "category": lot.category,
+        "condition": lot.condition,
+        "notices": list(lot.notices),
         "status": lot.status,
         "ask": lot.ask,
         "increment": auction.increment(lot, high.amount if high else lot.ask),
@@ -50,6 +56,7 @@ def staff_lot(auction: Auction, lot_id: str | None) -> JSON | None:
     high = lot.high
     view.update(
         reserve=lot.reserve,
+        consignor=lot.consignor,
         reserve_met=lot.reserve is None or (high is not None and high.amount >= lot.reserve),
         books=[b.to_json() for b in sorted(lot.books, key=lambda b: (-b.max, b.order))],
         pending=[lot.pending[k] for k in sorted(lot.pending)],

@@ -73,7 +73,11 @@ class Sale:
         return decision
 
     def lot(self, lot_id: str, **fields: Any) -> None:
-        self.ok({"op": "add_lot", "lot": {"id": lot_id, **fields}})
+        """Add a lot (once live, with a reason: a live catalogue changes only with one)."""
+        command: dict[str, Any] = {"op": "add_lot", "lot": {"id": lot_id, **fields}}
+        if self.engine.sale.status != "draft":
+            command["reason"] = "added during the sale"
+        self.ok(command)
 
     def bidders(self, *paddles: str, **fields: Any) -> None:
         for paddle in paddles:

@@ -62,7 +62,10 @@ FIELDS = {
         "sale": {"id": "x", "title": "t", "settings": {}, "house": "h", "sessions": []}
     },
     "configure": {"settings": {"late_window": 1}},
-    "add_lot": {"lot": {"id": "9", "title": "t", "start": 10, "images": ["a.png"]}},
+    "add_lot": {
+        "lot": {"id": "9", "title": "t", "start": 10, "images": ["a.png"], "quantity": 2},
+        "reason": "late entry",
+    },
     "register_bidder": {"paddle": "77", "channel": "online", "credit_limit": 100},
     "absentee_bid": {"lot": "2", "paddle": "A", "max": 100},
     "bid": {"lot": "1", "amount": 200, "seen_seq": 3, "key": "k"},
@@ -74,6 +77,8 @@ FIELDS = {
     "retract": {"lot": "1", "reason": "r"},
     "reopen": {"lot": "1", "reason": "r"},
     "end_session": {"message": "back soon", "next_start": "2026-12-06T10:00"},
+    "edit_lot": {"lot": "2", "changes": {"title": "t"}, "reason": "r", "notice": "n"},
+    "reoffer": {"lot": "2", "reason": "r"},
 }
 
 

@@ -78,7 +78,7 @@ class _Reading(dict):  # type: ignore[type-arg]
 
 
 _SAMPLES = {"lot": "1", "paddle": "7", "amount": 100, "text": "x", "int": 1, "number": 1.5}
-_OBJECTS = {"sale": {"id": "s"}, "lot": {"id": "9"}, "settings": {}}
+_OBJECTS = {"sale": {"id": "s"}, "lot": {"id": "9"}, "settings": {}, "changes": {"title": "x"}}
 
 
 _BY_NAME = {"next_start": "2026-12-06T10:00"}  # text the parser checks further

@@ -16,9 +16,9 @@ from .helpers import Sale, bidder
 class Tour(Sale):
     """A sale that records which (op, event type) pairs its decisions carried."""
 
-    def __init__(self, seen: set[tuple[str, str]], **settings: Any) -> None:
+    def __init__(self, seen: set[tuple[str, str]], draft: bool = False, **settings: Any) -> None:
         self.seen = seen
-        super().__init__(settings)
+        super().__init__(settings, draft=draft)
 
     def do(self, command: dict[str, Any], actor: Any = None) -> Any:
         decision = super().do(command, actor) if actor else super().do(command)
@@ -109,9 +109,18 @@ def _floor_priority(seen: set[tuple[str, str]]) -> None:
 
 
 def _sale_day(seen: set[tuple[str, str]]) -> None:
-    s = Tour(seen)
+    s = Tour(seen, draft=True)
     s.lot("1", start=50)
+    s.lot("2", start=50)
+    s.ok({"op": "edit_lot", "lot": "1", "changes": {"title": "Vase"}})
     s.ok({"op": "go_live"})
+    s.ok({"op": "add_lot", "lot": {"id": "3"}, "reason": "late entry"})
+    s.ok(
+        {"op": "edit_lot", "lot": "1", "changes": {"reserve": 60, "title": "Vases"}, "reason": "r"}
+    )
+    s.ok({"op": "open_lot", "lot": "1"})
+    s.ok({"op": "pass", "lot": "1"})
+    s.ok({"op": "reoffer", "lot": "1", "reason": "vendor"})
     s.ok({"op": "end_session", "message": "until tomorrow"})
     s.ok({"op": "start_session"})
     s.ok({"op": "close_sale"})

@@ -95,6 +95,9 @@ def test_old_journals_without_a_status_replay_as_a_live_sale():
     engine = replay(old)
     assert engine.sale_view()["status"] == "live"
     assert engine.sale_view()["house"] == ""
+    lot = engine.public_lot("1")
+    assert lot is not None
+    assert (lot["quantity"], lot["vat"], lot["arr"], lot["notices"]) == (1, "margin", False, [])
     assert engine.decide({"op": "open_lot", "lot": "1"}, SYSTEM, 5.0).ok
 
 

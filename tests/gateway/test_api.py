@@ -143,7 +143,9 @@ async def test_malformed_bids_get_clear_errors(stage, http, data, content_type, 
 
 async def test_hostile_text_is_stored_as_text(stage, http):
     title = '<img src=x onerror="alert(1)">\nid: forged</title><script>x()</script>'
-    done = await staff(stage, http, {"op": "add_lot", "lot": {"id": "99", "title": title}})
+    done = await staff(
+        stage, http, {"op": "add_lot", "lot": {"id": "99", "title": title}, "reason": "late entry"}
+    )
     assert done["ok"], done
     nul = await staff(stage, http, {"op": "add_lot", "lot": {"id": "98", "title": "a\x00b"}})
     assert nul["_status"] == 422

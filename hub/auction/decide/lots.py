@@ -11,7 +11,7 @@ from hub.auction.decide.base import decides, find_lot, paused
 from hub.auction.decide.bidding import book_event, book_price, eligible_books, online_rejected
 from hub.auction.events import PUBLIC, Actor, Decision, Event
 from hub.auction.parse import MAX_AMOUNT
-from hub.auction.state import LIVE, OPEN, PENDING, Auction, Lot
+from hub.auction.state import LIVE, OPEN, PASSED, PENDING, Auction, Lot
 
 JSON = dict[str, Any]
 
@@ -124,6 +124,17 @@ def withdraw(auction: Auction, cmd: P.Withdraw, actor: Actor, now: float) -> Dec
         return Decision.refuse(R.LOT_CLOSED, f"lot {lot.id} is {lot.status}")
     data = {"reason": cmd.reason, "at": now}
     return Decision.accept(Event("lot_withdrawn", lot.id, data), *drop_pending(lot, R.LOT_CLOSED))
+
+
+@decides(P.Reoffer)
+def reoffer(auction: Auction, cmd: P.Reoffer, actor: Actor, now: float) -> Decision:
+    """A passed lot back to waiting, after the last lot; its old bids stay, voided."""
+    lot = find_lot(auction, cmd.lot)
+    if lot.status != PASSED:
+        return Decision.refuse(R.NOT_PASSED, f"lot {lot.id} is {lot.status}, not passed")
+    order = max(x.order for x in auction.lots.values()) + 1
+    data = {"order": order, "reason": cmd.reason, "at": now}
+    return Decision.accept(Event("lot_reoffered", lot.id, data, PUBLIC))
 
 
 def drop_pending(lot: Lot, reason: str) -> list[Event]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub.auction import parse as P
 from hub.auction import reasons as R
 from hub.auction.decide.base import decides, find_bidder, find_lot
 from hub.auction.events import PUBLIC, STAFF, Actor, Decision, Event
-from hub.auction.state import DRAFT, LIVE, PENDING, Auction
+from hub.auction.state import DRAFT, LIVE, PENDING, SOLD, WITHDRAWN, Auction
+
+JSON = dict[str, Any]
 
 
 def _no_sale_yet(auction: Auction, actor: Actor) -> Decision | None:
@@ -38,13 +42,25 @@ def configure(auction: Auction, cmd: P.Configure, actor: Actor, now: float) -> D
     )
 
 
+def _reason(reason: str | None) -> str | None:
+    return reason.strip() if reason and reason.strip() else None
+
+
+def _next_order(auction: Auction) -> int:
+    """The place after the last lot of the running order."""
+    return max((lot.order for lot in auction.lots.values()), default=0) + 1
+
+
 @decides(P.AddLot)
 def add_lot(auction: Auction, cmd: P.AddLot, actor: Actor, now: float) -> Decision:
     if cmd.id in auction.lots:
         return Decision.refuse(R.DUPLICATE_LOT, f"lot {cmd.id} already exists")
+    live = auction.sale.status != DRAFT
+    if live and _reason(cmd.reason) is None:
+        return Decision.refuse(R.CATALOGUE_FROZEN, "the sale is live: adding a lot needs a reason")
     data = {
         "id": cmd.id,
-        "order": len(auction.lots) + 1,
+        "order": _next_order(auction),
         "title": cmd.title,
         "description": cmd.description,
         "low": cmd.low,
@@ -52,8 +68,70 @@ def add_lot(auction: Auction, cmd: P.AddLot, actor: Actor, now: float) -> Decisi
         "start": cmd.start,
         "reserve": cmd.reserve,
         "images": list(cmd.images),
+        "quantity": cmd.quantity,
+        "consignor": cmd.consignor,
+        "vat": cmd.vat,
+        "arr": cmd.arr,
+        "category": cmd.category,
+        "condition": cmd.condition,
     }
-    return Decision.accept(Event("lot_added", cmd.id, data, STAFF))
+    added = Event("lot_added", cmd.id, data, STAFF)
+    if not live:
+        return Decision.accept(added)
+    amended: JSON = {
+        "changes": {},
+        "reason": _reason(cmd.reason),
+        "notice": f"Lot {cmd.id} added to the sale",
+        "by": actor.role,
+    }
+    return Decision.accept(added, Event("lot_amended", cmd.id, amended, PUBLIC))
+
+
+# Fields that may change while the lot is on the block (the auctioneer reads them out).
+_ON_THE_BLOCK = frozenset({"description", "condition"})
+
+
+@decides(P.EditLot)
+def edit_lot(auction: Auction, cmd: P.EditLot, actor: Actor, now: float) -> Decision:
+    """Draft: `lot_edited`. Live: an amendment with a reason: `lot_amended` (PUBLIC, with the
+    saleroom notice) for what everyone sees, `lot_edited` (STAFF) for the reserve and the
+    consignor, which a public event never carries."""
+    lot = find_lot(auction, cmd.lot)
+    changes = dict(cmd.changes)
+    low = changes.get("low", lot.low)
+    high = changes.get("high", lot.high_estimate)
+    if low is not None and high is not None and low > high:
+        return Decision.refuse(R.INVALID, "the low estimate would be above the high estimate")
+    reason = _reason(cmd.reason)
+    if auction.sale.status == DRAFT:
+        if not changes:
+            return Decision.refuse(R.INVALID, "nothing to change")
+        data = {"changes": changes, "reason": reason or "", "by": actor.role}
+        return Decision.accept(Event("lot_edited", lot.id, data, STAFF))
+    if reason is None:
+        return Decision.refuse(R.CATALOGUE_FROZEN, "the sale is live: an amendment needs a reason")
+    if lot.status in (SOLD, WITHDRAWN):
+        return Decision.refuse(R.LOT_CLOSED, f"lot {lot.id} is {lot.status}")
+    if lot.status in LIVE and not set(changes) <= _ON_THE_BLOCK:
+        return Decision.refuse(
+            R.LOT_OPEN, "on the block only the description and condition may change"
+        )
+    private = {k: v for k, v in changes.items() if k in P.STAFF_LOT_FIELDS}
+    public = {k: v for k, v in changes.items() if k not in P.STAFF_LOT_FIELDS}
+    # The reason is the notice by default, unless only staff fields change (a new reserve
+    # is nobody else's business).
+    default = reason if public or not changes else ""
+    notice = (cmd.notice if cmd.notice is not None else default).strip()
+    events = []
+    if private:
+        data = {"changes": private, "reason": reason, "by": actor.role}
+        events.append(Event("lot_edited", lot.id, data, STAFF))
+    if public or notice:
+        data = {"changes": public, "reason": reason, "notice": notice, "by": actor.role}
+        events.append(Event("lot_amended", lot.id, data, PUBLIC))
+    if not events:
+        return Decision.refuse(R.INVALID, "nothing to change")
+    return Decision.accept(*events)
 
 
 @decides(P.RegisterBidder)
