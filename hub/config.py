@@ -11,7 +11,8 @@ from typing import Any
 import platformdirs
 
 SALE_IRI_BASE = "https://auctionmen.local/sales/"
-# A sale id names its journal file (the same rule as hub/backend/sales.py's SALE_ID).
+# A sale id names its journal file: hub/auction/parse.py's SALE_ID (config imports nothing
+# from hub; tests/backend/test_sales.py checks the two agree).
 SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from hub.auction.catalogue import demo_sale, sale_commands
 from hub.auction.events import SYSTEM
 from hub.auction.ladder import Ladder, LadderError
+from hub.auction.parse import SALE_ID, SALE_ID_RULE  # the engine's rule: one message everywhere
 from hub.auction.state import PASSED, SOLD, TIE_POLICIES, WITHDRAWN
 from hub.backend.identities import IdentityStore
 from hub.journal.db import JournalError, connect_reader
@@ -49,8 +50,6 @@ from hub.journal.sequencer import Sequencer
 JSON = dict[str, Any]
 T = TypeVar("T")
 
-SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-SALE_ID_RULE = "a sale id is 1 to 64 letters, digits, '-' or '_', starting with a letter or digit"
 DEMO = "demo"
 MAX_SPEC_BYTES = 1_000_000  # a sale file with its catalogue; anything bigger is a mistake
 MAX_SESSIONS = 60

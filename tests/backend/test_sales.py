@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from hub.auction.commands import COMMANDS
 from hub.auction.events import SYSTEM, Actor
 from hub.backend import sales
 from hub.backend.identities import IdentityStore
@@ -22,10 +21,6 @@ from hub.journal.sequencer import Sequencer
 from hub.journal.verify import verify
 
 CLERK = Actor("clerk")
-OPS = {command.op for command in COMMANDS}
-needs_engine_ops = pytest.mark.skipif(
-    not {"go_live", "close_sale"} <= OPS, reason="the engine's sale-day ops have not landed yet"
-)
 
 
 def spec(**overrides: Any) -> dict[str, Any]:
@@ -68,7 +63,6 @@ def test_a_sale_is_created_whole_and_verifies(tmp_path: Path) -> None:
     assert not [name for name in leftovers(tmp_path) if name.startswith(".new-")]
 
 
-@needs_engine_ops
 def test_a_sale_file_with_lots_can_go_live_at_once(tmp_path: Path) -> None:
     lots = [{"id": "1", "title": "A vase", "start": 1000}, {"id": "2", "title": "A clock"}]
     summary = sales.create_sale(tmp_path, spec(lots=lots, draft=False))
@@ -310,8 +304,7 @@ def test_list_counts_lots_and_totals_beside_a_running_writer(tmp_path: Path) -> 
         {"id": "2", "title": "B", "start": 10_000, "reserve": 90_000},
         {"id": "3", "title": "C"},
     ]
-    # Before the engine knows drafts, every sale is live from the start.
-    summary = sales.create_sale(tmp_path, spec(lots=lots, draft="go_live" not in OPS))
+    summary = sales.create_sale(tmp_path, spec(lots=lots, draft=False))
 
     async def run() -> list[sales.SaleSummary]:
         async with Sequencer(summary.path) as seq:
@@ -426,7 +419,6 @@ def test_the_lock_is_released_and_retaken(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- go live, close
 
 
-@needs_engine_ops
 def test_go_live_then_close_seals_the_journal(tmp_path: Path) -> None:
     created = sales.create_sale(tmp_path, spec(lots=[{"id": "1", "title": "A"}]))
     assert created.status == "draft"
@@ -439,7 +431,6 @@ def test_go_live_then_close_seals_the_journal(tmp_path: Path) -> None:
         sales.apply_op(tmp_path, created.id, {"op": "close_sale"})
 
 
-@needs_engine_ops
 def test_go_live_without_lots_is_refused(tmp_path: Path) -> None:
     created = sales.create_sale(tmp_path, spec())
     with pytest.raises(SaleError, match="go_live refused"):
