@@ -6,6 +6,10 @@ relay link), hands each door only the capabilities it uses, and runs them as one
 list of lifecycles (`Stage._parts`). Every committed record flows one way: sequencer →
 `Stage._on_commit` → hub (and any other listener: the Qt bridge, the relay outbox).
 
+One stage per sale: the first part (`_claim`) takes the sale's lock (`hub.backend.sales.SaleLock`)
+and refuses a sale that does not exist (only `--demo` writes one); after `sale_closed` the
+journal's head hash is the seal (`LiveSale.snapshot` fills `sale.head`).
+
 `Stage` keeps a few thin delegations the desktop app and the tests use (`submit`,
 `snapshot`, `bidder_link`, ...); the work itself lives in `hub/feed.py`, `hub/links.py`,
 `hub/live.py`, `hub/backend/registration.py` and the gateway. `auctionmen serve` is

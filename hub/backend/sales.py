@@ -412,6 +412,9 @@ def _sessions(value: Any) -> list[JSON]:
             raise SaleError(f"{where}: the name {_show(session['name'])} is used twice")
         if out and session["starts"] <= out[-1]["starts"]:
             raise SaleError(f"{where}: must start after the session before it")
+        before = out[-1]["to_lot"] if out else ""
+        if before.isdigit() and low.isdigit() and int(low) <= int(before):
+            raise SaleError(f"{where}: from_lot {low} overlaps the session before it")
         out.append(session)
     return out
 

@@ -171,6 +171,7 @@ def day(name: str = "Day 1", starts: str = "2026-12-05T10:00", lo: Any = "1", hi
         ([day(lo="9", hi="1")], "after to_lot"),
         ([day(), day(starts="2026-12-06T10:00")], "used twice"),
         ([day(), day("Day 2", "2026-12-05T09:00")], "must start after"),
+        ([day(hi="250"), day("Day 2", "2026-12-06T10:00", "200", "480")], "overlaps"),
         ([day(name="")], "needs a session 1 name"),
         ([{"name": "Day 1", "starts": "2026-12-05T10:00"}], "missing from_lot, to_lot"),
         ([{**day(), "room": "B"}], "unknown key"),
