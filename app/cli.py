@@ -65,11 +65,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SALE_FILE_EXAMPLE = """\
+a sale file (TOML; JSON has the same keys), amounts in minor units:
+
+  id = "autumn-2026"
+  title = "Autumn Fine Art"
+  house = "Maison Example"
+  currency = "EUR"
+  timezone = "Europe/Paris"
+
+  [[sessions]]
+  name = "Day 1"
+  starts = 2026-12-05T10:00:00
+  from_lot = "1"
+  to_lot = "250"
+
+  [settings]
+  tie_policy = "first_received"    # or floor_priority
+  late_window = 3                  # seconds
+  reopen_window = 120
+  subject_to = false
+  subject_to_window = 172800
+  confirm_online = false
+  auto_absentee = true
+  buyer_premium = [[0, 2500], [50000000, 2000]]   # [from, basis points], marginal
+  vat_rate_bp = 2000
+"""
+
+
 def _add_sale_parser(sub: Any) -> None:
     sale = sub.add_parser("sale", help="create, list, reset, go live with and close sales")
     verbs = sale.add_subparsers(dest="verb", required=True)
 
-    new = verbs.add_parser("new", help="create a sale (a draft unless --no-draft)")
+    new = verbs.add_parser(
+        "new",
+        help="create a sale (a draft unless --no-draft)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SALE_FILE_EXAMPLE,
+    )
     new.add_argument("--data-dir", type=Path, help="where the sales live")
     new.add_argument("--file", type=Path, help="a sale file (.toml or .json); flags override it")
     new.add_argument("--id", help="the sale id (letters, digits, - and _; it names the file)")

@@ -474,3 +474,15 @@ def test_a_data_dir_that_is_a_file_is_one_clear_line(tmp_path):
         _no_traceback(result)
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert str(not_a_dir) in result.stderr
+
+
+def test_the_sale_file_example_in_the_help_is_a_valid_sale(tmp_path):
+    from app.cli import SALE_FILE_EXAMPLE
+
+    text = SALE_FILE_EXAMPLE.split("\n\n", 1)[1]
+    example = tmp_path / "sale.toml"
+    example.write_text("\n".join(line.removeprefix("  ") for line in text.splitlines()))
+    created = _sale_new(tmp_path, "--file", str(example))
+    assert created.returncode == 0, created.stderr
+    assert "created sale 'autumn-2026' (draft)" in created.stdout
+    assert "[[sessions]]" in _run("sale", "new", "--help").stdout
