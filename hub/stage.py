@@ -350,7 +350,10 @@ class Stage:
         return self.gavel
 
     async def _create_demo(self) -> None:
+        """The demo's catalogue as the configured sale (`--sale spring --demo`: a copy named
+        spring), so the sale id always names its file."""
         sale = demo_sale()
+        sale["sale"]["id"] = self.config.sale
         for command in sale_commands(sale):
             answer = await self.submit(command, SYSTEM)
             if not answer.ok:

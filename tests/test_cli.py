@@ -486,3 +486,33 @@ def test_the_sale_file_example_in_the_help_is_a_valid_sale(tmp_path):
     assert created.returncode == 0, created.stderr
     assert "created sale 'autumn-2026' (draft)" in created.stdout
     assert "[[sessions]]" in _run("sale", "new", "--help").stdout
+
+
+def test_demo_under_another_name_is_a_copy_named_for_its_file(tmp_path):
+    proc = subprocess.Popen(
+        [
+            AUCTIONMEN,
+            "serve",
+            "--demo",
+            "--sale",
+            "practice",
+            "--port",
+            "0",
+            "--data-dir",
+            str(tmp_path),
+            "--json-logs",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        info = json.loads(proc.stdout.readline())
+        assert info["sale"] == "practice"
+        with urllib.request.urlopen(info["url"] + "/api/sales/practice/state", timeout=10) as r:
+            assert len(json.load(r)["lots"]) > 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    listed = json.loads(_run("sale", "list", "--data-dir", str(tmp_path), "--json").stdout)
+    assert [(s["id"], s["status"]) for s in listed] == [("practice", "live")]

@@ -235,7 +235,7 @@ def summarize(path: Path) -> SaleSummary:
     lots = list(engine.lots.values())
     sold = [lot for lot in lots if lot.status == SOLD]
     return SaleSummary(
-        id=engine.sale.id,
+        id=path.stem,  # how a stage opens it (`--sale ID`): the file, whatever it says inside
         path=path,
         title=engine.sale.title,
         house=str(view.get("house") or ""),
