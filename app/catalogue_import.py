@@ -555,12 +555,10 @@ class LotPlan:
     def given(self) -> dict[str, Any]:
         """The fields this row sets (an empty cell sets nothing), without images."""
         out: dict[str, Any] = {}
-        for key in ("title", "description", "consignor", "vat", "category", "condition"):
-            if getattr(self, key):
-                out[key] = getattr(self, key)
-        for key in (*MONEY_FIELDS, "quantity", "arr"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
+        for key in DEFAULTS:  # the catalogue's order: what a diff lists first
+            value = getattr(self, key, None) if key != "images" else None
+            if value is not None and value != "":
+                out[key] = value
         return out
 
     def image_names(self) -> list[str]:

@@ -22,6 +22,7 @@ from app.importer import CatalogueTarget, run_import
 from hub.auction.events import Actor
 from hub.config import StageConfig
 from hub.journal.sequencer import Answer
+from tests.app.test_import_xlsx import workbook
 
 T = 10
 
@@ -236,3 +237,82 @@ def test_bidder_lists_have_a_dry_run_and_a_cancel(core, tmp_path: Path):
     verdicts = core.import_bidders(people, lambda *p: None).result(T)
     assert [(v.line, v.ok) for v in verdicts] == [(2, True), (3, False), (4, False)]
     assert journal(core)[0] > before[0]
+
+
+def test_a_draft_sale_takes_adds_and_edits_then_going_live_freezes_it(tmp_path: Path):
+    from hub.backend.sales import create_sale
+
+    data = tmp_path / "data"
+    create_sale(
+        data,
+        {
+            "id": "spring",
+            "title": "Spring sale",
+            "lots": [
+                {"id": "1", "title": "Vase", "low": 10000, "high": 20000},
+                {"id": "2", "title": "Clock", "vat": "margin"},
+            ],
+        },
+    )
+    core = CoreThread(StageConfig(data_dir=data, port=0, sale="spring"))
+    core.start()
+    try:
+        path = tmp_path / "cat.xlsx"
+        path.write_bytes(
+            workbook(
+                ["Lot No", "Title", "Low Est", "High Est", "Qty", "Vendor", "VAT", "ARR"],
+                [1, "Vase", 100, 200, None, None, None, None],  # as in the sale
+                [2, None, None, 250, 3, "V-9", "standard", "yes"],  # changes, title kept
+                [3, "Bowl", 50, 80, None, "V-1", None, None],  # new
+            )
+        )
+        before = journal(core)
+        plan = core.preview_catalogue(path, None).result(T)
+        assert plan.status == "draft"
+        assert journal(core) == before  # the dry run writes nothing
+        assert [(v.lot, v.action) for v in plan.verdicts()] == [
+            ("1", "same"),
+            ("2", "edit"),
+            ("3", "add"),
+        ]
+        assert plan.verdicts()[1].reason == (
+            "high — → €250; quantity 1 → 3; consignor — → V-9; vat margin → standard; arr no → yes"
+        )
+        verdicts = core.import_catalogue(path, None, lambda *p: None).result(T)
+        assert [(v.lot, v.action, v.ok) for v in verdicts] == [
+            ("1", "same", True),
+            ("2", "edit", True),
+            ("3", "add", True),
+        ], verdicts
+        lots = {lot["id"]: lot for lot in core.staff_snapshot().result(T)["lot_views"]}
+        clock = lots["2"]
+        assert (clock["title"], clock["quantity"], clock["vat"], clock["arr"]) == (
+            "Clock",
+            3,
+            "standard",
+            True,
+        )
+        assert clock["consignor"] == "V-9"
+        assert lots["3"]["consignor"] == "V-1"
+        # The same file again changes nothing: every row is unchanged now.
+        after = journal(core)
+        again = core.import_catalogue(path, None, lambda *p: None).result(T)
+        assert [v.action for v in again] == ["same", "same", "same"]
+        assert journal(core) == after
+
+        assert core.submit({"op": "go_live"}).result(T).ok
+        path.write_bytes(workbook(["Lot", "Title", "Low"], [1, "Vase", 120], [4, "Late lot", 10]))
+        frozen = core.import_catalogue(path, None, lambda *p: None).result(T)
+        assert [(v.lot, v.action) for v in frozen] == [("1", "refuse"), ("4", "refuse")]
+        assert "catalogue is frozen" in frozen[0].reason
+        assert "needs a reason" in frozen[1].reason
+        late = core.import_catalogue(path, None, lambda *p: None, reason="Late entry").result(T)
+        assert [(v.lot, v.action, v.ok) for v in late] == [
+            ("1", "refuse", False),
+            ("4", "add", True),
+        ]
+        lots = {lot["id"]: lot for lot in core.staff_snapshot().result(T)["lot_views"]}
+        assert lots["1"]["estimate"]["low"] == 10000  # never changed by an import once live
+        assert "4" in lots
+    finally:
+        core.stop()
