@@ -15,6 +15,7 @@ import segno
 from aiohttp import web
 
 from hub.auction import reasons as R
+from hub.auction.commands import allowed
 from hub.auction.events import Actor
 from hub.gateway.intake import (
     HUB_PATH,
@@ -91,10 +92,24 @@ async def bids(request: web.Request) -> web.Response:
 
 async def commands(request: web.Request) -> web.Response:
     check_sale(request, request.app[SALE].sale_id)
-    claims = _claims(request, staff=True)
+    claims = _claims(request)
+    if claims.role in STAFF_ROLES:
+        actor = Actor(claims.role, None, claims.subject)
+    elif claims.role == "bidder" and claims.paddle:
+        # A bidder may send the few ops the registry grants the bidder role (a commission
+        # bid left online, its cancellation), as themselves; bids have their own intake.
+        if not request.app[LIMITS].bids.allow(claims.paddle, time.monotonic()):
+            return problem(429, R.RATE_LIMITED, "too many attempts; wait a moment")
+        actor = Actor("bidder", claims.paddle)
+    else:
+        raise Refused(403, "forbidden", "staff only")
     body = await read_object(request)
     key = check_key(body.get("key"))
-    actor = Actor(claims.role, None, claims.subject)
+    op = body.get("op")
+    if actor.role == "bidder" and (
+        not isinstance(op, str) or op == "bid" or not allowed(op, "bidder")
+    ):
+        raise Refused(403, "forbidden", "bidders bid at /bids; staff send the other commands")
     answer = await request.app[SUBMIT](body, actor, key)
     status, payload = reply(answer, bid=False)
     if answer.ok and body.get("op") == "approve_bidder":
