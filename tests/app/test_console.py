@@ -83,7 +83,10 @@ def test_increment_and_button_hammer(qtbot, window):
 
 def test_titles_and_names_are_plain_text(qtbot, window, core_env):
     _, core, _ = core_env
-    core.submit({"op": "add_lot", "lot": {"id": "99", "title": HOSTILE}}).result(5)
+    answer = core.submit(
+        {"op": "add_lot", "lot": {"id": "99", "title": HOSTILE}, "reason": "late entry"}
+    ).result(5)
+    assert answer.ok, answer.message
     core.register_bidder("666", "floor", HOSTILE, approved=True).result(5)
     window.send({"op": "open_lot", "lot": "99"})
     qtbot.waitUntil(lambda: window.state.current_id == "99", timeout=5000)

@@ -505,8 +505,12 @@ def test_messages_to_everyone_or_one_paddle(qtbot, desk) -> None:
 
     quick = quick_messages()
     assert len(quick) == 3
+    first = dialog
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     qtbot.keyClick(win, Qt.Key.Key_M)  # the registry's key opens the same form
     dialog = win.dialog
+    assert dialog is not first
     assert dialog.objectName() == "messageDialog"
     _click(qtbot, dialog.quick[0])
     assert dialog.text.toPlainText() == quick[0]
