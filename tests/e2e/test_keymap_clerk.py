@@ -124,7 +124,8 @@ def test_registry_keys_send_the_registry_commands(browser: Any, fake: FakeStage)
         "reason": "rejected",
     }
     page.evaluate("() => document.activeElement.blur()")  # in a field, 0 is a digit
-    assert press("0") == {"op": "set_increment", "lot": "1", "mode": "reset"}
+    # The registry's key (not "0" any more: digits type a paddle or an amount).
+    assert press(BY_ACTION["inc_reset"].key) == {"op": "set_increment", "lot": "1", "mode": "reset"}
     assert press("+") == {"op": "set_increment", "lot": "1", "mode": "double"}
     assert answer("s", "720") == {"op": "set_ask", "lot": "1", "amount": 72000}
     assert answer("z", "Back in five") == {"op": "pause", "message": "Back in five"}
