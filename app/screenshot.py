@@ -232,7 +232,16 @@ def _phones(app: Any, window: Any, core: Any) -> Any:
 
 
 def _subject_to(app: Any, window: Any, core: Any) -> Any:
-    core.configure({"subject_to": True}).result(10) if not window.state.live() else None
+    for command in (
+        {"op": "pass", "lot": "2"},
+        {"op": "configure", "settings": {"subject_to": True}},
+        {"op": "open_lot", "lot": "3"},
+        {"op": "floor_bid", "lot": "3", "paddle": "102"},
+        {"op": "hammer", "lot": "3", "source": "key"},  # below the reserve: subject to
+    ):
+        core.submit(command).result(10)
+    _wait(app, lambda: window.subject_to.view.rowCount() >= 1)
+    window.subject_to.view.selectRow(0)
     return _tab("subject_to")(app, window, core)
 
 
@@ -242,10 +251,12 @@ def _message(app: Any, window: Any, core: Any) -> Any:
 
 
 def _seal(app: Any, window: Any, core: Any) -> Any:
-    from app.ui.messages import SealDialog
-
-    head = core.journal_head().result(10)
-    return _over(app, window, SealDialog(str(window.state.sale.get("id")), head, window))
+    core.submit({"op": "hammer", "lot": "2", "source": "key"}).result(10)
+    assert core.close_sale().result(10).answer.ok
+    _wait(app, lambda: window.state.sale.get("status") == "closed")
+    window.show_seal()
+    _wait(app, lambda: window.dialog is not None and window.dialog.objectName() == "sealDialog")
+    return _over(app, window, window.dialog)
 
 
 SHOTS: dict[str, Callable[[Any, Any, Any], Any]] = {

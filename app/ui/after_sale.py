@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
-from app.formatting import format_money
+from app.formatting import format_duration, format_money
 from app.state import ConsoleState
 from app.ui.sale_forms import subject_to_lots
 from app.ui.sale_settings import error_label
@@ -23,7 +24,14 @@ class SubjectToPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("subjectTo")
-        self.view = table(["Lot", "Title", "Hammer", "Reserve", "Buyer"], "subjectToList")
+        self.view = table(
+            ["Lot", "Title", "Hammer", "Reserve", "Buyer", "Answer within"], "subjectToList"
+        )
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 60), (2, 110), (3, 110), (4, 80), (5, 120)):
+            self.view.setColumnWidth(column, width)
         self.accept_button = QPushButton("Vendor accepts")
         self.accept_button.setObjectName("vendorAccepts")
         self.accept_button.clicked.connect(lambda: self._resolve(True))
@@ -48,8 +56,10 @@ class SubjectToPanel(QWidget):
         col.addWidget(self.view, 1)
         col.addLayout(buttons)
 
-    def show_state(self, state: ConsoleState) -> None:
+    def show_state(self, state: ConsoleState, now: float | None = None) -> None:
         lots = subject_to_lots(state.lots.values())
+        window = float(state.settings.get("subject_to_window") or 0)
+        now = time.time() if now is None else now
         self._ids = [str(lot["id"]) for lot in lots]
         self.view.setRowCount(len(lots))
         for r, lot in enumerate(lots):
@@ -60,9 +70,10 @@ class SubjectToPanel(QWidget):
                 format_money(hammer.get("amount"), state.currency),
                 format_money(lot.get("reserve"), state.currency),
                 str(hammer.get("paddle") or "—"),
+                _left(float(hammer.get("at") or now) + window - now) if window else "—",
             ]
             for c, text in enumerate(cells):
-                self.view.setItem(r, c, item(text, c in (2, 3)))
+                self.view.setItem(r, c, item(text, c in (2, 3, 5)))
         has = bool(lots)
         self.accept_button.setEnabled(has)
         self.decline_button.setEnabled(has)
@@ -74,3 +85,8 @@ class SubjectToPanel(QWidget):
             return
         self.errors.setText("")
         self.resolve.emit(self._ids[row], accept)
+
+
+def _left(seconds: float) -> str:
+    """Time left for the vendor's answer ("1h 05m"), or "too late"."""
+    return format_duration(seconds) if seconds > 0 else "too late"

@@ -40,7 +40,8 @@ JSON = dict[str, Any]
 
 # Where each binding group's buttons go: rows under the lot card, or a box of their own.
 # Groups named nowhere join the last row, so a new binding gets a button with no edit here.
-ROWS = (("Bidding",), ("Corrections", "Increment"))
+# The sale's own keys (pause, withdraw, message) share the first row: two rows fit 768 px.
+ROWS = (("Bidding", "Sale"), ("Corrections", "Increment"))
 BOXES = ("Online", "Late bids")
 STATUS_STYLE = {
     "open": "#2563eb",
@@ -67,13 +68,15 @@ def button_rows(shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[list[str]]:
 
     Screen and app actions (no op: help, import, export) have keys but no console button.
     """
-    rows: list[list[str]] = [[] for _ in ROWS]
+    rows: list[list[tuple[int, str]]] = [[] for _ in ROWS]
     for s in shortcuts:
         if s.op is None or s.group in BOXES:
             continue
         where = next((i for i, groups in enumerate(ROWS) if s.group in groups), len(ROWS) - 1)
-        rows[where].append(s.action)
-    return [row for row in rows if row]
+        rank = ROWS[where].index(s.group) if s.group in ROWS[where] else len(ROWS[where])
+        rows[where].append((rank, s.action))
+    # Within a row, group by group (registry order inside each): the sort is stable.
+    return [[action for _, action in sorted(row, key=lambda r: r[0])] for row in rows if row]
 
 
 def boxed(group: str, shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[str]:

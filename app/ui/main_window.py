@@ -612,8 +612,10 @@ class MainWindow(QMainWindow):
         if self.status == "closed":
             self.console.set_notice("The sale is closed.", error=True)
             return
+        paddle = self.console.paddle.text().strip()  # typed first: a message to that bidder
+        self.console.paddle.clear()
         self._open_dialog(
-            MessageDialog(self.state.bidders, self),
+            MessageDialog(self.state.bidders, paddle, self),
             lambda d: self._op("Message", lambda core: core.message(d.command)),
         )
 

@@ -34,7 +34,9 @@ def quick_messages() -> tuple[str, ...]:
 class MessageDialog(QDialog):
     """On Send, `command` holds the `message` command and the dialog is accepted."""
 
-    def __init__(self, bidders: Sequence[Mapping[str, Any]], parent: Any = None) -> None:
+    def __init__(
+        self, bidders: Sequence[Mapping[str, Any]], paddle: str = "", parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("messageDialog")
         self.setWindowTitle("Message to bidders")
@@ -49,6 +51,9 @@ class MessageDialog(QDialog):
         self.paddle.setObjectName("messagePaddle")
         self.paddle.setPlaceholderText("paddle")
         self.paddle.textEdited.connect(lambda _t: self.to_one.setChecked(True))
+        if paddle:  # a paddle typed on the console first: to that bidder
+            self.paddle.setText(paddle)
+            self.to_one.setChecked(True)
         self.text = QPlainTextEdit()
         self.text.setObjectName("messageText")
         self.text.setFixedHeight(90)

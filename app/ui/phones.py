@@ -45,6 +45,8 @@ class PhonesPanel(QWidget):
         self.view = table(
             ["Operator", "Paddle", "Bidder", "Lots", "Next lot", "Booking"], "phoneList"
         )
+        for column, width in ((0, 140), (1, 70), (2, 200), (3, 90), (4, 160)):
+            self.view.setColumnWidth(column, width)
         self.cancel_button = QPushButton("Cancel booking")
         self.cancel_button.setObjectName("cancelPhone")
         self.cancel_button.clicked.connect(self._cancel)

@@ -520,6 +520,13 @@ def test_messages_to_everyone_or_one_paddle(qtbot, desk) -> None:
     assert data["text"] == quick[0]
     assert data.get("paddle") is None
 
+    win.console.paddle.setText("101")  # a paddle typed first: the message goes to it
+    _click(qtbot, win.console.buttons["message"])
+    dialog = win.dialog
+    assert dialog.to_one.isChecked()
+    assert dialog.paddle.text() == "101"
+    assert win.console.paddle.text() == ""
+
 
 def test_end_and_start_a_session(qtbot, desk) -> None:
     win = desk
