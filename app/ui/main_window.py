@@ -724,9 +724,15 @@ class MainWindow(QMainWindow):
         picker.open()
 
     def _pick(self, picker: SalePicker, sale: str) -> None:
+        if self.info is not None and sale == self.info.sale:
+            picker.accept()
+            return
+        if self.state.live() and not self.confirm(
+            f"Lot {self.state.current_id} is on the block. Leave this sale and open {sale}?"
+        ):
+            return
         picker.accept()
-        if self.info is None or sale != self.info.sale:
-            self.open_sale(sale)
+        self.open_sale(sale)
 
     def open_sale(self, sale: str, *, before: Callable[[], object] | None = None) -> None:
         """Restart the core on `sale` (off the UI thread); the window redraws when it runs."""

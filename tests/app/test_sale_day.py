@@ -270,6 +270,18 @@ def test_sales_opens_another_sale_and_starts_the_running_demo_over(qtbot, desk) 
     _click(qtbot, win.sale_bar.buttons["sales"])  # the demo runs: stop, start over, reopen
     picker = win.picker
     qtbot.waitUntil(lambda: picker.view.rowCount() == 2, timeout=5000)
+    asked: list[str] = []
+
+    def refuse(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    win.confirm = refuse  # leaving a lot on the block asks first
+    _select(picker.view, "autumn")
+    _click(qtbot, picker.open_button)
+    assert asked == ["Lot 1 is on the block. Leave this sale and open autumn?"]
+    assert picker.isVisible()
+    win.confirm = lambda _q: True
     _click(qtbot, picker.demo_button)
     qtbot.waitUntil(lambda: len(opened) == 2, timeout=20_000)
     qtbot.waitUntil(lambda: win.state.lots.get("1", {}).get("status") == "pending", timeout=10_000)
@@ -470,6 +482,36 @@ def test_subject_to_and_reoffer(qtbot, desk) -> None:
     assert win.state.lots["2"]["order"] > max(win.state.lots[x]["order"] for x in ("1", "3"))
     assert win.state.lots["2"]["order"] != order
     assert win.state.next_lot_id() == "3"
+
+    # The vendor declines: the lot is passed.
+    _submit(
+        win,
+        {
+            "op": "edit_lot",
+            "lot": "3",
+            "changes": {"reserve": 9000},
+            "reason": "vendor's instruction",
+            "notice": "Lot 3: reserve revised",
+        },
+    )
+    _submit(win, {"op": "open_lot", "lot": "3"})
+    _submit(win, {"op": "floor_bid", "lot": "3", "paddle": "101", "amount": 5000})
+    _submit(win, {"op": "hammer", "lot": "3", "source": "key"})
+    qtbot.waitUntil(lambda: panel.view.rowCount() == 1, timeout=5000)
+    asked: list[str] = []
+
+    def ask(question: str) -> bool:
+        asked.append(question)
+        return len(asked) > 1  # "no" the first time: nothing is sent
+
+    win.confirm = ask
+    _select(panel.view, "3")
+    _click(qtbot, panel.decline_button)
+    assert win.state.lots["3"]["status"] == "sold"
+    _click(qtbot, panel.decline_button)
+    qtbot.waitUntil(lambda: win.state.lots["3"]["status"] == "passed", timeout=5000)
+    assert asked[-1] == "The vendor declines lot 3? This is final."
+    assert panel.view.rowCount() == 0
 
 
 # ---------------------------------------------------------------------- messages, sessions
