@@ -308,6 +308,16 @@ class MainWindow(QMainWindow):
         self.commissions.show_state(self.state)  # names
 
     def _show_paused(self) -> None:
+        pause = self.state.sale.get("break")
+        if isinstance(pause, dict):  # a session break: its message, as every screen shows it
+            text = str(pause.get("message") or "Session break")
+            self.paused_label.setText(text if len(text) <= 60 else text[:59] + "…")
+            self.paused_label.setToolTip(text)
+            self.paused_label.setStyleSheet(
+                "background: #d97706; color: white; padding: 4px 10px; border-radius: 4px;"
+            )
+            return
+        self.paused_label.setToolTip("")
         paused = bool(self.state.sale.get("paused"))
         self.paused_label.setText("PAUSED" if paused else "")
         self.paused_label.setStyleSheet(

@@ -158,13 +158,22 @@ def test_the_picker_lists_creates_and_refuses_bad_sales(qtbot, qapp, data_dir: P
 
     bridge = CoreBridge()
     shelf = SpyShelf(data_dir)
+    (data_dir / "sales" / "broken.db").write_bytes(b"not a journal" * 100)
     picker = SalePicker("autumn")
     qtbot.addWidget(picker)
     desk = PickerDesk(picker, shelf, bridge.deliver)
     picker.show()
-    qtbot.waitUntil(lambda: picker.view.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: picker.view.rowCount() == 2, timeout=5000)
     row = [_cell(picker.view, 0, c) for c in range(picker.view.columnCount())]
     assert row[:5] == ["autumn", "Autumn sale", "Harcourt", "draft", "3"]
+    assert _cell(picker.view, 1, 0) == "broken"
+    assert _cell(picker.view, 1, 1).startswith("cannot be read")
+    opened: list[str] = []
+    picker.open_sale.connect(opened.append)
+    picker.view.selectRow(1)
+    _click(qtbot, picker.open_button)
+    assert opened == []
+    assert "Sale broken cannot be opened" in picker.message.text()
 
     _click(qtbot, picker.new_button)
     dialog = desk.dialog
@@ -210,7 +219,7 @@ def test_the_picker_lists_creates_and_refuses_bad_sales(qtbot, qapp, data_dir: P
     dialog.rules.premium.setPlainText("0: 25%\n500000: 20%")
     dialog.rules.vat.setText("20")
     _click(qtbot, dialog.create_button)
-    qtbot.waitUntil(lambda: picker.view.rowCount() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: picker.view.rowCount() == 3, timeout=10_000)
     assert not dialog.isVisible()
     assert picker.selected().id == "spring"
     assert _cell(picker.view, picker.view.currentRow(), 1) == HOSTILE  # plain text
@@ -588,9 +597,11 @@ def test_end_and_start_a_session(qtbot, desk) -> None:
     qtbot.waitUntil(lambda: win.sale_bar.status.text().startswith("SESSION BREAK"), timeout=5000)
     assert "2026-12-06 10:00" in win.sale_bar.status.text()
     assert win.state.sale["break"]["message"] == "Back tomorrow at ten"
+    assert win.paused_label.text() == "Back tomorrow at ten"
     assert win.sale_bar.buttons["start_session"].isVisible()
     _click(qtbot, win.sale_bar.buttons["start_session"])
     qtbot.waitUntil(lambda: not win.state.sale.get("break"), timeout=5000)
+    assert win.paused_label.text() == ""
     assert win.state.sale["session"] == 1
 
 
