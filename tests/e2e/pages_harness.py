@@ -203,7 +203,8 @@ class FakeStage:
             200,
             {"ok": True, "events": []},
         )
-        # A bidder's commission bids (POST /api/sales/{sale}/absentee); None: no such route (404).
+        # A bidder's own commands (commission bids) on the commands endpoint with a bidder
+        # token; None: refused as staff-only (403), as a gateway without them answers.
         self.absentee_answer: Callable[[JSON], tuple[int, JSON]] | None = None
         self.catalogue: Callable[[], JSON] = catalogue  # what GET /api/commands serves
         self.session: Callable[[str], tuple[int, JSON]] = self._session
@@ -290,7 +291,6 @@ class FakeStage:
         r.add_get("/api/commands", self._catalogue)
         r.add_post("/api/sales/{sale}/bids", self._bids)
         r.add_post("/api/sales/{sale}/commands", self._commands)
-        r.add_post("/api/sales/{sale}/absentee", self._absentee)
         r.add_get("/.well-known/mercure", self._mercure)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -301,13 +301,6 @@ class FakeStage:
 
     async def _catalogue(self, request: web.Request) -> web.Response:
         return web.json_response(self.catalogue())
-
-    async def _absentee(self, request: web.Request) -> web.Response:
-        entry = await self._record(request)
-        if self.absentee_answer is None:
-            return web.json_response({"reason": "not_found"}, status=404)
-        status, body = self.absentee_answer(entry["body"])
-        return web.json_response(body, status=status)
 
     @staticmethod
     async def _blank(request: web.Request) -> web.Response:
@@ -353,6 +346,11 @@ class FakeStage:
 
     async def _commands(self, request: web.Request) -> web.Response:
         entry = await self._record(request)
+        if (entry["auth"] or "").startswith("Bearer bidder-"):
+            if self.absentee_answer is None:
+                return web.json_response({"reason": "forbidden"}, status=403)
+            status, body = self.absentee_answer(entry["body"])
+            return web.json_response(body, status=status)
         status, body = self.command_answer(entry["body"])
         return web.json_response(body, status=status)
 

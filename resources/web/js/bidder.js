@@ -101,9 +101,9 @@ async function send(attempt) {
 
 // ------------------------------------------------------------------ commission bids
 //
-// A bidder leaves a commission (absentee) bid for a lot not yet open. The stage takes the two
-// bidder ops (absentee_bid, cancel_absentee) at POST /api/sales/{sale}/absentee with the paddle
-// from the token; a stage without that route answers 404 and the page says so.
+// A bidder leaves a commission (absentee) bid for a lot not yet open: the two bidder ops
+// (absentee_bid, cancel_absentee) go to the commands endpoint with the bidder's token and the
+// token's own paddle. A stage that takes only staff there answers 403 and the page says so.
 
 const COMMISSION_REASONS = {
   lot_not_pending: 'Commission bids close when the lot opens',
@@ -124,11 +124,12 @@ function commissionSay(text, tone) {
 }
 
 async function absentee(body) {
-  const r = await api('POST', `/api/sales/${encodeURIComponent(sale)}/absentee`, { body: { ...body, key: newKey() }, token });
+  const paddle = store.get().me?.paddle;
+  const r = await api('POST', `/api/sales/${encodeURIComponent(sale)}/commands`, { body: { ...body, paddle, key: newKey() }, token });
   if (r.status === 200) return null;
   if (r.status === 401) gate('Your bidding link has expired. Please ask the auction house for a new link.');
   if (r.status === 0) return 'Not sent — check your connection and try again';
-  if (r.status === 404 || r.status === 405) return 'Commission bids cannot be left online here yet — please contact the auction house';
+  if (r.status === 404 || r.status === 405 || (r.status === 403 && r.body?.reason === 'forbidden')) return 'Commission bids cannot be left online here yet — please contact the auction house';
   const reason = r.body?.reason;
   return COMMISSION_REASONS[reason] || r.body?.detail || `Not accepted (${reason || r.status})`;
 }

@@ -7,6 +7,11 @@
 export const LIVE = ['open', 'fair_warning'];
 const MAX_REFUSALS = 30;
 const MAX_MESSAGES = 20;
+// Events about a lot that is not on the block (books, amendments, the catalogue).
+const ASIDE = [
+  'absentee_registered', 'absentee_cancelled', 'lot_amended', 'lot_edited', 'lot_added',
+  'lot_reoffered', 'subject_to_resolved',
+];
 
 export function initialState(me = null) {
   return {
@@ -172,7 +177,9 @@ export function applyEvent(state, ev, me = null) {
     s.lots = upsertSummary(s.lots, lot);
     if (lot.pending || lot.late || lot.history) s.views = { ...s.views, [lot.id]: lot };
     const becomesCurrent = ['lot_opened', 'lot_reopened'].includes(ev.type) || LIVE.includes(lot.status);
-    if (!s.lot || s.lot.id === lot.id || becomesCurrent) {
+    // With no lot on the block, a lot's bidding news shows it; catalogue news does not.
+    const aside = !s.lot && ASIDE.includes(ev.type);
+    if ((!s.lot && !aside) || s.lot?.id === lot.id || becomesCurrent) {
       s.lot = lot;
       if (s.sale && becomesCurrent) s.sale = { ...s.sale, current: lot.id };
     }
