@@ -107,12 +107,16 @@ class LotCard(QFrame):
         self.ask_caption = plain("Next ask", "caption")
         self.ask = plain("—", "nextAsk")
         self.increment = plain("", "increment")
+        # The latest saleroom notice on this lot: the auctioneer reads it out before selling.
+        self.notice = plain("", "lotNotice")
+        self.notice.setStyleSheet("color: #9a3412; font-weight: 700;")
         self._image_name: str | None = None
 
         top = QHBoxLayout()
         top.addWidget(self.number)
         top.addWidget(self.badge)
-        top.addStretch(1)
+        top.addSpacing(12)
+        top.addWidget(self.notice, 1)
         facts = QHBoxLayout()
         facts.addWidget(self.estimate)
         facts.addSpacing(24)
@@ -148,7 +152,14 @@ class LotCard(QFrame):
             self.title.setText(
                 f"No lot on the block — press {key_hint('next_lot')} to open the next lot"
             )
-            for label in (self.estimate, self.reserve, self.book, self.bidder, self.increment):
+            for label in (
+                self.estimate,
+                self.reserve,
+                self.book,
+                self.bidder,
+                self.increment,
+                self.notice,
+            ):
                 label.setText("")
             self.bid.setText("—")
             self.ask.setText("—")
@@ -162,6 +173,7 @@ class LotCard(QFrame):
             "border-radius: 4px; padding: 2px 8px; font-weight: 600;"
         )
         self.title.setText(str(lot.get("title") or ""))
+        self.show_notices(lot.get("notices") or [])
         est = lot.get("estimate") or {}
         self.estimate.setText(
             "Estimate " + format_estimate(est.get("low"), est.get("high"), currency)
@@ -196,6 +208,15 @@ class LotCard(QFrame):
             self.increment.setText("")
         images = lot.get("images") or []
         self._set_image(str(images[0]) if images else None)
+
+    def show_notices(self, notices: list[Any]) -> None:
+        """The latest notice, cut to fit; every notice of the lot in the tooltip."""
+        texts = [str(n.get("text") if isinstance(n, dict) else n) for n in notices]
+        latest = texts[-1] if texts else ""
+        more = f" (+{len(texts) - 1})" if len(texts) > 1 else ""
+        shown = latest if len(latest) <= 70 else latest[:69] + "…"
+        self.notice.setText(f"Notice: {shown}{more}" if latest else "")
+        self.notice.setToolTip("\n".join(texts))
 
     def _set_image(self, name: str | None) -> None:
         if name == self._image_name and name is not None:

@@ -86,7 +86,7 @@ class LotList(QWidget):
             cells = [
                 item(str(lot.get("id"))),
                 item(str(lot.get("title") or "")),
-                item(status_label(status)),
+                item(status_label(status) + (" (subject to)" if _provisional(lot) else "")),
                 item(
                     format_money(hammer_amount(lot), state.currency) if status == "sold" else "",
                     True,
@@ -122,6 +122,11 @@ class LotList(QWidget):
     def _double_clicked(self, row: int, _column: int) -> None:
         if 0 <= row < len(self._ids):
             self.open_requested.emit(self._ids[row])
+
+
+def _provisional(lot: dict[str, Any]) -> bool:
+    """Sold below the reserve, waiting for the vendor's answer."""
+    return lot.get("status") == "sold" and bool((lot.get("hammer") or {}).get("subject_to"))
 
 
 class ProgressPanel(QFrame):

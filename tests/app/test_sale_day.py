@@ -379,6 +379,10 @@ def test_draft_edit_then_go_live_then_amend(qtbot, desk) -> None:
     qtbot.waitUntil(lambda: "5" in win.state.lots, timeout=5000)
     assert win.state.lots["5"]["order"] > win.state.lots["4"]["order"]
 
+    _submit(win, {"op": "open_lot", "lot": "2"})  # the auctioneer sees the notice to read out
+    qtbot.waitUntil(lambda: win.state.current_id == "2", timeout=5000)
+    assert win.console.card.notice.text() == "Notice: Lot 2: the top has been re-polished"
+
 
 def test_close_is_refused_on_the_block_then_seals(qtbot, desk) -> None:
     win = desk
@@ -467,6 +471,7 @@ def test_subject_to_and_reoffer(qtbot, desk) -> None:
     panel = win.subject_to
     qtbot.waitUntil(lambda: panel.view.rowCount() == 1, timeout=5000)
     assert _cell(panel.view, 0, 0) == "1"
+    assert _cell(win.lots.view, 0, 2) == "Sold (subject to)"
     panel.view.clearSelection()
     panel.view.setCurrentCell(-1, -1)
     _click(qtbot, panel.accept_button)
