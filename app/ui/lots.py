@@ -86,7 +86,7 @@ class LotList(QWidget):
             cells = [
                 item(str(lot.get("id"))),
                 item(str(lot.get("title") or "")),
-                item(status_label(status) + (" (subject to)" if _provisional(lot) else "")),
+                item("Subject to" if _provisional(lot) else status_label(status)),
                 item(
                     format_money(hammer_amount(lot), state.currency) if status == "sold" else "",
                     True,
