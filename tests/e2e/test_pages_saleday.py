@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from hub.auction import commands
 from hub.auction.commands import catalogue
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -136,10 +137,9 @@ def with_message_binding() -> dict[str, Any]:
                 "fields": [{"name": "text", "kind": "text"}, {"name": "paddle", "kind": "paddle"}],
             }
         )
-    cat.setdefault(
-        "quick_messages",
-        ["Last call for online bids", "The sale resumes in five minutes", "Fair warning"],
-    )
+    # The engine's quick messages, as the catalogue should serve them (`quick_messages`).
+    quick = getattr(commands, "QUICK_MESSAGES", ("Last call", "Bidding is with the room"))
+    cat.setdefault("quick_messages", list(quick))
     return cat
 
 
@@ -675,6 +675,8 @@ def test_clerk_sends_messages_and_sees_notices(browser: Any, fake: FakeStage) ->
     assert quick == with_message_binding()["quick_messages"]
     page.locator("#quick button").first.click()
     assert page.locator("#message-text").input_value() == quick[0]
+    DOCS.mkdir(exist_ok=True)
+    shutil.copy(screenshot(page, "saleday-clerk-message"), DOCS / "clerk-message-dialog.png")
     page.fill("#message-text", HOSTILE)
     page.get_by_role("button", name="Send").click()
     wait_text(page, "#result", "Message sent to paddle 7001")
