@@ -34,7 +34,9 @@ async def test_a_bidder_leaves_and_cancels_a_commission_bid_online(stage, http):
         http,
         {"op": "absentee_bid", "lot": "3", "paddle": "7001", "max": 350000, "key": "c-1"},
     )
-    assert status == 200 and again["seq"] == body["seq"] and stage.engine.seq == seq
+    assert status == 200
+    assert again["seq"] == body["seq"]
+    assert stage.engine.seq == seq
     status, body = await send(stage, http, {"op": "cancel_absentee", "lot": "3", "paddle": "7001"})
     assert status == 200, body
     assert not any(b.paddle == "7001" for b in stage.engine.lots["3"].books)
@@ -75,4 +77,5 @@ async def test_a_closed_book_is_refused_with_the_state(stage, http):
     status, body = await send(
         stage, http, {"op": "absentee_bid", "lot": "3", "paddle": "7001", "max": 350000}
     )
-    assert status == 409 and body["reason"] == "lot_not_pending"
+    assert status == 409
+    assert body["reason"] == "lot_not_pending"
