@@ -981,3 +981,25 @@ def test_closed_sale_shows_its_seal_to_staff_only(browser: Any, fake: FakeStage)
     assert bidder.locator("#bid").is_disabled()
     assert_safe(clerk)
     assert_safe(bidder)
+
+
+def test_a_lot_sold_subject_to_says_so(js: Any) -> None:
+    out = run(
+        js,
+        """const sold = (hammer) => ({...S.initialState({paddle: '7001'}), sale: {status: 'live'},
+            lot: {id: '1', status: 'sold', hammer}});
+        return [
+          S.bidderStatus(sold({amount: 60000, paddle: '7001', subject_to: true})).text,
+          S.bidderStatus(sold({amount: 60000, paddle: '101', subject_to: true})).text,
+          S.bidderStatus(sold({amount: 60000, paddle: '101', subject_to: false})).text,
+          S.roomStatus(sold({amount: 60000, paddle: '101', subject_to: true})).text,
+          S.roomStatus(sold({amount: 60000, paddle: '101'})).text,
+        ];""",
+    )
+    assert out == [
+        "Provisionally sold to you for €600 — subject to the vendor's acceptance",
+        "Provisionally sold for €600 — subject to the vendor's acceptance",
+        "Sold for €600",
+        "Sold subject to",
+        "Sold",
+    ]

@@ -464,6 +464,11 @@ export function bidderStatus(state) {
     out.text = toMe ? `Sold to you for ${formatMoney(lot.hammer.amount, c)}`
       : `Sold${lot.hammer?.amount != null ? ` for ${formatMoney(lot.hammer.amount, c)}` : ''}`;
     out.reason = 'This lot is closed';
+    if (lot.hammer?.subject_to) {
+      // Below the reserve: the vendor accepts or declines after the sale.
+      out.tone = 'warn';
+      out.text = `${out.text.replace(/^Sold/, 'Provisionally sold')} — subject to the vendor's acceptance`;
+    }
   } else if (lot.status === 'passed') {
     out.tone = 'closed'; out.text = 'Passed'; out.reason = 'This lot is closed';
   } else if (lot.status === 'withdrawn') {
@@ -574,7 +579,7 @@ export function roomStatus(state) {
   if (!lot) return { tone: 'info', text: 'The sale will begin shortly' };
   switch (lot.status) {
     case 'fair_warning': return { tone: 'warn', text: 'Fair warning' };
-    case 'sold': return { tone: 'sold', text: 'Sold' };
+    case 'sold': return lot.hammer?.subject_to ? { tone: 'warn', text: 'Sold subject to' } : { tone: 'sold', text: 'Sold' };
     case 'passed': return { tone: 'closed', text: 'Passed' };
     case 'withdrawn': return { tone: 'closed', text: 'Withdrawn' };
     case 'pending': return { tone: 'info', text: 'Next lot' };
