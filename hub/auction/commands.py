@@ -154,7 +154,7 @@ BINDINGS: tuple[Binding, ...] = (
     _b(
         "inc_reset",
         "set_increment",
-        "0",
+        "B",  # not "0": on the clerk page digits type a paddle or an amount
         "Ladder",
         "Increment",
         "Back to the ladder's increment",
@@ -222,7 +222,31 @@ BINDINGS: tuple[Binding, ...] = (
     _b(
         "withdraw", "withdraw", "D", "Withdraw", "Sale", "Withdraw the current lot", prompt="reason"
     ),
+    _b(
+        "house_bid",
+        "house_bid",
+        "V",
+        "House bid",
+        "Bidding",
+        "A vendor bid on the house's behalf, only below the reserve (shown to everyone)",
+    ),
+    _b(
+        "message",
+        "message",
+        "M",
+        "Message",
+        "Sale",
+        "A message to every online bidder (type a paddle first for one bidder)",
+        prompt="message",
+    ),
     _b("help", None, "?", "Keys", "Sale", "Show or hide this list"),
+)
+
+# The quick messages the console and the clerk page offer (the `message` op takes any text).
+QUICK_MESSAGES: tuple[str, ...] = (
+    "Last call: the lot is about to be sold",
+    "Bidding is with the room",
+    "The sale resumes shortly",
 )
 
 BY_ACTION: Mapping[str, Binding] = MappingProxyType({b.action: b for b in BINDINGS})

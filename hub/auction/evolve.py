@@ -410,6 +410,35 @@ def _session_started(auction: Auction, ev: Event, seq: int) -> None:
     sale.pause_break = None
 
 
+@applies("message_sent")
+def _message_sent(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.messages += 1
+
+
+@applies("subject_to_resolved")
+def _subject_to_resolved(auction: Auction, ev: Event, seq: int) -> None:
+    lot = _lot_of(auction, ev)
+    hammer = dict(lot.hammer or {}, subject_to=False)
+    if not ev.data["accept"]:
+        lot.status = PASSED
+        hammer["reason"] = "vendor_declined"
+        if hammer.get("paddle") in auction.bidders:
+            _touch_bidder(auction, hammer["paddle"]).won -= hammer["amount"]
+    lot.hammer = hammer
+    lot.changed_seq = seq
+
+
+@applies("phone_booked")
+def _phone_booked(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.phone_serial += 1
+    auction.sale.phones[ev.data["id"]] = dict(ev.data)
+
+
+@applies("phone_cancelled")
+def _phone_cancelled(auction: Auction, ev: Event, seq: int) -> None:
+    auction.sale.phones.pop(ev.data["id"], None)
+
+
 def _check_table() -> None:
     declared, handled = declared_events(), set(APPLIERS)
     if handled != declared:

@@ -246,7 +246,18 @@ STAFF = frozenset({"clerk", "auctioneer"})
 SYSTEM = frozenset[str]()  # the system actor may send anything; nobody else
 
 # What a field holds, for forms, OpenAPI and the clerk page (the engine checks the values).
-FIELD_KINDS = ("lot", "paddle", "amount", "text", "int", "number", "choice", "object", "list")
+FIELD_KINDS = (
+    "lot",
+    "paddle",
+    "amount",
+    "text",
+    "int",
+    "number",
+    "choice",
+    "object",
+    "list",
+    "bool",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -709,7 +720,7 @@ class SetCreditLimit:
 
 
 @command(
-    STAFF,
+    STAFF | BIDDER,  # a bidder: for their own paddle only
     ("absentee_registered",),
     "Commission bid",
     "Enter a commission (absentee) bid before the lot opens",
@@ -730,7 +741,7 @@ class AbsenteeBid:
 
 
 @command(
-    STAFF,
+    STAFF | BIDDER,  # a bidder: for their own paddle only
     ("absentee_cancelled",),
     "Cancel commission",
     "Cancel a commission bid before the lot opens",
@@ -769,15 +780,16 @@ class FloorBid:
     lot: str = _lot_arg()
     amount: int | None = arg("amount")  # None: at the ask
     paddle: str | None = arg("paddle")
-    # floor | phone | absentee (a commission bid executed by hand)
-    channel: str = arg(choices=("floor", "phone", "absentee"), optional=True)
+    # floor | phone | absentee (a commission bid executed by hand); None: from the paddle's
+    # registration (phone for a phone bidder, else floor)
+    channel: str | None = arg(choices=("floor", "phone", "absentee"))
     seen_seq: int | None = arg(help=_SEEN)
     key: str | None = arg(help=_KEY)
 
     @classmethod
     def parse(cls, cmd: JSON) -> FloorBid:
-        channel = _text(cmd, "channel", "floor", 16)
-        if channel not in ("floor", "phone", "absentee"):
+        channel = _opt_text(cmd, "channel", 16)
+        if channel is not None and channel not in ("floor", "phone", "absentee"):
             raise CommandError("a floor bid's channel is floor, phone or absentee")
         paddle = _opt_paddle(cmd)
         amount = _opt_amount(cmd, "amount")
@@ -1157,3 +1169,83 @@ class Reoffer:
     def parse(cls, cmd: JSON) -> Reoffer:
         lot = _lot(cmd)
         return cls(lot, _text(cmd, "reason", "", 500))
+
+
+# -- the live sale: messages, subject-to answers, phone bookings
+
+
+@command(
+    STAFF, ("message_sent",), "Message", "A message to every bidder, or to one paddle", states=SETUP
+)
+@dataclass(frozen=True, slots=True)
+class Message:
+    OP: ClassVar[str] = "message"
+    text: str = arg()
+    paddle: str | None = arg("paddle", help="one bidder; none: everyone")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Message:
+        text = _text(cmd, "text", limit=500).strip()
+        if not text:
+            raise CommandError("a message needs a text")
+        return cls(text, _opt_paddle(cmd))
+
+
+@command(
+    STAFF,
+    ("subject_to_resolved",),
+    "Subject to",
+    "The vendor's answer on a lot sold subject to: accept (sold) or decline (passed)",
+    states=frozenset({SALE_LIVE, SALE_CLOSED}),
+)
+@dataclass(frozen=True, slots=True)
+class ResolveSubjectTo:
+    OP: ClassVar[str] = "resolve_subject_to"
+    lot: str = _lot_arg()
+    accept: bool = arg()
+    reason: str = arg(optional=True)
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> ResolveSubjectTo:
+        lot = _lot(cmd)
+        accept = cmd.get("accept")
+        if not isinstance(accept, bool):
+            raise CommandError("'accept' must be true or false")
+        return cls(lot, accept, _text(cmd, "reason", "", 500))
+
+
+@command(
+    STAFF,
+    ("phone_booked",),
+    "Book phone",
+    "Book a phone line for a bidder over a range of lots, with its operator",
+    states=SETUP,
+)
+@dataclass(frozen=True, slots=True)
+class BookPhone:
+    OP: ClassVar[str] = "book_phone"
+    paddle: str = arg("paddle")
+    from_lot: str = arg("lot")
+    to_lot: str = arg("lot")
+    operator: str = arg()
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> BookPhone:
+        paddle = _paddle(cmd.get("paddle"))
+        from_lot = _text(cmd, "from_lot", limit=32)
+        to_lot = _text(cmd, "to_lot", limit=32)
+        operator = _text(cmd, "operator", limit=64).strip()
+        if not operator:
+            raise CommandError("a phone booking names its operator")
+        return cls(paddle, from_lot, to_lot, operator)
+
+
+@command(STAFF, ("phone_cancelled",), "Cancel phone", "Cancel a phone booking", states=SETUP)
+@dataclass(frozen=True, slots=True)
+class CancelPhone:
+    OP: ClassVar[str] = "cancel_phone"
+    id: str = arg(help="the booking's id")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> CancelPhone:
+        return cls(_text(cmd, "id", limit=32))

@@ -270,6 +270,9 @@ class Sale:
     session: int = 0  # the running (or last ended) session, 0-based
     pause_break: JSON | None = None  # {message, next_start} between sessions
     closed_at: float | None = None
+    messages: int = 0  # messages sent, for their ids
+    phones: dict[str, JSON] = field(default_factory=dict)  # phone bookings by id
+    phone_serial: int = 0  # phone bookings made, for their ids
     paused: bool = False
     message: str = ""
     current: str | None = None  # the lot on the block (open or fair warning) or last closed
@@ -288,6 +291,9 @@ class Sale:
             "session": self.session,
             "break": self.pause_break,
             "closed_at": self.closed_at,
+            "messages": self.messages,
+            "phones": list(self.phones.values()),
+            "phone_serial": self.phone_serial,
             "paused": self.paused,
             "message": self.message,
             "current": self.current,

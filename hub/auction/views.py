@@ -109,12 +109,15 @@ def lot_summaries(auction: Auction) -> list[JSON]:
 def snapshot(auction: Auction, staff: bool = False) -> JSON:
     """Everything a client needs to render from scratch, as of `seq`."""
     lot = staff_lot if staff else public_lot
-    return {
+    snap = {
         "seq": auction.seq,
         "sale": sale_view(auction),
         "lot": lot(auction, auction.sale.current),
         "lots": lot_summaries(auction),
     }
+    if staff:
+        snap["phones"] = [dict(p) for p in auction.sale.phones.values()]
+    return snap
 
 
 def bidder_view(auction: Auction, paddle: str) -> JSON | None:

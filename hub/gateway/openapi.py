@@ -45,6 +45,7 @@ _KINDS: dict[str, JSON] = {
     "choice": {"type": "string"},
     "object": {"type": "object"},
     "list": {"type": "array"},
+    "bool": {"type": "boolean"},
 }
 
 

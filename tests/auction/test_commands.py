@@ -77,7 +77,15 @@ class _Reading(dict):  # type: ignore[type-arg]
         return super().get(key, default)
 
 
-_SAMPLES = {"lot": "1", "paddle": "7", "amount": 100, "text": "x", "int": 1, "number": 1.5}
+_SAMPLES = {
+    "lot": "1",
+    "paddle": "7",
+    "amount": 100,
+    "text": "x",
+    "int": 1,
+    "number": 1.5,
+    "bool": True,
+}
 _OBJECTS = {"sale": {"id": "s"}, "lot": {"id": "9"}, "settings": {}, "changes": {"title": "x"}}
 
 

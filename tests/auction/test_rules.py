@@ -477,7 +477,7 @@ def test_book_capped_by_credit_limit():
 
 def test_books_answer_house_bids():
     s = sale()
-    book(s, "1", "A", 400)
+    book(s, "1", "A", 250)  # below the reserve of 300: it opens at the start, 100
     s.ok({"op": "open_lot", "lot": "1"})
     s.ok({"op": "house_bid", "lot": "1", "amount": 200})
     assert s.high("1") == (220, "A")

@@ -113,6 +113,16 @@ class Model:
                 out.append((top, order, paddle))
         return sorted(out, key=lambda b: (-b[0], b[1]))
 
+    def opening(self, lot: dict, top: int, ask: int) -> int:
+        """Books open at the reserve: the ladder from the ask up to it, capped by the top book."""
+        reserve = lot["reserve"]
+        if reserve is None or reserve <= ask or top < reserve:
+            return ask
+        price = ask
+        while price < reserve:
+            price += step_of(price, lot["over"])
+        return min(price, top)
+
     def book_price(self, lot: dict, books: list, floor: int) -> int:
         if len(books) == 1:
             return floor
@@ -302,7 +312,8 @@ class EngineVsModel(RuleBasedStateMachine):
             lot["ask"] = ask
             books = m.books(lot, None, ask) if m.auto else []
             if books:
-                m.add_bid(lot, m.book_price(lot, books, ask), books[0][2], "absentee")
+                floor = m.opening(lot, books[0][0], ask)
+                m.add_bid(lot, m.book_price(lot, books, floor), books[0][2], "absentee")
         self.agree(self.run({"op": "open_lot", "lot": lot_id}), expect, {"open": lot_id})
 
     @rule(

@@ -44,9 +44,14 @@ def floor_bid(auction: Auction, cmd: P.FloorBid, actor: Actor, now: float) -> De
             return Decision.refuse(R.NO_BOOK, "that paddle has no commission bid here")
         if (cmd.amount if cmd.amount is not None else lot.ask) > book.max:
             return Decision.refuse(R.ABOVE_MAX, "above the commission bid's maximum")
-    return place_bid(
-        auction, cmd.lot, cmd.paddle, cmd.channel, cmd.amount, cmd.seen_seq, cmd.key, now
-    )
+    channel = cmd.channel or _registered_channel(auction, cmd.paddle)
+    return place_bid(auction, cmd.lot, cmd.paddle, channel, cmd.amount, cmd.seen_seq, cmd.key, now)
+
+
+def _registered_channel(auction: Auction, paddle: str | None) -> str:
+    """A room bid names no channel: a paddle registered for the phone is a phone bid."""
+    bidder = auction.bidders.get(paddle or "")
+    return "phone" if bidder is not None and bidder.channel == "phone" else "floor"
 
 
 @decides(P.HouseBid)

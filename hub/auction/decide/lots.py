@@ -11,7 +11,7 @@ from hub.auction.decide.base import decides, find_lot, paused
 from hub.auction.decide.bidding import book_event, book_price, eligible_books, online_rejected
 from hub.auction.events import PUBLIC, Actor, Decision, Event
 from hub.auction.parse import MAX_AMOUNT
-from hub.auction.state import LIVE, OPEN, PASSED, PENDING, Auction, Lot
+from hub.auction.state import LIVE, OPEN, PASSED, PENDING, SOLD, Auction, Book, Lot
 
 JSON = dict[str, Any]
 
@@ -33,9 +33,32 @@ def open_lot(auction: Auction, cmd: P.OpenLot, actor: Actor, now: float) -> Deci
     if auction.sale.settings.auto_absentee:
         books = eligible_books(auction, lot, exclude=None, minimum=ask)
         if books:
-            amount = book_price(auction, lot, books, floor=ask)
+            amount = book_price(auction, lot, books, floor=opening_floor(auction, lot, books, ask))
             events.append(book_event(auction, lot, books[0], amount, now, offset=1))
     return Decision.accept(*events)
+
+
+def opening_floor(auction: Auction, lot: Lot, books: list[Book], ask: int) -> int:
+    """The least a commission book bids when the lot opens: books open at the reserve.
+
+    A book whose maximum (capped by its bidder's credit) is at or above the reserve opens the
+    lot at the reserve, so the lot is not passed for want of a bid its books would have
+    made. Walking the ladder up from the opening ask, the reserve is the price when the ladder
+    meets it exactly; otherwise the first step above it, but never more than the strongest
+    book's maximum (which is at least the reserve). With several books the strongest then
+    pays max(this, second max + increment), as at any other time (`book_price`). A book below
+    the reserve, or a lot without one (or opening at or above it), opens at the ask as before.
+
+    Worked example on a ladder of 20s from 300: start 300, reserve 500, a book at 800 opens at
+    500 and the hammer sells; start 310, reserve 500: the step after 490 is 510.
+    """
+    reserve = lot.reserve
+    if reserve is None or reserve <= ask or books[0].max < reserve:
+        return ask
+    step = ask
+    while step < reserve:
+        step += max(1, auction.increment(lot, step))
+    return min(step, books[0].max)
 
 
 @decides(P.SetAsk)
@@ -124,6 +147,22 @@ def withdraw(auction: Auction, cmd: P.Withdraw, actor: Actor, now: float) -> Dec
         return Decision.refuse(R.LOT_CLOSED, f"lot {lot.id} is {lot.status}")
     data = {"reason": cmd.reason, "at": now}
     return Decision.accept(Event("lot_withdrawn", lot.id, data), *drop_pending(lot, R.LOT_CLOSED))
+
+
+@decides(P.ResolveSubjectTo)
+def resolve_subject_to(
+    auction: Auction, cmd: P.ResolveSubjectTo, actor: Actor, now: float
+) -> Decision:
+    """The vendor's answer on a lot sold below the reserve, within the sale's window."""
+    lot = find_lot(auction, cmd.lot)
+    hammer = lot.hammer or {}
+    if lot.status != SOLD or not hammer.get("subject_to"):
+        return Decision.refuse(R.NOT_SUBJECT_TO, f"lot {lot.id} is not sold subject to")
+    if now - float(hammer["at"]) > auction.sale.settings.subject_to_window:
+        return Decision.refuse(R.TOO_LATE, "the window for the vendor's answer has passed")
+    data = {"accept": cmd.accept, "reason": cmd.reason, "at": now}
+    to = (hammer["paddle"],) if hammer.get("paddle") else ()
+    return Decision.accept(Event("subject_to_resolved", lot.id, data, PUBLIC, to))
 
 
 @decides(P.Reoffer)

@@ -168,8 +168,17 @@ def set_credit_limit(auction: Auction, cmd: P.SetCreditLimit, actor: Actor, now:
     return Decision.accept(Event("credit_limit_set", None, data, STAFF, (bidder.paddle,)))
 
 
+def _own_paddle(actor: Actor, paddle: str) -> Decision | None:
+    """A bidder leaves (and cancels) commission bids online for their own paddle only."""
+    if actor.role == "bidder" and paddle != actor.paddle:
+        return Decision.refuse(R.FORBIDDEN, "a bidder leaves commission bids for their own paddle")
+    return None
+
+
 @decides(P.AbsenteeBid)
 def absentee_bid(auction: Auction, cmd: P.AbsenteeBid, actor: Actor, now: float) -> Decision:
+    if (refusal := _own_paddle(actor, cmd.paddle)) is not None:
+        return refusal
     lot = find_lot(auction, cmd.lot)
     bidder = find_bidder(auction, cmd.paddle)
     if lot.status != PENDING:
@@ -186,6 +195,8 @@ def absentee_bid(auction: Auction, cmd: P.AbsenteeBid, actor: Actor, now: float)
 
 @decides(P.CancelAbsentee)
 def cancel_absentee(auction: Auction, cmd: P.CancelAbsentee, actor: Actor, now: float) -> Decision:
+    if (refusal := _own_paddle(actor, cmd.paddle)) is not None:
+        return refusal
     lot = find_lot(auction, cmd.lot)
     if lot.status != PENDING:
         return Decision.refuse(R.LOT_NOT_PENDING, "commission bids close when the lot opens")
