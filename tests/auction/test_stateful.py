@@ -49,6 +49,7 @@ class Model:
     def __init__(self, tie: str, confirm: bool, subject_to: bool, auto: bool) -> None:
         self.tie, self.confirm, self.subject_to, self.auto = tie, confirm, subject_to, auto
         self.paused = False
+        self.on_break = False  # between sessions: paused until the next session starts
         self.current: str | None = None
         self.rounds = 0
         self.arrivals = 0
@@ -70,6 +71,7 @@ class Model:
                 "closed_at": None,
                 "round": 0,
                 "serial": 0,
+                "subject_to": False,
             }
             for k, (s, r) in LOTS.items()
         }
@@ -183,6 +185,7 @@ class Model:
             lot["status"] = "passed"
         else:
             lot["status"] = "sold"
+            lot["subject_to"] = below
             if high["paddle"] in self.won:
                 self.won[high["paddle"]] += high["amount"]
 
@@ -261,6 +264,7 @@ class EngineVsModel(RuleBasedStateMachine):
                     "paddle": paddle,
                     "status": "pending" if paddle == "P" else "approved",
                     "credit_limit": 300 if paddle == "L" else None,
+                    "channel": "phone" if paddle == "C" else "floor",
                 }
             )
         commands.append({"op": "go_live"})
@@ -318,7 +322,7 @@ class EngineVsModel(RuleBasedStateMachine):
 
     @rule(
         which=lot_ids,
-        channel=st.sampled_from(["online", "floor", "phone", "anon", "house", "absentee"]),
+        channel=st.sampled_from(["online", "floor", "phone", "anon", "house", "absentee", "room"]),
         paddle=paddles,
         how=st.sampled_from(["ask", "ask", "step", "jump", "equal", "below", "fixed"]),
         seen=st.sampled_from(["none", "now", "old"]),
@@ -347,6 +351,9 @@ class EngineVsModel(RuleBasedStateMachine):
         elif channel == "anon":
             who = None
             channel = "floor"
+        elif channel == "room":  # no channel named: the paddle's registration says
+            command["paddle"] = paddle
+            channel = "phone" if paddle == "C" else "floor"
         else:
             command.update(channel=channel, paddle=paddle)
         if seen != "none":
@@ -570,6 +577,7 @@ class EngineVsModel(RuleBasedStateMachine):
             if lot["status"] == "sold" and high and high["paddle"] in m.won:
                 m.won[high["paddle"]] -= high["amount"]
             lot["status"], lot["closed_at"], m.current = "open", None, lot_id
+            lot["subject_to"] = False
             taken = lot["late"].get(late) if late else None
             lot["late"] = {}
             if taken is not None:
@@ -591,14 +599,94 @@ class EngineVsModel(RuleBasedStateMachine):
     def pause(self, really: bool) -> None:
         if not really:
             return
+        expect = "paused" if self.m.on_break else None
         self.m.paused = True
-        self.agree(self.run({"op": "pause", "message": "break"}), None, {"op": "pause"})
+        self.agree(self.run({"op": "pause", "message": "break"}), expect, {"op": "pause"})
 
     @rule()
     def resume(self) -> None:
-        expect = None if self.m.paused else "not_paused"
-        self.m.paused = False
+        m = self.m
+        expect = "not_paused" if not m.paused else "paused" if m.on_break else None
+        if expect is None:
+            m.paused = False
         self.agree(self.run({"op": "resume"}), expect, {"op": "resume"})
+
+    @rule(start=st.booleans())
+    def session(self, start: bool) -> None:
+        """A break between sessions, and the next session: paddles, books and lots carry on."""
+        m = self.m
+        if start:
+            expect = None if m.on_break else "not_paused"
+            if expect is None:
+                m.on_break = m.paused = False
+            command: dict = {"op": "start_session"}
+        else:
+            expect = "lot_open" if m.live() else "invalid" if m.on_break else None
+            if expect is None:
+                m.on_break = m.paused = True
+            command = {"op": "end_session", "message": "until tomorrow"}
+        self.agree(self.run(command), expect, command)
+
+    @rule(
+        which=lot_ids,
+        change=st.sampled_from(
+            [("reserve", None), ("reserve", 40), ("reserve", 120), ("reserve", 250),
+             ("start", 30), ("condition", "Hairline crack")]
+        ),
+    )  # fmt: skip
+    def amend(self, which: str, change: tuple[str, object]) -> None:
+        """A live amendment with a reason: a new reserve, start price or condition report."""
+        lot_id = self.lot_id(which)
+        lot = self.m.lots[lot_id]
+        key, value = change
+        if lot["status"] in ("sold", "withdrawn"):
+            expect: str | None = "lot_closed"
+        elif lot["status"] in LIVE and key != "condition":
+            expect = "lot_open"
+        else:
+            expect = None
+            if key == "reserve":
+                lot["reserve"] = value
+            elif key == "start":
+                lot["start"] = value
+                if lot["status"] == "pending":
+                    lot["ask"] = value
+        command = {"op": "edit_lot", "lot": lot_id, "changes": {key: value}, "reason": "vendor"}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids)
+    def reoffer(self, which: str) -> None:
+        """A passed lot back to waiting: its bids voided, its books gone, at its start price."""
+        lot_id = self.lot_id(which)
+        lot = self.m.lots[lot_id]
+        if lot["status"] != "passed":
+            expect: str | None = "not_passed"
+        else:
+            expect = None
+            for bid in lot["bids"]:
+                bid["void"] = bid["void"] or "reoffered"
+            lot.update(status="pending", high=None, ask=lot["start"], over=None, books=[])
+            lot.update(pending={}, late={}, closed_at=None, subject_to=False)
+        command = {"op": "reoffer", "lot": lot_id, "reason": "vendor lowered the reserve"}
+        self.agree(self.run(command), expect, command)
+
+    @rule(which=lot_ids, accept=st.booleans())
+    def vendor_answers(self, which: str, accept: bool) -> None:
+        """The vendor's answer on a lot sold subject to (well within the window here)."""
+        lot_id = self.lot_id(which)
+        lot, m = self.m.lots[lot_id], self.m
+        if lot["status"] != "sold" or not lot["subject_to"]:
+            expect: str | None = "not_subject_to"
+        else:
+            expect = None
+            lot["subject_to"] = False
+            if not accept:
+                lot["status"] = "passed"
+                high = m.high(lot)
+                if high is not None and high["paddle"] in m.won:
+                    m.won[high["paddle"]] -= high["amount"]
+        command = {"op": "resolve_subject_to", "lot": lot_id, "accept": accept}
+        self.agree(self.run(command), expect, command)
 
     @rule()
     def crash_restart(self) -> None:
@@ -721,6 +809,54 @@ class EngineVsModel(RuleBasedStateMachine):
         else:
             self.reopen("cur", 0 if action == "reopen_late" else None)
 
+    @precondition(
+        lambda self: (
+            hasattr(self, "m")
+            and self.m.live() is None
+            and any(lot["status"] == "pending" and lot["reserve"] for lot in self.m.lots.values())
+        )
+    )
+    @rule(
+        paddle=st.sampled_from(["A", "B", "C", "L"]),
+        above=st.sampled_from([0, 5, 30, 100]),
+        second=st.sampled_from([None, "A", "B"]),
+    )
+    def book_at_the_reserve(self, paddle: str, above: int, second: str | None) -> None:
+        """Books at or above the reserve on a waiting lot, then it opens: at the reserve."""
+        lot_id = next(
+            k
+            for k, lot in sorted(self.m.lots.items())
+            if lot["status"] == "pending" and lot["reserve"]
+        )
+        reserve = self.m.lots[lot_id]["reserve"]
+        self.absentee(lot_id, paddle, reserve + above)
+        if second is not None:
+            self.absentee(lot_id, second, reserve + above // 2)
+        if self.m.paused and not self.m.on_break:
+            self.resume()
+        self.open_lot(lot_id)
+
+    @precondition(
+        lambda self: hasattr(self, "m") and any(lot["subject_to"] for lot in self.m.lots.values())
+    )
+    @rule(accept=st.booleans())
+    def vendor_answers_a_provisional_lot(self, accept: bool) -> None:
+        lot_id = next(k for k, lot in sorted(self.m.lots.items()) if lot["subject_to"])
+        self.vendor_answers(lot_id, accept)
+
+    @precondition(
+        lambda self: (
+            hasattr(self, "m") and any(lot["status"] == "passed" for lot in self.m.lots.values())
+        )
+    )
+    @rule(lower=st.booleans())
+    def reoffer_a_passed_lot(self, lower: bool) -> None:
+        """The house lowers the reserve (or not) and offers a passed lot again."""
+        passed = [k for k, lot in sorted(self.m.lots.items()) if lot["status"] == "passed"]
+        if lower:
+            self.amend(passed[0], ("reserve", 40))
+        self.reoffer(passed[0])
+
     @precondition(lambda self: hasattr(self, "m") and self.m.live() is None)
     @rule(which=st.sampled_from(["next", "next", "next", "1", "2", "3", "4"]), resume=st.booleans())
     def next_lot(self, which: str, resume: bool) -> None:
@@ -747,12 +883,17 @@ class EngineVsModel(RuleBasedStateMachine):
         if m is None:
             return
         assert self.engine.sale.paused == m.paused
+        assert (self.engine.sale_view()["break"] is not None) == m.on_break
         for lot_id, lot in m.lots.items():
             view = self.engine.staff_lot(lot_id)
             assert view is not None
             high = m.high(lot)
-            expected = None if high is None else (high["amount"], high["paddle"])
-            got = None if view["high"] is None else (view["high"]["amount"], view["high"]["paddle"])
+            expected = None if high is None else (high["amount"], high["paddle"], high["channel"])
+            got = view["high"] and (
+                view["high"]["amount"],
+                view["high"]["paddle"],
+                view["high"]["channel"],
+            )
             assert (view["status"], got, view["ask"]) == (lot["status"], expected, lot["ask"]), (
                 lot_id
             )
@@ -779,7 +920,7 @@ class EngineVsModel(RuleBasedStateMachine):
             if event.type == "lot_sold":
                 winners[str(event.lot)] = winners.get(str(event.lot), 0) + 1
                 assert winners[str(event.lot)] == 1, event.lot
-            elif event.type == "lot_reopened":
+            elif event.type in ("lot_reopened", "lot_reoffered"):
                 winners[str(event.lot)] = 0
 
     @invariant()
