@@ -67,7 +67,6 @@ FIELDS = {
         "reason": "late entry",
     },
     "register_bidder": {"paddle": "77", "channel": "online", "credit_limit": 100},
-    "absentee_bid": {"lot": "2", "paddle": "A", "max": 100},
     "bid": {"lot": "1", "amount": 200, "seen_seq": 3, "key": "k"},
     "floor_bid": {"lot": "1", "amount": 200, "paddle": "B", "channel": "phone"},
     "set_ask": {"lot": "1", "amount": 500},
@@ -79,6 +78,11 @@ FIELDS = {
     "end_session": {"message": "back soon", "next_start": "2026-12-06T10:00"},
     "edit_lot": {"lot": "2", "changes": {"title": "t"}, "reason": "r", "notice": "n"},
     "reoffer": {"lot": "2", "reason": "r"},
+    "message": {"text": "hello", "paddle": "A"},
+    "book_phone": {"paddle": "A", "from_lot": "1", "to_lot": "2", "operator": "Jo"},
+    "cancel_phone": {"id": "ph1"},
+    "resolve_subject_to": {"lot": "1", "accept": True, "reason": "r"},
+    "absentee_bid": {"lot": "2", "paddle": "A", "max": 100},
 }
 
 
