@@ -61,3 +61,16 @@ def test_every_reference_resolves_and_the_document_is_json():
         for part in ref.removeprefix("#/").split("/"):
             node = node[part]
         assert isinstance(node, dict), ref
+
+
+def test_the_sale_day_commands_are_documented():
+    schemas = document()["components"]["schemas"]
+    accept = schemas["Command.resolve_subject_to"]["properties"]["accept"]
+    assert accept == {"type": "boolean"}
+    assert schemas["Command.resolve_subject_to"]["required"] == ["op", "lot", "accept"]
+    edit = schemas["Command.edit_lot"]
+    assert edit["properties"]["changes"]["type"] == "object"
+    assert edit["x-events"] == ["lot_edited", "lot_amended"]
+    staff = [r["$ref"] for r in schemas["Command"]["oneOf"]]
+    for op in ("go_live", "close_sale", "end_session", "message", "book_phone", "reoffer"):
+        assert f"#/components/schemas/Command.{op}" in staff
