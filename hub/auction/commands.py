@@ -261,8 +261,9 @@ def allowed(op: str, role: str) -> bool:
 
 
 def catalogue() -> JSON:
-    """What `GET /api/commands` serves: every command and every key binding."""
+    """What `GET /api/commands` serves: every command, every key binding, the quick messages."""
     return {
         "commands": [c.to_json() for c in COMMANDS],
         "bindings": [b.to_json() for b in BINDINGS],
+        "quick_messages": list(QUICK_MESSAGES),
     }

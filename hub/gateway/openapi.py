@@ -101,8 +101,9 @@ def _command_schemas() -> JSON:
 
 _CATALOGUE = {
     "type": "object",
-    "required": ["commands", "bindings"],
+    "required": ["commands", "bindings", "quick_messages"],
     "properties": {
+        "quick_messages": {"type": "array", "items": {"type": "string"}},
         "commands": {
             "type": "array",
             "items": {

@@ -67,6 +67,7 @@ async def amain(args: argparse.Namespace) -> int:
                     {
                         "op": "add_lot",
                         "lot": {"id": f"G{i}", "title": f"Bench gavel {i}", "start": 1000},
+                        "reason": "bench lot",  # the demo is live: its catalogue is frozen
                     }
                 )
             gens = Loadgens(children, tmp, gen_cpu)

@@ -67,6 +67,7 @@ async def prepare(seq: Sequencer) -> None:
         {"op": "register_bidder", "paddle": f"b{i}", "channel": "online", "status": "approved"}
         for i in range(BIDDERS)
     ]
+    commands.append({"op": "go_live"})  # a new sale is a draft until then
     # Setup in one burst: group commit makes it quick.
     answers = await asyncio.gather(*(seq.submit(c, SYSTEM) for c in commands))
     assert all(a.ok for a in answers)

@@ -145,6 +145,7 @@ async def amain(args: argparse.Namespace) -> int:
                     {
                         "op": "add_lot",
                         "lot": {"id": lot, "title": f"Bench loop {lot}", "start": 1000},
+                        "reason": "bench lot",  # the demo is live: its catalogue is frozen
                     }
                 )
             bidder = await open_lot(stage, LOTS[0])

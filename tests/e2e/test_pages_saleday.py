@@ -119,30 +119,10 @@ def pending_lots(n: int = 7, **extra: Any) -> list[dict[str, Any]]:
 
 
 def with_message_binding() -> dict[str, Any]:
-    """The registry as served, with the contract's message key (M) if the engine has none yet."""
+    """The registry as the stage serves it (the message key M, the quick messages)."""
     cat = catalogue()
-    if not any(b.get("action") == "message" for b in cat["bindings"]):
-        cat["bindings"].append(
-            {
-                "action": "message",
-                "op": "message",
-                "key": "M",
-                "label": "Message",
-                "group": "Sale",
-                "help": "Send a message to every online bidder or one",
-                "preset": {},
-                "prompt": "message",
-            }
-        )
-        cat["commands"].append(
-            {
-                "op": "message",
-                "fields": [{"name": "text", "kind": "text"}, {"name": "paddle", "kind": "paddle"}],
-            }
-        )
-    # The engine's quick messages, as the catalogue should serve them (`quick_messages`).
-    quick = getattr(commands, "QUICK_MESSAGES", ("Last call", "Bidding is with the room"))
-    cat.setdefault("quick_messages", list(quick))
+    assert any(b["action"] == "message" for b in cat["bindings"])
+    assert cat["quick_messages"] == list(commands.QUICK_MESSAGES)
     return cat
 
 

@@ -293,11 +293,9 @@ def test_a_two_session_sale_over_http(browser: Any, data_dir: Path, tmp_path: Pa
         wait_text(clerk, "#high-who", f"Paddle {PHONE_PADDLE}")
         wait_text(bidder, "#status", "Outbid")
         assert high_of(stage)["paddle"] == PHONE_PADDLE
-        # PRODUCT DEFECT (left out, see the report): the contract says a floor bid naming no
-        # channel is a phone bid for a phone paddle, but the clerk page's Enter always sends
-        # `channel: "floor"` (resources/web/js/clerk.js floorBid), so this bid is journaled as
-        # a floor bid. Left out: `assert high_of(stage)["channel"] == "phone"`.
-        # The phone channel itself, as the desktop console sends it (no channel named):
+        # A phone paddle typed on the clerk page is journaled as a phone bid.
+        assert high_of(stage)["channel"] == "phone"
+        # The same over HTTP, as the desktop console sends it (no channel named):
         bidder.click("#bid")
         wait_text(bidder, "#status", "You are winning")
         stage({"op": "floor_bid", "lot": "1", "paddle": PHONE_PADDLE})
@@ -428,10 +426,8 @@ def test_a_two_session_sale_over_http(browser: Any, data_dir: Path, tmp_path: Pa
         stage({"op": "close_sale"})
         wait_text(bidder, "#status", "The sale is closed")
         wait_text(clerk, "#life", "The sale is closed")
-        # PRODUCT DEFECT (left out, see the report): the clerk page open at the close does not
-        # show the seal. The stage fills `sale.head` only in snapshots (hub/live.py); the
-        # stream's `sale_closed` update carries the engine's sale view with `head: null`.
-        # Left out: `wait_text(clerk, "#life", "Journal sealed — head hash ")` on this page.
+        # The page open during the close shows the seal (it loads a snapshot on `sale_closed`).
+        wait_text(clerk, "#life", "Journal sealed — head hash ")
         # A clerk page opened after the close loads a snapshot and shows the seal:
         clerk = new_page(browser)
         pages.append(clerk)

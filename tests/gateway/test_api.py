@@ -336,3 +336,12 @@ async def test_command_catalogue_is_served(stage, http):
     keys = {b["action"]: b["key"] for b in body["bindings"]}
     assert keys["hammer"] == "H"
     assert keys["floor_bid"] == "Space"
+
+
+async def test_command_catalogue_serves_the_quick_messages(stage, http):
+    from hub.auction.commands import QUICK_MESSAGES
+
+    async with http.get("/api/commands") as r:
+        body = await r.json()
+    assert body["quick_messages"] == list(QUICK_MESSAGES)
+    assert len(QUICK_MESSAGES) == 3

@@ -77,7 +77,8 @@ function floorBid() {
   const c = currencyOf(s);
   const amount = typed ? parseAmount(typed, minorDigits(c)) : s.lot.ask;
   if (amount == null) { say('The amount is not a number', 'error'); $('#amount').focus(); return; }
-  const cmd = { op: 'floor_bid', lot: s.lot.id, amount, seen_seq: s.seq, key: newKey(), channel: 'floor' };
+  // No channel: the engine records a phone paddle's bid as a phone bid, any other as floor.
+  const cmd = { op: 'floor_bid', lot: s.lot.id, amount, seen_seq: s.seq, key: newKey() };
   if (paddle) cmd.paddle = paddle;
   command(cmd, `${formatMoney(amount, c)} to ${paddle ? `paddle ${paddle}` : 'the room'}`).then((ok) => {
     if (ok) { $('#paddle').value = ''; $('#amount').value = ''; }

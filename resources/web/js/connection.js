@@ -138,6 +138,9 @@ export function sync({ store, sale, topics, token = null, hub, gapless = false, 
         if (newEpoch || (gapless && ev.seq > s.seq + 1)) resync(300);
       }
       store.update((st) => applyEvent(st, ev));
+      // The seal (the journal's head hash) cannot ride on the record it seals: the stage adds
+      // it to snapshots, so load one once the sale has closed.
+      if (ev.type === 'sale_closed') resync(0);
     },
     onOpen(reconnected) {
       if (!store.get().snapshot) loadSnapshot();
