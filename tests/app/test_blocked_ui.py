@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.parse
 
+import pytest
 from PySide6.QtCore import QTimer
 
 BLOCK_S = 2.0
@@ -75,6 +76,7 @@ class Subscriber(threading.Thread):
         self.conn.close()
 
 
+@pytest.mark.slow
 def test_bids_flow_while_the_qt_thread_is_blocked(qtbot, window, core_env):
     _, core, info = core_env
     # Bidders' tokens and the topic are the web's business, not the desk's: ask the stage.

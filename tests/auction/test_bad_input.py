@@ -259,6 +259,7 @@ actors = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(commands, actors), min_size=1, max_size=8), st.booleans())
 def test_arbitrary_commands_never_raise(batch, fresh):

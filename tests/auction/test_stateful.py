@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -940,4 +941,4 @@ EngineVsModel.TestCase.settings = settings(
     max_examples=5_000 if NIGHTLY else 200,
     stateful_step_count=100 if NIGHTLY else 40,
 )
-TestEngineVsModel = EngineVsModel.TestCase
+TestEngineVsModel = pytest.mark.slow(EngineVsModel.TestCase)

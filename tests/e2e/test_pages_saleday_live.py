@@ -21,7 +21,7 @@ from pages_harness import HOSTILE, PHONE, RealStage, browser, new_page, screensh
 from test_pages_live import call, wait_text
 
 __all__ = ["browser", "stage"]
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 T = 8000
 
 
