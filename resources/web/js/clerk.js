@@ -7,11 +7,11 @@ import {
 import { renderFlash, renderLife, renderNotices } from './saleday.js';
 import { createStore, sync } from './connection.js';
 import {
-  $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setText, setTone, showConnection, takeToken, topicsOf,
+  $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setText, setTone, showConnection, pairDesk, topicsOf,
 } from './ui.js';
 
-const TOKEN_KEY = 'auctionmen.clerk.token';
 let token = null;
+let forget = () => {}; // set by pairDesk: drops a token the stage no longer accepts
 let sale = 'demo';
 let store = null;
 let busy = false;
@@ -395,42 +395,10 @@ function tick() {
   for (const el of document.querySelectorAll('.waited')) setText(el, `waited ${ago(s, Number(el.dataset.at))}`);
 }
 
-// ------------------------------------------------------------------ pairing and start
+// ------------------------------------------------------------------ start (pairing: ui.js pairDesk)
 
-function forget(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  token = null;
-  $('#desk').hidden = true;
-  $('#pair').hidden = false;
-  setText($('#pair-error'), message);
-  $('#pin').focus();
-}
-
-async function pair(e) {
-  e.preventDefault();
-  const pin = $('#pin').value.trim();
-  const r = await api('POST', '/api/pair', { body: { pin } });
-  if (r.status === 200 && r.body?.token) {
-    sessionStorage.setItem(TOKEN_KEY, r.body.token);
-    token = r.body.token;
-    setText($('#pair-error'), '');
-    start();
-    return;
-  }
-  setText($('#pair-error'), r.status === 429 ? 'Too many attempts — wait a minute and try again'
-    : r.status === 0 ? 'No answer from the stage — check the network'
-      : 'That PIN is not the one on the stage screen');
-  $('#pin').select();
-}
-
-async function start() {
-  const r = await api('POST', '/api/session', { token });
-  if (r.status !== 200 || !r.body) {
-    forget(r.status === 0 ? 'No answer from the stage — check the network' : 'Pairing expired: pair this terminal again.');
-    return;
-  }
-  const session = r.body;
-  if (!['clerk', 'auctioneer'].includes(session.role)) { forget('That link is not a clerk link.'); return; }
+async function start(session, staffToken) {
+  token = staffToken;
   sale = session.sale || sale;
   setText($('#who'), `${session.role}${session.paddle ? ` ${session.paddle}` : ''}`);
   const staff = topicsOf(session, []).filter((t) => t.endsWith('/staff'));
@@ -453,15 +421,12 @@ async function start() {
 function main() {
   keysLoaded = loadCommands();
   document.addEventListener('keydown', onKey);
-  $('#pair-form').addEventListener('submit', pair);
   $('#entry-form').addEventListener('submit', (e) => { e.preventDefault(); floorBid(); });
   $('#amount').addEventListener('input', () => store && render(store.get()));
   $('#help-open').addEventListener('click', () => $('#help').showModal());
   $('#flash-close').addEventListener('click', () => store?.update(dismissFlash));
   setInterval(tick, 1000);
-  token = takeToken(TOKEN_KEY);
-  if (token) start();
-  else { $('#pair').hidden = false; $('#pin').focus(); }
+  forget = pairDesk({ place: 'terminal', onSession: start });
 }
 
 main();

@@ -6,12 +6,10 @@
 
 import { initialState } from './state.js';
 import { createStore, sync } from './connection.js';
-import { $, api, h, SALE_IRI, setText, showConnection, takeToken, topicsOf } from './ui.js';
+import { $, h, pairDesk, SALE_IRI, setText, showConnection, topicsOf } from './ui.js';
 import { bookingsFor, bookingStatus, phoneAlerts, renderLife } from './saleday.js';
 
-const TOKEN_KEY = 'auctionmen.clerk.token';
 const OPERATOR_KEY = 'auctionmen.phone.operator';
-let token = null;
 let sale = 'demo';
 let store = null;
 let operator = '';
@@ -57,37 +55,7 @@ function render(s) {
   $('#no-bookings').hidden = rows.length > 0;
 }
 
-function forget(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  token = null;
-  $('#desk').hidden = true;
-  $('#pair').hidden = false;
-  setText($('#pair-error'), message);
-  $('#pin').focus();
-}
-
-async function pair(e) {
-  e.preventDefault();
-  const r = await api('POST', '/api/pair', { body: { pin: $('#pin').value.trim() } });
-  if (r.status === 200 && r.body?.token) {
-    sessionStorage.setItem(TOKEN_KEY, r.body.token);
-    token = r.body.token;
-    setText($('#pair-error'), '');
-    start();
-    return;
-  }
-  setText($('#pair-error'), r.status === 429 ? 'Too many attempts — wait a minute and try again'
-    : r.status === 0 ? 'No answer from the stage — check the network' : 'That PIN is not the one on the stage screen');
-}
-
-async function start() {
-  const r = await api('POST', '/api/session', { token });
-  if (r.status !== 200 || !r.body) {
-    forget(r.status === 0 ? 'No answer from the stage — check the network' : 'Pairing expired: pair this desk again.');
-    return;
-  }
-  const session = r.body;
-  if (!['clerk', 'auctioneer'].includes(session.role)) { forget('That link is not a staff link.'); return; }
+function start(session, token) {
   sale = session.sale || sale;
   const staff = topicsOf(session, []).filter((t) => t.endsWith('/staff'));
   $('#pair').hidden = true;
@@ -111,10 +79,7 @@ function main() {
     if (store) render(store.get());
   });
   $('#print').addEventListener('click', () => window.print());
-  $('#pair-form').addEventListener('submit', pair);
-  token = takeToken(TOKEN_KEY);
-  if (token) start();
-  else { $('#pair').hidden = false; $('#pin').focus(); }
+  pairDesk({ place: 'desk', onSession: start });
 }
 
 main();

@@ -64,6 +64,57 @@ export function takeToken(storageKey) {
   return sessionStorage.getItem(storageKey);
 }
 
+/** Where a staff desk (clerk terminal, phone operator) keeps its token for the session. */
+export const STAFF_TOKEN_KEY = 'auctionmen.clerk.token';
+
+/**
+ * A staff desk's pairing, shared by the clerk terminal and the phone operator's page: a staff
+ * token from the link (or this tab's session), else the PIN form (#pair, #pin, #pair-error);
+ * the stage checks the token (`/api/session`) and `onSession(session, token)` opens the desk.
+ * `place` names the desk in messages ("terminal", "desk"). Returns `forget(message)`, for a
+ * token the stage stops accepting.
+ */
+export function pairDesk({ place, onSession }) {
+  let token = null;
+  function forget(message) {
+    sessionStorage.removeItem(STAFF_TOKEN_KEY);
+    token = null;
+    $('#desk').hidden = true;
+    $('#pair').hidden = false;
+    setText($('#pair-error'), message);
+    $('#pin').focus();
+  }
+  async function start() {
+    const r = await api('POST', '/api/session', { token });
+    if (r.status !== 200 || !r.body) {
+      forget(r.status === 0 ? 'No answer from the stage — check the network' : `Pairing expired: pair this ${place} again.`);
+      return;
+    }
+    if (!['clerk', 'auctioneer'].includes(r.body.role)) { forget('That link is not a staff link.'); return; }
+    await onSession(r.body, token);
+  }
+  async function pair(e) {
+    e.preventDefault();
+    const r = await api('POST', '/api/pair', { body: { pin: $('#pin').value.trim() } });
+    if (r.status === 200 && r.body?.token) {
+      sessionStorage.setItem(STAFF_TOKEN_KEY, r.body.token);
+      token = r.body.token;
+      setText($('#pair-error'), '');
+      start();
+      return;
+    }
+    setText($('#pair-error'), r.status === 429 ? 'Too many attempts — wait a minute and try again'
+      : r.status === 0 ? 'No answer from the stage — check the network'
+        : 'That PIN is not the one on the stage screen');
+    $('#pin').select();
+  }
+  $('#pair-form').addEventListener('submit', pair);
+  token = takeToken(STAFF_TOKEN_KEY);
+  if (token) start();
+  else { $('#pair').hidden = false; $('#pin').focus(); }
+  return forget;
+}
+
 /** JSON over fetch: {status, body}; status 0 on a network error. */
 export async function api(method, path, { body, token } = {}) {
   const headers = { Accept: 'application/json' };
