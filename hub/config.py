@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -10,10 +9,10 @@ from typing import Any
 
 import platformdirs
 
+# A sale id names its journal file: the engine's rule, one pattern and one message everywhere.
+from hub.auction.parse import SALE_ID, SALE_ID_RULE
+
 SALE_IRI_BASE = "https://auctionmen.local/sales/"
-# A sale id names its journal file: hub/auction/parse.py's SALE_ID (config imports nothing
-# from hub; tests/backend/test_sales.py checks the two agree).
-SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 class ConfigError(ValueError):
@@ -78,10 +77,7 @@ class StageConfig:
             values["cors_origins"] = tuple(values["cors_origins"])
         config = cls(**values)
         if not isinstance(config.sale, str) or not SALE_ID.fullmatch(config.sale):
-            raise ConfigError(
-                f"sale {str(config.sale)[:70]!r}: a sale id is 1 to 64 letters, digits, "
-                "'-' or '_', starting with a letter or digit"
-            )
+            raise ConfigError(f"sale {str(config.sale)[:70]!r}: {SALE_ID_RULE}")
         if not (0 <= config.port <= 65535):
             raise ConfigError(f"port {config.port} is out of range")
         return config

@@ -109,7 +109,7 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         _MERCURE_DEPS | {"redis"},
     ),
     # small shared settings and helpers
-    "hub.config": ((), frozenset({"platformdirs"})),
+    "hub.config": (("hub.auction",), frozenset({"platformdirs"})),
     "hub.runtime": ((), frozenset()),
     "hub.links": (("hub.config", "hub.gateway"), frozenset()),
     "hub.live": (("hub.journal", "hub.backend", "hub.config"), frozenset()),
