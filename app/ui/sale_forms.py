@@ -59,27 +59,27 @@ def clean_line(
     text: str, what: str, problems: _Problems, *, limit: int = MAX_LINE, required: bool = False
 ) -> str:
     """One line of text: trimmed, no control characters or line breaks, at most `limit`."""
-    value = text.strip()
-    if required and not value:
-        problems.add(f"{what}: required")
-    elif len(value) > limit:
-        problems.add(f"{what}: at most {limit} characters")
-    elif _CONTROL.search(value) or _LINE_BREAK.search(value):
-        problems.add(f"{what}: control characters or line breaks are not allowed")
-    return value
+    return _clean(text, what, problems, limit=limit, required=required, lines=False)
 
 
 def clean_text(
     text: str, what: str, problems: _Problems, *, limit: int, required: bool = False
 ) -> str:
     """Several lines of text (a message, a condition report): no control characters."""
+    return _clean(text, what, problems, limit=limit, required=required, lines=True)
+
+
+def _clean(
+    text: str, what: str, problems: _Problems, *, limit: int, required: bool, lines: bool
+) -> str:
     value = text.strip()
     if required and not value:
         problems.add(f"{what}: required")
     elif len(value) > limit:
         problems.add(f"{what}: at most {limit} characters")
-    elif _CONTROL.search(value):
-        problems.add(f"{what}: control characters are not allowed")
+    elif _CONTROL.search(value) or (not lines and _LINE_BREAK.search(value)):
+        allowed = "" if lines else " or line breaks"
+        problems.add(f"{what}: control characters{allowed} are not allowed")
     return value
 
 
