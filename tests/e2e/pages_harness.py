@@ -504,3 +504,19 @@ def stage(tmp_path: Path) -> Iterator[RealStage]:
         yield real
     finally:
         real.stop()
+
+
+@contextlib.contextmanager
+def module_page(browser: Any, **modules: str) -> Iterator[Any]:
+    """A blank page of a fake stage with the pages' ES modules loaded as globals (S=state.js)."""
+    stage = FakeStage()
+    stage.start()
+    page = new_page(browser)
+    page.goto(f"{stage.url}/blank")
+    loads = "".join(f"window.{k} = await import('/static/js/{v}');" for k, v in modules.items())
+    page.evaluate(f"async () => {{ {loads} }}")
+    try:
+        yield page
+    finally:
+        page.context.close()
+        stage.stop()

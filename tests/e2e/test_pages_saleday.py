@@ -34,6 +34,7 @@ from pages_harness import (
     event,
     fake,
     lot,
+    module_page,
     new_page,
     screenshot,
     snapshot,
@@ -131,19 +132,8 @@ def with_message_binding() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def js(browser: Any) -> Iterator[Any]:
-    stage = FakeStage()
-    stage.start()
-    page = new_page(browser)
-    page.goto(f"{stage.url}/blank")
-    page.evaluate("""async () => {
-        window.S = await import('/static/js/state.js');
-        window.D = await import('/static/js/saleday.js');
-    }""")
-    try:
+    with module_page(browser, S="state.js", D="saleday.js") as page:
         yield page
-    finally:
-        page.context.close()
-        stage.stop()
 
 
 def run(js: Any, body: str, arg: Any = None) -> Any:

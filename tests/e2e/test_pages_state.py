@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pages_harness import HOSTILE, FakeStage, browser, event, high, lot, new_page, snapshot
+from pages_harness import HOSTILE, browser, event, high, lot, module_page, snapshot
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.e2e
@@ -19,19 +19,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def js(browser: Any) -> Iterator[Any]:
-    stage = FakeStage()
-    stage.start()
-    page = new_page(browser)
-    page.goto(f"{stage.url}/blank")
-    page.evaluate("""async () => {
-        window.S = await import('/static/js/state.js');
-        window.U = await import('/static/js/ui.js');
-    }""")
-    try:
+    with module_page(browser, S="state.js", U="ui.js") as page:
         yield page
-    finally:
-        page.context.close()
-        stage.stop()
 
 
 def run(js: Any, body: str, arg: Any = None) -> Any:
