@@ -15,6 +15,7 @@ import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
 JSON = dict[str, Any]
+IDENTITY_FIELDS = ("name", "email", "phone", "address", "country")
 ONLINE_PADDLES_FROM = 7001  # online paddles never collide with the room's numbers
 
 
@@ -33,11 +34,17 @@ class IdentityStore:
                     "name": str,
                     "email": str,
                     "phone": str,
+                    "address": str,  # postal address, lines joined by newlines (invoices)
+                    "country": str,  # ISO 3166 alpha-2 (invoices, e-invoices)
                     "created": float,
                     "erased": float,
                 },
                 pk=("sale", "paddle"),
             )
+        # Stores made before invoices had no address: add the columns, keep the rows.
+        for column in ("address", "country"):
+            if column not in self.table.columns_dict:
+                self.table.add_column(column, str, not_null_default="")
 
     def add(self, sale: str, paddle: str, fields: JSON) -> None:
         with self.db.conn:
@@ -48,6 +55,8 @@ class IdentityStore:
                     "name": fields.get("name", ""),
                     "email": fields.get("email", ""),
                     "phone": fields.get("phone", ""),
+                    "address": fields.get("address", ""),
+                    "country": fields.get("country", ""),
                     "created": time.time(),
                     "erased": None,
                 },
@@ -72,7 +81,15 @@ class IdentityStore:
         """Forget a person (end of retention) but keep the paddle row, so nothing dangles."""
         with self.db.conn:
             self.table.update(
-                (sale, paddle), {"name": "", "email": "", "phone": "", "erased": time.time()}
+                (sale, paddle),
+                {
+                    "name": "",
+                    "email": "",
+                    "phone": "",
+                    "address": "",
+                    "country": "",
+                    "erased": time.time(),
+                },
             )
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.auction.events import SYSTEM, Actor
-from hub.backend.identities import IdentityStore
+from hub.backend.identities import IDENTITY_FIELDS, IdentityStore
 from hub.journal.sequencer import Answer, Sequencer
 
 JSON = dict[str, Any]
@@ -51,7 +51,7 @@ class Registration:
             },
             actor,
         )
-        if answer.ok and any(fields.get(k) for k in ("name", "email", "phone")):
+        if answer.ok and any(fields.get(k) for k in IDENTITY_FIELDS):
             self.identities.add(self.sale_id, str(paddle).strip(), fields)
         return answer
 
