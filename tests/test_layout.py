@@ -84,7 +84,10 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     # the Mercure hub knows nothing of auctions
     "hub.mercure": ((), _MERCURE_DEPS),
     # Backend Base: the sale day around the loop, from the journal
-    "hub.backend": (("hub.auction", "hub.journal"), frozenset({"sqlite_utils"})),
+    "hub.backend": (
+        ("hub.auction", "hub.journal"),
+        frozenset({"sqlite_utils", "jinja2", "weasyprint", "facturx", "lxml", "schwifty", "segno"}),
+    ),
     # the capabilities the front doors need, as Protocols
     "hub.ports": (("hub.auction", "hub.journal"), frozenset()),
     # the HTTP front door: typed capabilities only, never the stage
