@@ -1,0 +1,197 @@
+"""The house's own particulars, as its documents print them: the letterhead, the VAT number and
+the bank account buyers pay into.
+
+Kept in `{data_dir}/house.json`, outside every sale's journal: it names no bidder and no figure
+depends on it (the letterhead only). Every field is checked on load and on save, because a
+wrong IBAN on an invoice sends a buyer's money astray; a data dir without the file gets the
+demo house, a clearly fictional one with the standard example IBAN.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+JSON = dict[str, Any]
+FILE_NAME = "house.json"
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_VAT_ID = re.compile(r"[A-Z]{2}[A-Z0-9+*.]{2,13}")  # EU VAT numbers and their kin (GB, CH, NO)
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}")
+_PHONE = re.compile(r"\+?[0-9 ()./-]{3,30}")
+_LIMITS = {"name": 200, "address": 400, "email": 254, "phone": 30, "invoice_terms": 2000}
+ADDRESS_LINES = 6
+# Embeddings, overrides and isolates would let a letterhead reorder the text printed after it.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class HouseError(ValueError):
+    """A house profile field is wrong; the message names the field and says what is expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class HouseProfile:
+    name: str
+    address: str  # lines joined by "\n"; the last one "postcode city" where the country has one
+    country: str  # ISO 3166 alpha-2
+    vat_id: str = ""
+    iban: str = ""  # stored compact ("DE89370400440532013000"); printed in groups of four
+    bic: str = ""
+    email: str = ""
+    phone: str = ""
+    invoice_terms: str = ""  # printed under the totals of every invoice
+    payment_days: int = 14  # an invoice is due this many days after it is issued
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in self.address.split("\n") if line]
+
+    @property
+    def iban_grouped(self) -> str:
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    def to_json(self) -> JSON:
+        return asdict(self)
+
+
+DEMO_HOUSE = HouseProfile(
+    name="Demo Auction House (fictional)",
+    address="1 Example Lane\n10115 Berlin",
+    country="DE",
+    vat_id="DE123456789",
+    iban="DE89370400440532013000",  # the standard example IBAN: no real account
+    bic="COBADEFFXXX",
+    email="accounts@example.com",
+    phone="+49 30 0000000",
+    invoice_terms=(
+        "Lots are released once paid in full. Please quote the invoice number with your "
+        "payment. This is a demonstration house: do not pay."
+    ),
+    payment_days=14,
+)
+
+
+def _text(raw: JSON, key: str, required: bool = False) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise HouseError(f"{key} must be text")
+    value = value.replace("\r\n", "\n").strip()
+    limit = _LIMITS.get(key, 40)
+    if len(value) > limit:
+        raise HouseError(f"{key} is longer than {limit} characters")
+    multiline = key in ("address", "invoice_terms")
+    for char in value:
+        control = unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
+        if control and not (multiline and char == "\n"):
+            raise HouseError(f"{key} holds a control character ({ord(char):#x})")
+    if required and not value:
+        raise HouseError(f"{key} is required")
+    return value
+
+
+def _iban(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return str(IBAN(value).compact)
+    except SchwiftyException as exc:
+        raise HouseError(f"iban is not a valid IBAN: {exc}") from None
+
+
+def _bic(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return str(BIC(value).compact)
+    except SchwiftyException as exc:
+        raise HouseError(f"bic is not a valid BIC: {exc}") from None
+
+
+def check(raw: Any) -> HouseProfile:
+    """A house profile from JSON, every field checked; unknown keys are refused (a typo would
+    otherwise print the demo's default)."""
+    if not isinstance(raw, dict):
+        raise HouseError("the house profile must be a JSON object")
+    unknown = sorted(set(raw) - {f.name for f in fields(HouseProfile)})
+    if unknown:
+        raise HouseError(f"unknown house fields: {', '.join(map(str, unknown))}")
+    address = _text(raw, "address", required=True)
+    lines = [line.strip() for line in address.split("\n") if line.strip()]
+    if len(lines) > ADDRESS_LINES:
+        raise HouseError(f"address has more than {ADDRESS_LINES} lines")
+    country = _text(raw, "country", required=True).upper()
+    if not _COUNTRY.fullmatch(country):
+        raise HouseError("country must be an ISO 3166 two-letter code, like DE or GB")
+    vat_id = _text(raw, "vat_id").replace(" ", "").upper()
+    if vat_id and not _VAT_ID.fullmatch(vat_id):
+        raise HouseError("vat_id must be a VAT number with its country prefix, like DE123456789")
+    email = _text(raw, "email")
+    if email and not _EMAIL.fullmatch(email):
+        raise HouseError("email is not an e-mail address")
+    phone = _text(raw, "phone")
+    if phone and not _PHONE.fullmatch(phone):
+        raise HouseError("phone may hold digits, spaces, + ( ) . / - only")
+    days = raw.get("payment_days", 14)
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365:
+        raise HouseError("payment_days must be a whole number of days from 0 to 365")
+    iban = _iban(_text(raw, "iban"))
+    bic = _bic(_text(raw, "bic"))
+    if bic and not iban:
+        raise HouseError("bic without an iban")
+    return HouseProfile(
+        name=_text(raw, "name", required=True),
+        address="\n".join(lines),
+        country=country,
+        vat_id=vat_id,
+        iban=iban,
+        bic=bic,
+        email=email,
+        phone=phone,
+        invoice_terms=_text(raw, "invoice_terms"),
+        payment_days=days,
+    )
+
+
+def path(data_dir: Path) -> Path:
+    return Path(data_dir) / FILE_NAME
+
+
+def load(data_dir: Path) -> HouseProfile:
+    """The house profile of `data_dir`: the demo house when there is no file yet. A file that
+    cannot be read or fails a check raises HouseError (never a silent fallback to the demo's
+    bank account)."""
+    file = path(data_dir)
+    try:
+        text = file.read_text("utf-8")
+    except FileNotFoundError:
+        return DEMO_HOUSE
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HouseError(f"{file} cannot be read: {exc}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HouseError(f"{file} is not JSON: {exc}") from None
+    return check(raw)
+
+
+def save(data_dir: Path, profile: HouseProfile | JSON) -> HouseProfile:
+    """Check `profile` and write it whole (a temporary file renamed over the old one, so a
+    crash leaves either the old profile or the new one). Returns the checked profile."""
+    checked = check(profile.to_json() if isinstance(profile, HouseProfile) else profile)
+    file = path(data_dir)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        json.dump(checked.to_json(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, file)
+    return checked
