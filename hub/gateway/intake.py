@@ -241,7 +241,10 @@ def respond(status: int, body: JSON) -> web.Response:
 
 
 def topics(claims: Claims, sale_iri: str) -> JSON:
-    """The Mercure topics a token may follow: the room, plus staff's or its bidder's own."""
+    """The Mercure topics a token may follow: the room, plus staff's or its bidder's own;
+    a consignor only their own (their token grants nothing else)."""
+    if claims.role == "consignor":
+        return {"mine": f"{sale_iri}/consignors/{claims.subject}"}
     out = {"room": f"{sale_iri}/room"}
     if claims.role in STAFF_ROLES:
         out["staff"] = f"{sale_iri}/staff"

@@ -16,11 +16,14 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub.auction.text import identifier_problem
+
 ALGORITHMS = ["EdDSA"]  # the verifier pins the algorithm; the token never chooses it
 ISSUER = "auctionmen-stage"
 AUDIENCE = "auctionmen"
-ROLES = ("bidder", "clerk", "auctioneer")
+ROLES = ("bidder", "clerk", "auctioneer", "consignor")
 STAFF_ROLES = ("clerk", "auctioneer")
+ACCESS_TYP = "at+jwt"  # RFC 9068: what our access tokens say they are (the hub checks it too)
 MERCURE_DETAIL = "https://mercure.rocks/authorization-detail"
 
 
@@ -67,7 +70,8 @@ class Claims:
 def topics_for(role: str, sale_iri: str, paddle: str | None) -> list[tuple[str, str]]:
     """The topics a role may receive, as (exact topic | URL pattern, kind) pairs.
 
-    Staff see everything of the sale; a bidder the room and their own private topic.
+    Staff see everything of the sale; a bidder the room and their own private topic; a
+    consignor only their own topic (`paddle` is then the consignor's reference).
     """
     if role in STAFF_ROLES:
         return [
@@ -75,7 +79,16 @@ def topics_for(role: str, sale_iri: str, paddle: str | None) -> list[tuple[str, 
             (f"{sale_iri}/staff", "exact"),
             (f"{sale_iri}/bidders/:paddle", "urlpattern"),
         ]
+    if role == "consignor":
+        return [(f"{sale_iri}/consignors/{paddle}", "exact")]
     return [(f"{sale_iri}/room", "exact"), (f"{sale_iri}/bidders/{paddle}", "exact")]
+
+
+def _check_reference(ref: str) -> None:
+    """A consignor reference: the same rule as any identifier that ends up in a topic IRI."""
+    problem = identifier_problem(ref)
+    if problem is not None:
+        raise TokenError(f"consignor reference: {problem}")
 
 
 def _v0_selector(topic: str, kind: str) -> str:
@@ -108,16 +121,21 @@ class TokenIssuer:
             raise TokenError(f"role must be one of {', '.join(ROLES)}")
         if role == "bidder" and not paddle:
             raise TokenError("a bidder token needs a paddle")
+        if role == "consignor":
+            # The subject is the consignor's reference; it ends up in a topic IRI.
+            if not subject or paddle is not None:
+                raise TokenError("a consignor token needs subject=<consignor reference>")
+            _check_reference(subject)
         issued = time.time() if now is None else now
         sale_iri = f"{self._iri_base}{sale}"
-        topics = topics_for(role, sale_iri, paddle)
+        topics = topics_for(role, sale_iri, subject if role == "consignor" else paddle)
         payload: dict[str, Any] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": subject or (paddle if role == "bidder" else role),
             "role": role,
             "sale": sale,
-            "paddle": paddle,
+            "paddle": paddle if role == "bidder" else None,
             "iat": int(issued),
             "exp": int(issued + ttl),
             # Mercure 0.x (draft-07) and 1.0 (draft-08) subscriber claims.
@@ -131,7 +149,7 @@ class TokenIssuer:
             ],
         }
         # typ at+jwt: an RFC 9068 access token, as Mercure 1.0 requires.
-        return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": "at+jwt"})
+        return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": ACCESS_TYP})
 
     def verify(self, token: str, now: float | None = None) -> Claims:
         return self.verifier.verify(token, now)
@@ -159,10 +177,22 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise TokenError(str(exc)) from exc
+        # PyJWT takes "exp": "123" (it calls int()); a date is a JSON number (RFC 7519 §2).
+        for claim in ("exp", "iat", "nbf"):
+            value = payload.get(claim)
+            if claim in payload and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise TokenError(f"'{claim}' must be a number")
         return payload
 
     def verify(self, token: str, now: float | None = None) -> Claims:
-        """A bidder's or staff member's claims."""
+        """A bidder's, staff member's or consignor's claims (an at+jwt access token)."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in (ACCESS_TYP, f"application/{ACCESS_TYP}"):
+            raise TokenError("the token is not an access token (typ at+jwt)")
         payload = self.decode(token)
         if now is not None and payload["exp"] < now:
             raise TokenError("token expired")
@@ -172,7 +202,18 @@ class TokenVerifier:
         paddle = payload.get("paddle")
         if role == "bidder" and not isinstance(paddle, str):
             raise TokenError("bidder token without a paddle")
+        subject = payload["sub"]
+        if role == "consignor":
+            if not isinstance(subject, str):
+                raise TokenError("consignor token without a reference")
+            _check_reference(subject)
         sale = payload.get("sale")
         if not isinstance(sale, str):
             raise TokenError("token names no sale")
-        return Claims(role, sale, str(payload["sub"]), paddle, float(payload["exp"]))
+        return Claims(
+            role,
+            sale,
+            str(subject),
+            paddle if role == "bidder" else None,
+            float(payload["exp"]),
+        )
