@@ -110,6 +110,7 @@ def _lot_added(auction: Auction, ev: Event, seq: int) -> None:
         consignor=d.get("consignor", ""),
         vat=d.get("vat", "margin"),
         arr=d.get("arr", False),
+        premium=d.get("premium"),
         category=d.get("category", ""),
         condition=d.get("condition", ""),
         ask=d["start"],

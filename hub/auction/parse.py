@@ -50,6 +50,7 @@ MAX_PREMIUM_ROWS = 20
 MAX_QUANTITY = 1_000_000
 MAX_SESSIONS = 60
 MAX_WINDOW = 90 * 86_400  # the longest subject-to window, in seconds
+MAX_PPM = 10**12  # arr_eur_ppm: up to a million minor units per euro cent
 # A sale id names its journal file: the CLI and the app check it with the same rule.
 SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 SALE_ID_RULE = "a sale id is 1 to 64 letters, digits, '-' or '_', starting with a letter or digit"
@@ -161,28 +162,46 @@ def _ladder_rows(value: Any) -> list[list[int]]:
     return rows
 
 
-def _premium_rows(value: Any) -> list[list[int]]:
+def _premium_rows(value: Any, name: str = "buyer_premium") -> list[list[int]]:
     """A tiered buyer's premium: rows of [from_minor, basis_points], from 0, ascending."""
     if not isinstance(value, list) or len(value) > MAX_PREMIUM_ROWS:
-        raise CommandError(f"buyer_premium: a list of at most {MAX_PREMIUM_ROWS} rows")
+        raise CommandError(f"{name}: a list of at most {MAX_PREMIUM_ROWS} rows")
     rows: list[list[int]] = []
     for row in value:
         if not isinstance(row, list) or len(row) != 2:
-            raise CommandError("buyer_premium: each row is [from, basis points]")
+            raise CommandError(f"{name}: each row is [from, basis points]")
         start, rate = row
         for cell in row:
             if isinstance(cell, bool) or not isinstance(cell, int):
-                raise CommandError("buyer_premium: whole numbers only")
+                raise CommandError(f"{name}: whole numbers only")
         if not 0 <= start <= MAX_AMOUNT:
-            raise CommandError("buyer_premium: a band starts at an amount in minor units")
+            raise CommandError(f"{name}: a band starts at an amount in minor units")
         if not 0 <= rate <= 10_000:
-            raise CommandError("buyer_premium: a rate is between 0 and 10000 basis points")
+            raise CommandError(f"{name}: a rate is between 0 and 10000 basis points")
         if not rows and start != 0:
-            raise CommandError("buyer_premium: the first band starts at 0")
+            raise CommandError(f"{name}: the first band starts at 0")
         if rows and start <= rows[-1][0]:
-            raise CommandError("buyer_premium: bands ascend")
+            raise CommandError(f"{name}: bands ascend")
         rows.append([start, rate])
     return rows
+
+
+def _basis_points(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+        raise CommandError(f"{key} must be basis points between 0 and 10000")
+    return value
+
+
+def _surcharges(value: Any) -> dict[str, int]:
+    """Extra premium per bidding channel: {channel: basis points}."""
+    if not isinstance(value, dict):
+        raise CommandError("premium_surcharge_bp is an object {channel: basis points}")
+    out: dict[str, int] = {}
+    for channel, rate in value.items():
+        if channel not in CHANNELS:
+            raise CommandError(f"premium_surcharge_bp: a channel is one of {', '.join(CHANNELS)}")
+        out[channel] = _basis_points(rate, "premium_surcharge_bp")
+    return dict(sorted(out.items()))
 
 
 def _settings(raw: Any) -> JSON:
@@ -221,9 +240,27 @@ def _settings(raw: Any) -> JSON:
             out[key] = value
         elif key == "buyer_premium":
             out[key] = _premium_rows(value)
-        elif key == "vat_rate_bp":
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
-                raise CommandError("vat_rate_bp must be basis points between 0 and 10000")
+        elif key in ("vat_rate_bp", "vat_reduced_bp", "vat_import_bp", "sales_tax_bp"):
+            out[key] = _basis_points(value, key)
+        elif key == "premium_surcharge_bp":
+            out[key] = _surcharges(value)
+        elif key == "arr_threshold":
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= MAX_AMOUNT
+            ):
+                raise CommandError("arr_threshold is an amount in minor units, or null (no ARR)")
+            out[key] = value
+        elif key == "arr_eur_ppm":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_PPM:
+                raise CommandError(
+                    f"arr_eur_ppm: sale minor units per euro cent × 10^6, 1 to {MAX_PPM}"
+                )
+            out[key] = value
+        elif key == "credit_includes_charges":
+            if not isinstance(value, bool):
+                raise CommandError(f"{key} must be true or false")
             out[key] = value
         elif key == "ladder":
             try:
@@ -571,6 +608,12 @@ def _flag(raw: JSON, key: str) -> bool:
     return value
 
 
+def _lot_premium(raw: JSON) -> list[list[int]] | None:
+    """A lot's own premium bands (null: the sale's schedule applies)."""
+    value = raw.get("premium")
+    return None if value is None else _premium_rows(value, "premium")
+
+
 # A lot's catalogue fields besides its number, each with its check (absent: the default).
 _LOT_FIELDS: dict[str, Callable[[JSON], Any]] = {
     "title": lambda raw: _text(raw, "title", "", 1_000),
@@ -584,6 +627,7 @@ _LOT_FIELDS: dict[str, Callable[[JSON], Any]] = {
     "consignor": lambda raw: _text(raw, "consignor", "", 64),
     "vat": _vat,
     "arr": lambda raw: _flag(raw, "arr"),
+    "premium": lambda raw: _lot_premium(raw),
     "category": lambda raw: _text(raw, "category", "", 100),
     "condition": lambda raw: _text(raw, "condition", "", MAX_TEXT),
 }
@@ -619,6 +663,7 @@ class AddLot:
     category: str = ""
     condition: str = ""
     reason: str | None = None
+    premium: tuple[tuple[int, int], ...] | None = None  # the lot's own bands; None: the sale's
 
     @classmethod
     def parse(cls, cmd: JSON) -> AddLot:
@@ -650,7 +695,12 @@ class AddLot:
             category=_text(raw, "category", "", 100),
             condition=_text(raw, "condition", "", MAX_TEXT),
             reason=_opt_text(cmd, "reason", 500),
+            premium=_bands_tuple(_lot_premium(raw)),
         )
+
+
+def _bands_tuple(rows: list[list[int]] | None) -> tuple[tuple[int, int], ...] | None:
+    return None if rows is None else tuple((a, b) for a, b in rows)
 
 
 @command(

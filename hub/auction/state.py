@@ -51,6 +51,27 @@ class Settings:
     # shown here; the money issue computes with it.
     buyer_premium: list[list[int]] = field(default_factory=list)
     vat_rate_bp: int = 0  # the standard VAT rate in basis points (2000 = 20 %)
+    # Money (docs/MONEY.md): extra premium per bidding channel, the other VAT rates, a flat
+    # sales tax, the artist's resale right, and whether the credit check counts charges.
+    premium_surcharge_bp: dict[str, int] = field(default_factory=dict)
+    vat_reduced_bp: int = 0
+    vat_import_bp: int = 0
+    sales_tax_bp: int = 0
+    arr_threshold: int | None = None  # None: no resale right in this sale
+    arr_eur_ppm: int = 1_000_000  # sale minor units per euro cent, in parts per million
+    credit_includes_charges: bool = False
+
+    def money_json(self) -> JSON:
+        """The money rules, as journaled and as bidders see them."""
+        return {
+            "premium_surcharge_bp": dict(sorted(self.premium_surcharge_bp.items())),
+            "vat_reduced_bp": self.vat_reduced_bp,
+            "vat_import_bp": self.vat_import_bp,
+            "sales_tax_bp": self.sales_tax_bp,
+            "arr_threshold": self.arr_threshold,
+            "arr_eur_ppm": self.arr_eur_ppm,
+            "credit_includes_charges": self.credit_includes_charges,
+        }
 
     def to_json(self) -> JSON:
         return {
@@ -65,6 +86,7 @@ class Settings:
             "subject_to_window": self.subject_to_window,
             "buyer_premium": [list(row) for row in self.buyer_premium],
             "vat_rate_bp": self.vat_rate_bp,
+            **self.money_json(),
         }
 
     def rules(self) -> JSON:
@@ -78,6 +100,7 @@ class Settings:
             "auto_absentee": self.auto_absentee,
             "buyer_premium": [list(row) for row in self.buyer_premium],
             "vat_rate_bp": self.vat_rate_bp,
+            **self.money_json(),
             "currency": self.currency,
         }
 
@@ -89,9 +112,24 @@ class Settings:
                 setattr(self, key, float(value))
             elif key == "buyer_premium":
                 self.buyer_premium = [[int(a), int(b)] for a, b in value]
-            elif key == "vat_rate_bp":
-                self.vat_rate_bp = int(value)
-            elif key in ("confirm_online", "subject_to", "auto_absentee"):
+            elif key in (
+                "vat_rate_bp",
+                "vat_reduced_bp",
+                "vat_import_bp",
+                "sales_tax_bp",
+                "arr_eur_ppm",
+            ):
+                setattr(self, key, int(value))
+            elif key == "premium_surcharge_bp":
+                self.premium_surcharge_bp = {str(k): int(v) for k, v in value.items()}
+            elif key == "arr_threshold":
+                self.arr_threshold = None if value is None else int(value)
+            elif key in (
+                "confirm_online",
+                "subject_to",
+                "auto_absentee",
+                "credit_includes_charges",
+            ):
                 setattr(self, key, bool(value))
             elif key in ("currency", "tie_policy"):
                 setattr(self, key, str(value))
@@ -169,6 +207,7 @@ class Lot:
     consignor: str = ""  # a reference to the consignor's record: staff only
     vat: str = "margin"  # margin | standard | reduced | zero | import
     arr: bool = False  # artist's resale right applies
+    premium: list[list[int]] | None = None  # the lot's own premium bands; None: the sale's
     category: str = ""
     condition: str = ""  # the condition report
     notices: list[str] = field(default_factory=list)  # saleroom notices, everyone sees them
@@ -221,6 +260,7 @@ class Lot:
             "consignor": self.consignor,
             "vat": self.vat,
             "arr": self.arr,
+            "premium": None if self.premium is None else [list(b) for b in self.premium],
             "category": self.category,
             "condition": self.condition,
             "notices": list(self.notices),
@@ -303,12 +343,54 @@ class Sale:
 
 
 @dataclass(slots=True)
+class Money:
+    """The sale's money after the hammer: invoices, credit notes, payments, releases, terms.
+
+    Documents are kept as journaled (their JSON); the figures in them were computed when they
+    were issued, so later rule changes never alter an issued invoice.
+    """
+
+    invoices: dict[str, JSON] = field(default_factory=dict)  # number -> invoice_issued data
+    credit_notes: dict[str, JSON] = field(default_factory=dict)  # number -> its data
+    payments: list[JSON] = field(default_factory=list)
+    refunds: list[JSON] = field(default_factory=list)
+    payouts: list[JSON] = field(default_factory=list)
+    released: dict[str, str] = field(default_factory=dict)  # lot -> the paddle it went to
+    terms: dict[str, JSON] = field(default_factory=dict)  # consignor reference -> Terms JSON
+    invoiced: dict[str, str] = field(default_factory=dict)  # lot -> its live invoice's number
+
+    def empty(self) -> bool:
+        return not (
+            self.invoices
+            or self.credit_notes
+            or self.payments
+            or self.refunds
+            or self.payouts
+            or self.released
+            or self.terms
+        )
+
+    def to_json(self) -> JSON:
+        return {
+            "invoices": dict(sorted(self.invoices.items())),
+            "credit_notes": dict(sorted(self.credit_notes.items())),
+            "payments": list(self.payments),
+            "refunds": list(self.refunds),
+            "payouts": list(self.payouts),
+            "released": dict(sorted(self.released.items())),
+            "terms": dict(sorted(self.terms.items())),
+            "invoiced": dict(sorted(self.invoiced.items())),
+        }
+
+
+@dataclass(slots=True)
 class Auction:
     """One sale's auction state, exactly replay(journal) as of `seq`."""
 
     sale: Sale = field(default_factory=Sale)
     lots: dict[str, Lot] = field(default_factory=dict)
     bidders: dict[str, Bidder] = field(default_factory=dict)
+    money: Money = field(default_factory=Money)
     seq: int = 0
     dirty: set[str] = field(default_factory=set)  # projection keys changed since last taken
 

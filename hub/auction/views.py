@@ -33,6 +33,7 @@ def public_lot(auction: Auction, lot_id: str | None) -> JSON | None:
         "quantity": lot.quantity,
         "vat": lot.vat,
         "arr": lot.arr,
+        "premium": None if lot.premium is None else [list(b) for b in lot.premium],
         "category": lot.category,
         "condition": lot.condition,
         "notices": list(lot.notices),

@@ -73,6 +73,8 @@ RULE_KEYS = frozenset(
         "subject_to_window",
         "buyer_premium",
         "vat_rate_bp",
+        *("premium_surcharge_bp", "vat_reduced_bp", "vat_import_bp", "sales_tax_bp"),
+        *("arr_threshold", "arr_eur_ppm", "credit_includes_charges"),
     }
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -470,6 +472,8 @@ def _rules(raw: Any) -> JSON:
             out[key] = _premium(value)
         elif key == "ladder":
             out[key] = _ladder(value)
+        else:  # the money rules: the engine checks them (hub/auction/parse.py::_settings)
+            out[key] = value
     return out
 
 

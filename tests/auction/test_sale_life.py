@@ -246,6 +246,14 @@ def test_new_settings_are_stored_and_shown_as_the_rules():
         "buyer_premium",
         "vat_rate_bp",
         "currency",
+        # issue 12: the money rules bidders see before they bid
+        "premium_surcharge_bp",
+        "vat_reduced_bp",
+        "vat_import_bp",
+        "sales_tax_bp",
+        "arr_threshold",
+        "arr_eur_ppm",
+        "credit_includes_charges",
     }
     assert s.engine.sale.settings.subject_to_window == 3600
     assert replay(s.journal).sale_view() == s.engine.sale_view()

@@ -72,6 +72,7 @@ def add_lot(auction: Auction, cmd: P.AddLot, actor: Actor, now: float) -> Decisi
         "consignor": cmd.consignor,
         "vat": cmd.vat,
         "arr": cmd.arr,
+        "premium": None if cmd.premium is None else [list(b) for b in cmd.premium],
         "category": cmd.category,
         "condition": cmd.condition,
     }
