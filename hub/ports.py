@@ -83,3 +83,78 @@ class Results(Protocol):
 
 Listener = Callable[[list[Record]], None]
 """Called on the stage loop after each commit, with the committed records; must not block."""
+
+
+class MoneyRefused(Exception):
+    """A money operation or read refused before (or instead of) the sequencer: `reason` is
+    machine-readable (`unknown_bidder`, `not_found`, `too_much`, `third_party`, `invalid`, ...)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class Money(Protocol):
+    """The cashier's desk as the gateway uses it (`hub.checkout.MoneyDesk` over
+    `hub.backend.cashier.Cashier`): documents as JSON, HTML and PDF, and the money commands.
+
+    Reads run on the stage loop (they read the live engine); a PDF is prepared there and
+    rendered by the returned job, which blocks: callers run it in a worker thread. Refusals
+    raise `MoneyRefused`; a command the core refused comes back as a `Verdict` that is not ok.
+    """
+
+    def account(self, paddle: str) -> JSON: ...
+
+    def accounts(self) -> list[JSON]: ...
+
+    def document(self, kind: str, number: str) -> JSON: ...
+
+    def owner(self, kind: str, ref: str) -> str | None: ...
+
+    def html(self, kind: str, ref: str) -> str: ...
+
+    def pdf(self, kind: str, ref: str) -> Callable[[], bytes]: ...
+
+    async def issue_invoice(self, paddle: str, by: str) -> Verdict: ...
+
+    async def issue_all(self, by: str) -> list[str]: ...
+
+    async def credit_note(self, invoice: str, lots: list[str], reason: str, by: str) -> Verdict: ...
+
+    async def record_payment(
+        self,
+        paddle: str,
+        amount: int,
+        method: str,
+        reference: str,
+        key: str | None,
+        by: str,
+        payer: str = "",
+        third_party_reason: str = "",
+    ) -> Verdict: ...
+
+    async def record_refund(
+        self,
+        paddle: str,
+        amount: int,
+        method: str,
+        reference: str,
+        key: str | None,
+        by: str,
+        reason: str = "",
+    ) -> Verdict: ...
+
+    async def release(
+        self, paddle: str, lots: list[str], by: str, override_reason: str = ""
+    ) -> Verdict: ...
+
+    def summary(self) -> JSON: ...
+
+    def prices_realised(self) -> JSON: ...
+
+    def export(self, kind: str, fmt: str) -> str: ...
+
+    def consignors(self) -> list[JSON]: ...
+
+    def settlement(self, consignor: str) -> JSON: ...

@@ -17,12 +17,13 @@ from hub.auction.commands import catalogue
 from hub.gateway import api
 from hub.gateway import keys as K
 from hub.gateway.intake import BidDoor, refusals
+from hub.gateway.money import add_money_routes
 from hub.gateway.openapi import document
 from hub.gateway.pages import add_pages, web_root
 from hub.gateway.ratelimit import Limits
 from hub.gateway.security import cors, problems, security_headers
 from hub.gateway.tokens import TokenIssuer
-from hub.ports import LinkBuilder, Registrar, Results, SaleView, Submit
+from hub.ports import LinkBuilder, Money, Registrar, Results, SaleView, Submit
 
 __all__ = ["Capabilities", "Settings", "add_pages", "make_app", "web_root"]
 
@@ -42,6 +43,8 @@ class Capabilities:
     results: Results
     # The sales beside this one (blocking: read off the loop); None: no GET /api/sales.
     sales: Callable[[], list[dict[str, Any]]] | None = None
+    # The cashier's desk (accounts, invoices, payments); None: no money routes.
+    money: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,4 +101,5 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     r.add_get("/api/sales/{sale}/results.csv", api.results_csv)
     r.add_post("/api/session", api.session)
     r.add_post("/api/pair", api.pair)
+    add_money_routes(app, caps.money)
     return app

@@ -14,7 +14,7 @@ from aiohttp import web
 from hub.gateway.intake import BidDoor
 from hub.gateway.ratelimit import Limits
 from hub.gateway.tokens import TokenIssuer
-from hub.ports import LinkBuilder, Registrar, Results, SaleView, Submit
+from hub.ports import LinkBuilder, Money, Registrar, Results, SaleView, Submit
 
 SUBMIT: web.AppKey[Submit] = web.AppKey("submit")
 """Sequence a command (bids and staff commands)."""
@@ -38,3 +38,5 @@ SALES: web.AppKey[Callable[[], list[dict[str, Any]]]] = web.AppKey("sales")
 """Every sale in the stage's data dir (`hub.backend.sales.list_sales`), for staff."""
 BEHIND_TLS_PROXY = web.AppKey("behind_tls_proxy", bool)
 """Clients reach us over https even when this connection is plain: cookies are Secure."""
+MONEY: web.AppKey[Money] = web.AppKey("money")
+"""The cashier's desk: accounts, invoices, payments, releases and their documents."""

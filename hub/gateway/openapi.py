@@ -405,5 +405,209 @@ def document(version: str = "0.1.0") -> JSON:
                     "responses": {"200": {"description": "OpenAPI"}},
                 }
             },
+            **_money_paths(),
         },
     }
+
+
+# -- the money routes (hub/gateway/money.py) -------------------------------------------------
+
+_PADDLE = {"name": "paddle", "in": "path", "required": True, "schema": {"type": "string"}}
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+_AMOUNT = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_AMOUNT,
+    "description": "minor units of the sale currency (no floats)",
+}
+_METHOD = {"enum": ["cash", "card", "transfer", "cheque", "other"]}
+_KEY = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}
+_LOTS = {"type": "array", "items": {"type": "string", "maxLength": 32}, "maxItems": 5000}
+
+
+def _body(properties: JSON, required: list[str]) -> JSON:
+    schema = {
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    return {"required": True, **_json(schema)}
+
+
+def _money_post(summary: str, body: JSON, params: list[JSON], description: str = "") -> JSON:
+    return {
+        "post": {
+            "summary": summary,
+            "description": description,
+            "security": [{"bearer": []}],
+            "parameters": params,
+            "requestBody": body,
+            "responses": {
+                "200": {"description": "done: the events and the buyer's account", **_json({})},
+                "400": _problem("not JSON (NaN and Infinity are not JSON)"),
+                "401": _problem("no or bad token"),
+                "403": _problem("not staff"),
+                "409": _problem("refused by the rules (too_much, unpaid, not_invoiced, ...)"),
+                "413": _problem("too large"),
+                "415": _problem("not JSON"),
+                "422": _problem("malformed, unknown field, unknown paddle (unknown_bidder)"),
+                "503": _problem("journal unavailable"),
+            },
+        }
+    }
+
+
+def _money_get(summary: str, params: list[JSON], media: str = "application/json") -> JSON:
+    return {
+        "get": {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "parameters": params,
+            "responses": {
+                "200": {"description": summary, "content": {media: {"schema": {}}}},
+                "401": _problem("no or bad token"),
+                "403": _problem("not staff, or another buyer's"),
+                "404": _problem("no such paddle, number or consignor"),
+            },
+        }
+    }
+
+
+def _money_paths() -> JSON:
+    """The money routes: staff tokens, except where a buyer reads their own."""
+    base = "/api/sales/{sale}"
+    sale, paddle, number = [_SALE], [_SALE, _PADDLE], [_SALE, _NUMBER]
+    doc_note = (
+        " A browser tab cannot send a bearer token: after POST documents/session the HttpOnly"
+        " cookie it sets opens the .html and .pdf forms."
+    )
+    paths: JSON = {
+        f"{base}/accounts": _money_get("Every buyer's standing: due, paid, owed (staff)", sale),
+        f"{base}/accounts/{{paddle}}": _money_get(
+            "A buyer's account (AccountDoc): invoices, credit notes, what is not invoiced yet,"
+            " payments, due, paid, owed, status, released and releasable lots. A bidder token"
+            " reads only its own paddle.",
+            paddle,
+        ),
+        f"{base}/accounts/{{paddle}}/payments": _money_post(
+            "Record a payment (staff)",
+            _body(
+                {
+                    "amount": _AMOUNT,
+                    "method": _METHOD,
+                    "reference": {"type": "string", "maxLength": 128},
+                    "key": _KEY,
+                    "payer": {"type": "string", "maxLength": 200},
+                    "third_party_reason": {"type": "string", "maxLength": 500},
+                },
+                ["amount", "method"],
+            ),
+            paddle,
+            "More than is owed is refused (too_much); a payer other than the buyer needs a"
+            " reason (third_party); a retry with the same key counts once.",
+        ),
+        f"{base}/accounts/{{paddle}}/refunds": _money_post(
+            "Record a refund (staff)",
+            _body(
+                {
+                    "amount": _AMOUNT,
+                    "method": _METHOD,
+                    "reference": {"type": "string", "maxLength": 128},
+                    "key": _KEY,
+                    "reason": {"type": "string", "maxLength": 500},
+                },
+                ["amount", "method", "reason"],
+            ),
+            paddle,
+        ),
+        f"{base}/accounts/{{paddle}}/release": _money_post(
+            "Release lots for collection (staff)",
+            _body(
+                {
+                    "lots": _LOTS,
+                    "override_reason": {"type": "string", "maxLength": 500},
+                    "key": _KEY,
+                },
+                [],
+            ),
+            paddle,
+            "lots [] = every releasable lot. Refused (unpaid) while the buyer owes anything,"
+            " unless override_reason; not_invoiced for a lot not on their invoice.",
+        ),
+        f"{base}/invoices": _money_post(
+            "Issue an invoice for one buyer's uninvoiced lots, or for every buyer (staff)",
+            _body({"paddle": {"type": "string"}, "all": {"const": True}, "key": _KEY}, []),
+            sale,
+            'Send {"paddle": "101"} or {"all": true}. Numbers are house-wide and gap-free.',
+        ),
+        f"{base}/credit-notes": _money_post(
+            "Issue a credit note for lots of an invoice (staff)",
+            _body(
+                {
+                    "invoice": {"type": "string"},
+                    "lots": _LOTS,
+                    "reason": {"type": "string", "maxLength": 500},
+                    "key": _KEY,
+                },
+                ["invoice", "lots", "reason"],
+            ),
+            sale,
+        ),
+        f"{base}/summary": _money_get("The sale summary (SummaryDoc, staff)", sale),
+        f"{base}/consignors": _money_get("Each consignor's hammer, net and due (staff)", sale),
+        f"{base}/exports/{{kind}}.csv": _money_get(
+            "Accounting export as CSV, amounts in major units (staff); kind: invoices,"
+            " credit_notes, lines, payments, refunds, payouts, settlements",
+            [_SALE, {"name": "kind", "in": "path", "required": True, "schema": {}}],
+            "text/csv",
+        ),
+        f"{base}/exports/{{kind}}.json": _money_get(
+            "Accounting export as JSON, amounts in minor units (staff)",
+            [_SALE, {"name": "kind", "in": "path", "required": True, "schema": {}}],
+        ),
+        f"{base}/documents/session": {
+            "post": {
+                "summary": "Trade the bearer token for the document cookie (staff, bidders)",
+                "security": [{"bearer": []}],
+                "parameters": sale,
+                "responses": {
+                    "200": {"description": "cookie set", **_json({"type": "object"})},
+                    "401": _problem("no or bad token"),
+                },
+            }
+        },
+        "/sales/{sale}/prices-realised": {
+            "get": {
+                "summary": "The public prices realised page (no token; no buyer named)",
+                "parameters": sale,
+                "responses": {"200": {"description": "HTML page"}, "404": _problem("no sale")},
+            }
+        },
+    }
+    for segment, what in (
+        ("invoices", "An invoice"),
+        ("credit-notes", "A credit note"),
+        ("receipts", "A payment's receipt (PAY-<seq>)"),
+    ):
+        own = f"{what}: staff, or the buyer it belongs to."
+        paths[f"{base}/{segment}/{{number}}"] = _money_get(f"{own} (JSON)", number)
+        paths[f"{base}/{segment}/{{number}}.html"] = _money_get(
+            f"{own} Print-ready HTML." + doc_note, number, "text/html"
+        )
+        paths[f"{base}/{segment}/{{number}}.pdf"] = _money_get(
+            f"{own} PDF (an invoice is a Factur-X PDF with its EN 16931 XML)." + doc_note,
+            number,
+            "application/pdf",
+        )
+    consignor = [_SALE, {"name": "consignor", "in": "path", "required": True, "schema": {}}]
+    paths[f"{base}/settlements/{{consignor}}"] = _money_get(
+        "A consignor's settlement (staff, or that consignor's token)", consignor
+    )
+    paths[f"{base}/settlements/{{consignor}}.html"] = _money_get(
+        "The settlement, print-ready" + doc_note, consignor, "text/html"
+    )
+    paths[f"{base}/settlements/{{consignor}}.pdf"] = _money_get(
+        "The settlement as PDF" + doc_note, consignor, "application/pdf"
+    )
+    return paths

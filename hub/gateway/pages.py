@@ -19,6 +19,8 @@ PAGES = {
     "/clerk": "clerk.html",
     "/room": "room.html",
     "/phone": "phone.html",
+    "/cashier": "cashier.html",
+    "/consignor": "consignor.html",
     "/": "index.html",
 }
 

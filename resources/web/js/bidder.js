@@ -9,7 +9,9 @@ import {
   $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setImage, setText, setTone, showConnection,
   takeToken, topicsOf,
 } from './ui.js';
-import { houseNote, lotFacts, renderFlash, renderLife, renderNotices, rulesList } from './saleday.js';
+import {
+  houseNote, lotFacts, premiumText, renderFlash, renderLife, renderNotices, rulesList,
+} from './saleday.js';
 
 const TOKEN_KEY = 'auctionmen.bidder.token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +64,7 @@ async function main() {
   $('#flash-close').addEventListener('click', () => store.update(dismissFlash));
   $('#commission-form').addEventListener('submit', (e) => { e.preventDefault(); leaveCommission(); });
   $('#commission').hidden = !me;
+  if (me) startAccount();
   sync({ store, sale, topics, token, hub, onStatus: (s) => showConnection($('#banner'), s) });
 }
 
@@ -203,6 +206,79 @@ function renderRules(s) {
   $('#rules').replaceChildren(...rules.flatMap((r) => [h('dt', {}, r.term), h('dd', {}, r.text)]));
 }
 
+// ------------------------------------------------------------------ your invoice
+//
+// The buyer's own account (GET .../accounts/{paddle} with their token: it answers only for
+// their own paddle). Loaded at start, when a lot is knocked down to them or the sale changes
+// state, when the page comes back into view, and on Refresh. The invoice links open in a new
+// tab: a cookie scoped to the sale's API path (documents/session) carries the token there.
+
+const ACCOUNT_STATUS = {
+  owes: (o) => `Please pay ${o}`,
+  part_paid: (o) => `Part paid: ${o} still to pay`,
+  paid: () => 'Paid in full — thank you',
+  in_credit: () => 'You are in credit with the auction house',
+  nothing: () => '',
+};
+let accountKey = null;
+let lastSeen = null; // the state watchAccount saw last
+let accountTimer = null;
+
+async function loadAccount() {
+  const paddle = store?.get().me?.paddle;
+  if (!token || !paddle) return;
+  const base = `/api/sales/${encodeURIComponent(sale)}`;
+  const r = await api('GET', `${base}/accounts/${encodeURIComponent(paddle)}`, { token });
+  const a = r.status === 200 ? r.body : null;
+  const invoices = Array.isArray(a?.invoices) ? a.invoices : [];
+  const pending = (a?.proforma?.lines || []).some((l) => l.kind === 'hammer');
+  $('#account').hidden = !a || (!invoices.length && !pending && !a.paid);
+  if (!a) return;
+  const c = a.currency || currencyOf(store.get());
+  setText($('#account-due'), formatMoney(a.due, c));
+  setText($('#account-paid'), formatMoney(a.paid, c));
+  setText($('#account-owed'), formatMoney(Math.max(a.owed, 0), c));
+  const status = $('#account-status');
+  setText(status, (ACCOUNT_STATUS[a.status] || (() => ''))(formatMoney(a.owed, c)));
+  setTone(status, a.status === 'paid' ? 'ok' : a.owed > 0 ? 'warn' : null);
+  const doc = (n, ext, label) => h('a', { href: `${base}/invoices/${encodeURIComponent(n)}.${ext}`, target: '_blank', rel: 'noopener' }, label);
+  const rows = invoices.map((inv) => h('li', { class: 'row' },
+    h('span', { class: 'row-main' }, `Invoice ${inv.number}: ${formatMoney(inv.totals?.total, c)}`),
+    doc(inv.number, 'html', 'View'), doc(inv.number, 'pdf', 'PDF')));
+  if (pending) {
+    rows.push(h('li', { class: 'row muted' }, h('span', { class: 'row-main' },
+      `Not invoiced yet: ${formatMoney(a.proforma.totals?.total, c)} (the auction house will send the invoice)`)));
+  }
+  $('#account-invoices').replaceChildren(...rows);
+}
+
+function accountSoon() {
+  clearTimeout(accountTimer);
+  accountTimer = setTimeout(loadAccount, 300);
+}
+
+async function startAccount() {
+  $('#account-refresh').addEventListener('click', loadAccount);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) accountSoon(); });
+  await api('POST', `/api/sales/${encodeURIComponent(sale)}/documents/session`, { token });
+}
+
+/**
+ * Reload the account when what it depends on changes: my lots knocked down, the sale's life,
+ * or an event on my private topic that changed nothing else on the page (the stage sends my
+ * invoices, payments and releases there; the page's state keeps only their seq).
+ */
+function watchAccount(s) {
+  if (!s.me || !token) return;
+  const mine = s.lots.filter((l) => l.status === 'sold' && String(l.hammer?.paddle) === String(s.me.paddle)).length;
+  const key = `${mine}|${s.me.won ?? ''}|${s.sale?.status ?? ''}`;
+  const prev = lastSeen;
+  lastSeen = s;
+  const quiet = prev && s.seq !== prev.seq && s.lot === prev.lot && s.lots === prev.lots
+    && s.sale === prev.sale && s.me === prev.me && s.messages === prev.messages;
+  if (key !== accountKey || quiet) { accountKey = key; accountSoon(); }
+}
+
 function render(s) {
   const lot = s.lot;
   const c = currencyOf(s);
@@ -216,6 +292,9 @@ function render(s) {
   setText($('#lot-description'), lot?.description || '');
   renderNotices($('#notices'), lot);
   setText($('#lot-facts'), lotFacts(lot));
+  // The premium the buyer will pay on this lot: its own bands, else the sale's schedule.
+  const premium = premiumText(Array.isArray(lot?.premium) ? lot.premium : s.sale?.rules?.buyer_premium, c);
+  setText($('#lot-premium'), lot && premium.length ? `Buyer's premium: ${premium.join('; ')}` : '');
   const condition = typeof lot?.condition === 'string' ? lot.condition.trim() : '';
   setText($('#condition'), condition);
   $('#condition-box').hidden = !condition;
@@ -258,6 +337,7 @@ function render(s) {
       : canLeave ? h('button', { type: 'button', class: 'link', onclick: () => chooseCommission(l.id) }, 'Leave a commission bid') : null));
   list.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, 'No more lots')]));
   if (s.me) renderCommissions(s, c);
+  watchAccount(s);
 }
 
 main();

@@ -1,0 +1,357 @@
+// The cashier's desk: /cashier#token=JWT (a staff token), or pair with the stage's PIN.
+//
+// Keyed by paddle: type it and press Enter. Shows the buyer's lots, invoices, payments and
+// what they owe (GET /api/sales/{sale}/accounts/{paddle}), records payments (a new key per
+// attempt, so a retry of the same attempt counts once), issues invoices, releases lots for
+// collection, and opens the printable documents in a new tab. Follows the staff topic: any
+// money event for the open buyer reloads their account, so two desks agree.
+
+import { formatMoney } from './state.js';
+import { connect } from './connection.js';
+import {
+  $, api, h, minorDigits, newKey, pairDesk, parseAmount, SALE_IRI, setText, setTone, showConnection,
+  topicsOf,
+} from './ui.js';
+
+const STATUS = {
+  nothing: 'Nothing to pay', owes: 'Owes', part_paid: 'Part paid', paid: 'Paid', in_credit: 'In credit',
+};
+const METHOD = { cash: 'Cash', card: 'Card', transfer: 'Transfer', cheque: 'Cheque', other: 'Other' };
+// Events after which the open account (or the list of buyers) may read differently.
+const MONEY_EVENTS = new Set([
+  'invoice_issued', 'credit_note_issued', 'payment_recorded', 'refund_recorded', 'lots_released',
+  'lot_sold', 'lot_reknocked', 'lot_sale_cancelled', 'subject_to_resolved', 'bidder_registered',
+]);
+const REASONS = {
+  unknown_bidder: 'No bidder with that paddle in this sale',
+  too_much: 'That is more than the buyer owes',
+  third_party: 'A payment by someone else needs the payer and a reason',
+  unpaid: 'The buyer still owes money: pay first, or give a reason to release anyway',
+  not_invoiced: 'Those lots are not on an invoice yet: issue the invoice first',
+  nothing_to_invoice: 'Nothing to invoice: every lot this buyer won is invoiced',
+  forbidden: 'This desk may not do that (staff only)',
+  rate_limited: 'Too many attempts at once: wait a moment',
+};
+
+let sale = 'demo';
+let token = null;
+let forget = () => {};
+let account = null; // the open buyer's AccountDoc
+let paddle = ''; // the open paddle
+let loadSeq = 0; // drops answers that arrive after a newer request
+let payKey = null; // the idempotency key of the payment being attempted
+let refreshTimer = null;
+let listTimer = null;
+
+const path = (p) => `/api/sales/${encodeURIComponent(sale)}${p}`;
+const money = (minor) => formatMoney(minor, account?.currency || 'EUR');
+
+function say(text, tone) {
+  const el = $('#result');
+  setText(el, text);
+  setTone(el, tone);
+}
+
+function problemText(r) {
+  if (r.status === 0) return 'No answer from the stage: check the network and try again';
+  if (r.status === 401) { forget('Pairing expired: pair this desk again.'); return 'Pairing expired'; }
+  const reason = r.body?.reason;
+  return REASONS[reason] || r.body?.detail || `Refused (${reason || r.status})`;
+}
+
+// ------------------------------------------------------------------ loading
+
+async function loadAccount(which, { quiet = false } = {}) {
+  const mine = ++loadSeq;
+  const r = await api('GET', path(`/accounts/${encodeURIComponent(which)}`), { token });
+  if (mine !== loadSeq) return false;
+  if (r.status !== 200 || !r.body) {
+    if (!quiet) say(problemText(r), 'error');
+    return false;
+  }
+  const changed = paddle !== which;
+  account = r.body;
+  paddle = which;
+  if (changed) {
+    payKey = null;
+    $('#pay-amount').value = account.owed > 0 ? plainAmount(account.owed) : '';
+    $('#pay-reference').value = '';
+    $('#pay-payer').value = '';
+    $('#pay-why').value = '';
+    $('#override').value = '';
+    $('#third-party').open = false;
+  }
+  renderAccount();
+  return true;
+}
+
+async function loadBuyers() {
+  const r = await api('GET', path('/accounts'), { token });
+  if (r.status !== 200 || !Array.isArray(r.body?.accounts)) return;
+  $('#buyers').replaceChildren(...r.body.accounts.map((b) => h('li', { class: 'row' },
+    h('button', {
+      type: 'button', class: `buyer${b.paddle === paddle ? ' current' : ''}`, dataset: { paddle: b.paddle },
+      onclick: () => open(b.paddle),
+    },
+    h('span', { class: 'buyer-paddle' }, b.paddle),
+    h('span', { class: 'buyer-name' }, b.name || ''),
+    h('span', { class: `buyer-owed status-${b.status}` }, b.owed > 0 ? formatMoney(b.owed, account?.currency || 'EUR') : STATUS[b.status] || b.status)))));
+  if (!r.body.accounts.length) $('#buyers').replaceChildren(h('li', { class: 'muted empty' }, 'No buyers yet'));
+}
+
+async function open(which) {
+  which = String(which || '').trim();
+  if (!which) { say('Type a paddle number', 'error'); $('#paddle').focus(); return; }
+  $('#paddle').value = which;
+  say('', null);
+  if (await loadAccount(which)) {
+    loadBuyers();
+    $('#pay-amount').focus();
+  } else {
+    $('#paddle').select();
+  }
+}
+
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => { if (paddle) loadAccount(paddle, { quiet: true }); }, 120);
+  clearTimeout(listTimer);
+  listTimer = setTimeout(loadBuyers, 400);
+}
+
+// ------------------------------------------------------------------ rendering
+
+function plainAmount(minor) {
+  const digits = minorDigits(account?.currency || 'EUR');
+  const whole = Math.trunc(minor / 10 ** digits);
+  const frac = minor % 10 ** digits;
+  return digits && frac ? `${whole}.${String(frac).padStart(digits, '0')}` : String(whole);
+}
+
+function docLink(kind, number, ext, label) {
+  const segment = kind === 'credit_note' ? 'credit-notes' : kind === 'receipt' ? 'receipts' : 'invoices';
+  return h('a', { href: path(`/${segment}/${encodeURIComponent(number)}.${ext}`), target: '_blank', rel: 'noopener' }, label);
+}
+
+function lotRows(a) {
+  const credited = new Set();
+  for (const cn of a.credit_notes || []) for (const l of cn.lines || []) credited.add(`${cn.refers_to}|${l.lot}`);
+  const released = new Set(a.released || []);
+  const releasable = new Set(a.releasable || []);
+  const rows = [];
+  const add = (doc, number) => {
+    for (const line of doc.lines || []) {
+      if (line.kind !== 'hammer') continue;
+      const gone = number && credited.has(`${number}|${line.lot}`);
+      let collection = '—';
+      if (released.has(line.lot)) collection = 'Released';
+      else if (releasable.has(line.lot)) collection = 'Ready';
+      else if (!gone && number) collection = 'Awaiting payment';
+      rows.push(h('tr', { class: gone ? 'void' : '' },
+        h('td', {}, line.lot), h('td', { class: 'title' }, line.title || ''),
+        h('td', { class: 'num' }, money(line.amount)),
+        h('td', {}, gone ? `${number} (credited)` : number || 'Not invoiced'),
+        h('td', {}, collection)));
+    }
+  };
+  for (const inv of a.invoices || []) add(inv, inv.number);
+  if (a.proforma) add(a.proforma, null);
+  return rows;
+}
+
+function renderAccount() {
+  const a = account;
+  if (!a) return;
+  const name = a.buyer?.name ? ` — ${a.buyer.name}` : '';
+  setText($('#account-title'), `Paddle ${a.paddle}${name}`);
+  const badge = $('#account-status');
+  setText(badge, STATUS[a.status] || a.status);
+  badge.className = `badge status-${a.status}`;
+  setText($('#account-address'), [a.buyer?.address, a.buyer?.country].filter(Boolean).join(', ').replace(/\n/g, ', '));
+  setText($('#due'), money(a.due));
+  setText($('#paid'), money(a.paid));
+  setText($('#owed'), money(a.owed));
+  document.body.dataset.status = a.status;
+
+  const rows = lotRows(a);
+  $('#lots').replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No lots bought'))]));
+
+  const docs = [
+    ...(a.invoices || []).map((d) => h('li', { class: 'row' },
+      h('span', { class: 'row-main' }, `${d.number} · ${money(d.totals.total)}`, d.owed > 0 ? ` · owes ${money(d.owed)}` : ' · paid'),
+      docLink('invoice', d.number, 'html', 'Print'), docLink('invoice', d.number, 'pdf', 'PDF'))),
+    ...(a.credit_notes || []).map((d) => h('li', { class: 'row' },
+      h('span', { class: 'row-main' }, `${d.number} (credit note for ${d.refers_to}) · ${money(d.totals.total)}`),
+      docLink('credit_note', d.number, 'html', 'Print'), docLink('credit_note', d.number, 'pdf', 'PDF'))),
+  ];
+  if (a.proforma && (a.proforma.lines || []).length) {
+    docs.push(h('li', { class: 'row muted' }, h('span', { class: 'row-main' }, `Not invoiced yet: ${money(a.proforma.totals.total)}`)));
+  }
+  $('#docs').replaceChildren(...(docs.length ? docs : [h('li', { class: 'muted empty' }, 'None yet')]));
+
+  const pays = (a.payments || []).map((p) => h('li', { class: 'row' },
+    h('span', { class: 'row-main' },
+      `${p.kind === 'refund' ? 'Refund' : 'Payment'} ${p.id} · ${METHOD[p.method] || p.method} · ${money(p.amount)}`,
+      p.reference ? ` · ${p.reference}` : '', p.payer ? ` · paid by ${p.payer}` : '', p.by ? ` · ${p.by}` : ''),
+    p.kind === 'payment' ? docLink('receipt', p.id, 'html', 'Receipt') : null));
+  $('#payments').replaceChildren(...(pays.length ? pays : [h('li', { class: 'muted empty' }, 'No payments yet')]));
+
+  const uninvoiced = (a.proforma?.lines || []).some((l) => l.kind === 'hammer');
+  $('#issue').disabled = !uninvoiced;
+  setText($('#issue'), uninvoiced ? 'Issue invoice' : 'Everything is invoiced');
+  $('#pay').disabled = false;
+
+  const ready = a.releasable || [];
+  const invoicedLots = new Set((a.invoices || []).flatMap((d) => (d.lines || []).filter((l) => l.kind === 'hammer').map((l) => l.lot)));
+  const waiting = [...invoicedLots].filter((l) => !(a.released || []).includes(l));
+  const unpaid = a.owed > 0;
+  $('#override-box').hidden = !unpaid || !waiting.length;
+  setText($('#releasable'), ready.length ? `Ready for collection: lot ${ready.join(', ')}`
+    : waiting.length ? (unpaid ? 'Lots are held until paid' : 'Nothing to release') : 'Nothing to release');
+  $('#release').disabled = !(ready.length || (unpaid && waiting.length));
+  setText($('#release'), unpaid && !ready.length ? 'Release unpaid lots' : `Release ${ready.length || ''} lot${ready.length === 1 ? '' : 's'}`.replace('  ', ' '));
+}
+
+// ------------------------------------------------------------------ actions
+
+async function issueInvoice() {
+  if (!paddle) return;
+  $('#issue').disabled = true;
+  const r = await api('POST', path('/invoices'), { body: { paddle }, token });
+  if (r.status === 200) {
+    const number = (r.body.events || []).find((e) => e.type === 'invoice_issued')?.data?.number;
+    say(number ? `Invoice ${number} issued` : 'Invoice issued', 'ok');
+    if (r.body.account) { account = r.body.account; renderAccount(); }
+    loadBuyers();
+  } else {
+    say(problemText(r), 'error');
+    renderAccount();
+  }
+}
+
+async function issueAll() {
+  const r = await api('POST', path('/invoices'), { body: { all: true }, token });
+  if (r.status === 200) {
+    const n = (r.body.numbers || []).length;
+    say(n ? `${n} invoice${n === 1 ? '' : 's'} issued` : 'Nothing left to invoice', 'ok');
+    refreshSoon();
+  } else {
+    say(problemText(r), 'error');
+  }
+}
+
+async function recordPayment() {
+  if (!paddle || !account) { say('Open a buyer first', 'error'); $('#paddle').focus(); return; }
+  const typed = $('#pay-amount').value.trim();
+  const amount = typed.startsWith('-') ? null : parseAmount(typed, minorDigits(account.currency));
+  if (amount == null || amount <= 0 || !Number.isSafeInteger(amount)) {
+    say('Type the amount paid, e.g. 1,250.00', 'error');
+    $('#pay-amount').focus();
+    return;
+  }
+  const body = {
+    amount, method: $('#pay-method').value, reference: $('#pay-reference').value.trim(),
+  };
+  const payer = $('#pay-payer').value.trim();
+  const why = $('#pay-why').value.trim();
+  if (payer || why) {
+    if (!payer || !why) { say('A payment by someone else needs the payer and a reason', 'error'); $('#third-party').open = true; (payer ? $('#pay-why') : $('#pay-payer')).focus(); return; }
+    body.payer = payer;
+    body.third_party_reason = why;
+  }
+  // One key per attempt: a retry after a lost answer reuses it, so it is counted once.
+  const sig = JSON.stringify([paddle, body]);
+  if (!payKey || payKey.sig !== sig) payKey = { sig, key: newKey() };
+  body.key = payKey.key;
+  $('#pay').disabled = true;
+  setText($('#pay'), 'Recording…');
+  const r = await api('POST', path(`/accounts/${encodeURIComponent(paddle)}/payments`), { body, token });
+  setText($('#pay'), 'Record payment');
+  $('#pay').disabled = false;
+  if (r.status === 200) {
+    payKey = null;
+    const id = (r.body.events || []).find((e) => e.type === 'payment_recorded')?.data?.id;
+    say(`Payment of ${money(amount)} recorded${id ? ` (${id})` : ''}`, 'ok');
+    if (r.body.account) { account = r.body.account; renderAccount(); }
+    $('#pay-amount').value = account.owed > 0 ? plainAmount(account.owed) : '';
+    $('#pay-reference').value = '';
+    $('#pay-payer').value = '';
+    $('#pay-why').value = '';
+    $('#third-party').open = false;
+    loadBuyers();
+  } else {
+    if (r.status !== 0) payKey = null; // refused: a corrected attempt is a new one
+    say(problemText(r), 'error');
+  }
+}
+
+async function releaseLots() {
+  if (!paddle || !account) return;
+  const body = { lots: [] };
+  const why = $('#override').value.trim();
+  if (account.owed > 0) {
+    if (!why) { say('The buyer still owes money: type a reason to release anyway', 'error'); $('#override').focus(); return; }
+    body.override_reason = why;
+  }
+  $('#release').disabled = true;
+  const r = await api('POST', path(`/accounts/${encodeURIComponent(paddle)}/release`), { body, token });
+  if (r.status === 200) {
+    const lots = (r.body.events || []).find((e) => e.type === 'lots_released')?.data?.lots || [];
+    say(lots.length ? `Released for collection: lot ${lots.join(', ')}` : 'Released', 'ok');
+    if (r.body.account) { account = r.body.account; renderAccount(); }
+  } else {
+    say(problemText(r), 'error');
+    renderAccount();
+  }
+}
+
+// ------------------------------------------------------------------ start
+
+function onEvent(ev) {
+  if (!ev || !MONEY_EVENTS.has(ev.type)) return;
+  const d = ev.data || {};
+  const who = [d.paddle, ev.lot?.hammer?.paddle, d.bidder?.paddle].map((x) => (x == null ? null : String(x)));
+  if (paddle && who.includes(paddle)) refreshSoon();
+  else { clearTimeout(listTimer); listTimer = setTimeout(loadBuyers, 400); }
+}
+
+async function start(session, staffToken) {
+  token = staffToken;
+  sale = session.sale || sale;
+  $('#pair').hidden = true;
+  $('#desk').hidden = false;
+  setText($('#who'), session.role === 'auctioneer' ? 'Auctioneer' : 'Cashier desk');
+  const snap = await api('GET', path('/state'), { token });
+  if (snap.status === 200 && snap.body?.sale?.title) setText($('#sale-title'), `Cashier — ${snap.body.sale.title}`);
+  // Documents open in a new tab, which cannot send the token: a cookie scoped to this sale's
+  // API path carries it for document GETs only.
+  await api('POST', path('/documents/session'), { token });
+  const staff = topicsOf(session, []).filter((t) => t.endsWith('/staff'));
+  connect({
+    hub: session.hub || '/.well-known/mercure',
+    topics: staff.length ? staff : [`${SALE_IRI(sale)}/staff`],
+    onEvent,
+    onOpen: (reconnected) => { if (reconnected) refreshSoon(); },
+    onStatus: (st) => showConnection($('#banner'), st),
+  });
+  loadBuyers();
+  const wanted = new URLSearchParams(location.search).get('paddle');
+  if (wanted) open(wanted);
+  else $('#paddle').focus();
+}
+
+function main() {
+  $('#paddle-form').addEventListener('submit', (e) => { e.preventDefault(); open($('#paddle').value); });
+  $('#pay-form').addEventListener('submit', (e) => { e.preventDefault(); recordPayment(); });
+  $('#release-form').addEventListener('submit', (e) => { e.preventDefault(); releaseLots(); });
+  $('#issue').addEventListener('click', issueInvoice);
+  $('#issue-all').addEventListener('click', issueAll);
+  document.addEventListener('keydown', (e) => {
+    const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
+    if (e.key === '/' && !typing) { e.preventDefault(); $('#paddle').select(); }
+    if (e.key === 'Escape' && typing) document.activeElement.blur();
+  });
+  forget = pairDesk({ place: 'desk', onSession: start });
+}
+
+main();
