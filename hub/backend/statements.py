@@ -188,6 +188,7 @@ class SummaryDoc:
     sell_through_count_bp: int  # sold / offered (not withdrawn), in basis points
     sell_through_value_bp: int  # hammer / low estimates of the offered lots, in basis points
     outstanding: tuple[tuple[str, int], ...] = field(default=())  # (paddle, owed > 0)
+    charges: int = 0  # consignors' fixed charges, lot fees and unsold fees, VAT-exclusive
 
 
 def to_json(doc: Any) -> JSON:

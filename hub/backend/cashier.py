@@ -1,0 +1,412 @@
+"""The cashier's desk: the money commands of one sale, and its books as documents.
+
+`Cashier` is the one service the web pages (through the gateway) and the desktop app (through
+its facade) call for money. Every change is a command through the sale's one sequencer,
+journaled like a bid:
+
+- invoices and credit notes are submitted as the system actor with the staff member in `by`,
+  and their numbers are allocated house-wide by `Numbering` while the command is journaled (the
+  lock is held until the journal has committed or refused it, so a refusal leaves no gap);
+- payments, refunds, releases, terms and payouts go as the staff actor, whose name the event
+  records; a retry with the same `key` counts once (the sequencer's idempotency table).
+
+A refusal raises `MoneyError(reason, message)`: either checked here before the journal (an
+unknown paddle, an amount above what is owed: `too_much`) or the core's own refusal (its
+`reason`, with the answer in `.answer`). Reads are pure functions of the live engine state
+(`hub/backend/ledger.py`); call everything on the sequencer's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zoneinfo
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+from hub.auction.charges import Terms
+from hub.auction.events import SYSTEM, Actor
+from hub.auction.state import Auction
+from hub.backend import ledger
+from hub.backend.consignors import ConsignorStore
+from hub.backend.exports import export
+from hub.backend.house import HouseProfile
+from hub.backend.identities import IdentityStore
+from hub.backend.numbering import Numbering
+from hub.backend.statements import (
+    AccountDoc,
+    InvoiceDoc,
+    Party,
+    RealisedRow,
+    SettlementDoc,
+    SummaryDoc,
+)
+from hub.journal.sequencer import Answer, Sequencer, scope_of
+
+JSON = dict[str, Any]
+MAX_AMOUNT = 10**13  # the engine's largest amount
+
+UNKNOWN_BIDDER = "unknown_bidder"
+UNKNOWN_CONSIGNOR = "unknown_consignor"
+NOT_FOUND = "not_found"
+TOO_MUCH = "too_much"
+INVALID = "invalid"
+
+
+class MoneyError(Exception):
+    """A money operation refused: `reason` is machine-readable, the message says why."""
+
+    def __init__(self, reason: str, message: str, answer: Answer | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.answer = answer
+
+
+class Cashier:
+    """Money commands and documents of the sequencer's sale.
+
+    :param staff_role: the role staff commands are submitted as (issue 13 adds a cashier role)
+    """
+
+    def __init__(
+        self,
+        sequencer: Sequencer,
+        identities: IdentityStore,
+        consignors: ConsignorStore,
+        numbering: Numbering,
+        house_loader: Callable[[], HouseProfile] | None = None,
+        *,
+        staff_role: str = "clerk",
+    ) -> None:
+        self.sequencer = sequencer
+        self.identities = identities
+        self.consignors = consignors
+        self.numbering = numbering
+        self.house_loader = house_loader
+        self.staff_role = staff_role
+        self._payments = asyncio.Lock()  # one "is it too much?" check at a time
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def auction(self) -> Auction:
+        return self.sequencer.engine.state
+
+    @property
+    def sale_id(self) -> str:
+        return self.auction.sale.id
+
+    def house(self) -> HouseProfile | None:
+        return None if self.house_loader is None else self.house_loader()
+
+    def _staff(self, by: str) -> Actor:
+        return Actor(self.staff_role, name=by or None)
+
+    def _year(self) -> int:
+        return datetime.fromtimestamp(float(self.sequencer.clock()), self._zone()).year
+
+    def _zone(self) -> tzinfo:
+        try:
+            return (
+                zoneinfo.ZoneInfo(self.auction.sale.timezone) if self.auction.sale.timezone else UTC
+            )
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return UTC
+
+    def _check_bidder(self, paddle: object) -> str:
+        if not isinstance(paddle, str) or paddle not in self.auction.bidders:
+            shown = repr(paddle)[:40]
+            raise MoneyError(UNKNOWN_BIDDER, f"no bidder with paddle {shown} in this sale")
+        return paddle
+
+    def _check_consignor(self, reference: object) -> str:
+        if not isinstance(reference, str) or reference not in ledger.consignors(self.auction):
+            shown = repr(reference)[:40]
+            raise MoneyError(UNKNOWN_CONSIGNOR, f"no consignor {shown} in this sale")
+        return reference
+
+    async def _submit(self, command: JSON, actor: Actor) -> Answer:
+        answer = await self.sequencer.submit(command, actor)
+        if not answer.ok:
+            raise MoneyError(answer.reason or INVALID, answer.message or "refused", answer)
+        return answer
+
+    def _known_key(self, key: str | None, actor: Actor) -> bool:
+        """True if `key` already has an answer (a retry: let the sequencer repeat it)."""
+        if not key:
+            return False
+        row = self.sequencer.db.conn.execute(
+            "SELECT 1 FROM answers WHERE scope = ? AND key = ?", (scope_of(actor), key)
+        ).fetchone()
+        return row is not None
+
+    # ------------------------------------------------------------------ invoices
+
+    async def issue_invoice(self, paddle: str, by: str, session: int | None = None) -> Answer:
+        """Invoice every lot sold to `paddle` and not invoiced yet, under the next number."""
+        self._check_bidder(paddle)
+        if not ledger.uninvoiced_lots(self.auction, paddle):
+            raise MoneyError("nothing_to_invoice", f"paddle {paddle} has nothing to invoice")
+        async with self.numbering.allocate_async("INV", self._year()) as (number,):
+            command = {
+                "op": "issue_invoice",
+                "paddle": paddle,
+                "number": number,
+                "by": by,
+                "session": session,
+            }
+            return await self._submit(command, SYSTEM)
+
+    async def issue_all(self, by: str) -> list[str]:
+        """An invoice for every buyer with lots not invoiced yet (at close); their numbers.
+
+        One number at a time, each journaled before the next is taken: a refusal for one
+        buyer leaves no gap and stops nothing else (it is skipped)."""
+        issued = []
+        for paddle in ledger.buyers(self.auction):
+            if paddle not in self.auction.bidders or not ledger.uninvoiced_lots(
+                self.auction, paddle
+            ):
+                continue
+            try:
+                answer = await self.issue_invoice(paddle, by)
+            except MoneyError:
+                continue
+            issued.append(str(answer.events[0].data["number"]))
+        return issued
+
+    async def credit_note(self, invoice: str, lots: list[str], reason: str, by: str) -> Answer:
+        """A credit note for `lots` of `invoice` ([] = all its live lots): those lots become
+        uninvoiced again (to be cancelled, reknocked or invoiced anew)."""
+        if not isinstance(invoice, str) or invoice not in self.auction.money.invoices:
+            raise MoneyError(NOT_FOUND, f"no invoice {str(invoice)[:40]!r} in this sale")
+        if not lots:
+            lots = [lot for lot, n in self.auction.money.invoiced.items() if n == invoice]
+        async with self.numbering.allocate_async("CN", self._year()) as (number,):
+            command = {
+                "op": "issue_credit_note",
+                "invoice": invoice,
+                "lots": list(lots),
+                "number": number,
+                "reason": reason,
+                "by": by,
+            }
+            return await self._submit(command, SYSTEM)
+
+    # ------------------------------------------------------------------ payments
+
+    def owed_now(self, paddle: str) -> int:
+        """What `paddle` may pay today: invoiced and not paid, plus what is sold to them and
+        not invoiced yet (a buyer pays for everything at the desk, the invoice follows)."""
+        owed = ledger.balance(self.auction, paddle)[2]
+        draft = ledger.proforma(self.auction, paddle, Party(paddle))
+        return owed + (draft.totals.total if draft is not None else 0)
+
+    async def record_payment(
+        self,
+        paddle: str,
+        amount: int,
+        method: str,
+        reference: str,
+        key: str | None,
+        by: str,
+        payer: str = "",
+        third_party_reason: str = "",
+    ) -> Answer:
+        """A payment by the buyer (or, with a staff override's reason, by `payer`)."""
+        self._check_bidder(paddle)
+        _check_amount(amount)
+        actor = self._staff(by)
+        async with self._payments:
+            if not self._known_key(key, actor):
+                owed = self.owed_now(paddle)
+                if amount > owed:
+                    raise MoneyError(
+                        TOO_MUCH,
+                        f"paddle {paddle} owes {max(owed, 0)} (minor units); "
+                        f"{amount} is more than that",
+                    )
+            command: JSON = {
+                "op": "record_payment",
+                "paddle": paddle,
+                "amount": amount,
+                "method": method,
+                "reference": reference,
+                "payer": payer,
+                "third_party_reason": third_party_reason,
+            }
+            if key:
+                command["key"] = key
+            return await self._submit(command, actor)
+
+    async def record_refund(
+        self,
+        paddle: str,
+        amount: int,
+        method: str,
+        reference: str,
+        key: str | None,
+        by: str,
+        reason: str = "",
+    ) -> Answer:
+        """Money given back to the buyer; never more than they have paid."""
+        self._check_bidder(paddle)
+        _check_amount(amount)
+        actor = self._staff(by)
+        async with self._payments:
+            if not self._known_key(key, actor):
+                paid = ledger.balance(self.auction, paddle)[1]
+                if amount > paid:
+                    raise MoneyError(
+                        TOO_MUCH, f"paddle {paddle} has paid {max(paid, 0)}; cannot refund {amount}"
+                    )
+            command: JSON = {
+                "op": "record_refund",
+                "paddle": paddle,
+                "amount": amount,
+                "method": method,
+                "reference": reference,
+                "reason": reason,
+            }
+            if key:
+                command["key"] = key
+            return await self._submit(command, actor)
+
+    async def release(
+        self, paddle: str, lots: list[str], by: str, override_reason: str = ""
+    ) -> Answer:
+        """Release lots for collection ([] = all releasable); refused while the buyer owes,
+        unless a staff member gives an override reason."""
+        self._check_bidder(paddle)
+        command = {
+            "op": "release_lots",
+            "paddle": paddle,
+            "lots": list(lots),
+            "override_reason": override_reason,
+        }
+        return await self._submit(command, self._staff(by))
+
+    # ------------------------------------------------------------------ corrections
+
+    async def _credit_if_invoiced(self, lot: str, reason: str, by: str) -> None:
+        number = self.auction.money.invoiced.get(lot)
+        if number is not None:
+            await self.credit_note(number, [lot], reason, by)
+
+    async def cancel_lot_sale(self, lot: str, reason: str, by: str) -> Answer:
+        """Undo a sale (the lot becomes passed); a credit note first if it was invoiced."""
+        if not isinstance(lot, str) or lot not in self.auction.lots:
+            raise MoneyError(NOT_FOUND, f"no lot {str(lot)[:40]!r} in this sale")
+        await self._credit_if_invoiced(lot, reason, by)
+        command = {"op": "cancel_lot_sale", "lot": lot, "reason": reason}
+        return await self._submit(command, self._staff(by))
+
+    async def reknock(self, lot: str, paddle: str, amount: int, reason: str, by: str) -> Answer:
+        """Correct a sold lot's buyer or price; a credit note first if it was invoiced (the
+        corrected sale is invoiced anew)."""
+        if not isinstance(lot, str) or lot not in self.auction.lots:
+            raise MoneyError(NOT_FOUND, f"no lot {str(lot)[:40]!r} in this sale")
+        self._check_bidder(paddle)
+        _check_amount(amount)
+        await self._credit_if_invoiced(lot, reason, by)
+        command = {
+            "op": "reknock",
+            "lot": lot,
+            "paddle": paddle,
+            "amount": amount,
+            "reason": reason,
+        }
+        return await self._submit(command, self._staff(by))
+
+    # ------------------------------------------------------------------ consignors
+
+    async def set_terms(
+        self, consignor: str, terms: Terms | Mapping[str, Any], by: str = ""
+    ) -> Answer:
+        """Journal a consignor's contract terms for this sale (no personal data)."""
+        raw = terms.to_json() if isinstance(terms, Terms) else dict(terms)
+        command = {"op": "set_consignor_terms", "consignor": consignor, **raw}
+        return await self._submit(command, self._staff(by))
+
+    async def record_payout(
+        self, consignor: str, amount: int, method: str, reference: str, key: str | None, by: str
+    ) -> Answer:
+        """Money paid out to a consignor; never more than their settlement's due."""
+        self._check_consignor(consignor)
+        _check_amount(amount)
+        actor = self._staff(by)
+        async with self._payments:
+            if not self._known_key(key, actor):
+                due = self.settlement(consignor).due
+                if amount > due:
+                    raise MoneyError(
+                        TOO_MUCH, f"consignor {consignor} is due {max(due, 0)}; not {amount}"
+                    )
+            command: JSON = {
+                "op": "record_payout",
+                "consignor": consignor,
+                "amount": amount,
+                "method": method,
+                "reference": reference,
+            }
+            if key:
+                command["key"] = key
+            return await self._submit(command, actor)
+
+    # ------------------------------------------------------------------ reads
+
+    def buyer(self, paddle: str) -> Party:
+        return ledger.buyer_party(paddle, self.identities.get(self.sale_id, paddle))
+
+    def account(self, paddle: str) -> AccountDoc:
+        self._check_bidder(paddle)
+        return ledger.account(self.auction, paddle, self.identities.get(self.sale_id, paddle))
+
+    def accounts(self) -> list[AccountDoc]:
+        """Every buyer's account, by paddle."""
+        return [self.account(p) for p in ledger.buyers(self.auction) if p in self.auction.bidders]
+
+    def invoice(self, number: str) -> InvoiceDoc:
+        """An invoice or a credit note by its number (`MoneyError` not_found otherwise)."""
+        paddle = ledger.document_paddle(self.auction, number)
+        if paddle is None:
+            raise MoneyError(NOT_FOUND, f"no invoice or credit note {str(number)[:40]!r}")
+        if number in self.auction.money.invoices:
+            return ledger.invoice_doc(self.auction, number, self.buyer(paddle))
+        return ledger.credit_note_doc(self.auction, number, self.buyer(paddle))
+
+    def sale_date(self) -> date | None:
+        """The sale's (last session's) date, else the day it closed; None before either."""
+        sale = self.auction.sale
+        for session in reversed(sale.sessions):
+            try:
+                return datetime.fromisoformat(str(session.get("starts"))).date()
+            except ValueError:
+                continue
+        if sale.closed_at is not None:
+            return datetime.fromtimestamp(sale.closed_at, self._zone()).date()
+        return None
+
+    def settlement(self, consignor: str) -> SettlementDoc:
+        self._check_consignor(consignor)
+        return ledger.settlement(
+            self.auction, consignor, self.consignors.party(consignor), self.sale_date()
+        )
+
+    def summary(self) -> SummaryDoc:
+        return ledger.summary(self.auction)
+
+    def prices_realised(self) -> list[RealisedRow]:
+        return ledger.prices_realised(self.auction)
+
+    def export(self, kind: str, fmt: str) -> tuple[str, str]:
+        """(text, media type) of one accounting export (`exports.KINDS`, csv or json)."""
+        books = ledger.books(self.auction, self.buyer, self.consignors.party, self.sale_date())
+        return export(books, kind, fmt)
+
+
+def _check_amount(amount: object) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        raise MoneyError(INVALID, "the amount must be a whole number of minor units above 0")
+    return amount

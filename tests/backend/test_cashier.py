@@ -1,0 +1,221 @@
+"""The cashier's desk on a real Sequencer and a real SQLite journal: invoices numbered
+house-wide, payments (part, full, third party, too much, repeated), release, corrections with
+credit notes, payouts, reads; every refusal clear and changing nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hub.backend.cashier import Cashier, MoneyError
+from hub.backend.consignors import ConsignorStore
+from hub.backend.identities import IdentityStore
+from hub.backend.numbering import Numbering
+from hub.journal.verify import verify
+from tests.backend.moneykit import Clock, sale_on_disk, worked_sale_commands
+
+INV1 = 1_415_000  # what 101 owes for lots 1 and 3 (tests/backend/test_ledger.py)
+INV2 = 9_156_000  # what 102 owes for lot 2
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Cashier]:
+    journal = tmp_path / "sales" / "autumn.db"
+    sequencer = await sale_on_disk(journal, worked_sale_commands(), Clock())
+    identities = IdentityStore(tmp_path / "identities.db")
+    identities.add("autumn", "101", {"name": "Ada Lovelace", "country": "GB"})
+    consignors = ConsignorStore(tmp_path / "identities.db")
+    consignors.add("C-1", {"name": "Héloïse Martin", "iban": "DE89370400440532013000"})
+    cashier = Cashier(sequencer, identities, consignors, Numbering(tmp_path))
+    try:
+        yield cashier
+    finally:
+        await sequencer.stop()
+        assert verify(journal).ok
+
+
+def events(cashier: Cashier) -> int:
+    return cashier.sequencer.last_seq
+
+
+async def test_issue_part_payment_full_payment_release(desk: Cashier) -> None:
+    answer = await desk.issue_invoice("101", "Ann")
+    assert answer.events[0].type == "invoice_issued"
+    assert answer.events[0].data["number"] == "INV-2026-00001"
+    account = desk.account("101")
+    assert (account.due, account.owed, account.status) == (INV1, INV1, "owes")
+    assert account.buyer.name == "Ada Lovelace"
+
+    await desk.record_payment("101", 1_000_000, "card", "AUTH1", "k1", "Ann")
+    account = desk.account("101")
+    assert (account.paid, account.owed, account.status) == (1_000_000, 415_000, "part_paid")
+    with pytest.raises(MoneyError) as refused:
+        await desk.release("101", [], "Ann")
+    assert refused.value.reason == "unpaid"
+
+    await desk.record_payment("101", 415_000, "cash", "", "k2", "Ann")
+    account = desk.account("101")
+    assert (account.owed, account.status, account.releasable) == (0, "paid", ("1", "3"))
+    await desk.release("101", [], "Ann")
+    assert desk.account("101").released == ("1", "3")
+    payment = desk.account("101").payments[0]
+    assert (payment.by, payment.method, payment.reference) == ("Ann", "card", "AUTH1")
+
+
+async def test_issue_all_numbers_every_buyer_once(desk: Cashier) -> None:
+    assert await desk.issue_all("Ann") == ["INV-2026-00001", "INV-2026-00002"]
+    assert await desk.issue_all("Ann") == []  # nothing left to invoice
+    with pytest.raises(MoneyError) as refused:
+        await desk.issue_invoice("101", "Ann")
+    assert refused.value.reason == "nothing_to_invoice"
+    assert desk.invoice("INV-2026-00002").totals.total == INV2
+
+
+async def test_a_payment_above_what_is_owed_is_refused_and_nothing_changes(desk: Cashier) -> None:
+    await desk.issue_invoice("102", "Ann")
+    before = events(desk)
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payment("102", INV2 + 1, "card", "", "k1", "Ann")
+    assert refused.value.reason == "too_much"
+    assert events(desk) == before
+    await desk.record_payment("102", INV2, "transfer", "BANK 1", "k2", "Ann")
+    assert desk.account("102").status == "paid"
+
+
+async def test_a_buyer_may_pay_before_the_invoice_is_issued(desk: Cashier) -> None:
+    # Sold and not invoiced: what they owe counts the pro-forma.
+    assert desk.owed_now("101") == INV1
+    await desk.record_payment("101", INV1, "card", "", "k1", "Ann")
+    assert desk.account("101").status == "in_credit"
+    await desk.issue_invoice("101", "Ann")
+    assert desk.account("101").status == "paid"
+
+
+@pytest.mark.parametrize("amount", [0, -5, 10**14, 12.5, True, "100", None])
+async def test_malformed_amounts_are_refused_before_the_journal(
+    desk: Cashier, amount: object
+) -> None:
+    before = events(desk)
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payment("101", amount, "card", "", "k", "Ann")  # type: ignore[arg-type]
+    assert refused.value.reason == "invalid"
+    assert events(desk) == before
+
+
+async def test_the_same_key_counts_once(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    first = await desk.record_payment("101", INV1, "card", "", "same", "Ann")
+    # A retry after the buyer has paid in full must not be refused as too much.
+    again = await desk.record_payment("101", INV1, "card", "", "same", "Ann")
+    assert again.repeated
+    assert again.seq == first.seq
+    account = desk.account("101")
+    assert account.paid == INV1
+    assert len(account.payments) == 1
+
+
+async def test_third_party_payment_needs_a_reason(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    before = events(desk)
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payment("101", 100, "transfer", "", "k1", "Ann", payer="Acme Ltd")
+    assert refused.value.reason == "third_party"
+    assert events(desk) == before
+    await desk.record_payment(
+        "101", 100, "transfer", "", "k2", "Ann", payer="Acme Ltd", third_party_reason="ID seen"
+    )
+    (payment,) = desk.account("101").payments
+    assert (payment.payer, payment.third_party_reason) == ("Acme Ltd", "ID seen")
+
+
+async def test_unknown_paddles_are_refused(desk: Cashier) -> None:
+    before = events(desk)
+    for call in (
+        desk.issue_invoice("999", "Ann"),
+        desk.record_payment("999", 100, "cash", "", "k", "Ann"),
+        desk.record_refund("999", 100, "cash", "", "k", "Ann"),
+        desk.release("999", [], "Ann"),
+    ):
+        with pytest.raises(MoneyError) as refused:
+            await call
+        assert refused.value.reason == "unknown_bidder"
+    with pytest.raises(MoneyError):
+        desk.account("<script>")
+    assert events(desk) == before
+
+
+async def test_a_reknock_credits_the_invoice_first(desk: Cashier) -> None:
+    await desk.issue_all("Ann")
+    await desk.reknock("3", "102", 900_000, "clerk misheard the paddle", "Ann")
+    note = desk.invoice("CN-2026-00001")
+    assert note.kind == "credit_note"
+    assert note.refers_to == "INV-2026-00001"
+    assert note.totals.total == -1_290_000
+    assert note.reason == "clerk misheard the paddle"
+    account = desk.account("101")
+    assert (account.due, account.owed) == (INV1 - 1_290_000, 125_000)
+    # The lot is 102's now, at 9,000.00, not invoiced yet.
+    draft = desk.account("102").proforma
+    assert draft is not None
+    assert [x.amount for x in draft.lines if x.kind == "hammer"] == [900_000]
+    answer = await desk.issue_invoice("102", "Ann")
+    assert answer.events[0].data["number"] == "INV-2026-00003"
+
+
+async def test_a_cancelled_sale_is_credited_and_the_lot_passed(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    await desk.cancel_lot_sale("1", "buyer withdrew, goods damaged", "Ann")
+    assert desk.auction.lots["1"].status == "passed"
+    assert desk.account("101").due == INV1 - 125_000
+    assert [n.number for n in desk.account("101").credit_notes] == ["CN-2026-00001"]
+    # Not invoiced: no credit note, just the cancellation.
+    await desk.cancel_lot_sale("2", "export licence refused", "Ann")
+    assert desk.account("101").credit_notes[0].number == "CN-2026-00001"
+    assert len(desk.auction.money.credit_notes) == 1
+
+
+async def test_refunds_never_exceed_what_was_paid(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    await desk.record_payment("101", 5_000, "cash", "", "k1", "Ann")
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_refund("101", 5_001, "cash", "", "r1", "Ann")
+    assert refused.value.reason == "too_much"
+    await desk.record_refund("101", 5_000, "cash", "", "r2", "Ann", reason="overpaid")
+    assert desk.account("101").paid == 0
+
+
+async def test_payouts_never_exceed_the_settlement(desk: Cashier) -> None:
+    due = desk.settlement("C-1").due
+    assert due == 5_808_800
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payout("C-1", due + 1, "transfer", "T1", "p1", "Ann")
+    assert refused.value.reason == "too_much"
+    await desk.record_payout("C-1", due, "transfer", "T1", "p2", "Ann")
+    doc = desk.settlement("C-1")
+    assert (doc.paid_out, doc.due) == (due, 0)
+    assert doc.consignor.name == "Héloïse Martin"
+    assert doc.payout_date == "2026-10-21"
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payout("C-9", 1, "transfer", "T1", "p3", "Ann")
+    assert refused.value.reason == "unknown_consignor"
+
+
+async def test_terms_are_journaled_and_change_the_settlement(desk: Cashier) -> None:
+    await desk.set_terms("C-1", {**desk.auction.money.terms["C-1"], "charges": []}, "Ann")
+    assert desk.settlement("C-1").net == 5_808_800 + 6_000
+
+
+async def test_reads_summary_exports_and_unknown_numbers(desk: Cashier) -> None:
+    await desk.issue_all("Ann")
+    assert desk.summary().hammer == 7_100_000
+    assert [r.price for r in desk.prices_realised()][:3] == [125_000, 7_450_000, 1_250_000]
+    text, media = desk.export("invoices", "csv")
+    assert media.startswith("text/csv")
+    assert "INV-2026-00002" in text
+    assert "Ada Lovelace" in text
+    with pytest.raises(MoneyError) as refused:
+        desk.invoice("INV-2026-99999")
+    assert refused.value.reason == "not_found"
+    assert [a.paddle for a in desk.accounts()] == ["101", "102"]
