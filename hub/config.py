@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -40,6 +41,13 @@ class StageConfig:
     # though this connection is plain (a relay node has the same setting).
     behind_tls_proxy: bool = False
     json_logs: bool = False
+    # The guarded server (hub/gateway/server.py, docs/OPERATIONS.md): seconds to complete a
+    # request head, connections without a complete head per client address (0: no cap),
+    # descriptors kept for trusted addresses, and those addresses (IPs or CIDR networks).
+    header_timeout: float = 10.0
+    max_unfinished_per_client: int = 32
+    fd_reserve: int = 64
+    trusted_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     # Test-only: also accept publishes and subscriptions authorised by this HS256 secret
     # (the official Mercure conformance suites sign their own tokens).
     mercure_test_secret: str | None = None
@@ -75,9 +83,40 @@ class StageConfig:
             values["data_dir"] = Path(values["data_dir"]).expanduser()
         if "cors_origins" in values:
             values["cors_origins"] = tuple(values["cors_origins"])
+        if "trusted_networks" in values:
+            values["trusted_networks"] = _networks(values["trusted_networks"])
         config = cls(**values)
+        _check_guard(config)
         if not isinstance(config.sale, str) or not SALE_ID.fullmatch(config.sale):
             raise ConfigError(f"sale {str(config.sale)[:70]!r}: {SALE_ID_RULE}")
         if not (0 <= config.port <= 65535):
             raise ConfigError(f"port {config.port} is out of range")
         return config
+
+
+def _networks(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list | tuple) or len(raw) > 100:
+        raise ConfigError("trusted_networks must be a list of at most 100 addresses or networks")
+    for item in raw:
+        try:
+            if not isinstance(item, str):
+                raise TypeError(item)
+            ipaddress.ip_network(item, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"trusted_networks: {repr(item)[:70]} is not an address or CIDR like 192.168.1.0/24"
+            ) from None
+    return tuple(raw)
+
+
+def _check_guard(config: StageConfig) -> None:
+    """The guarded server's numbers (the same bounds as hub.gateway.server.GuardConfig)."""
+    timeout = config.header_timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 3600:
+        raise ConfigError(
+            f"header_timeout {str(timeout)[:40]!r}: seconds, more than 0, at most 3600"
+        )
+    for name in ("max_unfinished_per_client", "fd_reserve"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**6:
+            raise ConfigError(f"{name} {str(value)[:40]!r}: a whole number from 0 to 1000000")

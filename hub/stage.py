@@ -39,6 +39,7 @@ from hub.feed import SaleHistory, stage_hub_config, updates_for
 from hub.gateway.app import Capabilities, Settings, make_app
 from hub.gateway.intake import BidDoor
 from hub.gateway.ratelimit import Limits
+from hub.gateway.server import Guard, GuardConfig, GuardedRunner
 from hub.gateway.tokens import TokenIssuer, load_or_create_key
 from hub.gavel import EngineSale, GavelLink
 from hub.journal.history import JournalHistory
@@ -279,9 +280,19 @@ class Stage:
             [history],
         )
         # Handler cancellation notices a dropped subscriber at once; the larger header limits
-        # let the hub itself answer oversized tokens and selector lists with 400/401.
-        runner = web.AppRunner(
+        # let the hub itself answer oversized tokens and selector lists with 400/401. The
+        # guard: header deadline, unfinished requests per address, descriptor reserve.
+        guard = Guard(
+            GuardConfig(
+                header_timeout=cfg.header_timeout,
+                max_unfinished_per_client=cfg.max_unfinished_per_client,
+                fd_reserve=cfg.fd_reserve,
+                trusted=cfg.trusted_networks,
+            )
+        )
+        runner = GuardedRunner(
             app,
+            guard,
             handle_signals=False,
             shutdown_timeout=2.0,
             access_log=None,

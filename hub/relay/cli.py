@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hub.gateway.server import DEFAULT_TRUSTED, GuardConfig
 from hub.relay.node import RelayConfig, RelayNode
 from hub.runtime import until_stopped
 
@@ -65,6 +66,33 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="clients reach this node over https through a TLS-terminating proxy "
         "(cookies are then marked Secure)",
     )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a connection has to complete its request head (slowloris), also "
+        "between keep-alive requests",
+    )
+    p.add_argument(
+        "--max-unfinished-per-client",
+        type=int,
+        default=32,
+        help="connections without a complete request head per client address (0: no cap)",
+    )
+    p.add_argument(
+        "--fd-reserve",
+        type=int,
+        default=64,
+        help="file descriptors kept for --trusted addresses (and the stage link, Redis)",
+    )
+    p.add_argument(
+        "--trusted",
+        action="append",
+        default=None,
+        metavar="NETWORK",
+        help="an address or CIDR network admitted into the descriptor reserve, e.g. the "
+        "stage's public address (repeatable; default 127.0.0.1 and ::1)",
+    )
     return p.parse_args(argv)
 
 
@@ -83,6 +111,12 @@ def _config(ns: argparse.Namespace, pem: bytes) -> RelayConfig:
         behind_tls_proxy=ns.behind_tls_proxy,
         max_subscribers=max(0, ns.max_subscribers),
         max_per_client=max(0, ns.max_per_client),
+        guard=GuardConfig(
+            header_timeout=ns.header_timeout,
+            max_unfinished_per_client=ns.max_unfinished_per_client,
+            fd_reserve=ns.fd_reserve,
+            trusted=tuple(ns.trusted) if ns.trusted is not None else DEFAULT_TRUSTED,
+        ),
     )
 
 

@@ -32,6 +32,7 @@ from hub.gateway.pages import add_pages, web_root
 from hub.gateway.problems import problem
 from hub.gateway.ratelimit import RateLimiter
 from hub.gateway.security import cors, problems, security_headers
+from hub.gateway.server import Guard, GuardConfig, GuardedRunner
 from hub.gateway.tokens import ISSUER, TokenError
 from hub.journal.records import Record
 from hub.mercure.app import setup_mercure
@@ -66,6 +67,7 @@ class RelayConfig:
     behind_tls_proxy: bool = False  # clients reach us over https: cookies are Secure
     max_subscribers: int = 0  # open streams on this node (worker); 0 = only the fd limit
     max_per_client: int = 0  # per client address (useless behind a proxy: it is one address)
+    guard: GuardConfig = field(default_factory=GuardConfig)  # slowloris: hub/gateway/server.py
     node_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
@@ -229,8 +231,12 @@ class RelayNode:
 
     async def start(self) -> None:
         cfg = self.config
-        self._runner = web.AppRunner(
-            self.make_app(), handle_signals=False, shutdown_timeout=2.0, access_log=None
+        self._runner = GuardedRunner(
+            self.make_app(),
+            Guard(cfg.guard),
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            access_log=None,
         )
         await self._runner.setup()
         try:
