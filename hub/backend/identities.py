@@ -14,9 +14,35 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from hub.auction.text import text_problem
+
 JSON = dict[str, Any]
 IDENTITY_FIELDS = ("name", "email", "phone", "address", "country")
+# Longest accepted value of each field; only the address has several lines.
+LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 500, "country": 60}
 ONLINE_PADDLES_FROM = 7001  # online paddles never collide with the room's numbers
+
+
+class IdentityError(ValueError):
+    """Identity fields that cannot be stored: the message says which field and why."""
+
+
+def clean_identity(fields: JSON) -> dict[str, str]:
+    """The identity fields of `fields`, trimmed, or IdentityError: display text only (no
+    control characters, no lone surrogates, no line breaks but in the address)."""
+    out: dict[str, str] = {}
+    for name in IDENTITY_FIELDS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise IdentityError(f"'{name}' must be text")
+        # The text as sent: str.strip() would quietly drop a trailing NEL or U+2028.
+        problem = text_problem(value, limit=LIMITS[name], multiline=name == "address")
+        if problem is not None:
+            raise IdentityError(f"'{name}' {problem}")
+        out[name] = value.strip()
+    return out
 
 
 class IdentityStore:
@@ -46,21 +72,31 @@ class IdentityStore:
             if column not in self.table.columns_dict:
                 self.table.add_column(column, str, not_null_default="")
 
-    def add(self, sale: str, paddle: str, fields: JSON) -> None:
+    def add(self, sale: str, paddle: str, fields: JSON) -> float:
+        """Store (or replace) a bidder's identity; checked first (IdentityError), so a bad
+        value never half-writes. Returns the row's `created` stamp (see `remove`)."""
+        clean = clean_identity(fields)
+        created = time.time()
         with self.db.conn:
             self.table.insert(
                 {
                     "sale": sale,
                     "paddle": paddle,
-                    "name": fields.get("name", ""),
-                    "email": fields.get("email", ""),
-                    "phone": fields.get("phone", ""),
-                    "address": fields.get("address", ""),
-                    "country": fields.get("country", ""),
-                    "created": time.time(),
+                    **{name: clean.get(name, "") for name in IDENTITY_FIELDS},
+                    "created": created,
                     "erased": None,
                 },
                 replace=True,
+            )
+        return created
+
+    def remove(self, sale: str, paddle: str, created: float) -> None:
+        """Undo an `add` whose registration the journal then refused: only that very row
+        (`created` as `add` returned it), never one written since."""
+        with self.db.conn:
+            self.db.execute(
+                "DELETE FROM identities WHERE sale = ? AND paddle = ? AND created = ?",
+                [sale, paddle, created],
             )
 
     def get(self, sale: str, paddle: str) -> JSON | None:

@@ -16,7 +16,9 @@ from aiohttp import web
 
 from hub.auction import reasons as R
 from hub.auction.commands import allowed
+from hub.auction.decide.base import Refusal
 from hub.auction.events import Actor
+from hub.auction.text import text_problem
 from hub.gateway.intake import (
     HUB_PATH,
     Refused,
@@ -121,7 +123,10 @@ async def commands(request: web.Request) -> web.Response:
 
 
 async def register(request: web.Request) -> web.Response:
-    """A remote bidder signs up; staff approve or reject (pending until then)."""
+    """A remote bidder signs up; staff approve or reject (pending until then).
+
+    All or nothing: the fields are checked here and again by the registrar before anything is
+    written; a refusal (a full disk: 503 `journal_unavailable`) leaves no bidder behind."""
     check_sale(request, request.app[SALE].sale_id)
     if not request.app[LIMITS].registration.allow(request.remote or "?", time.monotonic()):
         return problem(429, R.RATE_LIMITED, "too many registrations from here; wait a moment")
@@ -133,11 +138,25 @@ async def register(request: web.Request) -> web.Response:
             continue
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise Refused(422, R.INVALID, f"'{name}' must be text of at most {limit} characters")
+        trouble = text_problem(value, limit=limit)  # as sent: strip() drops NEL and U+2028
+        if trouble is not None:
+            raise Refused(422, R.INVALID, f"'{name}' {trouble}")
         fields[name] = value.strip()
     if "@" not in fields["email"]:
         raise Refused(422, R.INVALID, "'email' does not look like an email address")
-    paddle = await request.app[REGISTRAR].register_online_bidder(fields)
+    try:
+        paddle = await request.app[REGISTRAR].register_online_bidder(fields)
+    except Refusal as exc:
+        return _registration_refused(exc)
     return web.json_response({"paddle": paddle, "status": "pending"}, status=202)
+
+
+def _registration_refused(exc: Refusal) -> web.Response:
+    if exc.reason == R.JOURNAL_UNAVAILABLE:
+        response = problem(503, exc.reason, exc.message)
+        response.headers["Retry-After"] = "5"
+        return response
+    return problem(422 if exc.reason == R.INVALID else 409, exc.reason or R.INVALID, exc.message)
 
 
 async def sales(request: web.Request) -> web.Response:

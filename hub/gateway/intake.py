@@ -99,23 +99,80 @@ def check_sale(request: web.Request, sale: str) -> None:
 # -- the body -------------------------------------------------------------------------------
 
 
+MAX_DEPTH = 32
+"""How deeply a body may nest arrays and objects: ours nest two or three levels."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> JSON:
+    """An object whose keys are all distinct: `{"amount": 1, "amount": 9}` means nothing."""
+    out: JSON = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key[:40]!r} appears twice")
+        out[key] = value
+    return out
+
+
 def strict_loads(text: str) -> Any:
-    """`json.loads` without NaN and ±Infinity (not JSON, and not money)."""
+    """`json.loads` without NaN and ±Infinity (not JSON, and not money) or repeated keys.
+
+    Too deep a nesting makes the parser recurse until Python gives up: a RecursionError,
+    which is not a ValueError, so it is turned into one here.
+    """
 
     def reject(value: str) -> Any:
         raise ValueError(f"{value} is not allowed")
 
-    return json.loads(text, parse_constant=reject)
+    try:
+        return json.loads(text, parse_constant=reject, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+
+
+_FIELD = re.compile(r"[A-Za-z0-9_]{1,40}")  # a field name safe to quote back in an answer
+
+
+def _check_tree(body: Any) -> None:
+    """Bound the nesting and refuse text that is not Unicode (a lone surrogate, which JSON's
+    `\\ud800` escape can produce and no store or encoder accepts). Iterative: no recursion."""
+    stack: list[tuple[Any, int, str]] = [(body, 0, "body")]
+    while stack:
+        value, depth, where = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and not _is_unicode(value):
+                raise Refused(422, R.INVALID, f"{where} is not valid Unicode text")
+        elif isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise Refused(400, "bad_json", f"the body nests more than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                name = f"'{key}'" if depth == 0 and _FIELD.fullmatch(str(key)) else where
+                if isinstance(key, str):
+                    stack.append((key, depth + 1, name))
+                stack.append((item, depth + 1, name))
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def read_object(request: web.Request) -> JSON:
-    """The request's JSON object body (strict JSON; aiohttp refuses oversized bodies: 413)."""
+    """The request's JSON object body: the one JSON reader of every door (strict JSON, bounded
+    nesting, Unicode text only; aiohttp refuses oversized bodies: 413)."""
     if request.content_type != "application/json":
         raise Refused(415, "unsupported_media_type", "send application/json")
     try:
         body = await request.json(loads=strict_loads)
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(400, "bad_json", "the body is not valid JSON") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        detail = "the body is not valid JSON"
+        if not isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+            detail = f"{detail}: {exc}"  # our own words (NaN, a repeated key, too deep)
+        raise Refused(400, "bad_json", detail) from None
+    _check_tree(body)
     return as_object(body)
 
 
@@ -201,6 +258,7 @@ class BidDoor:
     def admit_forwarded(self, token: object, body: object) -> Admitted:
         """A bid a relay forwarded: its token and body as the bidder sent them."""
         checked, paddle = self._bidder(token if isinstance(token, str) else "")
+        _check_tree(body)  # what a relay forwards is held to the HTTP door's rules
         return Admitted(checked, paddle, Bid.from_body(body))
 
 

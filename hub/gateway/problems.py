@@ -40,8 +40,11 @@ def problem(status: int, reason: str, detail: str, **extra: Any) -> web.Response
 
 
 def problem_response(status: int, body: dict[str, Any]) -> web.Response:
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate quoted back: escape it rather than crash
+        data = json.dumps(body).encode("ascii")
     return web.Response(
-        status=status,
-        text=json.dumps(body, ensure_ascii=False),
-        content_type="application/problem+json",
+        status=status, body=data, content_type="application/problem+json", charset="utf-8"
     )

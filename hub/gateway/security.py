@@ -14,6 +14,8 @@ log = logging.getLogger("auctionmen.gateway")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Location")
+
 # Pages load only our own scripts, styles, images and event stream: no CDN, font or inline code.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -72,7 +74,13 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         reason = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status, "http_error"
         )
-        return problem(exc.status, reason, exc.reason)
+        response = problem(exc.status, reason, exc.reason)
+        # The rebuilt answer keeps the headers that say what to do next (RFC 9110: a 405
+        # MUST carry Allow).
+        for name in KEPT_HEADERS:
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal", "the stage hit an unexpected error; it has been logged")
