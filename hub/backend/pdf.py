@@ -1,0 +1,30 @@
+"""HTML documents to PDF with WeasyPrint.
+
+Blocking and CPU-bound (a one-page invoice takes a few hundred milliseconds, a long summary
+more): callers on an event loop run it in a worker thread, e.g.
+`await asyncio.to_thread(pdf_bytes, html)`, and never on the bid path. The templates inline
+their CSS and images (the EPC code is inline SVG), so nothing is fetched: the URL fetcher
+refuses every URL but inline `data:`, which also keeps a hostile `<img src="file:///…">` from
+ever being read. Fonts are DejaVu from Debian (fonts-dejavu-core), found through fontconfig.
+"""
+
+from __future__ import annotations
+
+import weasyprint
+from weasyprint.urls import URLFetcher
+
+
+class PdfError(RuntimeError):
+    """WeasyPrint could not lay the document out."""
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The PDF of `html` (a complete page, as `hub.backend.render` makes them). Blocking."""
+    try:
+        fetcher = URLFetcher(allowed_protocols={"data"})  # inline data only: no file, no net
+        out = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    except Exception as exc:  # WeasyPrint raises many kinds; callers need one
+        raise PdfError(f"the document could not be made into a PDF: {exc}") from exc
+    if not isinstance(out, bytes):
+        raise PdfError("WeasyPrint returned no PDF")
+    return out
