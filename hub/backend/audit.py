@@ -18,17 +18,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hub.auction.charges import lot_charges
 from hub.auction.engine import Engine
+from hub.auction.parse import SALE_ID
 from hub.auction.state import Auction
 from hub.backend import ledger
 from hub.backend.numbering import format_number, parse_number
 from hub.backend.statements import DocLine, Party, Totals
-from hub.journal.db import connect_reader
+from hub.journal.db import JournalError, connect_reader
 from hub.journal.replay import iter_events
 
 JSON = dict[str, Any]
@@ -96,28 +98,53 @@ def _check_number(
 def verify_numbering(data_dir: str | os.PathLike[str]) -> list[str]:
     """Gaps in the house's numbers, per series and year, across every sale journal."""
     seen: dict[tuple[str, int], list[int]] = {}
-    for path in sorted((Path(data_dir) / "sales").glob("*.db")):
-        conn = connect_reader(path)
+    out = []
+    folder = Path(data_dir) / "sales"
+    for path in sorted(p for p in folder.glob("*.db") if SALE_ID.fullmatch(p.stem)):
+        try:
+            conn = connect_reader(path)
+        except JournalError as exc:
+            out.append(f"{path.name}: cannot be read to check its numbers ({exc})")
+            continue
         try:
             rows = conn.execute(
                 "SELECT data FROM events WHERE type IN ('invoice_issued', 'credit_note_issued')"
             ).fetchall()
+        except sqlite3.Error as exc:
+            out.append(f"{path.name}: cannot be read to check its numbers ({exc})")
+            continue
         finally:
             conn.close()
         for (data,) in rows:
             parsed = parse_number(json.loads(data).get("number"))
             if parsed is not None:
                 seen.setdefault(parsed[:2], []).append(parsed[2])
-    out = []
     for (series, year), numbers in sorted(seen.items()):
-        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+        counts = Counter(numbers)
+        missing = _missing(sorted(counts))
         if missing:
             shown = ", ".join(format_number(series, year, n) for n in missing[:10])
-            out.append(f"{series} {year}: number(s) missing: {shown}")
-        doubled = sorted({n for n in numbers if numbers.count(n) > 1})
+            more = " and more" if len(missing) > 10 else ""
+            out.append(f"{series} {year}: number(s) missing: {shown}{more}")
+        doubled = sorted(n for n, c in counts.items() if c > 1)
         if doubled:
             shown = ", ".join(format_number(series, year, n) for n in doubled[:10])
             out.append(f"{series} {year}: number(s) used twice: {shown}")
+    return out
+
+
+def _missing(numbers: list[int], limit: int = 11) -> list[int]:
+    """Up to `limit` numbers missing from 1..max of the sorted `numbers` (a forged huge
+    number must not make us list a billion)."""
+    out: list[int] = []
+    expected = 1
+    for n in numbers:
+        while expected < n and len(out) < limit:
+            out.append(expected)
+            expected += 1
+        if len(out) >= limit:
+            break
+        expected = n + 1
     return out
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from hub.auction.charges import Terms
 from hub.auction.events import SYSTEM, Actor
 from hub.auction.state import Auction
+from hub.auction.text import text_problem
 from hub.backend import ledger
 from hub.backend.consignors import ConsignorStore
 from hub.backend.exports import export
@@ -45,6 +46,7 @@ from hub.journal.sequencer import Answer, Sequencer, scope_of
 
 JSON = dict[str, Any]
 MAX_AMOUNT = 10**13  # the engine's largest amount
+MAX_BY = 100  # a staff member's name
 
 UNKNOWN_BIDDER = "unknown_bidder"
 UNKNOWN_CONSIGNOR = "unknown_consignor"
@@ -101,7 +103,7 @@ class Cashier:
         return None if self.house_loader is None else self.house_loader()
 
     def _staff(self, by: str) -> Actor:
-        return Actor(self.staff_role, name=by or None)
+        return Actor(self.staff_role, name=_check_by(by) or None)
 
     def _year(self) -> int:
         return datetime.fromtimestamp(float(self.sequencer.clock()), self._zone()).year
@@ -146,6 +148,7 @@ class Cashier:
     async def issue_invoice(self, paddle: str, by: str, session: int | None = None) -> Answer:
         """Invoice every lot sold to `paddle` and not invoiced yet, under the next number."""
         self._check_bidder(paddle)
+        _check_by(by)
         if not ledger.uninvoiced_lots(self.auction, paddle):
             raise MoneyError("nothing_to_invoice", f"paddle {paddle} has nothing to invoice")
         async with self.numbering.allocate_async("INV", self._year()) as (number,):
@@ -181,6 +184,7 @@ class Cashier:
         uninvoiced again (to be cancelled, reknocked or invoiced anew)."""
         if not isinstance(invoice, str) or invoice not in self.auction.money.invoices:
             raise MoneyError(NOT_FOUND, f"no invoice {str(invoice)[:40]!r} in this sale")
+        _check_by(by)
         if not lots:
             lots = [lot for lot, n in self.auction.money.invoiced.items() if n == invoice]
         async with self.numbering.allocate_async("CN", self._year()) as (number,):
@@ -404,6 +408,16 @@ class Cashier:
         """(text, media type) of one accounting export (`exports.KINDS`, csv or json)."""
         books = ledger.books(self.auction, self.buyer, self.consignors.party, self.sale_date())
         return export(books, kind, fmt)
+
+
+def _check_by(by: object) -> str:
+    """The staff member's name as events record it: one line of text, not too long."""
+    if not isinstance(by, str):
+        raise MoneyError(INVALID, "'by' must be the staff member's name")
+    problem = text_problem(by, limit=MAX_BY)
+    if problem is not None:
+        raise MoneyError(INVALID, f"'by' {problem}")
+    return by
 
 
 def _check_amount(amount: object) -> int:

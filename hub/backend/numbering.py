@@ -32,7 +32,8 @@ from hub.auction.parse import SALE_ID
 from hub.journal.db import JournalError, connect_reader
 
 SERIES = ("INV", "CN")
-NUMBER = re.compile(r"(INV|CN)-(\d{4})-(\d{5,9})")
+NUMBER = re.compile(r"(INV|CN)-(\d{4})-(\d{5})")  # as the core checks them
+LAST = 99_999  # the most numbers of one series in one year
 NUMBERED_EVENTS = ("invoice_issued", "credit_note_issued")
 MAX_COUNT = 10_000  # numbers in one allocation (issue_all for a large sale)
 _POLL = 0.005  # seconds between tries of the lock on an event loop (never blocks the loop)
@@ -125,6 +126,8 @@ class Numbering:
         """The next `count` numbers (read only: hold the lock to use them)."""
         _check(series, year, count)
         start = self.last(series, year) + 1
+        if start + count - 1 > LAST:
+            raise NumberingError(f"the {series} numbers of {year} are used up ({LAST})")
         return [format_number(series, year, n) for n in range(start, start + count)]
 
     # ------------------------------------------------------------------ allocating

@@ -233,3 +233,25 @@ async def test_a_gap_in_the_house_numbers_is_reported(tmp_path: Path) -> None:
         await sequencer.stop()
     assert verify_numbering(tmp_path) == ["INV 2026: number(s) missing: INV-2026-00004"]
     assert verify_money(tmp_path / "sales" / "two.db") == []
+
+
+async def test_a_forged_huge_number_is_reported_without_listing_a_billion(tmp_path: Path) -> None:
+    sequencer = await sale_on_disk(tmp_path / "sales" / "big.db", worked_sale_commands(), Clock())
+    try:
+        answer = await sequencer.submit(
+            {"op": "issue_invoice", "paddle": "101", "number": "INV-2026-99999", "by": "A"},
+            SYSTEM,
+        )
+        assert answer.ok
+    finally:
+        await sequencer.stop()
+    (problem,) = verify_numbering(tmp_path)
+    assert problem.startswith("INV 2026: number(s) missing: INV-2026-00001, INV-2026-00002")
+    assert problem.endswith("INV-2026-00010 and more")
+
+
+def test_an_unreadable_journal_is_reported_by_name(tmp_path: Path) -> None:
+    (tmp_path / "sales").mkdir()
+    (tmp_path / "sales" / "broken.db").write_bytes(b"garbage" * 1000)
+    (problem,) = verify_numbering(tmp_path)
+    assert problem.startswith("broken.db: cannot be read to check its numbers")

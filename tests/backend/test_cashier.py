@@ -219,3 +219,66 @@ async def test_reads_summary_exports_and_unknown_numbers(desk: Cashier) -> None:
         desk.invoice("INV-2026-99999")
     assert refused.value.reason == "not_found"
     assert [a.paddle for a in desk.accounts()] == ["101", "102"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("method", "bitcoin"),
+        ("method", ""),
+        ("reference", "x" * 100_000),
+        ("reference", "AUTH\x00"),
+        ("reference", "bad\ud800"),
+        ("by", "\x1b[31mAnn"),
+    ],
+)
+async def test_hostile_payment_fields_are_refused_and_change_nothing(
+    desk: Cashier, field: str, value: str
+) -> None:
+    await desk.issue_invoice("101", "Ann")
+    before = events(desk)
+    args = {"method": "card", "reference": "", "by": "Ann", field: value}
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payment("101", 100, args["method"], args["reference"], "k", args["by"])
+    assert refused.value.reason == "invalid"
+    assert refused.value.message
+    assert events(desk) == before
+    assert desk.account("101").paid == 0
+
+
+async def test_a_refused_invoice_uses_no_number(desk: Cashier) -> None:
+    with pytest.raises(MoneyError) as refused:
+        await desk.issue_invoice("101", "A" * 100_000)
+    assert refused.value.reason == "invalid"
+    answer = await desk.issue_invoice("101", "Ann")
+    assert answer.events[0].data["number"] == "INV-2026-00001"
+
+
+async def test_credit_notes_for_unknown_invoices_or_lots_are_refused(desk: Cashier) -> None:
+    await desk.issue_all("Ann")
+    before = events(desk)
+    with pytest.raises(MoneyError) as refused:
+        await desk.credit_note("INV-2026-00042", ["1"], "typo", "Ann")
+    assert refused.value.reason == "not_found"
+    with pytest.raises(MoneyError) as refused:
+        await desk.credit_note("INV-2026-00001", ["2"], "not on it", "Ann")
+    assert refused.value.reason == "not_invoiced"
+    assert events(desk) == before
+    await desk.credit_note("INV-2026-00001", [], "all of it", "Ann")
+    with pytest.raises(MoneyError) as refused:  # nothing left on it to credit
+        await desk.credit_note("INV-2026-00001", [], "again", "Ann")
+    assert refused.value.reason == "not_invoiced"
+    # The refused second credit note used no number.
+    await desk.credit_note("INV-2026-00002", [], "all of it", "Ann")
+    assert sorted(desk.auction.money.credit_notes) == ["CN-2026-00001", "CN-2026-00002"]
+
+
+async def test_release_of_a_lot_not_invoiced_and_an_override(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    with pytest.raises(MoneyError) as refused:
+        await desk.release("101", ["2"], "Ann", "collector known to us")
+    assert refused.value.reason == "not_invoiced"
+    await desk.release("101", ["1"], "Ann", override_reason="collector known to us, pays Monday")
+    account = desk.account("101")
+    assert account.released == ("1",)
+    assert account.status == "owes"

@@ -83,9 +83,18 @@ def _worker(data_dir: str, sale_id: str, start: object) -> None:
 
 def test_numbers_are_formatted_and_parsed() -> None:
     assert format_number("INV", 2026, 7) == "INV-2026-00007"
-    assert format_number("CN", 2027, 123_456) == "CN-2027-123456"
+    assert format_number("CN", 2027, 99_999) == "CN-2027-99999"
     assert parse_number("INV-2026-00007") == ("INV", 2026, 7)
-    for bad in ("INV-2026-7", "inv-2026-00007", "XX-2026-00001", "INV-26-00001", 7, None, ""):
+    for bad in (
+        "INV-2026-7",
+        "INV-2026-000001",
+        "inv-2026-00007",
+        "XX-2026-00001",
+        "INV-26-00001",
+        7,
+        None,
+        "",
+    ):
         assert parse_number(bad) is None
 
 
@@ -219,3 +228,25 @@ def test_files_that_are_not_sale_journals_are_ignored(tmp_path: Path) -> None:
     with Numbering(tmp_path).allocate("INV", 2026) as numbers:
         assert numbers == ["INV-2026-00001"]
     assert os.path.exists(tmp_path / "numbering.lock")
+
+
+async def test_when_a_year_is_used_up_numbering_says_so(tmp_path: Path) -> None:
+    await make_sale(tmp_path, "a")
+    from hub.journal.sequencer import Sequencer
+
+    sequencer = Sequencer(tmp_path / "sales" / "a.db", clock=Clock())
+    await sequencer.start()
+    try:
+        answer = await sequencer.submit(
+            {"op": "issue_invoice", "paddle": "101", "number": "INV-2026-99999", "by": "t"},
+            SYSTEM,
+        )
+        assert answer.ok
+    finally:
+        await sequencer.stop()
+    numbering = Numbering(tmp_path)
+    assert numbering.last("INV", 2026) == 99_999
+    with pytest.raises(NumberingError, match="used up"), numbering.allocate("INV", 2026):
+        pass
+    with numbering.allocate("INV", 2027) as numbers:
+        assert numbers == ["INV-2027-00001"]
