@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -51,6 +52,9 @@ class StageConfig:
     # Test-only: also accept publishes and subscriptions authorised by this HS256 secret
     # (the official Mercure conformance suites sign their own tokens).
     mercure_test_secret: str | None = None
+    # Origins (besides the stage's own) whose pages may publish to the hub with the hub cookie,
+    # e.g. ["https://display.example"]; "*" = any page on the web (CSRF: only for a test rig).
+    mercure_publish_origins: tuple[str, ...] = ()
 
     @property
     def sales_dir(self) -> Path:
@@ -83,6 +87,8 @@ class StageConfig:
             values["data_dir"] = Path(values["data_dir"]).expanduser()
         if "cors_origins" in values:
             values["cors_origins"] = tuple(values["cors_origins"])
+        if "mercure_publish_origins" in values:
+            values["mercure_publish_origins"] = _origins(values["mercure_publish_origins"])
         if "trusted_networks" in values:
             values["trusted_networks"] = _networks(values["trusted_networks"])
         config = cls(**values)
@@ -92,6 +98,41 @@ class StageConfig:
         if not (0 <= config.port <= 65535):
             raise ConfigError(f"port {config.port} is out of range")
         return config
+
+
+def _origins(raw: object) -> tuple[str, ...]:
+    """A list of web origins (`scheme://host[:port]`, or `*`), deduplicated, in order."""
+    if not isinstance(raw, list | tuple) or len(raw) > 100:
+        raise ConfigError("mercure_publish_origins must be a list of at most 100 origins")
+    out: list[str] = []
+    for item in raw:
+        if not isinstance(item, str) or not _is_origin(item):
+            shown = repr(item)[:70]
+            raise ConfigError(
+                f"mercure_publish_origins: {shown} is not an origin like https://host:port or *"
+            )
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def _is_origin(value: str) -> bool:
+    if value == "*":
+        return True
+    if len(value) > 300 or not value.isascii() or not value.isprintable():
+        return False
+    try:
+        u = urlsplit(value)
+        u.port  # noqa: B018 -- raises on a malformed port
+    except ValueError:
+        return False
+    return (
+        u.scheme in ("http", "https")
+        and bool(u.hostname)
+        and f"{u.scheme}://{u.netloc}" == value
+        and not (u.username or u.password)
+        and value == value.lower()
+    )
 
 
 def _networks(raw: object) -> tuple[str, ...]:

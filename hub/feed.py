@@ -8,7 +8,8 @@ Imports records and updates only: a relay node loads this without the sequencer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from hub.auction.events import PUBLIC, STAFF, canonical_json
@@ -26,15 +27,24 @@ def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
     return f"{sale}:{epoch}:{seq}:{view}"
 
 
+# A number exactly as `event_id` writes it: ASCII digits, no sign, space, underscore or leading
+# zero (int() accepts all of those, and other scripts' digits), and short enough to be cheap.
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
 def parse_event_id(value: str) -> tuple[str, int, int, str] | None:
-    """(sale, epoch, seq, view) of an id made by `event_id`, else None."""
+    """(sale, epoch, seq, view) of an id `event_id` could have made, else None.
+
+    Strict: only the canonical spelling parses, so a cursor that was never issued (`1_0`,
+    ` 7 `, `+7`, `07`, Arabic-Indic digits) is unknown rather than read as a known one.
+    """
     parts = value.rsplit(":", 3)
-    if len(parts) != 4 or parts[3] not in ("p", "s"):
+    if len(parts) != 4 or not parts[0] or parts[3] not in ("p", "s"):
         return None
-    try:
-        return parts[0], int(parts[1]), int(parts[2]), parts[3]
-    except ValueError:
+    sale, epoch, seq, view = parts
+    if not (_NUMBER.fullmatch(epoch) and _NUMBER.fullmatch(seq)):
         return None
+    return sale, int(epoch), int(seq), view
 
 
 def updates_for(record: Record, sale_iri: str) -> list[Update]:
@@ -98,24 +108,34 @@ class SaleHistory:
     Seeks by `seq` (the primary key), so resuming from any point costs O(log n).
     """
 
-    def __init__(self, reader: JournalReader, sale: str, sale_iri: str) -> None:
+    def __init__(
+        self, reader: JournalReader, sale: str, sale_iri: str, epoch: Callable[[], int]
+    ) -> None:
         self.reader = reader
         self.sale = sale
         self.sale_iri = sale_iri
+        self.epoch = epoch  # the sale's current epoch (this stage run's)
 
     def after(self, last_event_id: str) -> Iterable[Update] | None:
+        """What follows a cursor of this sale; None (unknown) for any cursor it never issued.
+
+        A cursor's epoch lies between the epoch that wrote its record (the record's own id)
+        and the current one (a snapshot's cursor: `{epoch}:{last seq}:s` after a restart).
+        Outside that it was never issued: a negative, older or future epoch, or another journal.
+        """
         parsed = parse_event_id(last_event_id)
         if parsed is None or parsed[0] != self.sale:
             return None
-        _, _, seq, view = parsed
-        last = self.reader.last_seq()
-        if seq > last or seq < 0:
+        _, epoch, seq, view = parsed
+        if seq < 1 or seq > self.reader.last_seq():
+            return None
+        record = self.reader.get(seq)
+        if record is None or not record.epoch <= epoch <= self.epoch():
             return None
         out: list[Update] = []
-        current = self.reader.get(seq) if view == "p" else None
-        if current is not None:
+        if view == "p":
             # The staff update of the same record is delivered after its public one.
-            out.extend(u for u in updates_for(current, self.sale_iri) if u.id.endswith(":s"))
+            out.extend(u for u in updates_for(record, self.sale_iri) if u.id.endswith(":s"))
         for record in self.reader.after(seq):
             out.extend(updates_for(record, self.sale_iri))
         return out
@@ -134,22 +154,27 @@ class SaleHistory:
 
 
 def stage_hub_config(
-    public_pem: bytes, *, cors_origins: tuple[str, ...] = (), test_secret: str | None = None
+    public_pem: bytes,
+    *,
+    cors_origins: tuple[str, ...] = (),
+    test_secret: str | None = None,
+    publish_origins: tuple[str, ...] = (),
 ) -> HubConfig:
     """Who may read the stage's hub: stage-signed subscribers, anonymous for the public room.
 
     `test_secret` also admits the official Mercure conformance suites, which publish with
     their own HS256 token (iss https://localhost, aud the reference hub's URL): tests only.
+    A cookie-authenticated publish is accepted from the stage's own origin and from
+    `publish_origins` only (CSRF); the suites publish with a bearer token, so need none.
     """
     keys = [KeySpec(public_pem.decode(), ("EdDSA",), use="subscribe", issuer=ISSUER)]
     audiences, issuers = [AUDIENCE], [ISSUER]
     subscriptions = False
-    publish_origins: tuple[str, ...] = ()
     if test_secret:
         keys.append(KeySpec(test_secret, ("HS256",), issuer="https://localhost"))
         audiences.append(conformance_config().public_url)
         issuers.append("https://localhost")
-        subscriptions, publish_origins = True, ("*",)
+        subscriptions = True
     return HubConfig(
         keys=tuple(keys),
         audiences=tuple(audiences),
@@ -160,4 +185,5 @@ def stage_hub_config(
         heartbeat=15.0,
         subscriptions=subscriptions,
         publish_origins=publish_origins,
+        publish_same_origin=True,
     )

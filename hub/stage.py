@@ -269,13 +269,14 @@ class Stage:
             behind_tls_proxy=cfg.behind_tls_proxy,
         )
         app = make_app(caps, settings)
-        history = SaleHistory(reader, self.sale_id, self.sale_iri)
+        history = SaleHistory(reader, self.sale_id, self.sale_iri, lambda: self.sequencer.epoch)
         self.hub = setup_mercure(
             app,
             stage_hub_config(
                 self.issuer.public_pem,
                 cors_origins=cfg.cors_origins,
                 test_secret=cfg.mercure_test_secret,
+                publish_origins=cfg.mercure_publish_origins,
             ),
             [history],
         )

@@ -249,8 +249,12 @@ class _Handlers:
             )
             from_cookie = token is not None
         grants = authenticate(token, cfg, "publish")
+        own = (request.scheme, request.host) if cfg.publish_same_origin else None
         if from_cookie and not origin_allowed(
-            request.headers.get("Origin"), request.headers.get("Referer"), cfg.publish_origins
+            request.headers.get("Origin"),
+            request.headers.get("Referer"),
+            cfg.publish_origins,
+            own,
         ):
             # CSRF: a cookie-authenticated POST needs an allowed Origin or Referer.
             err = errors.invalid_request("missing or unallowed Origin for cookie auth")

@@ -210,15 +210,47 @@ def parse_bearer(values: Sequence[str]) -> str | None:
     return token
 
 
-def origin_allowed(origin_header: str | None, referer: str | None, allowed: Sequence[str]) -> bool:
-    """CSRF check for cookie-authenticated publishing: Origin, else Referer's origin."""
+def origin_allowed(
+    origin_header: str | None,
+    referer: str | None,
+    allowed: Sequence[str],
+    own: tuple[str, str] | None = None,
+) -> bool:
+    """CSRF check for cookie-authenticated publishing: Origin, else Referer's origin.
+
+    ``own`` is the request's (scheme, Host): when given, the hub's own origin is allowed too.
+    """
     origin = origin_header
     if not origin and referer:
         u = urlsplit(referer)
         origin = f"{u.scheme}://{u.netloc}" if u.scheme and u.netloc else None
     if not origin or origin == "null":
         return False
-    return "*" in allowed or origin in allowed
+    if "*" in allowed or origin in allowed:
+        return True
+    return own is not None and same_origin(origin, *own)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_origin(origin: str, scheme: str, host: str) -> bool:
+    """Whether ``origin`` is the one a request with this scheme and Host header was sent to.
+
+    Over plain HTTP an ``https`` origin with the same host and port also counts: a TLS proxy
+    in front of the hub forwards the Host but not the scheme.
+    """
+    try:
+        o = urlsplit(origin)
+        h = urlsplit(f"//{host}")
+        if o.scheme not in (scheme, "https") or o.username or o.password:
+            return False
+        if o.path or o.query or o.fragment or not o.hostname or h.username or h.password:
+            return False
+        default = _DEFAULT_PORTS.get(o.scheme)
+        return o.hostname == h.hostname and (o.port or default) == (h.port or default)
+    except ValueError:  # a malformed port or IPv6 literal
+        return False
 
 
 def now() -> float:

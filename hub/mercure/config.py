@@ -77,6 +77,7 @@ class HubConfig:
     allow_anonymous: bool = False
     cors_origins: tuple[str, ...] = ()  # "*" = any origin, without credentials
     publish_origins: tuple[str, ...] = ()  # CSRF allowlist for cookie-authenticated POST
+    publish_same_origin: bool = False  # also the hub's own origin (the request's Host)
     cookie_name_v1: str = "__Secure-mercure_access_token"
     cookie_name_v0: str = "mercureAuthorization"
     subscriptions: bool = False  # subscription events + API
