@@ -41,7 +41,9 @@ from hub.journal.sequencer import Answer
 
 if TYPE_CHECKING:
     from hub.auction.engine import Engine
+    from hub.backend.consignors import ConsignorStore
     from hub.backend.sales import SaleSummary
+    from hub.backend.statements import AccountDoc, SettlementDoc
     from hub.relay.link import RelayStatus
     from hub.stage import Stage
 
@@ -50,6 +52,7 @@ log = logging.getLogger("auctionmen.core")
 T = TypeVar("T")
 JSON = dict[str, Any]
 AUCTIONEER = Actor("auctioneer")
+DESK = "desk"  # who the desk's money operations are by (the journal's `by`)
 
 RecordsCallback = Callable[[list[JSON]], None]
 GavelCallback = Callable[[GavelStatus], None]
@@ -485,6 +488,141 @@ class CoreThread:
         if gavel is not None:
             gavel.press()
 
+    # -- money (issue 12): the stage's Cashier (hub/backend/cashier.py) on the core loop:
+    # commands, and the documents as data (the ledger over the live state). A refusal, by
+    # the cashier or by the core, fails the future with `MoneyError` (`.reason`, `.message`).
+
+    def account(self, paddle: str) -> concurrent.futures.Future[AccountDoc]:
+        """A buyer's account at checkout: lots, invoices, lines, due, paid, owed, status.
+        Fails with `MoneyError("unknown_bidder")` for a paddle the sale does not know."""
+        return self._call(lambda stage: _cashier(stage).account(paddle))
+
+    def issue_invoice(self, paddle: str) -> concurrent.futures.Future[Answer]:
+        """Invoice `paddle`'s lots not invoiced yet (numbered by the house)."""
+        return self._run(lambda stage: _cashier(stage).issue_invoice(paddle, DESK))
+
+    def issue_all_invoices(
+        self, progress: Progress | None = None
+    ) -> concurrent.futures.Future[IssueReport]:
+        """At close: an invoice for every buyer with lots not invoiced yet, one buyer at a
+        time (`progress(done, total)` on the core thread after each); refusals are collected."""
+
+        async def issue(stage: Stage) -> IssueReport:
+            from hub.backend import ledger
+
+            cashier = _cashier(stage)
+            state = stage.engine.state
+            paddles = [p for p in ledger.buyers(state) if ledger.uninvoiced_lots(state, p)]
+            issued: list[str] = []
+            refused: list[tuple[str, str]] = []
+            for done, paddle in enumerate(paddles, 1):
+                try:
+                    answer = await cashier.issue_invoice(paddle, DESK)
+                except Exception as exc:  # MoneyError and the like: reported per buyer
+                    refused.append((paddle, str(exc)))
+                else:
+                    if answer.ok:
+                        issued.append(paddle)
+                    else:
+                        refused.append((paddle, answer.message or answer.reason or "refused"))
+                if progress is not None:
+                    progress(done, len(paddles))
+            return IssueReport(tuple(issued), tuple(refused))
+
+        return self._run(issue)
+
+    def record_payment(
+        self,
+        paddle: str,
+        amount: int,
+        method: str,
+        reference: str,
+        *,
+        key: str,
+        payer: str = "",
+        third_party_reason: str = "",
+    ) -> concurrent.futures.Future[Answer]:
+        """A payment at the desk; `key` makes a retry count once."""
+        return self._run(
+            lambda stage: _cashier(stage).record_payment(
+                paddle,
+                amount,
+                method,
+                reference,
+                key,
+                DESK,
+                payer=payer,
+                third_party_reason=third_party_reason,
+            )
+        )
+
+    def release_lots(
+        self, paddle: str, lots: tuple[str, ...] = (), *, override_reason: str = ""
+    ) -> concurrent.futures.Future[Answer]:
+        """Release lots for collection (() = every releasable one); an unpaid buyer's lots
+        need `override_reason`."""
+        return self._run(
+            lambda stage: _cashier(stage).release(
+                paddle, list(lots), DESK, override_reason=override_reason
+            )
+        )
+
+    def document(self, number: str, fmt: str) -> concurrent.futures.Future[bytes]:
+        """An invoice or credit note as "html" (UTF-8) or "pdf" bytes; the PDF renders in a
+        worker thread, off the core loop."""
+
+        async def render(stage: Stage) -> bytes:
+            return await _render(stage, _cashier(stage).invoice(number), fmt)
+
+        return self._run(render)
+
+    def consignor_rows(self) -> concurrent.futures.Future[list[JSON]]:
+        """Consignors: every record, and every reference on a lot without one, each with this
+        sale's terms (None when not set) and the sale currency."""
+        return self._call(consignor_rows)
+
+    def save_consignor(
+        self, reference: str, fields: JSON, *, new: bool
+    ) -> concurrent.futures.Future[JSON]:
+        """Add (`new`) or change a consignor record in the identities store (not journaled);
+        fails with `ConsignorError` saying which field is wrong."""
+
+        def save(stage: Stage) -> JSON:
+            store = _consignors(stage)
+            row: JSON = store.add(reference, fields) if new else store.update(reference, fields)
+            return row
+
+        return self._call(save)
+
+    def set_consignor_terms(self, command: JSON) -> concurrent.futures.Future[Answer]:
+        """A `set_consignor_terms` command (journaled in this sale)."""
+        terms = dict(_expect(command, "set_consignor_terms"))
+        terms.pop("op")
+        consignor = str(terms.pop("consignor"))
+        return self._run(lambda stage: _cashier(stage).set_terms(consignor, terms, DESK))
+
+    def settlement(self, consignor: str) -> concurrent.futures.Future[SettlementDoc]:
+        """A consignor's settlement statement for this sale (from the journal)."""
+        return self._call(lambda stage: _cashier(stage).settlement(consignor))
+
+    def settlement_document(self, consignor: str, fmt: str) -> concurrent.futures.Future[bytes]:
+        """A settlement statement as "html" or "pdf" bytes."""
+
+        async def render(stage: Stage) -> bytes:
+            return await _render(stage, _cashier(stage).settlement(consignor), fmt)
+
+        return self._run(render)
+
+    def record_payout(
+        self, consignor: str, amount: int, method: str, reference: str, *, key: str
+    ) -> concurrent.futures.Future[Answer]:
+        """A payout to a consignor (never more than is due); `key` makes a retry count once."""
+        return self._run(
+            lambda stage: _cashier(stage).record_payout(
+                consignor, amount, method, reference, key, DESK
+            )
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Sealed:
@@ -492,6 +630,63 @@ class Sealed:
 
     answer: Answer
     head: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueReport:
+    """What "issue all invoices" did: the paddles invoiced, and (paddle, why) refused."""
+
+    issued: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...]
+
+
+def _cashier(stage: Stage) -> Any:
+    cashier = getattr(stage, "cashier", None)
+    if cashier is None:
+        raise RuntimeError("the money desk (cashier) is not available in this stage")
+    return cashier
+
+
+def _consignors(stage: Stage) -> ConsignorStore:
+    store: ConsignorStore = _cashier(stage).consignors
+    return store
+
+
+async def _render(stage: Stage, doc: Any, fmt: str) -> bytes:
+    """A money document as HTML or PDF bytes; WeasyPrint runs in a worker thread."""
+    from hub.backend import house, render
+    from hub.backend.statements import InvoiceDoc
+
+    if fmt not in ("html", "pdf"):
+        raise ValueError(f"no document format {fmt!r} (html or pdf)")
+    profile = house.load(Path(stage.config.data_dir))
+    if isinstance(doc, InvoiceDoc):
+        html = (
+            render.credit_note_html(doc, profile)
+            if doc.kind == "credit_note"
+            else render.invoice_html(doc, profile)
+        )
+    else:
+        html = render.settlement_html(doc, profile)
+    if fmt == "html":
+        return html.encode("utf-8")
+    from hub.backend.pdf import pdf_bytes
+
+    return await asyncio.to_thread(pdf_bytes, html)
+
+
+def consignor_rows(stage: Stage) -> list[JSON]:
+    """The Consignors tab's list (see `CoreThread.consignor_rows`)."""
+    terms = dict(stage.engine.state.money.terms)
+    rows = {str(r["reference"]): {**r, "recorded": True} for r in _consignors(stage).list()}
+    for lot in stage.engine.lots.values():
+        ref = lot.consignor
+        if ref and ref not in rows:
+            rows[ref] = {"reference": ref, "recorded": False}
+    currency = stage.engine.sale.settings.currency
+    return [
+        {**row, "terms": terms.get(ref), "currency": currency} for ref, row in sorted(rows.items())
+    ]
 
 
 def _expect(command: JSON, op: str) -> JSON:

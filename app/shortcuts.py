@@ -40,6 +40,16 @@ APP_ONLY: tuple[Shortcut, ...] = (
 
 SHORTCUTS: tuple[Shortcut, ...] = tuple(from_binding(b) for b in BINDINGS) + APP_ONLY
 
+# The Checkout tab's keys, live only while that tab has the focus (the cashier's hands are on
+# the scanner and the keypad). Enter in the paddle field looks a buyer up; Enter in the amount
+# field records the payment, like Ctrl+Return anywhere on the tab.
+CHECKOUT_KEYS: tuple[Shortcut, ...] = (
+    Shortcut("focus_paddle", "Next buyer", ("F2",), "Checkout: type or scan a paddle", "Checkout"),
+    Shortcut(
+        "record_payment", "Record payment", ("Ctrl+Return",), "Checkout: record it", "Checkout"
+    ),
+)
+
 BY_ACTION: Mapping[str, Shortcut] = MappingProxyType({s.action: s for s in SHORTCUTS})
 
 

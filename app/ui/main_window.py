@@ -34,7 +34,9 @@ from app.state import ConsoleState
 from app.ui.after_sale import SubjectToPanel
 from app.ui.amend import LotDialog
 from app.ui.bidders import BiddersPanel
+from app.ui.checkout import CheckoutPanel
 from app.ui.commissions import CommissionsPanel
+from app.ui.consignors import ConsignorsPanel
 from app.ui.console import ConsolePanel
 from app.ui.gavel_settings import GavelSettings
 from app.ui.help_overlay import HelpOverlay
@@ -131,6 +133,8 @@ class MainWindow(QMainWindow):
         self.rules = SaleSettingsPanel()
         self.phones = PhonesPanel()
         self.subject_to = SubjectToPanel()
+        self.checkout = CheckoutPanel(bridge, dialogs=dialogs)
+        self.consignors = ConsignorsPanel(bridge, dialogs=dialogs)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -142,6 +146,8 @@ class MainWindow(QMainWindow):
             (self.commissions, "Commissions"),
             (self.ladder, "Ladder"),
             (self.results, "Results"),
+            (self.checkout, "Checkout"),
+            (self.consignors, "Consignors"),
             (self.subject_to, "Subject to"),
             (self.phones, "Phones"),
             (self.rules, "Rules"),
@@ -200,6 +206,9 @@ class MainWindow(QMainWindow):
         self.bidders.import_requested.connect(self.choose_bidder_list)
         self.commissions.command.connect(self.send)
         self.commissions.notice.connect(self._status_message)
+        self.checkout.notice.connect(self._status_message)
+        self.consignors.notice.connect(self._status_message)
+        bridge.records.connect(self.checkout.on_records)
         self.ladder.notice.connect(self._status_message)
         self.console.notice_changed.connect(self._status_message)
         self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))
@@ -244,6 +253,8 @@ class MainWindow(QMainWindow):
         self.pin.setText(info.pin)
         self.on_gavel(info.gavel)
         self.gavel_settings.show_core(info)
+        self.checkout.show_account(None)
+        self.consignors.reload()
         self.reload()
 
     def bind_pedal(self, key: str, press: Callable[[], None]) -> None:

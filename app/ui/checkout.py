@@ -1,0 +1,552 @@
+"""Checkout: a buyer at the cash desk, keyed by paddle.
+
+Type or scan a paddle and press Enter: the buyer's lots, their invoice lines (hammer, premium,
+VAT, ARR...), what is due, paid and owed. Record a payment (a third party paying needs a staff
+override with a reason), issue the invoice (or every invoice at close, with progress), release
+the lots for collection, open an invoice as HTML or PDF. The checks live in
+`app/ui/checkout_logic.py`; every figure comes from the core (`CoreThread.account`), never
+computed here.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.bridge import CoreBridge
+from app.facade import CoreThread, IssueReport
+from app.shortcuts import CHECKOUT_KEYS
+from app.ui.checkout_logic import (
+    METHOD_LABELS,
+    METHODS,
+    DeskError,
+    PaymentRequest,
+    clean_paddle,
+    document_numbers,
+    figures,
+    line_rows,
+    lot_rows,
+    money,
+    payment_request,
+    payment_rows,
+    release_reason,
+    safe_file_name,
+)
+from app.ui.widgets import item, plain, table
+from hub.backend.statements import AccountDoc
+
+log = logging.getLogger("auctionmen.ui")
+
+# Records after which the open account is read again.
+MONEY_EVENTS = frozenset(
+    {
+        "invoice_issued",
+        "credit_note_issued",
+        "payment_recorded",
+        "refund_recorded",
+        "lots_released",
+        "lot_sold",
+        "lot_reknocked",
+        "lot_sale_cancelled",
+    }
+)
+
+
+def refusal(what: str, outcome: Any) -> str:
+    """A refused answer or a failed operation as one line for the cashier."""
+    if isinstance(outcome, BaseException):
+        message = getattr(outcome, "message", None) or str(outcome) or type(outcome).__name__
+    else:
+        message = outcome.message or outcome.reason or "refused"
+    return f"{what}: {message}"
+
+
+class CheckoutPanel(QWidget):
+    """The Checkout tab. It runs its own core operations through the bridge.
+
+    Signals:
+        notice(str): a line for the status bar.
+    """
+
+    notice = Signal(str)
+
+    def __init__(self, bridge: CoreBridge, *, dialogs: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("checkoutPanel")
+        self.bridge = bridge
+        self.dialogs = dialogs
+        self.account: AccountDoc | None = None
+        self.currency = "EUR"
+        self.pending: PaymentRequest | None = None  # sent, not answered: its key is reused
+        self.busy = False
+        # Opens a written document (tests replace it; the default asks the desktop).
+        self.opener: Callable[[Path], None] = _open_with_desktop
+        self._docs_dir: Path | None = None
+
+        self.paddle = QLineEdit()
+        self.paddle.setObjectName("checkoutPaddleEdit")
+        self.paddle.setPlaceholderText("paddle — type or scan, Enter")
+        self.paddle.setMaximumWidth(220)
+        self.paddle.returnPressed.connect(self.look_up)
+        self.look_up_button = QPushButton("Look up")
+        self.look_up_button.setObjectName("btn_checkout_lookup")
+        self.look_up_button.clicked.connect(self.look_up)
+        self.buyer = plain("", "checkoutBuyer")
+        self.status = plain("", "checkoutStatus")
+        self.status.setStyleSheet("font-size: 16px; font-weight: 700;")
+        head = QHBoxLayout()
+        head.addWidget(plain("Checkout", "sectionTitle"))
+        head.addWidget(self.paddle)
+        head.addWidget(self.look_up_button)
+        head.addWidget(self.buyer, 1)
+        head.addWidget(self.status)
+
+        self.lots = table(["Lot", "Title", "Hammer", "Invoice", "Released"], "checkoutLots")
+        self.lines = table(["Document", "Lot", "Line", "Amount"], "checkoutLines")
+        self.payments = table(["Id", "Method", "Amount", "Reference", "By"], "checkoutPayments")
+        self.details = QTabWidget()
+        self.details.setObjectName("checkoutDetails")
+        self.details.addTab(self.lines, "Invoice lines")
+        self.details.addTab(self.payments, "Payments")
+        left = QVBoxLayout()
+        left.addWidget(self.lots, 2)
+        left.addWidget(self.details, 3)
+
+        side = QVBoxLayout()
+        side.addWidget(self._figures_box())
+        side.addWidget(self._payment_box())
+        side.addWidget(self._actions_box())
+        side.addStretch(1)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_widget.setFixedWidth(300)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addWidget(side_widget)
+        self.message = plain("", "checkoutMessage", wrap=True)
+        col = QVBoxLayout(self)
+        col.addLayout(head)
+        col.addLayout(body, 1)
+        col.addWidget(self.message)
+
+        self.keys: dict[str, QShortcut] = {}
+        for spec in CHECKOUT_KEYS:  # only while this tab (or a child) has focus
+            shortcut = QShortcut(QKeySequence(spec.keys[0]), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(getattr(self, spec.action))
+            self.keys[spec.action] = shortcut
+        self.show_account(None)
+
+    # -- layout pieces --------------------------------------------------------------------
+
+    def _figures_box(self) -> QGroupBox:
+        box = QGroupBox("Account")
+        form = QFormLayout(box)
+        self.due = plain("", "checkoutDue")
+        self.paid = plain("", "checkoutPaid")
+        self.owed = plain("", "checkoutOwed")
+        self.owed.setStyleSheet("font-size: 18px; font-weight: 700;")
+        self.uninvoiced = plain("", "checkoutPending")
+        form.addRow("Invoiced", self.due)
+        form.addRow("Paid", self.paid)
+        form.addRow("Owed", self.owed)
+        form.addRow("Not invoiced", self.uninvoiced)
+        return box
+
+    def _payment_box(self) -> QGroupBox:
+        box = QGroupBox(f"Record a payment ({_key('record_payment')})")
+        form = QFormLayout(box)
+        self.method = QComboBox()
+        self.method.setObjectName("checkoutMethodBox")
+        for method in METHODS:
+            self.method.addItem(METHOD_LABELS[method], method)
+        self.amount = QLineEdit()
+        self.amount.setObjectName("checkoutAmountEdit")
+        self.amount.setPlaceholderText("amount (Enter records it)")
+        self.amount.returnPressed.connect(self.record_payment)
+        self.reference = QLineEdit()
+        self.reference.setObjectName("checkoutReferenceEdit")
+        self.reference.setPlaceholderText("card slip, transfer ref…")
+        self.payer = QLineEdit()
+        self.payer.setObjectName("checkoutPayerEdit")
+        self.payer.setPlaceholderText("empty: the buyer pays")
+        self.payer_reason = QLineEdit()
+        self.payer_reason.setObjectName("checkoutPayerReasonEdit")
+        self.payer_reason.setPlaceholderText("why someone else pays (override)")
+        self.pay = QPushButton("Record payment")
+        self.pay.setObjectName("btn_record_payment")
+        self.pay.clicked.connect(self.record_payment)
+        form.addRow("Method", self.method)
+        form.addRow("Amount", self.amount)
+        form.addRow("Reference", self.reference)
+        form.addRow("Paid by", self.payer)
+        form.addRow("Reason", self.payer_reason)
+        form.addRow(self.pay)
+        return box
+
+    def _actions_box(self) -> QGroupBox:
+        box = QGroupBox("Invoice and collection")
+        col = QVBoxLayout(box)
+        self.issue = QPushButton("Issue invoice")
+        self.issue.setObjectName("btn_issue_invoice")
+        self.issue.clicked.connect(self.issue_invoice)
+        self.issue_all = QPushButton("Issue all invoices…")
+        self.issue_all.setObjectName("btn_issue_all")
+        self.issue_all.clicked.connect(self.issue_all_invoices)
+        row = QHBoxLayout()
+        row.addWidget(self.issue)
+        row.addWidget(self.issue_all)
+        col.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("checkoutProgress")
+        self.progress.setVisible(False)
+        col.addWidget(self.progress)
+        self.release_reason = QLineEdit()
+        self.release_reason.setObjectName("checkoutReleaseReasonEdit")
+        self.release_reason.setPlaceholderText("reason, only to release unpaid lots")
+        self.release = QPushButton("Release for collection")
+        self.release.setObjectName("btn_release")
+        self.release.clicked.connect(self.release_lots)
+        col.addWidget(self.release_reason)
+        col.addWidget(self.release)
+        self.document = QComboBox()
+        self.document.setObjectName("checkoutDocumentBox")
+        docs = QHBoxLayout()
+        self.open_html = QPushButton("HTML")
+        self.open_html.setObjectName("btn_open_html")
+        self.open_html.clicked.connect(lambda: self.open_document("html"))
+        self.open_pdf = QPushButton("PDF")
+        self.open_pdf.setObjectName("btn_open_pdf")
+        self.open_pdf.clicked.connect(lambda: self.open_document("pdf"))
+        self.save_pdf = QPushButton("Save…")
+        self.save_pdf.setObjectName("btn_save_pdf")
+        self.save_pdf.clicked.connect(lambda: self.save_document("pdf"))
+        for w in (self.open_html, self.open_pdf, self.save_pdf):
+            docs.addWidget(w)
+        col.addWidget(self.document)
+        col.addLayout(docs)
+        return box
+
+    # -- showing --------------------------------------------------------------------------
+
+    def show_account(self, account: AccountDoc | None) -> None:
+        """Draw a buyer's account (None: the empty desk)."""
+        self.account = account
+        for view in (self.lots, self.lines, self.payments):
+            view.setRowCount(0)
+        self.document.clear()
+        has = account is not None
+        for w in (self.pay, self.issue, self.release, self.open_html, self.open_pdf):
+            w.setEnabled(has)
+        self.save_pdf.setEnabled(has)
+        if account is None:
+            self.buyer.setText("")
+            self.status.setText("")
+            for label in (self.due, self.paid, self.owed, self.uninvoiced):
+                label.setText("—")
+            return
+        self.currency = account.currency
+        name = account.buyer.name or "(no name registered)"
+        self.buyer.setText(f"Paddle {account.paddle} — {name}")
+        shown = figures(account)
+        self.status.setText(shown["status"])
+        self.due.setText(shown["due"])
+        self.paid.setText(shown["paid"])
+        self.owed.setText(shown["owed"])
+        self.uninvoiced.setText(shown["pending"] or "—")
+        self._fill_lots(account)
+        self._fill_lines(account)
+        for r, row in enumerate(payment_rows(account)):
+            self.payments.insertRow(r)
+            for c, text in enumerate(row):
+                self.payments.setItem(r, c, item(text, c == 2))
+        numbers = document_numbers(account)
+        self.document.addItems(numbers)
+        self.issue.setEnabled(account.proforma is not None)
+        self.release.setEnabled(bool(account.releasable) or account.owed > 0)
+        for w in (self.open_html, self.open_pdf, self.save_pdf):
+            w.setEnabled(bool(numbers))
+
+    def _fill_lots(self, account: AccountDoc) -> None:
+        for r, lot in enumerate(lot_rows(account)):
+            self.lots.insertRow(r)
+            cells = (
+                lot.lot,
+                lot.title,
+                money(lot.hammer, account.currency),
+                lot.document,
+                "yes" if lot.released else "",
+            )
+            for c, text in enumerate(cells):
+                self.lots.setItem(r, c, item(text, c == 2))
+
+    def _fill_lines(self, account: AccountDoc) -> None:
+        for r, line in enumerate(line_rows(account)):
+            self.lines.insertRow(r)
+            cells = (line.document, line.lot, line.label, money(line.amount, account.currency))
+            for c, text in enumerate(cells):
+                self.lines.setItem(r, c, item(text, c == 3))
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b91c1c; font-weight: 600;" if error else "")
+        self.notice.emit(text)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def focus_paddle(self) -> None:
+        self.paddle.setFocus()
+        self.paddle.selectAll()
+
+    def look_up(self) -> None:
+        try:
+            paddle = clean_paddle(self.paddle.text())
+        except DeskError as exc:
+            self.say(" ".join(exc.messages), error=True)
+            return
+        self.paddle.setText(paddle)
+        self.load(paddle, focus=True)
+
+    def load(self, paddle: str, *, focus: bool = False) -> None:
+        """Read `paddle`'s account from the core and show it."""
+
+        def shown(account: AccountDoc) -> None:
+            if self.paddle.text().strip() not in ("", paddle):
+                return  # the cashier moved on to another buyer meanwhile
+            self.show_account(account)
+            if focus:
+                self.say(f"Paddle {paddle}: {figures(account)['status']}.")
+                self.amount.setFocus()
+
+        def failed(exc: BaseException) -> None:
+            self.show_account(None)
+            self.say(refusal(f"Paddle {paddle}", exc), error=True)
+
+        self.bridge.run(lambda core: core.account(paddle), shown, failed)
+
+    def reload(self) -> None:
+        if self.account is not None:
+            self.load(self.account.paddle)
+
+    def on_records(self, wires: list[dict[str, Any]]) -> None:
+        """A commit: read the open account again when it may have changed."""
+        if self.account is None:
+            return
+        if any(w.get("type") in MONEY_EVENTS for w in wires):
+            self.reload()
+
+    def record_payment(self) -> None:
+        account = self.account
+        if account is None:
+            self.say("Look up a paddle first.", error=True)
+            return
+        try:
+            request = payment_request(
+                account.paddle,
+                self.amount.text(),
+                str(self.method.currentData()),
+                self.reference.text(),
+                account.currency,
+                owed=account.owed,
+                payer=self.payer.text(),
+                third_party_reason=self.payer_reason.text(),
+            )
+        except DeskError as exc:
+            self.say("Payment not recorded: " + " ".join(exc.messages), error=True)
+            return
+        if self.pending is not None and replace(self.pending, key=request.key) == request:
+            request = self.pending  # the same payment again after a failure: counted once
+        self.pending = request
+        self.pay.setEnabled(False)
+
+        def answered(answer: Any) -> None:
+            self.pay.setEnabled(True)
+            self.pending = None
+            if not answer.ok:
+                self.say(refusal("Payment refused", answer), error=True)
+                return
+            for edit in (self.amount, self.reference, self.payer, self.payer_reason):
+                edit.clear()
+            self.say(f"Payment of {money(request.amount, account.currency)} recorded.")
+            self.load(account.paddle)
+
+        def failed(exc: BaseException) -> None:
+            self.pay.setEnabled(True)  # `pending` keeps its key: a retry counts once
+            self.say(refusal("Payment not recorded", exc), error=True)
+
+        self.bridge.run(
+            lambda core: core.record_payment(
+                request.paddle,
+                request.amount,
+                request.method,
+                request.reference,
+                key=request.key,
+                payer=request.payer,
+                third_party_reason=request.third_party_reason,
+            ),
+            answered,
+            failed,
+        )
+
+    def issue_invoice(self) -> None:
+        account = self.account
+        if account is None:
+            self.say("Look up a paddle first.", error=True)
+            return
+        self._answer(
+            "Invoice",
+            lambda core: core.issue_invoice(account.paddle),
+            lambda a: self.say(f"Invoice issued for paddle {account.paddle}."),
+        )
+
+    def issue_all_invoices(self) -> None:
+        """Every buyer with lots not invoiced yet gets an invoice (at close)."""
+        if self.busy:
+            return
+        self.busy = True
+        self.issue_all.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        bridge = self.bridge
+
+        def progress(done: int, total: int) -> None:  # core thread
+            bridge.later(lambda v: self._progress(*v), (done, total))
+
+        def finished(report: IssueReport) -> None:
+            self._done_issuing()
+            text = f"{len(report.issued)} invoices issued"
+            if report.refused:
+                text += f"; {len(report.refused)} refused: " + "; ".join(
+                    f"{paddle}: {why}" for paddle, why in report.refused[:5]
+                )
+            self.say(text + ".", error=bool(report.refused))
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self._done_issuing()
+            self.say(refusal("Invoices not issued", exc), error=True)
+
+        self.bridge.run(lambda core: core.issue_all_invoices(progress), finished, failed)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} of {total} invoices")
+
+    def _done_issuing(self) -> None:
+        self.busy = False
+        self.issue_all.setEnabled(True)
+        self.progress.setVisible(False)
+
+    def release_lots(self) -> None:
+        account = self.account
+        if account is None:
+            self.say("Look up a paddle first.", error=True)
+            return
+        try:
+            reason = release_reason(account, self.release_reason.text())
+        except DeskError as exc:
+            self.say("Not released: " + " ".join(exc.messages), error=True)
+            return
+
+        def released(_answer: Any) -> None:
+            self.release_reason.clear()
+            self.say(f"Paddle {account.paddle}: lots released for collection.")
+
+        self._answer(
+            "Release",
+            lambda core: core.release_lots(account.paddle, (), override_reason=reason),
+            released,
+        )
+
+    def _answer(
+        self,
+        what: str,
+        operation: Callable[[CoreThread], Any],
+        on_ok: Callable[[Any], None],
+    ) -> None:
+        """Run an operation answered by the sequencer; show a refusal, else `on_ok`."""
+
+        def answered(answer: Any) -> None:
+            if not answer.ok:
+                self.say(refusal(f"{what} refused", answer), error=True)
+                return
+            on_ok(answer)
+            self.reload()
+
+        self.bridge.run(
+            operation, answered, lambda exc: self.say(refusal(f"{what} failed", exc), error=True)
+        )
+
+    # -- documents ------------------------------------------------------------------------
+
+    def open_document(self, fmt: str) -> None:
+        """Write the chosen document to a temporary file and open it."""
+        number = self.document.currentText()
+        if not number:
+            self.say("No invoice to open yet.", error=True)
+            return
+        if self._docs_dir is None:
+            self._docs_dir = Path(tempfile.mkdtemp(prefix="auctionmen-docs-"))
+        path = self._docs_dir / safe_file_name(number, fmt)
+        self._write(number, fmt, path, lambda p: self.opener(p))
+
+    def save_document(self, fmt: str, path: Path | None = None) -> None:
+        number = self.document.currentText()
+        if not number:
+            self.say("No invoice to save yet.", error=True)
+            return
+        if path is None:
+            if not self.dialogs:
+                return
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Save invoice", safe_file_name(number, fmt), f"{fmt.upper()} (*.{fmt})"
+            )
+            if not name:
+                return
+            path = Path(name)
+        self._write(number, fmt, path, lambda p: self.say(f"{number} saved to {p}."))
+
+    def _write(self, number: str, fmt: str, path: Path, then: Callable[[Path], None]) -> None:
+        def write(data: bytes) -> None:
+            try:
+                path.write_bytes(data)
+            except OSError as exc:
+                self.say(f"{number}: cannot write {path}: {exc.strerror}", error=True)
+                return
+            then(path)
+
+        self.bridge.run(
+            lambda core: core.document(number, fmt),
+            write,
+            lambda exc: self.say(refusal(number, exc), error=True),
+        )
+
+
+def _open_with_desktop(path: Path) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def _key(action: str) -> str:
+    return next((s.keys[0] for s in CHECKOUT_KEYS if s.action == action), "")
