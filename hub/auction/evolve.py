@@ -27,6 +27,7 @@ from hub.auction.state import (
     Bidder,
     Book,
     Lot,
+    Money,
 )
 
 JSON = dict[str, Any]
@@ -335,7 +336,7 @@ def _close(auction: Auction, lot: Lot, status: str, hammer: JSON, seq: int) -> N
 @applies("lot_sold")
 def _lot_sold(auction: Auction, ev: Event, seq: int) -> None:
     lot = _lot_of(auction, ev)
-    hammer = ev.data["hammer"]
+    hammer = dict(ev.data["hammer"], seq=seq)  # invoice lines cite the hammer's seq
     _close(auction, lot, SOLD, hammer, seq)
     if hammer.get("paddle") in auction.bidders:
         _touch_bidder(auction, hammer["paddle"]).won += hammer["amount"]
@@ -438,6 +439,85 @@ def _phone_booked(auction: Auction, ev: Event, seq: int) -> None:
 @applies("phone_cancelled")
 def _phone_cancelled(auction: Auction, ev: Event, seq: int) -> None:
     auction.sale.phones.pop(ev.data["id"], None)
+
+
+# -- money after the hammer
+
+
+def _money(auction: Auction) -> Money:
+    auction.dirty.add("money")
+    return auction.money
+
+
+@applies("invoice_issued")
+def _invoice_issued(auction: Auction, ev: Event, seq: int) -> None:
+    money, d = _money(auction), ev.data
+    money.invoices[d["number"]] = dict(d, seq=seq)
+    for lot in d["lots"]:
+        money.invoiced[lot] = d["number"]
+
+
+@applies("credit_note_issued")
+def _credit_note_issued(auction: Auction, ev: Event, seq: int) -> None:
+    money, d = _money(auction), ev.data
+    money.credit_notes[d["number"]] = dict(d, seq=seq)
+    for lot in d["lots"]:
+        if money.invoiced.get(lot) == d["invoice"]:
+            del money.invoiced[lot]
+
+
+@applies("lot_sale_cancelled")
+def _lot_sale_cancelled(auction: Auction, ev: Event, seq: int) -> None:
+    """The sale undone after the hammer: the lot is passed, the buyer no longer owns it."""
+    lot = _lot_of(auction, ev)
+    hammer = dict(lot.hammer or {}, reason="sale_cancelled")
+    if hammer.get("paddle") in auction.bidders:
+        _touch_bidder(auction, hammer["paddle"]).won -= hammer["amount"]
+    lot.status = PASSED
+    lot.hammer = hammer
+    lot.changed_seq = seq
+    _money(auction).released.pop(lot.id, None)
+
+
+@applies("lot_reknocked")
+def _lot_reknocked(auction: Auction, ev: Event, seq: int) -> None:
+    lot, d = _lot_of(auction, ev), ev.data
+    old = lot.hammer or {}
+    if old.get("paddle") in auction.bidders:
+        _touch_bidder(auction, old["paddle"]).won -= old["amount"]
+    lot.hammer = dict(
+        old, paddle=d["paddle"], amount=d["amount"], channel=d["channel"], seq=seq, reknocked=True
+    )
+    if d["paddle"] in auction.bidders:
+        _touch_bidder(auction, d["paddle"]).won += d["amount"]
+    lot.changed_seq = seq
+
+
+@applies("payment_recorded")
+def _payment_recorded(auction: Auction, ev: Event, seq: int) -> None:
+    _money(auction).payments.append(dict(ev.data, seq=seq))
+
+
+@applies("refund_recorded")
+def _refund_recorded(auction: Auction, ev: Event, seq: int) -> None:
+    _money(auction).refunds.append(dict(ev.data, seq=seq))
+
+
+@applies("payout_recorded")
+def _payout_recorded(auction: Auction, ev: Event, seq: int) -> None:
+    _money(auction).payouts.append(dict(ev.data, seq=seq))
+
+
+@applies("lots_released")
+def _lots_released(auction: Auction, ev: Event, seq: int) -> None:
+    released = _money(auction).released
+    for lot in ev.data["lots"]:
+        released[lot] = ev.data["paddle"]
+
+
+@applies("consignor_terms_set")
+def _consignor_terms_set(auction: Auction, ev: Event, seq: int) -> None:
+    _money(auction).terms[ev.data["consignor"]] = dict(ev.data["terms"])
 
 
 def _check_table() -> None:

@@ -1299,3 +1299,326 @@ class CancelPhone:
     @classmethod
     def parse(cls, cmd: JSON) -> CancelPhone:
         return cls(_text(cmd, "id", limit=32))
+
+
+# -- money after the hammer (issue 12; docs/MONEY.md)
+# Invoice and credit-note numbers are allocated by the backend (house-wide, gap-free) and
+# passed in, like the time: the core checks their form and order, never invents them.
+
+MONEY_STATES = frozenset({SALE_LIVE, SALE_CLOSED})
+PAYMENT_METHODS = ("cash", "card", "transfer", "cheque", "other")
+INVOICE_NUMBER = re.compile(r"INV-(\d{4})-(\d{5})")
+CREDIT_NOTE_NUMBER = re.compile(r"CN-(\d{4})-(\d{5})")
+MAX_LOTS_LISTED = 10_000
+MAX_CHARGES = 50
+MAX_PAYOUT_DAYS = 366
+
+
+def _number(cmd: JSON, key: str, pattern: re.Pattern[str], example: str) -> str:
+    value = _text(cmd, key, limit=32)
+    if not pattern.fullmatch(value):
+        raise CommandError(f"'{key}' is a number such as {example}")
+    return value
+
+
+def _by(cmd: JSON) -> str:
+    return _text(cmd, "by", "", 100).strip()
+
+
+def _positive(cmd: JSON, key: str) -> int:
+    value = _amount(cmd, key)
+    if value == 0:
+        raise CommandError(f"'{key}' must be above zero")
+    return value
+
+
+def _method(cmd: JSON) -> str:
+    value = cmd.get("method")
+    if value not in PAYMENT_METHODS:
+        raise CommandError(f"'method' is one of {', '.join(PAYMENT_METHODS)}")
+    return str(value)
+
+
+def _lot_list(cmd: JSON, key: str = "lots") -> tuple[str, ...]:
+    value = cmd.get(key, [])
+    if not isinstance(value, list) or len(value) > MAX_LOTS_LISTED:
+        raise CommandError(f"'{key}' is a list of at most {MAX_LOTS_LISTED} lot numbers")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item or len(item) > 32:
+            raise CommandError(f"'{key}' holds lot numbers (short strings)")
+        _check_chars(item, key)
+        if item in out:
+            raise CommandError(f"'{key}' names lot {item} twice")
+        out.append(item)
+    return tuple(out)
+
+
+def _reason_text(cmd: JSON, key: str = "reason") -> str:
+    reason = _text(cmd, key, limit=500).strip()
+    if not reason:
+        raise CommandError(f"'{key}' must say why")
+    return reason
+
+
+def _consignor(cmd: JSON) -> str:
+    value = _text(cmd, "consignor", limit=64).strip()
+    if not value:
+        raise CommandError("'consignor' is the consignor's reference")
+    return value
+
+
+@command(
+    SYSTEM,
+    ("invoice_issued",),
+    "Issue invoice",
+    "Invoice a buyer's sold lots not invoiced yet (the number comes from the house's series)",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class IssueInvoice:
+    OP: ClassVar[str] = "issue_invoice"
+    paddle: str = arg("paddle")
+    number: str = arg(help="INV-YYYY-NNNNN, allocated by the backend")
+    by: str = arg(optional=True, help="who issued it")
+    session: int | None = arg(help="only this session's lots (0-based); none: every lot")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> IssueInvoice:
+        paddle = _paddle(cmd.get("paddle"))
+        number = _number(cmd, "number", INVOICE_NUMBER, "INV-2026-00001")
+        session = _opt_int(cmd, "session")
+        if session is not None and session >= MAX_SESSIONS:
+            raise CommandError("'session' is out of range")
+        return cls(paddle, number, _by(cmd), session)
+
+
+@command(
+    SYSTEM,
+    ("credit_note_issued",),
+    "Credit note",
+    "Credit lots of an invoice (a correction after the sale): they may be invoiced again",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class IssueCreditNote:
+    OP: ClassVar[str] = "issue_credit_note"
+    invoice: str = arg(help="the invoice's number")
+    lots: tuple[str, ...] = arg(optional=True, help="the lots to credit; none: all still live")
+    number: str = arg(help="CN-YYYY-NNNNN, allocated by the backend")
+    reason: str = arg()
+    by: str = arg(optional=True, help="who issued it")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> IssueCreditNote:
+        invoice = _number(cmd, "invoice", INVOICE_NUMBER, "INV-2026-00001")
+        lots = _lot_list(cmd)
+        number = _number(cmd, "number", CREDIT_NOTE_NUMBER, "CN-2026-00001")
+        return cls(invoice, lots, number, _reason_text(cmd), _by(cmd))
+
+
+@command(
+    STAFF,
+    ("lot_sale_cancelled",),
+    "Cancel sale of lot",
+    "Undo a lot's sale after the hammer (it becomes passed); credit its invoice first",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class CancelLotSale:
+    OP: ClassVar[str] = "cancel_lot_sale"
+    lot: str = _lot_arg()
+    reason: str = arg()
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> CancelLotSale:
+        lot = _lot(cmd)
+        return cls(lot, _reason_text(cmd))
+
+
+@command(
+    STAFF,
+    ("lot_reknocked",),
+    "Reknock",
+    "Correct a sold lot's buyer or price after the hammer; credit its invoice first",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class Reknock:
+    OP: ClassVar[str] = "reknock"
+    lot: str = _lot_arg()
+    paddle: str = arg("paddle")
+    amount: int = arg("amount")
+    reason: str = arg()
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> Reknock:
+        lot = _lot(cmd)
+        paddle = _paddle(cmd.get("paddle"))
+        amount = _positive(cmd, "amount")
+        return cls(lot, paddle, amount, _reason_text(cmd))
+
+
+@command(
+    STAFF,
+    ("payment_recorded",),
+    "Record payment",
+    "A buyer's payment (a third party only with a staff override and its reason)",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class RecordPayment:
+    OP: ClassVar[str] = "record_payment"
+    paddle: str = arg("paddle")
+    amount: int = arg("amount")
+    method: str = arg(choices=PAYMENT_METHODS)
+    reference: str = arg(optional=True, help="the bank or card reference")
+    key: str | None = arg(help=_KEY)
+    payer: str = arg(optional=True, help="who paid, if not the buyer")
+    third_party_reason: str = arg(optional=True, help="why a third party's payment is taken")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RecordPayment:
+        paddle = _paddle(cmd.get("paddle"))
+        amount = _positive(cmd, "amount")
+        method = _method(cmd)
+        reference = _text(cmd, "reference", "", 200).strip()
+        key = _opt_text(cmd, "key", 128)
+        payer = _text(cmd, "payer", "", 200).strip()
+        reason = _text(cmd, "third_party_reason", "", 500).strip()
+        return cls(paddle, amount, method, reference, key, payer, reason)
+
+
+@command(
+    STAFF,
+    ("refund_recorded",),
+    "Record refund",
+    "Money paid back to a buyer",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class RecordRefund:
+    OP: ClassVar[str] = "record_refund"
+    paddle: str = arg("paddle")
+    amount: int = arg("amount")
+    method: str = arg(choices=PAYMENT_METHODS)
+    reference: str = arg(optional=True)
+    key: str | None = arg(help=_KEY)
+    reason: str = arg()
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RecordRefund:
+        paddle = _paddle(cmd.get("paddle"))
+        amount = _positive(cmd, "amount")
+        method = _method(cmd)
+        reference = _text(cmd, "reference", "", 200).strip()
+        key = _opt_text(cmd, "key", 128)
+        return cls(paddle, amount, method, reference, key, _reason_text(cmd))
+
+
+@command(
+    STAFF,
+    ("lots_released",),
+    "Release lots",
+    "Release invoiced lots for collection (a buyer who owes needs an override reason)",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class ReleaseLots:
+    OP: ClassVar[str] = "release_lots"
+    paddle: str = arg("paddle")
+    lots: tuple[str, ...] = arg(optional=True, help="none: every lot that may be released")
+    override_reason: str = arg(optional=True, help="why lots go out before full payment")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> ReleaseLots:
+        paddle = _paddle(cmd.get("paddle"))
+        lots = _lot_list(cmd)
+        return cls(paddle, lots, _text(cmd, "override_reason", "", 500).strip())
+
+
+def _terms_commission(cmd: JSON) -> tuple[tuple[int, int], ...]:
+    rows = _premium_rows(cmd.get("commission", []), "commission")
+    return tuple((a, b) for a, b in rows)
+
+
+def _terms_charges(cmd: JSON) -> tuple[tuple[str, int], ...]:
+    value = cmd.get("charges", [])
+    if not isinstance(value, list) or len(value) > MAX_CHARGES:
+        raise CommandError(f"'charges' is a list of at most {MAX_CHARGES} [label, amount]")
+    out = []
+    for row in value:
+        if not isinstance(row, list) or len(row) != 2:
+            raise CommandError("'charges': each is [label, amount]")
+        holder = {"label": row[0], "amount": row[1]}
+        label = _text(holder, "label", limit=100).strip()
+        if not label:
+            raise CommandError("'charges': each charge has a label")
+        out.append((label, _amount(holder, "amount")))
+    return tuple(out)
+
+
+def _bool(cmd: JSON, key: str) -> bool:
+    value = cmd.get(key, False)
+    if not isinstance(value, bool):
+        raise CommandError(f"'{key}' must be true or false")
+    return value
+
+
+@command(
+    STAFF,
+    ("consignor_terms_set",),
+    "Consignor terms",
+    "A consignor's contract: commission, VAT on it, charges, fees, payout days",
+    states=ANY,
+)
+@dataclass(frozen=True, slots=True)
+class SetConsignorTerms:
+    OP: ClassVar[str] = "set_consignor_terms"
+    consignor: str = arg(help="the consignor's reference (as on the lots)")
+    commission: tuple[tuple[int, int], ...] = arg(optional=True, help="[[from, bp], ...]")
+    vat_on_commission: bool = arg(optional=True)
+    charges: tuple[tuple[str, int], ...] = arg(optional=True, help="[[label, amount], ...]")
+    lot_fee: int = arg("amount", optional=True)
+    unsold_fee: int = arg("amount", optional=True)
+    payout_days: int = arg(optional=True)
+    absolute: bool = arg(optional=True, help="sold without reserve")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> SetConsignorTerms:
+        consignor = _consignor(cmd)
+        commission = _terms_commission(cmd)
+        vat = _bool(cmd, "vat_on_commission")
+        charges = _terms_charges(cmd)
+        lot_fee = _opt_amount(cmd, "lot_fee") or 0
+        unsold_fee = _opt_amount(cmd, "unsold_fee") or 0
+        days = _opt_int(cmd, "payout_days") or 0
+        if days > MAX_PAYOUT_DAYS:
+            raise CommandError(f"'payout_days' is at most {MAX_PAYOUT_DAYS}")
+        absolute = _bool(cmd, "absolute")
+        return cls(consignor, commission, vat, charges, lot_fee, unsold_fee, days, absolute)
+
+
+@command(
+    STAFF,
+    ("payout_recorded",),
+    "Record payout",
+    "Money paid out to a consignor",
+    states=MONEY_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class RecordPayout:
+    OP: ClassVar[str] = "record_payout"
+    consignor: str = arg()
+    amount: int = arg("amount")
+    method: str = arg(choices=PAYMENT_METHODS)
+    reference: str = arg(optional=True)
+    key: str | None = arg(help=_KEY)
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RecordPayout:
+        consignor = _consignor(cmd)
+        amount = _positive(cmd, "amount")
+        method = _method(cmd)
+        reference = _text(cmd, "reference", "", 200).strip()
+        return cls(consignor, amount, method, reference, _opt_text(cmd, "key", 128))

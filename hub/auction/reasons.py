@@ -50,5 +50,17 @@ NOT_PASSED = "not_passed"  # only a passed lot may be re-offered
 NOT_SUBJECT_TO = "not_subject_to"  # the lot was not sold subject to the vendor's answer
 NO_BOOKING = "no_booking"  # no phone booking with that id
 
+# Money after the hammer (issue 12)
+NOTHING_TO_INVOICE = "nothing_to_invoice"  # the buyer has no sold lot that is not invoiced
+INVOICED = "invoiced"  # the lot is on a live invoice: issue a credit note first
+NOT_INVOICED = "not_invoiced"  # the lot is on no live invoice (of that buyer)
+UNKNOWN_INVOICE = "unknown_invoice"  # no invoice with that number in this sale
+NOT_SOLD = "not_sold"  # only a sold lot's sale may be cancelled or reknocked
+THIRD_PARTY = "third_party"  # someone else pays for the buyer: a staff reason is required
+UNPAID = "unpaid"  # the buyer still owes: lots are released only with an override reason
+TOO_MUCH = "too_much"  # a refund above what the buyer has paid (or a payment above what is owed)
+UNKNOWN_CONSIGNOR = "unknown_consignor"  # no lot and no terms name that consignor
+ALREADY_RELEASED = "already_released"  # the lot has been released for collection already
+
 # The journal could not make the decision durable (disk full, I/O error): nothing happened.
 JOURNAL_UNAVAILABLE = "journal_unavailable"

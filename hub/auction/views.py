@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.auction import accounts
 from hub.auction.events import STAFF, Event
 from hub.auction.state import PENDING, Auction
 
@@ -122,8 +123,12 @@ def snapshot(auction: Auction, staff: bool = False) -> JSON:
 
 
 def bidder_view(auction: Auction, paddle: str) -> JSON | None:
+    """A bidder's private snapshot: their registration and, after the hammer, their account
+    (invoice numbers and totals, due, paid, owed: numbers only, no personal data)."""
     bidder = auction.bidders.get(paddle)
-    return bidder.to_json() if bidder else None
+    if bidder is None:
+        return None
+    return {**bidder.to_json(), "account": accounts.account(auction, paddle)}
 
 
 def next_lot(auction: Auction) -> str | None:
@@ -159,8 +164,17 @@ def projection(auction: Auction, key: str) -> JSON | None:
     if kind == "bidder":
         bidder = auction.bidders.get(name)
         return bidder.to_json() if bidder else None
+    if kind == "money":
+        return auction.money.to_json()
     raise KeyError(key)
 
 
 def projection_keys(auction: Auction) -> list[str]:
-    return ["sale", *(f"lot/{k}" for k in auction.lots), *(f"bidder/{k}" for k in auction.bidders)]
+    # "money" only once there is some: journals from before issue 12 have no such row.
+    money = [] if auction.money.empty() else ["money"]
+    return [
+        "sale",
+        *(f"lot/{k}" for k in auction.lots),
+        *(f"bidder/{k}" for k in auction.bidders),
+        *money,
+    ]

@@ -89,10 +89,21 @@ _SAMPLES = {
 _OBJECTS = {"sale": {"id": "s"}, "lot": {"id": "9"}, "settings": {}, "changes": {"title": "x"}}
 
 
-_BY_NAME = {"next_start": "2026-12-06T10:00"}  # text the parser checks further
+# Text the parser checks further, and lists (what they hold depends on the field).
+_BY_NAME = {
+    "next_start": "2026-12-06T10:00",
+    "number": "INV-2026-00001",
+    "invoice": "INV-2026-00001",
+    "lots": ["1"],
+    "commission": [[0, 1500]],
+    "charges": [["Photography", 5000]],
+}
+_BY_OP_NAME = {("issue_credit_note", "number"): "CN-2026-00001"}
 
 
-def _sample(field: C.Field, choice: str | None) -> object:
+def _sample(field: C.Field, choice: str | None, op: str = "") -> object:
+    if (op, field.name) in _BY_OP_NAME:
+        return _BY_OP_NAME[op, field.name]
     if field.name in _BY_NAME:
         return _BY_NAME[field.name]
     if field.kind == "choice":
@@ -111,7 +122,10 @@ def test_the_parser_reads_exactly_the_declared_fields(command):
         raw = _Reading(
             {
                 "op": command.op,
-                **{f.name: _sample(f, choice if f is chosen else None) for f in command.fields},
+                **{
+                    f.name: _sample(f, choice if f is chosen else None, command.op)
+                    for f in command.fields
+                },
             }
         )
         PARSERS[command.op](raw)  # a valid sample: no CommandError

@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.auction import commands as C
 
-from .helpers import Sale, bidder
+from .helpers import SYSTEM, Sale, bidder
 
 
 class Tour(Sale):
@@ -135,9 +135,40 @@ def _sale_day(seen: set[tuple[str, str]]) -> None:
     s.ok({"op": "close_sale"})
 
 
+def _money(seen: set[tuple[str, str]]) -> None:
+    s = Tour(seen, draft=True, buyer_premium=[[0, 2500]])
+    s.ok({"op": "set_consignor_terms", "consignor": "C1", "commission": [[0, 1500]]})
+    for lot in ("1", "2", "3"):
+        s.lot(lot, start=100, consignor="C1")
+    s.bidders("A", "B")
+    s.ok({"op": "go_live"})
+    for lot in ("1", "2", "3"):
+        s.ok({"op": "open_lot", "lot": lot})
+        s.ok({"op": "floor_bid", "lot": lot, "paddle": "A"})
+        s.ok({"op": "hammer", "lot": lot})
+    s.ok({"op": "close_sale"})
+    s.ok({"op": "cancel_lot_sale", "lot": "3", "reason": "vendor withdrew"})
+    s.ok({"op": "issue_invoice", "paddle": "A", "number": "INV-2026-00001"}, SYSTEM)
+    s.ok(
+        {
+            "op": "issue_credit_note",
+            "invoice": "INV-2026-00001",
+            "lots": ["2"],
+            "number": "CN-2026-00001",
+            "reason": "reknock",
+        },
+        SYSTEM,
+    )
+    s.ok({"op": "reknock", "lot": "2", "paddle": "B", "amount": 120, "reason": "wrong paddle"})
+    s.ok({"op": "record_payment", "paddle": "A", "amount": 200, "method": "card"})
+    s.ok({"op": "record_refund", "paddle": "A", "amount": 50, "method": "card", "reason": "over"})
+    s.ok({"op": "release_lots", "paddle": "A", "override_reason": "trusted buyer"})
+    s.ok({"op": "record_payout", "consignor": "C1", "amount": 50, "method": "transfer"})
+
+
 def test_every_declared_event_of_every_command_happens():
     seen: set[tuple[str, str]] = set()
-    for tour in (_setup_and_bids, _clerk_confirms, _floor_priority, _sale_day):
+    for tour in (_setup_and_bids, _clerk_confirms, _floor_priority, _sale_day, _money):
         tour(seen)
     declared = {(c.op, t) for c in C.COMMANDS for t in c.events}
     assert declared - seen == set()

@@ -4,7 +4,8 @@ The way in is `decide()`: a JSON object is checked against the registry (`comman
 the op known, may this role send it), passes its op's precheck if it has one, is parsed at the
 edge into its typed command (`parse.PARSERS`) and handed to the one handler registered for its
 op. Handlers live in one module per phase of the sale: `setup`, `sale` (going live, sessions,
-closing), `bidding`, `lots` (the lot's flow on the block) and `corrections`. Importing this
+closing), `bidding`, `lots` (the lot's flow on the block), `corrections` and `money` (after
+the hammer: invoices, payments, releases, consignors). Importing this
 package checks that parsers, handlers and the registry name the same ops, so a command cannot
 be declared without a handler, nor handled without a declaration. Before parsing, an op is
 refused in a sale status its declaration does not allow (a draft, a closed sale).
@@ -16,7 +17,14 @@ from typing import Any
 
 from hub.auction import commands
 from hub.auction import reasons as R
-from hub.auction.decide import bidding, corrections, lots, sale, setup  # noqa: F401  (they register)
+from hub.auction.decide import (  # noqa: F401  (they register)
+    bidding,
+    corrections,
+    lots,
+    money,
+    sale,
+    setup,
+)
 from hub.auction.decide.base import HANDLERS, PRECHECKS, Refusal
 from hub.auction.events import Actor, Decision
 from hub.auction.parse import DECLARED, PARSERS, CommandError
