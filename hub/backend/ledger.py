@@ -75,7 +75,7 @@ def uninvoiced_lots(auction: Auction, paddle: str) -> list[Lot]:
     """Lots sold to `paddle` that are on no live invoice, in catalogue order."""
     invoiced = auction.money.invoiced
     lots = [
-        lot for lot in auction.lots.values() if sold_to(lot) == paddle and lot.id not in invoiced
+        lot for lot in auction.lots.values() if lot.id not in invoiced and sold_to(lot) == paddle
     ]
     return sorted(lots, key=lambda lot: lot.order)
 
@@ -174,30 +174,63 @@ def _issued(
 
 def _invoices_of(auction: Auction, paddle: str) -> list[JSON]:
     found = [d for d in auction.money.invoices.values() if d.get("paddle") == paddle]
-    return sorted(found, key=lambda d: (d.get("seq") or 0, str(d["number"])))
+    return sorted(found, key=_doc_order)
 
 
 def _credit_notes_of(auction: Auction, paddle: str) -> list[JSON]:
     found = [d for d in auction.money.credit_notes.values() if d.get("paddle") == paddle]
-    return sorted(found, key=lambda d: (d.get("seq") or 0, str(d["number"])))
+    return sorted(found, key=_doc_order)
 
 
 def _allocation(auction: Auction, paddle: str) -> dict[str, tuple[int, int]]:
+    """Invoice number → (paid, owed) for one buyer (see `_allocate`)."""
+    return _allocate(
+        _invoices_of(auction, paddle), _credit_notes_of(auction, paddle), _paid(auction, paddle)
+    )
+
+
+def _allocate(
+    invoices: Sequence[Mapping[str, Any]], notes: Iterable[Mapping[str, Any]], paid: int
+) -> dict[str, tuple[int, int]]:
     """Invoice number → (paid, owed): what the buyer paid (net of refunds) goes to their
     invoices oldest first, each reduced by its credit notes."""
     credited: dict[str, int] = {}
-    for note in _credit_notes_of(auction, paddle):
+    for note in notes:
         number = str(note.get("invoice") or "")
         credited[number] = credited.get(number, 0) + _totals(note.get("totals")).total
-    left = max(0, _paid(auction, paddle))
+    left = max(0, paid)
     out: dict[str, tuple[int, int]] = {}
-    for inv in _invoices_of(auction, paddle):
+    for inv in invoices:
         number = str(inv["number"])
         net = _totals(inv.get("totals")).total + credited.get(number, 0)
-        paid = min(max(net, 0), left)
-        left -= paid
-        out[number] = (paid, net - paid)
+        share = min(max(net, 0), left)
+        left -= share
+        out[number] = (share, net - share)
     return out
+
+
+def _allocations(auction: Auction) -> dict[str, dict[str, tuple[int, int]]]:
+    """`_allocation` of every buyer with an invoice, in one pass over the books."""
+    money = auction.money
+    invoices: dict[str, list[JSON]] = {}
+    notes: dict[str, list[JSON]] = {}
+    paid: dict[str, int] = {}
+    for data in money.invoices.values():
+        invoices.setdefault(str(data["paddle"]), []).append(data)
+    for data in money.credit_notes.values():
+        notes.setdefault(str(data["paddle"]), []).append(data)
+    for p in money.payments:
+        paid[str(p["paddle"])] = paid.get(str(p["paddle"]), 0) + int(p["amount"])
+    for r in money.refunds:
+        paid[str(r["paddle"])] = paid.get(str(r["paddle"]), 0) - int(r["amount"])
+    return {
+        paddle: _allocate(sorted(found, key=_doc_order), notes.get(paddle, ()), paid.get(paddle, 0))
+        for paddle, found in invoices.items()
+    }
+
+
+def _doc_order(data: Mapping[str, Any]) -> tuple[int, str]:
+    return (int(data.get("seq") or 0), str(data["number"]))
 
 
 def invoice_doc(auction: Auction, number: str, buyer: Party) -> InvoiceDoc:
@@ -454,18 +487,23 @@ def _deductions(auction: Auction, reference: str, lots: Sequence[Lot]) -> list[_
 
 
 def settlement(
-    auction: Auction, consignor_ref: str, party: Party, sale_date: date | None = None
+    auction: Auction,
+    consignor_ref: str,
+    party: Party,
+    sale_date: date | None = None,
+    paid: set[str] | None = None,
 ) -> SettlementDoc:
     """A consignor's settlement statement: their lots, hammer, deductions, net, payouts.
 
     Deduction lines are negative. `sale_date` (the sale's date in its timezone) dates the
-    payout by the contract's payout days; None leaves the date open.
+    payout by the contract's payout days; None leaves the date open. `paid` (`paid_lots`)
+    saves computing it again when settling every consignor.
     """
     lots = sorted(
         (lot for lot in auction.lots.values() if lot.consignor == consignor_ref),
         key=lambda lot: lot.order,
     )
-    paid_lots = _paid_lots(auction)
+    paid_lots = paid_lots_of(auction) if paid is None else paid
     rows = []
     hammer = 0
     for lot in lots:
@@ -517,13 +555,14 @@ def settlement(
     )
 
 
-def _paid_lots(auction: Auction) -> set[str]:
+def paid_lots_of(auction: Auction) -> set[str]:
     """Lots whose live invoice is paid in full."""
-    paid_invoices: set[str] = set()
-    for paddle in {str(d["paddle"]) for d in auction.money.invoices.values()}:
-        for number, (_paid_amount, owed) in _allocation(auction, paddle).items():
-            if owed <= 0:
-                paid_invoices.add(number)
+    paid_invoices = {
+        number
+        for allocation in _allocations(auction).values()
+        for number, (_share, owed) in allocation.items()
+        if owed <= 0
+    }
     return {lot for lot, number in auction.money.invoiced.items() if number in paid_invoices}
 
 
@@ -623,15 +662,14 @@ def books(
     money = auction.money
     invoices = []
     notes = []
-    for paddle in sorted({str(d["paddle"]) for d in money.invoices.values()}, key=_paddle_key):
-        party = buyer(paddle)
-        allocation = _allocation(auction, paddle)
-        invoices += [
-            _issued(auction, "invoice", d, party, *allocation[str(d["number"])])
-            for d in _invoices_of(auction, paddle)
-        ]
+    allocations = _allocations(auction)
+    for data in money.invoices.values():
+        paddle = str(data["paddle"])
+        share = allocations[paddle][str(data["number"])]
+        invoices.append(_issued(auction, "invoice", data, buyer(paddle), *share))
     for data in money.credit_notes.values():
         notes.append(_issued(auction, "credit_note", data, buyer(str(data["paddle"])), 0, 0))
+    paid = paid_lots_of(auction)
     records = [("payment", p) for p in money.payments]
     records += [("refund", r) for r in money.refunds]
     records += [("payout", p) for p in money.payouts]
@@ -643,6 +681,6 @@ def books(
         credit_notes=sorted(notes, key=lambda d: str(d.number)),
         payments=payments,
         settlements=[
-            settlement(auction, ref, consignor(ref), sale_date) for ref in consignors(auction)
+            settlement(auction, ref, consignor(ref), sale_date, paid) for ref in consignors(auction)
         ],
     )
