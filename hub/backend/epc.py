@@ -102,7 +102,7 @@ def _charset(text: str) -> int:
 def epc_qr_svg(house: HouseProfile, amount: int, reference: str, currency: str = "EUR") -> str:
     """The code as an inline SVG element for an HTML page (no XML declaration)."""
     qr = epc_qr(house, amount, reference, currency)
-    svg: str = qr.svg_inline(scale=3, border=4, svgclass="epc-qr", lineclass=None)
+    svg: str = qr.svg_inline(border=4, svgclass="epc-qr", lineclass=None, omitsize=True)
     return svg
 
 

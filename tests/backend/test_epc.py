@@ -100,6 +100,8 @@ def test_the_svg_is_inline_markup():
     assert svg.startswith("<svg")
     assert "<?xml" not in svg
     assert 'class="epc-qr"' in svg
+    assert 'viewBox="0 0 ' in svg  # scales to the size the page gives it, never cropped
+    assert "width=" not in svg.split(">")[0]
 
 
 def test_an_invoice_gets_a_code_only_in_euros_with_something_owed():

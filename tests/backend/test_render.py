@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from html.parser import HTMLParser
 
@@ -265,6 +266,9 @@ def test_a_summary_holds_counts_figures_sell_through_and_outstanding():
     assert "VAT collected €1,251.81" in text
     assert "Lots 4" in text
     assert "42 €15,135.00" in text
+    assert "charges and fees" not in text
+    with_charges = _text(render.summary_html(docs.summary(charges=7_500), DEMO_HOUSE))
+    assert "Consignors' charges and fees €75.00" in with_charges
 
 
 def test_prices_realised_are_public_no_buyer_is_named():
@@ -287,3 +291,47 @@ def test_other_currencies_print_in_their_own_format():
     assert "Total CHF 20,135.00" in text
     text = _text(render.invoice_html(docs.invoice(currency="JPY"), DEMO_HOUSE))
     assert "Total JPY 2,013,500" in text
+
+
+# ------------------------------------------------------------------ in a real browser
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_document_fits_the_screen_without_sideways_scrolling(browser, viewport):
+    long_buyer = dataclasses.replace(docs.BUYER, name="W" * 500, address="X" * 300)
+    pages = {
+        "invoice": render.invoice_html(docs.invoice(buyer=long_buyer), DEMO_HOUSE),
+        "credit_note": render.credit_note_html(docs.credit_note(), DEMO_HOUSE),
+        "receipt": render.receipt_html(docs.account(), docs.payment(), DEMO_HOUSE),
+        "settlement": render.settlement_html(docs.settlement(), DEMO_HOUSE),
+        "summary": render.summary_html(docs.summary(), DEMO_HOUSE),
+        "prices_realised": render.prices_realised_html(docs.realised(), "Autumn", "EUR"),
+    }
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        for name, html in pages.items():
+            page.set_content(html)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], name
+    finally:
+        context.close()
