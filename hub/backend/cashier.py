@@ -19,6 +19,7 @@ unknown paddle, an amount above what is owed: `too_much`) or the core's own refu
 from __future__ import annotations
 
 import asyncio
+import logging
 import zoneinfo
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
@@ -45,6 +46,7 @@ from hub.backend.statements import (
 from hub.journal.sequencer import Answer, Sequencer, scope_of
 
 JSON = dict[str, Any]
+log = logging.getLogger(__name__)
 MAX_AMOUNT = 10**13  # the engine's largest amount
 MAX_BY = 100  # a staff member's name
 
@@ -174,7 +176,8 @@ class Cashier:
                 continue
             try:
                 answer = await self.issue_invoice(paddle, by)
-            except MoneyError:
+            except MoneyError as exc:
+                log.warning("no invoice for paddle %s: %s (%s)", paddle, exc.message, exc.reason)
                 continue
             issued.append(str(answer.events[0].data["number"]))
         return issued

@@ -255,3 +255,27 @@ def test_an_unreadable_journal_is_reported_by_name(tmp_path: Path) -> None:
     (tmp_path / "sales" / "broken.db").write_bytes(b"garbage" * 1000)
     (problem,) = verify_numbering(tmp_path)
     assert problem.startswith("broken.db: cannot be read to check its numbers")
+
+
+async def test_a_payout_above_the_settlement_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "sales" / "s.db"
+    sequencer = await sale_on_disk(path, worked_sale_commands(), Clock())
+    try:
+        # The desk refuses this (too_much); the core alone does not know the settlement.
+        answer = await sequencer.submit(
+            {
+                "op": "record_payout",
+                "consignor": "C-1",
+                "amount": 5_808_801,
+                "method": "transfer",
+                "reference": "T",
+                "key": "p1",
+            },
+            CLERK,
+        )
+        assert answer.ok
+    finally:
+        await sequencer.stop()
+    assert verify_money(path) == [
+        "consignor C-1: paid out 5808801, more than the net 5808800 of their settlement"
+    ]

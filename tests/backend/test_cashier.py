@@ -5,6 +5,7 @@ credit notes, payouts, reads; every refusal clear and changing nothing."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,13 @@ from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore
 from hub.backend.numbering import Numbering
 from hub.journal.verify import verify
-from tests.backend.moneykit import Clock, sale_on_disk, worked_sale_commands
+from tests.backend.moneykit import (
+    Clock,
+    sale_commands,
+    sale_on_disk,
+    sell_commands,
+    worked_sale_commands,
+)
 
 INV1 = 1_415_000  # what 101 owes for lots 1 and 3 (tests/backend/test_ledger.py)
 INV2 = 9_156_000  # what 102 owes for lot 2
@@ -282,3 +289,29 @@ async def test_release_of_a_lot_not_invoiced_and_an_override(desk: Cashier) -> N
     account = desk.account("101")
     assert account.released == ("1",)
     assert account.status == "owes"
+
+
+async def test_invoices_per_session(tmp_path: Path) -> None:
+    commands = sale_commands()
+    commands[0]["sale"]["sessions"] = [
+        {"name": "Day 1", "starts": "2026-09-21T10:00", "from_lot": "1", "to_lot": "2"},
+        {"name": "Day 2", "starts": "2026-09-22T10:00", "from_lot": "3", "to_lot": "4"},
+    ]
+    commands += [*sell_commands("1", "101", 100_000), *sell_commands("3", "101", 1_000_000)]
+    sequencer = await sale_on_disk(tmp_path / "sales" / "s.db", commands, Clock())
+    identities = IdentityStore(tmp_path / "identities.db")
+    cashier = Cashier(
+        sequencer, identities, ConsignorStore(tmp_path / "identities.db"), Numbering(tmp_path)
+    )
+    try:
+        first = await cashier.issue_invoice("101", "Ann", session=0)
+        assert first.events[0].data["lots"] == ["1"]
+        assert first.events[0].data["session"] == 0
+        second = await cashier.issue_invoice("101", "Ann", session=1)
+        assert second.events[0].data["lots"] == ["3"]
+        numbers = [i.number for i in cashier.account("101").invoices]
+        assert numbers == ["INV-2026-00001", "INV-2026-00002"]
+        assert [i.session for i in cashier.account("101").invoices] == [0, 1]
+        assert cashier.sale_date() == date(2026, 9, 22)  # payouts count from the last day
+    finally:
+        await sequencer.stop()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -178,6 +179,7 @@ def test_what_buyers_pay_is_everyone_elses_share_to_the_cent(commands: list[JSON
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(sales())
 def test_computing_again_gives_identical_documents_without_floats(commands: list[JSON]) -> None:

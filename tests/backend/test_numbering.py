@@ -146,6 +146,7 @@ async def test_numbers_follow_across_sales_and_a_refusal_leaves_no_gap(tmp_path:
     assert numbering.last("INV", 2026) == 7
 
 
+@pytest.mark.slow
 def test_two_processes_get_distinct_consecutive_numbers(tmp_path: Path) -> None:
     asyncio.run(make_sale(tmp_path, "north"))
     asyncio.run(make_sale(tmp_path, "south"))
