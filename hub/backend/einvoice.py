@@ -28,7 +28,9 @@ Not possible as an EN 16931 invoice (`einvoice_problems` says why; `invoice_pdf`
 plain PDF): a pro-forma, US-style sales tax lines, a buyer without name or country, a house
 without a VAT number. VAT amounts are the journal's, rounded per lot (docs/MONEY.md); a
 validator that recomputes BT-117 from the group's base may differ by a cent per lot.
-Dates are journal times in UTC.
+Dates are journal times in UTC. Payments allocated to the invoice so far are its paid amount
+(BT-113); credit notes are documents of their own (type 381, naming the invoice), so the amount
+due (BT-115) does not subtract them, while the printed invoice shows what is left after them.
 """
 
 from __future__ import annotations

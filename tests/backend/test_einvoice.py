@@ -267,3 +267,70 @@ def test_an_other_currency_keeps_its_decimals():
     tree = _tree(docs.invoice(currency="GBP"))
     assert _one(tree, "//ram:InvoiceCurrencyCode") == "GBP"
     assert tree.xpath(f"{SUMS}/ram:TaxTotalAmount/@currencyID", namespaces=NS) == ["GBP"]
+
+
+# ------------------------------------------------------------------ from a real sale's books
+
+
+def _ledger_docs():
+    """An invoice and a credit note as the ledger builds them from the engine's journal: every
+    VAT scheme, a phone surcharge, ARR, and the reduced rate equal to the import rate."""
+    from hub.auction.events import SYSTEM
+    from hub.backend import ledger
+    from tests.backend.moneykit import LOTS, Book, sale_commands, sell_commands
+
+    lots = [
+        *LOTS,
+        {"id": "5", "title": "Map of Flanders", "low": 10_000, "vat": "reduced"},
+        {"id": "6", "title": "Export crate", "low": 10_000, "vat": "zero"},
+        {"id": "7", "title": "Bronze, imported", "low": 10_000, "vat": "import"},
+    ]
+    book = Book()
+    book.all(
+        [
+            *sale_commands(lots=lots),
+            *sell_commands("1", "101", 100_000),
+            *sell_commands("2", "101", 6_000_000, "phone"),
+            *sell_commands("3", "101", 1_000_000),
+            *sell_commands("5", "101", 33_300),
+            *sell_commands("6", "101", 12_345),
+            *sell_commands("7", "101", 250_001, "phone"),
+        ]
+    )
+    book.ok({"op": "issue_invoice", "paddle": "101", "number": "INV-2026-00001", "by": "A"}, SYSTEM)
+    credit = {
+        "op": "issue_credit_note",
+        "invoice": "INV-2026-00001",
+        "lots": ["2", "7"],
+        "number": "CN-2026-00001",
+        "reason": "Reknock",
+        "by": "A",
+    }
+    book.ok(credit, SYSTEM)
+    buyer = dataclasses.replace(docs.BUYER, reference="101")
+    return (
+        ledger.invoice_doc(book.state, "INV-2026-00001", buyer),
+        ledger.credit_note_doc(book.state, "CN-2026-00001", buyer),
+    )
+
+
+def test_documents_the_ledger_builds_from_a_journal_make_valid_e_invoices():
+    invoice, note = _ledger_docs()
+    assert {line.vat_scheme for line in invoice.lines} == {
+        "margin",
+        "standard",
+        "reduced",
+        "zero",
+        "import",
+    }
+    for doc in (invoice, note):
+        assert einvoice.einvoice_problems(doc, DEMO_HOUSE) == []
+        xml = einvoice.cii_xml(doc, DEMO_HOUSE)
+        einvoice.check_xml(xml)
+        tree = etree.fromstring(xml)
+        sign = -1 if doc.kind == "credit_note" else 1
+        assert _dec(tree, f"{SUMS}/ram:GrandTotalAmount") * 100 == doc.totals.total * sign
+        assert _dec(tree, f"{SUMS}/ram:TaxTotalAmount") * 100 == doc.totals.vat * sign
+    groups = _groups(etree.fromstring(einvoice.cii_xml(invoice, DEMO_HOUSE)))
+    assert set(groups) == {("E", "0.00"), ("S", "20.00"), ("S", "5.50"), ("Z", "0.00")}
+    assert groups[("E", "0.00")]["code"] == ["VATEX-EU-F"]

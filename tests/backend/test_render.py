@@ -109,6 +109,14 @@ def test_a_house_without_a_bank_account_prints_no_bank_details():
     assert "epc-qr" not in page
 
 
+def test_an_invoice_partly_credited_shows_the_credit_between_total_and_owed():
+    # lot 2 (€2,975.00) credited, €5,000.00 paid: €20,135.00 - 2,975.00 - 5,000.00 = €12,160.00
+    text = _text(render.invoice_html(docs.invoice(owed=1_216_000), DEMO_HOUSE))
+    assert "Total €20,135.00 " in text
+    assert "Credited by credit notes -€2,975.00 Paid €5,000.00 Amount owed €12,160.00" in text
+    assert "Credited" not in _text(render.invoice_html(docs.invoice(), DEMO_HOUSE))
+
+
 def test_a_proforma_says_it_is_not_an_invoice():
     page = render.invoice_html(
         docs.invoice(kind="proforma", number=None, issued_at=None, seq=None), DEMO_HOUSE
