@@ -44,7 +44,7 @@ def identifier_problem(value: str, *, limit: int = IDENTIFIER_LIMIT) -> str | No
         if category == "Cs":
             return "is not valid Unicode text (a lone surrogate)"
         if category in _IDENTIFIER_BANNED:
-            return f"contains an invisible or control character ({_name(char)})"
+            return f"contains invisible or control characters ({_name(char)})"
         if category == "Zs" and char != " ":
             return f"contains a special space ({_name(char)}); use a plain space"
     return None
@@ -70,7 +70,7 @@ def text_problem(value: str, *, limit: int, multiline: bool = False) -> str | No
         if char == "\t":
             continue
         if category in ("Cc", "Zl", "Zp"):
-            return f"contains a control character ({_name(char)})"
+            return f"contains control characters ({_name(char)})"
         if char in _BIDI_OVERRIDES:
             return f"contains a direction override ({_name(char)})"
     return None
