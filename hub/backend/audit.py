@@ -25,6 +25,7 @@ from typing import Any
 
 from hub.auction.charges import lot_charges
 from hub.auction.engine import Engine
+from hub.auction.events import Event
 from hub.auction.parse import SALE_ID
 from hub.auction.state import Auction
 from hub.backend import ledger
@@ -50,10 +51,15 @@ def verify_money(conn_or_path: sqlite3.Connection | str | os.PathLike[str]) -> l
 
 
 def _verify(conn: sqlite3.Connection) -> list[str]:
+    return verify_events(iter_events(conn))
+
+
+def verify_events(events: Iterable[tuple[int, Event]]) -> list[str]:
+    """`verify_money` over (seq, event) pairs in journal order (a journal, or a test's run)."""
     engine = Engine()
     problems: list[str] = []
     last: dict[tuple[str, int], int] = {}  # (series, year) -> the last number seen
-    for seq, event in iter_events(conn):
+    for seq, event in events:
         if event.type == "invoice_issued":
             problems += _check_number(seq, event.data, "INV", last, engine.state)
             problems += _check_invoice(seq, event.data, engine.state)

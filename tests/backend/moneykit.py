@@ -8,13 +8,14 @@ run the same commands through a real Sequencer on a SQLite file (`sale_on_disk`)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hub.auction.engine import Engine
-from hub.auction.events import SYSTEM, Actor, Decision
+from hub.auction.events import SYSTEM, Actor, Decision, Event, canonical_json
 from hub.auction.state import Auction
 from hub.journal.sequencer import Sequencer
 
@@ -121,6 +122,7 @@ class Book:
 
     engine: Engine = field(default_factory=Engine)
     now: float = T0
+    events: list[tuple[int, Event]] = field(default_factory=list)  # as a journal would hold
 
     @property
     def state(self) -> Auction:
@@ -130,7 +132,10 @@ class Book:
         self.now += 1.0
         decision = self.engine.decide(command, actor, self.now)
         for event in decision.events:
-            self.engine.evolve(event, self.engine.seq + 1)
+            seq = self.engine.seq + 1
+            self.engine.evolve(event, seq)
+            # As the journal keeps it: canonical JSON, read back.
+            self.events.append((seq, Event.from_json(json.loads(canonical_json(event.to_json())))))
         return decision
 
     def ok(self, command: JSON, actor: Actor | None = None) -> Decision:
