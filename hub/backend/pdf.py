@@ -2,7 +2,9 @@
 
 Blocking and CPU-bound (a one-page invoice takes a few hundred milliseconds, a long summary
 more): callers on an event loop run it in a worker thread, e.g.
-`await asyncio.to_thread(pdf_bytes, html)`, and never on the bid path. The templates inline
+`await asyncio.to_thread(pdf_bytes, html)`, and never on the bid path; calls from several
+threads run one after the other (see `_ONE_AT_A_TIME`). Layout is mostly Python and holds
+the GIL, so during a live sale bulk runs belong in another process (the CLI). The templates inline
 their CSS and images (the EPC code is inline SVG), so nothing is fetched: the URL fetcher
 refuses every URL but inline `data:`, which also keeps a hostile `<img src="file:///…">` from
 ever being read. Fonts are DejaVu from Debian (fonts-dejavu-core), found through fontconfig.
@@ -10,8 +12,15 @@ ever being read. Fonts are DejaVu from Debian (fonts-dejavu-core), found through
 
 from __future__ import annotations
 
+import threading
+
 import weasyprint
 from weasyprint.urls import URLFetcher
+
+# One PDF at a time in this process. WeasyPrint drives Pango and fontconfig through cffi, and
+# crashes under concurrent threads have been reported (Kozea/WeasyPrint #1402, #167); a crash
+# here would take the live sale's process down with it, so worker threads queue instead.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class PdfError(RuntimeError):
@@ -22,7 +31,8 @@ def pdf_bytes(html: str) -> bytes:
     """The PDF of `html` (a complete page, as `hub.backend.render` makes them). Blocking."""
     try:
         fetcher = URLFetcher(allowed_protocols={"data"})  # inline data only: no file, no net
-        out = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+        with _ONE_AT_A_TIME:
+            out = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     except Exception as exc:  # WeasyPrint raises many kinds; callers need one
         raise PdfError(f"the document could not be made into a PDF: {exc}") from exc
     if not isinstance(out, bytes):

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pypdf
 import pytest
@@ -144,3 +145,11 @@ def test_nothing_outside_the_document_is_loaded(tmp_path):
     assert images(inline) == 1  # an inline image is drawn: the count can see one
     assert images(png.as_uri()) == 0  # a file on the machine is not read
     assert images("http://127.0.0.1:9/x.png") == 0  # nor anything on the network
+
+
+def test_pdfs_asked_for_from_several_threads_all_come_out_whole():
+    pages = [f"<!DOCTYPE html><html><body><h1>Document {n}</h1></body></html>" for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(pdf_bytes, pages))
+    for n, pdf in enumerate(pdfs):
+        assert f"Document {n}" in _text(pdf)
