@@ -12,9 +12,11 @@ from typing import Any
 
 from hub.auction import parse as P
 from hub.auction import reasons as R
+from hub.auction.accounts import buyer_of, sold_charges
+from hub.auction.charges import buyer_cost
 from hub.auction.decide.base import decides, find_lot, paused
 from hub.auction.events import PUBLIC, STAFF, Actor, Decision, Event
-from hub.auction.state import CLOSED, LIVE, OPEN, Auction, Bid, Book, Lot
+from hub.auction.state import CLOSED, LIVE, OPEN, Auction, Bid, Bidder, Book, Lot
 
 JSON = dict[str, Any]
 ATTEMPT_KEYS = ("amount", "paddle", "channel", "seen_seq", "key")
@@ -127,11 +129,61 @@ def check_bid(auction: Auction, lot: Lot, attempt: JSON, now: float) -> tuple[st
         return R.ALREADY_HIGH, "the house is already the highest bidder"
     if channel == "house" and (lot.reserve is None or amount >= lot.reserve):
         return R.ABOVE_RESERVE, "house bids are allowed only below the reserve"
-    if paddle is not None:
-        bidder = auction.bidders[paddle]
-        if bidder.credit_limit is not None and bidder.won + amount > bidder.credit_limit:
-            return R.OVER_LIMIT, "this bid would pass the bidder's credit limit"
+    if paddle is not None and over_limit(auction, auction.bidders[paddle], lot, amount, channel):
+        return R.OVER_LIMIT, "this bid would pass the bidder's credit limit"
     return None
+
+
+# -- the credit limit: hammer only, or (rule `credit_includes_charges`) all the buyer pays
+
+
+def committed(auction: Auction, paddle: str) -> int:
+    """What a bidder's won lots cost them under the credit rule (the hammers, or with
+    `credit_includes_charges` each lot's whole cost: premium, surcharge, taxes, ARR)."""
+    bidder = auction.bidders[paddle]
+    if not auction.sale.settings.credit_includes_charges:
+        return bidder.won
+    return sum(
+        sold_charges(auction, lot).total for lot in auction.lots.values() if buyer_of(lot) == paddle
+    )
+
+
+def over_limit(auction: Auction, bidder: Bidder, lot: Lot, amount: int, channel: str) -> bool:
+    """Would winning `lot` at `amount` take the bidder past their credit limit?
+
+    Cheap by default (the hammer total); the charges are computed only when the sale's rule
+    `credit_includes_charges` is on and the bidder has a limit."""
+    limit = bidder.credit_limit
+    if limit is None:
+        return False
+    settings = auction.sale.settings
+    if not settings.credit_includes_charges:
+        return bidder.won + amount > limit
+    cost = buyer_cost(settings, lot, amount, channel)
+    return committed(auction, bidder.paddle) + cost > limit
+
+
+def affordable(auction: Auction, bidder: Bidder, lot: Lot, channel: str) -> int | None:
+    """The highest hammer the bidder may still reach on `lot` within their limit (None: no
+    limit; -1: not even a bid of nothing). The buyer's cost rises with the hammer, so with
+    charges the answer is found by bisection."""
+    limit = bidder.credit_limit
+    if limit is None:
+        return None
+    settings = auction.sale.settings
+    if not settings.credit_includes_charges:
+        return limit - bidder.won
+    room = limit - committed(auction, bidder.paddle)
+    if room < 0:
+        return -1
+    low, high = 0, room  # the cost of a hammer is at least the hammer
+    while low < high:
+        middle = (low + high + 1) // 2
+        if buyer_cost(settings, lot, middle, channel) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def refuse_attempt(lot: Lot, attempt: JSON, why: tuple[str, str], now: float) -> Decision:
@@ -210,8 +262,9 @@ def eligible_books(auction: Auction, lot: Lot, exclude: str | None, minimum: int
         bidder = auction.bidders.get(book.paddle)
         if book.paddle == exclude or bidder is None or bidder.status != "approved":
             continue
-        if bidder.credit_limit is not None:
-            book = Book(book.paddle, min(book.max, bidder.credit_limit - bidder.won), book.order)
+        cap = affordable(auction, bidder, lot, "absentee")
+        if cap is not None:
+            book = Book(book.paddle, min(book.max, cap), book.order)
         if book.max < minimum:
             continue
         out.append(book)
@@ -319,7 +372,7 @@ def set_to_floor(auction: Auction, cmd: P.SetToFloor, actor: Actor, now: float) 
             return Decision.refuse(R.NOT_APPROVED, f"paddle {paddle} cannot bid")
         if paddle == high.paddle:
             return Decision.refuse(R.ALREADY_HIGH, f"paddle {paddle} is the high bidder")
-        if bidder.credit_limit is not None and bidder.won + high.amount > bidder.credit_limit:
+        if over_limit(auction, bidder, lot, high.amount, "floor"):
             return Decision.refuse(R.OVER_LIMIT, "this bid would pass the credit limit")
     new = Bid(
         id=f"{lot.id}.{len(lot.bids) + 1}",
