@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlite_utils.db import NotFoundError
 
+from hub.auction.text import identifier_problem, text_problem
 from hub.backend.statements import Party
 
 JSON = dict[str, Any]
@@ -45,8 +45,6 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9 ()./-]{3,40}")
 _VAT_ID = re.compile(r"[A-Z]{2}[A-Z0-9]{2,18}")
-_BANNED = frozenset({"Cc", "Cs", "Co", "Zl", "Zp"})  # controls, surrogates, separators
-_BIDI_OVERRIDES = frozenset({"\u202d", "\u202e"})
 
 
 class ConsignorError(ValueError):
@@ -155,15 +153,13 @@ def party_of(reference: str, row: Mapping[str, Any] | None) -> Party:
 
 
 def check_reference(value: object) -> str:
-    """A consignor reference as lots carry it: one line of visible characters."""
+    """A consignor reference as lots carry it: the shared identifier rule (hub/auction/text.py)."""
     if not isinstance(value, str):
         raise ConsignorError("reference must be text")
-    text = _clean(value, "reference", multiline=False)
-    if not text or text != text.strip():
-        raise ConsignorError("reference must not be empty or start or end with a space")
-    if any(unicodedata.category(c) == "Cf" or (c.isspace() and c != " ") for c in text):
-        raise ConsignorError("reference contains an invisible character")
-    return text
+    problem = identifier_problem(value, limit=LIMITS["reference"])
+    if problem is not None:
+        raise ConsignorError(f"reference {problem}")
+    return value
 
 
 def check_fields(fields: Mapping[str, Any], *, partial: bool) -> JSON:
@@ -193,23 +189,16 @@ def check_fields(fields: Mapping[str, Any], *, partial: bool) -> JSON:
 
 
 def _clean(value: str, name: str, *, multiline: bool) -> str:
-    """Refuse oversized text, control characters, lone surrogates and direction overrides."""
+    """The shared display-text rule (hub/auction/text.py): no control character, lone
+    surrogate or direction override, one line unless `multiline`, not oversized."""
     limit = LIMITS[name]
     if len(value) > limit + 40:  # room for surrounding spaces, not for a payload
         raise ConsignorError(f"{name} must be at most {limit} characters")
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cs":
-            raise ConsignorError(f"{name} is not valid Unicode text (a lone surrogate)")
-        if char == "\n" and multiline:
-            continue
-        if char == "\r" and multiline:
-            continue
-        if category in _BANNED or char == "\t":
-            what = "a line break" if char in "\r\n" else f"a control character U+{ord(char):04X}"
-            raise ConsignorError(f"{name} contains {what}")
-        if char in _BIDI_OVERRIDES:
-            raise ConsignorError(f"{name} contains a direction override U+{ord(char):04X}")
+    problem = text_problem(value, limit=limit + 40, multiline=multiline)
+    if problem is None and "\t" in value:
+        problem = "contains a tab"
+    if problem is not None:
+        raise ConsignorError(f"{name} {problem}")
     if len(value.strip()) > limit:
         raise ConsignorError(f"{name} must be at most {limit} characters")
     return value
