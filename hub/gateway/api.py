@@ -215,7 +215,13 @@ async def pair(request: web.Request) -> web.Response:
         return problem(429, R.RATE_LIMITED, "too many attempts; wait a minute")
     body = await read_object(request)
     pin = body.get("pin")
-    if not isinstance(pin, str) or not request.app[PAIRING](pin):
+    # compare_digest takes ASCII text only (a TypeError, a 500, for "é"); no PIN is longer.
+    if (
+        not isinstance(pin, str)
+        or not pin.isascii()
+        or len(pin) > 64
+        or not request.app[PAIRING](pin)
+    ):
         return problem(403, "wrong_pin", "that PIN is not the one on the stage screen")
     sale_id = request.app[SALE].sale_id
     token = request.app[ISSUER].issue("clerk", sale_id, ttl=12 * 3600)

@@ -72,9 +72,9 @@ async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse
 
 def bearer(request: web.Request) -> str | None:
     """The bearer token of the Authorization header (never the URL: URLs end up in logs)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[7:].strip()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":  # auth schemes are case-insensitive (RFC 9110 §11.1)
+        return token.strip()
     return None
 
 
@@ -165,9 +165,14 @@ async def read_object(request: web.Request) -> JSON:
     nesting, Unicode text only; aiohttp refuses oversized bodies: 413)."""
     if request.content_type != "application/json":
         raise Refused(415, "unsupported_media_type", "send application/json")
+    # JSON is UTF-8 (RFC 8259 §8.1): any other charset is refused, not looked up (an
+    # unknown codec name would be a LookupError, and latin-1 would read a different text).
+    if (request.charset or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise Refused(415, "unsupported_media_type", "send application/json in UTF-8")
+    raw = await request.read()
     try:
-        body = await request.json(loads=strict_loads)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = strict_loads(raw.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         detail = "the body is not valid JSON"
         if not isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
             detail = f"{detail}: {exc}"  # our own words (NaN, a repeated key, too deep)

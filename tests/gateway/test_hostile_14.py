@@ -404,3 +404,35 @@ async def test_lot_ids_follow_the_identifier_rule(stage, http) -> None:
     ) as r:
         assert r.status == 422
         assert "'lot'" in (await r.json())["detail"]
+
+
+# -- beyond the list: the same class (a body or header that made the reader crash) --------------
+
+
+@pytest.mark.parametrize("charset", ["foo", "latin-1", "utf-16", "utf-7"])
+async def test_json_in_another_charset_is_unsupported(stage, http, charset) -> None:
+    """An unknown charset was a LookupError (500); JSON is UTF-8, anything else is 415."""
+    headers = {"Content-Type": f"application/json; charset={charset}"}
+    async with http.post("/api/pair", data=b'{"pin": "1"}', headers=headers) as r:
+        assert r.status == 415, await r.text()
+        assert (await r.json())["reason"] == "unsupported_media_type"
+
+
+async def test_json_declared_utf8_is_read(stage, http) -> None:
+    headers = {"Content-Type": "application/json; charset=UTF-8"}
+    async with http.post("/api/pair", data=b'{"pin": "x"}', headers=headers) as r:
+        assert r.status == 403  # read, and the PIN is wrong
+
+
+@pytest.mark.parametrize("pin", ["\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "1" * 10_000, "\x00"])
+async def test_a_hostile_pin_is_just_wrong(stage, http, pin) -> None:
+    """A non-ASCII PIN made compare_digest raise TypeError (500); now 403 wrong_pin."""
+    async with http.post("/api/pair", json={"pin": pin}) as r:
+        assert r.status == 403
+        assert (await r.json())["reason"] == "wrong_pin"
+
+
+async def test_the_bearer_scheme_is_case_insensitive(stage, http) -> None:
+    token = stage.issuer.issue("bidder", "demo", paddle="7001")
+    async with http.post("/api/session", headers={"Authorization": f"bearer {token}"}) as r:
+        assert r.status == 200
