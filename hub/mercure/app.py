@@ -122,7 +122,9 @@ class _Handlers:
     # ---------------------------------------------------------------- subscribe
     def _parse_subscribe(self, request: web.Request) -> SubscribeRequest:
         cfg = self.config
-        pairs = parse_form(request.query_string, cfg.max_selectors + 32)
+        # The raw query: `query_string` is already percent-decoded once (a `%253A` would
+        # become `:`, not `%3A`).
+        pairs = parse_form(request.rel_url.raw_query_string, cfg.max_selectors + 32)
         args = (
             pairs,
             request.headers,

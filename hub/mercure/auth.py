@@ -173,16 +173,20 @@ def _v1_grants(claims: Mapping[str, Any], config: HubConfig, exp: float | None) 
         actions = d.get("actions")
         topics = d.get("topics")
         payload = d.get("payload")
+        # Draft-08: `actions` and `topics` are non-empty arrays; a detail that is not is
+        # invalid, and so is the whole token (never a detail that silently grants nothing).
         if (
             not isinstance(actions, list)
+            or not actions
             or not all(isinstance(a, str) for a in actions)
             or not isinstance(topics, list)
+            or not topics
             or (payload is not None and not isinstance(payload, dict))
         ):
             raise errors.invalid_token("malformed authorization detail")
         selectors: list[Selector] = []
         for t in topics:
-            if not isinstance(t, dict) or not isinstance(t.get("match"), str):
+            if not isinstance(t, dict) or not isinstance(t.get("match"), str) or not t["match"]:
                 raise errors.invalid_token("malformed topic in authorization detail")
             mtype = t.get("match_type", EXACT)
             if mtype not in (EXACT, URLPATTERN):

@@ -457,11 +457,11 @@ class Hub:
     # ------------------------------------------------------------------ subscription events
     def subscription_topic(self, sub: Subscriber, index: int, dialect: str | None = None) -> str:
         s = sub.subscriptions[index]
-        if (dialect or sub.dialect) == "v0":  # draft-07: a path, matched by URI templates
-            base = self.config.hub_path + "/subscriptions"
+        # Both drafts: the hub URL's *path*, then /subscriptions/... (as the reference hub).
+        # URL patterns still select it: they resolve relative topics against the hub's URL.
+        base = self.config.hub_path + "/subscriptions"
+        if (dialect or sub.dialect) == "v0":  # draft-07: {topic}/{subscriber}
             return f"{base}/{quote(s.match, safe='')}/{quote(sub.id, safe='')}"
-        # draft-08: under the hub URL, absolute so that URL patterns can select it.
-        base = self.config.public_url + "/subscriptions"
         return f"{base}/{s.match_type}/{quote(s.match, safe='')}/{quote(sub.id, safe='')}"
 
     def subscription_doc(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,7 @@ class Subscription:
     match: str
 
 
-_NUMBERS = itertools.count(1)
-_ID_BASE = uuid.uuid4().int  # random per process, so ids differ across restarts
+_NUMBERS = itertools.count(1)  # the hub's index key: never shown to anyone
 
 
 class Subscriber:
@@ -82,11 +82,12 @@ class Subscriber:
 
     @property
     def id(self) -> str:
-        """The subscriber's URN. Derived from its number unless given: one string less to
-        keep per subscriber (it is needed only by the subscriptions API)."""
-        if self._id is not None:
-            return self._id
-        return f"urn:uuid:{uuid.UUID(int=_ID_BASE ^ self.num, version=4)}"
+        """The subscriber's URN: a random UUIDv4 (122 bits from `secrets`), so nobody can
+        guess another connection's id from their own. Made on first use (only the
+        subscriptions API and events need it), then kept: one string less per subscriber."""
+        if self._id is None:
+            self._id = f"urn:uuid:{uuid.UUID(bytes=secrets.token_bytes(16), version=4)}"
+        return self._id
 
     def can_receive(self, topics: tuple[str, ...], private: bool) -> bool:
         """Selector match plus, for private updates, a subscribe grant (re-checked on replay)."""

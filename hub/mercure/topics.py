@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 MATCH_STEP_BUDGET = 200_000
 
@@ -371,10 +371,13 @@ class _UrlPattern:
     pathname: Callable[[str], bool]
     search: Callable[[str], bool]
     hash: Callable[[str], bool]
+    base: str  # the hub's URL: relative topics are resolved against it (draft-08)
 
     def matches(self, topic: str) -> bool:
         try:
             u: SplitResult = urlsplit(topic)
+            if not u.scheme:  # e.g. a subscription event's topic, a path under the hub's
+                u = urlsplit(urljoin(self.base, topic))
             port = u.port
         except ValueError:
             return False
@@ -416,6 +419,7 @@ def compile_urlpattern(pattern: str, base_url: str) -> Callable[[str], bool]:
         pathname=comp("pathname", "/", wild),
         search=comp("search", None, wild),
         hash=comp("hash", None, wild),
+        base=base_url,
     )
     return p.matches
 

@@ -200,7 +200,7 @@ async def test_anonymous_off_needs_token(strict_server: Server) -> None:
         assert r.status == 401
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
         assert "error=" not in r.headers["WWW-Authenticate"]
-    async with s.subscribe([("match", "t")], headers=bearer(v1_token(subscribe=[]))):
+    async with s.subscribe([("match", "t")], headers=bearer(v1_token())):
         pass
 
 

@@ -26,7 +26,7 @@ async def test_v1_subscription_events(server: Server) -> None:
     doc = json.loads(ev["data"])
     assert ev["event"] == "mercure"
     assert doc == {
-        "id": f"{AUD}/subscriptions/exact/lot-1/{quote(sub_id, safe='')}",
+        "id": f"/.well-known/mercure/subscriptions/exact/lot-1/{quote(sub_id, safe='')}",
         "type": "subscription",
         "match_type": "exact",
         "match": "lot-1",
