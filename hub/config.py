@@ -46,7 +46,7 @@ class StageConfig:
     # request head, connections without a complete head per client address (0: no cap),
     # descriptors kept for trusted addresses, and those addresses (IPs or CIDR networks).
     header_timeout: float = 10.0
-    max_unfinished_per_client: int = 32
+    max_unfinished_per_client: int = 256
     fd_reserve: int = 64
     trusted_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     # Test-only: also accept publishes and subscriptions authorised by this HS256 secret

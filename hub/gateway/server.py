@@ -10,9 +10,12 @@ internals are patched):
   `header_timeout` seconds of opening is closed. Between keep-alive requests aiohttp's own
   keep-alive timer (set to the same value) closes a connection whose next head is not complete
   in time: it fires only while the connection waits for a request, never during a response
-  (an SSE stream lives as long as it likes).
+  (an SSE stream lives as long as it likes). A request body must arrive within the same
+  time after its head (slow-body attacks); the handler may take as long as it needs.
 - **Unfinished requests per client address.** At most `max_unfinished_per_client` connections
-  of one address may be without a complete request head; further ones are reset at accept.
+  of one untrusted address may be without a complete request head; further ones are reset at
+  accept. (A burst of new connections counts until their heads are read, so the cap is not
+  small: it is there so that one address cannot take every descriptor.)
 - **A reserve of descriptors.** When the process's open descriptors come within `fd_reserve`
   of RLIMIT_NOFILE, a new connection from an untrusted address takes the place of the oldest
   unfinished untrusted one (shed), or is reset if there is none; a connection from a
@@ -44,6 +47,7 @@ from typing import Any, cast
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import server_logger
+from aiohttp.streams import StreamReader
 
 Clock = Callable[[], float]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -58,7 +62,7 @@ class GuardConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class GuardConfig:
     header_timeout: float = 10.0  # seconds to complete a request head (and between requests)
-    max_unfinished_per_client: int = 32  # connections without a complete head, per address
+    max_unfinished_per_client: int = 256  # connections without a complete head, per address
     fd_reserve: int = 64  # descriptors kept for trusted addresses and outgoing links
     trusted: tuple[str, ...] = DEFAULT_TRUSTED  # networks admitted into the reserve
     log_interval: float = 60.0  # one log line per kind of bad request per interval
@@ -260,7 +264,7 @@ def _clip(value: object, limit: int = 200) -> str:
 class Guard:
     """Who may hold a connection: the per-address cap on unfinished requests and the reserve
     of descriptors. Counts what it did in `stats` (refused_per_client, refused_fds, shed,
-    header_timeout)."""
+    header_timeout, body_timeout)."""
 
     def __init__(
         self,
@@ -293,7 +297,8 @@ class Guard:
 
     def admit(self, conn: GuardedHandler, client: str) -> bool:
         cap = self.config.max_unfinished_per_client
-        if cap and self._per_client[client] >= cap:
+        # Trusted addresses are not capped: a local TLS proxy, staff terminals.
+        if cap and self._per_client[client] >= cap and not self.trusted(client):
             self._note(
                 "refused_per_client", client, "refused %s: %d unfinished requests", client, cap
             )
@@ -334,6 +339,9 @@ class Guard:
             return True
         return False
 
+    def body_overdue(self, client: str) -> None:
+        self._note("body_timeout", client, "body deadline: closed %s", client)
+
     def _note(self, what: str, client: str, message: str, *args: object) -> None:
         self.stats[what] += 1
         self.digest.note(_KINDS[what], client, logging.WARNING, message, *args)
@@ -348,6 +356,7 @@ _KINDS = {
     "refused_fds": "connections refused (descriptor reserve)",
     "shed": "unfinished requests shed (descriptor reserve)",
     "header_timeout": "connections closed at the header deadline",
+    "body_timeout": "connections closed at the body deadline",
 }
 
 
@@ -380,6 +389,7 @@ class GuardedHandler(web.RequestHandler):
         self.client = ""
         self._admitted = False
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.client = _client(transport.get_extra_info("peername"))
@@ -394,12 +404,27 @@ class GuardedHandler(web.RequestHandler):
         self._head_timer = loop.call_later(self.guard.config.header_timeout, self._overdue)
         super().connection_made(transport)
 
-    def head_complete(self) -> None:
-        """A request head was parsed (the server's request factory calls this)."""
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def head_complete(self, payload: StreamReader) -> None:
+        """A request head was parsed (the server's request factory calls this); a body must
+        arrive within the same deadline."""
+        self._cancel_timers()
         self.guard.finished(self)
+        if not payload.is_eof():
+            loop = asyncio.get_running_loop()
+            timeout = self.guard.config.header_timeout
+            self._body_timer = loop.call_later(timeout, self._body_overdue, payload)
+
+    def _body_overdue(self, payload: StreamReader) -> None:
+        self._body_timer = None
+        if not payload.is_eof() and self.transport is not None:
+            self.guard.body_overdue(self.client)
+            self.force_close()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._head_timer, self._body_timer):
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = self._body_timer = None
 
     def _overdue(self) -> None:
         self._head_timer = None
@@ -407,9 +432,7 @@ class GuardedHandler(web.RequestHandler):
             self.force_close()
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self._cancel_timers()
         if not self._admitted:
             return  # refused at accept: aiohttp never saw this connection
         self._admitted = False
@@ -437,7 +460,7 @@ class GuardedServer(web.Server):
     ) -> None:
         def make_request(message: Any, payload: Any, protocol: Any, *rest: Any) -> Any:
             if isinstance(protocol, GuardedHandler):
-                protocol.head_complete()
+                protocol.head_complete(payload)
             return request_factory(message, payload, protocol, *rest)
 
         super().__init__(handler, request_factory=make_request, **kwargs)

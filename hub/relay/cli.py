@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.gateway.server import DEFAULT_TRUSTED, GuardConfig
+from hub.mercure.app import raise_open_file_limit
 from hub.relay.node import RelayConfig, RelayNode
 from hub.runtime import until_stopped
 
@@ -76,7 +77,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--max-unfinished-per-client",
         type=int,
-        default=32,
+        default=256,
         help="connections without a complete request head per client address (0: no cap)",
     )
     p.add_argument(
@@ -91,7 +92,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=None,
         metavar="NETWORK",
         help="an address or CIDR network admitted into the descriptor reserve, e.g. the "
-        "stage's public address (repeatable; default 127.0.0.1 and ::1)",
+        "stage's public address (repeatable; default 127.0.0.1 and ::1; 'none': no address)",
     )
     return p.parse_args(argv)
 
@@ -115,9 +116,15 @@ def _config(ns: argparse.Namespace, pem: bytes) -> RelayConfig:
             header_timeout=ns.header_timeout,
             max_unfinished_per_client=ns.max_unfinished_per_client,
             fd_reserve=ns.fd_reserve,
-            trusted=tuple(ns.trusted) if ns.trusted is not None else DEFAULT_TRUSTED,
+            trusted=_trusted(ns.trusted),
         ),
     )
+
+
+def _trusted(flags: list[str] | None) -> tuple[str, ...]:
+    if flags is None:
+        return DEFAULT_TRUSTED
+    return tuple(flag for flag in flags if flag != "none")
 
 
 async def _serve(config: RelayConfig, worker: int) -> None:
@@ -156,6 +163,7 @@ def _pid() -> int:
 
 def _run(config: RelayConfig, worker: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    raise_open_file_limit()  # every subscriber is a socket
     runner: Any
     try:
         import uvloop

@@ -74,8 +74,23 @@ async def guarded(guard: Guard) -> AsyncIterator[int]:
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="hello")
 
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(body=await request.read())
+
+    async def ticks(request: web.Request) -> web.StreamResponse:
+        """A stream that outlives the deadline (an SSE subscription does)."""
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for n in range(8):
+            await response.write(b"tick %d\n" % n)
+            await asyncio.sleep(guard.config.header_timeout / 3)
+        await response.write_eof()
+        return response
+
     app = web.Application()
     app.router.add_get("/hello", hello)
+    app.router.add_post("/echo", echo)
+    app.router.add_get("/ticks", ticks)
     runner = GuardedRunner(app, guard, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -156,6 +171,28 @@ async def test_the_relay_node_closes_an_unfinished_head_at_the_deadline(stage):
         await node.stop()
 
 
+async def test_a_slow_body_is_closed_at_the_deadline():
+    guard = Guard(GuardConfig(header_timeout=0.5))
+    async with guarded(guard) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123")
+        assert await closed_by_server((reader, writer)) == b""
+        assert guard.stats["body_timeout"] == 1
+        sent = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd"
+        assert (await fetch(port, request=sent)).endswith(b"\r\n\r\nabcd")
+
+
+async def test_a_response_may_outlive_the_deadline():
+    guard = Guard(GuardConfig(header_timeout=0.3))
+    async with guarded(guard) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /ticks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        streamed = await asyncio.wait_for(reader.read(), 30)
+        assert b"tick 7\n" in streamed  # 8 ticks over 0.8 s, past the 0.3 s deadline
+        assert guard.stats["header_timeout"] == guard.stats["body_timeout"] == 0
+        writer.close()
+
+
 # -- unfinished requests per client address --------------------------------------------------
 
 
@@ -174,6 +211,11 @@ async def test_unfinished_requests_are_capped_per_client_address():
         assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).startswith(b"HTTP")
         assert guard.unfinished("127.0.0.2") == 2
         assert (await fetch(port, "127.0.0.2")).endswith(b"hello")
+        assert guard.stats["refused_per_client"] == 1
+        # Trusted addresses (loopback by default: a local proxy, the console) are not capped.
+        held += [await half_open(port, "127.0.0.1") for _ in range(5)]
+        assert (await fetch(port, "127.0.0.1")).endswith(b"hello")
+        assert guard.unfinished("127.0.0.1") == 5
         assert guard.stats["refused_per_client"] == 1
         for _, writer in held:
             writer.close()
@@ -308,6 +350,7 @@ def test_stage_guard_settings_from_a_file(tmp_path):
         ["--max-unfinished-per-client", "-3"],
         ["--fd-reserve", "-1"],
         ["--trusted", "203.0.113.0/33"],
+        ["--trusted", "127.0.0.1", "--trusted", "\x00"],
     ],
 )
 def test_relay_guard_flags_refuse_bad_values_clearly(tmp_path, capsys, stage, flags):
@@ -327,6 +370,8 @@ def test_relay_guard_flags():
     assert config.guard.header_timeout == 3
     assert config.guard.trusted == ("203.0.113.7",)
     assert relay_cli._config(relay_cli.parse(["--stage-key", "k"]), b"").guard == GuardConfig()
+    nobody = relay_cli.parse(["--stage-key", "k", "--trusted", "none"])
+    assert relay_cli._config(nobody, b"").guard.trusted == ()
 
 
 # -- thousands of half-open connections against real processes -------------------------------
