@@ -153,3 +153,20 @@ def test_pdfs_asked_for_from_several_threads_all_come_out_whole():
         pdfs = list(pool.map(pdf_bytes, pages))
     for n, pdf in enumerate(pdfs):
         assert f"Document {n}" in _text(pdf)
+
+
+def test_names_in_other_scripts_print_with_real_glyphs():
+    """DejaVu covers Latin, Greek, Cyrillic, Arabic and Hebrew; Chinese, Japanese and Korean
+    come from Noto CJK (scripts/setup). Without it they would print as empty boxes while the
+    text layer still read right, so the embedded fonts are what is checked."""
+    names = ["山田太郎", "김민준", "محمد العلي", "דוד כהן", "Ζωή Παπαδοπούλου", "Пётр Смирнов"]
+    buyer = dataclasses.replace(docs.BUYER, name=" / ".join(names))
+    pdf = pdf_bytes(render.invoice_html(docs.invoice(buyer=buyer), DEMO_HOUSE))
+    text = _pdftotext(pdf)
+    for name in names[:2] + names[4:]:
+        assert name in text
+    fonts = subprocess.run(
+        ["pdffonts", "-"], input=pdf, capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    assert "CJK-JP" in fonts or "CJK-SC" in fonts  # the ideographs
+    assert "CJK-KR" in fonts  # Hangul
