@@ -103,11 +103,11 @@ def pass_commands(lot: str) -> list[JSON]:
     return [{"op": "open_lot", "lot": lot}, {"op": "pass", "lot": lot}]
 
 
-def worked_sale_commands() -> list[JSON]:
+def worked_sale_commands(sale_id: str = "autumn") -> list[JSON]:
     """The worked example: lot 1 (margin) 1,000.00 to 101; lot 2 (standard) 60,000.00 to 102
     on the phone; lot 3 (margin, ARR) 10,000.00 to 101; lot 4 passed."""
     return [
-        *sale_commands(),
+        *sale_commands(sale_id=sale_id),
         *sell_commands("1", "101", 100_000),
         *sell_commands("2", "102", 6_000_000, "phone"),
         *sell_commands("3", "101", 1_000_000),

@@ -4,6 +4,7 @@ credit notes, payouts, reads; every refusal clear and changing nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -315,3 +316,35 @@ async def test_invoices_per_session(tmp_path: Path) -> None:
         assert cashier.sale_date() == date(2026, 9, 22)  # payouts count from the last day
     finally:
         await sequencer.stop()
+
+
+async def test_two_payments_at_once_cannot_both_pass_the_owed_check(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    half = INV1 // 2 + 1
+    results = await asyncio.gather(
+        desk.record_payment("101", half, "card", "", "a", "Ann"),
+        desk.record_payment("101", half, "card", "", "b", "Ann"),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, MoneyError)]
+    assert len(refused) == 1
+    assert refused[0].reason == "too_much"
+    assert desk.account("101").paid == half
+
+
+async def test_two_sales_on_one_loop_number_house_wide(tmp_path: Path) -> None:
+    identities = IdentityStore(tmp_path / "identities.db")
+    consignors = ConsignorStore(tmp_path / "identities.db")
+    desks = []
+    for sale in ("north", "south"):
+        sequencer = await sale_on_disk(
+            tmp_path / "sales" / f"{sale}.db", worked_sale_commands(sale), Clock()
+        )
+        desks.append(Cashier(sequencer, identities, consignors, Numbering(tmp_path)))
+    try:
+        north, south = await asyncio.gather(*(d.issue_all("Ann") for d in desks))
+    finally:
+        for d in desks:
+            await d.sequencer.stop()
+    assert len(north) == len(south) == 2
+    assert sorted(north + south) == [f"INV-2026-{n:05d}" for n in range(1, 5)]
