@@ -60,12 +60,15 @@ def verify_events(events: Iterable[tuple[int, Event]]) -> list[str]:
     problems: list[str] = []
     last: dict[tuple[str, int], int] = {}  # (series, year) -> the last number seen
     for seq, event in events:
-        if event.type == "invoice_issued":
-            problems += _check_number(seq, event.data, "INV", last, engine.state)
-            problems += _check_invoice(seq, event.data, engine.state)
-        elif event.type == "credit_note_issued":
-            problems += _check_number(seq, event.data, "CN", last, engine.state)
-            problems += _check_credit_note(seq, event.data, engine.state)
+        try:
+            if event.type == "invoice_issued":
+                problems += _check_number(seq, event.data, "INV", last, engine.state)
+                problems += _check_invoice(seq, event.data, engine.state)
+            elif event.type == "credit_note_issued":
+                problems += _check_number(seq, event.data, "CN", last, engine.state)
+                problems += _check_credit_note(seq, event.data, engine.state)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            problems.append(f"seq {seq}: the {event.type} event is malformed ({exc!r})")
         try:
             engine.evolve(event, seq)
         except Exception as exc:  # the chain check reports how; the money cannot go on

@@ -279,3 +279,16 @@ async def test_a_payout_above_the_settlement_is_reported(tmp_path: Path) -> None
     assert verify_money(path) == [
         "consignor C-1: paid out 5808801, more than the net 5808800 of their settlement"
     ]
+
+
+async def test_a_malformed_document_is_reported_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    await books_on_disk(path)
+
+    def garble(data: JSON) -> None:
+        data["lines"] = [{"lot": "3"}, "not a line"]
+
+    forged = tmp_path / "forged.db"
+    tampered_copy(path, forged, edit_invoice("CN-2026-00001", garble))
+    problems = verify_money(forged)
+    assert any("seq" in p and "credit_note_issued event is malformed" in p for p in problems)
