@@ -1,5 +1,6 @@
 """The EN 16931 e-invoice: Factur-X (ZUGFeRD 2) CII XML at level EN 16931, built with lxml and
-embedded in the invoice's PDF with the factur-x library, checked against the schema (XSD).
+embedded in the invoice's PDF/A-3 (WeasyPrint's variant) with the factur-x library, which writes
+the Factur-X XMP metadata and checks the XML against the schema (XSD).
 
 Seller = the house profile, buyer = the document's party, one invoice line per priced line of
 the document (hammer, premium, surcharge, artist's resale right), each citing its lot and the
@@ -45,7 +46,7 @@ from lxml import etree
 
 from hub.backend.house import HouseProfile
 from hub.backend.money import decimals
-from hub.backend.pdf import pdf_bytes
+from hub.backend.pdf import PDF_A_3B, pdf_bytes
 from hub.backend.render import ARR_NOTICE, MARGIN_NOTICE, credit_note_html, invoice_html
 from hub.backend.statements import DocLine, InvoiceDoc, Party
 
@@ -401,7 +402,7 @@ def facturx_pdf(doc: InvoiceDoc, house: HouseProfile) -> bytes:
     title = f"{'Credit note' if doc.kind == 'credit_note' else 'Invoice'} {doc.number}"
     try:
         out = facturx.generate_from_binary(
-            pdf_bytes(page),
+            pdf_bytes(page, variant=PDF_A_3B),
             xml,
             flavor="factur-x",
             level=LEVEL,

@@ -27,12 +27,18 @@ class PdfError(RuntimeError):
     """WeasyPrint could not lay the document out."""
 
 
-def pdf_bytes(html: str) -> bytes:
-    """The PDF of `html` (a complete page, as `hub.backend.render` makes them). Blocking."""
+PDF_A_3B = "pdf/a-3b"  # archival PDF that may carry attachments: what Factur-X builds on
+
+
+def pdf_bytes(html: str, *, variant: str | None = None) -> bytes:
+    """The PDF of `html` (a complete page, as `hub.backend.render` makes them); `variant` is
+    a WeasyPrint PDF variant such as PDF_A_3B (fonts embedded, an sRGB output intent).
+    Blocking."""
     try:
         fetcher = URLFetcher(allowed_protocols={"data"})  # inline data only: no file, no net
         with _ONE_AT_A_TIME:
-            out = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+            document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+            out = document.write_pdf(pdf_variant=variant)
     except Exception as exc:  # WeasyPrint raises many kinds; callers need one
         raise PdfError(f"the document could not be made into a PDF: {exc}") from exc
     if not isinstance(out, bytes):

@@ -71,6 +71,12 @@ def test_the_invoice_pdf_carries_its_factur_x_xml(invoice_pdf):
     assert xml == einvoice.cii_xml(docs.invoice(), DEMO_HOUSE)
     einvoice.check_xml(xml)
     assert b"<ram:GrandTotalAmount>20135.00</ram:GrandTotalAmount>" in xml
+    root = reader.trailer["/Root"]
+    assert "/OutputIntents" in root  # PDF/A: the colour space is declared
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp
+    assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
+    assert "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in xmp
 
 
 def test_the_printed_payment_code_decodes_from_the_pdf_page(invoice_pdf, tmp_path):
