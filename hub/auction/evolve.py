@@ -491,6 +491,8 @@ def _lot_reknocked(auction: Auction, ev: Event, seq: int) -> None:
     if d["paddle"] in auction.bidders:
         _touch_bidder(auction, d["paddle"]).won += d["amount"]
     lot.changed_seq = seq
+    if auction.money.released.get(lot.id) not in (None, d["paddle"]):
+        del _money(auction).released[lot.id]  # the new buyer's collection is decided anew
 
 
 @applies("payment_recorded")

@@ -1307,8 +1307,8 @@ class CancelPhone:
 
 MONEY_STATES = frozenset({SALE_LIVE, SALE_CLOSED})
 PAYMENT_METHODS = ("cash", "card", "transfer", "cheque", "other")
-INVOICE_NUMBER = re.compile(r"INV-(\d{4})-(\d{5})")
-CREDIT_NOTE_NUMBER = re.compile(r"CN-(\d{4})-(\d{5})")
+INVOICE_NUMBER = re.compile(r"INV-([0-9]{4})-([0-9]{5})")  # ASCII digits only
+CREDIT_NOTE_NUMBER = re.compile(r"CN-([0-9]{4})-([0-9]{5})")
 MAX_LOTS_LISTED = 10_000
 MAX_CHARGES = 50
 MAX_PAYOUT_DAYS = 366

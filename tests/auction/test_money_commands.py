@@ -601,3 +601,49 @@ async def test_a_retried_payment_counts_once_and_the_journal_verifies(tmp_path: 
         await seq.stop()
     report = verify(path)
     assert report.ok, [str(c) for c in report.checks]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"by": "x" * 101},
+        {"by": 7},
+        {"session": -1},
+        {"session": True},
+        {"session": "0"},
+        {"session": 10**6},
+        {"paddle": ["A"]},
+        {"number": "INV-2026-00001" + "0" * 40},
+        {"number": "INV-2026-00001\n"},
+        {"number": "ＩＮＶ-2026-00001"},
+        {"number": "INV-２０２６-00001"},  # Unicode digits are not an invoice number
+    ],
+)
+def test_hostile_invoice_commands_change_nothing(bad: dict[str, Any]) -> None:
+    s = sold_sale()
+    before = projections(s.engine)
+    s.no({"op": "issue_invoice", "paddle": "A", "number": INV1, **bad}, R.INVALID, SYSTEM)
+    unchanged(s, before)
+
+
+def test_an_invoiced_lot_cannot_be_reopened() -> None:
+    s = Sale({"buyer_premium": PREMIUM, "reopen_window": 600})
+    s.lot("1", start=100)
+    s.bidders("A")
+    s.ok({"op": "open_lot", "lot": "1"})
+    s.ok({"op": "floor_bid", "lot": "1", "paddle": "A"})
+    s.ok({"op": "hammer", "lot": "1"})
+    invoice(s)
+    s.no({"op": "reopen", "lot": "1", "reason": "error"}, R.INVOICED)
+    credit(s, ["1"])
+    s.ok({"op": "reopen", "lot": "1", "reason": "error"})
+
+
+def test_a_reknock_to_another_buyer_undoes_a_release() -> None:
+    s = sold_sale()
+    invoice(s, "B")
+    s.ok({"op": "release_lots", "paddle": "B", "override_reason": "dealer"})
+    credit(s, ["3"])
+    s.ok({"op": "reknock", "lot": "3", "paddle": "A", "amount": 40_000, "reason": "r"})
+    assert s.engine.state.money.released == {}
+    assert replay(s.journal).state.money.to_json() == s.engine.state.money.to_json()

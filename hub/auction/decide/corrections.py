@@ -53,6 +53,9 @@ def reopen(auction: Auction, cmd: P.Reopen, actor: Actor, now: float) -> Decisio
     sale = auction.sale
     if lot.status not in CLOSED:
         return Decision.refuse(R.LOT_NOT_CLOSED, f"lot {lot.id} is {lot.status}")
+    number = auction.money.invoiced.get(lot.id)
+    if number is not None:  # an issued invoice never changes: a credit note comes first
+        return Decision.refuse(R.INVOICED, f"lot {lot.id} is on invoice {number}: credit it first")
     live = auction.live_lot()
     if live is not None:
         return Decision.refuse(R.LOT_OPEN, f"lot {live.id} is on the block")
