@@ -56,6 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("db", type=Path, help="the sale's journal file (SQLite)")
     results.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
 
+    invoices = sub.add_parser(
+        "invoices", help="a sale's issued invoices and credit notes (list, or write HTML/PDF)"
+    )
+    invoices.add_argument("db", type=Path, help="the sale's journal file (SQLite)")
+    invoices.add_argument("--html", type=Path, metavar="DIR", help="write one HTML file each")
+    invoices.add_argument("--pdf", type=Path, metavar="DIR", help="write one PDF each")
+
+    export = sub.add_parser("export", help="accounting exports of a sale")
+    export.add_argument("what", choices=["accounts"])
+    export.add_argument("db", type=Path, help="the sale's journal file (SQLite)")
+    export.add_argument("--format", choices=["csv", "json"], required=True)
+    export.add_argument(
+        "--kind",
+        default="all",
+        help="invoices, credit_notes, lines, payments, refunds, payouts, settlements, "
+        "or all (default; CSV then needs --out DIR)",
+    )
+    export.add_argument("--out", type=Path, help="file to write (a folder for CSV of all)")
+
     # journal and relay parse their own arguments (see main); listed here for --help.
     journal = sub.add_parser("journal", help="verify or export a sale's journal")
     journal.add_argument("args", nargs=argparse.REMAINDER)
@@ -179,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "journal":
         from hub.journal.cli import main as journal_main
 
-        return journal_main(argv[1:])
+        code = journal_main(argv[1:])
+        if len(argv) == 3 and argv[1] == "verify" and code in (0, 1):
+            # Every invoice and credit note recomputed (quiet if the file was not a journal).
+            code = max(code, _verify_money(Path(argv[2]), quiet=code != 0))
+        return code
     if argv and argv[0] == "relay":
         from hub.relay.cli import main as relay_main
 
@@ -202,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if ns.command == "results":
             return _results(ns)
+        if ns.command == "invoices":
+            return _invoices(ns)
+        if ns.command == "export":
+            return _export(ns)
         if ns.command == "sale":
             return _sale(ns)
         if ns.command == "serve":
@@ -257,6 +284,237 @@ def _results(ns: argparse.Namespace) -> int:
         print(f"auctionmen results: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {ns.out} ({len(rows)} lots)", file=sys.stderr)
+    return 0
+
+
+# -- money (issue 12): read-only over a sale's journal file -----------------------------------
+
+
+class _MoneyFileError(Exception):
+    """A journal (or a store beside it) that cannot be read; the message says why."""
+
+
+def _sale_state(db: Path) -> Any:
+    """The replayed state of the sale journaled at `db` (read-only)."""
+    import sqlite3
+
+    from hub.journal.db import JournalError, connect_reader
+    from hub.journal.replay import load_engine
+
+    try:
+        conn = connect_reader(db)
+    except (JournalError, sqlite3.DatabaseError) as exc:
+        raise _MoneyFileError(str(exc)) from None
+    try:
+        return load_engine(conn).state
+    except (JournalError, sqlite3.DatabaseError) as exc:
+        raise _MoneyFileError(f"{db}: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _data_dir_of(db: Path) -> Path:
+    """The data dir a journal lives in (`{data_dir}/sales/{sale}.db`), else its folder."""
+    folder = db.resolve().parent
+    return folder.parent if folder.name == "sales" else folder
+
+
+def _rows(
+    data_dir: Path, sql: str, table: str, params: tuple[str, ...] = ()
+) -> dict[str, dict[str, Any]]:
+    """Rows of the identities file beside the journal, read-only; {} when there is none."""
+    import sqlite3
+
+    path = data_dir / "identities.db"
+    if not path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        conn.row_factory = sqlite3.Row
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if table not in tables:
+            return {}
+        return {str(r[0]): dict(r) for r in conn.execute(sql, params)}
+    except sqlite3.DatabaseError as exc:
+        raise _MoneyFileError(f"{path}: not a readable identities file: {exc}") from None
+    finally:
+        conn.close()
+
+
+class _People:
+    """Names and addresses for the documents (the identities file beside the journal)."""
+
+    def __init__(self, db: Path, sale: str) -> None:
+        data_dir = _data_dir_of(db)
+        self.buyers = _rows(
+            data_dir, "SELECT paddle, * FROM identities WHERE sale = ?", "identities", (sale,)
+        )
+        self.consignors = _rows(data_dir, "SELECT reference, * FROM consignors", "consignors")
+        self.data_dir = data_dir
+
+    def buyer(self, paddle: str) -> Any:
+        from hub.backend.ledger import buyer_party
+
+        return buyer_party(paddle, self.buyers.get(paddle))
+
+    def consignor(self, reference: str) -> Any:
+        from hub.backend.consignors import party_of
+
+        return party_of(reference, self.consignors.get(reference))
+
+
+def _verify_money(db: Path, *, quiet: bool = False) -> int:
+    """`journal verify`'s money half: every invoice and credit note recomputed from the journal
+    and the rules as they were; 0 when all agree, 1 with each difference printed. `quiet`: the
+    journal check already failed, so an unreadable file is not reported twice."""
+    import sqlite3
+
+    from hub.backend.audit import verify_money
+    from hub.journal.db import JournalError
+
+    try:
+        problems = verify_money(db)
+    except (JournalError, sqlite3.DatabaseError, OSError) as exc:
+        if not quiet:
+            print(f"journal: money not checked: {exc}", file=sys.stderr)
+        return 1
+    for line in problems:
+        print(f"money: {line}")
+    if problems:
+        print(f"FAILED: money, {len(problems)} difference(s)")
+        return 1
+    print("OK: money (every invoice, credit note and total recomputed)")
+    return 0
+
+
+def _invoices(ns: argparse.Namespace) -> int:
+    """`auctionmen invoices DB [--html DIR] [--pdf DIR]`: list, or write each document."""
+    from hub.backend import house, ledger, render
+    from hub.backend.einvoice import facturx_pdf
+    from hub.backend.pdf import pdf_bytes
+
+    prog = "auctionmen invoices"
+    try:
+        state = _sale_state(ns.db)
+        people = _People(ns.db, state.sale.id)
+        profile = house.load(people.data_dir)
+        for folder in (ns.html, ns.pdf):
+            if folder is not None:
+                _make_folder(folder)
+    except (_MoneyFileError, house.HouseError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    money = state.money
+    docs = [
+        ledger.invoice_doc(state, n, people.buyer(str(d["paddle"])))
+        for n, d in sorted(money.invoices.items())
+    ] + [
+        ledger.credit_note_doc(state, n, people.buyer(str(d["paddle"])))
+        for n, d in sorted(money.credit_notes.items())
+    ]
+    if not docs:
+        print(f"{prog}: no invoice issued yet in sale '{state.sale.id}'", file=sys.stderr)
+        return 0
+    from app.formatting import format_money
+
+    written = 0
+    for doc in docs:
+        number = str(doc.number)
+        total = format_money(doc.totals.total, doc.currency, always_cents=True)
+        if ns.html is None and ns.pdf is None:
+            print(f"{number}  paddle {doc.paddle}  {total}")
+            continue
+        is_note = doc.kind == "credit_note"
+        html = (
+            render.credit_note_html(doc, profile) if is_note else render.invoice_html(doc, profile)
+        )
+        try:
+            if ns.html is not None:
+                (ns.html / _file_name(number, "html")).write_text(html, "utf-8")
+                written += 1
+            if ns.pdf is not None:
+                data = pdf_bytes(html) if is_note else facturx_pdf(doc, profile)
+                (ns.pdf / _file_name(number, "pdf")).write_bytes(data)
+                written += 1
+        except OSError as exc:
+            print(f"{prog}: cannot write {number}: {exc}", file=sys.stderr)
+            return 1
+    if written:
+        print(f"wrote {written} file(s) for {len(docs)} document(s)", file=sys.stderr)
+    return 0
+
+
+def _file_name(number: str, suffix: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]", "_", number)[:60] + "." + suffix
+
+
+def _make_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise _MoneyFileError(f"{folder} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _MoneyFileError(f"cannot create {folder}: {exc.strerror}") from None
+
+
+def _export(ns: argparse.Namespace) -> int:
+    """`auctionmen export accounts DB --format csv|json [--kind K] [--out FILE]`."""
+    import json
+
+    from hub.backend import exports, ledger
+    from hub.backend.money import decimals
+
+    prog = "auctionmen export accounts"
+    kinds = list(exports.KINDS) if ns.kind == "all" else [ns.kind]
+    if ns.kind != "all" and ns.kind not in exports.KINDS:
+        print(
+            f"{prog}: no export {ns.kind!r} (known: all, {', '.join(exports.KINDS)})",
+            file=sys.stderr,
+        )
+        return 2
+    if ns.kind == "all" and ns.format == "csv" and ns.out is None:
+        print(f"{prog}: CSV of every kind needs --out DIR (or choose one --kind)", file=sys.stderr)
+        return 2
+    try:
+        state = _sale_state(ns.db)
+        people = _People(ns.db, state.sale.id)
+        books = ledger.books(state, people.buyer, people.consignor)
+        if ns.format == "csv" and ns.kind == "all":
+            _make_folder(ns.out)
+    except _MoneyFileError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    if ns.format == "csv" and ns.kind == "all":
+        outputs = [(ns.out / f"{kind}.csv", exports.export_csv(books, kind)) for kind in kinds]
+    elif ns.format == "csv":
+        outputs = [(ns.out, exports.export_csv(books, ns.kind))]
+    elif ns.kind == "all":
+        body = {
+            "sale": books.sale,
+            "currency": books.currency,
+            "minor_unit_digits": decimals(books.currency),
+            "kinds": {kind: exports.rows(books, kind) for kind in kinds},
+        }
+        outputs = [(ns.out, json.dumps(body, ensure_ascii=False, indent=1))]
+    else:
+        outputs = [(ns.out, exports.export_json(books, ns.kind))]
+    for path, text in outputs:
+        if path is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            continue
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(21, "is a folder", str(path))
+            path.write_text(text, "utf-8", newline="")
+        except OSError as exc:
+            print(f"{prog}: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

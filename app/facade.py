@@ -653,7 +653,9 @@ def _consignors(stage: Stage) -> ConsignorStore:
 
 
 async def _render(stage: Stage, doc: Any, fmt: str) -> bytes:
-    """A money document as HTML or PDF bytes; WeasyPrint runs in a worker thread."""
+    """A money document as HTML or PDF bytes (an invoice's PDF is Factur-X, its EN 16931 XML
+    embedded as the web serves it, when the buyer's record allows one); WeasyPrint runs in a
+    worker thread."""
     from hub.backend import house, render
     from hub.backend.statements import InvoiceDoc
 
@@ -670,8 +672,16 @@ async def _render(stage: Stage, doc: Any, fmt: str) -> bytes:
         html = render.settlement_html(doc, profile)
     if fmt == "html":
         return html.encode("utf-8")
+    from hub.backend.einvoice import EInvoiceError, facturx_pdf
     from hub.backend.pdf import pdf_bytes
 
+    if isinstance(doc, InvoiceDoc) and doc.kind == "invoice":  # as the web serves it
+        try:
+            return await asyncio.to_thread(facturx_pdf, doc, profile)
+        except EInvoiceError as exc:
+            # E.g. a buyer registered at the desk without a country: the buyer still gets the
+            # same printed invoice, without the embedded XML.
+            log.warning("%s: PDF without its e-invoice XML: %s", doc.number, exc)
     return await asyncio.to_thread(pdf_bytes, html)
 
 

@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTableWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -124,6 +126,8 @@ class CheckoutPanel(QWidget):
         self.lots = table(["Lot", "Title", "Hammer", "Invoice", "Released"], "checkoutLots")
         self.lines = table(["Document", "Lot", "Line", "Amount"], "checkoutLines")
         self.payments = table(["Id", "Method", "Amount", "Reference", "By"], "checkoutPayments")
+        for view, stretch in ((self.lots, 1), (self.lines, 2), (self.payments, 4)):
+            fit_columns(view, stretch)
         self.details = QTabWidget()
         self.details.setObjectName("checkoutDetails")
         self.details.addTab(self.lines, "Invoice lines")
@@ -542,6 +546,19 @@ class CheckoutPanel(QWidget):
             write,
             lambda exc: self.say(refusal(number, exc), error=True),
         )
+
+
+def fit_columns(view: QTableWidget, stretch: int) -> None:
+    """Columns as wide as their text; column `stretch` (a title, a label) takes the rest."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    for column in range(view.columnCount()):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if column == stretch
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(column, mode)
 
 
 def _open_with_desktop(path: Path) -> None:

@@ -32,12 +32,13 @@ from PySide6.QtWidgets import (
 from app.bridge import CoreBridge
 from app.facade import CoreThread
 from app.formatting import format_plain_amount
-from app.ui.checkout import refusal
+from app.ui.checkout import fit_columns, refusal
 from app.ui.checkout_logic import (
     METHOD_LABELS,
     METHODS,
     DeskError,
     clean_reference,
+    money,
     new_key,
     payout_request,
     safe_file_name,
@@ -107,6 +108,7 @@ class ConsignorsPanel(QWidget):
         self._payout_key: tuple[tuple[str, int, str, str], str] | None = None
 
         self.view = table(["Reference", "Name", "Terms"], "consignorList")
+        fit_columns(self.view, 1)
         self.view.currentCellChanged.connect(self._current_changed)
         self.new_button = QPushButton("New consignor")
         self.new_button.setObjectName("btn_new_consignor")
@@ -197,6 +199,7 @@ class ConsignorsPanel(QWidget):
         page = QWidget()
         col = QVBoxLayout(page)
         self.lots = table(["Lot", "Title", "Status", "Hammer"], "settlementLots")
+        fit_columns(self.lots, 1)
         self.figure_labels: dict[str, Any] = {}
         figures = QFormLayout()
         for key, label in (
@@ -424,7 +427,7 @@ class ConsignorsPanel(QWidget):
             self.lots.setItem(r, 0, item(lot.lot))
             self.lots.setItem(r, 1, item(lot.title))
             self.lots.setItem(r, 2, item(lot.status))
-            hammer = "" if lot.hammer is None else format_plain_amount(lot.hammer, doc.currency)
+            hammer = "" if lot.hammer is None else money(lot.hammer, doc.currency)
             self.lots.setItem(r, 3, item(hammer, True))
 
     def record_payout(self) -> None:

@@ -105,6 +105,12 @@ def _column(view: QTableWidget, column: int) -> list[str]:
     return [view.item(r, column).text() for r in range(view.rowCount())]  # type: ignore[union-attr]
 
 
+def _attachments(pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return sorted(PdfReader(pdf).attachments)
+
+
 def _look_up(qtbot, panel: Any, paddle: str) -> None:
     panel.paddle.clear()
     qtbot.keyClicks(panel.paddle, paddle)
@@ -251,10 +257,24 @@ def test_issue_all_at_close_and_open_the_documents(qtbot, desk, tmp_path: Path) 
     html = opened[0].read_text("utf-8")
     assert "Ada Lovelace" in html
     assert "1,550.00" in html
+    panel.message.clear()
     qtbot.mouseClick(panel.open_pdf, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(opened) == 2, timeout=60_000)
+    qtbot.waitUntil(lambda: len(opened) == 2 or bool(panel.message.text()), timeout=120_000)
+    assert len(opened) == 2, panel.message.text()
     assert opened[1].read_bytes().startswith(b"%PDF")
     assert opened[1].name == f"{panel.document.currentText()}.pdf"
+    assert _attachments(opened[1]) == []  # Ada has no country on record: no e-invoice
+
+    # A buyer with a full record gets the Factur-X PDF (EN 16931 XML embedded).
+    address = {"name": "Bob Smith", "address": "1 Main St\nLondon", "country": "GB"}
+    desk.core._call(lambda stage: stage.identities.add("autumn", "102", address)).result(10)
+    _look_up(qtbot, panel, "102")
+    qtbot.waitUntil(lambda: panel.document.count() == 1, timeout=10_000)
+    panel.message.clear()
+    qtbot.mouseClick(panel.open_pdf, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(opened) == 3 or bool(panel.message.text()), timeout=120_000)
+    assert len(opened) == 3, panel.message.text()
+    assert _attachments(opened[2]) == ["factur-x.xml"]
 
     saved = tmp_path / "saved.pdf"
     panel.save_document("pdf", saved)
