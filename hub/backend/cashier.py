@@ -188,6 +188,7 @@ class Cashier:
         if not isinstance(invoice, str) or invoice not in self.auction.money.invoices:
             raise MoneyError(NOT_FOUND, f"no invoice {str(invoice)[:40]!r} in this sale")
         _check_by(by)
+        _check_lots(lots)
         if not lots:
             lots = [lot for lot, n in self.auction.money.invoiced.items() if n == invoice]
         async with self.numbering.allocate_async("CN", self._year()) as (number,):
@@ -286,6 +287,7 @@ class Cashier:
         """Release lots for collection ([] = all releasable); refused while the buyer owes,
         unless a staff member gives an override reason."""
         self._check_bidder(paddle)
+        _check_lots(lots)
         command = {
             "op": "release_lots",
             "paddle": paddle,
@@ -421,6 +423,12 @@ def _check_by(by: object) -> str:
     if problem is not None:
         raise MoneyError(INVALID, f"'by' {problem}")
     return by
+
+
+def _check_lots(lots: object) -> list[str]:
+    if not isinstance(lots, list) or not all(isinstance(lot, str) for lot in lots):
+        raise MoneyError(INVALID, "lots must be a list of lot numbers")
+    return lots
 
 
 def _check_amount(amount: object) -> int:

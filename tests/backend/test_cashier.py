@@ -348,3 +348,17 @@ async def test_two_sales_on_one_loop_number_house_wide(tmp_path: Path) -> None:
             await d.sequencer.stop()
     assert len(north) == len(south) == 2
     assert sorted(north + south) == [f"INV-2026-{n:05d}" for n in range(1, 5)]
+
+
+@pytest.mark.parametrize("lots", ["1", [1], None, {"1": True}])
+async def test_lots_must_be_a_list_of_lot_numbers(desk: Cashier, lots: object) -> None:
+    await desk.issue_invoice("101", "Ann")
+    before = events(desk)
+    for call in (
+        desk.credit_note("INV-2026-00001", lots, "x", "Ann"),  # type: ignore[arg-type]
+        desk.release("101", lots, "Ann", "x"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(MoneyError) as refused:
+            await call
+        assert refused.value.reason == "invalid"
+    assert events(desk) == before
