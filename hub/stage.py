@@ -31,9 +31,14 @@ from aiohttp import web
 from hub.auction.catalogue import demo_sale, sale_commands
 from hub.auction.engine import Engine
 from hub.auction.events import SYSTEM, Actor
+from hub.backend import house
+from hub.backend.cashier import Cashier
+from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore
+from hub.backend.numbering import Numbering
 from hub.backend.registration import Registration
 from hub.backend.sales import SaleError, SaleLock, check_sale_id, describe_sales, list_sales
+from hub.checkout import MoneyDesk
 from hub.config import StageConfig
 from hub.feed import SaleHistory, stage_hub_config, updates_for
 from hub.gateway.app import Capabilities, Settings, make_app
@@ -69,6 +74,15 @@ class Stage:
         self.sequencer = Sequencer(config.journal_path, clock=clock)
         self.identities = IdentityStore(config.data_dir / "identities.db")
         self.registration = Registration(self.sequencer, self.identities)
+        # The money desk: consignors in the identities file, invoice numbers house-wide.
+        self.consignors = ConsignorStore(config.data_dir / "identities.db")
+        self.cashier = Cashier(
+            self.sequencer,
+            self.identities,
+            self.consignors,
+            Numbering(config.data_dir),
+            lambda: house.load(config.data_dir),
+        )
         self.sale = LiveSale(self.sequencer, config)
         self.limits = Limits(config.bid_rate)
         self.door = BidDoor(self.issuer.verify, lambda: self.sale.sale_id, self.limits.bids)
@@ -216,6 +230,7 @@ class Stage:
         try:
             yield
         finally:
+            self.consignors.close()
             self.identities.close()
 
     @asynccontextmanager
@@ -261,6 +276,7 @@ class Stage:
             check_pin=self.check_pin,
             results=SaleResults(self.sequencer),
             sales=self._sales,
+            money=MoneyDesk(self.cashier),
         )
         settings = Settings(
             max_body=cfg.max_body,

@@ -116,6 +116,8 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "hub.runtime": ((), frozenset()),
     "hub.links": (("hub.config", "hub.gateway"), frozenset()),
     "hub.live": (("hub.journal", "hub.backend", "hub.config"), frozenset()),
+    # the cashier's desk for the gateway (hub.ports.Money) over the backend's money
+    "hub.checkout": (("hub.auction", "hub.journal", "hub.backend", "hub.ports"), frozenset()),
     # the gavel wired to the sale: the one door from hub/ to hardware/
     "hub.gavel": (("hub.auction", "hub.ports", "hardware"), frozenset()),
     # the composition root and its CLI: may assemble anything below the app

@@ -5,6 +5,7 @@ import {
   initialState, LIVE, upcoming,
 } from './state.js';
 import { createStore, sync } from './connection.js';
+import { exactMoney } from './money.js';
 import {
   $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setImage, setText, setTone, showConnection,
   takeToken, topicsOf,
@@ -235,19 +236,19 @@ async function loadAccount() {
   $('#account').hidden = !a || (!invoices.length && !pending && !a.paid);
   if (!a) return;
   const c = a.currency || currencyOf(store.get());
-  setText($('#account-due'), formatMoney(a.due, c));
-  setText($('#account-paid'), formatMoney(a.paid, c));
-  setText($('#account-owed'), formatMoney(Math.max(a.owed, 0), c));
+  setText($('#account-due'), exactMoney(a.due, c));
+  setText($('#account-paid'), exactMoney(a.paid, c));
+  setText($('#account-owed'), exactMoney(Math.max(a.owed, 0), c));
   const status = $('#account-status');
-  setText(status, (ACCOUNT_STATUS[a.status] || (() => ''))(formatMoney(a.owed, c)));
+  setText(status, (ACCOUNT_STATUS[a.status] || (() => ''))(exactMoney(a.owed, c)));
   setTone(status, a.status === 'paid' ? 'ok' : a.owed > 0 ? 'warn' : null);
   const doc = (n, ext, label) => h('a', { href: `${base}/invoices/${encodeURIComponent(n)}.${ext}`, target: '_blank', rel: 'noopener' }, label);
   const rows = invoices.map((inv) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `Invoice ${inv.number}: ${formatMoney(inv.totals?.total, c)}`),
+    h('span', { class: 'row-main' }, `Invoice ${inv.number}: ${exactMoney(inv.totals?.total, c)}`),
     doc(inv.number, 'html', 'View'), doc(inv.number, 'pdf', 'PDF')));
   if (pending) {
     rows.push(h('li', { class: 'row muted' }, h('span', { class: 'row-main' },
-      `Not invoiced yet: ${formatMoney(a.proforma.totals?.total, c)} (the auction house will send the invoice)`)));
+      `Not invoiced yet: ${exactMoney(a.proforma.totals?.total, c)} (the auction house will send the invoice)`)));
   }
   $('#account-invoices').replaceChildren(...rows);
 }
@@ -265,8 +266,8 @@ async function startAccount() {
 
 /**
  * Reload the account when what it depends on changes: my lots knocked down, the sale's life,
- * or an event on my private topic that changed nothing else on the page (the stage sends my
- * invoices, payments and releases there; the page's state keeps only their seq).
+ * or an event that changed no lot (the stage sends my invoices, payments and releases to my
+ * private topic; the page's state keeps only their seq).
  */
 function watchAccount(s) {
   if (!s.me || !token) return;
@@ -274,8 +275,9 @@ function watchAccount(s) {
   const key = `${mine}|${s.me.won ?? ''}|${s.sale?.status ?? ''}`;
   const prev = lastSeen;
   lastSeen = s;
-  const quiet = prev && s.seq !== prev.seq && s.lot === prev.lot && s.lots === prev.lots
-    && s.sale === prev.sale && s.me === prev.me && s.messages === prev.messages;
+  // An event about no lot: a sale-level one (rare: pause, message, session) or one of my
+  // money events (invoice, payment, release), whose data the page's state does not keep.
+  const quiet = prev && s.seq !== prev.seq && s.lot === prev.lot && s.lots === prev.lots;
   if (key !== accountKey || quiet) { accountKey = key; accountSoon(); }
 }
 

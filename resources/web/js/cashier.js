@@ -6,7 +6,7 @@
 // collection, and opens the printable documents in a new tab. Follows the staff topic: any
 // money event for the open buyer reloads their account, so two desks agree.
 
-import { formatMoney } from './state.js';
+import { exactMoney as formatMoney } from './money.js';
 import { connect } from './connection.js';
 import {
   $, api, h, minorDigits, newKey, pairDesk, parseAmount, SALE_IRI, setText, setTone, showConnection,
@@ -38,8 +38,9 @@ let token = null;
 let forget = () => {};
 let account = null; // the open buyer's AccountDoc
 let paddle = ''; // the open paddle
-let loadSeq = 0; // drops answers that arrive after a newer request
+let loadSeq = 0; // drops answers that arrive after the cashier opened another buyer
 let payKey = null; // the idempotency key of the payment being attempted
+let prefilled = ''; // what the page put in the amount field (the amount owed)
 let refreshTimer = null;
 let listTimer = null;
 
@@ -62,7 +63,8 @@ function problemText(r) {
 // ------------------------------------------------------------------ loading
 
 async function loadAccount(which, { quiet = false } = {}) {
-  const mine = ++loadSeq;
+  // An open by the cashier supersedes every load before it; a quiet refresh supersedes none.
+  const mine = quiet ? loadSeq : ++loadSeq;
   const r = await api('GET', path(`/accounts/${encodeURIComponent(which)}`), { token });
   if (mine !== loadSeq) return false;
   if (r.status !== 200 || !r.body) {
@@ -74,11 +76,12 @@ async function loadAccount(which, { quiet = false } = {}) {
   paddle = which;
   if (changed) {
     payKey = null;
-    $('#pay-amount').value = account.owed > 0 ? plainAmount(account.owed) : '';
+    $('#pay-amount').value = '';
     $('#pay-reference').value = '';
     $('#pay-payer').value = '';
     $('#pay-why').value = '';
     $('#override').value = '';
+    $('#override-box').open = false;
     $('#third-party').open = false;
   }
   renderAccount();
@@ -205,11 +208,21 @@ function renderAccount() {
   const invoicedLots = new Set((a.invoices || []).flatMap((d) => (d.lines || []).filter((l) => l.kind === 'hammer').map((l) => l.lot)));
   const waiting = [...invoicedLots].filter((l) => !(a.released || []).includes(l));
   const unpaid = a.owed > 0;
-  $('#override-box').hidden = !unpaid || !waiting.length;
+  const overriding = unpaid && waiting.length > 0;
+  $('#override-box').hidden = !overriding;
   setText($('#releasable'), ready.length ? `Ready for collection: lot ${ready.join(', ')}`
-    : waiting.length ? (unpaid ? 'Lots are held until paid' : 'Nothing to release') : 'Nothing to release');
-  $('#release').disabled = !(ready.length || (unpaid && waiting.length));
-  setText($('#release'), unpaid && !ready.length ? 'Release unpaid lots' : `Release ${ready.length || ''} lot${ready.length === 1 ? '' : 's'}`.replace('  ', ' '));
+    : overriding ? `Held until paid: lot ${waiting.join(', ')}` : 'Nothing to release');
+  const open = $('#override-box').open;
+  $('#release').disabled = !(ready.length || (overriding && open));
+  setText($('#release'), ready.length ? `Release ${ready.length === 1 ? 'the lot' : `${ready.length} lots`}`
+    : overriding && open ? 'Release unpaid lots' : 'Release lots');
+
+  // The amount field follows what is owed until someone types in it.
+  const field = $('#pay-amount');
+  const want = a.owed > 0 ? plainAmount(a.owed) : '';
+  if (field.value === prefilled && field.value !== want) field.value = want;
+  prefilled = want;
+  if (field.value === '') field.value = want;
 }
 
 // ------------------------------------------------------------------ actions
@@ -272,12 +285,12 @@ async function recordPayment() {
     payKey = null;
     const id = (r.body.events || []).find((e) => e.type === 'payment_recorded')?.data?.id;
     say(`Payment of ${money(amount)} recorded${id ? ` (${id})` : ''}`, 'ok');
-    if (r.body.account) { account = r.body.account; renderAccount(); }
-    $('#pay-amount').value = account.owed > 0 ? plainAmount(account.owed) : '';
+    $('#pay-amount').value = '';
     $('#pay-reference').value = '';
     $('#pay-payer').value = '';
     $('#pay-why').value = '';
     $('#third-party').open = false;
+    if (r.body.account) { account = r.body.account; renderAccount(); }
     loadBuyers();
   } else {
     if (r.status !== 0) payKey = null; // refused: a corrected attempt is a new one
@@ -345,6 +358,7 @@ function main() {
   $('#pay-form').addEventListener('submit', (e) => { e.preventDefault(); recordPayment(); });
   $('#release-form').addEventListener('submit', (e) => { e.preventDefault(); releaseLots(); });
   $('#issue').addEventListener('click', issueInvoice);
+  $('#override-box').addEventListener('toggle', () => { if (account) renderAccount(); });
   $('#issue-all').addEventListener('click', issueAll);
   document.addEventListener('keydown', (e) => {
     const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);

@@ -5,7 +5,7 @@
 // their private topic: the stage publishes every event of their lots there (no buyer named),
 // and each one reloads the figures.
 
-import { formatMoney } from './state.js';
+import { exactMoney as formatMoney } from './money.js';
 import { connect } from './connection.js';
 import { $, api, h, setText, showConnection, takeToken } from './ui.js';
 
