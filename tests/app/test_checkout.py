@@ -146,7 +146,10 @@ def test_part_payment_then_full_then_release(qtbot, desk) -> None:
     assert any("vat" in label.lower() for label in labels)
 
     _pay(qtbot, panel, "500")
+    qtbot.keyClick(panel.amount, Qt.Key.Key_Return)  # a second, impatient Enter: counted once
     qtbot.waitUntil(lambda: panel.paid.text() == "€500.00", timeout=10_000)
+    qtbot.waitUntil(lambda: panel.pending is None, timeout=10_000)
+    assert [p["amount"] for p in _money_events(desk, "payment_recorded")] == [50000]
     assert panel.owed.text() == "€1,050.00"
     assert panel.status.text() == "Part paid — owes €1,050.00"
     assert panel.amount.text() == ""
@@ -158,8 +161,10 @@ def test_part_payment_then_full_then_release(qtbot, desk) -> None:
 
     panel.method.setCurrentIndex(panel.method.findData("card"))
     panel.reference.setText("slip 0042")
+    qtbot.keyClick(panel.reference, Qt.Key.Key_F2)  # F2: back to the paddle field
+    assert panel.paddle.hasFocus()
     panel.amount.setText("1,050.00")
-    panel.keys["record_payment"].activated.emit()  # Ctrl+Return: the tab's payment key
+    qtbot.keyClick(panel.reference, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: panel.status.text() == "Paid", timeout=10_000)
     assert panel.owed.text() == "€0.00"
     assert _column(panel.payments, 1) == ["Cash", "Card"]
