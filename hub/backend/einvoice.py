@@ -32,6 +32,9 @@ validator that recomputes BT-117 from the group's base may differ by a cent per 
 Dates are journal times in UTC. Payments allocated to the invoice so far are its paid amount
 (BT-113); credit notes are documents of their own (type 381, naming the invoice), so the amount
 due (BT-115) does not subtract them, while the printed invoice shows what is left after them.
+The tests also run the Factur-X EN 16931 schematron (the CEN business rules) with SaxonC-HE;
+its one remark is a warning (PEPPOL-EN16931-R008) about the empty delivery group: the documents
+carry no delivery date, and an invented one would be worse.
 """
 
 from __future__ import annotations
