@@ -18,12 +18,12 @@ internals are patched):
   small: it is there so that one address cannot take every descriptor.)
 - **A reserve of descriptors.** When the process's open descriptors come within `fd_reserve`
   of RLIMIT_NOFILE, a new connection from an untrusted address takes the place of the oldest
-  unfinished untrusted one (shed), or is reset if there is none; a connection from a
-  `trusted` network is admitted into the reserve. At accept time nothing but the peer's and
-  our own address is known (no header, no token, no X-Forwarded-For), so "staff" can only
-  mean an address: loopback by default, plus the networks the house lists (its staff
-  terminals' subnet, the stage's public address on a relay). Outgoing connections (the
-  stage's relay link, Redis) come out of the reserve as well.
+  untrusted one that is waiting for a request (unfinished, else idle keep-alive), or is reset
+  if there is none; a connection from a `trusted` network is admitted into the reserve. At
+  accept time nothing but the peer's and our own address is known (no header, no token, no
+  X-Forwarded-For), so "staff" can only mean an address: loopback by default, plus the
+  networks the house lists (its staff terminals' subnet, the stage's public address on a
+  relay). Outgoing connections (the stage's relay link, Redis) come out of the reserve too.
 - **Log digest.** aiohttp logs each unparsable request at ERROR with a traceback; here the
   first of each kind in an interval is one line (WARNING for a client's bad request, ERROR with
   the traceback for a server fault), the rest are counted and summarised in one line.
@@ -280,6 +280,7 @@ class Guard:
         self.stats: Counter[str] = Counter()
         self.open = 0  # admitted connections not yet closed
         self._unfinished: OrderedDict[GuardedHandler, str] = OrderedDict()  # oldest first
+        self._idle: OrderedDict[GuardedHandler, str] = OrderedDict()  # kept alive, no request
         self._per_client: Counter[str] = Counter()
         self._trusted: dict[str, bool] = {}
 
@@ -304,14 +305,14 @@ class Guard:
             )
             return False
         if self.gauge(self.open, self.config.fd_reserve) and not self.trusted(client):
-            victim = next((c for c, a in self._unfinished.items() if not self.trusted(a)), None)
+            victim = self._victim()
             if victim is None:
                 self._note("refused_fds", client, "descriptor reserve reached: refused %s", client)
                 return False
             self._note(
                 "shed",
                 client,
-                "descriptor reserve reached: shed an unfinished request for %s",
+                "descriptor reserve reached: shed a waiting connection for %s",
                 client,
             )
             self.finished(victim)
@@ -321,9 +322,22 @@ class Guard:
         self.open += 1
         return True
 
+    def _victim(self) -> GuardedHandler | None:
+        """The oldest untrusted connection without a request: unfinished first, then idle."""
+        for waiting in (self._unfinished, self._idle):
+            for conn, client in waiting.items():
+                if not self.trusted(client):
+                    return conn
+        return None
+
+    def waiting(self, conn: GuardedHandler) -> None:
+        """`conn` was answered and is kept alive: idle until its next head is complete."""
+        self._idle[conn] = conn.client
+
     def finished(self, conn: GuardedHandler) -> bool:
-        """`conn` completed a request head (or is gone): no longer unfinished. False if it
-        was not unfinished."""
+        """`conn` completed a request head (or is gone): no longer unfinished nor idle.
+        False if it was not unfinished."""
+        self._idle.pop(conn, None)
         client = self._unfinished.pop(conn, None)
         if client is None:
             return False
@@ -333,7 +347,10 @@ class Guard:
         return True
 
     def overdue(self, conn: GuardedHandler) -> bool:
-        """The header deadline of `conn` passed: True if it still had no complete head."""
+        """The header deadline of `conn` passed: True if it still had no complete head (an
+        idle keep-alive connection is closed quietly, an unfinished head is counted)."""
+        if self._idle.pop(conn, None) is not None:
+            return True
         if self.finished(conn):
             self._note("header_timeout", conn.client, "header deadline: closed %s", conn.client)
             return True
@@ -354,7 +371,7 @@ class Guard:
 _KINDS = {
     "refused_per_client": "connections refused (unfinished requests per client)",
     "refused_fds": "connections refused (descriptor reserve)",
-    "shed": "unfinished requests shed (descriptor reserve)",
+    "shed": "waiting connections shed (descriptor reserve)",
     "header_timeout": "connections closed at the header deadline",
     "body_timeout": "connections closed at the body deadline",
 }
@@ -430,6 +447,18 @@ class GuardedHandler(web.RequestHandler):
         self._head_timer = None
         if self.guard.overdue(self):
             self.force_close()
+
+    def log_access(
+        self, request: web.BaseRequest, response: web.StreamResponse, time: float | None
+    ) -> None:
+        """aiohttp calls this after every response (with or without an access log): a
+        kept-alive connection now waits for its next head, within the same deadline, and may
+        be shed under descriptor pressure until that head is complete."""
+        super().log_access(request, response, time)
+        if self.transport is not None and response.keep_alive and self._head_timer is None:
+            self.guard.waiting(self)
+            loop = asyncio.get_running_loop()
+            self._head_timer = loop.call_later(self.guard.config.header_timeout, self._overdue)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._cancel_timers()

@@ -251,6 +251,17 @@ async def test_near_the_descriptor_limit_public_connections_shed_unfinished_ones
         assert gauge.calls[-1][1] == 7
         assert (await fetch(port, "127.0.0.5")).endswith(b"hello")
         assert await closed_by_server(second, within=5) == b""
+        # An idle keep-alive connection waits for a request too: it is shed next.
+        gauge.pressed = False
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", port, local_addr=("127.0.0.7", 0)
+        )
+        writer.write(FULL)
+        await asyncio.wait_for(reader.readuntil(b"hello"), 10)
+        gauge.pressed = True
+        assert (await fetch(port, "127.0.0.8")).endswith(b"hello")
+        assert await closed_by_server((reader, writer), within=5) == b""
+        assert guard.stats["shed"] == 3
         # Nothing untrusted left to shed: an untrusted newcomer is reset, staff gets in.
         refused = await half_open(port, "127.0.0.6")
         assert await closed_by_server(refused, within=5) == b""
