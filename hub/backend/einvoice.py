@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import facturx
@@ -118,8 +118,12 @@ def einvoice_problems(doc: InvoiceDoc, house: HouseProfile) -> list[str]:
         out.append(f"lines of kinds an invoice does not hold: {', '.join(sorted(unknown))}")
     if not doc.buyer.name.strip():
         out.append("the buyer has no name on record")
-    if not re.fullmatch(r"[A-Z]{2}", doc.buyer.country or ""):
+    if not doc.buyer.country.strip():
         out.append("the buyer has no country on record")
+    elif not country_code(doc.buyer.country):
+        out.append(f"the buyer's country {doc.buyer.country[:60]!r} is not a two-letter ISO code")
+    if decimals(doc.currency) > 2:
+        out.append(f"{doc.currency} has {decimals(doc.currency)} decimals; EN 16931 allows two")
     if not house.vat_id:
         out.append("the house profile has no VAT number")
     sign = -1 if doc.kind == "credit_note" else 1
@@ -128,6 +132,14 @@ def einvoice_problems(doc: InvoiceDoc, house: HouseProfile) -> list[str]:
     if sum(line.amount for line in doc.lines) != doc.totals.total:
         out.append("the lines do not add up to the total")
     return out
+
+
+def country_code(text: str) -> str:
+    """An ISO 3166 alpha-2 code from what a form holds ("de", " GB "; "UK", the usual slip, is
+    GB), or "" when it is not one."""
+    code = text.strip().upper()
+    code = {"UK": "GB"}.get(code, code)
+    return code if re.fullmatch(r"[A-Z]{2}", code) else ""
 
 
 def _items(doc: InvoiceDoc, sign: int) -> list[_Item]:
@@ -325,7 +337,8 @@ def cii_xml(doc: InvoiceDoc, house: HouseProfile) -> bytes:
         vat_id=house.vat_id,
     )
     b.party(agreement, "ram:SellerTradeParty", seller)
-    b.party(agreement, "ram:BuyerTradeParty", doc.buyer)
+    buyer = replace(doc.buyer, country=country_code(doc.buyer.country))
+    b.party(agreement, "ram:BuyerTradeParty", buyer)
     b.sub(trade, "ram:ApplicableHeaderTradeDelivery")
 
     settlement = b.sub(trade, "ram:ApplicableHeaderTradeSettlement")

@@ -228,8 +228,14 @@ def test_the_credit_note_is_type_381_with_positive_amounts_and_names_the_invoice
             "sales tax",
         ),
         (docs.invoice(buyer=dataclasses.replace(docs.BUYER, country="")), DEMO_HOUSE, "country"),
+        (
+            docs.invoice(buyer=dataclasses.replace(docs.BUYER, country="Germany")),
+            DEMO_HOUSE,
+            "'Germany' is not a two-letter ISO code",
+        ),
         (docs.invoice(buyer=dataclasses.replace(docs.BUYER, name=" ")), DEMO_HOUSE, "no name"),
         (docs.invoice(), dataclasses.replace(DEMO_HOUSE, vat_id=""), "VAT number"),
+        (docs.invoice(currency="KWD"), DEMO_HOUSE, "KWD has 3 decimals"),
         (docs.invoice(totals=Totals(total=1)), DEMO_HOUSE, "add up"),
         (docs.credit_note(refers_to=None), DEMO_HOUSE, "name the invoice"),
         (
@@ -246,6 +252,12 @@ def test_what_cannot_be_an_e_invoice_is_refused_with_the_reason(doc, house, prob
         einvoice.cii_xml(doc, house)
     with pytest.raises(EInvoiceError, match=problem):
         einvoice.facturx_pdf(doc, house)
+
+
+@pytest.mark.parametrize(("given", "code"), [("gb", "GB"), (" DE ", "DE"), ("UK", "GB")])
+def test_a_country_as_forms_hold_it_becomes_its_iso_code(given, code):
+    tree = _tree(docs.invoice(buyer=dataclasses.replace(docs.BUYER, country=given)))
+    assert _one(tree, "//ram:BuyerTradeParty//ram:CountryID") == code
 
 
 def test_a_clean_invoice_has_no_problems():
