@@ -18,6 +18,7 @@ import jwt
 from . import errors
 from .config import HubConfig, KeySpec
 from .topics import EXACT, URITEMPLATE, URLPATTERN, Selector, SelectorError, compile_selector
+from .update import has_bad_chars
 
 DETAIL_TYPE = "https://mercure.rocks/authorization-detail"
 _FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c", "crit")
@@ -138,6 +139,9 @@ def _compile_all(kind: str, texts: Any, config: HubConfig, budget: list[int]) ->
     budget[0] -= len(texts)
     if budget[0] < 0:
         raise errors.invalid_token("too many grants")
+    # The same rule as a subscription's selectors: a grant no request could carry is invalid.
+    if any(len(t) > config.max_selector_length or has_bad_chars(t) for t in texts):
+        raise errors.invalid_token("invalid selector in grant")
     try:
         return [compile_selector(kind, t, config.public_url) for t in texts]
     except SelectorError:

@@ -25,7 +25,7 @@ from yarl import URL
 from hub.mercure.auth import ANONYMOUS
 from hub.mercure.subscriber import Subscriber
 
-from .helpers import AUD, DETAIL, ISS, SECRET, Server, Stream, bearer, v1_token
+from .helpers import AUD, DETAIL, ISS, SECRET, Server, Stream, bearer, v0_token, v1_token
 
 HUB_PATH = "/.well-known/mercure"
 WATCH = v1_token(subscribe=["*"])
@@ -54,6 +54,11 @@ INVALID_DETAILS = [
     {"type": DETAIL, "actions": ["subscribe"], "topics": ["*"]},
     {"type": DETAIL, "actions": "subscribe", "topics": [{"match": "*"}]},
     {"type": DETAIL, "actions": ["subscribe"], "topics": {"match": "*"}},
+    # The class: a grant no subscription could carry (control, format chars, over-long).
+    {"type": DETAIL, "actions": ["subscribe"], "topics": [{"match": "a\x00b"}]},
+    {"type": DETAIL, "actions": ["subscribe"], "topics": [{"match": "a\r\nb"}]},
+    {"type": DETAIL, "actions": ["subscribe"], "topics": [{"match": "a\u202eb"}]},
+    {"type": DETAIL, "actions": ["publish"], "topics": [{"match": "a" * 4097}]},
 ]
 
 
@@ -73,6 +78,16 @@ async def test_a_token_with_an_invalid_detail_is_invalid(server: Server) -> None
             ) as r:
                 assert r.status == 401, bad
                 assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_v0_grants_follow_the_selector_rule(server: Server) -> None:
+    """Defect 12's class in 0.x: a `mercure.subscribe` entry no request could carry."""
+    for bad in ("a\x00b", "a\u200bb", "a" * 4097):
+        token = v0_token(subscribe=["*", bad])
+        async with server.session.get(
+            server.url, params={"topic": "t"}, headers=bearer(token)
+        ) as r:
+            assert r.status == 401, bad
 
 
 async def test_valid_details_still_work(server: Server) -> None:
