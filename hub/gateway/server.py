@@ -13,9 +13,9 @@ internals are patched):
   (an SSE stream lives as long as it likes). A request body must arrive within the same
   time after its head (slow-body attacks); the handler may take as long as it needs.
 - **Unfinished requests per client address.** At most `max_unfinished_per_client` connections
-  of one untrusted address may be without a complete request head; further ones are reset at
-  accept. (A burst of new connections counts until their heads are read, so the cap is not
-  small: it is there so that one address cannot take every descriptor.)
+  of one untrusted address (an IPv6 /64) may be without a complete request head; further ones
+  are reset at accept. (A burst of new connections counts until their heads are read, so the
+  cap is not small: it is there so that one address cannot take every descriptor.)
 - **A reserve of descriptors.** When the process's open descriptors come within `fd_reserve`
   of RLIMIT_NOFILE, a new connection from an untrusted address takes the place of the oldest
   untrusted one that is waiting for a request (unfinished, else idle keep-alive), or is reset
@@ -294,12 +294,14 @@ class Guard:
         return known
 
     def unfinished(self, client: str) -> int:
-        return self._per_client[client]
+        """Connections without a complete head counted against `client`'s cap."""
+        return self._per_client[_cap_key(client)]
 
     def admit(self, conn: GuardedHandler, client: str) -> bool:
         cap = self.config.max_unfinished_per_client
         # Trusted addresses are not capped: a local TLS proxy, staff terminals.
-        if cap and self._per_client[client] >= cap and not self.trusted(client):
+        key = _cap_key(client)
+        if cap and self._per_client[key] >= cap and not self.trusted(client):
             self._note(
                 "refused_per_client", client, "refused %s: %d unfinished requests", client, cap
             )
@@ -318,7 +320,7 @@ class Guard:
             self.finished(victim)
             victim.force_close()
         self._unfinished[conn] = client
-        self._per_client[client] += 1
+        self._per_client[key] += 1
         self.open += 1
         return True
 
@@ -341,9 +343,10 @@ class Guard:
         client = self._unfinished.pop(conn, None)
         if client is None:
             return False
-        self._per_client[client] -= 1
-        if self._per_client[client] <= 0:
-            del self._per_client[client]
+        key = _cap_key(client)
+        self._per_client[key] -= 1
+        if self._per_client[key] <= 0:
+            del self._per_client[key]
         return True
 
     def overdue(self, conn: GuardedHandler) -> bool:
@@ -385,6 +388,20 @@ def _in_networks(client: str, networks: Iterable[Network]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return any(address in net for net in networks)
+
+
+def _cap_key(client: str) -> str:
+    """What the per-client cap counts: an IPv4 address, or an IPv6 /64 (one host or home
+    usually holds a whole /64, so counting single IPv6 addresses would cap nothing)."""
+    if ":" not in client:
+        return client
+    try:
+        address = ipaddress.IPv6Address(client.partition("%")[0])
+    except ValueError:
+        return client
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False))
 
 
 def _client(peername: object) -> str:

@@ -221,6 +221,21 @@ async def test_unfinished_requests_are_capped_per_client_address():
             writer.close()
 
 
+def test_ipv6_clients_are_capped_per_64_network():
+    guard = Guard(GuardConfig(max_unfinished_per_client=2), gauge=FakeGauge())
+    conns = [object() for _ in range(4)]
+    assert guard.admit(conns[0], "2001:db8:1:2::1")  # type: ignore[arg-type]
+    assert guard.admit(conns[1], "2001:db8:1:2:ffff::9%eth0")  # type: ignore[arg-type]
+    assert not guard.admit(conns[2], "2001:db8:1:2::77")  # type: ignore[arg-type]
+    assert guard.admit(conns[3], "2001:db8:1:3::1")  # type: ignore[arg-type]  # another /64
+    assert guard.unfinished("2001:db8:1:2::abcd") == 2
+    assert guard.finished(conns[0])  # type: ignore[arg-type]
+    assert guard.unfinished("2001:db8:1:2::1") == 1
+    # IPv4-mapped addresses count as their IPv4 address.
+    assert guard.admit(object(), "::ffff:198.51.100.7")  # type: ignore[arg-type]
+    assert guard.unfinished("198.51.100.7") == 1
+
+
 # -- the descriptor reserve ------------------------------------------------------------------
 
 
@@ -390,7 +405,7 @@ def test_relay_guard_flags():
 ATTACKERS = [f"127.0.0.{n}" for n in range(10, 20)]  # 10 addresses × 200 = 2,000 connections
 PER_ADDRESS = 200
 LIMIT = 1024  # the server's RLIMIT_NOFILE: 2,000 connections would exhaust it
-GUARD_FLAGS = {"header_timeout": 4.0, "max_unfinished_per_client": 150, "fd_reserve": 128}
+GUARD_FLAGS = {"header_timeout": 8.0, "max_unfinished_per_client": 150, "fd_reserve": 128}
 
 
 def _lower_fd_limit() -> None:
