@@ -39,6 +39,8 @@ def epc_qr(house: HouseProfile, amount: int, reference: str, currency: str = "EU
     reference = reference.strip()
     if not reference:
         raise EpcError("a payment code needs a reference (the invoice number)")
+    if any(ord(char) < 32 for char in reference + house.name):
+        raise EpcError("a line break or control character would shift the code's fields")
     try:
         return helpers.make_epc_qr(
             name=house.name[:NAME_LIMIT],

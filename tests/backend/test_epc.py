@@ -83,6 +83,7 @@ def test_a_long_house_name_is_cut_to_the_70_characters_the_standard_allows(tmp_p
         (True, "EUR", "INV-1", "int of cents"),
         (100, "EUR", "  ", "reference"),
         (100, "EUR", "R" * 141, "140"),
+        (100, "EUR", "INV-1\nEUR999", "line break"),
     ],
 )
 def test_no_code_for_a_wrong_amount_currency_or_reference(amount, currency, reference, message):
