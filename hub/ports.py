@@ -68,9 +68,14 @@ class Registrar(Protocol):
 
 
 class LinkBuilder(Protocol):
-    """The link (with a signed token) a bidder opens to bid."""
+    """The links (with a signed token) people open: a bidder's to bid, and the stage's address
+    other private links start from (a consignor's)."""
 
     def bidder_link(self, paddle: str, ttl: float = ...) -> str: ...
+
+    def base_url(self) -> str:
+        """The stage's address as people are given it (public URL, else its LAN address)."""
+        ...
 
 
 class Results(Protocol):

@@ -29,7 +29,7 @@ from aiohttp import web
 from hub.auction import reasons as R
 from hub.auction.parse import MAX_AMOUNT
 from hub.gateway.intake import Refused, bearer, check_key, check_sale, read_object, reply, verified
-from hub.gateway.keys import BEHIND_TLS_PROXY, ISSUER, MONEY, SALE
+from hub.gateway.keys import BEHIND_TLS_PROXY, ISSUER, LINKS, MONEY, SALE
 from hub.gateway.problems import problem
 from hub.gateway.tokens import STAFF_ROLES, Claims
 from hub.ports import Money, MoneyRefused, Verdict
@@ -441,11 +441,13 @@ async def consignor_link(request: web.Request) -> web.StreamResponse:
         return _refused(exc, post=True)
     sale = request.app[SALE].sale_id
     token = request.app[ISSUER].issue("consignor", sale, subject=ref, ttl=days * 86400)
-    # The address staff reached us at: the consignor opens it on the same network (or the
-    # address the house publishes for the stage).
-    link = f"{request.url.origin()}/consignor#token={token}"
-    qr = segno.make(link, error="m").svg_inline(scale=3)
-    return web.json_response({"link": link, "qr_svg": qr, "consignor": ref}, headers=NO_STORE)
+    # The stage's address as people are given it (its public URL, else its LAN address).
+    base = request.app[LINKS].base_url() or str(request.url.origin())
+    link = f"{base.rstrip('/')}/consignor#token={token}"
+    qr = segno.make(link, error="m")
+    body = {"link": link, "consignor": ref, "qr_svg": qr.svg_inline(scale=3)}
+    body["qr_uri"] = qr.svg_data_uri(scale=3)  # for an <img>: the page inserts no markup
+    return web.json_response(body, headers=NO_STORE)
 
 
 async def consignor_view(request: web.Request) -> web.StreamResponse:

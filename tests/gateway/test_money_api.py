@@ -354,6 +354,7 @@ async def test_a_consignor_link_and_the_consignor_s_own_view(stage, http):
     assert status == 200, body
     assert body["link"].startswith(f"{stage.url}/consignor#token=")
     assert body["qr_svg"].startswith("<svg")
+    assert body["qr_uri"].startswith("data:image/svg+xml")
     token = body["link"].split("#token=", 1)[1]
     claims = stage.issuer.verify(token)
     assert (claims.role, claims.subject, claims.paddle) == ("consignor", "C-1001", None)

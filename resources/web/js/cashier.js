@@ -165,6 +165,8 @@ function lotRows(a) {
 function renderAccount() {
   const a = account;
   if (!a) return;
+  $('#account-grid').hidden = false;
+  $('#totals').hidden = false;
   const name = a.buyer?.name ? ` — ${a.buyer.name}` : '';
   setText($('#account-title'), `Paddle ${a.paddle}${name}`);
   const badge = $('#account-status');
@@ -318,6 +320,25 @@ async function releaseLots() {
   }
 }
 
+// A consignor's private link (their live view of their own lots), with its QR code shown as an
+// image (the SVG never enters this page's DOM as markup).
+async function consignorLink() {
+  const ref = $('#consignor-ref').value.trim();
+  const out = $('#consignor-result');
+  $('#consignor-out').hidden = true;
+  if (!ref) { setText(out, 'Type the consignor reference on the lots, e.g. C-1001'); $('#consignor-ref').focus(); return; }
+  const r = await api('POST', path(`/consignors/${encodeURIComponent(ref)}/link`), { body: {}, token });
+  if (r.status !== 200 || !r.body?.link) {
+    setText(out, r.body?.reason === 'unknown_consignor' ? `No consignor ${ref} in this sale` : problemText(r));
+    return;
+  }
+  setText(out, `Link for ${ref} (valid 30 days): give it to the consignor only`);
+  $('#consignor-link').value = r.body.link;
+  if (String(r.body.qr_uri || '').startsWith('data:image/svg+xml')) $('#consignor-qr').src = r.body.qr_uri;
+  $('#consignor-out').hidden = false;
+  $('#consignor-link').select();
+}
+
 // ------------------------------------------------------------------ start
 
 function onEvent(ev) {
@@ -360,6 +381,7 @@ function main() {
   $('#issue').addEventListener('click', issueInvoice);
   $('#override-box').addEventListener('toggle', () => { if (account) renderAccount(); });
   $('#issue-all').addEventListener('click', issueAll);
+  $('#consignor-form').addEventListener('submit', (e) => { e.preventDefault(); consignorLink(); });
   document.addEventListener('keydown', (e) => {
     const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
     if (e.key === '/' && !typing) { e.preventDefault(); $('#paddle').select(); }
