@@ -172,10 +172,10 @@ class CheckoutPanel(QWidget):
         self.owed = plain("", "checkoutOwed")
         self.owed.setStyleSheet("font-size: 18px; font-weight: 700;")
         self.uninvoiced = plain("", "checkoutPending")
-        form.addRow("Invoiced", self.due)
-        form.addRow("Paid", self.paid)
-        form.addRow("Owed", self.owed)
-        form.addRow("Not invoiced", self.uninvoiced)
+        form.addRow(plain("Invoiced"), self.due)
+        form.addRow(plain("Paid"), self.paid)
+        form.addRow(plain("Owed"), self.owed)
+        form.addRow(plain("Not invoiced"), self.uninvoiced)
         return box
 
     def _payment_box(self) -> QGroupBox:
@@ -201,11 +201,11 @@ class CheckoutPanel(QWidget):
         self.pay = QPushButton("Record payment")
         self.pay.setObjectName("btn_record_payment")
         self.pay.clicked.connect(self.record_payment)
-        form.addRow("Method", self.method)
-        form.addRow("Amount", self.amount)
-        form.addRow("Reference", self.reference)
-        form.addRow("Paid by", self.payer)
-        form.addRow("Reason", self.payer_reason)
+        form.addRow(plain("Method"), self.method)
+        form.addRow(plain("Amount"), self.amount)
+        form.addRow(plain("Reference"), self.reference)
+        form.addRow(plain("Paid by"), self.payer)
+        form.addRow(plain("Reason"), self.payer_reason)
         form.addRow(self.pay)
         return box
 

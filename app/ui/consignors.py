@@ -62,6 +62,20 @@ LABELS = {
 }
 
 
+# Records after which an open settlement is read again.
+SETTLEMENT_EVENTS = frozenset(
+    {
+        "consignor_terms_set",
+        "payout_recorded",
+        "lot_sold",
+        "lot_reknocked",
+        "lot_sale_cancelled",
+        "payment_recorded",  # a lot's buyer_paid mark
+        "refund_recorded",
+    }
+)
+
+
 def terms_text(terms: JSON | None, currency: str) -> dict[str, str]:
     """A journaled terms JSON as the form's texts (the inverse of `terms_form`)."""
     if not terms:
@@ -142,7 +156,7 @@ class ConsignorsPanel(QWidget):
         self.reference = QLineEdit()
         self.reference.setObjectName("consignorReferenceEdit")
         self.reference.setPlaceholderText("as on the lots, e.g. C-102")
-        form.addRow("Reference", self.reference)
+        form.addRow(plain("Reference"), self.reference)
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         for name in RECORD_FIELDS:
             edit: QLineEdit | QPlainTextEdit
@@ -153,7 +167,7 @@ class ConsignorsPanel(QWidget):
                 edit = QLineEdit()
             edit.setObjectName(f"consignor_{name}")
             self.fields[name] = edit
-            form.addRow(LABELS[name], edit)
+            form.addRow(plain(LABELS[name]), edit)
         self.save_record = QPushButton("Save details")
         self.save_record.setObjectName("btn_save_consignor")
         self.save_record.clicked.connect(self.save_consignor)
@@ -185,11 +199,11 @@ class ConsignorsPanel(QWidget):
         self.save_terms = QPushButton("Save terms")
         self.save_terms.setObjectName("btn_save_terms")
         self.save_terms.clicked.connect(self.set_terms)
-        form.addRow("Commission", self.commission)
-        form.addRow("Charges", self.charges)
-        form.addRow("Lot fee", self.lot_fee)
-        form.addRow("Unsold fee", self.unsold_fee)
-        form.addRow("Payout days", self.payout_days)
+        form.addRow(plain("Commission"), self.commission)
+        form.addRow(plain("Charges"), self.charges)
+        form.addRow(plain("Lot fee"), self.lot_fee)
+        form.addRow(plain("Unsold fee"), self.unsold_fee)
+        form.addRow(plain("Payout days"), self.payout_days)
         form.addRow(self.vat_on_commission)
         form.addRow(self.absolute)
         form.addRow(self.save_terms)
@@ -211,7 +225,7 @@ class ConsignorsPanel(QWidget):
             ("payout_date", "Payout date"),
         ):
             self.figure_labels[key] = plain("—", f"settlement_{key}")
-            figures.addRow(label, self.figure_labels[key])
+            figures.addRow(plain(label), self.figure_labels[key])
         docs = QHBoxLayout()
         self.refresh = QPushButton("Refresh")
         self.refresh.setObjectName("btn_settlement_refresh")
@@ -416,6 +430,12 @@ class ConsignorsPanel(QWidget):
             shown,
             lambda exc: self.say(refusal(f"Settlement of {ref}", exc), error=True),
         )
+
+    def on_records(self, wires: list[JSON]) -> None:
+        """A commit: read the open settlement again when its figures may have changed (the
+        form being edited is left alone)."""
+        if self.selected() is not None and any(w.get("type") in SETTLEMENT_EVENTS for w in wires):
+            self.load_settlement()
 
     def show_settlement(self, doc: SettlementDoc) -> None:
         self.settlement = doc

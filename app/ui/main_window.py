@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.checkout.notice.connect(self._status_message)
         self.consignors.notice.connect(self._status_message)
         bridge.records.connect(self.checkout.on_records)
+        bridge.records.connect(self.consignors.on_records)
         self.ladder.notice.connect(self._status_message)
         self.console.notice_changed.connect(self._status_message)
         self.lots.open_requested.connect(lambda lot: self.send({"op": "open_lot", "lot": lot}))

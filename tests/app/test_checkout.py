@@ -299,3 +299,19 @@ def test_the_tab_fits_a_laptop_screen(qtbot, desk) -> None:
         corner = widget.mapTo(desk, widget.rect().bottomRight())
         assert corner.x() <= desk.width()
         assert corner.y() <= desk.height()
+
+
+def test_every_money_label_is_plain_text(qtbot, desk) -> None:
+    """Names and titles come from outside: no label of the two tabs may render HTML."""
+    from PySide6.QtWidgets import QLabel
+
+    address = {"name": "<b>Bold</b><img src=x>", "country": "GB"}
+    desk.core._call(lambda stage: stage.identities.add("autumn", "102", address)).result(10)
+    _look_up(qtbot, desk.checkout, "102")
+    assert desk.checkout.buyer.text() == "Paddle 102 — <b>Bold</b><img src=x>"
+    labels = [
+        label for tab in (desk.checkout, desk.consignors) for label in tab.findChildren(QLabel)
+    ]
+    assert len(labels) > 20
+    for label in labels:
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.text()

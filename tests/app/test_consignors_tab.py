@@ -111,6 +111,10 @@ def test_record_terms_settlement_and_payout(qtbot, desk, tmp_path: Path) -> None
     (payout,) = _state(desk).money.payouts
     assert (payout["consignor"], payout["amount"], payout["method"]) == ("C-1", 10000, "transfer")
     assert panel.figure_labels["due"].text() == "€895.00"
+    # A payout recorded elsewhere (the web desk) shows here without a click.
+    other = desk.core.record_payout("C-1", 5000, "cash", "", key="web-1").result(10)
+    assert other.ok
+    qtbot.waitUntil(lambda: panel.figure_labels["paid_out"].text() == "€150.00", timeout=10_000)
 
     opened: list[Path] = []
     panel.opener = opened.append
