@@ -11,6 +11,8 @@ from pathlib import Path
 
 import facturx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from hub.backend import einvoice
@@ -405,3 +407,64 @@ def test_the_business_rules_catch_a_wrong_total(schematron):
     failed = schematron(etree.tostring(tree))
     assert any("BR-CO-15" in text for text in failed), failed
     einvoice.check_xml(etree.tostring(tree))  # the schema alone cannot see it
+
+
+# ------------------------------------------------------------------ any document
+
+
+@st.composite
+def _lot_lines(draw, lot: str) -> list[DocLine]:
+    scheme = draw(st.sampled_from(["margin", "standard", "reduced", "zero", "import"]))
+    title = draw(st.text(max_size=80))
+    seq = draw(st.integers(1, 10**9))
+    hammer = draw(st.integers(1, 10**11))
+    premium = draw(st.integers(0, 10**10))
+    rate = draw(st.sampled_from([550, 700, 1900, 2000, 2100]))
+    lines = [DocLine(lot, title, seq, "hammer", "Hammer", hammer, None, scheme)]
+    if premium:
+        lines.append(DocLine(lot, title, seq, "premium", "Premium", premium, 2500, scheme))
+    if scheme in ("standard", "reduced"):
+        lines.append(DocLine(lot, title, seq, "vat", "VAT", hammer * rate // 10000, rate, scheme))
+        if premium:
+            vat = premium * rate // 10000
+            lines.append(DocLine(lot, title, seq, "vat", "VAT", vat, rate, scheme))
+    if scheme == "import":
+        lines.append(
+            DocLine(lot, title, seq, "import_vat", "Import VAT", hammer // 20, 500, scheme)
+        )
+    if draw(st.booleans()):
+        lines.append(
+            DocLine(lot, title, seq, "arr", "ARR", draw(st.integers(1, 1_250_000)), None, scheme)
+        )
+    return [line for line in lines if line.amount]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lots=st.lists(
+        st.text("0123456789AB", min_size=1, max_size=4), min_size=1, max_size=6, unique=True
+    ),
+    data=st.data(),
+    name=st.text(min_size=1, max_size=120).filter(str.strip),
+    credit=st.booleans(),
+)
+def test_any_consistent_document_makes_a_schema_valid_e_invoice_with_its_totals(
+    lots, data, name, credit
+):
+    lines = [line for lot in lots for line in data.draw(_lot_lines(lot))]
+    sign = -1 if credit else 1
+    lines = [dataclasses.replace(line, amount=line.amount * sign) for line in lines]
+    total = sum(line.amount for line in lines)
+    vat = sum(line.amount for line in lines if line.kind in ("vat", "import_vat"))
+    buyer = dataclasses.replace(docs.BUYER, name=name)
+    maker = docs.credit_note if credit else docs.invoice
+    doc = maker(lines=tuple(lines), totals=Totals(vat=vat, total=total), buyer=buyer)
+    if not credit:
+        doc = dataclasses.replace(doc, paid=0, owed=total)
+    xml = einvoice.cii_xml(doc, DEMO_HOUSE)
+    einvoice.check_xml(xml)
+    tree = etree.fromstring(xml)
+    assert _dec(tree, f"{SUMS}/ram:GrandTotalAmount") * 100 == total * sign
+    assert _dec(tree, f"{SUMS}/ram:TaxTotalAmount") * 100 == vat * sign
+    groups = _groups(tree)
+    assert sum(g["basis"] + g["tax"] for g in groups.values()) * 100 == total * sign
