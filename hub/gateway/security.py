@@ -9,8 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from hub.gateway.problems import problem
+from hub.gateway.server import LogDigest, clip
 
 log = logging.getLogger("auctionmen.gateway")
+# One traceback per kind of crash a minute, the others counted: a request that makes us crash
+# cannot flood the log (issue 14, defect 11).
+CRASHES = LogDigest(log, 60.0)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -81,6 +85,14 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
         return response
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+    except Exception as exc:
+        CRASHES.note(
+            f"unhandled errors ({type(exc).__name__})",
+            request.remote or "",
+            logging.ERROR,
+            "unhandled error on %s %s",
+            request.method,
+            clip(request.path),
+            exc_info=exc,
+        )
         return problem(500, "internal", "the stage hit an unexpected error; it has been logged")

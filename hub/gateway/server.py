@@ -171,13 +171,11 @@ class LogDigest:
         error = exc if isinstance(exc, BaseException) else None
         if isinstance(error, HttpProcessingError):
             kind = f"bad requests ({type(error).__name__})"
-            self.note(
-                kind, client, logging.WARNING, "bad request from %s: %s", client, _clip(error)
-            )
+            self.note(kind, client, logging.WARNING, "bad request from %s: %s", client, clip(error))
         else:
             text = args[0] % args[1:] if len(args) > 1 else args[0] if args else "error"
             kind = f"server errors ({type(error).__name__})"
-            self.note(kind, client, logging.ERROR, "%s (%s)", _clip(text), client, exc_info=error)
+            self.note(kind, client, logging.ERROR, "%s (%s)", clip(text), client, exc_info=error)
 
     def note(
         self,
@@ -252,7 +250,7 @@ class LogDigest:
         window.count = 0
 
 
-def _clip(value: object, limit: int = 200) -> str:
+def clip(value: object, limit: int = 200) -> str:
     """One line, escaped, short: what a client sent never forges or floods a log line."""
     text = repr(str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"

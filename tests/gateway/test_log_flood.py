@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Iterator
 
+import aiohttp
 import pytest
 
 from hub.config import StageConfig
@@ -179,3 +180,36 @@ async def test_counts_are_summarised_when_the_interval_is_over():
             break
         await asyncio.sleep(0.05)
     assert "2 more bad requests" in out.records[1].getMessage()
+
+
+async def test_a_request_that_crashes_a_handler_logs_one_traceback_then_a_count(logs):
+    """The problem+json middleware's 500s go through a digest too (a crash found by an
+    attacker could otherwise be replayed to flood the log)."""
+    from aiohttp import web
+
+    from hub.gateway import security
+
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("bug")
+
+    app = web.Application(middlewares=[security.problems])
+    app.router.add_get(r"/{tail:[\s\S]*}", broken)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as http:
+            for n in range(200):
+                path = "/x%0D%0AERROR forged" if n == 0 else f"/p{n}"
+                async with http.get(f"http://127.0.0.1:{port}{path}") as r:
+                    assert r.status == 500
+                    assert (await r.json())["reason"] == "internal"
+    finally:
+        await runner.cleanup()
+        security.CRASHES.flush()
+    text = logs.out.getvalue()
+    assert text.count("Traceback") == 1
+    assert "199 more unhandled errors (RuntimeError)" in text
+    assert "\nERROR forged" not in text  # the path is escaped
+    assert logs.size < 3_000, text
