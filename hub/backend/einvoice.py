@@ -29,9 +29,10 @@ Not possible as an EN 16931 invoice (`einvoice_problems` says why; `invoice_pdf`
 plain PDF): a pro-forma, US-style sales tax lines, a buyer without name or country, a house
 without a VAT number. VAT amounts are the journal's, rounded per lot (docs/MONEY.md); a
 validator that recomputes BT-117 from the group's base may differ by a cent per lot.
-Dates are journal times in UTC. Payments allocated to the invoice so far are its paid amount
-(BT-113); credit notes are documents of their own (type 381, naming the invoice), so the amount
-due (BT-115) does not subtract them, while the printed invoice shows what is left after them.
+Dates are the sale's calendar days (`tz`; UTC without one). Payments allocated to the invoice
+so far are its paid amount (BT-113); credit notes are documents of their own (type 381, naming
+the invoice), so the amount due (BT-115) does not subtract them, while the printed invoice shows
+what is left after them.
 The tests also run the Factur-X EN 16931 schematron (the CEN business rules) with SaxonC-HE;
 its one remark is a warning (PEPPOL-EN16931-R008) about the empty delivery group: the documents
 carry no delivery date, and an invented one would be worse.
@@ -42,7 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import facturx
 from lxml import etree
@@ -50,7 +51,13 @@ from lxml import etree
 from hub.backend.house import HouseProfile
 from hub.backend.money import decimals
 from hub.backend.pdf import PDF_A_3B, pdf_bytes
-from hub.backend.render import ARR_NOTICE, MARGIN_NOTICE, credit_note_html, invoice_html
+from hub.backend.render import (
+    ARR_NOTICE,
+    MARGIN_NOTICE,
+    credit_note_html,
+    invoice_html,
+    local_day,
+)
 from hub.backend.statements import DocLine, InvoiceDoc, Party
 
 NS = {
@@ -215,10 +222,6 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _day(at: float) -> datetime:
-    return datetime.fromtimestamp(at, UTC)
-
-
 class _Builder:
     """Elements in the order the schema wants them."""
 
@@ -232,7 +235,7 @@ class _Builder:
             el.text = _clean(text)
         return el
 
-    def date(self, parent: etree._Element, tag: str, when: datetime) -> None:
+    def date(self, parent: etree._Element, tag: str, when: date) -> None:
         self.sub(self.sub(parent, tag), "udt:DateTimeString", when.strftime("%Y%m%d"), format="102")
 
     def address(self, parent: etree._Element, lines: Iterable[str], country: str) -> None:
@@ -267,7 +270,7 @@ class _Builder:
             self.sub(tax, "ram:ID", who.vat_id, schemeID="VA")
 
 
-def cii_xml(doc: InvoiceDoc, house: HouseProfile) -> bytes:
+def cii_xml(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) -> bytes:
     """The EN 16931 CII XML of an invoice or credit note (credit note amounts positive, as the
     standard wants them, with type 381). Raises EInvoiceError when the document cannot be one."""
     problems = einvoice_problems(doc, house)
@@ -288,7 +291,7 @@ def cii_xml(doc: InvoiceDoc, house: HouseProfile) -> bytes:
     head = b.sub(root, "rsm:ExchangedDocument")
     b.sub(head, "ram:ID", doc.number)
     b.sub(head, "ram:TypeCode", TYPE_CREDIT_NOTE if credit else TYPE_INVOICE)
-    issued = _day(doc.issued_at if doc.issued_at is not None else 0)
+    issued = local_day(doc.issued_at if doc.issued_at is not None else 0, tz)  # the sale's day
     b.date(head, "ram:IssueDateTime", issued)
     notes = [f"Sale: {doc.sale_title} ({doc.sale}), paddle {doc.paddle}"]
     if credit:
@@ -409,12 +412,18 @@ def check_xml(xml: bytes) -> None:
         raise EInvoiceError(f"the e-invoice XML fails the EN 16931 schema: {exc}") from exc
 
 
-def facturx_pdf(doc: InvoiceDoc, house: HouseProfile) -> bytes:
+def _page(doc: InvoiceDoc, house: HouseProfile, tz: str | None) -> str:
+    if doc.kind == "credit_note":
+        return credit_note_html(doc, house, tz=tz)
+    return invoice_html(doc, house, tz=tz)
+
+
+def facturx_pdf(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) -> bytes:
     """The invoice (or credit note) PDF with its EN 16931 XML embedded as factur-x.xml, XSD
     checked. Blocking (WeasyPrint): run it in a worker thread."""
-    xml = cii_xml(doc, house)
+    xml = cii_xml(doc, house, tz=tz)
     check_xml(xml)
-    page = credit_note_html(doc, house) if doc.kind == "credit_note" else invoice_html(doc, house)
+    page = _page(doc, house, tz)
     title = f"{'Credit note' if doc.kind == 'credit_note' else 'Invoice'} {doc.number}"
     try:
         out = facturx.generate_from_binary(
@@ -436,10 +445,9 @@ def facturx_pdf(doc: InvoiceDoc, house: HouseProfile) -> bytes:
     return bytes(out)
 
 
-def invoice_pdf(doc: InvoiceDoc, house: HouseProfile) -> bytes:
+def invoice_pdf(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) -> bytes:
     """The PDF for an invoice, credit note or pro-forma: a Factur-X PDF when the document can
     be an EN 16931 invoice, the plain PDF otherwise. Blocking: run it in a worker thread."""
     if not einvoice_problems(doc, house):
-        return facturx_pdf(doc, house)
-    page = credit_note_html(doc, house) if doc.kind == "credit_note" else invoice_html(doc, house)
-    return pdf_bytes(page)
+        return facturx_pdf(doc, house, tz=tz)
+    return pdf_bytes(_page(doc, house, tz))

@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
@@ -90,7 +91,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["rate"] = format_rate
-    env.filters["date"] = format_date
+    env.filters["date"] = _date_filter
     env.filters["kind"] = lambda kind: KIND_LABELS.get(kind, kind)
     env.filters["method"] = lambda method: METHOD_LABELS.get(method, method)
     env.filters["grouped"] = lambda iban: " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
@@ -98,19 +99,34 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def format_date(at: float | date | None) -> str:
-    """A document date: "2 December 2026". Times are journal times (UTC)."""
+def local_day(at: float, tz: str | None = None) -> date:
+    """The calendar day of a journal time where the sale is (`tz`, an IANA name such as
+    "Europe/Berlin", as the sale spec keeps it); UTC when no zone is given."""
+    try:
+        zone = ZoneInfo(tz) if tz else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {tz!r}") from None
+    return datetime.fromtimestamp(at, zone).date()
+
+
+def format_date(at: float | date | None, tz: str | None = None) -> str:
+    """A document date: "2 December 2026"."""
     if at is None:
         return ""
-    day = at if isinstance(at, date) else datetime.fromtimestamp(at, UTC).date()
+    day = at if isinstance(at, date) else local_day(at, tz)
     return f"{day.day} {day:%B %Y}"
 
 
-def due_date(doc: InvoiceDoc, house: HouseProfile) -> date | None:
+@jinja2.pass_context
+def _date_filter(context: jinja2.runtime.Context, at: float | date | None) -> str:
+    return format_date(at, context.get("tz"))
+
+
+def due_date(doc: InvoiceDoc, house: HouseProfile, tz: str | None = None) -> date | None:
     """When an invoice falls due: its issue date plus the house's payment days."""
     if doc.issued_at is None:
         return None
-    return datetime.fromtimestamp(doc.issued_at, UTC).date() + timedelta(days=house.payment_days)
+    return local_day(doc.issued_at, tz) + timedelta(days=house.payment_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +164,7 @@ def _render(template: str, **context: Any) -> str:
     def money(minor: int | None) -> str:
         return format_money(minor, currency)
 
+    context.setdefault("tz", None)
     return environment().get_template(template).render(money=money, **context)
 
 
@@ -162,11 +179,14 @@ def _notices(lines: Sequence[DocLine]) -> list[str]:
     return out
 
 
-def invoice_html(doc: InvoiceDoc, house: HouseProfile, *, qr: bool = True) -> str:
+def invoice_html(
+    doc: InvoiceDoc, house: HouseProfile, *, qr: bool = True, tz: str | None = None
+) -> str:
     """An invoice or a pro-forma; with `qr`, the EPC payment code when the invoice is in euros
-    and something is owed. A credit note goes to `credit_note_html`."""
+    and something is owed. A credit note goes to `credit_note_html`. Every `*_html` takes the
+    sale's timezone `tz` for its dates (UTC without one)."""
     if doc.kind == "credit_note":
-        return credit_note_html(doc, house)
+        return credit_note_html(doc, house, tz=tz)
     return _render(
         "invoice.html",
         doc=doc,
@@ -174,13 +194,14 @@ def invoice_html(doc: InvoiceDoc, house: HouseProfile, *, qr: bool = True) -> st
         currency=doc.currency,
         groups=lot_groups(doc.lines),
         notices=_notices(doc.lines),
-        due=due_date(doc, house),
+        due=due_date(doc, house, tz),
+        tz=tz,
         qr_svg=invoice_qr_svg(doc, house) if qr else None,
         title=f"Invoice {doc.number}" if doc.number else "Pro-forma invoice",
     )
 
 
-def credit_note_html(doc: InvoiceDoc, house: HouseProfile) -> str:
+def credit_note_html(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) -> str:
     """A credit note: says so, names the invoice it corrects and why; amounts negative."""
     if doc.kind != "credit_note":
         raise ValueError(f"a credit note document has kind credit_note, not {doc.kind}")
@@ -192,10 +213,13 @@ def credit_note_html(doc: InvoiceDoc, house: HouseProfile) -> str:
         groups=lot_groups(doc.lines),
         notices=_notices(doc.lines),
         title=f"Credit note {doc.number}",
+        tz=tz,
     )
 
 
-def receipt_html(account: AccountDoc, payment: PaymentDoc, house: HouseProfile) -> str:
+def receipt_html(
+    account: AccountDoc, payment: PaymentDoc, house: HouseProfile, *, tz: str | None = None
+) -> str:
     """A receipt for one payment (or refund) on a buyer's account, with the account as it
     stands now."""
     refund = payment.kind == "refund"
@@ -208,10 +232,11 @@ def receipt_html(account: AccountDoc, payment: PaymentDoc, house: HouseProfile) 
         refund=refund,
         status=STATUS_LABELS.get(account.status, account.status),
         title=f"{'Refund receipt' if refund else 'Receipt'} {payment.id}",
+        tz=tz,
     )
 
 
-def settlement_html(doc: SettlementDoc, house: HouseProfile) -> str:
+def settlement_html(doc: SettlementDoc, house: HouseProfile, *, tz: str | None = None) -> str:
     """A consignor's settlement statement: lots sold and unsold, deductions, net, payouts."""
     return _render(
         "settlement.html",
@@ -219,6 +244,7 @@ def settlement_html(doc: SettlementDoc, house: HouseProfile) -> str:
         house=house,
         currency=doc.currency,
         title=f"Settlement statement — {doc.consignor.reference}",
+        tz=tz,
     )
 
 

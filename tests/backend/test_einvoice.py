@@ -468,3 +468,11 @@ def test_any_consistent_document_makes_a_schema_valid_e_invoice_with_its_totals(
     assert _dec(tree, f"{SUMS}/ram:TaxTotalAmount") * 100 == vat * sign
     groups = _groups(tree)
     assert sum(g["basis"] + g["tax"] for g in groups.values()) * 100 == total * sign
+
+
+def test_the_issue_and_due_dates_are_the_sales_days():
+    late = docs.invoice(issued_at=docs.ISSUED_AT + 11.5 * 3600)  # 00:30 next day in Berlin
+    tree = etree.fromstring(einvoice.cii_xml(late, DEMO_HOUSE, tz="Europe/Berlin"))
+    assert _one(tree, "//ram:IssueDateTime/udt:DateTimeString") == "20261203"
+    assert _one(tree, "//ram:DueDateDateTime/udt:DateTimeString") == "20261217"
+    assert _one(_tree(late), "//ram:IssueDateTime/udt:DateTimeString") == "20261202"

@@ -343,3 +343,16 @@ def test_every_document_fits_the_screen_without_sideways_scrolling(browser, view
             assert width <= viewport["width"], name
     finally:
         context.close()
+
+
+def test_dates_are_the_sales_calendar_days():
+    late = docs.invoice(issued_at=docs.ISSUED_AT + 11.5 * 3600)  # 23:30 UTC, 00:30 in Berlin
+    assert "Date 2 December 2026 Due 16 December 2026" in _text(
+        render.invoice_html(late, DEMO_HOUSE)
+    )
+    berlin = _text(render.invoice_html(late, DEMO_HOUSE, tz="Europe/Berlin"))
+    assert "Date 3 December 2026 Due 17 December 2026" in berlin
+    note = docs.credit_note(issued_at=docs.ISSUED_AT + 11.5 * 3600)
+    assert "3 December 2026" in _text(render.credit_note_html(note, DEMO_HOUSE, tz="Europe/Berlin"))
+    with pytest.raises(ValueError, match="unknown timezone"):
+        render.invoice_html(late, DEMO_HOUSE, tz="Mars/Olympus_Mons")
