@@ -12,7 +12,8 @@ out again and no gap appears.
         await sequencer.submit({... "number": numbers[0] ...}, actor)
 
 Journals are read read-only (WAL readers never block a running stage), and only the events
-appended since the last look are read again.
+appended since the last look are read again: an unchanged journal costs one
+`PRAGMA data_version` on a kept connection.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ NUMBER = re.compile(r"(INV|CN)-(\d{4})-(\d{5})")  # as the core checks them
 LAST = 99_999  # the most numbers of one series in one year
 NUMBERED_EVENTS = ("invoice_issued", "credit_note_issued")
 MAX_COUNT = 10_000  # numbers in one allocation (issue_all for a large sale)
+MAX_OPEN = 64  # journals kept open for reading between allocations (3 descriptors each)
 _POLL = 0.005  # seconds between tries of the lock on an event loop (never blocks the loop)
 
 
@@ -60,16 +62,23 @@ def parse_number(text: object) -> tuple[str, int, int] | None:
 
 @dataclass(slots=True)
 class _Seen:
-    """What one journal file has shown so far: its identity, last seq read, largest numbers."""
+    """One journal as last read: its reader connection, last seq read, largest numbers."""
 
     inode: int
+    conn: sqlite3.Connection | None  # kept open (None: over MAX_OPEN, opened for each read)
+    version: int = -1  # PRAGMA data_version when last read: it moves when anyone commits
     seq: int = 0
-    head: str = ""  # the hash of event `seq`: a replaced file shows another one
+    head: str = ""  # the hash of event `seq`: a file replaced under the same name shows another
     largest: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 class Numbering:
-    """Allocates numbers for every sale of the house in `data_dir`."""
+    """Allocates numbers for every sale of the house in `data_dir`.
+
+    It keeps a read-only connection to each journal it reads (the first `MAX_OPEN` of them;
+    the others are opened for each read), so an unchanged journal costs one
+    `PRAGMA data_version` per allocation.
+    """
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self.data_dir = Path(data_dir)
@@ -84,7 +93,7 @@ class Numbering:
         folder = self.data_dir / "sales"
         paths = sorted(p for p in folder.glob("*.db") if SALE_ID.fullmatch(p.stem))
         for gone in set(self._seen) - set(paths):
-            del self._seen[gone]
+            self._forget(gone)
         return max([0, *(self._scan(path).get((series, year), 0) for path in paths)])
 
     def _scan(self, path: Path) -> dict[tuple[str, int], int]:
@@ -93,34 +102,71 @@ class Numbering:
         except FileNotFoundError:
             return {}
         seen = self._seen.get(path)
-        if seen is None or seen.inode != inode:
-            seen = self._seen[path] = _Seen(inode)  # a new or replaced file: read it whole
+        if seen is not None and seen.inode != inode:
+            self._forget(path)  # replaced (a demo reset): read the new file whole
+            seen = None
+        kept = sum(1 for x in self._seen.values() if x.conn is not None)
+        if seen is None:
+            seen = self._seen[path] = _Seen(inode, None)
+            if kept < MAX_OPEN:
+                seen.conn = self._open(path)
+        if seen.conn is not None:
+            conn, temporary = seen.conn, False
+        else:
+            conn, temporary = self._open(path), True
         try:
-            conn = connect_reader(path)
+            self._read(seen, conn)
+        except sqlite3.Error as exc:
+            self._forget(path)
+            raise NumberingError(f"cannot read {path.name} to number documents: {exc}") from exc
+        finally:
+            if temporary:
+                conn.close()
+        return seen.largest
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        try:
+            return connect_reader(path)
         except JournalError as exc:
             # A number hidden in a journal we cannot read could be handed out twice.
             raise NumberingError(f"cannot read {path.name} to number documents: {exc}") from exc
+
+    @staticmethod
+    def _read(seen: _Seen, conn: sqlite3.Connection) -> None:
+        """The invoice and credit-note events appended since the last read, if any."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if conn is seen.conn and version == seen.version:
+            return  # nobody committed to it since (a version only compares on one connection)
+        conn.execute("BEGIN")  # one snapshot for every query
         try:
             top, head = conn.execute(
                 "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
             ).fetchone() or (0, "")
             if seen.seq and _hash_at(conn, seen.seq) != seen.head:
-                seen = self._seen[path] = _Seen(inode)  # not the file we read before
+                seen.seq, seen.largest = 0, {}  # not the file we read before: read it whole
             rows = conn.execute(
                 "SELECT data FROM events WHERE seq > ? AND type IN (?, ?)",
                 (seen.seq, *NUMBERED_EVENTS),
             ).fetchall()
-        except sqlite3.Error as exc:
-            raise NumberingError(f"cannot read {path.name} to number documents: {exc}") from exc
         finally:
-            conn.close()
+            conn.execute("COMMIT")
         for (data,) in rows:
             parsed = parse_number(json.loads(data).get("number"))
             if parsed is not None:
                 key = parsed[:2]
                 seen.largest[key] = max(seen.largest.get(key, 0), parsed[2])
-        seen.seq, seen.head = top, head
-        return seen.largest
+        seen.seq, seen.head, seen.version = top, head, version
+
+    def _forget(self, path: Path) -> None:
+        seen = self._seen.pop(path, None)
+        if seen is not None and seen.conn is not None:
+            seen.conn.close()
+
+    def close(self) -> None:
+        """Close the journals' reader connections (they reopen on the next allocation)."""
+        for path in list(self._seen):
+            self._forget(path)
 
     def next_numbers(self, series: str, year: int, count: int = 1) -> list[str]:
         """The next `count` numbers (read only: hold the lock to use them)."""

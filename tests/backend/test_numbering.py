@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hub.auction.events import SYSTEM
+from hub.backend import sales
 from hub.backend.numbering import (
     Numbering,
     NumberingError,
@@ -251,3 +252,29 @@ async def test_when_a_year_is_used_up_numbering_says_so(tmp_path: Path) -> None:
         pass
     with numbering.allocate("INV", 2027) as numbers:
         assert numbers == ["INV-2027-00001"]
+
+
+async def test_a_replaced_journal_is_read_again_whole(tmp_path: Path) -> None:
+    await make_sale(tmp_path, "demo")
+    await invoice_everyone(tmp_path, "demo")
+    numbering = Numbering(tmp_path)
+    assert numbering.last("INV", 2026) == BUYERS
+    # A demo reset: a fresh journal renamed over the old one (a new file, no invoices).
+    await asyncio.to_thread(sales.reset_demo, tmp_path)
+    assert numbering.last("INV", 2026) == 0
+    numbering.close()
+
+
+async def test_journals_beyond_the_kept_connections_are_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hub.backend.numbering.MAX_OPEN", 1)
+    await make_sale(tmp_path, "a")
+    await make_sale(tmp_path, "b")
+    numbering = Numbering(tmp_path)
+    assert numbering.last("INV", 2026) == 0
+    await invoice_everyone(tmp_path, "b")  # "b" is read through a connection opened each time
+    assert numbering.last("INV", 2026) == BUYERS
+    await invoice_everyone(tmp_path, "a")
+    assert numbering.last("INV", 2026) == 2 * BUYERS
+    numbering.close()
