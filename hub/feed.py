@@ -132,6 +132,8 @@ class SaleHistory:
         record = self.reader.get(seq)
         if record is None or not record.epoch <= epoch <= self.epoch():
             return None
+        if epoch != record.epoch and view != "s":
+            return None  # a later epoch names a record only in a snapshot's cursor (`:s`)
         out: list[Update] = []
         if view == "p":
             # The staff update of the same record is delivered after its public one.

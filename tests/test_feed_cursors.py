@@ -149,6 +149,9 @@ async def test_after_a_restart_a_snapshot_cursor_with_the_new_epoch_is_known(tmp
             header, got, live = await room.first_after_connect(cursor)
             assert header == cursor
             assert got == live
+            # A snapshot's cursor is always `:s`; the public view with that epoch was not issued.
+            header, _, _ = await room.first_after_connect(f"demo:{snap['epoch']}:{last}:p")
+            assert header == "earliest"
             # One epoch further is one that never ran: unknown.
             header, _, _ = await room.first_after_connect(f"demo:{snap['epoch'] + 1}:{last}:s")
             assert header == "earliest"
