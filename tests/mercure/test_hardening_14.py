@@ -22,7 +22,7 @@ import jwt
 import pytest
 from yarl import URL
 
-from hub.mercure.auth import ANONYMOUS
+from hub.mercure.auth import ANONYMOUS, same_origin
 from hub.mercure.subscriber import Subscriber
 
 from .helpers import AUD, DETAIL, ISS, SECRET, Server, Stream, bearer, v0_token, v1_token
@@ -214,3 +214,32 @@ async def test_subscriber_ids_come_from_secrets(monkeypatch):
     assert sub.id == expected
     monkeypatch.undo()
     assert sub.id == expected  # kept once made
+
+
+@pytest.mark.parametrize(
+    ("origin", "scheme", "host", "same"),
+    [
+        ("http://stage.local:8765", "http", "stage.local:8765", True),
+        ("http://STAGE.local:8765", "http", "stage.local:8765", True),
+        ("https://stage.local", "http", "stage.local", True),  # a TLS proxy in front
+        ("https://stage.local:443", "http", "stage.local", True),
+        ("http://stage.local", "http", "stage.local:80", True),
+        ("http://[::1]:8765", "http", "[::1]:8765", True),
+        ("http://stage.local", "https", "stage.local", False),  # never downgrade
+        ("http://stage.local:8766", "http", "stage.local:8765", False),
+        ("http://evil.example", "http", "stage.local", False),
+        ("http://stage.local.evil.example", "http", "stage.local", False),
+        ("http://user@stage.local", "http", "stage.local", False),
+        ("http://stage.local/", "http", "stage.local", False),
+        ("http://stage.local?x", "http", "stage.local", False),
+        ("http://stage.local:99999", "http", "stage.local:99999", False),
+        ("http://stage.local:x", "http", "stage.local:x", False),
+        ("http://[::1", "http", "[::1", False),
+        ("ftp://stage.local", "http", "stage.local", False),
+        ("null", "http", "stage.local", False),
+        ("", "http", "", False),
+    ],
+)
+def test_same_origin(origin: str, scheme: str, host: str, same: bool) -> None:
+    """Defect 14: the stage's default for cookie publishing is its own origin, exactly."""
+    assert same_origin(origin, scheme, host) is same
