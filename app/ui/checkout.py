@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -101,6 +102,8 @@ class CheckoutPanel(QWidget):
         self.currency = "EUR"
         self.pending: PaymentRequest | None = None  # sent, not answered: its key is reused
         self.busy = False
+        # Asks before issuing every invoice at once; without dialogs (tests): yes.
+        self.confirm: Callable[[str], bool] = self._ask if dialogs else (lambda _q: True)
         # Opens a written document (tests replace it; the default asks the desktop).
         self.opener: Callable[[Path], None] = _open_with_desktop
         self._docs_dir: Path | None = None
@@ -426,7 +429,10 @@ class CheckoutPanel(QWidget):
 
     def issue_all_invoices(self) -> None:
         """Every buyer with lots not invoiced yet gets an invoice (at close)."""
-        if self.busy:
+        if self.busy or not self.confirm(
+            "Issue an invoice now to every buyer with lots not invoiced yet? Invoices are "
+            "numbered and final (a correction is a credit note)."
+        ):
             return
         self.busy = True
         self.issue_all.setEnabled(False)
@@ -452,6 +458,10 @@ class CheckoutPanel(QWidget):
             self.say(refusal("Invoices not issued", exc), error=True)
 
         self.bridge.run(lambda core: core.issue_all_invoices(progress), finished, failed)
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Auctionmen", question)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))

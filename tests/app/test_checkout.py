@@ -245,6 +245,12 @@ def test_issue_all_at_close_and_open_the_documents(qtbot, desk, tmp_path: Path) 
     original = panel._progress
     panel._progress = lambda done, total: (progress.append((done, total)), original(done, total))
     _look_up(qtbot, panel, "101")
+    asked: list[str] = []
+    panel.confirm = lambda question: asked.append(question) or False  # the cashier says no
+    qtbot.mouseClick(panel.issue_all, Qt.MouseButton.LeftButton)
+    assert "every buyer" in asked[0]
+    assert _money_events(desk, "invoice_issued") == []
+    panel.confirm = lambda _question: True
     qtbot.mouseClick(panel.issue_all, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "3 invoices issued" in panel.message.text(), timeout=20_000)
     assert progress[-1] == (3, 3)
