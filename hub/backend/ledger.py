@@ -63,6 +63,11 @@ def buyer_party(paddle: str, row: Mapping[str, Any] | None) -> Party:
 # ---------------------------------------------------------------------- lots and lines
 
 
+def is_final(lot: Lot) -> bool:
+    """Sold, and not waiting for the vendor's subject-to answer (the consignor's sale)."""
+    return lot.status == SOLD and not (lot.hammer or {}).get("subject_to")
+
+
 def sold_to(lot: Lot) -> str | None:
     """The paddle a lot is sold to (final, not subject to the vendor's answer), else None."""
     hammer = lot.hammer or {}
@@ -473,7 +478,7 @@ def _deductions(auction: Auction, reference: str, lots: Sequence[Lot]) -> list[_
 
     for lot in lots:
         seq = int((lot.hammer or {}).get("seq") or 0)
-        if sold_to(lot) is not None:
+        if is_final(lot):
             amount = charges.commission(int((lot.hammer or {})["amount"]), terms)
             label = "Commission" + (f" {_rate_text(single)}" if single is not None else "")
             add(lot, seq, "commission", label, amount, single)
@@ -508,7 +513,7 @@ def settlement(
     hammer = 0
     for lot in lots:
         raw = lot.hammer or {}
-        sold = sold_to(lot) is not None
+        sold = is_final(lot)
         status = "provisional" if lot.status == SOLD and not sold else lot.status
         if sold:
             hammer += int(raw["amount"])
@@ -591,7 +596,7 @@ def summary(auction: Auction) -> SummaryDoc:
     """Sold, passed and withdrawn; hammer, premium, tax, resale right and commission; the
     sell-through; who still owes."""
     lots = sorted(auction.lots.values(), key=lambda lot: lot.order)
-    sold = [lot for lot in lots if sold_to(lot) is not None]
+    sold = [lot for lot in lots if is_final(lot)]
     passed = [lot for lot in lots if lot.status == PASSED]
     withdrawn = [lot for lot in lots if lot.status == WITHDRAWN]
     hammer = sum(int((lot.hammer or {})["amount"]) for lot in sold)
@@ -642,7 +647,7 @@ def prices_realised(auction: Auction) -> list[RealisedRow]:
     for lot in sorted(auction.lots.values(), key=lambda x: x.order):
         amount: int | None = None
         price: int | None = None
-        if sold_to(lot) is not None:
+        if is_final(lot):
             amount = int((lot.hammer or {})["amount"])
             premium = premium_on_invoice.get(lot.id)
             if premium is None:

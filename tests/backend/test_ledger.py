@@ -33,7 +33,14 @@ import pytest
 from hub.auction.events import SYSTEM
 from hub.backend import ledger
 from hub.backend.statements import DocLine, Party, RealisedRow, Totals
-from tests.backend.moneykit import CLERK, Book, sale_commands, sell_commands, worked_sale_commands
+from tests.backend.moneykit import (
+    CLERK,
+    RULES,
+    Book,
+    sale_commands,
+    sell_commands,
+    worked_sale_commands,
+)
 
 IDENTITY = {"name": "Ada Lovelace", "address": "1 St James's Sq\nLondon", "country": "GB"}
 
@@ -268,3 +275,33 @@ def test_third_party_payment_is_shown_with_its_reason() -> None:
         "company account, ID checked",
         CLERK.name,
     )
+
+
+def test_anonymous_and_provisional_sales_in_the_books() -> None:
+    lots = [
+        {"id": "1", "title": "Sold to the room", "consignor": "C-1"},
+        {"id": "2", "title": "Subject to", "consignor": "C-1", "reserve": 500_000},
+    ]
+    rules = {**RULES, "subject_to": True}
+    book = Book()
+    book.all(sale_commands(rules, lots, ("101",)))
+    book.all(
+        [
+            {"op": "open_lot", "lot": "1"},
+            {"op": "floor_bid", "lot": "1", "amount": 200_000},  # no paddle: a room bid
+            {"op": "hammer", "lot": "1"},
+            *sell_commands("2", "101", 300_000),  # below the reserve: subject to the vendor
+        ]
+    )
+    state = book.state
+    doc = ledger.settlement(state, "C-1", Party("C-1"))
+    assert [(x.lot, x.status, x.hammer) for x in doc.lots] == [
+        ("1", "sold", 200_000),
+        ("2", "provisional", None),
+    ]
+    assert doc.hammer == 200_000
+    s = ledger.summary(state)
+    assert (s.sold, s.hammer) == (1, 200_000)
+    assert ledger.account(state, "101", None).proforma is None  # nothing final to invoice
+    assert ledger.prices_realised(state)[0].price == 250_000
+    assert ledger.prices_realised(state)[1].price is None
