@@ -278,7 +278,7 @@ def test_third_party_payment_is_shown_with_its_reason() -> None:
 
 
 def test_anonymous_and_provisional_sales_in_the_books() -> None:
-    lots = [
+    lots: list[dict[str, object]] = [
         {"id": "1", "title": "Sold to the room", "consignor": "C-1"},
         {"id": "2", "title": "Subject to", "consignor": "C-1", "reserve": 500_000},
     ]
