@@ -362,3 +362,38 @@ async def test_lots_must_be_a_list_of_lot_numbers(desk: Cashier, lots: object) -
             await call
         assert refused.value.reason == "invalid"
     assert events(desk) == before
+
+
+@pytest.mark.parametrize("ref", ["<script>", "", "C-1\x00", "x" * 10_000, 7])
+async def test_hostile_document_and_consignor_lookups_are_refused(
+    desk: Cashier, ref: object
+) -> None:
+    with pytest.raises(MoneyError) as refused:
+        desk.invoice(ref)  # type: ignore[arg-type]
+    assert refused.value.reason == "not_found"
+    with pytest.raises(MoneyError) as refused:
+        desk.settlement(ref)  # type: ignore[arg-type]
+    assert refused.value.reason == "unknown_consignor"
+    assert len(refused.value.message) < 200  # a hostile value is never echoed whole
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"commission": [[0, -100]]},
+        {"commission": [[100, 1500]]},  # the first band must start at 0
+        {"commission": "15 %"},
+        {"lot_fee": -1},
+        {"lot_fee": 1.5},
+        {"charges": [["Photo\x00", 100]]},
+        {"payout_days": True},
+    ],
+)
+async def test_bad_terms_are_refused_and_the_old_ones_kept(
+    desk: Cashier, change: dict[str, object]
+) -> None:
+    before = dict(desk.auction.money.terms["C-1"])
+    with pytest.raises(MoneyError) as refused:
+        await desk.set_terms("C-1", {**before, **change}, "Ann")
+    assert refused.value.reason == "invalid"
+    assert desk.auction.money.terms["C-1"] == before
