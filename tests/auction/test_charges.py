@@ -32,7 +32,8 @@ from hub.auction.state import VAT_SCHEMES, Lot, Settings
 CHRISTIES_LONDON_2023 = [[0, 2600], [80_000_000, 2100], [450_000_000, 1500]]
 SOTHEBYS_2024 = [[0, 2000], [600_000_000, 1000]]
 SOTHEBYS_NY_2008 = [[0, 2000], [50_000_000, 1200]]
-SOTHEBYS_NY_2017 = [[0, 2500], [30_000_000, 2000], [300_000_000, 1290]]
+SOTHEBYS_NY_2016 = [[0, 2500], [25_000_000, 2000]]
+SOTHEBYS_NY_2017 = [[0, 2500], [30_000_000, 2000]]
 BONHAMS_LONDON_2020 = [[0, 2750], [250_000, 2500], [30_000_000, 2000], [300_000_000, 1390]]
 ISSUE_SCHEDULE = [[0, 2500], [50_000_000, 2000], [300_000_000, 1450]]
 
@@ -120,12 +121,13 @@ def test_sothebys_new_york_worked_example_2008() -> None:
 
 
 def test_sothebys_new_york_2017() -> None:
-    """Sotheby's New York from 1 November 2017: 25 % up to $300,000, 20 % to $3,000,000,
-    12.9 % above. The Value ("Sotheby's buyer's premium 2017") gives a vase hammered at
-    US$920,000 a premium of US$199,000 under it: 75,000 + 20 % × 620,000 = 124,000.
-    Above the top band, $4,000,000: 75,000 + 540,000 + 12.9 % × 1,000,000 = 129,000."""
+    """The Value ("Sotheby's buyer's premium 2017"): from 1 November 2017 Sotheby's New York
+    charged 25 % up to $300,000 and 20 % above it (before: 25 % up to $250,000). A vase
+    hammered at US$920,000 paid US$196,500 under the old schedule (62,500 + 20 % × 670,000)
+    and would pay US$199,000 under the new (75,000 + 20 % × 620,000). Only the first two
+    bands reach $920,000, so only they are written here."""
     assert banded(92_000_000, SOTHEBYS_NY_2017) == 19_900_000
-    assert banded(400_000_000, SOTHEBYS_NY_2017) == 74_400_000
+    assert banded(92_000_000, SOTHEBYS_NY_2016) == 19_650_000
 
 
 def test_sothebys_2024() -> None:
