@@ -576,6 +576,30 @@ class CoreThread:
 
         return self._run(render)
 
+    def receipt(self, paddle: str, payment: str, fmt: str) -> concurrent.futures.Future[bytes]:
+        """A receipt for one payment or refund ("PAY-<seq>") of `paddle`, as HTML or PDF."""
+
+        async def render(stage: Stage) -> bytes:
+            from hub.backend import house
+            from hub.backend import render as documents
+            from hub.backend.pdf import pdf_bytes
+
+            if fmt not in ("html", "pdf"):
+                raise ValueError(f"no document format {fmt!r} (html or pdf)")
+            account = _cashier(stage).account(paddle)
+            found = next((p for p in account.payments if p.id == payment), None)
+            if found is None:
+                raise LookupError(f"no payment {payment[:40]!r} for paddle {paddle}")
+            profile = house.load(Path(stage.config.data_dir))
+            html = documents.receipt_html(
+                account, found, profile, tz=stage.engine.sale.timezone or None
+            )
+            if fmt == "html":
+                return html.encode("utf-8")
+            return await asyncio.to_thread(pdf_bytes, html)
+
+        return self._run(render)
+
     def consignor_rows(self) -> concurrent.futures.Future[list[JSON]]:
         """Consignors: every record, and every reference on a lot without one, each with this
         sale's terms (None when not set) and the sale currency."""

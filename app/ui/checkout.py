@@ -134,7 +134,7 @@ class CheckoutPanel(QWidget):
         self.details = QTabWidget()
         self.details.setObjectName("checkoutDetails")
         self.details.addTab(self.lines, "Invoice lines")
-        self.details.addTab(self.payments, "Payments")
+        self.details.addTab(self._payments_page(), "Payments")
         left = QVBoxLayout()
         left.addWidget(self.lots, 2)
         left.addWidget(self.details, 3)
@@ -166,6 +166,25 @@ class CheckoutPanel(QWidget):
         self.show_account(None)
 
     # -- layout pieces --------------------------------------------------------------------
+
+    def _payments_page(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.payments, 1)
+        row = QHBoxLayout()
+        self.receipt_html = QPushButton("Receipt (HTML)")
+        self.receipt_html.setObjectName("btn_receipt_html")
+        self.receipt_html.clicked.connect(lambda: self.open_receipt("html"))
+        self.receipt_pdf = QPushButton("Receipt (PDF)")
+        self.receipt_pdf.setObjectName("btn_receipt_pdf")
+        self.receipt_pdf.clicked.connect(lambda: self.open_receipt("pdf"))
+        row.addWidget(plain("Selected payment, else the last:", "caption"))
+        row.addWidget(self.receipt_html)
+        row.addWidget(self.receipt_pdf)
+        row.addStretch(1)
+        col.addLayout(row)
+        return page
 
     def _figures_box(self) -> QGroupBox:
         box = QGroupBox("Account")
@@ -266,6 +285,8 @@ class CheckoutPanel(QWidget):
         has = account is not None
         for w in (self.pay, self.issue, self.release, self.open_html, self.open_pdf):
             w.setEnabled(has)
+        for w in (self.receipt_html, self.receipt_pdf):
+            w.setEnabled(False)
         self.save_pdf.setEnabled(has)
         if account is None:
             self.buyer.setText("")
@@ -294,6 +315,8 @@ class CheckoutPanel(QWidget):
         self.release.setEnabled(bool(account.releasable) or account.owed > 0)
         for w in (self.open_html, self.open_pdf, self.save_pdf):
             w.setEnabled(bool(numbers))
+        for w in (self.receipt_html, self.receipt_pdf):
+            w.setEnabled(bool(account.payments))
 
     def _fill_lots(self, account: AccountDoc) -> None:
         for r, lot in enumerate(lot_rows(account)):
@@ -521,10 +544,7 @@ class CheckoutPanel(QWidget):
         if not number:
             self.say("No invoice to open yet.", error=True)
             return
-        if self._docs_dir is None:
-            self._docs_dir = Path(tempfile.mkdtemp(prefix="auctionmen-docs-"))
-        path = self._docs_dir / safe_file_name(number, fmt)
-        self._write(number, fmt, path, lambda p: self.opener(p))
+        self._write(number, fmt, self._temp_path(number, fmt), lambda p: self.opener(p))
 
     def save_document(self, fmt: str, path: Path | None = None) -> None:
         number = self.document.currentText()
@@ -542,7 +562,36 @@ class CheckoutPanel(QWidget):
             path = Path(name)
         self._write(number, fmt, path, lambda p: self.say(f"{number} saved to {p}."))
 
-    def _write(self, number: str, fmt: str, path: Path, then: Callable[[Path], None]) -> None:
+    def open_receipt(self, fmt: str) -> None:
+        """The receipt of the selected payment (else the last one), opened like an invoice."""
+        account = self.account
+        if account is None or not account.payments:
+            self.say("No payment to give a receipt for yet.", error=True)
+            return
+        row = self.payments.currentRow()
+        payment = account.payments[row if 0 <= row < len(account.payments) else -1].id
+        paddle = account.paddle
+        self._write(
+            payment,
+            fmt,
+            self._temp_path(payment, fmt),
+            self.opener,
+            lambda core: core.receipt(paddle, payment, fmt),
+        )
+
+    def _temp_path(self, name: str, fmt: str) -> Path:
+        if self._docs_dir is None:
+            self._docs_dir = Path(tempfile.mkdtemp(prefix="auctionmen-docs-"))
+        return self._docs_dir / safe_file_name(name, fmt)
+
+    def _write(
+        self,
+        number: str,
+        fmt: str,
+        path: Path,
+        then: Callable[[Path], None],
+        make: Callable[[CoreThread], Any] | None = None,
+    ) -> None:
         def write(data: bytes) -> None:
             try:
                 path.write_bytes(data)
@@ -552,7 +601,7 @@ class CheckoutPanel(QWidget):
             then(path)
 
         self.bridge.run(
-            lambda core: core.document(number, fmt),
+            make or (lambda core: core.document(number, fmt)),
             write,
             lambda exc: self.say(refusal(number, exc), error=True),
         )

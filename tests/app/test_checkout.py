@@ -176,6 +176,23 @@ def test_part_payment_then_full_then_release(qtbot, desk) -> None:
     qtbot.waitUntil(lambda: _column(panel.lots, 4) == ["yes", "yes"], timeout=10_000)
     assert sorted(_money_events(desk, "lots_released")) == ["1", "2"]
 
+    # The receipt of the first payment (selected), then of the last (nothing selected).
+    opened: list[Path] = []
+    panel.opener = opened.append
+    panel.details.setCurrentIndex(1)
+    panel.payments.selectRow(0)
+    qtbot.mouseClick(panel.receipt_html, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    first = panel.account.payments[0].id
+    assert opened[0].name == f"{first}.html"
+    assert "500.00" in opened[0].read_text("utf-8")
+    panel.payments.clearSelection()
+    panel.payments.setCurrentCell(-1, -1)
+    qtbot.mouseClick(panel.receipt_pdf, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=120_000)
+    assert opened[1].name == f"{panel.account.payments[-1].id}.pdf"
+    assert opened[1].read_bytes().startswith(b"%PDF")
+
 
 def test_third_party_payment_needs_a_reason(qtbot, desk) -> None:
     panel = desk.checkout
