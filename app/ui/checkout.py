@@ -10,7 +10,6 @@ computed here.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -58,8 +57,6 @@ from app.ui.checkout_logic import (
 from app.ui.widgets import item, plain, table
 from hub.backend.statements import AccountDoc
 
-log = logging.getLogger("auctionmen.ui")
-
 # Records after which the open account is read again.
 MONEY_EVENTS = frozenset(
     {
@@ -105,7 +102,7 @@ class CheckoutPanel(QWidget):
         # Asks before issuing every invoice at once; without dialogs (tests): yes.
         self.confirm: Callable[[str], bool] = self._ask if dialogs else (lambda _q: True)
         # Opens a written document (tests replace it; the default asks the desktop).
-        self.opener: Callable[[Path], None] = _open_with_desktop
+        self.opener: Callable[[Path], None] = open_with_desktop
         self._docs_dir: Path | None = None
 
         self.paddle = QLineEdit()
@@ -620,7 +617,8 @@ def fit_columns(view: QTableWidget, stretch: int) -> None:
         header.setSectionResizeMode(column, mode)
 
 
-def _open_with_desktop(path: Path) -> None:
+def open_with_desktop(path: Path) -> None:
+    """Open a written document with the desktop's viewer (browser, PDF reader)."""
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.bridge import CoreBridge
 from app.facade import CoreThread
 from app.formatting import format_plain_amount
-from app.ui.checkout import fit_columns, refusal
+from app.ui.checkout import fit_columns, open_with_desktop, refusal
 from app.ui.checkout_logic import (
     METHOD_LABELS,
     METHODS,
@@ -117,7 +116,7 @@ class ConsignorsPanel(QWidget):
         self.currency = "EUR"
         self.rows: list[JSON] = []
         self.settlement: SettlementDoc | None = None
-        self.opener: Callable[[Path], None] = _open_with_desktop
+        self.opener: Callable[[Path], None] = open_with_desktop
         self._docs_dir: Path | None = None
         self._payout_key: tuple[tuple[str, int, str, str], str] | None = None
 
@@ -511,7 +510,3 @@ class ConsignorsPanel(QWidget):
             write,
             lambda exc: self.say(refusal(f"Settlement of {ref}", exc), error=True),
         )
-
-
-def _open_with_desktop(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
