@@ -44,6 +44,10 @@ async def _build(data_dir: Path) -> list[str]:
     try:
         numbers = await cashier.issue_all("test")
         await cashier.record_payment("101", 1000, "cash", "till 1", "k1", "test")
+        last = numbers[-1]  # one lot of the last invoice taken back: a credit note
+        lot = str(seq.engine.state.money.invoices[last]["lots"][0])
+        note = await cashier.credit_note(last, [lot], "damaged in the saleroom", "test")
+        numbers.append(str(note.events[0].data["number"]))
     finally:
         await seq.stop()
         identities.close()
@@ -53,10 +57,10 @@ async def _build(data_dir: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sale(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """(journal path, invoice numbers) of a closed-books sale: 6 lots, 3 buyers invoiced."""
+    """(journal path, document numbers) of a sale: 6 lots, 3 buyers invoiced, one credit note."""
     data_dir = tmp_path_factory.mktemp("money") / "data"
     numbers = asyncio.run(_build(data_dir))
-    assert len(numbers) == 3
+    assert [n[:3] for n in numbers] == ["INV", "INV", "INV", "CN-"]
     return data_dir / "sales" / f"{SALE}.db", numbers
 
 
@@ -147,7 +151,9 @@ def test_invoices_lists_and_renders(capsys, sale, tmp_path: Path) -> None:
     db, numbers = sale
     code, out, _ = _run(capsys, "invoices", str(db))
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == sorted(numbers)
+    invoices, notes = sorted(numbers[:3]), numbers[3:]
+    assert [line.split()[0] for line in out.splitlines()] == invoices + notes
+    assert out.splitlines()[-1].split()[-1].startswith("-€")  # a credit note is negative
     assert "paddle 100" in out
 
     html_dir, pdf_dir = tmp_path / "html", tmp_path / "pdf"
@@ -155,9 +161,9 @@ def test_invoices_lists_and_renders(capsys, sale, tmp_path: Path) -> None:
     assert code == 0, err
     assert sorted(p.name for p in html_dir.iterdir()) == sorted(f"{n}.html" for n in numbers)
     assert sorted(p.name for p in pdf_dir.iterdir()) == sorted(f"{n}.pdf" for n in numbers)
-    first = (html_dir / f"{sorted(numbers)[0]}.html").read_text("utf-8")
-    assert "<script>x</script>" not in first  # the hostile name is escaped
-    assert "&lt;script&gt;" in first
+    pages = [p.read_text("utf-8") for p in html_dir.iterdir()]
+    assert not any("<script>x</script>" in page for page in pages)  # the hostile name...
+    assert any("&lt;script&gt;x&lt;/script&gt;" in page for page in pages)  # ...is escaped
     for pdf in pdf_dir.iterdir():
         assert pdf.read_bytes().startswith(b"%PDF")
 
@@ -193,7 +199,8 @@ def test_export_json_of_everything(capsys, sale) -> None:
     assert body["sale"] == SALE
     assert body["minor_unit_digits"] == 2
     assert set(body["kinds"]) >= {"invoices", "lines", "payments", "settlements"}
-    assert sorted(r["number"] for r in body["kinds"]["invoices"]) == sorted(numbers)
+    assert sorted(r["number"] for r in body["kinds"]["invoices"]) == sorted(numbers[:3])
+    assert [r["number"] for r in body["kinds"]["credit_notes"]] == numbers[3:]
     assert all(isinstance(r["total"], int) for r in body["kinds"]["invoices"])
     (payment,) = body["kinds"]["payments"]
     assert (payment["amount"], payment["method"]) == (1000, "cash")
@@ -208,7 +215,7 @@ def test_export_csv_one_kind_and_all(capsys, sale, tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out_file.read_text("utf-8"))))
-    assert sorted(r["number"] for r in rows) == sorted(numbers)
+    assert sorted(r["number"] for r in rows) == sorted(numbers[:3])
     hostile = next(r for r in rows if r["paddle"] == "100")
     assert not hostile["name"].startswith("=")  # formula-safe
     _, out, _ = _run(
