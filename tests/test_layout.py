@@ -86,7 +86,10 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     # Backend Base: the sale day around the loop, from the journal
     "hub.backend": (
         ("hub.auction", "hub.journal"),
-        frozenset({"sqlite_utils", "jinja2", "weasyprint", "facturx", "lxml", "schwifty", "segno"}),
+        frozenset(
+            {"sqlite_utils", "jinja2", "weasyprint", "facturx", "lxml", "schwifty", "segno"}
+            | {"rapidfuzz", "anyascii", "defusedxml"}  # sanctions screening
+        ),
     ),
     # the capabilities the front doors need, as Protocols
     "hub.ports": (("hub.auction", "hub.journal"), frozenset()),
