@@ -11,11 +11,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from hub.journal.migrations import REQUIRED_TABLES, migrations
+
+# Opens the writer's connection to a path. Production uses `sqlite3.connect`; the power-loss
+# test passes one that runs the same SQL over a simulated disk (tests/journal/powerloss_vfs.py).
+Connect = Callable[[Path], sqlite3.Connection]
 
 
 class JournalError(Exception):
@@ -36,11 +41,11 @@ def _durability(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA checkpoint_fullfsync=ON")
 
 
-def open_writer(path: str | os.PathLike[str]) -> Database:
+def open_writer(path: str | os.PathLike[str], connect: Connect | None = None) -> Database:
     """Open (creating if needed) and migrate the journal; the returned handle is the writer."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
+    db = Database(path) if connect is None else Database(connect(path))
     try:
         db.conn.isolation_level = None
         db.enable_wal()

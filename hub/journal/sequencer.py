@@ -39,7 +39,7 @@ from sqlite_utils import Database
 from hub.auction import reasons as R
 from hub.auction.engine import Engine
 from hub.auction.events import PUBLIC, STAFF, Actor, Decision, canonical_json
-from hub.journal.db import WriterLock, open_writer
+from hub.journal.db import Connect, WriterLock, open_writer
 from hub.journal.migrations import GENESIS
 from hub.journal.records import SELECT_COLUMNS, Record, event_hash
 from hub.journal.replay import load_engine
@@ -140,6 +140,8 @@ class Sequencer:
     :param probe_interval: seconds between write probes while paused
     :param probe_bytes: size of the probe write (a tiny write could succeed where a batch
         would not)
+    :param connect: opens the writer's connection (default `sqlite3.connect`; the power-loss
+        test's simulated disk is the only other one)
     """
 
     def __init__(
@@ -150,12 +152,14 @@ class Sequencer:
         max_batch: int = 256,
         probe_interval: float = 0.5,
         probe_bytes: int = 16_384,
+        connect: Connect | None = None,
     ) -> None:
         self.path = Path(path)
         self.clock = clock
         self.max_batch = max(1, max_batch)
         self.probe_interval = probe_interval
         self.probe_bytes = probe_bytes
+        self._connect = connect
         self._lock = WriterLock(self.path)
         self._db: Database | None = None
         self._engine = Engine()
@@ -181,7 +185,7 @@ class Sequencer:
             raise RuntimeError("the sequencer is already running")
         self._lock.acquire()
         try:
-            self._db = open_writer(self.path)
+            self._db = open_writer(self.path, self._connect)
             self._reload()
             conn = self._db.conn
             conn.execute("BEGIN IMMEDIATE")
