@@ -34,6 +34,7 @@ from hub.backend.consignors import ConsignorStore
 from hub.backend.exports import export
 from hub.backend.house import HouseProfile
 from hub.backend.identities import IdentityStore
+from hub.backend.money import format_money
 from hub.backend.numbering import Numbering
 from hub.backend.statements import (
     AccountDoc,
@@ -117,6 +118,9 @@ class Cashier:
             )
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return UTC
+
+    def _money(self, minor: int) -> str:
+        return format_money(minor, self.auction.sale.settings.currency)
 
     def _check_bidder(self, paddle: object) -> str:
         if not isinstance(paddle, str) or paddle not in self.auction.bidders:
@@ -232,8 +236,8 @@ class Cashier:
                 if amount > owed:
                     raise MoneyError(
                         TOO_MUCH,
-                        f"paddle {paddle} owes {max(owed, 0)} (minor units); "
-                        f"{amount} is more than that",
+                        f"paddle {paddle} owes {self._money(max(owed, 0))}; "
+                        f"{self._money(amount)} is more than that",
                     )
             command: JSON = {
                 "op": "record_payment",
@@ -267,7 +271,9 @@ class Cashier:
                 paid = ledger.balance(self.auction, paddle)[1]
                 if amount > paid:
                     raise MoneyError(
-                        TOO_MUCH, f"paddle {paddle} has paid {max(paid, 0)}; cannot refund {amount}"
+                        TOO_MUCH,
+                        f"paddle {paddle} has paid {self._money(max(paid, 0))}; "
+                        f"a refund of {self._money(amount)} is more than that",
                     )
             command: JSON = {
                 "op": "record_refund",
@@ -350,7 +356,9 @@ class Cashier:
                 due = self.settlement(consignor).due
                 if amount > due:
                     raise MoneyError(
-                        TOO_MUCH, f"consignor {consignor} is due {max(due, 0)}; not {amount}"
+                        TOO_MUCH,
+                        f"consignor {consignor} is due {self._money(max(due, 0))}; "
+                        f"{self._money(amount)} is more than that",
                     )
             command: JSON = {
                 "op": "record_payout",

@@ -87,6 +87,7 @@ async def test_a_payment_above_what_is_owed_is_refused_and_nothing_changes(desk:
     with pytest.raises(MoneyError) as refused:
         await desk.record_payment("102", INV2 + 1, "card", "", "k1", "Ann")
     assert refused.value.reason == "too_much"
+    assert refused.value.message == "paddle 102 owes €91,560.00; €91,560.01 is more than that"
     assert events(desk) == before
     await desk.record_payment("102", INV2, "transfer", "BANK 1", "k2", "Ann")
     assert desk.account("102").status == "paid"
