@@ -5,8 +5,12 @@ credit notes, payouts, reads; every refusal clear and changing nothing."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -398,3 +402,25 @@ async def test_bad_terms_are_refused_and_the_old_ones_kept(
         await desk.set_terms("C-1", {**before, **change}, "Ann")
     assert refused.value.reason == "invalid"
     assert desk.auction.money.terms["C-1"] == before
+
+
+async def test_the_accountants_exports_add_up_to_the_books(desk: Cashier) -> None:
+    await desk.issue_all("Ann")
+    await desk.record_payment("101", 1_000_000, "card", "A1", "k1", "Ann")
+    await desk.reknock("3", "102", 900_000, "misheard", "Ann")
+    text, _ = desk.export("invoices", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["number"] for r in rows] == ["INV-2026-00001", "INV-2026-00002"]
+    cents = sum(int(Decimal(r["total"]) * 100) for r in rows)
+    assert cents == INV1 + INV2
+    notes = json.loads(desk.export("credit_notes", "json")[0])["rows"]
+    assert [(n["number"], n["refers_to"], n["total"]) for n in notes] == [
+        ("CN-2026-00001", "INV-2026-00001", -1_290_000)
+    ]
+    lines = json.loads(desk.export("lines", "json")[0])["rows"]
+    assert sum(x["amount"] for x in lines) == INV1 + INV2 - 1_290_000
+    (payment,) = json.loads(desk.export("payments", "json")[0])["rows"]
+    assert (payment["of"], payment["amount"], payment["by"]) == ("101", 1_000_000, "Ann")
+    (settled,) = json.loads(desk.export("settlements", "json")[0])["rows"]
+    assert settled["name"] == "Héloïse Martin"
+    assert settled["net"] == desk.settlement("C-1").net
