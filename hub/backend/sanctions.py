@@ -208,8 +208,9 @@ def _year(text: str | None, where: str) -> int | None:
 
 
 def _iso_date(text: str, where: str, circa: bool = False) -> BirthDate | None:
-    """1968-03-14, 1968-03 or 1968 (the XML lists' forms); month or day 00 means unknown."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
+    """1968-03-14, 1968-03 or 1968 (the XML lists' forms, a time after the date ignored);
+    month or day 00 means unknown."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[0-9:.+Z-]{0,30})?", text.strip())
     if match is None:
         raise ScreeningError(f"{where}: {text[:20]!r} is not a date")
     year = _year(match[1], where)

@@ -141,6 +141,28 @@ class ScreeningResult:
     at: float
     problem: str = ""  # why a re-screen could not check this person (then the verdict holds)
 
+    def record(self) -> dict[str, object]:
+        """What a CDD event may carry: the verdict, the lists (name and hash) and each hit by
+        list, entry and score, but no name of the person screened (personal data stays in
+        the identities store, outside the hash chain). Listed names are public."""
+        return {
+            "verdict": self.verdict,
+            "lists": [{"list": i.name, "sha256": i.sha256} for i in self.lists],
+            "hits": [
+                {
+                    "list": h.list,
+                    "entry": h.entry_id,
+                    "reference": h.reference,
+                    "listed_name": h.matched_name,
+                    "score": h.score,
+                    "dob": h.dob,
+                    "holds": h.holds,
+                }
+                for h in self.hits
+            ],
+            "problem": bool(self.problem),
+        }
+
 
 # --- normalising and scoring (pure) --------------------------------------------------------
 
@@ -453,12 +475,20 @@ class ScreeningStore:
         self.db.close()
 
     def lists(self) -> tuple[ListInfo, ...]:
+        with self._lock:  # one connection, possibly used from several threads
+            return self._lists()
+
+    def _lists(self) -> tuple[ListInfo, ...]:
         rows = self.db.execute(
             "SELECT name, source, format, sha256, imported_at, entry_count FROM lists ORDER BY name"
         ).fetchall()
         return tuple(ListInfo(*row) for row in rows)
 
     def entries(self) -> list[tuple[str, ListEntry]]:
+        with self._lock:
+            return self._entries()
+
+    def _entries(self) -> list[tuple[str, ListEntry]]:
         out = []
         for row in self.db.execute(
             "SELECT list, entry_id, kind, reference, names, births, countries FROM entries"

@@ -6,6 +6,7 @@ format. Matching rules and thresholds: hub/backend/screening.py's docstring.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -342,3 +343,15 @@ def test_screening_before_any_list_is_imported_is_refused(tmp_path):
     with pytest.raises(ScreeningError, match="no sanctions list"):
         room.rescreen_all([Person("p", "Ada Lovelace")])
     room.close()
+
+
+def test_the_record_for_the_cdd_event_carries_no_name_of_the_person(room):
+    result = room.screen(Person("p", "Marcus Hollowey", aliases=("Zebedee Quux",)))
+    record = result.record()
+    assert record["verdict"] == "hold"
+    assert record["hits"][0]["entry"] == "36001"
+    assert record["hits"][0]["listed_name"] == "HOLLOWAY, Marcus Edward"
+    assert {entry["list"] for entry in record["lists"]} == {"eu", "un", "ofac"}
+    text = json.dumps(record, ensure_ascii=False)
+    assert "Hollowey" not in text
+    assert "Zebedee" not in text

@@ -75,6 +75,16 @@ def test_the_un_file_is_read_with_original_script_aliases_and_dates():
     assert entries["9200001"].names == ("CRESCENT MARITIME SERVICES COMPANY", "Crescent Maritime")
 
 
+def test_a_un_date_with_a_time_is_read(tmp_path):
+    path = tmp_path / "un.xml"
+    path.write_text(
+        "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID>"
+        "<FIRST_NAME>A</FIRST_NAME><INDIVIDUAL_DATE_OF_BIRTH><DATE>1957-03-10T00:00:00</DATE>"
+        "</INDIVIDUAL_DATE_OF_BIRTH></INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>"
+    )
+    assert [str(b) for b in read_list(path, "un").entries[0].births] == ["1957-03-10"]
+
+
 def test_the_ofac_csv_is_read_with_its_aliases_and_the_dates_in_remarks():
     parsed = read_list(SDN, "ofac", alt=ALT)
     entries = {e.entry_id: e for e in parsed.entries}
