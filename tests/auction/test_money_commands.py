@@ -647,3 +647,17 @@ def test_a_reknock_to_another_buyer_undoes_a_release() -> None:
     s.ok({"op": "reknock", "lot": "3", "paddle": "A", "amount": 40_000, "reason": "r"})
     assert s.engine.state.money.released == {}
     assert replay(s.journal).state.money.to_json() == s.engine.state.money.to_json()
+
+
+def test_a_lot_sold_to_an_anonymous_room_bid_is_invoiced_after_a_reknock() -> None:
+    s = Sale({"buyer_premium": PREMIUM})
+    s.lot("1", start=100)
+    s.bidders("A")
+    s.ok({"op": "open_lot", "lot": "1"})
+    s.ok({"op": "floor_bid", "lot": "1"})  # no paddle named
+    s.ok({"op": "hammer", "lot": "1"})
+    assert accounts.buyers(s.engine.state) == []
+    d = s.ok({"op": "reknock", "lot": "1", "paddle": "A", "amount": 100, "reason": "paddle 'A'"})
+    assert d.events[0].bidders == ("A",)
+    assert s.engine.bidders["A"].won == 100
+    assert invoice(s).events[0].data["totals"]["total"] == 125
