@@ -102,6 +102,10 @@ class Cashier:
     def sale_id(self) -> str:
         return self.auction.sale.id
 
+    def close(self) -> None:
+        """Close the journals the numbering keeps open for reading (at the stage's stop)."""
+        self.numbering.close()
+
     def house(self) -> HouseProfile | None:
         return None if self.house_loader is None else self.house_loader()
 

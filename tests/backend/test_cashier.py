@@ -44,6 +44,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Cashier]:
     try:
         yield cashier
     finally:
+        cashier.close()
         await sequencer.stop()
         assert verify(journal).ok
 
