@@ -83,6 +83,7 @@ __all__ = [
 SKELETON_DISCOUNT = 8.0
 WORD_CUTOFF = 70.0  # a word this close may be a misspelling (candidates for the alignment)
 NAME_LIMIT = 300  # a person's name or alias, in characters
+MAX_ALIASES = 20
 HONORIFICS = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "mme", "mlle", "herr", "frau"}
     | {"sheikh", "shaykh", "sheik", "haji", "hajji", "mullah", "maulvi", "maulana"}
@@ -337,6 +338,8 @@ def check_person(person: Person) -> list[str]:
         raise ScreeningError(f"{person.ref}: kind must be 'person' or 'entity'")
     if person.birth is not None and not isinstance(person.birth, date):
         raise ScreeningError(f"{person.ref}: the date of birth must be a date")
+    if len(person.aliases) > MAX_ALIASES:
+        raise ScreeningError(f"{person.ref}: more than {MAX_ALIASES} aliases")
     names = [person.name, *person.aliases]
     for name in names:
         if not isinstance(name, str):

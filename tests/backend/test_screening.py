@@ -316,6 +316,7 @@ def test_common_names_are_rarely_held(room):
         (Person("p", "Ada", birth="1968-03-14"), "must be a date"),  # type: ignore[arg-type]
         (Person("p", 42), "must be text"),  # type: ignore[arg-type]
         (Person("p", "Ada", aliases=("Bad\x00",)), "control characters"),
+        (Person("p", "Ada", aliases=("Ada B",) * 21), "more than 20 aliases"),
     ],
 )
 def test_a_name_that_cannot_be_screened_is_refused(room, person, message):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,24 @@ def test_another_room_sees_a_new_list_at_its_next_screening(room, tmp_path):
     assert room.screen(Person("p", "Marcus Holloway")).verdict == "clear"
     import_list(tmp_path, SDN, "ofac")  # another process, say the CLI
     assert room.screen(Person("p", "Marcus Holloway")).verdict == "hold"
+
+
+def test_two_rooms_importing_at_once_both_land_whole(tmp_path):
+    """One writer at a time: SQLite's write lock (BEGIN IMMEDIATE, busy timeout) queues the
+    second import; neither list is lost or mixed."""
+    rooms = [ScreeningRoom(tmp_path), ScreeningRoom(tmp_path)]
+    jobs = [(EU, "eu", None), (SDN, "ofac", ALT)]
+    with ThreadPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(room.import_list, path, kind, alt=alt)
+            for room, (path, kind, alt) in zip(rooms, jobs, strict=True)
+        ]
+        infos = [future.result() for future in futures]
+    assert sorted((i.name, i.entry_count) for i in infos) == [("eu", 5), ("ofac", 5)]
+    assert {i.name for i in rooms[0].lists()} == {"eu", "ofac"}
+    assert len(_rows(tmp_path)) == 10
+    for room in rooms:
+        room.close()
 
 
 def test_a_bad_file_leaves_the_old_list(room, tmp_path):
