@@ -199,6 +199,7 @@ def normalise(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Name:
     text: str  # normalised
+    ordered: str  # its words sorted: token_sort_ratio is ratio() of these, computed once
     words: int
     joined: str
     skeleton: str
@@ -209,7 +210,9 @@ def _name(raw: str) -> _Name:
     text = normalise(raw)
     joined = text.replace(" ", "")
     skeleton = re.sub(r"[aeiouwy]", "", joined)
-    return _Name(text, len(text.split()), joined, skeleton, any(_abjad(c) for c in raw))
+    words = text.split()
+    ordered = " ".join(sorted(words))
+    return _Name(text, ordered, len(words), joined, skeleton, any(_abjad(c) for c in raw))
 
 
 def _aligned(a: _Name, b: _Name) -> float:
@@ -231,7 +234,7 @@ def _aligned(a: _Name, b: _Name) -> float:
 
 
 def _name_score(a: _Name, b: _Name) -> float:
-    best = fuzz.token_sort_ratio(a.text, b.text)
+    best = fuzz.ratio(a.ordered, b.ordered)  # = token_sort_ratio
     if a.words >= 2 and b.words >= 2:
         best = max(best, fuzz.token_set_ratio(a.text, b.text), _aligned(a, b))
     best = max(best, fuzz.ratio(a.joined, b.joined))
@@ -241,7 +244,7 @@ def _name_score(a: _Name, b: _Name) -> float:
 
 
 def _exact(a: _Name, b: _Name) -> bool:
-    return sorted(a.text.split()) == sorted(b.text.split())
+    return a.ordered == b.ordered
 
 
 def dob_verdict(birth: date | None, births: Sequence[BirthDate], circa_years: int = 2) -> str:
@@ -276,6 +279,7 @@ class Index:
     owners: list[_Listed] = field(default_factory=list)
     # the names' forms as rapidfuzz's choices, made once
     texts: list[str] = field(default_factory=list)
+    ordered: list[str] = field(default_factory=list)
     joined: list[str] = field(default_factory=list)
     skeletons: list[str] = field(default_factory=list)
     vocabulary: list[str] = field(default_factory=list)  # every listed word, once
@@ -293,6 +297,7 @@ class Index:
                     index.raw.append(raw)
                     index.owners.append(owner)
         index.texts = [n.text for n in index.names]
+        index.ordered = [n.ordered for n in index.names]
         index.joined = [n.joined for n in index.names]
         index.skeletons = [n.skeleton for n in index.names]
         for position, name in enumerate(index.names):
@@ -306,7 +311,7 @@ class Index:
         found: set[int] = set()
         skeleton_cutoff = cutoff + SKELETON_DISCOUNT
         scorers = (
-            (self.texts, query.text, fuzz.token_sort_ratio, cutoff),
+            (self.ordered, query.ordered, fuzz.ratio, cutoff),  # token_sort_ratio
             (self.texts, query.text, fuzz.token_set_ratio, cutoff),
             (self.joined, query.joined, fuzz.ratio, cutoff),
             (self.skeletons, query.skeleton, fuzz.ratio, skeleton_cutoff),
@@ -465,14 +470,23 @@ class ScreeningStore:
         self.db = Database(conn)
         self._lock = threading.Lock()
         try:
+            conn.execute("PRAGMA busy_timeout=5000")
             self.db.enable_wal()
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=5000")
             conn.execute("PRAGMA foreign_keys=ON")
-            migrations.apply(self.db)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise ScreeningError(f"{path}: cannot open the screening store: {exc}") from exc
+
+    def _migrate(self) -> None:
+        try:
+            migrations.apply(self.db)
+        except sqlite3.OperationalError:
+            # Two processes opening a new store at once: the second's CREATE fails because
+            # the first's has landed. Done is done; anything else is a real error.
+            if list(migrations.pending(self.db)):
+                raise
 
     def close(self) -> None:
         self.db.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.backend import screening
 from hub.backend.sanctions import MAX_BYTES, ScreeningError, read_list
 from hub.backend.screening import Person, ScreeningRoom, ScreeningStore, import_list
 
@@ -131,6 +132,24 @@ def test_the_store_is_migrated_once_by_name(tmp_path):
     names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations").fetchall()]
     assert names == ["m001_lists"]
     store.close()
+
+
+def test_a_store_another_process_migrated_at_the_same_moment_opens(tmp_path, monkeypatch):
+    real = screening.migrations.apply
+
+    def raced(db):
+        real(db)  # the other process's migration lands first ...
+        raise sqlite3.OperationalError("table lists already exists")  # ... ours then fails
+
+    monkeypatch.setattr(screening.migrations, "apply", raced)
+    ScreeningStore(tmp_path / "screening.db").close()  # done is done
+
+    def broken(db):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(screening.migrations, "apply", broken)
+    with pytest.raises(ScreeningError, match="disk I/O error"):
+        ScreeningStore(tmp_path / "other.db")
 
 
 def test_a_file_that_is_not_a_store_is_refused(tmp_path):
