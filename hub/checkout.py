@@ -83,6 +83,8 @@ class MoneyDesk:
         return self._read(lambda: self.cashier.invoice(number))
 
     def document(self, kind: str, number: str) -> JSON:
+        if kind == "receipt":
+            return to_json(self._receipt(number)[1])
         return to_json(self._doc(kind, number))
 
     def _receipt(self, payment_id: str) -> tuple[AccountDoc, PaymentDoc]:

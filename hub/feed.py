@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from hub.auction.events import PUBLIC, STAFF, canonical_json
 from hub.gateway.tokens import AUDIENCE, ISSUER
@@ -18,12 +18,16 @@ from hub.journal.records import Record
 from hub.mercure.config import HubConfig, KeySpec, conformance_config
 from hub.mercure.update import Update
 
+JSON = dict[str, Any]
+VIEWS = ("p", "s", "c")  # an update's view, in delivery order: public or bidders', staff, consignor
+
 # Browsers wait ~3 s before reconnecting an EventSource unless told otherwise.
 RECONNECT_MS = 1000
 
 
 def event_id(sale: str, epoch: int, seq: int, view: str) -> str:
-    """The Mercure id of a record's update: `{sale}:{epoch}:{seq}:{p|s}`."""
+    """The Mercure id of a record's update: `{sale}:{epoch}:{seq}:{p|s|c}` (public or
+    bidders', staff, consignor)."""
     return f"{sale}:{epoch}:{seq}:{view}"
 
 
@@ -39,7 +43,7 @@ def parse_event_id(value: str) -> tuple[str, int, int, str] | None:
     ` 7 `, `+7`, `07`, Arabic-Indic digits) is unknown rather than read as a known one.
     """
     parts = value.rsplit(":", 3)
-    if len(parts) != 4 or not parts[0] or parts[3] not in ("p", "s"):
+    if len(parts) != 4 or not parts[0] or parts[3] not in VIEWS:
         return None
     sale, epoch, seq, view = parts
     if not (_NUMBER.fullmatch(epoch) and _NUMBER.fullmatch(seq)):
@@ -48,11 +52,12 @@ def parse_event_id(value: str) -> tuple[str, int, int, str] | None:
 
 
 def updates_for(record: Record, sale_iri: str) -> list[Update]:
-    """The Mercure updates one journal record becomes, in delivery order (p, then s).
+    """The Mercure updates one journal record becomes, in delivery order (p, s, then c).
 
     Public events go to the room topic; staff-only events that concern bidders go privately
     to those bidders' topics (with the public view of the lot); every event goes to staff
-    with the staff view (reserve, books, identities).
+    with the staff view (reserve, books, identities); an event about a consigned lot goes
+    privately to that consignor's topic (`consignor_update`).
     """
     out: list[Update] = []
     sale = record.sale
@@ -89,7 +94,51 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
             retry=retry,
         )
     )
+    consigned = consignor_update(record)
+    if consigned is not None:
+        ref, body = consigned
+        out.append(
+            Update(
+                (f"{sale_iri}/consignors/{ref}",),
+                canonical_json(body),
+                event_id(sale, record.epoch, record.seq, "c"),
+                private=True,
+                retry=retry,
+            )
+        )
     return out
+
+
+def consignor_update(record: Record) -> tuple[str, JSON] | None:
+    """(consignor reference, body) for an event about a consigned lot, else None.
+
+    The consignor's own view of their lot: status, estimate, their reserve, the bid and the
+    hammer as amounts. Never a bidder (no paddle, channel, books or event data).
+    """
+    lot = record.staff_view.get("lot")
+    if not isinstance(lot, dict) or not lot.get("consignor"):
+        return None
+    high, hammer = lot.get("high"), lot.get("hammer")
+    view: JSON = {
+        key: lot.get(key)
+        for key in ("id", "order", "title", "status", "estimate", "reserve", "currency")
+    }
+    view["reserve_met"] = bool(lot.get("reserve_met"))
+    view["high"] = {"amount": high.get("amount")} if isinstance(high, dict) else None
+    view["hammer"] = (
+        {"amount": hammer.get("amount"), "subject_to": bool(hammer.get("subject_to"))}
+        if isinstance(hammer, dict)
+        else None
+    )
+    body: JSON = {
+        "seq": record.seq,
+        "epoch": record.epoch,
+        "type": record.type,
+        "at": record.at,
+        "sale": record.sale,
+        "lot": view,
+    }
+    return str(lot["consignor"]), body
 
 
 class JournalReader(Protocol):
@@ -135,9 +184,10 @@ class SaleHistory:
         if epoch != record.epoch and view != "s":
             return None  # a later epoch names a record only in a snapshot's cursor (`:s`)
         out: list[Update] = []
-        if view == "p":
-            # The staff update of the same record is delivered after its public one.
-            out.extend(u for u in updates_for(record, self.sale_iri) if u.id.endswith(":s"))
+        if view != "c":
+            # The same record's later updates (p, then s, then c) follow the cursor's one.
+            later = VIEWS[VIEWS.index(view) + 1 :]
+            out.extend(u for u in updates_for(record, self.sale_iri) if u.id[-1] in later)
         for record in self.reader.after(seq):
             out.extend(updates_for(record, self.sale_iri))
         return out

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +27,7 @@ from aiohttp import web
 
 from hub.auction import reasons as R
 from hub.auction.parse import MAX_AMOUNT
+from hub.auction.text import identifier_problem, text_problem
 from hub.gateway.intake import Refused, bearer, check_key, check_sale, read_object, reply, verified
 from hub.gateway.keys import BEHIND_TLS_PROXY, ISSUER, LINKS, MONEY, SALE
 from hub.gateway.problems import problem
@@ -51,7 +51,6 @@ EXPORT_KINDS = (
 # pattern only keeps junk out of the desk: whether the number exists is the desk's answer.
 NUMBER = re.compile(r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{1,9}$")
 PAYMENT_ID = re.compile(r"^PAY-[0-9]{1,12}$")
-REF = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,64}$")  # a paddle or consignor reference in a path
 MAX_LOTS = 5000
 # An HTML document carries its own inline styles and an inline SVG (the payment QR code).
 DOC_CSP = (
@@ -124,19 +123,17 @@ def _amount(body: JSON, name: str = "amount") -> int:
 
 
 def _text(body: JSON, name: str, limit: int, *, required: bool = False) -> str:
-    """A line of text: no control characters, no lone surrogates, at most `limit` long."""
+    """A line of display text (`hub.auction.text`: no control characters, direction
+    overrides or lone surrogates), at most `limit` long."""
     value = body.get(name)
     if value is None and not required:
         return ""
-    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
+    if not isinstance(value, str) or (required and not value.strip()):
         need = "non-empty text" if required else "text"
         raise _refuse(f"'{name}' must be {need} of at most {limit} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _refuse(f"'{name}' holds an invalid character (a lone surrogate)") from None
-    if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\u200d" for c in value):
-        raise _refuse(f"'{name}' must not hold control or formatting characters")
+    problem = text_problem(value, limit=limit)
+    if problem is not None:
+        raise _refuse(f"'{name}' {problem}")
     return value.strip()
 
 
@@ -155,7 +152,7 @@ def _lots(body: JSON, name: str = "lots", *, required: bool = False) -> list[str
         raise _refuse(f"'{name}' must be a list of at most {MAX_LOTS} lot ids")
     out = []
     for item in value:
-        if not isinstance(item, str) or not REF.match(item) or len(item) > 32:
+        if not isinstance(item, str) or identifier_problem(item, limit=32) is not None:
             raise _refuse(f"'{name}' must hold lot ids (text of at most 32 characters)")
         out.append(item)
     if len(set(out)) != len(out):
@@ -167,7 +164,7 @@ def _lots(body: JSON, name: str = "lots", *, required: bool = False) -> list[str
 
 def _ref(request: web.Request, name: str) -> str:
     value = request.match_info[name]
-    if not REF.match(value):
+    if identifier_problem(value) is not None:
         raise Refused(404, "not_found", f"no {name} {value[:40]!r}")
     return value
 
@@ -331,7 +328,11 @@ async def issue(request: web.Request) -> web.StreamResponse:
         if every is True and paddle is None:
             numbers = await money.issue_all(_by(claims))
             return web.json_response({"ok": True, "numbers": numbers}, headers=NO_STORE)
-        if every not in (None, False) or not isinstance(paddle, str) or not REF.match(paddle):
+        if (
+            every not in (None, False)
+            or not isinstance(paddle, str)
+            or identifier_problem(paddle) is not None
+        ):
             raise _refuse("send {'paddle': '<paddle>'} or {'all': true}")
         verdict = await money.issue_invoice(paddle, _by(claims))
         return _answer(verdict, {"account": money.account(paddle)} if verdict.ok else None)
@@ -409,7 +410,7 @@ async def settlement(request: web.Request) -> web.StreamResponse:
     ref, dot, ext = doc.rpartition(".")
     if not dot or ext not in ("html", "pdf"):
         ref, ext = doc, "json"
-    if not REF.match(ref):
+    if identifier_problem(ref) is not None:
         return problem(404, "not_found", f"no consignor {ref[:40]!r}")
     check_sale(request, request.app[SALE].sale_id)
     claims = _claims(request, document=ext != "json")

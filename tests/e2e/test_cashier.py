@@ -76,6 +76,7 @@ def test_a_buyer_sees_their_invoice_and_the_cashier_takes_part_then_full_payment
     wait_text(bidder, "#account-title", "Your invoice")
     # The buyer's premium is on the lot (the demo's schedule: no lot has its own bands).
     wait_text(bidder, "#lot-premium", "Buyer's premium: 25% of the hammer price up to €500,000")
+    screenshot(bidder, "bidder-lot-premium-360")
     wait_text(bidder, "#account-invoices", number)
     wait_text(bidder, "#account-owed", euros)
     wait_text(bidder, "#account-status", "Please pay")

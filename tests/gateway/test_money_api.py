@@ -4,8 +4,10 @@ on every POST refused with a clear problem and nothing changed."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -13,6 +15,7 @@ from hub.auction.events import Actor
 from hub.gateway.money import DOC_COOKIE
 from tests.gateway.helpers import bearer
 from tests.gateway.test_results import sell_lot_one
+from tests.sse import SSE
 
 SALE = "/api/sales/demo"
 CLERK = Actor("clerk")
@@ -385,3 +388,76 @@ async def test_a_consignor_link_and_the_consignor_s_own_view(stage, http):
         assert (status, body["reason"]) == (422, "invalid"), days
     status, body = await get_json(http, f"{SALE}/consignor", buyer(stage, "101"))
     assert (status, body["reason"]) == (403, "forbidden")
+
+
+def consignor_topic(stage, ref: str) -> str:
+    return f"/.well-known/mercure?topic={quote(f'{stage.sale_iri}/consignors/{ref}', safe='')}"
+
+
+async def test_a_consignor_s_topic_carries_their_lots_and_names_no_buyer(stage, http):
+    # Lot 2 goes to a second consignor, so each one's stream shows what the other's must not.
+    answer = await stage.submit(
+        {"op": "edit_lot", "lot": "2", "changes": {"consignor": "C-2002"}, "reason": "test"},
+        CLERK,
+    )
+    assert answer.ok, answer
+    first = bearer(stage.issuer.issue("consignor", "demo", subject="C-1001"))
+    second = bearer(stage.issuer.issue("consignor", "demo", subject="C-2002"))
+    both = (
+        consignor_topic(stage, "C-1001")
+        + "&topic="
+        + quote(f"{stage.sale_iri}/consignors/C-2002", safe="")
+    )
+    async with (
+        http.get(consignor_topic(stage, "C-1001"), headers=first) as mine,
+        http.get(both, headers=second) as theirs,
+    ):
+        assert mine.status == 200
+        assert theirs.status == 200
+        price = await sell_lot_one(stage)
+        await stage.submit({"op": "open_lot", "lot": "2"}, CLERK)
+        seen = []
+        stream = SSE(mine)
+        while not seen or seen[-1][1]["type"] != "lot_sold":
+            seen.append(await stream.next())
+        # The other consignor's first event is their own lot opening: nothing of lot 1 leaked.
+        _, other = await SSE(theirs).next()
+    assert (other["type"], other["lot"]["id"]) == ("lot_opened", "2")
+    types = [data["type"] for _, data in seen]
+    assert types[0] == "lot_opened"
+    assert types[-1] == "lot_sold"
+    for event_id, data in seen:
+        assert event_id == f"demo:{data['epoch']}:{data['seq']}:c"
+        assert data["lot"]["id"] == "1"
+        assert data["lot"]["reserve"] == 70000  # their own reserve
+        assert "paddle" not in json.dumps(data)  # never a bidder
+        assert "books" not in data["lot"]
+        assert "data" not in data
+    sold = seen[-1][1]["lot"]
+    assert sold["status"] == "sold"
+    assert sold["hammer"] == {"amount": price, "subject_to": False}
+    # A consignor resuming from an id of theirs gets what followed it.
+    resume = consignor_topic(stage, "C-1001") + "&lastEventID=" + quote(seen[0][0], safe="")
+    async with http.get(resume, headers=first) as again:
+        replay = SSE(again)
+        ids = [(await replay.next())[0] for _ in seen[1:]]
+    assert ids == [event_id for event_id, _ in seen[1:]]
+
+
+async def test_a_receipt_for_the_buyer_only(stage, http):
+    await invoiced(stage, http)
+    pay = {"amount": 2500, "method": "cash", "reference": "till 3"}
+    status, body = await post(http, f"{SALE}/accounts/101/payments", pay, staff(stage))
+    assert status == 200
+    receipt = body["events"][0]["data"]["id"]
+    status, doc = await get_json(http, f"{SALE}/receipts/{receipt}", buyer(stage, "101"))
+    assert status == 200
+    assert (doc["id"], doc["amount"], doc["method"]) == (receipt, 2500, "cash")
+    async with http.get(f"{SALE}/receipts/{receipt}.html", headers=buyer(stage, "101")) as r:
+        assert r.status == 200
+        assert receipt in await r.text()
+    status, doc = await get_json(http, f"{SALE}/receipts/{receipt}", buyer(stage, "102"))
+    assert (status, doc["reason"]) == (403, "forbidden")
+    for missing in ("PAY-999999", "PAY-x", "INV-2026-00001"):
+        status, _ = await get_json(http, f"{SALE}/receipts/{missing}", staff(stage))
+        assert status == 404, missing

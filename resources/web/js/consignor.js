@@ -62,7 +62,7 @@ function render() {
     else if (status === 'sold' && now.hammer?.amount != null) figure = formatMoney(now.hammer.amount, c);
     return h('tr', { class: ['open', 'fair_warning'].includes(status) ? 'live' : '', dataset: { lot: l.lot } },
       h('td', {}, l.lot), h('td', { class: 'title' }, l.title),
-      h('td', { class: 'status' }, STATUS[status] || status),
+      h('td', { class: 'lot-state' }, STATUS[status] || status),
       h('td', { class: 'num' }, figure));
   }));
 }
