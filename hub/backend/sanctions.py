@@ -1,6 +1,6 @@
 """Reading the official consolidated sanctions lists from the files a house downloads.
 
-Three formats, each into the same `ListEntry` shape (names and aliases, dates of birth):
+Four formats, each into the same `ListEntry` shape (names and aliases, dates of birth):
 
 - `eu`: the EU Financial Sanctions Files XML, "xmlFullSanctionsList_1_1" (root `export`,
   `sanctionEntity` with `subjectType`, `nameAlias` wholeName/firstName/middleName/lastName,
@@ -10,7 +10,12 @@ Three formats, each into the same `ListEntry` shape (names and aliases, dates of
   INDIVIDUAL_ALIAS, INDIVIDUAL_DATE_OF_BIRTH; `ENTITIES/ENTITY`);
 - `ofac`: OFAC's SDN list as CSV (`sdn.csv`: 12 columns, no header, `-0-` for empty; names
   "LAST, First"; dates of birth inside Remarks as "DOB 14 Mar 1968"), with its aliases from
-  `alt.csv` (5 columns) when given.
+  `alt.csv` (5 columns) when given;
+- `pep`: politically exposed persons (or any other watch list) in OpenSanctions'
+  `targets.simple.csv` form (a header row; id, schema, name, aliases, birth_date, countries,
+  sanctions, ...; several values in one field separated by `;`). There is no official
+  consolidated PEP list; this is the common file form of the published ones. A national
+  subset fits the bounds; the global PEP collection (hundreds of thousands) does not.
 
 A file is read whole before anything is stored, and any fault refuses the whole file with a
 `ScreeningError` naming the file and the place: so a store never holds half a list. XML is
@@ -36,23 +41,25 @@ from defusedxml.ElementTree import iterparse
 
 from hub.auction.text import text_problem
 
-KINDS = ("eu", "un", "ofac")
+KINDS = ("eu", "un", "ofac", "pep")
 FORMATS = {
     "eu": "EU Financial Sanctions Files XML 1.1",
     "un": "UN Security Council consolidated list XML",
     "ofac": "OFAC SDN CSV",
+    "pep": "OpenSanctions targets.simple.csv",
 }
 MiB = 1024 * 1024
 # The official files were a few MB (UN, OFAC) to a few tens of MB (EU) when this was written;
 # these bounds leave room to grow and refuse what no list is. `max_bytes=` overrides them.
-MAX_BYTES = {"eu": 100 * MiB, "un": 20 * MiB, "ofac": 40 * MiB}
+MAX_BYTES = {"eu": 100 * MiB, "un": 20 * MiB, "ofac": 40 * MiB, "pep": 100 * MiB}
 MAX_ENTRIES = 200_000
 MAX_NAMES_PER_ENTRY = 500
 MAX_NAME_CHARS = 1_000
 MAX_RUN = 1 * MiB  # XML bytes from one `<` to the next: a tag and the text after it
 
 Progress = Callable[[str, int, int], None]
-"""progress(phase, done, total): phase "read" counts bytes of the file, "store" entries."""
+"""progress(phase, done, total): "read" counts bytes of an XML file, or rows of a CSV one
+(total 0: not known before the end); "store" counts entries written; "done" comes last."""
 
 
 class ScreeningError(ValueError):
@@ -125,8 +132,10 @@ def read_list(
             entries = _parse_eu(data, report)
         elif kind == "un":
             entries = _parse_un(data, report)
-        else:
+        elif kind == "ofac":
             entries = _parse_ofac(data, alt_data, report)
+        else:
+            entries = _parse_simple(data, report)
     except ScreeningError as exc:
         raise ScreeningError(f"{path.name}: {exc}") from None
     if not entries:
@@ -393,10 +402,13 @@ _DOB = re.compile(
 )
 
 
-def _csv_rows(data: bytes, columns: int, name: str) -> Iterator[tuple[int, list[str]]]:
-    """Rows of an OFAC CSV with exactly `columns` fields, `-0-` read as empty."""
+def _csv_rows(
+    data: bytes, columns: int | None, name: str, null: str = "-0-"
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a CSV with exactly `columns` fields (None: as many as the first row), trimmed,
+    `null` read as empty."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")  # the legacy files are Windows-1252
     text = text.rstrip("\x1a \r\n")  # OFAC ends its files with a DOS end-of-file mark
@@ -405,11 +417,12 @@ def _csv_rows(data: bytes, columns: int, name: str) -> Iterator[tuple[int, list[
         for row in reader:
             if not row or row == [""]:
                 continue
+            columns = len(row) if columns is None else columns
             if len(row) != columns:
                 raise ScreeningError(
                     f"{name} line {reader.line_num}: {len(row)} fields, expected {columns}"
                 )
-            yield reader.line_num, [("" if f.strip() == "-0-" else f.strip()) for f in row]
+            yield reader.line_num, [("" if f.strip() == null else f.strip()) for f in row]
     except csv.Error as exc:
         raise ScreeningError(f"{name} line {reader.line_num}: not CSV ({exc})") from None
 
@@ -455,5 +468,59 @@ def _parse_ofac(data: bytes, alt: bytes | None, report: Progress) -> list[ListEn
     if aliases:
         orphan = next(iter(aliases))
         raise ScreeningError(f"alt.csv names ent_num {orphan}, which sdn.csv does not list")
+    report("read", len(data), len(data))
+    return entries
+
+
+# --- OpenSanctions targets.simple.csv --------------------------------------------------------
+
+_SIMPLE_REQUIRED = ("id", "schema", "name")
+_SIMPLE_KINDS = {
+    "Person": "person",
+    "Organization": "entity",
+    "Company": "entity",
+    "LegalEntity": "entity",
+    "PublicBody": "entity",
+    "Vessel": "vessel",
+    "Airplane": "aircraft",
+}
+
+
+def _parse_simple(data: bytes, report: Progress) -> list[ListEntry]:
+    rows = _csv_rows(data, None, "targets.simple.csv", null="")
+    header_row = next(rows, None)
+    if header_row is None:
+        return []
+    header = [h.lower() for h in header_row[1]]
+    missing = [c for c in _SIMPLE_REQUIRED if c not in header]
+    if missing:
+        raise ScreeningError(f"the header has no {', '.join(missing)} column")
+    at = {column: header.index(column) for column in header}
+
+    def field(row: list[str], column: str) -> str:
+        return row[at[column]] if column in at else ""
+
+    entries = []
+    for line, row in rows:
+        where = f"line {line}"
+        schema = field(row, "schema")
+        kind = _SIMPLE_KINDS.get(schema, "other")  # addresses, wallets...: never a bidder
+        names = [_name(field(row, "name"), where)]
+        names += [_name(alias, where) for alias in field(row, "aliases").split(";")]
+        births = [
+            day
+            for text in field(row, "birth_date").split(";")
+            if text.strip()
+            for day in [_iso_date(text, where)]
+            if day is not None
+        ]
+        countries = [c.strip()[:40] for c in field(row, "countries").split(";") if c.strip()]
+        clean = [n for n in names if n is not None]
+        reference = field(row, "sanctions") or field(row, "dataset")
+        entries.append(_entry(field(row, "id"), kind, clean, births, countries, reference, where))
+        if len(entries) > MAX_ENTRIES:
+            raise ScreeningError(f"more than {MAX_ENTRIES:,} entries")
+        if len(entries) % 500 == 0:
+            report("read", len(entries), 0)
     report("read", len(data), len(data))
     return entries

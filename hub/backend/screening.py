@@ -36,8 +36,10 @@ defaults on 200 common European names against the test fixtures is stated in
 tests/backend/test_screening.py and the README's Figures.
 
 Screening with no list imported is refused (ScreeningError): a "clear" against nothing would
-look like a check that was done. Politically exposed persons are not covered: there is no
-official consolidated PEP file to import.
+look like a check that was done. Politically exposed persons: there is no official
+consolidated PEP file; a house may import a published PEP list in OpenSanctions'
+targets.simple.csv form as the list "pep". Its hits hold like sanctions hits; the hit names
+the list, so the reviewer knows it calls for enhanced due diligence rather than a freeze.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class ListInfo:
-    name: str  # the list kind: "eu", "un", "ofac"
+    name: str  # the list kind: "eu", "un", "ofac", "pep"
     source: str  # the file name it was imported from
     format: str
     sha256: str
@@ -600,7 +602,7 @@ class ScreeningRoom:
         progress: Progress | None = None,
         max_bytes: int | None = None,
     ) -> ListInfo:
-        """Read `path` as a `kind` list ("eu", "un", "ofac" with `alt` = alt.csv) and put it
+        """Read `path` as a `kind` list ("eu", "un", "ofac" with `alt` = alt.csv, "pep") and put it
         in place of the previous one; ScreeningError, and the old list kept, if it is bad."""
         path = Path(path)
         parsed = read_list(

@@ -49,6 +49,7 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScreeningRoom]:
     room.import_list(FIXTURES / "eu_fsf_1_1.xml", "eu")
     room.import_list(FIXTURES / "un_consolidated.xml", "un")
     room.import_list(FIXTURES / "sdn.csv", "ofac", alt=FIXTURES / "alt.csv")
+    room.import_list(FIXTURES / "pep_targets.simple.csv", "pep")
     yield room
     room.close()
 
@@ -146,6 +147,23 @@ def test_a_near_miss_is_held(room, name, entry):
     assert hit.name_score < 100
 
 
+def test_a_politically_exposed_person_is_held_on_the_pep_list(room):
+    for name in ("Ludmila Hrabalova", "Людмила Грабалова", "Hrabalová, Ludmila"):
+        result, hit = _best(room, name, date(1962, 4, 18))
+        assert (result.verdict, hit.list, hit.entry_id, hit.dob) == (
+            "hold",
+            "pep",
+            "fx-pep-001",
+            "same",
+        )
+    result, hit = _best(room, "Raymond Bellacqua", date(1959, 1, 1))
+    assert (result.verdict, hit.entry_id, hit.dob) == ("hold", "fx-pep-002", "same")
+    result, hit = _best(room, "Ministry of Fictional Affairs of Fictitia", kind="entity")
+    assert (result.verdict, hit.entry_id) == ("hold", "fx-pep-003")
+    # a listed address is neither a person nor a company
+    assert room.screen(Person("p", "1 Example Street, Fictum", kind="entity")).verdict == "clear"
+
+
 def test_honorifics_and_punctuation_do_not_matter(room):
     assert normalise("Mr. Marcus-Edward  HOLLOWAY") == "marcus edward holloway"
     assert normalise("Dr Patrick O'Sullivan") == "patrick osullivan"
@@ -184,7 +202,7 @@ def test_the_result_names_the_lists_it_was_screened_against(room):
     result = room.screen(Person("p", "Ada Lovelace"))
     assert result.verdict == "clear"
     assert result.hits == ()
-    assert [info.name for info in result.lists] == ["eu", "ofac", "un"]
+    assert [info.name for info in result.lists] == ["eu", "ofac", "pep", "un"]
     assert all(len(info.sha256) == 64 for info in result.lists)
     assert result.ref == "p"
 
@@ -274,7 +292,7 @@ def test_common_names_are_rarely_held(room):
     """False-positive rate on 211 common European names (tests/fixtures/sanctions/
     common_names.txt; none is on the fixture lists), screened without a date of birth:
 
-    - against the three fixture lists (13 entries, 25 names and aliases): 0 of 211 held
+    - against the four fixture lists (17 entries, 33 names and aliases): 0 of 211 held
       (0 %), no hit reported either;
     - against the 211 names themselves as a list (each person against the 210 others):
       0 of 211 held; 6 reported under the threshold (Jean Martin / Juan Martínez 83,
@@ -352,7 +370,7 @@ def test_the_record_for_the_cdd_event_carries_no_name_of_the_person(room):
     assert record["verdict"] == "hold"
     assert record["hits"][0]["entry"] == "36001"
     assert record["hits"][0]["listed_name"] == "HOLLOWAY, Marcus Edward"
-    assert {entry["list"] for entry in record["lists"]} == {"eu", "un", "ofac"}
+    assert {entry["list"] for entry in record["lists"]} == {"eu", "un", "ofac", "pep"}
     text = json.dumps(record, ensure_ascii=False)
     assert "Hollowey" not in text
     assert "Zebedee" not in text

@@ -20,6 +20,7 @@ EU = FIXTURES / "eu_fsf_1_1.xml"
 UN = FIXTURES / "un_consolidated.xml"
 SDN = FIXTURES / "sdn.csv"
 ALT = FIXTURES / "alt.csv"
+PEP = FIXTURES / "pep_targets.simple.csv"
 
 
 @pytest.fixture
@@ -100,6 +101,56 @@ def test_the_ofac_csv_is_read_with_its_aliases_and_the_dates_in_remarks():
     alone = read_list(SDN, "ofac")
     assert {e.entry_id: e.names for e in alone.entries}["36001"] == ("HOLLOWAY, Marcus Edward",)
     assert alone.sha256 != parsed.sha256
+
+
+def test_a_pep_list_in_opensanctions_simple_csv_is_read():
+    parsed = read_list(PEP, "pep")
+    assert parsed.format == "OpenSanctions targets.simple.csv"
+    entries = {e.entry_id: e for e in parsed.entries}
+    assert entries["fx-pep-001"].names == (
+        "Ludmila Hrabalová",
+        "Ludmila Hrabalova",
+        "Людмила Грабалова",
+    )
+    assert [str(b) for b in entries["fx-pep-001"].births] == ["1962-04-18"]
+    assert [str(b) for b in entries["fx-pep-002"].births] == ["1958", "1959"]
+    assert entries["fx-pep-001"].countries == ("cz",)
+    assert entries["fx-pep-001"].reference == "test_peps"
+    kinds = {key: entry.kind for key, entry in entries.items()}
+    assert kinds == {
+        "fx-pep-001": "person",
+        "fx-pep-002": "person",
+        "fx-pep-003": "entity",  # PublicBody
+        "fx-pep-004": "other",  # an Address: never screened against
+    }
+
+
+def _pep_lines() -> list[str]:
+    return PEP.read_text("utf-8").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda: "name,aliases\nA B,\n", "the header has no id, schema column"),
+        (lambda: SDN.read_bytes().decode("utf-8"), "the header has no id, schema, name column"),
+        (lambda: _pep_lines()[0] + "\n", "no entries"),
+        (lambda: "\n".join([*_pep_lines(), "x,Person,A B"]), "line 6: 3 fields, expected 16"),
+        (lambda: PEP.read_text("utf-8").replace("1962-04-18", "18/04/1962"), "is not a date"),
+        (lambda: PEP.read_text("utf-8").replace("Ludmila Hrabalová,", "Lud\x07mila,"), "control"),
+        (lambda: "\n".join([*_pep_lines(), _pep_lines()[1]]), "'fx-pep-001' appears twice"),
+        (lambda: PEP.read_text("utf-8").replace("fx-pep-002,", ","), "without a usable id"),
+        (lambda: PEP.read_text("utf-8")[: PEP.read_text("utf-8").index(",cz,")], "5 fields"),
+    ],
+)
+def test_a_malformed_pep_list_is_refused(room, tmp_path, content, message):
+    room.import_list(PEP, "pep")
+    before = (room.lists(), _rows(tmp_path))
+    path = tmp_path / "targets.simple.csv"
+    path.write_text(content(), "utf-8")
+    with pytest.raises(ScreeningError, match=message):
+        room.import_list(path, "pep")
+    assert (room.lists(), _rows(tmp_path)) == before
 
 
 def test_import_stores_the_list_with_its_source_hash_time_and_count(room, tmp_path):
