@@ -89,6 +89,7 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         frozenset(
             {"sqlite_utils", "jinja2", "weasyprint", "facturx", "lxml", "schwifty", "segno"}
             | {"rapidfuzz", "anyascii", "defusedxml"}  # sanctions screening
+            | {"argon2"}  # staff accounts
         ),
     ),
     # the capabilities the front doors need, as Protocols
