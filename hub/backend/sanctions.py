@@ -140,10 +140,11 @@ def read_list(
         raise ScreeningError(f"{path.name}: {exc}") from None
     if not entries:
         raise ScreeningError(f"{path.name}: no entries: not a {FORMATS[kind]} file?")
-    ids = [entry.entry_id for entry in entries]
-    if len(set(ids)) != len(ids):
-        duplicate = next(i for i in ids if ids.count(i) > 1)
-        raise ScreeningError(f"{path.name}: entry {duplicate!r} appears twice")
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.entry_id in seen:
+            raise ScreeningError(f"{path.name}: entry {entry.entry_id!r} appears twice")
+        seen.add(entry.entry_id)
     return ParsedList(kind, FORMATS[kind], digest.hexdigest(), tuple(entries))
 
 
@@ -267,10 +268,18 @@ def _elements(data: bytes, root_name: str, wanted: set[str], report: Progress) -
                 if seen > MAX_ENTRIES:
                     raise ScreeningError(f"more than {MAX_ENTRIES:,} entries")
     except DefusedXmlException as exc:
-        raise ScreeningError(f"refused: the XML declares {type(exc).__name__}") from None
+        what = _FORBIDDEN.get(type(exc).__name__, type(exc).__name__)
+        raise ScreeningError(f"refused: the XML declares {what}; no official list does") from None
     except ParseError as exc:
         raise ScreeningError(f"not well-formed XML ({exc})") from None
     report("read", len(data), len(data))
+
+
+_FORBIDDEN = {
+    "DTDForbidden": "a document type (DTD)",
+    "EntitiesForbidden": "entities",
+    "ExternalReferenceForbidden": "an external reference",
+}
 
 
 def _check_markup(data: bytes) -> None:
