@@ -7,11 +7,14 @@ format. Matching rules and thresholds: hub/backend/screening.py's docstring.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hub.backend.sanctions import BirthDate, ListEntry
 from hub.backend.screening import (
@@ -374,3 +377,18 @@ def test_the_record_for_the_cdd_event_carries_no_name_of_the_person(room):
     text = json.dumps(record, ensure_ascii=False)
     assert "Hollowey" not in text
     assert "Zebedee" not in text
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=80))
+def test_any_text_is_screened_or_refused_with_a_reason(room, text):
+    """Emoji, combining marks, scripts without a transliteration: a name is either screened
+    or refused with ScreeningError, never another exception; its normal form is plain ASCII."""
+    assert re.fullmatch(r"[a-z0-9 ]*", normalise(text))
+    try:
+        result = room.screen(Person("p", text))
+    except ScreeningError:
+        return
+    assert result.verdict in ("clear", "hold")
