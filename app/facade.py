@@ -556,6 +556,16 @@ class CoreThread:
             )
         )
 
+    def record_refund(
+        self, paddle: str, amount: int, method: str, reference: str, *, key: str, reason: str
+    ) -> concurrent.futures.Future[Answer]:
+        """Money given back to a buyer (never more than they paid); `key` counts a retry once."""
+        return self._run(
+            lambda stage: _cashier(stage).record_refund(
+                paddle, amount, method, reference, key, DESK, reason
+            )
+        )
+
     def release_lots(
         self, paddle: str, lots: tuple[str, ...] = (), *, override_reason: str = ""
     ) -> concurrent.futures.Future[Answer]:

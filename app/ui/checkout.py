@@ -51,6 +51,7 @@ from app.ui.checkout_logic import (
     money,
     payment_request,
     payment_rows,
+    refund_request,
     release_reason,
     safe_file_name,
 )
@@ -216,16 +217,23 @@ class CheckoutPanel(QWidget):
         self.payer.setPlaceholderText("empty: the buyer pays")
         self.payer_reason = QLineEdit()
         self.payer_reason.setObjectName("checkoutPayerReasonEdit")
-        self.payer_reason.setPlaceholderText("why someone else pays (override)")
+        self.payer_reason.setPlaceholderText("why someone else pays; why we refund")
         self.pay = QPushButton("Record payment")
         self.pay.setObjectName("btn_record_payment")
         self.pay.clicked.connect(self.record_payment)
+        self.refund = QPushButton("Refund")
+        self.refund.setObjectName("btn_record_refund")
+        self.refund.setToolTip("A buyer in credit (after a credit note): amount, method, reason")
+        self.refund.clicked.connect(self.record_refund)
         form.addRow(plain("Method"), self.method)
         form.addRow(plain("Amount"), self.amount)
         form.addRow(plain("Reference"), self.reference)
         form.addRow(plain("Paid by"), self.payer)
         form.addRow(plain("Reason"), self.payer_reason)
-        form.addRow(self.pay)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pay, 2)
+        buttons.addWidget(self.refund, 1)
+        form.addRow(buttons)
         return box
 
     def _actions_box(self) -> QGroupBox:
@@ -282,7 +290,7 @@ class CheckoutPanel(QWidget):
         has = account is not None
         for w in (self.pay, self.issue, self.release, self.open_html, self.open_pdf):
             w.setEnabled(has)
-        for w in (self.receipt_html, self.receipt_pdf):
+        for w in (self.receipt_html, self.receipt_pdf, self.refund):
             w.setEnabled(False)
         self.save_pdf.setEnabled(has)
         if account is None:
@@ -314,6 +322,7 @@ class CheckoutPanel(QWidget):
             w.setEnabled(bool(numbers))
         for w in (self.receipt_html, self.receipt_pdf):
             w.setEnabled(bool(account.payments))
+        self.refund.setEnabled(account.owed < 0)
 
     def _fill_lots(self, account: AccountDoc) -> None:
         for r, lot in enumerate(lot_rows(account)):
@@ -434,6 +443,41 @@ class CheckoutPanel(QWidget):
             ),
             answered,
             failed,
+        )
+
+    def record_refund(self) -> None:
+        account = self.account
+        if account is None:
+            self.say("Look up a paddle first.", error=True)
+            return
+        try:
+            request = refund_request(
+                account,
+                self.amount.text(),
+                str(self.method.currentData()),
+                self.reference.text(),
+                self.payer_reason.text(),
+            )
+        except DeskError as exc:
+            self.say("Refund not recorded: " + " ".join(exc.messages), error=True)
+            return
+
+        def refunded(_answer: Any) -> None:
+            for edit in (self.amount, self.reference, self.payer_reason):
+                edit.clear()
+            self.say(f"Refund of {money(request.amount, account.currency)} recorded.")
+
+        self._answer(
+            "Refund",
+            lambda core: core.record_refund(
+                request.paddle,
+                request.amount,
+                request.method,
+                request.reference,
+                key=request.key,
+                reason=request.reason,
+            ),
+            refunded,
         )
 
     def issue_invoice(self) -> None:

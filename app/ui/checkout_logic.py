@@ -150,6 +150,48 @@ def payment_request(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    paddle: str
+    amount: int
+    method: str
+    reference: str
+    reason: str
+    key: str = field(default_factory=new_key)
+
+
+def refund_request(
+    account: AccountDoc, amount_text: str, method: str, reference: str, reason: str
+) -> RefundRequest:
+    """Money back to a buyer in credit (after a credit note): never more than the credit,
+    always with a reason."""
+    problems: list[str] = []
+    amount = 0
+    try:
+        amount = parse_amount(amount_text, account.currency)
+    except DeskError as exc:
+        problems += exc.messages
+    for text, what in ((reference, "The reference"), (reason, "The reason")):
+        try:
+            clean_text(text, what)
+        except DeskError as exc:
+            problems += exc.messages
+    if method not in METHODS:
+        problems.append(f"Choose a payment method ({', '.join(METHODS)}).")
+    if not reason.strip():
+        problems.append("A refund needs a reason.")
+    credit = -account.owed
+    if credit <= 0:
+        problems.append("This buyer is not in credit: there is nothing to refund.")
+    elif amount > credit:
+        problems.append(
+            f"That is more than the buyer's credit ({money(credit, account.currency)})."
+        )
+    if problems:
+        raise DeskError(problems)
+    return RefundRequest(account.paddle, amount, method, reference.strip(), reason.strip())
+
+
 def release_reason(account: AccountDoc, override_reason: str) -> str:
     """The override reason a release needs (empty when the buyer owes nothing)."""
     reason = clean_text(override_reason, "The override reason")

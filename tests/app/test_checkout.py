@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QTableWidget
 from hub.auction.events import Actor
 from hub.backend.sales import create_sale
 
-CLERK = Actor("clerk")
+AUCTIONEER = Actor("auctioneer")  # opens and hammers the lots
 LOTS = [
     {"id": "1", "title": "Chair", "start": 100000, "consignor": "C-1", "vat": "margin"},
     {"id": "2", "title": "Table", "start": 20000, "consignor": "C-1", "vat": "standard"},
@@ -36,7 +36,7 @@ def _sell(core: Any, lot: str, paddle: str) -> None:
         {"op": "floor_bid", "lot": lot, "paddle": paddle},
         {"op": "hammer", "lot": lot},
     ):
-        answer = core.submit(command, CLERK).result(10)
+        answer = core.submit(command, AUCTIONEER).result(10)
         assert answer.ok, (command, answer.message)
 
 
@@ -338,3 +338,46 @@ def test_every_money_label_is_plain_text(qtbot, desk) -> None:
     assert len(labels) > 20
     for label in labels:
         assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+
+
+def test_a_credit_note_then_a_refund(qtbot, desk) -> None:
+    """Paid in full, then one lot credited: the buyer is in credit and the desk refunds it
+    (with a reason, never more than the credit)."""
+    panel = desk.checkout
+    _look_up(qtbot, panel, "101")
+    assert not panel.refund.isEnabled()
+    qtbot.mouseClick(panel.issue, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.document.count() == 1, timeout=10_000)
+    number = panel.document.currentText()
+    _pay(qtbot, panel, "1,550.00")
+    qtbot.waitUntil(lambda: panel.status.text() == "Paid", timeout=10_000)
+
+    async def credit(stage: Any) -> Any:
+        return await stage.cashier.credit_note(number, ["2"], "scratched in transit", "desk")
+
+    assert desk.core._run(credit).result(10).ok
+    qtbot.waitUntil(lambda: panel.refund.isEnabled(), timeout=10_000)  # live, no click
+    assert panel.status.text() == "In credit — €300.00 to refund"
+    assert panel.document.count() == 2  # the invoice and the credit note
+
+    panel.amount.setText("300.01")
+    qtbot.mouseClick(panel.refund, Qt.MouseButton.LeftButton)
+    assert "A refund needs a reason" in panel.message.text()
+    assert "more than the buyer's credit (€300.00)" in panel.message.text()
+    state = desk.core._call(lambda stage: stage.engine.state).result(10)
+    assert state.money.refunds == []
+
+    panel.amount.setText("300")
+    panel.method.setCurrentIndex(panel.method.findData("transfer"))
+    panel.payer_reason.setText("lot 2 credited")
+    qtbot.mouseClick(panel.refund, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.status.text() == "Paid", timeout=10_000)
+    state = desk.core._call(lambda stage: stage.engine.state).result(10)
+    (refund,) = state.money.refunds
+    assert (refund["amount"], refund["method"], refund["reason"]) == (
+        30000,
+        "transfer",
+        "lot 2 credited",
+    )
+    assert _column(panel.payments, 2)[-1] == "-€300.00"
+    assert not panel.refund.isEnabled()

@@ -52,7 +52,7 @@ from hub.backend.statements import InvoiceDoc  # noqa: E402
 from hub.journal.sequencer import Sequencer  # noqa: E402
 from tests.bench.bench_journal import filesystem, machine  # noqa: E402
 
-CLERK = Actor("clerk")
+AUCTIONEER = Actor("auctioneer")  # opens and hammers the lots
 SALE = "bench"
 SCHEMES = ("margin", "standard", "reduced", "zero", "import")
 SETTINGS = {
@@ -117,9 +117,9 @@ async def journal_sale(path: Path, data_dir: Path, n_lots: int, n_buyers: int) -
     for i in range(n_lots):
         lot, paddle = str(i + 1), str(100 + i % n_buyers)
         selling += [
-            seq.submit({"op": "open_lot", "lot": lot}, CLERK),
-            seq.submit({"op": "floor_bid", "lot": lot, "paddle": paddle}, CLERK),
-            seq.submit({"op": "hammer", "lot": lot}, CLERK),
+            seq.submit({"op": "open_lot", "lot": lot}, AUCTIONEER),
+            seq.submit({"op": "floor_bid", "lot": lot, "paddle": paddle}, AUCTIONEER),
+            seq.submit({"op": "hammer", "lot": lot}, AUCTIONEER),
         ]
     answers = await asyncio.gather(*selling)
     bad = [a for a in answers if not a.ok]
