@@ -18,6 +18,7 @@ from app.ui.checkout_logic import (
     parse_percent,
     payment_request,
     payout_request,
+    refund_request,
     release_reason,
     safe_file_name,
     status_text,
@@ -335,3 +336,25 @@ def test_a_payout_form() -> None:
     with pytest.raises(DeskError) as err:
         payout_request("", "0", "gold", "a\nb", "EUR", None)
     assert len(err.value.messages) == 4
+
+
+def test_a_refund_form() -> None:
+    in_credit = _account(invoices=(INV,), due=100000, paid=130000, owed=-30000, status="in_credit")
+    req = refund_request(in_credit, "300", "transfer", " ref ", " lot 2 credited ")
+    assert (req.amount, req.method, req.reference, req.reason) == (
+        30000,
+        "transfer",
+        "ref",
+        "lot 2 credited",
+    )
+    with pytest.raises(DeskError) as err:
+        refund_request(in_credit, "300.01", "gold", "a\nb", "")
+    assert err.value.messages == [
+        "The reference may not contain line breaks or control characters.",
+        "Choose a payment method (cash, card, transfer, cheque, other).",
+        "A refund needs a reason.",
+        "That is more than the buyer's credit (€300.00).",
+    ]
+    owing = _account(invoices=(INV,), due=100000, owed=100000, status="owes")
+    with pytest.raises(DeskError, match="not in credit"):
+        refund_request(owing, "1", "cash", "", "why")
