@@ -381,25 +381,38 @@ class Kyc:
     # -- linked purchases
 
     def linked(self, paddle: str) -> aml.Linked:
-        """The customer's purchases in the house's other sales (read-only)."""
+        """The customer's purchases in the house's other sales (read-only; blocking)."""
+        return self._linked_call(paddle)()
+
+    def _linked_call(self, paddle: str) -> Callable[[], aml.Linked]:
+        """What `linked` reads, bound on the loop (the identities store is the loop's), as a
+        call that only reads the other journals (safe in a worker thread)."""
         row = self.identities.get(self.sale_id, paddle)
         if row is None or not row.get("customer"):
-            return aml.Linked(0, ())
+            return lambda: aml.Linked(0, ())
         settings = self.engine().sale.settings
-        return aml.linked_purchases(
-            self.data_dir,
-            self.identities.paddles_of(row["customer"]),
-            this_sale=self.sale_id,
-            currency=settings.currency,
-            basis=str(getattr(settings, "aml_basis", "hammer") or "hammer"),
-            window_days=self.policy().linking_window_days,
-            now=self.clock(),
-        )
+        paddles = self.identities.paddles_of(row["customer"])
+        this_sale = self.sale_id
+        window = self.policy().linking_window_days
+        now = self.clock()
+
+        def read() -> aml.Linked:
+            return aml.linked_purchases(
+                self.data_dir,
+                paddles,
+                this_sale=this_sale,
+                currency=settings.currency,
+                basis=str(getattr(settings, "aml_basis", "hammer") or "hammer"),
+                window_days=window,
+                now=now,
+            )
+
+        return read
 
     async def link(self, paddle: str, actor: Actor = SYSTEM) -> tuple[aml.Linked, Answer | None]:
         """Tell the sale what this buyer bought elsewhere (`set_linked_purchases`); nothing
         is submitted when there is nothing linked and nothing was linked before."""
-        linked = await asyncio.to_thread(self.linked, paddle)
+        linked = await asyncio.to_thread(self._linked_call(paddle))
         for problem in linked.problems:
             log.warning("linked purchases of paddle %s: %s", paddle, problem)
         bidder = self._bidders().get(paddle)

@@ -286,3 +286,30 @@ async def test_the_cdd_file_lists_identity_documents_steps_and_screenings(world,
     assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in page
     assert "<b>Lovelace" not in page
     assert "bidder_registered" in page
+
+
+async def test_linking_submits_the_customer_s_purchases_in_other_sales(world):
+    from tests.backend.moneykit import T0 as AUTUMN
+    from tests.backend.moneykit import Clock, worked_sale_commands
+    from tests.backend.test_aml import sale_on_disk
+
+    sequencer = await sale_on_disk(
+        world.dir / "sales" / "autumn.db", worked_sale_commands(), Clock(AUTUMN)
+    )
+    await sequencer.stop()
+    world.identities.add("autumn", "101", {"name": "Ada", "id_number": "P1"})
+    world.identities.add("spring", "7", {"name": "Ada L.", "id_number": "P1"})
+    world.identities.add("spring", "8", {"name": "Someone Else"})
+    linked, answer = await world.kyc.link("7", DESK)
+    assert answer is not None
+    assert answer.ok
+    assert (linked.amount, linked.sales) == (1_100_000, ("autumn",))
+    assert world.journal.commands == [
+        (
+            {"op": "set_linked_purchases", "paddle": "7", "amount": 1_100_000, "sales": ["autumn"]},
+            DESK,
+        )
+    ]
+    # Nothing bought elsewhere and nothing linked before: nothing to tell the sale.
+    assert await world.kyc.link("8") == (linked.__class__(0, ()), None)
+    assert len(world.journal.commands) == 1
