@@ -9,6 +9,7 @@ are met structurally by the sequencer's `Answer`, `hub.live.LiveSale` and `SaleR
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hub.auction.events import Actor
@@ -163,3 +164,39 @@ class Money(Protocol):
     def consignors(self) -> list[JSON]: ...
 
     def settlement(self, consignor: str) -> JSON: ...
+
+
+class StaffRefused(Exception):
+    """A staff sign-in refused: `reason` is `wrong_pin`, `locked` (with `retry_after` seconds),
+    `invalid` or `inactive`; `detail` is for people."""
+
+    def __init__(self, reason: str, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPass:
+    """A named staff member signed in on a device: what their token will carry."""
+
+    staff: str  # the account id, "st-3"
+    name: str
+    roles: tuple[str, ...]
+    sid: str
+    device: str  # "terminal:<label>"
+    expires: float
+
+
+class StaffDoor(Protocol):
+    """Per-person pairing (`hub.backend.staff.StaffStore` behind an adapter in the stage)."""
+
+    def has_accounts(self) -> bool:
+        """Any active staff account: then the stage PIN and tokens without a session stop."""
+        ...
+
+    def pair(self, who: object, pin: object, label: object) -> StaffPass:
+        """Check a name (or id) and PIN and open a session; raises StaffRefused. Blocking
+        (argon2): call it in a worker thread."""
+        ...

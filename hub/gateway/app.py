@@ -23,7 +23,7 @@ from hub.gateway.pages import add_pages, web_root
 from hub.gateway.ratelimit import Limits
 from hub.gateway.security import cors, problems, security_headers
 from hub.gateway.tokens import TokenIssuer
-from hub.ports import LinkBuilder, Money, Registrar, Results, SaleView, Submit
+from hub.ports import LinkBuilder, Money, Registrar, Results, SaleView, StaffDoor, Submit
 
 __all__ = ["Capabilities", "Settings", "add_pages", "make_app", "web_root"]
 
@@ -45,6 +45,8 @@ class Capabilities:
     sales: Callable[[], list[dict[str, Any]]] | None = None
     # The cashier's desk (accounts, invoices, payments); None: no money routes.
     money: Money | None = None
+    # Staff accounts (per-person pairing); None: only the stage PIN pairs.
+    staff: StaffDoor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     app[K.RESULTS] = caps.results
     if caps.sales is not None:
         app[K.SALES] = caps.sales
+    if caps.staff is not None:
+        app[K.STAFF] = caps.staff
     app[K.BEHIND_TLS_PROXY] = settings.behind_tls_proxy
     r = app.router
     # Imported catalogue images first, then the shipped samples.

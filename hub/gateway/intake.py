@@ -29,7 +29,7 @@ from hub.auction import reasons as R
 from hub.auction.events import STAFF
 from hub.gateway.problems import problem_body, problem_response
 from hub.gateway.ratelimit import RateLimiter
-from hub.gateway.tokens import STAFF_ROLES, Claims, TokenError
+from hub.gateway.tokens import STAFF_ROLES, Claims, SessionRevoked, TokenError
 from hub.ports import Verdict
 
 JSON = dict[str, Any]
@@ -84,6 +84,8 @@ def verified(token: str | None, verify: Callable[[str], Claims], sale: str) -> C
         raise Refused(401, "unauthorized", "send 'Authorization: Bearer <token>'")
     try:
         claims = verify(token)
+    except SessionRevoked as exc:  # signed out by staff: the page shows "signed out"
+        raise Refused(401, "revoked", str(exc)) from None
     except TokenError as exc:
         raise Refused(401, "invalid_token", f"the token was refused: {exc}") from None
     if claims.sale != sale:

@@ -14,7 +14,7 @@ from aiohttp import web
 from hub.gateway.intake import BidDoor
 from hub.gateway.ratelimit import Limits
 from hub.gateway.tokens import TokenIssuer
-from hub.ports import LinkBuilder, Money, Registrar, Results, SaleView, Submit
+from hub.ports import LinkBuilder, Money, Registrar, Results, SaleView, StaffDoor, Submit
 
 SUBMIT: web.AppKey[Submit] = web.AppKey("submit")
 """Sequence a command (bids and staff commands)."""
@@ -40,3 +40,5 @@ BEHIND_TLS_PROXY = web.AppKey("behind_tls_proxy", bool)
 """Clients reach us over https even when this connection is plain: cookies are Secure."""
 MONEY: web.AppKey[Money] = web.AppKey("money")
 """The cashier's desk: accounts, invoices, payments, releases and their documents."""
+STAFF: web.AppKey[StaffDoor] = web.AppKey("staff")
+"""Staff accounts: per-person pairing (absent: only the stage PIN pairs)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,25 @@ from hub.auction.text import identifier_problem
 ALGORITHMS = ["EdDSA"]  # the verifier pins the algorithm; the token never chooses it
 ISSUER = "auctionmen-stage"
 AUDIENCE = "auctionmen"
-ROLES = ("bidder", "clerk", "auctioneer", "consignor")
-STAFF_ROLES = ("clerk", "auctioneer")
+# Staff roles as hub/auction/roles.py declares them (issue 13); a staff token's `role` is one
+# of them and its `roles` every role the person holds.
+STAFF_ROLES = ("auctioneer", "clerk", "desk", "cashier", "admin", "officer")
+ROLES = ("bidder", *STAFF_ROLES, "consignor")
 ACCESS_TYP = "at+jwt"  # RFC 9068: what our access tokens say they are (the hub checks it too)
 MERCURE_DETAIL = "https://mercure.rocks/authorization-detail"
 
 
 class TokenError(Exception):
     """A token that is missing, malformed, expired or not ours."""
+
+
+class SessionRevoked(TokenError):
+    """A staff token whose session was signed out (or, once the house has staff accounts, a
+    staff token naming no session): the gateway answers 401 `revoked`."""
+
+
+SessionCheck = Callable[["Claims"], str | None]
+"""Why a verified staff token's session is not live (None: it is). Set by the stage."""
 
 
 def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
@@ -60,11 +72,23 @@ def public_pem(key: Ed25519PrivateKey) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Claims:
+    """A verified token. Staff tokens of a named person carry `roles` (every role held), `sid`
+    (the session the gateway checks is live on every request), `name` and `device`; a token
+    made before staff accounts (the stage PIN, the desktop's clerk link) has none of them."""
+
     role: str
     sale: str
     subject: str
     paddle: str | None
     expires: float
+    roles: tuple[str, ...] = ()
+    sid: str | None = None
+    name: str | None = None
+    device: str | None = None
+
+    @property
+    def staff(self) -> bool:
+        return self.role in STAFF_ROLES
 
 
 def topics_for(role: str, sale_iri: str, paddle: str | None) -> list[tuple[str, str]]:
@@ -99,10 +123,18 @@ def _v0_selector(topic: str, kind: str) -> str:
 class TokenIssuer:
     """Issues and checks the stage's tokens."""
 
-    def __init__(self, key: Ed25519PrivateKey, sale_iri_base: str) -> None:
+    def __init__(
+        self,
+        key: Ed25519PrivateKey,
+        sale_iri_base: str,
+        sessions: SessionCheck | None = None,
+    ) -> None:
         self._key = key
         self.verifier = TokenVerifier(key.public_key())
         self._iri_base = sale_iri_base
+        # Every staff request's session is checked here (revocation takes effect at once);
+        # a relay's TokenVerifier has no sessions and takes bids only.
+        self.sessions = sessions
 
     @property
     def public_pem(self) -> bytes:
@@ -116,7 +148,14 @@ class TokenIssuer:
         ttl: float = 12 * 3600,
         now: float | None = None,
         subject: str | None = None,
+        *,
+        roles: tuple[str, ...] = (),
+        sid: str | None = None,
+        name: str | None = None,
+        device: str | None = None,
     ) -> str:
+        """A signed access token. A named staff member's (`sid` set) carries `roles`, `sid`,
+        `name` and `device`; `subject` is then their staff id."""
         if role not in ROLES:
             raise TokenError(f"role must be one of {', '.join(ROLES)}")
         if role == "bidder" and not paddle:
@@ -148,11 +187,20 @@ class TokenIssuer:
                 }
             ],
         }
+        if sid is not None:
+            if role not in STAFF_ROLES or not subject:
+                raise TokenError("a staff session token needs a staff role and subject")
+            payload.update(_person(roles or (role,), sid, name, device))
         # typ at+jwt: an RFC 9068 access token, as Mercure 1.0 requires.
         return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"typ": ACCESS_TYP})
 
     def verify(self, token: str, now: float | None = None) -> Claims:
-        return self.verifier.verify(token, now)
+        claims = self.verifier.verify(token, now)
+        if claims.staff and self.sessions is not None:
+            problem = self.sessions(claims)
+            if problem is not None:
+                raise SessionRevoked(problem)
+        return claims
 
 
 class TokenVerifier:
@@ -210,10 +258,40 @@ class TokenVerifier:
         sale = payload.get("sale")
         if not isinstance(sale, str):
             raise TokenError("token names no sale")
+        person = _read_person(payload) if role in STAFF_ROLES and "sid" in payload else None
         return Claims(
             role,
             sale,
             str(subject),
             paddle if role == "bidder" else None,
             float(payload["exp"]),
+            *(person or ((), None, None, None)),
         )
+
+
+def _person(
+    roles: tuple[str, ...], sid: str, name: str | None, device: str | None
+) -> dict[str, Any]:
+    if not roles or any(r not in STAFF_ROLES for r in roles):
+        raise TokenError(f"staff roles must be among {', '.join(STAFF_ROLES)}")
+    return {"roles": list(roles), "sid": sid, "name": name, "dev": device}
+
+
+def _read_person(
+    payload: dict[str, Any],
+) -> tuple[tuple[str, ...], str, str | None, str | None]:
+    """A staff session's claims, each checked (a signed token is ours, but say why if not)."""
+    roles, sid, name, device = (payload.get(k) for k in ("roles", "sid", "name", "dev"))
+    if (
+        not isinstance(roles, list)
+        or not roles
+        or len(roles) > len(STAFF_ROLES)
+        or any(r not in STAFF_ROLES for r in roles)
+    ):
+        raise TokenError("staff token with invalid roles")
+    if not isinstance(sid, str) or identifier_problem(sid) is not None:
+        raise TokenError("staff token with an invalid session")
+    for value in (name, device):
+        if value is not None and not isinstance(value, str):
+            raise TokenError("staff token with an invalid name or device")
+    return tuple(roles), sid, name, device
