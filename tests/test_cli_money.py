@@ -39,7 +39,12 @@ async def _build(data_dir: Path) -> list[str]:
     consignors = ConsignorStore(data_dir / "identities.db")
     consignors.add("C-1", {"name": "Harriet Vane", "iban": "DE89370400440532013000"})
     cashier = Cashier(
-        seq, identities, consignors, Numbering(data_dir), lambda: house.load(data_dir)
+        seq,
+        identities,
+        consignors,
+        Numbering(data_dir),
+        lambda: house.load(data_dir),
+        staff_role="auctioneer",  # may take money before and after issue 13's roles
     )
     try:
         numbers = await cashier.issue_all("test")
