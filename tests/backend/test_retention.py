@@ -85,6 +85,10 @@ async def _sale(data_dir: Path, sale: str, start: float, commands: list[dict]) -
 
 @pytest.fixture
 async def house(tmp_path: Path) -> Path:
+    return await build_house(tmp_path)
+
+
+async def build_house(tmp_path: Path) -> Path:
     """Ada bought in spring 2026 and registered again (same customer) in autumn 2026; Bob
     bought in 2029; consignor C-1 was paid out in 2026."""
     data = tmp_path / "data"
