@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.auction import parse
+from hub.auction.events import Actor
 
 JSON = dict[str, Any]
 
@@ -252,12 +253,22 @@ QUICK_MESSAGES: tuple[str, ...] = (
 BY_ACTION: Mapping[str, Binding] = MappingProxyType({b.action: b for b in BINDINGS})
 
 
-def allowed(op: str, role: str) -> bool:
-    """May `role` send `op`? The system actor (setup, replays, tests) may send anything."""
-    if role == "system":
+def allowed(op: str, actor: Actor | str) -> bool:
+    """May this actor (any of its roles), or this one role, send `op`?
+
+    The system actor (setup, replays, the backend's own commands) may send anything.
+    """
+    held = (actor,) if isinstance(actor, str) else actor.held()
+    if "system" in held:
         return op in BY_OP
     command = BY_OP.get(op)
-    return command is not None and role in command.roles
+    return command is not None and not command.roles.isdisjoint(held)
+
+
+def refusal_text(op: str, actor: Actor | str) -> str:
+    """The message of a `forbidden` refusal: it names the role(s) the actor holds."""
+    held = (actor,) if isinstance(actor, str) else actor.held()
+    return f"{' + '.join(held)} may not {op}"
 
 
 def catalogue() -> JSON:

@@ -20,18 +20,44 @@ def canonical_json(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who issued a command: a role plus, for bidders, the paddle the token names."""
+    """Who issued a command: a person's role(s), name and device; for bidders, their paddle.
 
-    role: str  # "bidder" | "clerk" | "auctioneer" | "system"
+    `role` is the role the command is sent as (see hub/auction/roles.py); `roles` are every
+    role the person holds (empty: just `role`). `name` names the person (a staff account id
+    such as "st-3", "owner" on a desktop without accounts); `device` where they sat
+    ("desktop", "terminal:<label>"). The journal stores this with every event.
+    """
+
+    role: str  # a role of hub/auction/roles.py: "auctioneer", "clerk", ..., "bidder", "system"
     paddle: str | None = None
     name: str | None = None
+    roles: tuple[str, ...] = ()
+    device: str | None = None
+
+    def held(self) -> tuple[str, ...]:
+        """Every role this actor may act in."""
+        if not self.roles or self.role in ("bidder", "consignor"):
+            return (self.role,)  # a bidder's or consignor's token never carries staff rights
+        return self.roles if self.role in self.roles else (self.role, *self.roles)
 
     def to_json(self) -> JSON:
-        return {"role": self.role, "paddle": self.paddle, "name": self.name}
+        out: JSON = {"role": self.role, "paddle": self.paddle, "name": self.name}
+        # Only when set, so journals written before issue 13 keep their exact form.
+        if self.roles:
+            out["roles"] = list(self.roles)
+        if self.device is not None:
+            out["device"] = self.device
+        return out
 
     @classmethod
     def from_json(cls, data: JSON) -> Actor:
-        return cls(role=data["role"], paddle=data.get("paddle"), name=data.get("name"))
+        return cls(
+            role=data["role"],
+            paddle=data.get("paddle"),
+            name=data.get("name"),
+            roles=tuple(data.get("roles") or ()),
+            device=data.get("device"),
+        )
 
 
 SYSTEM = Actor("system")

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from hub.auction import roles
 from hub.auction.ladder import Ladder, LadderError
 from hub.auction.state import (
     CHANNELS,
@@ -278,9 +279,21 @@ def _settings(raw: Any) -> JSON:
 # `commands.py` builds the registry (`COMMANDS`, `BY_OP`) from these declarations, in this
 # order. Field order in each `parse` is the order in which the fields are checked.
 
-BIDDER = frozenset({"bidder"})
-STAFF = frozenset({"clerk", "auctioneer"})
+BIDDER = frozenset({roles.BIDDER})
 SYSTEM = frozenset[str]()  # the system actor may send anything; nobody else
+# Every staff role (before issue 13, the ops of the clerk and the auctioneer alike).
+STAFF = frozenset(roles.STAFF_ROLES)
+# Who may send what (hub/auction/roles.py says what each role is). The auctioneer keeps every
+# staff op it had before issue 13: without staff accounts it is the whole house.
+LIVE_OPS = frozenset({roles.AUCTIONEER})
+FLOOR_OPS = frozenset({roles.CLERK, roles.AUCTIONEER})
+DESK_OPS = frozenset({roles.DESK, roles.AUCTIONEER})
+CASHIER_OPS = frozenset({roles.CASHIER, roles.AUCTIONEER})
+ADMIN_OPS = frozenset({roles.ADMIN, roles.AUCTIONEER})
+CDD_OPS = frozenset({roles.DESK, roles.OFFICER})
+OFFICER_OPS = frozenset({roles.OFFICER})
+ERASE_OPS = frozenset({roles.ADMIN})
+LINK_OPS = frozenset({roles.DESK})
 
 # What a field holds, for forms, OpenAPI and the clerk page (the engine checks the values).
 FIELD_KINDS = (
@@ -564,7 +577,11 @@ def _sessions(raw: Any) -> tuple[Mapping[str, str], ...]:
 
 
 @command(
-    STAFF, ("settings_changed",), "Sale rules", "Change the sale's rules between lots", states=SETUP
+    ADMIN_OPS,
+    ("settings_changed",),
+    "Sale rules",
+    "Change the sale's rules between lots",
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class Configure:
@@ -638,7 +655,7 @@ _REASON = "why, for the journal (required once the sale is live)"
 
 
 @command(
-    STAFF,
+    ADMIN_OPS,
     ("lot_added", "lot_amended"),
     "Add lot",
     "Add a lot to the catalogue (once live: with a reason, announced to everyone)",
@@ -704,7 +721,7 @@ def _bands_tuple(rows: list[list[int]] | None) -> tuple[tuple[int, int], ...] | 
 
 
 @command(
-    STAFF,
+    DESK_OPS,
     ("bidder_registered",),
     "Register bidder",
     "Register a paddle for this sale",
@@ -730,7 +747,7 @@ class RegisterBidder:
         return cls(paddle, channel, status, _opt_amount(cmd, "credit_limit"))
 
 
-@command(STAFF, ("bidder_approved",), "Approve", "Approve a bidder to bid", states=SETUP)
+@command(DESK_OPS, ("bidder_approved",), "Approve", "Approve a bidder to bid", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class ApproveBidder:
     OP: ClassVar[str] = "approve_bidder"
@@ -741,7 +758,7 @@ class ApproveBidder:
         return cls(_paddle(cmd.get("paddle")))
 
 
-@command(STAFF, ("bidder_rejected",), "Reject", "Refuse a bidder's registration", states=SETUP)
+@command(DESK_OPS, ("bidder_rejected",), "Reject", "Refuse a bidder's registration", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class RejectBidder:
     OP: ClassVar[str] = "reject_bidder"
@@ -755,7 +772,11 @@ class RejectBidder:
 
 
 @command(
-    STAFF, ("credit_limit_set",), "Set limit", "Set or clear a bidder's credit limit", states=SETUP
+    DESK_OPS,
+    ("credit_limit_set",),
+    "Set limit",
+    "Set or clear a bidder's credit limit",
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class SetCreditLimit:
@@ -770,7 +791,7 @@ class SetCreditLimit:
 
 
 @command(
-    STAFF | BIDDER,  # a bidder: for their own paddle only
+    DESK_OPS | BIDDER,  # a bidder: for their own paddle only
     ("absentee_registered",),
     "Commission bid",
     "Enter a commission (absentee) bid before the lot opens",
@@ -791,7 +812,7 @@ class AbsenteeBid:
 
 
 @command(
-    STAFF | BIDDER,  # a bidder: for their own paddle only
+    DESK_OPS | BIDDER,  # a bidder: for their own paddle only
     ("absentee_cancelled",),
     "Cancel commission",
     "Cancel a commission bid before the lot opens",
@@ -812,7 +833,7 @@ class CancelAbsentee:
 # -- running a lot
 
 
-@command(STAFF, ("lot_opened", "bid_accepted"), "Open lot", "Put a waiting lot on the block")
+@command(LIVE_OPS, ("lot_opened", "bid_accepted"), "Open lot", "Put a waiting lot on the block")
 @dataclass(frozen=True, slots=True)
 class OpenLot:
     OP: ClassVar[str] = "open_lot"
@@ -823,7 +844,7 @@ class OpenLot:
         return cls(_lot(cmd))
 
 
-@command(STAFF, _FLOOR_BIDS, "Floor bid", "A room (or phone) bid at the ask, or at `amount`")
+@command(FLOOR_OPS, _FLOOR_BIDS, "Floor bid", "A room (or phone) bid at the ask, or at `amount`")
 @dataclass(frozen=True, slots=True)
 class FloorBid:
     OP: ClassVar[str] = "floor_bid"
@@ -853,7 +874,7 @@ class FloorBid:
         )
 
 
-@command(STAFF, _HOUSE_BIDS, "House bid", "A bid on the vendor's behalf, only below the reserve")
+@command(LIVE_OPS, _HOUSE_BIDS, "House bid", "A bid on the vendor's behalf, only below the reserve")
 @dataclass(frozen=True, slots=True)
 class HouseBid:
     OP: ClassVar[str] = "house_bid"
@@ -868,7 +889,7 @@ class HouseBid:
         return cls(_lot(cmd), amount, _opt_int(cmd, "seen_seq"), _opt_text(cmd, "key", 128))
 
 
-@command(STAFF, ("fair_warning",), "Fair warning", "Fair warning: last chance")
+@command(LIVE_OPS, ("fair_warning",), "Fair warning", "Fair warning: last chance")
 @dataclass(frozen=True, slots=True)
 class FairWarning:
     OP: ClassVar[str] = "fair_warning"
@@ -879,7 +900,7 @@ class FairWarning:
         return cls(_lot(cmd))
 
 
-@command(STAFF, _CLOSE, "Hammer", "Knock down: sold to the high bid (or passed)")
+@command(LIVE_OPS, _CLOSE, "Hammer", "Knock down: sold to the high bid (or passed)")
 @dataclass(frozen=True, slots=True)
 class Hammer:
     OP: ClassVar[str] = "hammer"
@@ -901,7 +922,7 @@ class Hammer:
         return cls(lot, source, device_at)
 
 
-@command(STAFF, ("lot_passed", "online_bid_rejected"), "Pass", "Pass the lot (unsold)")
+@command(LIVE_OPS, ("lot_passed", "online_bid_rejected"), "Pass", "Pass the lot (unsold)")
 @dataclass(frozen=True, slots=True)
 class Pass:
     OP: ClassVar[str] = "pass"
@@ -914,7 +935,7 @@ class Pass:
         return cls(lot, _text(cmd, "source", "button", 32))
 
 
-@command(STAFF, ("bid_retracted",), "Retract", "Retract the last bid")
+@command(FLOOR_OPS, ("bid_retracted",), "Retract", "Retract the last bid")
 @dataclass(frozen=True, slots=True)
 class Retract:
     OP: ClassVar[str] = "retract"
@@ -930,7 +951,7 @@ class Retract:
         return cls(lot, reason)
 
 
-@command(STAFF, ("bid_reinstated",), "Reinstate", "Reinstate the bid before a retraction")
+@command(FLOOR_OPS, ("bid_reinstated",), "Reinstate", "Reinstate the bid before a retraction")
 @dataclass(frozen=True, slots=True)
 class Reinstate:
     OP: ClassVar[str] = "reinstate"
@@ -944,7 +965,7 @@ class Reinstate:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("lot_reopened", "bid_accepted", "bid_refused"),
     "Reopen",
     "Reopen a closed lot (for a late bid, or an error)",
@@ -965,7 +986,9 @@ class Reopen:
         return cls(lot, reason, _opt_text(cmd, "late", 64))
 
 
-@command(STAFF, ("late_bid_dismissed",), "Leave sold", "Dismiss the late bids: the hammer stands")
+@command(
+    LIVE_OPS, ("late_bid_dismissed",), "Leave sold", "Dismiss the late bids: the hammer stands"
+)
 @dataclass(frozen=True, slots=True)
 class LeaveSold:
     OP: ClassVar[str] = "leave_sold"
@@ -979,7 +1002,7 @@ class LeaveSold:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("lot_withdrawn", "online_bid_rejected"),
     "Withdraw",
     "Withdraw a lot from the sale",
@@ -997,7 +1020,7 @@ class Withdraw:
         return cls(lot, _text(cmd, "reason", "", 500))
 
 
-@command(STAFF, ("ask_set",), "Set ask", "Set the asking price", states=SETUP)
+@command(LIVE_OPS, ("ask_set",), "Set ask", "Set the asking price", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class SetAsk:
     OP: ClassVar[str] = "set_ask"
@@ -1011,7 +1034,7 @@ class SetAsk:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("increment_set",),
     "Increment",
     "Halve, double, reset or set the increment",
@@ -1038,7 +1061,7 @@ class SetIncrement:
         return cls(lot, mode, amount)
 
 
-@command(STAFF, ("sale_paused",), "Pause", "Pause the sale with a message to everyone")
+@command(LIVE_OPS, ("sale_paused",), "Pause", "Pause the sale with a message to everyone")
 @dataclass(frozen=True, slots=True)
 class Pause:
     OP: ClassVar[str] = "pause"
@@ -1049,7 +1072,7 @@ class Pause:
         return cls(_text(cmd, "message", "", 500))
 
 
-@command(STAFF, ("sale_resumed",), "Resume", "Resume the sale")
+@command(LIVE_OPS, ("sale_resumed",), "Resume", "Resume the sale")
 @dataclass(frozen=True, slots=True)
 class Resume:
     OP: ClassVar[str] = "resume"
@@ -1060,7 +1083,7 @@ class Resume:
 
 
 @command(
-    STAFF,
+    FLOOR_OPS,
     ("bid_accepted", "bid_refused", "online_bid_rejected"),
     "Accept online",
     "Accept a waiting online bid (clerk-confirms sales)",
@@ -1077,7 +1100,7 @@ class AcceptOnline:
         return cls(lot, _text(cmd, "pending", limit=64))
 
 
-@command(STAFF, ("online_bid_rejected",), "Reject online", "Reject a waiting online bid")
+@command(FLOOR_OPS, ("online_bid_rejected",), "Reject online", "Reject a waiting online bid")
 @dataclass(frozen=True, slots=True)
 class RejectOnline:
     OP: ClassVar[str] = "reject_online"
@@ -1093,7 +1116,7 @@ class RejectOnline:
 
 
 @command(
-    STAFF,
+    FLOOR_OPS,
     ("set_to_floor",),
     "Set to floor",
     "Give an equal online bid to the room (floor priority sales)",
@@ -1114,7 +1137,7 @@ class SetToFloor:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("sale_live",),
     "Go live",
     "Open the sale: the catalogue is frozen, lots may be offered",
@@ -1129,7 +1152,7 @@ class GoLive:
         return cls()
 
 
-@command(STAFF, ("sale_closed",), "Close sale", "Close the sale: the results are final")
+@command(LIVE_OPS, ("sale_closed",), "Close sale", "Close the sale: the results are final")
 @dataclass(frozen=True, slots=True)
 class CloseSale:
     OP: ClassVar[str] = "close_sale"
@@ -1140,7 +1163,7 @@ class CloseSale:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("session_ended",),
     "End session",
     "End this session: a break with a message and the next session's start",
@@ -1156,7 +1179,7 @@ class EndSession:
         return cls(_text(cmd, "message", "", 500), _start(cmd, "next_start"))
 
 
-@command(STAFF, ("session_started",), "Start session", "Start the next session after a break")
+@command(LIVE_OPS, ("session_started",), "Start session", "Start the next session after a break")
 @dataclass(frozen=True, slots=True)
 class StartSession:
     OP: ClassVar[str] = "start_session"
@@ -1170,7 +1193,7 @@ class StartSession:
 
 
 @command(
-    STAFF,
+    ADMIN_OPS,
     ("lot_edited", "lot_amended"),
     "Edit lot",
     "Change a lot's catalogue fields (once live: an amendment with a reason and a notice)",
@@ -1204,7 +1227,7 @@ class EditLot:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("lot_reoffered",),
     "Re-offer",
     "Offer a passed lot again, after the last lot",
@@ -1225,7 +1248,11 @@ class Reoffer:
 
 
 @command(
-    STAFF, ("message_sent",), "Message", "A message to every bidder, or to one paddle", states=SETUP
+    FLOOR_OPS,
+    ("message_sent",),
+    "Message",
+    "A message to every bidder, or to one paddle",
+    states=SETUP,
 )
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -1242,7 +1269,7 @@ class Message:
 
 
 @command(
-    STAFF,
+    LIVE_OPS,
     ("subject_to_resolved",),
     "Subject to",
     "The vendor's answer on a lot sold subject to: accept (sold) or decline (passed)",
@@ -1265,7 +1292,7 @@ class ResolveSubjectTo:
 
 
 @command(
-    STAFF,
+    DESK_OPS,
     ("phone_booked",),
     "Book phone",
     "Book a phone line for a bidder over a range of lots, with its operator",
@@ -1290,7 +1317,7 @@ class BookPhone:
         return cls(paddle, from_lot, to_lot, operator)
 
 
-@command(STAFF, ("phone_cancelled",), "Cancel phone", "Cancel a phone booking", states=SETUP)
+@command(DESK_OPS, ("phone_cancelled",), "Cancel phone", "Cancel a phone booking", states=SETUP)
 @dataclass(frozen=True, slots=True)
 class CancelPhone:
     OP: ClassVar[str] = "cancel_phone"
@@ -1418,7 +1445,7 @@ class IssueCreditNote:
 
 
 @command(
-    STAFF,
+    ADMIN_OPS,
     ("lot_sale_cancelled",),
     "Cancel sale of lot",
     "Undo a lot's sale after the hammer (it becomes passed); credit its invoice first",
@@ -1437,7 +1464,7 @@ class CancelLotSale:
 
 
 @command(
-    STAFF,
+    ADMIN_OPS,
     ("lot_reknocked",),
     "Reknock",
     "Correct a sold lot's buyer or price after the hammer; credit its invoice first",
@@ -1460,7 +1487,7 @@ class Reknock:
 
 
 @command(
-    STAFF,
+    CASHIER_OPS,
     ("payment_recorded",),
     "Record payment",
     "A buyer's payment (a third party only with a staff override and its reason)",
@@ -1490,7 +1517,7 @@ class RecordPayment:
 
 
 @command(
-    STAFF,
+    CASHIER_OPS,
     ("refund_recorded",),
     "Record refund",
     "Money paid back to a buyer",
@@ -1517,7 +1544,7 @@ class RecordRefund:
 
 
 @command(
-    STAFF,
+    CASHIER_OPS,
     ("lots_released",),
     "Release lots",
     "Release invoiced lots for collection (a buyer who owes needs an override reason)",
@@ -1566,7 +1593,7 @@ def _bool(cmd: JSON, key: str) -> bool:
 
 
 @command(
-    STAFF,
+    ADMIN_OPS,
     ("consignor_terms_set",),
     "Consignor terms",
     "A consignor's contract: commission, VAT on it, charges, fees, payout days",
@@ -1600,7 +1627,7 @@ class SetConsignorTerms:
 
 
 @command(
-    STAFF,
+    CASHIER_OPS,
     ("payout_recorded",),
     "Record payout",
     "Money paid out to a consignor",

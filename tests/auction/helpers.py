@@ -8,9 +8,12 @@ from hub.auction.commands import BY_OP
 from hub.auction.engine import Engine
 from hub.auction.events import Actor, Decision, Event, canonical_json
 from hub.auction.parse import DECLARED
+from hub.auction.roles import ALL_STAFF_ROLES
 
 SYSTEM = Actor("system")
-CLERK = Actor("clerk", name="clerk")
+# The staff member of these tests holds every staff role (as the desktop's owner does): the
+# role matrix itself is tested in test_roles.py.
+CLERK = Actor("clerk", name="clerk", roles=ALL_STAFF_ROLES)
 AUCTIONEER = Actor("auctioneer")
 
 LADDER = [[0, 10], [100, 20], [500, 50]]

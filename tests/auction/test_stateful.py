@@ -20,11 +20,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from hub.auction.engine import Engine
 from hub.auction.events import Actor, Event, canonical_json
+from hub.auction.roles import ALL_STAFF_ROLES
 
 from .helpers import check_declared
 
 SYSTEM = Actor("system")
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=ALL_STAFF_ROLES)
 LADDER = [(0, 10), (100, 20), (500, 50)]
 LATE_WINDOW = 3.0
 REOPEN_WINDOW = 10.0

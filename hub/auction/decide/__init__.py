@@ -60,8 +60,8 @@ def decide(auction: Auction, command: Any, actor: Actor, now: float) -> Decision
     op = command.get("op")
     if not isinstance(op, str) or op not in commands.BY_OP:
         return Decision.refuse(R.UNKNOWN_OP, f"unknown op {op!r}")
-    if not commands.allowed(op, actor.role):
-        return Decision.refuse(R.FORBIDDEN, f"{actor.role} may not {op}")
+    if not commands.allowed(op, actor):
+        return Decision.refuse(R.FORBIDDEN, commands.refusal_text(op, actor))
     if not auction.sale.id and op != "create_sale":
         return Decision.refuse(R.NO_SALE, "no sale has been created yet")
     if auction.sale.id and auction.sale.status not in DECLARED[op].states:
