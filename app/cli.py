@@ -25,6 +25,13 @@ def _add_stage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gavel", help="gavel source, e.g. serial:/dev/ttyACM0, pty, none")
     p.add_argument("--relay-url", help="cloud relay node(s) to dial, comma-separated")
     p.add_argument("--json-logs", action="store_true", default=None, help="log JSON lines")
+    p.add_argument(
+        "--tls",
+        choices=["house", "off"],
+        help="house: HTTPS (the default; --demo: off); off: plain HTTP, unencrypted",
+    )
+    p.add_argument("--tls-cert", type=Path, help="the house's own certificate (PEM)")
+    p.add_argument("--tls-key", type=Path, help="its private key (PEM, unencrypted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,11 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--sale", default="demo")
     token.add_argument("--ttl", type=float, default=12 * 3600, help="seconds (default 12 h)")
     token.add_argument("--link", action="store_true", help="print a bidder link, not the token")
+    token.add_argument("--tls", choices=["house", "off"], help="off: an http:// link")
 
     key = sub.add_parser("stage-key", help="print the stage's public key (for a relay)")
     key.add_argument("--data-dir", type=Path)
 
     _add_sale_parser(sub)
+    _add_tls_parser(sub)
     _add_retention_parser(sub)
 
     results = sub.add_parser("results", help="a sale's results (one row per lot) as CSV")
@@ -273,6 +282,61 @@ def _print_retention(entries: list[dict[str, Any]]) -> None:
     )
 
 
+def _add_tls_parser(sub: Any) -> None:
+    tls = sub.add_parser("tls", help="HTTPS on the LAN: the house certificate authority")
+    verbs = tls.add_subparsers(dest="verb", required=True)
+    init = verbs.add_parser(
+        "init",
+        help="create the house CA (once) and the stage's certificate",
+        description="Creates the house certificate authority in DATA_DIR/tls (kept if it "
+        "exists: the terminals trust it) and a server certificate for this machine's "
+        "addresses and names, plus every --host. See docs/OPERATIONS.md.",
+    )
+    init.add_argument("--data-dir", type=Path)
+    init.add_argument(
+        "--name", help='the house\'s name in the certificates (default "Auctionmen house")'
+    )
+    init.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        metavar="NAME-or-IP",
+        help="another address or name terminals use for the stage (repeatable)",
+    )
+    ca = verbs.add_parser("ca-cert", help="print the house CA certificate (PEM) to install")
+    ca.add_argument("--data-dir", type=Path)
+
+
+def _tls(ns: argparse.Namespace) -> int:
+    """`tls init|ca-cert`: exit 0 done, 1 refused (the message says why)."""
+    from hub import tls
+    from hub.config import StageConfig
+
+    data_dir = StageConfig.load(None, data_dir=ns.data_dir).data_dir
+    prog = f"auctionmen tls {ns.verb}"
+    try:
+        if ns.verb == "ca-cert":
+            sys.stdout.write(tls.ca_pem(data_dir).decode("ascii"))
+            return 0
+        created, paths = tls.init_house(data_dir, ns.name, ns.host)
+        served = tls.ensure_server_cert(data_dir, tls.stage_hosts("0.0.0.0"), create=False)
+    except tls.TlsError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{prog}: {exc.filename or data_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{'created' if created else 'kept'} the house CA {paths.ca_cert}\n"
+        f"  SHA-256 {served.ca_fingerprint}\n"
+        f"stage certificate {served.cert} for {', '.join(served.hosts)}, "
+        f"until {served.not_after:%Y-%m-%d}\n"
+        "install the CA on each terminal: auctionmen tls ca-cert > house-ca.pem "
+        "(docs/OPERATIONS.md)"
+    )
+    return 0
+
+
 def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
     from hub.config import StageConfig
 
@@ -286,6 +350,9 @@ def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
         gavel=ns.gavel,
         relay_url=ns.relay_url,
         json_logs=ns.json_logs,
+        tls=ns.tls,
+        tls_cert=ns.tls_cert,
+        tls_key=ns.tls_key,
     )
 
 
@@ -336,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(ns)
         if ns.command == "sale":
             return _sale(ns)
+        if ns.command == "tls":
+            return _tls(ns)
         if ns.command == "retention":
             return _retention(ns)
         if ns.command == "serve":
@@ -629,7 +698,7 @@ def _token(ns: argparse.Namespace) -> int:
     from hub.config import StageConfig
     from hub.gateway.tokens import TokenError, TokenIssuer, load_or_create_key
 
-    config = StageConfig.load(None, data_dir=ns.data_dir, sale=ns.sale)
+    config = StageConfig.load(None, data_dir=ns.data_dir, sale=ns.sale, tls=ns.tls)
     try:
         issuer = TokenIssuer(load_or_create_key(config.data_dir), config.sale_iri_base)
         token = issuer.issue(ns.role, ns.sale, paddle=ns.paddle, ttl=ns.ttl)
@@ -637,7 +706,8 @@ def _token(ns: argparse.Namespace) -> int:
         print(f"auctionmen token: {exc}", file=sys.stderr)
         return 2
     if ns.link:
-        base = config.public_url or f"http://{config.host}:{config.port}"
+        scheme = "http" if config.tls == "off" else "https"
+        base = config.public_url or f"{scheme}://{config.host}:{config.port}"
         page = "bid" if ns.role == "bidder" else "clerk"
         print(f"{base}/{page}#token={token}")
     else:

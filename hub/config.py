@@ -55,6 +55,13 @@ class StageConfig:
     # Origins (besides the stage's own) whose pages may publish to the hub with the hub cookie,
     # e.g. ["https://display.example"]; "*" = any page on the web (CSRF: only for a test rig).
     mercure_publish_origins: tuple[str, ...] = ()
+    # HTTPS on the LAN (hub/tls.py, docs/OPERATIONS.md): "house" serves `tls_cert`/`tls_key`
+    # when given, else a certificate of the house authority in the data dir; "off" is plain
+    # HTTP. Built in code the default is "off" (tests, benches); `load` (the TOML file and
+    # the command line) defaults to "house", and to "off" only for the demo.
+    tls: str = "off"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @property
     def sales_dir(self) -> Path:
@@ -91,6 +98,7 @@ class StageConfig:
             values["mercure_publish_origins"] = _origins(values["mercure_publish_origins"])
         if "trusted_networks" in values:
             values["trusted_networks"] = _networks(values["trusted_networks"])
+        _tls(values)
         config = cls(**values)
         _check_guard(config)
         if not isinstance(config.sale, str) or not SALE_ID.fullmatch(config.sale):
@@ -161,3 +169,34 @@ def _check_guard(config: StageConfig) -> None:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**6:
             raise ConfigError(f"{name} {str(value)[:40]!r}: a whole number from 0 to 1000000")
+
+
+def _tls(values: dict[str, Any]) -> None:
+    """HTTPS unless the house chooses plain HTTP (`tls = "off"`; the demo's default)."""
+    for name in ("tls_cert", "tls_key"):
+        raw = values.get(name)
+        if raw is None:
+            continue
+        if not isinstance(raw, str | Path) or not str(raw).strip() or len(str(raw)) > 4096:
+            raise ConfigError(f"{name}: the path of a PEM file")
+        values[name] = Path(raw).expanduser()
+    files = [name for name in ("tls_cert", "tls_key") if values.get(name) is not None]
+    if len(files) == 1:
+        other = "tls_key" if files == ["tls_cert"] else "tls_cert"
+        raise ConfigError(f"{files[0]} is set but {other} is not: give both, or neither")
+    if "tls" not in values:
+        values["tls"] = "house" if files or not values.get("demo") else "off"
+    mode = values["tls"]
+    if mode not in ("house", "off"):
+        raise ConfigError(
+            f'tls {str(mode)[:40]!r}: "house" (HTTPS: tls_cert/tls_key, else the house '
+            'certificate authority) or "off" (plain HTTP)'
+        )
+    if mode == "off" and files:
+        raise ConfigError('tls = "off" but tls_cert/tls_key are set: choose one')
+    public = values.get("public_url")
+    if mode == "house" and isinstance(public, str) and public.lower().startswith("http://"):
+        raise ConfigError(
+            f"public_url {public[:80]!r} is http:// but the stage serves HTTPS: "
+            'use https://, or tls = "off"'
+        )

@@ -45,8 +45,9 @@ class Links:
         if self.config.public_url:
             return self.config.public_url
         if self.config.host in ("0.0.0.0", "::", "") and self.url:
+            scheme = self.url.partition("://")[0]  # https when the stage serves TLS
             port = self.url.rsplit(":", 1)[1]
-            return f"http://{lan_address()}:{port}"
+            return f"{scheme}://{lan_address()}:{port}"
         return self.url
 
     def relay_base_url(self) -> str | None:

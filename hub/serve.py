@@ -17,10 +17,36 @@ from hub.journal.records import Record
 from hub.mercure.app import raise_open_file_limit
 from hub.runtime import until_stopped
 from hub.stage import Stage
+from hub.tls import TlsError
 
 
 def _log_json(event: str, **fields: Any) -> None:
     print(json.dumps({"event": event, "at": time.time(), **fields}), flush=True)
+
+
+PLAIN_HTTP_WARNING = (
+    'WARNING: plain HTTP (tls = "off"): the clerk PIN, staff tokens and bidders\' cookies '
+    "cross the network unencrypted; anyone on the venue's Wi-Fi can read them"
+)
+
+
+def tls_lines(stage: Stage) -> list[str]:
+    """What the operator is told about HTTPS at start: the certificate, or the warning."""
+    served = stage.tls
+    if served is None:
+        return [PLAIN_HTTP_WARNING]
+    lines = [
+        f"  HTTPS:        {served.source} certificate for {', '.join(served.hosts) or '?'}, "
+        f"until {served.not_after:%Y-%m-%d}"
+    ]
+    if served.ca_fingerprint:
+        lines.append(
+            f"  house CA:     SHA-256 {served.ca_fingerprint}\n"
+            "                install it on the terminals: auctionmen tls ca-cert > house-ca.pem"
+        )
+    if served.renewed:
+        lines.append(f"  (the stage certificate was issued now: {served.renewed})")
+    return lines
 
 
 async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) -> None:
@@ -46,13 +72,17 @@ async def serve_forever(config: StageConfig, stop: asyncio.Event | None = None) 
         pin=stage.pin,
         journal=str(config.journal_path),
         gavel=config.gavel,
+        tls=stage.tls.source if stage.tls else "off",
+        tls_ca_fingerprint=stage.tls.ca_fingerprint if stage.tls else None,
+        warning=None if stage.tls else PLAIN_HTTP_WARNING,
     )
     if not config.json_logs:
         print(
             f"Auctionmen stage for sale '{stage.sale_id}' at {stage.url}\n"
             f"  room display: {stage.url}/room\n"
             f"  clerk PIN:    {stage.pin}   (pair a terminal at {stage.url}/clerk)\n"
-            f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link",
+            f"  bidder link:  auctionmen token --role bidder --paddle 7001 --link"
+            f"{'' if stage.tls else ' --tls off'}\n" + "\n".join(tls_lines(stage)),
             file=sys.stderr,
             flush=True,
         )
@@ -75,7 +105,7 @@ def run_serve(config: StageConfig) -> int:
         runner = asyncio.run
     try:
         runner(serve_forever(config))
-    except (JournalError, SaleError) as exc:
+    except (JournalError, SaleError, TlsError) as exc:
         print(f"auctionmen serve: {exc}", file=sys.stderr)
         return 1
     except RuntimeError as exc:

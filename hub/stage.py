@@ -25,8 +25,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
-
-from aiohttp import web
+from urllib.parse import urlsplit
 
 from hub.auction.catalogue import demo_sale, sale_commands
 from hub.auction.engine import Engine
@@ -56,6 +55,7 @@ from hub.mercure.app import setup_mercure
 from hub.mercure.hub import Hub
 from hub.ports import Listener
 from hub.relay.link import RelayLink, StageSide, start_link
+from hub.tls import Served, TlsSite, stage_hosts, stage_tls
 
 log = logging.getLogger("auctionmen.stage")
 
@@ -103,6 +103,7 @@ class Stage:
         self._listeners: list[Listener] = []
         self._running: AsyncExitStack | None = None
         self.sale_lock = SaleLock(config.journal_path)
+        self.tls: Served | None = None  # the certificate served (None: plain HTTP)
 
     # -- thin delegations (the desktop app, the gavel link and tests use these) -----------
 
@@ -264,6 +265,11 @@ class Stage:
         """The gateway and the Mercure hub on one port, the hub's history read from the
         journal."""
         cfg = self.config
+        # HTTPS unless the house chose plain HTTP: the certificate is checked (or the house
+        # one issued) before anything listens.
+        public = urlsplit(cfg.public_url).hostname if cfg.public_url else None
+        hosts = stage_hosts(cfg.host, public) if cfg.tls != "off" else ()
+        tls = stage_tls(cfg.tls, cfg.data_dir, cfg.tls_cert, cfg.tls_key, hosts)
         reader = JournalHistory(cfg.journal_path)
         caps = Capabilities(
             submit=self.sequencer.submit,
@@ -319,10 +325,17 @@ class Stage:
         )
         try:
             await runner.setup()
-            site = web.TCPSite(runner, cfg.host, cfg.port)
+            site = TlsSite(
+                runner,
+                cfg.host,
+                cfg.port,
+                ssl_context=tls[0] if tls else None,
+                handshake_timeout=cfg.header_timeout,
+            )
             await site.start()
             port = runner.addresses[0][1]
-            self.url = f"http://{cfg.host}:{port}"
+            self.tls = tls[1] if tls else None
+            self.url = f"{'https' if tls else 'http'}://{cfg.host}:{port}"
             yield
         finally:
             await runner.cleanup()

@@ -119,6 +119,8 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "hub.config": (("hub.auction",), frozenset({"platformdirs"})),
     "hub.runtime": ((), frozenset()),
     "hub.links": (("hub.config", "hub.gateway"), frozenset()),
+    # HTTPS on the LAN: the house authority and the TLS site (knows nothing of auctions)
+    "hub.tls": ((), frozenset({"aiohttp", "cryptography"})),
     "hub.live": (("hub.journal", "hub.backend", "hub.config"), frozenset()),
     # the cashier's desk for the gateway (hub.ports.Money) over the backend's money
     "hub.checkout": (("hub.auction", "hub.journal", "hub.backend", "hub.ports"), frozenset()),

@@ -54,6 +54,12 @@ from app.ui.style import STYLE
 from app.ui.widgets import QrCard, StatusLight, plain
 from hub.gavel import GavelStatus
 
+PLAIN_HTTP = "⚠ plain HTTP, unencrypted"
+PLAIN_HTTP_TIP = (
+    'The stage serves plain HTTP (tls = "off"): the clerk PIN, staff tokens and bidders\' '
+    "cookies cross the network unencrypted. Serve HTTPS: docs/OPERATIONS.md."
+)
+
 log = logging.getLogger("auctionmen.ui")
 
 TAB_ACTIONS = {"import": "importer", "export": "results"}  # action -> the tab's widget
@@ -247,7 +253,7 @@ class MainWindow(QMainWindow):
 
     def show_core(self, info: CoreInfo) -> None:
         self.info = info
-        self.hub_address.setText(f"{info.url}   ·   sale {info.sale}")
+        self.show_address(info)
         self.hub_light.set("ok", "0 clients")
         self.bidder_qr.set_url(info.bidder_join, info.bidder_join)
         self.clerk_qr.set_url(info.clerk_link, info.url + "/clerk")
@@ -257,6 +263,15 @@ class MainWindow(QMainWindow):
         self.checkout.show_account(None)
         self.consignors.reload()
         self.reload()
+
+    def show_address(self, info: CoreInfo) -> None:
+        """The stage's address in the header; while the house serves plain HTTP, a warning
+        that stays there (not a dialog: the sale goes on)."""
+        plain_http = info.url.startswith("http://")
+        text = f"{info.url}   ·   sale {info.sale}"
+        self.hub_address.setText(f"{text}   ·   {PLAIN_HTTP}" if plain_http else text)
+        self.hub_address.setToolTip(PLAIN_HTTP_TIP if plain_http else "")
+        self.hub_address.setStyleSheet("color: #fbbf24;" if plain_http else "")
 
     def bind_pedal(self, key: str, press: Callable[[], None]) -> None:
         """The keyboard pedal: an application-wide shortcut feeding the keyboard gavel."""
@@ -780,7 +795,7 @@ class MainWindow(QMainWindow):
                 self.reload()
             self.sale_title.setText(str(self.state.sale.get("title") or ""))
             if self.info is not None:
-                self.hub_address.setText(f"{self.info.url}   ·   sale {self.info.sale}")
+                self.show_address(self.info)
             message = f"Sale {sale} did not open: {exc}"
             self.console.set_notice(message, error=True)
             self._status_message(message)

@@ -108,6 +108,8 @@ def test_app_process_sells_a_lot_with_the_gavel():
     app = AppProcess(
         [
             "--temp-data-dir",
+            "--tls",
+            "off",  # plain HTTP, chosen: the test's client speaks it
             "--json-logs",
             "--no-dialogs",
             "--port",

@@ -104,7 +104,7 @@ class SaleServer:
         self.staff = ""
 
     def start(self, timeout: float = 20.0) -> None:
-        cmd = [str(EXE), "serve", "--data-dir", str(self.data_dir), "--sale", SALE]
+        cmd = [str(EXE), "serve", "--data-dir", str(self.data_dir), "--sale", SALE, "--tls", "off"]
         self.proc = subprocess.Popen(
             [*cmd, "--port", "0", "--json-logs"],
             stdout=subprocess.PIPE,
