@@ -116,3 +116,42 @@ def test_an_invoice_gets_a_code_only_in_euros_with_something_owed():
     assert epc.invoice_qr_svg(docs.invoice(), no_bank) is None
     # over the EPC maximum: no code, the printed bank details still apply
     assert epc.invoice_qr_svg(docs.invoice(owed=100_000_000_000), DEMO_HOUSE) is None
+
+
+@pytest.mark.parametrize("extra", [0, 7, 30, 60, 100, 125])
+def test_the_fast_mask_choice_makes_the_very_code_segno_makes(extra, monkeypatch):
+    """epc.py scores the eight QR masks with its own faster code: it must pick segno's mask and
+    give segno's matrix, module for module, across code sizes."""
+    from decimal import Decimal
+
+    from segno import helpers
+
+    scored: list[int] = []
+    penalty = epc._penalty
+    monkeypatch.setattr(
+        epc, "_penalty", lambda rows, size: scored.append(size) or penalty(rows, size)
+    )
+    for cents in (1, 99_999_999_999, 123_456 + extra):
+        args = {
+            "name": DEMO_HOUSE.name,
+            "iban": DEMO_HOUSE.iban,
+            "amount": Decimal(cents).scaleb(-2),
+            "text": "INV-2026-00001" + "x" * extra,
+            "bic": DEMO_HOUSE.bic,
+        }
+        reference = helpers.make_epc_qr(**args)
+        ours = epc.epc_qr(DEMO_HOUSE, cents, str(args["text"]))
+        assert (ours.version, ours.mask, ours.matrix) == (
+            reference.version,
+            reference.mask,
+            reference.matrix,
+        )
+    assert len(scored) == 3 * 8  # our scoring ran: eight masks for each code
+
+
+def test_the_svg_is_cached_per_payload_and_differs_by_amount():
+    first = epc.epc_qr_svg(DEMO_HOUSE, 4_200, "INV-2026-00009")
+    assert epc.epc_qr_svg(DEMO_HOUSE, 4_200, "INV-2026-00009") is first
+    assert epc.epc_qr_svg(DEMO_HOUSE, 4_201, "INV-2026-00009") != first
+    other = dataclasses.replace(DEMO_HOUSE, iban="FR1420041010050500013M02606")
+    assert epc.epc_qr_svg(other, 4_200, "INV-2026-00009") != first
