@@ -128,9 +128,12 @@ def test_the_fast_mask_choice_makes_the_very_code_segno_makes(extra, monkeypatch
 
     scored: list[int] = []
     penalty = epc._penalty
-    monkeypatch.setattr(
-        epc, "_penalty", lambda rows, size: scored.append(size) or penalty(rows, size)
-    )
+
+    def counted(rows: list[int], size: int) -> int:
+        scored.append(size)
+        return penalty(rows, size)
+
+    monkeypatch.setattr(epc, "_penalty", counted)
     for cents in (1, 99_999_999_999, 123_456 + extra):
         args = {
             "name": DEMO_HOUSE.name,
