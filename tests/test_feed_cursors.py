@@ -19,7 +19,7 @@ from hub.stage import Stage
 from tests.gateway.test_events import hub_url
 from tests.sse import SSE
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 

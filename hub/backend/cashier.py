@@ -71,7 +71,9 @@ class MoneyError(Exception):
 class Cashier:
     """Money commands and documents of the sequencer's sale.
 
-    :param staff_role: the role staff commands are submitted as (issue 13 adds a cashier role)
+    :param staff_role: the role staff commands are submitted as. The auctioneer keeps every
+        money op (payments and the admin's corrections: reknock, cancel, consignor terms) until
+        the caller passes the person's own roles (issue 13).
     """
 
     def __init__(
@@ -82,7 +84,7 @@ class Cashier:
         numbering: Numbering,
         house_loader: Callable[[], HouseProfile] | None = None,
         *,
-        staff_role: str = "clerk",
+        staff_role: str = "auctioneer",
     ) -> None:
         self.sequencer = sequencer
         self.identities = identities

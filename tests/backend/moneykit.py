@@ -20,7 +20,7 @@ from hub.auction.state import Auction
 from hub.journal.sequencer import Sequencer
 
 JSON = dict[str, Any]
-CLERK = Actor("clerk", name="Ann")
+CLERK = Actor("clerk", name="Ann", roles=("clerk", "auctioneer"))
 T0 = 1_790_000_000.0  # 2026-09-21, UTC
 
 # 25 % to 50,000.00, 20 % above; 3 % on phone bids; VAT 20 %, reduced 5.5 %, import 5.5 %;

@@ -12,7 +12,7 @@ from hub.backend.results import journal_results, result_rows, results_csv, statu
 from hub.journal.db import JournalError
 from hub.journal.sequencer import Sequencer
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 
 
 def test_results_csv_neutralises_formulas() -> None:

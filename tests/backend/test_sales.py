@@ -20,7 +20,7 @@ from hub.backend.sales import SaleError, SaleLock, SaleLocked
 from hub.journal.sequencer import Sequencer
 from hub.journal.verify import verify
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 
 
 def spec(**overrides: Any) -> dict[str, Any]:

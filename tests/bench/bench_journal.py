@@ -29,7 +29,7 @@ from hub.journal.replay import load_engine  # noqa: E402
 from hub.journal.sequencer import Sequencer  # noqa: E402
 from hub.journal.verify import verify  # noqa: E402
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 LOTS = 3000
 BIDDERS = 64
 BIDS_PER_LOT = 20  # hammer and move on, like a real sale (keeps lot histories short)

@@ -211,7 +211,7 @@ async def scenario(name: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
             await asyncio.sleep(0.1)
         else:
             raise TimeoutError("the stage link did not connect within 30 s")
-        clerk = Actor("clerk")
+        clerk = Actor("clerk", roles=("clerk", "auctioneer"))
         opened = await stage.submit({"op": "open_lot", "lot": "1"}, clerk)
         if not opened.ok:
             raise RuntimeError(f"open_lot refused: {opened.reason}")

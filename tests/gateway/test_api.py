@@ -313,7 +313,7 @@ def test_links_use_a_reachable_address_when_listening_everywhere(tmp_path):
 async def test_online_bidders_get_links_through_the_relay(stage):
     from hub.auction.events import Actor
 
-    clerk = Actor("clerk")
+    clerk = Actor("clerk", roles=("clerk", "auctioneer"))
     for paddle, channel in (("7101", "online"), ("7102", "phone")):
         answer = await stage.submit(
             {"op": "register_bidder", "paddle": paddle, "channel": channel}, clerk

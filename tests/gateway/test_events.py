@@ -10,7 +10,7 @@ from hub.stage import Stage
 from tests.gateway.helpers import bearer
 from tests.sse import SSE
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 
 
 def hub_url(stage: Stage, *topics: str, last: str | None = None) -> str:

@@ -20,7 +20,7 @@ from hub.config import StageConfig
 from hub.gavel import Block, EngineSale, GavelLink, GavelStatus, GavelTiming
 from hub.stage import Stage
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 
 
 class SettableClock:

@@ -15,7 +15,7 @@ from hub.auction.events import Actor
 from tests.gateway.test_events import hub_url
 from tests.sse import SSE
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 EVENTS = 20_500
 
 

@@ -286,7 +286,7 @@ async def _journal_full(stage: Stage) -> None:
     for i in range(400):
         answer = await stage.sequencer.submit(
             {"op": "set_credit_limit", "paddle": "7001", "credit_limit": 100_000 + i},
-            Actor("clerk", None, clerk.subject),
+            Actor("clerk", None, clerk.subject, roles=("clerk", "auctioneer")),
         )
         if answer.reason == "journal_unavailable":
             return

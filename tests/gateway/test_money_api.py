@@ -18,7 +18,7 @@ from tests.gateway.test_results import sell_lot_one
 from tests.sse import SSE
 
 SALE = "/api/sales/demo"
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 JSON = dict[str, Any]
 
 

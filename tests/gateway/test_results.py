@@ -10,7 +10,7 @@ from hub.backend.money import format_plain_amount
 from tests.gateway.helpers import bearer
 
 SALE = "/api/sales/demo"
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 
 
 async def sell_lot_one(stage) -> int:

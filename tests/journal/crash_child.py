@@ -19,7 +19,7 @@ import sys
 from hub.auction.events import Actor
 from hub.journal.sequencer import Sequencer
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 BIDS_PER_LOT = 25  # keep lot histories (and their staff views) short
 
 

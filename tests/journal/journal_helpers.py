@@ -10,7 +10,7 @@ from hub.auction.catalogue import demo_sale, sale_commands
 from hub.auction.events import SYSTEM, Actor
 from hub.journal.sequencer import Answer, Sequencer
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 AUCTIONEER = Actor("auctioneer")
 
 

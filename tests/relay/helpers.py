@@ -24,7 +24,7 @@ from hub.journal.history import JournalHistory
 from hub.stage import Stage
 from tests.sse import SSE
 
-CLERK = Actor("clerk")
+CLERK = Actor("clerk", roles=("clerk", "auctioneer"))
 REDIS_SERVER = "/usr/bin/redis-server"
 ROOT = Path(__file__).resolve().parents[2]
 
