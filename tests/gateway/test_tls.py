@@ -619,3 +619,29 @@ def test_chromium_without_the_house_ca_refuses_the_stage(tmp_path: Path):
         page = browser.new_page()
         with pytest.raises(Exception, match="ERR_CERT_AUTHORITY_INVALID"):
             page.goto(info["url"] + "/bid")
+
+
+# -- the console ----------------------------------------------------------------------------------
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_console_header_warns_while_the_stage_serves_plain_http(qtbot: Any, tmp_path: Path):
+    from app.bridge import CoreBridge
+    from app.facade import CoreInfo
+    from app.ui.main_window import PLAIN_HTTP, MainWindow
+    from hub.gavel import GavelStatus
+
+    window = MainWindow(CoreBridge(), [tmp_path], dialogs=False)
+    qtbot.addWidget(window)
+
+    def info(url: str) -> CoreInfo:
+        return CoreInfo(
+            url, "demo", "123456", f"{url}/bid", f"{url}/clerk", str(tmp_path), GavelStatus.none()
+        )
+
+    window.show_address(info("http://192.168.1.5:8765"))
+    assert PLAIN_HTTP in window.hub_address.text()
+    assert "unencrypted" in window.hub_address.toolTip()
+    window.show_address(info("https://192.168.1.5:8765"))
+    assert window.hub_address.text() == "https://192.168.1.5:8765   ·   sale demo"
+    assert window.hub_address.toolTip() == ""
