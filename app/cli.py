@@ -331,7 +331,7 @@ def _tls(ns: argparse.Namespace) -> int:
         f"  SHA-256 {served.ca_fingerprint}\n"
         f"stage certificate {served.cert} for {', '.join(served.hosts)}, "
         f"until {served.not_after:%Y-%m-%d}\n"
-        "install the CA on each terminal: auctionmen tls ca-cert > house-ca.pem "
+        "install the CA on each terminal: auctionmen tls ca-cert > house-ca.crt "
         "(docs/OPERATIONS.md)"
     )
     return 0

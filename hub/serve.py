@@ -42,7 +42,7 @@ def tls_lines(stage: Stage) -> list[str]:
     if served.ca_fingerprint:
         lines.append(
             f"  house CA:     SHA-256 {served.ca_fingerprint}\n"
-            "                install it on the terminals: auctionmen tls ca-cert > house-ca.pem"
+            "                install it on the terminals: auctionmen tls ca-cert > house-ca.crt"
         )
     if served.renewed:
         lines.append(f"  (the stage certificate was issued now: {served.renewed})")
