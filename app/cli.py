@@ -337,6 +337,31 @@ def _tls(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _inspector_sheets(argv: list[str]) -> int:
+    """After `journal export`: the inspector's clerk sheet and settlements with buyers' and
+    consignors' names and addresses from the identities file (none with --no-pii)."""
+    from hub.backend.inspector import InspectorError, write_sheets
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--format", default="both")
+    parser.add_argument("--no-pii", action="store_true")
+    ns, _ = parser.parse_known_args(argv)
+    try:
+        paths = write_sheets(ns.db, ns.out, pii=not ns.no_pii, fmt=ns.format)
+    except InspectorError as exc:
+        print(f"journal: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"journal: {exc.filename or ns.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"wrote {path}")
+    print("personal data: " + ("left out (--no-pii)" if ns.no_pii else "names and addresses"))
+    return 0
+
+
 def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
     from hub.config import StageConfig
 
@@ -374,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         if len(argv) == 3 and argv[1] == "verify" and code in (0, 1):
             # Every invoice and credit note recomputed (quiet if the file was not a journal).
             code = max(code, _verify_money(Path(argv[2]), quiet=code != 0))
+        if len(argv) > 1 and argv[1] == "export" and code == 0:
+            code = _inspector_sheets(argv[2:])
         return code
     if argv and argv[0] == "relay":
         from hub.relay.cli import main as relay_main

@@ -20,6 +20,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("db", help="the journal file (SQLite)")
     e.add_argument("--out", required=True, help="directory to write into")
     e.add_argument("--format", choices=("csv", "json", "both"), default="both")
+    # The events name bidders by paddle only; `auctionmen journal export` adds the inspector's
+    # sheets with buyers' and consignors' names and addresses unless --no-pii.
+    e.add_argument(
+        "--no-pii", action="store_true", help="leave names and addresses out of the sheets"
+    )
     return parser
 
 
