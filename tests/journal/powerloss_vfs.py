@@ -14,7 +14,8 @@ becomes its durable image plus what the disk happened to keep of the volatile pa
 
 Locks and the WAL index (`-shm`) pass through to a real file in a scratch folder: the index
 is not persistent state (the first opener after a reboot rebuilds it), so the images are
-written out without it. A deleted file is gone at once (a directory change treated as durable).
+written out without it. Creating or deleting a file is durable at once (directory entries are
+not simulated: SQLite syncs the directory of a new WAL itself).
 
 `ApswConnection` gives the handful of `sqlite3.Connection` methods the journal uses (and
 `sqlite_utils.Database` on top of it), translating APSW's errors into sqlite3's, so the
