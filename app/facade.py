@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
+import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -656,6 +658,134 @@ class CoreThread:
                 consignor, amount, method, reference, key, DESK
             )
         )
+
+    # -- KYC and screening (issue 13): the desk's KYC panel and the Screening tab
+
+    def kyc_record(self, paddle: str) -> concurrent.futures.Future[JSON]:
+        """A bidder's KYC file as the panel shows it: identity fields, the bidder's CDD state
+        in the sale, every CDD event with who and when, and what the policy requires."""
+        return self._call(lambda stage: kyc_record(stage, paddle))
+
+    def save_kyc(self, paddle: str, fields: JSON) -> concurrent.futures.Future[JSON]:
+        """Change a bidder's identity / KYC fields (identities store, not journaled); fails
+        with IdentityError naming the field."""
+        return self._call(lambda stage: stage.identities.update(stage.sale_id, paddle, fields))
+
+    def record_cdd(
+        self, paddle: str, step: str, outcome: str, reference: str = "", fields: JSON | None = None
+    ) -> concurrent.futures.Future[Answer]:
+        """One CDD step by the person at the desk (PII to identities, the step journaled)."""
+        return self._run(
+            lambda stage: stage.kyc.record_step(
+                paddle, step, outcome, reference, actor=AUCTIONEER, fields=fields
+            )
+        )
+
+    def store_scan(self, paddle: str, path: Path) -> concurrent.futures.Future[JSON]:
+        """Keep an ID scan under {data_dir}/kyc/ and reference it (its SHA-256) on the bidder."""
+
+        async def store(stage: Stage) -> JSON:
+            from hub.backend.identities import store_scan
+
+            content = await asyncio.to_thread(Path(path).read_bytes)
+            digest = store_scan(Path(stage.config.data_dir), content)
+            row: JSON = stage.identities.update(stage.sale_id, paddle, {"id_scan": digest})
+            return row
+
+        return self._run(store)
+
+    def screen_now(self, paddle: str) -> concurrent.futures.Future[JSON]:
+        """Screen a bidder against the imported lists now: {verdict, reference, hits}."""
+
+        async def screen(stage: Stage) -> JSON:
+            done = await stage.kyc.screen(paddle, AUCTIONEER)
+            return {"reference": done.reference, **done.result.record()}
+
+        return self._run(screen)
+
+    def link_purchases(self, paddle: str) -> concurrent.futures.Future[JSON]:
+        """Add up the bidder's purchases in the house's other sales and tell the sale."""
+
+        async def link(stage: Stage) -> JSON:
+            linked, answer = await stage.kyc.link(paddle, AUCTIONEER)
+            return {
+                "amount": linked.amount,
+                "sales": list(linked.sales),
+                "problems": list(linked.problems),
+                "ok": answer.ok if answer else True,
+                "message": answer.message if answer else None,
+            }
+
+        return self._run(link)
+
+    def review_hold(
+        self, paddle: str, decision: str, reason: str
+    ) -> concurrent.futures.Future[Answer]:
+        """The officer clears or confirms a screening hold (core `review_hold`)."""
+        command = {"op": "review_hold", "paddle": paddle, "decision": decision, "reason": reason}
+        return self.submit(command)
+
+    def cdd_export(self, paddle: str, fmt: str) -> concurrent.futures.Future[bytes]:
+        """The buyer's CDD file for the supervisor, as "json" or "html"."""
+
+        def export(stage: Stage) -> bytes:
+            from hub.backend.kyc import cdd_html
+
+            if fmt not in ("json", "html"):
+                raise ValueError(f"no CDD file format {fmt[:10]!r} (json or html)")
+            file = stage.kyc.cdd_file(paddle)
+            if fmt == "html":
+                return cdd_html(file).encode("utf-8")
+            return json.dumps(file, ensure_ascii=False, indent=1).encode("utf-8")
+
+        return self._call(export)
+
+    def screening_lists(self) -> concurrent.futures.Future[list[JSON]]:
+        """The imported sanctions / PEP lists (name, source, hash, when, entries)."""
+        return self._call(
+            lambda stage: [dataclasses.asdict(info) for info in stage.kyc.room.lists()]
+        )
+
+    def import_screening_list(
+        self,
+        path: Path,
+        kind: str,
+        alt: Path | None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> concurrent.futures.Future[JSON]:
+        """Import a list (EU, UN, OFAC with alt.csv, PEP), then screen every bidder of the
+        sale again: {list, rescreened, holds}. A bad file is refused whole (ScreeningError)."""
+
+        async def run(stage: Stage) -> JSON:
+            info = await asyncio.to_thread(
+                stage.kyc.room.import_list, path, kind, alt=alt, progress=progress
+            )
+            done = await stage.kyc.rescreen(list(stage.engine.bidders), AUCTIONEER)
+            holds = [d.result.ref for d in done if d.result.verdict == "hold"]
+            return {"list": dataclasses.asdict(info), "rescreened": len(done), "holds": holds}
+
+        return self._run(run)
+
+
+def kyc_record(stage: Stage, paddle: str) -> JSON:
+    """What the KYC panel shows of one bidder (read on the core loop)."""
+    bidder = stage.engine.bidders.get(paddle)
+    if bidder is None:
+        raise LookupError(f"no bidder {paddle[:40]!r} in this sale")
+    file = stage.kyc.cdd_file(paddle)
+    policy = stage.kyc.policy()
+    legal = bool(getattr(bidder, "legal_person", False))
+    return {
+        "paddle": paddle,
+        "bidder": bidder.to_json(),
+        "identity": file["identity"],
+        "beneficial_owners": file["beneficial_owners"],
+        "documents": file["documents"],
+        "events": file["events"],
+        "required": list(policy.required(bidder.channel, legal)),
+        "cdd": dict(getattr(bidder, "cdd", {}) or {}),
+        "hold": getattr(bidder, "hold", None),
+    }
 
 
 @dataclass(frozen=True, slots=True)

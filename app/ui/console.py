@@ -281,6 +281,12 @@ class ConsolePanel(QWidget):
         self.ask_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.ask_edit.returnPressed.connect(self._set_ask)
         self.notice = plain("", "notice", wrap=True)
+        # AML (issue 13): a bid that takes a bidder over the threshold without complete CDD;
+        # shown above the bid history until the lot changes, so it is read before the hammer.
+        self.aml_alert = plain("", "amlAlert", wrap=True)
+        self.aml_alert.setProperty("error", True)
+        self.aml_alert.setVisible(False)
+        self._aml_lot: str | None = None
         inputs = QHBoxLayout()
         inputs.addWidget(plain("Paddle", "caption"))
         inputs.addWidget(self.paddle)
@@ -324,6 +330,7 @@ class ConsolePanel(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.card)
+        col.addWidget(self.aml_alert)
         col.addLayout(grid)
         col.addLayout(inputs)
         col.addLayout(lower, 1)
@@ -348,9 +355,18 @@ class ConsolePanel(QWidget):
         self.state = state
         self.refresh()
 
+    def show_aml_alert(self, text: str, lot: str | None) -> None:
+        """An AML alert on `lot`: stays in view while that lot is on the block."""
+        self._aml_lot = lot
+        self.aml_alert.setText(f"AML: {text}")
+        self.aml_alert.setVisible(True)
+
     def refresh(self) -> None:
         lot = self.state.current
         currency = self.state.currency
+        if self._aml_lot is not None and (lot or {}).get("id") != self._aml_lot:
+            self._aml_lot = None
+            self.aml_alert.setVisible(False)
         self.card.show_lot(lot, currency)
         self._fill_history(lot, currency)
         self._fill_online(lot, currency)

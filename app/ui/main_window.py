@@ -41,6 +41,7 @@ from app.ui.console import ConsolePanel
 from app.ui.gavel_settings import GavelSettings
 from app.ui.help_overlay import HelpOverlay
 from app.ui.import_panel import ImportPanel
+from app.ui.kyc import KycPanel, alert_text
 from app.ui.ladder_editor import LadderEditor
 from app.ui.lots import LotList
 from app.ui.messages import EndSessionDialog, MessageDialog, SealDialog
@@ -50,6 +51,7 @@ from app.ui.sale_bar import SaleBar
 from app.ui.sale_forms import FormError, reoffer_command
 from app.ui.sale_picker import PickerDesk, SalePicker
 from app.ui.sale_settings import SaleSettingsPanel
+from app.ui.screening import ScreeningPanel
 from app.ui.style import STYLE
 from app.ui.widgets import QrCard, StatusLight, plain
 from hub.gavel import GavelStatus
@@ -141,6 +143,8 @@ class MainWindow(QMainWindow):
         self.subject_to = SubjectToPanel()
         self.checkout = CheckoutPanel(bridge, dialogs=dialogs)
         self.consignors = ConsignorsPanel(bridge, dialogs=dialogs)
+        self.kyc = KycPanel(bridge, dialogs=dialogs)
+        self.screening = ScreeningPanel(bridge, dialogs=dialogs)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -149,6 +153,8 @@ class MainWindow(QMainWindow):
             (self.console, "Console"),
             (self.importer, "Catalogue"),
             (self.bidders, "Bidders"),
+            (self.kyc, "KYC"),
+            (self.screening, "Screening"),
             (self.commissions, "Commissions"),
             (self.ladder, "Ladder"),
             (self.results, "Results"),
@@ -214,6 +220,9 @@ class MainWindow(QMainWindow):
         self.commissions.notice.connect(self._status_message)
         self.checkout.notice.connect(self._status_message)
         self.consignors.notice.connect(self._status_message)
+        self.kyc.notice.connect(self._status_message)
+        self.screening.notice.connect(self._status_message)
+        bridge.records.connect(self.kyc.on_records)
         bridge.records.connect(self.checkout.on_records)
         bridge.records.connect(self.consignors.on_records)
         self.ladder.notice.connect(self._status_message)
@@ -262,6 +271,7 @@ class MainWindow(QMainWindow):
         self.gavel_settings.show_core(info)
         self.checkout.show_account(None)
         self.consignors.reload()
+        self.screening.reload()
         self.reload()
 
     def show_address(self, info: CoreInfo) -> None:
@@ -305,12 +315,17 @@ class MainWindow(QMainWindow):
         self.results.show_state(self.state)
         self.commissions.show_state(self.state)
         self.bidders.show_bidders(self.state.bidders, self.state.currency)
+        self.kyc.show_bidders(self.state.bidders, self.state.currency)
         self.ladder.show_rows(self.state.settings.get("ladder") or [], self.state.currency)
         self._show_paused()
         self._show_sale_day()
 
     def on_records(self, wires: list[dict[str, Any]]) -> None:
         changes = self.state.apply_all(wires)
+        for wire in wires:
+            if wire.get("type") == "aml_alert":
+                lot = (wire.get("lot") or {}).get("id") or (wire.get("data") or {}).get("lot")
+                self.console.show_aml_alert(alert_text(wire, self.state.currency), lot)
         if self._on_record is not None:
             for wire in wires:
                 self._on_record(wire)
@@ -332,6 +347,7 @@ class MainWindow(QMainWindow):
     def _set_bidders(self, rows: list[dict[str, Any]]) -> None:
         self.state.bidders = rows
         self.bidders.show_bidders(rows, self.state.currency)
+        self.kyc.show_bidders(rows, self.state.currency)
         self.commissions.show_state(self.state)  # names
 
     def _show_paused(self) -> None:

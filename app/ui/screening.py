@@ -1,0 +1,164 @@
+"""Screening: the sanctions and PEP lists the house imports, and every bidder screened again.
+
+A list file (the EU's FSF XML, the UN consolidated XML, OFAC's SDN CSV with its alt.csv, a
+PEP list in OpenSanctions' simple CSV form) is read and checked whole in a worker thread with
+progress; a bad file is refused and the old list kept. After an import every bidder of the
+sale is screened again; the new holds are listed and wait for the officer (KYC tab).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.bridge import CoreBridge
+from app.ui.checkout import fit_columns, refusal
+from app.ui.widgets import item, plain, table
+
+JSON = dict[str, Any]
+KINDS = {
+    "eu": "EU financial sanctions (XML)",
+    "un": "UN consolidated list (XML)",
+    "ofac": "OFAC SDN (CSV + alt.csv)",
+    "pep": "PEP list (simple CSV)",
+}
+PHASES = {"read": "Reading", "store": "Storing entries", "done": "Done"}
+
+
+def progress_text(phase: str, done: int, total: int) -> str:
+    label = PHASES.get(phase, phase.capitalize())
+    return f"{label}: {done:,} of {total:,}" if total else f"{label}…"
+
+
+class ScreeningPanel(QWidget):
+    """The Screening tab."""
+
+    notice = Signal(str)
+    _progress = Signal(str, int, int)
+
+    def __init__(self, bridge: CoreBridge, *, dialogs: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("screeningPanel")
+        self.bridge = bridge
+        self.dialogs = dialogs
+        self.pick_files: Callable[[str], tuple[str, str]] = self._pick
+        self.view = table(["List", "File", "Entries", "Imported", "SHA-256"], "screeningLists")
+        fit_columns(self.view, 1)
+        self.kind = QComboBox()
+        self.kind.setObjectName("screeningKindBox")
+        for kind, label in KINDS.items():
+            self.kind.addItem(label, kind)
+        self.import_button = QPushButton("Import list…")
+        self.import_button.setObjectName("btn_import_list")
+        self.import_button.clicked.connect(self.choose)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("btn_screening_refresh")
+        self.refresh_button.clicked.connect(self.reload)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("screeningProgress")
+        self.bar.setVisible(False)
+        self.status = plain("", "screeningStatus", wrap=True)
+        self._progress.connect(self._show_progress)
+        row = QHBoxLayout()
+        row.addWidget(self.kind)
+        row.addWidget(self.import_button)
+        row.addWidget(self.refresh_button)
+        row.addStretch(1)
+        col = QVBoxLayout(self)
+        col.addWidget(plain("Sanctions and PEP lists", "sectionTitle"))
+        col.addWidget(self.view, 1)
+        col.addLayout(row)
+        col.addWidget(self.bar)
+        col.addWidget(self.status)
+
+    def reload(self) -> None:
+        self.bridge.run(lambda core: core.screening_lists(), self.show_lists, self._failed)
+
+    def show_lists(self, lists: list[JSON]) -> None:
+        self.view.setRowCount(len(lists))
+        for r, info in enumerate(lists):
+            when = time.strftime("%d %b %Y %H:%M", time.localtime(float(info["imported_at"])))
+            self.view.setItem(r, 0, item(str(info["name"]).upper()))
+            self.view.setItem(r, 1, item(str(info["source"])))
+            self.view.setItem(r, 2, item(f"{int(info['entry_count']):,}", True))
+            self.view.setItem(r, 3, item(when))
+            self.view.setItem(r, 4, item(str(info["sha256"])[:16] + "…"))
+        if not lists:
+            self.status.setText("No list imported: bidders are not screened until one is.")
+
+    def choose(self) -> None:
+        kind = str(self.kind.currentData())
+        path, alt = self.pick_files(kind)
+        if path:
+            self.start(Path(path), kind, Path(alt) if alt else None)
+
+    def _pick(self, kind: str) -> tuple[str, str]:
+        if not self.dialogs:
+            return "", ""
+        pattern = "XML (*.xml)" if kind in ("eu", "un") else "CSV (*.csv)"
+        path, _ = QFileDialog.getOpenFileName(self, KINDS[kind], "", f"{pattern};;All files (*)")
+        alt = ""
+        if path and kind == "ofac":
+            alt, _ = QFileDialog.getOpenFileName(self, "OFAC alt.csv (aliases)", "", pattern)
+        return path, alt
+
+    def start(self, path: Path, kind: str, alt: Path | None = None) -> None:
+        """Import `path` as a `kind` list, then screen everyone again."""
+        self.import_button.setEnabled(False)
+        self.bar.setVisible(True)
+        self.bar.setRange(0, 0)
+        self.status.setText(f"Importing {path.name}…")
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self._progress.emit(phase, done, total)  # from the worker thread: queued
+
+        self.bridge.run(
+            lambda core: core.import_screening_list(path, kind, alt, progress),
+            self._imported,
+            self._import_failed,
+        )
+
+    def _show_progress(self, phase: str, done: int, total: int) -> None:
+        self.bar.setRange(0, max(total, 0))
+        self.bar.setValue(min(done, total) if total else 0)
+        self.status.setText(progress_text(phase, done, total))
+
+    def _imported(self, report: JSON) -> None:
+        self._finish()
+        info = report["list"]
+        holds = report["holds"]
+        text = (
+            f"{str(info['name']).upper()} list imported: {int(info['entry_count']):,} entries; "
+            f"{report['rescreened']} bidder(s) screened again"
+            + (f"; on hold: paddle {', '.join(holds)}" if holds else "; no new hold")
+        )
+        self._say(text)
+        self.reload()
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._finish()
+        self._say(refusal("List not imported (the old one is kept)", exc))
+
+    def _finish(self) -> None:
+        self.import_button.setEnabled(True)
+        self.bar.setVisible(False)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._say(refusal("Screening", exc))
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.notice.emit(text)
