@@ -34,6 +34,7 @@ from hub.backend import house
 from hub.backend.cashier import Cashier
 from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore
+from hub.backend.kyc import Kyc
 from hub.backend.numbering import Numbering
 from hub.backend.registration import Registration
 from hub.backend.sales import SaleError, SaleLock, check_sale_id, describe_sales, list_sales
@@ -74,6 +75,15 @@ class Stage:
         self.sequencer = Sequencer(config.journal_path, clock=clock)
         self.identities = IdentityStore(config.data_dir / "identities.db")
         self.registration = Registration(self.sequencer, self.identities)
+        # KYC: screening and linked purchases after each registration (issue 13).
+        self.kyc = Kyc(
+            config.data_dir,
+            config.journal_path,
+            self.identities,
+            self.sequencer.submit,
+            lambda: self.sequencer.engine,
+            clock=clock,
+        )
         # The money desk: consignors in the identities file, invoice numbers house-wide.
         self.consignors = ConsignorStore(config.data_dir / "identities.db")
         self.cashier = Cashier(
@@ -231,6 +241,7 @@ class Stage:
         try:
             yield
         finally:
+            self.kyc.close()
             self.consignors.close()
             self.identities.close()
 
@@ -259,6 +270,7 @@ class Stage:
             yield
         finally:
             remove()
+            await self.kyc.settled()  # the checks started by registrations, before the journal
 
     @asynccontextmanager
     async def _web(self) -> AsyncIterator[None]:
@@ -405,6 +417,7 @@ class Stage:
     def _on_commit(self, records: list[Record]) -> None:
         if any(record.type == "sale_closed" for record in records):
             self._sealed()
+        self._kyc_flow(records)
         hub = self.hub
         if hub is not None:
             sale_iri = self.sale_iri
@@ -416,6 +429,15 @@ class Stage:
                 listener(records)
             except Exception:
                 log.exception("a commit listener failed")
+
+    def _kyc_flow(self, records: list[Record]) -> None:
+        """Screen and link each new bidder; link everyone again when the sale goes live."""
+        for record in records:
+            if record.type == "bidder_registered":
+                self.kyc.registered(str(record.data["paddle"]))
+            elif record.type == "sale_live":
+                for paddle in list(self.engine.bidders):
+                    self.kyc.registered(paddle, screen=False)
 
     def _sales(self) -> list[JSON]:
         """The sales in the data dir, for staff over HTTP (without their local paths)."""
