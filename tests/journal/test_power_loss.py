@@ -54,7 +54,7 @@ LOTS = 12
 BIDS_PER_LOT = 8
 ROUNDS = 12  # per run: the power goes at a uniformly random disk change within about one run
 MAX_EVENTS = 150  # a fresh sale once the journal is this long: each check stays cheap
-CLERK = Actor("clerk")
+AUCTIONEER = Actor("auctioneer")  # opens lots and brings the hammer down
 
 
 def _seed() -> int:
@@ -141,12 +141,13 @@ async def _storm(seq: Sequencer, storm: Storm, rng: random.Random, rounds: int) 
             nxt = engine.next_lot()
             if nxt is None:
                 return
-            answer = await seq.submit({"op": "open_lot", "lot": nxt}, CLERK)
+            answer = await seq.submit({"op": "open_lot", "lot": nxt}, AUCTIONEER)
             if not answer.ok:
                 return  # the power went
             continue
         if lot["bids"] >= BIDS_PER_LOT:
-            answer = await seq.submit({"op": "hammer", "lot": lot["id"], "source": "key"}, CLERK)
+            hammer = {"op": "hammer", "lot": lot["id"], "source": "key"}
+            answer = await seq.submit(hammer, AUCTIONEER)
             if not answer.ok:
                 return
             continue
