@@ -38,6 +38,7 @@ from hub.backend.kyc import Kyc
 from hub.backend.numbering import Numbering
 from hub.backend.registration import Registration
 from hub.backend.sales import SaleError, SaleLock, check_sale_id, describe_sales, list_sales
+from hub.backend.staff import StaffError, StaffStore, check_device
 from hub.checkout import MoneyDesk
 from hub.config import StageConfig
 from hub.feed import SaleHistory, stage_hub_config, updates_for
@@ -45,7 +46,7 @@ from hub.gateway.app import Capabilities, Settings, make_app
 from hub.gateway.intake import BidDoor
 from hub.gateway.ratelimit import Limits
 from hub.gateway.server import Guard, GuardConfig, GuardedRunner
-from hub.gateway.tokens import TokenIssuer, load_or_create_key
+from hub.gateway.tokens import Claims, TokenIssuer, load_or_create_key
 from hub.gavel import EngineSale, GavelLink
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
@@ -54,7 +55,7 @@ from hub.links import Links
 from hub.live import LiveSale, SaleResults
 from hub.mercure.app import setup_mercure
 from hub.mercure.hub import Hub
-from hub.ports import Listener
+from hub.ports import Listener, StaffPass, StaffRefused
 from hub.relay.link import RelayLink, StageSide, start_link
 from hub.tls import Served, TlsSite, stage_hosts, stage_tls
 
@@ -74,6 +75,9 @@ class Stage:
         self.issuer = TokenIssuer(key, config.sale_iri_base)
         self.sequencer = Sequencer(config.journal_path, clock=clock)
         self.identities = IdentityStore(config.data_dir / "identities.db")
+        # Staff accounts: every staff token's session is checked live (revocation at once).
+        self.staff = StaffStore(config.data_dir / "staff.db", clock=clock)
+        self.issuer.sessions = self._session_problem
         self.registration = Registration(self.sequencer, self.identities)
         # KYC: screening and linked purchases after each registration (issue 13).
         self.kyc = Kyc(
@@ -157,6 +161,25 @@ class Stage:
 
     def base_url(self) -> str:
         return self.links.base_url()
+
+    def _session_problem(self, claims: Claims) -> str | None:
+        """Why a staff token may no longer act (None: it may)."""
+        if claims.sid is not None:
+            return None if self.staff.is_live(claims.sid) else "a staff member ended this session"
+        if self.staff.has_accounts():
+            return "this stage has staff accounts: sign in with your name and PIN"
+        return None
+
+    def revoke_session(self, sid: str, by: str) -> bool:
+        """End one staff session at once: its next request gets 401 `revoked`."""
+        done = self.staff.revoke(sid, by)
+        if done:
+            log.info("staff session %s… revoked by %s", sid[:6], by)
+        return done
+
+    def revoke_staff(self, staff_id: str, by: str) -> list[str]:
+        """End every session of one person (a lost terminal, a shift's end)."""
+        return self.staff.revoke_all(staff_id, by)
 
     def relay_base_url(self) -> str | None:
         return self.links.relay_base_url()
@@ -244,6 +267,7 @@ class Stage:
             self.kyc.close()
             self.consignors.close()
             self.identities.close()
+            self.staff.close()
 
     @asynccontextmanager
     async def _journal(self) -> AsyncIterator[None]:
@@ -295,6 +319,7 @@ class Stage:
             results=SaleResults(self.sequencer),
             sales=self._sales,
             money=MoneyDesk(self.cashier),
+            staff=StaffDoorway(self.staff),
         )
         settings = Settings(
             max_body=cfg.max_body,
@@ -450,6 +475,29 @@ class Stage:
         """The sale is closed: its journal's head hash is the seal (`sale.head` in snapshots;
         `auctionmen serve` prints it)."""
         log.info("sale %s closed; journal sealed, head hash %s", self.sale_id, self.sale.head)
+
+
+class StaffDoorway:
+    """The gateway's per-person pairing (`hub.ports.StaffDoor`) over the staff store."""
+
+    def __init__(self, store: StaffStore) -> None:
+        self._store = store
+
+    def has_accounts(self) -> bool:
+        return self._store.has_accounts()
+
+    def pair(self, who: object, pin: object, label: object) -> StaffPass:
+        if not isinstance(label, str):
+            raise StaffRefused("invalid", "the device label must be text")
+        try:
+            device = check_device(f"terminal:{label}")  # before any argon2 work
+            account = self._store.verify_pin(who, pin)
+            session = self._store.open_session(account.id, device)
+        except StaffError as exc:
+            raise StaffRefused(exc.reason, exc.message, exc.retry_after) from None
+        return StaffPass(
+            account.id, account.name, account.roles, session.sid, session.device, session.expires
+        )
 
 
 def missing_sale_message(config: StageConfig, listing: bool = True) -> str:

@@ -42,13 +42,24 @@ from hub.gateway.keys import (
     RESULTS,
     SALE,
     SALES,
+    STAFF,
     SUBMIT,
 )
 from hub.gateway.problems import problem
 from hub.gateway.tokens import STAFF_ROLES, Claims
 from hub.mercure.app import add_discovery_link
+from hub.ports import StaffDoor, StaffRefused
 
 JSON = dict[str, Any]
+
+
+def staff_actor(claims: Claims) -> Actor:
+    """The person behind a staff token: every role they hold, their staff id and device. A
+    token naming no session (the stage PIN, the desktop's clerk link) is accepted only while
+    the house has no staff accounts, and then acts as the whole house, as the desktop does."""
+    if claims.sid is None:
+        return Actor(claims.role, None, claims.subject, roles=STAFF_ROLES, device="terminal")
+    return Actor(claims.role, None, claims.subject, roles=claims.roles, device=claims.device)
 
 
 def _claims(request: web.Request, *, staff: bool = False) -> Claims:
@@ -96,7 +107,7 @@ async def commands(request: web.Request) -> web.Response:
     check_sale(request, request.app[SALE].sale_id)
     claims = _claims(request)
     if claims.role in STAFF_ROLES:
-        actor = Actor(claims.role, None, claims.subject)
+        actor = staff_actor(claims)
     elif claims.role == "bidder" and claims.paddle:
         # A bidder may send the few ops the registry grants the bidder role (a commission
         # bid left online, its cancellation), as themselves; bids have their own intake.
@@ -198,7 +209,9 @@ async def session(request: web.Request) -> web.Response:
     """Trade a bearer token for the cookie EventSource needs (it cannot send headers)."""
     sale = request.app[SALE]
     claims = _claims(request)
-    extra = {"bidder": sale.bidder_view(claims.paddle)} if claims.paddle else None
+    extra: JSON | None = {"bidder": sale.bidder_view(claims.paddle)} if claims.paddle else None
+    if claims.sid is not None:  # a named staff member: the page says who is signed in
+        extra = {"staff": claims.subject, "name": claims.name, "roles": list(claims.roles)}
     return session_response(
         request,
         bearer(request) or "",
@@ -210,10 +223,19 @@ async def session(request: web.Request) -> web.Response:
 
 
 async def pair(request: web.Request) -> web.Response:
-    """A clerk terminal pairs with the PIN the desktop app shows."""
+    """A staff terminal pairs: with `{staff, pin, device?}`, to one named person (their own
+    PIN); with `{pin}`, to the PIN the stage screen shows, while the house has no staff
+    accounts."""
     if not request.app[LIMITS].pairing.allow(request.remote or "?", time.monotonic()):
         return problem(429, R.RATE_LIMITED, "too many attempts; wait a minute")
     body = await read_object(request)
+    door = request.app.get(STAFF)
+    if "staff" in body:
+        if door is None:
+            return problem(403, "wrong_pin", "this stage has no staff accounts; use its PIN")
+        return await _pair_person(request, door, body)
+    if door is not None and door.has_accounts():
+        return problem(403, "staff_pin_required", "sign in with your name and your own PIN")
     pin = body.get("pin")
     # compare_digest takes ASCII text only (a TypeError, a 500, for "é"); no PIN is longer.
     if (
@@ -226,3 +248,38 @@ async def pair(request: web.Request) -> web.Response:
     sale_id = request.app[SALE].sale_id
     token = request.app[ISSUER].issue("clerk", sale_id, ttl=12 * 3600)
     return web.json_response({"token": token, "sale": sale_id})
+
+
+async def _pair_person(request: web.Request, door: StaffDoor, body: JSON) -> web.Response:
+    label = body.get("device", "terminal")
+    try:
+        # argon2 takes tens of milliseconds: off the stage loop.
+        grant = await asyncio.to_thread(door.pair, body.get("staff"), body.get("pin"), label)
+    except StaffRefused as exc:
+        if exc.reason == "locked":
+            response = problem(429, "locked", exc.detail)
+            response.headers["Retry-After"] = str(int((exc.retry_after or 60) + 0.999))
+            return response
+        status = 422 if exc.reason == R.INVALID else 403
+        return problem(status, exc.reason, exc.detail)
+    sale_id = request.app[SALE].sale_id
+    token = request.app[ISSUER].issue(
+        grant.roles[0],
+        sale_id,
+        ttl=max(1.0, grant.expires - time.time()),
+        subject=grant.staff,
+        roles=grant.roles,
+        sid=grant.sid,
+        name=grant.name,
+        device=grant.device,
+    )
+    return web.json_response(
+        {
+            "token": token,
+            "sale": sale_id,
+            "staff": grant.staff,
+            "name": grant.name,
+            "roles": list(grant.roles),
+            "device": grant.device,
+        }
+    )

@@ -55,7 +55,7 @@ function say(text, tone) {
 
 function problemText(r) {
   if (r.status === 0) return 'No answer from the stage: check the network and try again';
-  if (r.status === 401) { forget('Pairing expired: pair this desk again.'); return 'Pairing expired'; }
+  if (r.status === 401) { forget(r); return 'Pairing expired'; }
   const reason = r.body?.reason;
   return REASONS[reason] || r.body?.detail || `Refused (${reason || r.status})`;
 }

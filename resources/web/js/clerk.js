@@ -57,7 +57,7 @@ async function command(cmd, done) {
     say(done, 'ok');
     return true;
   }
-  if (r.status === 401) { forget('Pairing expired: pair this terminal again.'); return false; }
+  if (r.status === 401) { forget(r); return false; }
   if (b.state && typeof b.state === 'object' && 'seq' in b.state) store.update((s) => applySnapshot(s, b.state));
   const c = currencyOf(store.get());
   const text = r.status === 0 ? 'No answer from the stage — check the connection and try again'

@@ -67,35 +67,91 @@ export function takeToken(storageKey) {
 /** Where a staff desk (clerk terminal, phone operator) keeps its token for the session. */
 export const STAFF_TOKEN_KEY = 'auctionmen.clerk.token';
 
+/** Where a page signed out by staff leaves its notice across the reload that stops it. */
+const SIGNED_OUT_KEY = 'auctionmen.signed-out';
+/** This device's label for per-person pairing ("terminal:<label>" in the journal). */
+const DEVICE_KEY = 'auctionmen.device';
+const STAFF_ROLES = ['auctioneer', 'clerk', 'desk', 'cashier', 'admin', 'officer'];
+
+function deviceLabel(place) {
+  let label = localStorage.getItem(DEVICE_KEY);
+  if (!label || !/^[A-Za-z0-9._-]{1,32}$/.test(label)) {
+    label = `${place}-${Math.random().toString(36).slice(2, 7)}`;
+    localStorage.setItem(DEVICE_KEY, label);
+  }
+  return label;
+}
+
+/** The name field of per-person pairing, added to a page's PIN form if it has none. */
+function nameField() {
+  let input = $('#staff-name');
+  if (input) return input;
+  const pin = $('#pin');
+  const pinLabel = $('label[for=pin]');
+  input = h('input', { id: 'staff-name', name: 'staff', autocomplete: 'username', maxlength: 100 });
+  const nameBox = h('div', { class: 'pair-field' }, h('label', { for: 'staff-name' }, 'Your name'), input);
+  const pinBox = h('div', { class: 'pair-field' });
+  pinLabel.before(nameBox, pinBox);
+  pinBox.append(pinLabel, pin);
+  setText(pinLabel, 'PIN');
+  const intro = $('#pair > p:not(.notice)');
+  if (intro) setText(intro, 'Staff with an account: your name and your own PIN. Otherwise the 6-digit PIN on the auctioneer\'s screen, with no name.');
+  // Staff PINs are 4 to 12 digits; the stage screen's is 6.
+  pin.removeAttribute('pattern');
+  pin.setAttribute('maxlength', '12');
+  return input;
+}
+
 /**
- * A staff desk's pairing, shared by the clerk terminal and the phone operator's page: a staff
- * token from the link (or this tab's session), else the PIN form (#pair, #pin, #pair-error);
- * the stage checks the token (`/api/session`) and `onSession(session, token)` opens the desk.
- * `place` names the desk in messages ("terminal", "desk"). Returns `forget(message)`, for a
- * token the stage stops accepting.
+ * A staff desk's pairing, shared by the clerk terminal, the phone operator's and the cashier's
+ * pages: a staff token from the link (or this tab's session), else the form (#pair,
+ * #staff-name, #pin, #pair-error): a name and that person's own PIN, or only the PIN the stage
+ * screen shows (houses without staff accounts). The stage checks the token (`/api/session`)
+ * and `onSession(session, token)` opens the desk. `place` names the desk in messages
+ * ("terminal", "desk"). Returns `forget(message | response)`, for a token the stage stops
+ * accepting: a response refused `revoked` (staff signed this session out) stops the page at
+ * once (a reload ends its streams) and shows "Signed out".
  */
 export function pairDesk({ place, onSession }) {
   let token = null;
-  function forget(message) {
+  const name = nameField();
+  function show(message, signedOut = false) {
     sessionStorage.removeItem(STAFF_TOKEN_KEY);
     token = null;
     $('#desk').hidden = true;
     $('#pair').hidden = false;
+    document.body.dataset.session = signedOut ? 'signed-out' : 'pairing';
+    if (signedOut) setText($('#pair-title'), 'Signed out');
     setText($('#pair-error'), message);
-    $('#pin').focus();
+    (name.value ? $('#pin') : name).focus();
+  }
+  function forget(what) {
+    if (typeof what === 'string') { show(what); return; }
+    if (what?.body?.reason === 'revoked') {
+      sessionStorage.removeItem(STAFF_TOKEN_KEY);
+      sessionStorage.setItem(SIGNED_OUT_KEY, `Signed out: ${what.body.detail || 'this session was ended'}.`);
+      location.reload();
+      return;
+    }
+    show(`Pairing expired: pair this ${place} again.`);
   }
   async function start() {
     const r = await api('POST', '/api/session', { token });
     if (r.status !== 200 || !r.body) {
-      forget(r.status === 0 ? 'No answer from the stage — check the network' : `Pairing expired: pair this ${place} again.`);
+      if (r.body?.reason === 'revoked') { show(`Signed out: ${r.body.detail || 'this session was ended'}.`, true); return; }
+      show(r.status === 0 ? 'No answer from the stage — check the network' : `Pairing expired: pair this ${place} again.`);
       return;
     }
-    if (!['clerk', 'auctioneer'].includes(r.body.role)) { forget('That link is not a staff link.'); return; }
+    if (!STAFF_ROLES.includes(r.body.role)) { show('That link is not a staff link.'); return; }
+    document.body.dataset.session = 'live';
     await onSession(r.body, token);
   }
   async function pair(e) {
     e.preventDefault();
-    const r = await api('POST', '/api/pair', { body: { pin: $('#pin').value.trim() } });
+    const who = name.value.trim();
+    const pin = $('#pin').value.trim();
+    const body = who ? { staff: who, pin, device: deviceLabel(place) } : { pin };
+    const r = await api('POST', '/api/pair', { body });
     if (r.status === 200 && r.body?.token) {
       sessionStorage.setItem(STAFF_TOKEN_KEY, r.body.token);
       token = r.body.token;
@@ -103,15 +159,21 @@ export function pairDesk({ place, onSession }) {
       start();
       return;
     }
-    setText($('#pair-error'), r.status === 429 ? 'Too many attempts — wait a minute and try again'
-      : r.status === 0 ? 'No answer from the stage — check the network'
-        : 'That PIN is not the one on the stage screen');
+    const detail = typeof r.body?.detail === 'string' ? r.body.detail : '';
+    setText($('#pair-error'), r.status === 0 ? 'No answer from the stage — check the network'
+      : r.body?.reason === 'rate_limited' ? 'Too many attempts — wait a minute and try again'
+        : who && detail ? detail
+          : r.body?.reason === 'staff_pin_required' ? 'Enter your name and your own PIN'
+            : 'That PIN is not the one on the stage screen');
     $('#pin').select();
   }
   $('#pair-form').addEventListener('submit', pair);
-  token = takeToken(STAFF_TOKEN_KEY);
-  if (token) start();
-  else { $('#pair').hidden = false; $('#pin').focus(); }
+  const notice = sessionStorage.getItem(SIGNED_OUT_KEY);
+  sessionStorage.removeItem(SIGNED_OUT_KEY);
+  token = notice ? null : takeToken(STAFF_TOKEN_KEY);
+  if (notice) show(notice, true);
+  else if (token) start();
+  else { $('#pair').hidden = false; name.focus(); }
   return forget;
 }
 
