@@ -38,6 +38,7 @@ from hub.backend.kyc import Kyc
 from hub.backend.numbering import Numbering
 from hub.backend.registration import Registration
 from hub.backend.sales import SaleError, SaleLock, check_sale_id, describe_sales, list_sales
+from hub.backend.sar import OfficerDesk, OfficerNotes, answer_submit
 from hub.backend.staff import StaffError, StaffStore, check_device
 from hub.checkout import MoneyDesk
 from hub.config import StageConfig
@@ -75,6 +76,8 @@ class Stage:
         self.issuer = TokenIssuer(key, config.sale_iri_base)
         self.sequencer = Sequencer(config.journal_path, clock=clock)
         self.identities = IdentityStore(config.data_dir / "identities.db")
+        # The officer's suspicion notes: their own file, only the officer role reads it.
+        self.officer_notes = OfficerNotes(config.data_dir / "officer.db", clock=clock)
         # Staff accounts: every staff token's session is checked live (revocation at once).
         self.staff = StaffStore(config.data_dir / "staff.db", clock=clock)
         self.issuer.sessions = self._session_problem
@@ -267,6 +270,7 @@ class Stage:
             self.kyc.close()
             self.consignors.close()
             self.identities.close()
+            self.officer_notes.close()
             self.staff.close()
 
     @asynccontextmanager
@@ -320,6 +324,9 @@ class Stage:
             sales=self._sales,
             money=MoneyDesk(self.cashier),
             staff=StaffDoorway(self.staff),
+            officer=OfficerDesk(
+                self.officer_notes, self.sale_id, answer_submit(self.sequencer.submit)
+            ),
         )
         settings = Settings(
             max_body=cfg.max_body,

@@ -184,16 +184,20 @@ class OfficerNotes:
         check_officer(actor)
         return self._get(number_of(reference))
 
-    def listing(self, actor: Actor, *, status: str | None = None) -> list[Note]:
-        """Every journaled note (newest first), or those with `status`."""
+    def listing(
+        self, actor: Actor, *, status: str | None = None, sale: str | None = None
+    ) -> list[Note]:
+        """Every journaled note (newest first), or those with `status` / of `sale`."""
         check_officer(actor)
         if status is not None and status not in STATUSES:
             raise SarError(f"'status' must be one of {', '.join(STATUSES)}")
         sql = "SELECT number FROM notes WHERE journaled = 1"
-        rows = self.conn.execute(
-            sql + (" AND status = ?" if status else "") + " ORDER BY number DESC",
-            [status] if status else [],
-        )
+        params: list[str] = []
+        for column, value in (("status", status), ("sale", sale)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        rows = self.conn.execute(sql + " ORDER BY number DESC", params)
         return [self._get(int(r["number"])) for r in rows.fetchall()]
 
     def _journaled(self, number: int) -> None:
@@ -246,3 +250,39 @@ async def note_suspicion(
         raise SarError(f"the sale refused the note: {message}")
     notes._journaled(number)
     return notes._get(number)
+
+
+def answer_submit(submit: Callable[[JSON, Actor], Awaitable[Any]]) -> Submit:
+    """The stage's submit (an Answer with `ok` and `message`) as `note_suspicion` takes it."""
+
+    async def adapted(command: JSON, actor: Actor) -> tuple[bool, str]:
+        answer = await submit(command, actor)
+        return bool(answer.ok), str(answer.message or "")
+
+    return adapted
+
+
+class OfficerDesk:
+    """The notes of one sale as the gateway's officer routes use them (JSON in and out)."""
+
+    def __init__(self, notes: OfficerNotes, sale: str, submit: Submit) -> None:
+        self.store = notes
+        self.sale = sale
+        self.submit = submit
+
+    async def note(self, actor: Actor, paddle: object, text: object) -> JSON:
+        note = await note_suspicion(self.store, self.submit, actor, self.sale, paddle, text)
+        return note.to_json()
+
+    def notes(self, actor: Actor, status: str | None) -> list[JSON]:
+        return [n.to_json() for n in self.store.listing(actor, status=status, sale=self.sale)]
+
+    def get(self, actor: Actor, reference: str) -> JSON:
+        note = self.store.get(actor, reference)
+        if note.sale != self.sale:
+            raise SarError(f"no note {reference} in sale {self.sale}")
+        return note.to_json()
+
+    def set_status(self, actor: Actor, reference: str, status: object, comment: object) -> JSON:
+        self.get(actor, reference)
+        return self.store.set_status(actor, reference, status, comment).to_json()

@@ -18,6 +18,7 @@ from hub.gateway import api
 from hub.gateway import keys as K
 from hub.gateway.intake import BidDoor, refusals
 from hub.gateway.money import add_money_routes
+from hub.gateway.officer import OfficerDesk, add_officer_routes
 from hub.gateway.openapi import document
 from hub.gateway.pages import add_pages, web_root
 from hub.gateway.ratelimit import Limits
@@ -47,6 +48,8 @@ class Capabilities:
     money: Money | None = None
     # Staff accounts (per-person pairing); None: only the stage PIN pairs.
     staff: StaffDoor | None = None
+    # The officer's suspicion notes (hub/backend/sar.py); None: no officer routes.
+    officer: OfficerDesk | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,4 +109,5 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     r.add_post("/api/session", api.session)
     r.add_post("/api/pair", api.pair)
     add_money_routes(app, caps.money)
+    add_officer_routes(app, caps.officer)
     return app
