@@ -416,7 +416,7 @@ async def test_a_consignor_s_topic_carries_their_lots_and_names_no_buyer(stage, 
         assert theirs.status == 200
         price = await sell_lot_one(stage)
         await stage.submit({"op": "open_lot", "lot": "2"}, CLERK)
-        seen = []
+        seen: list[tuple[str, Any]] = []
         stream = SSE(mine)
         while not seen or seen[-1][1]["type"] != "lot_sold":
             seen.append(await stream.next())
