@@ -563,11 +563,15 @@ def token(data_dir: Path, role: str, paddle: str | None = None) -> str:
 
 
 def wait_text(page: Any, selector: str, text: str) -> None:
-    page.wait_for_function(
-        "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
-        arg=[selector, text],
-        timeout=15_000,
-    )
+    try:
+        page.wait_for_function(
+            "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
+            arg=[selector, text],
+            timeout=15_000,
+        )
+    except Exception as exc:  # say what the page showed instead
+        shown = page.evaluate("(s) => document.querySelector(s)?.textContent", selector)
+        raise AssertionError(f"{selector}: wanted {text!r}, the page shows {shown!r}") from exc
 
 
 @pytest.mark.slow
@@ -583,7 +587,8 @@ def test_chromium_trusting_the_house_ca_bids_over_https(tmp_path: Path):
         url = info["url"]
         assert url.startswith("https://")
         clerk = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-        clerk.goto(f"{url}/clerk#token={token(data, 'clerk')}")
+        # The staff page over https (an auctioneer's token: the clerk role cannot open lots).
+        clerk.goto(f"{url}/clerk#token={token(data, 'auctioneer')}")
         wait_text(clerk, "[data-action=next_lot]", "Next: lot 1")
         context = browser.new_context(viewport={"width": 360, "height": 740})
         bidder = context.new_page()
