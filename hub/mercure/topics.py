@@ -16,6 +16,9 @@ from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 MATCH_STEP_BUDGET = 200_000
+# An honest selector has a handful of wildcards; thousands of stacked ones cost each topic
+# ~10^5 NFA steps of the event loop (found by fuzzing, issue 14), so such a selector is refused.
+MAX_REPEATS = 64
 
 
 class SelectorError(ValueError):
@@ -172,7 +175,10 @@ def _compile(node: Node) -> Callable[[str], bool]:
     if _is_safe(node):
         rx = re.compile(_to_re(node), re.DOTALL)
         return lambda s: rx.fullmatch(s) is not None
-    return _Nfa(node).fullmatch
+    nfa = _Nfa(node)
+    if sum(1 for ins in nfa.prog if ins[0] == "split") > MAX_REPEATS:
+        raise SelectorError(f"selector too complex: more than {MAX_REPEATS} wildcards")
+    return nfa.fullmatch
 
 
 def _seq(items: list[Node]) -> Node:

@@ -243,3 +243,17 @@ async def test_subscriber_ids_come_from_secrets(monkeypatch):
 def test_same_origin(origin: str, scheme: str, host: str, same: bool) -> None:
     """Defect 14: the stage's default for cookie publishing is its own origin, exactly."""
     assert same_origin(origin, scheme, host) is same
+
+
+@pytest.mark.parametrize(
+    "selector", ["/" + "*" * 4000, "*://*" + "*" * 4000], ids=["path-stars", "any-stars"]
+)
+async def test_a_selector_of_stacked_wildcards_is_refused(server: Server, selector: str) -> None:
+    """Found by fuzzing (tests/fuzz/test_findings.py): thousands of stacked wildcards, within
+    the selector length limit, cost each topic ~10^5 NFA steps of the event loop. Refused 400
+    before any subscriber is registered; the hub keeps serving."""
+    url = URL(f"{server.url}?match_urlpattern={quote(selector, safe='')}", encoded=True)
+    async with server.session.get(url) as r:
+        assert r.status == 400
+    async with server.session.get(URL(f"{server.url}?match=t", encoded=True)) as r:
+        assert r.status == 200
