@@ -10,9 +10,10 @@ with a reason, e.g. an open inquiry) keeps someone past the date.
 are (or are not) due. `erase(...)` acts on it: for each paddle it journals `erase_identity` in
 the paddle's sale (the chain records who, when and why, never the data), then wipes every
 personal column of the identities and consignors rows, removes the person's files under
-`kyc/` (ID scans, screening records) and rewrites the SQLite files so no deleted byte stays
-behind: `secure_delete`, VACUUM, and a WAL checkpoint(TRUNCATE). No stage may have the data
-dir open meanwhile (the checkpoint would not empty the WAL): that is refused, not ignored.
+`kyc/` (ID scans, screening records) and the officer's suspicion notes about them, and
+rewrites the SQLite files so no deleted byte stays behind: `secure_delete`, VACUUM, and a WAL
+checkpoint(TRUNCATE). No stage may have the data dir open meanwhile (the checkpoint would not
+empty the WAL): that is refused, not ignored.
 The clock is injected (`as_of`).
 """
 
@@ -34,6 +35,7 @@ from hub.journal.records import SELECT_COLUMNS, Record
 JSON = dict[str, Any]
 DEFAULT_YEARS = 5
 IDENTITIES = "identities.db"
+OFFICER = "officer.db"  # hub/backend/sar.py
 # The events that continue a relationship: the person acted or money moved for them.
 BIDDER_EVENTS = frozenset(
     {
@@ -295,7 +297,29 @@ def erase(
                     journal(sale, paddle, reason)
             _wipe(conn, data_dir, person, as_of)
         _compact(conn, data_dir / IDENTITIES)
+    paddles = [p for e in due for p in people[(e["kind"], e["key"])].paddles]
+    if paddles and (data_dir / OFFICER).is_file():
+        _forget_notes(data_dir / OFFICER, paddles)
     return due
+
+
+def _forget_notes(path: Path, paddles: list[tuple[str, str]]) -> None:
+    """The officer's suspicion notes about erased paddles go too (kept as long as the CDD
+    records, no longer; an open inquiry is a legal hold, which keeps the person)."""
+    with closing(sqlite3.connect(str(path), isolation_level=None)) as conn:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sale, paddle in paddles:
+                where = "SELECT number FROM notes WHERE sale = ? AND paddle = ?"
+                conn.execute(f"DELETE FROM changes WHERE number IN ({where})", [sale, paddle])
+                conn.execute("DELETE FROM notes WHERE sale = ? AND paddle = ?", [sale, paddle])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        _compact(conn, path)
 
 
 def _personal_columns(conn: sqlite3.Connection, table: str) -> list[str]:

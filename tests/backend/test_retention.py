@@ -1,5 +1,6 @@
-"""Retention: the dry-run report and erasure on a real data dir (two sale journals, the
-identities and consignors file, ID scans and screening records under kyc/, screening.db).
+"""Retention: the dry-run report and erasure on a real data dir (three sale journals, the
+identities and consignors file, ID scans and screening records under kyc/, screening.db,
+the officer's notes).
 
 After erasure no byte of the person's data is in ANY file of the data dir (-wal and -shm
 included), someone else's data is (so the grep can find what it looks for), every chain
@@ -19,6 +20,7 @@ from hub.auction.events import SYSTEM, Actor
 from hub.backend import retention
 from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore, store_scan
+from hub.backend.sar import OfficerNotes
 from hub.backend.screening import Person, ScreeningRoom
 from hub.journal.sequencer import Sequencer
 from hub.journal.verify import verify
@@ -98,6 +100,7 @@ async def build_house(tmp_path: Path) -> Path:
         *sell_commands("1", "101", 100_000),
         {"op": "record_payment", "paddle": "101", "amount": 125_000, "method": "transfer"},
         {"op": "set_consignor_terms", "consignor": "C-1", **TERMS},
+        {"op": "close_sale"},  # closed years before the erasure, as sales are
     ]
     await _sale(data, "spring", ts("2026-03-01"), spring)
     autumn = [*sale_commands(sale_id="autumn", paddles=("101", "102"))]
@@ -128,6 +131,13 @@ async def build_house(tmp_path: Path) -> Path:
     text = json.dumps(record, sort_keys=True)
     name = f"scr-{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
     (data / "kyc" / name).write_text(text, encoding="utf-8")
+
+    notes = OfficerNotes(data / "officer.db", clock=lambda: ts("2026-03-02"))
+    officer = Actor("officer", name="st-7")
+    note = notes.add(officer, "spring", "101", f"{ADA['name']} paid in cash, 9,900.")
+    notes.set_status(officer, note.reference, "closed", "no report: source of funds shown")
+    notes.add(officer, "late", "102", f"{BOB['name']} asked about splitting invoices.")
+    notes.close()
     return data
 
 
@@ -220,6 +230,8 @@ async def test_erasure_leaves_no_personal_data_in_any_file(house: Path) -> None:
     erased = retention.erase(house, retention.parse_as_of("2032-01-01"), marker)
     assert sorted(e["key"] for e in erased) == ["C-1", "cu-1"]
     assert sorted(marker.calls) == [("autumn", "101"), ("spring", "101")]
+    if retention.ERASE_OP in BY_OP:  # journaled in both sales (spring is closed)
+        assert retention._activity(house).marked == {("autumn", "101"), ("spring", "101")}
 
     assert _found(house, ADA_PII + CONSIGNOR_PII) == []
     assert not list((house / "kyc").glob("*.scan"))
@@ -227,8 +239,8 @@ async def test_erasure_leaves_no_personal_data_in_any_file(house: Path) -> None:
     for side in ("identities.db-wal",):
         wal = house / side
         assert not wal.exists() or wal.stat().st_size == 0
-    # Bob's data is still there: the grep can see what is left.
-    assert _found(house, ["Barnaby Wexcombe"])
+    # Bob's data is still there (identities, his note): the grep can see what is left.
+    assert "officer.db: Barnaby Wexcombe" in _found(house, ["Barnaby Wexcombe"])
     people = IdentityStore(house / "identities.db")
     row = people.get("spring", "101")
     assert row is not None
