@@ -173,7 +173,13 @@ def _lot_reoffered(auction: Auction, ev: Event, seq: int) -> None:
 @applies("bidder_registered")
 def _bidder_registered(auction: Auction, ev: Event, seq: int) -> None:
     d = ev.data
-    auction.bidders[d["paddle"]] = Bidder(d["paddle"], d["channel"], d["status"], d["credit_limit"])
+    auction.bidders[d["paddle"]] = Bidder(
+        d["paddle"],
+        d["channel"],
+        d["status"],
+        d["credit_limit"],
+        legal_person=bool(d.get("legal_person", False)),
+    )
     auction.dirty.add(f"bidder/{d['paddle']}")
 
 
@@ -520,6 +526,58 @@ def _lots_released(auction: Auction, ev: Event, seq: int) -> None:
 @applies("consignor_terms_set")
 def _consignor_terms_set(auction: Auction, ev: Event, seq: int) -> None:
     _money(auction).terms[ev.data["consignor"]] = dict(ev.data["terms"])
+
+
+# -- people and the law (issue 13): no personal data, only steps, holds and markers
+
+
+@applies("cdd_recorded")
+def _cdd_recorded(auction: Auction, ev: Event, seq: int) -> None:
+    d = ev.data
+    _touch_bidder(auction, d["paddle"]).cdd[d["step"]] = d["outcome"]
+
+
+@applies("bidder_held")
+def _bidder_held(auction: Auction, ev: Event, seq: int) -> None:
+    d = ev.data
+    hold = {"reason": d["reason"], "reference": d["reference"], "by": d["by"], "at": d["at"]}
+    _touch_bidder(auction, d["paddle"]).hold = hold
+
+
+@applies("hold_cleared")
+def _hold_cleared(auction: Auction, ev: Event, seq: int) -> None:
+    _touch_bidder(auction, ev.data["paddle"]).hold = None
+
+
+@applies("hold_confirmed")
+def _hold_confirmed(auction: Auction, ev: Event, seq: int) -> None:
+    bidder = _touch_bidder(auction, ev.data["paddle"])
+    bidder.hold = None
+    bidder.status = "rejected"
+
+
+@applies("linked_purchases_set")
+def _linked_purchases_set(auction: Auction, ev: Event, seq: int) -> None:
+    bidder = _touch_bidder(auction, ev.data["paddle"])
+    bidder.linked = int(ev.data["amount"])
+    bidder.linked_sales = [str(x) for x in ev.data["sales"]]
+
+
+@applies("aml_alert")
+def _aml_alert(auction: Auction, ev: Event, seq: int) -> None:
+    bidder = _touch_bidder(auction, ev.data["paddle"])
+    if ev.lot is not None and ev.lot not in bidder.aml_alerted:
+        bidder.aml_alerted.append(ev.lot)
+
+
+@applies("identity_erased")
+def _identity_erased(auction: Auction, ev: Event, seq: int) -> None:
+    _touch_bidder(auction, ev.data["paddle"]).erased = True
+
+
+@applies("suspicion_noted")
+def _suspicion_noted(auction: Auction, ev: Event, seq: int) -> None:
+    pass  # the record is the journal row; the note itself is in the officer's store
 
 
 def _check_table() -> None:

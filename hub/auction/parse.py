@@ -32,6 +32,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from hub.auction import roles
 from hub.auction.ladder import Ladder, LadderError
 from hub.auction.state import (
+    AML_ACTIONS,
+    AML_BASES,
     CHANNELS,
     DRAFT,
     SALE_CLOSED,
@@ -39,6 +41,7 @@ from hub.auction.state import (
     TIE_POLICIES,
     VAT_SCHEMES,
 )
+from hub.auction.text import identifier_problem, text_problem
 
 JSON = dict[str, Any]
 
@@ -259,6 +262,20 @@ def _settings(raw: Any) -> JSON:
                     f"arr_eur_ppm: sale minor units per euro cent × 10^6, 1 to {MAX_PPM}"
                 )
             out[key] = value
+        elif key == "aml_threshold":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT
+            ):
+                raise CommandError("aml_threshold is an amount in minor units, or null (off)")
+            out[key] = value
+        elif key == "aml_basis":
+            if value not in AML_BASES:
+                raise CommandError(f"aml_basis must be one of {', '.join(AML_BASES)}")
+            out[key] = value
+        elif key == "aml_action":
+            if value not in AML_ACTIONS:
+                raise CommandError(f"aml_action must be one of {', '.join(AML_ACTIONS)}")
+            out[key] = value
         elif key == "credit_includes_charges":
             if not isinstance(value, bool):
                 raise CommandError(f"{key} must be true or false")
@@ -467,9 +484,9 @@ def _lot_arg() -> Any:
 _SEEN = "the seq the sender last saw (compare-and-set)"
 _KEY = "idempotency key: a retry with it counts once"
 _CLOSE = ("lot_sold", "lot_passed", "online_bid_rejected")
-_BIDS = ("bid_accepted", "bid_refused", "late_bid", "online_bid_pending")
+_BIDS = ("bid_accepted", "bid_refused", "late_bid", "online_bid_pending", "aml_alert")
 # A room bid is never waiting for the clerk; a house bid is never late; a pass never sells.
-_FLOOR_BIDS = ("bid_accepted", "bid_refused", "late_bid")
+_FLOOR_BIDS = ("bid_accepted", "bid_refused", "late_bid", "aml_alert")
 _HOUSE_BIDS = ("bid_accepted", "bid_refused")
 
 
@@ -734,6 +751,7 @@ class RegisterBidder:
     channel: str = arg(choices=("floor", "phone", "online", "absentee"), optional=True)
     status: str = arg(choices=("pending", "approved"), optional=True)  # pending | approved
     credit_limit: int | None = arg("amount")
+    legal_person: bool = arg(optional=True, help="a company: its beneficial owner is checked")
 
     @classmethod
     def parse(cls, cmd: JSON) -> RegisterBidder:
@@ -744,7 +762,8 @@ class RegisterBidder:
         status = _text(cmd, "status", "pending", 16)
         if status not in ("pending", "approved"):
             raise CommandError("a new bidder is pending or approved")
-        return cls(paddle, channel, status, _opt_amount(cmd, "credit_limit"))
+        limit = _opt_amount(cmd, "credit_limit")
+        return cls(paddle, channel, status, limit, _bool(cmd, "legal_person"))
 
 
 @command(DESK_OPS, ("bidder_approved",), "Approve", "Approve a bidder to bid", states=SETUP)
@@ -1649,3 +1668,197 @@ class RecordPayout:
         method = _method(cmd)
         reference = _text(cmd, "reference", "", 200).strip()
         return cls(consignor, amount, method, reference, _opt_text(cmd, "key", 128))
+
+
+# -- due diligence, holds, linked purchases, erasure, suspicion (issue 13). No personal data:
+# references are opaque identifiers (hub/auction/text.py's rule), reasons are one line.
+
+CDD_STEPS = (
+    "id_seen",
+    "address_verified",
+    "screened",
+    "risk_rated",
+    "beneficial_owner",
+    "source_of_funds",
+)
+CDD_OUTCOMES = ("ok", "failed", "clear", "hold", "low", "medium", "high")
+# Which outcomes each step may have.
+CDD_STEP_OUTCOMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "id_seen": ("ok", "failed"),
+        "address_verified": ("ok", "failed"),
+        "screened": ("clear", "hold"),
+        "risk_rated": ("low", "medium", "high"),
+        "beneficial_owner": ("ok", "failed"),
+        "source_of_funds": ("ok", "failed"),
+    }
+)
+HOLD_DECISIONS = ("clear", "confirm")
+MAX_LINKED_SALES = 100
+COMPLIANCE_STATES = ANY  # due diligence goes on before, during and after the sale
+
+
+def _reference(cmd: JSON, key: str = "reference", required: bool = False) -> str:
+    """An opaque reference (a document hash, a screening record, a note id): an identifier."""
+    value = cmd.get(key)
+    if value is None or value == "":
+        if required:
+            raise CommandError(f"'{key}' is required")
+        return ""
+    if not isinstance(value, str):
+        raise CommandError(f"'{key}' must be a string")
+    problem = identifier_problem(value, limit=128)
+    if problem is not None or any(c.isspace() for c in value):
+        raise CommandError(
+            f"'{key}' is a reference: 1 to 128 letters, digits or signs, no spaces"
+            + (f" ({problem})" if problem else "")
+        )
+    return value
+
+
+def _one_line_reason(cmd: JSON, key: str = "reason") -> str:
+    reason = _reason_text(cmd, key)
+    problem = text_problem(reason, limit=500)
+    if problem is not None:
+        raise CommandError(f"'{key}' {problem}")
+    return reason
+
+
+def _choice(cmd: JSON, key: str, choices: tuple[str, ...]) -> str:
+    value = cmd.get(key)
+    if not isinstance(value, str) or value not in choices:
+        raise CommandError(f"'{key}' is one of {', '.join(choices)}")
+    return value
+
+
+@command(
+    CDD_OPS,
+    ("cdd_recorded",),
+    "Record CDD step",
+    "A due-diligence step for a paddle (the personal data stays in the identities store)",
+    states=COMPLIANCE_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class RecordCdd:
+    OP: ClassVar[str] = "record_cdd"
+    paddle: str = arg("paddle")
+    step: str = arg(choices=CDD_STEPS)
+    outcome: str = arg(choices=CDD_OUTCOMES)
+    reference: str = arg(optional=True, help="an opaque reference: document hash, record id")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> RecordCdd:
+        paddle = _paddle(cmd.get("paddle"))
+        step = _choice(cmd, "step", CDD_STEPS)
+        outcome = _choice(cmd, "outcome", CDD_OUTCOMES)
+        return cls(paddle, step, outcome, _reference(cmd))  # the pair is checked by the handler
+
+
+@command(
+    CDD_OPS,
+    ("bidder_held",),
+    "Hold bidder",
+    "Put a paddle on hold for the reporting officer (a screening match): its bids are refused",
+    states=COMPLIANCE_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class HoldBidder:
+    OP: ClassVar[str] = "hold_bidder"
+    paddle: str = arg("paddle")
+    reason: str = arg()
+    reference: str = arg(optional=True, help="the screening record's reference")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> HoldBidder:
+        paddle = _paddle(cmd.get("paddle"))
+        return cls(paddle, _one_line_reason(cmd), _reference(cmd))
+
+
+@command(
+    OFFICER_OPS,
+    ("hold_cleared", "hold_confirmed"),
+    "Review hold",
+    "Clear a hold (a false match) or confirm it (the bidder is rejected), with the reason",
+    states=COMPLIANCE_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class ReviewHold:
+    OP: ClassVar[str] = "review_hold"
+    paddle: str = arg("paddle")
+    decision: str = arg(choices=HOLD_DECISIONS)
+    reason: str = arg()
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> ReviewHold:
+        paddle = _paddle(cmd.get("paddle"))
+        decision = _choice(cmd, "decision", HOLD_DECISIONS)
+        return cls(paddle, decision, _one_line_reason(cmd))
+
+
+@command(
+    LINK_OPS,
+    ("linked_purchases_set",),
+    "Linked purchases",
+    "The buyer's linked purchases in other sales (in this sale's minor units), for the AML rule",
+    states=COMPLIANCE_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class SetLinkedPurchases:
+    OP: ClassVar[str] = "set_linked_purchases"
+    paddle: str = arg("paddle")
+    amount: int = arg("amount")
+    sales: tuple[str, ...] = arg(optional=True, help="the other sales' ids")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> SetLinkedPurchases:
+        paddle = _paddle(cmd.get("paddle"))
+        amount = _amount(cmd, "amount")
+        value = cmd.get("sales", [])
+        if not isinstance(value, list) or len(value) > MAX_LINKED_SALES:
+            raise CommandError(f"'sales' is a list of at most {MAX_LINKED_SALES} sale ids")
+        sales: list[str] = []
+        for item in value:
+            if not isinstance(item, str) or not SALE_ID.fullmatch(item):
+                raise CommandError(f"'sales': {SALE_ID_RULE}")
+            if item in sales:
+                raise CommandError(f"'sales' names {item} twice")
+            sales.append(item)
+        return cls(paddle, amount, tuple(sales))
+
+
+@command(
+    ERASE_OPS,
+    ("identity_erased",),
+    "Identity erased",
+    "Record that this paddle's personal data was erased (retention): who, when, why",
+    states=COMPLIANCE_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class EraseIdentity:
+    OP: ClassVar[str] = "erase_identity"
+    paddle: str = arg("paddle")
+    reason: str = arg()
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> EraseIdentity:
+        paddle = _paddle(cmd.get("paddle"))
+        return cls(paddle, _one_line_reason(cmd))
+
+
+@command(
+    OFFICER_OPS,
+    ("suspicion_noted",),
+    "Note suspicion",
+    "The officer notes suspicious activity on a paddle (the note is in the officer's store)",
+    states=COMPLIANCE_STATES,
+)
+@dataclass(frozen=True, slots=True)
+class NoteSuspicion:
+    OP: ClassVar[str] = "note_suspicion"
+    paddle: str = arg("paddle")
+    reference: str = arg(help="the note's reference in the officer's store")
+
+    @classmethod
+    def parse(cls, cmd: JSON) -> NoteSuspicion:
+        paddle = _paddle(cmd.get("paddle"))
+        return cls(paddle, _reference(cmd, required=True))

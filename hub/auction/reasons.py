@@ -62,5 +62,12 @@ TOO_MUCH = "too_much"  # a refund above what the buyer has paid (or a payment ab
 UNKNOWN_CONSIGNOR = "unknown_consignor"  # no lot and no terms name that consignor
 ALREADY_RELEASED = "already_released"  # the lot has been released for collection already
 
+# People and the law (issue 13)
+ON_HOLD = "on_hold"  # the bidder is on hold for the reporting officer: no bids
+NOT_ON_HOLD = "not_on_hold"  # a hold review for a bidder who is not held
+CDD_REQUIRED = "cdd_required"  # the bid would cross the AML threshold without complete CDD
+CDD_INCOMPLETE = "cdd_incomplete"  # invoicing/release of a buyer over the threshold, no CDD
+ERASED = "erased"  # the identity behind the paddle was erased already
+
 # The journal could not make the decision durable (disk full, I/O error): nothing happened.
 JOURNAL_UNAVAILABLE = "journal_unavailable"

@@ -23,6 +23,8 @@ WITHDRAWN = "withdrawn"
 LIVE = (OPEN, FAIR_WARNING)
 CLOSED = (SOLD, PASSED)
 
+AML_BASES = ("hammer", "total")
+AML_ACTIONS = ("alert", "hold", "refuse")
 CHANNELS = ("floor", "phone", "online", "absentee", "house")
 VAT_SCHEMES = ("margin", "standard", "reduced", "zero", "import")
 
@@ -60,6 +62,12 @@ class Settings:
     arr_threshold: int | None = None  # None: no resale right in this sale
     arr_eur_ppm: int = 1_000_000  # sale minor units per euro cent, in parts per million
     credit_includes_charges: bool = False
+    # Anti-money-laundering in the sale (issue 13): exposure at or over `aml_threshold` (sale
+    # minor units; None: off) without complete CDD raises an alert and then, by `aml_action`,
+    # lets the bid stand ("alert"), holds an online bid for the clerk ("hold") or refuses it.
+    aml_threshold: int | None = None
+    aml_basis: str = "hammer"  # "hammer" | "total" (hammer + premium + surcharge + taxes)
+    aml_action: str = "alert"  # "alert" | "hold" | "refuse"
 
     def money_json(self) -> JSON:
         """The money rules, as journaled and as bidders see them."""
@@ -71,6 +79,13 @@ class Settings:
             "arr_threshold": self.arr_threshold,
             "arr_eur_ppm": self.arr_eur_ppm,
             "credit_includes_charges": self.credit_includes_charges,
+        }
+
+    def aml_json(self) -> JSON:
+        return {
+            "aml_threshold": self.aml_threshold,
+            "aml_basis": self.aml_basis,
+            "aml_action": self.aml_action,
         }
 
     def to_json(self) -> JSON:
@@ -87,6 +102,7 @@ class Settings:
             "buyer_premium": [list(row) for row in self.buyer_premium],
             "vat_rate_bp": self.vat_rate_bp,
             **self.money_json(),
+            **self.aml_json(),
         }
 
     def rules(self) -> JSON:
@@ -122,8 +138,10 @@ class Settings:
                 setattr(self, key, int(value))
             elif key == "premium_surcharge_bp":
                 self.premium_surcharge_bp = {str(k): int(v) for k, v in value.items()}
-            elif key == "arr_threshold":
-                self.arr_threshold = None if value is None else int(value)
+            elif key in ("arr_threshold", "aml_threshold"):
+                setattr(self, key, None if value is None else int(value))
+            elif key in ("aml_basis", "aml_action"):
+                setattr(self, key, str(value))
             elif key in (
                 "confirm_online",
                 "subject_to",
@@ -287,8 +305,33 @@ class Bidder:
     status: str = "pending"  # pending | approved | rejected
     credit_limit: int | None = None  # most they may win in this sale; None: no limit
     won: int = 0  # hammer total of lots sold to them
+    # Due diligence (issue 13; the personal data is in the identities store, never here).
+    legal_person: bool = False  # a company: the beneficial owner must be known too
+    cdd: dict[str, str] = field(default_factory=dict)  # step -> outcome, the latest of each
+    hold: JSON | None = None  # {reason, reference, by, at} while a screening hold is open
+    linked: int = 0  # linked purchases elsewhere (other sales), in this sale's minor units
+    linked_sales: list[str] = field(default_factory=list)
+    aml_alerted: list[str] = field(default_factory=list)  # lots an aml_alert was raised on
+    erased: bool = False  # the identity behind this paddle was erased
 
     def to_json(self) -> JSON:
+        return {
+            "paddle": self.paddle,
+            "channel": self.channel,
+            "status": self.status,
+            "credit_limit": self.credit_limit,
+            "won": self.won,
+            "legal_person": self.legal_person,
+            "cdd": dict(sorted(self.cdd.items())),
+            "hold": None if self.hold is None else dict(self.hold),
+            "linked": self.linked,
+            "linked_sales": list(self.linked_sales),
+            "aml_alerted": list(self.aml_alerted),
+            "erased": self.erased,
+        }
+
+    def private_json(self) -> JSON:
+        """What the bidder sees of their registration: no compliance notes about them."""
         return {
             "paddle": self.paddle,
             "channel": self.channel,

@@ -128,7 +128,7 @@ def bidder_view(auction: Auction, paddle: str) -> JSON | None:
     bidder = auction.bidders.get(paddle)
     if bidder is None:
         return None
-    return {**bidder.to_json(), "account": accounts.account(auction, paddle)}
+    return {**bidder.private_json(), "account": accounts.account(auction, paddle)}
 
 
 def next_lot(auction: Auction) -> str | None:

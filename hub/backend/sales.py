@@ -75,6 +75,7 @@ RULE_KEYS = frozenset(
         "vat_rate_bp",
         *("premium_surcharge_bp", "vat_reduced_bp", "vat_import_bp", "sales_tax_bp"),
         *("arr_threshold", "arr_eur_ppm", "credit_includes_charges"),
+        *("aml_threshold", "aml_basis", "aml_action"),
     }
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

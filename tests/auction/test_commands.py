@@ -98,6 +98,8 @@ _BY_NAME = {
     "lots": ["1"],
     "commission": [[0, 1500]],
     "charges": [["Photography", 5000]],
+    "sales": ["spring-2026"],
+    "reference": "sha256-abc",
 }
 _BY_OP_NAME = {("issue_credit_note", "number"): "CN-2026-00001"}
 

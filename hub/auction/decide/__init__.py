@@ -19,6 +19,7 @@ from hub.auction import commands
 from hub.auction import reasons as R
 from hub.auction.decide import (  # noqa: F401  (they register)
     bidding,
+    compliance,
     corrections,
     lots,
     money,

@@ -14,6 +14,7 @@ from hub.auction import parse as P
 from hub.auction import reasons as R
 from hub.auction.accounts import buyer_of, sold_charges
 from hub.auction.charges import buyer_cost
+from hub.auction.decide import compliance
 from hub.auction.decide.base import decides, find_lot, paused
 from hub.auction.events import PUBLIC, STAFF, Actor, Decision, Event
 from hub.auction.state import CLOSED, LIVE, OPEN, Auction, Bid, Bidder, Book, Lot
@@ -84,13 +85,36 @@ def place_bid(
     reason = check_bid(auction, lot, attempt, now)
     if reason is not None:
         return refuse_attempt(lot, attempt, reason, now)
-    if channel == "online" and auction.sale.settings.confirm_online:
+    # The live AML rule (issue 13): nothing at all to do while the sale has no threshold.
+    action, alert = "ok", None
+    if auction.sale.settings.aml_threshold is not None:
+        action, alert = compliance.aml_check(auction, lot, paddle, channel, attempt["amount"])
+    if action == "refuse":
+        threshold = compliance.money(auction, auction.sale.settings.aml_threshold or 0)
+        refused = refuse_attempt(
+            lot,
+            attempt,
+            (R.CDD_REQUIRED, compliance.REFUSE_MESSAGE.format(threshold=threshold)),
+            now,
+        )
+        return refused if alert is None else _with_alert(alert, refused)
+    held_for_aml = action == "hold" and channel == "online"
+    if channel == "online" and (auction.sale.settings.confirm_online or held_for_aml):
         lot_serial = lot.serial + 1
         pending = dict(attempt, id=f"{lot.id}.p{lot_serial}")
-        return Decision.accept(
+        if held_for_aml:
+            pending["why"] = "aml"
+        decision = Decision.accept(
             Event("online_bid_pending", lot.id, {"pending": pending}, STAFF, (str(paddle),))
         )
-    return accept_attempt(auction, lot, attempt, now)
+    else:
+        decision = accept_attempt(auction, lot, attempt, now)
+    return decision if alert is None else _with_alert(alert, decision)
+
+
+def _with_alert(alert: Event, decision: Decision) -> Decision:
+    """The decision with the AML alert journaled first (the console sees it before the bid)."""
+    return dataclasses.replace(decision, events=(alert, *decision.events))
 
 
 def check_bid(auction: Auction, lot: Lot, attempt: JSON, now: float) -> tuple[str, str] | None:
@@ -114,6 +138,8 @@ def check_bid(auction: Auction, lot: Lot, attempt: JSON, now: float) -> tuple[st
             return R.UNKNOWN_BIDDER, f"paddle {paddle} is not registered"
         if bidder.status != "approved":
             return R.NOT_APPROVED, f"paddle {paddle} is not approved to bid"
+        if bidder.hold is not None:
+            return R.ON_HOLD, f"paddle {paddle} is on hold: please see the desk"
     high = lot.high
     if amount <= 0:
         return R.INVALID, "a bid must be above zero"

@@ -23,6 +23,7 @@ from hub.auction.accounts import (
     totals_of,
     uninvoiced_lots,
 )
+from hub.auction.decide import compliance
 from hub.auction.decide.base import Refusal, decides, find_bidder, find_lot
 from hub.auction.events import PUBLIC, STAFF, Actor, Decision, Event
 from hub.auction.state import SOLD, Auction, Lot, Money
@@ -60,9 +61,20 @@ def _payment_id(auction: Auction) -> str:
 # -- invoices and credit notes
 
 
+def _cdd_incomplete(paddle: str, what: str) -> Decision:
+    """The AML rule after the hammer: a buyer at the threshold waits for complete CDD."""
+    return Decision.refuse(
+        R.CDD_INCOMPLETE,
+        f"paddle {paddle} has reached the anti-money-laundering threshold: their identity "
+        f"checks must be complete before their lots are {what}",
+    )
+
+
 @decides(P.IssueInvoice)
 def issue_invoice(auction: Auction, cmd: P.IssueInvoice, actor: Actor, now: float) -> Decision:
     bidder = find_bidder(auction, cmd.paddle)
+    if compliance.over_threshold_without_cdd(auction, bidder):
+        return _cdd_incomplete(bidder.paddle, "invoiced")
     _check_number(auction.money, cmd.number, P.INVOICE_NUMBER)
     lots = uninvoiced_lots(auction, bidder.paddle)
     if cmd.session is not None:
@@ -241,6 +253,8 @@ def record_refund(auction: Auction, cmd: P.RecordRefund, actor: Actor, now: floa
 @decides(P.ReleaseLots)
 def release_lots(auction: Auction, cmd: P.ReleaseLots, actor: Actor, now: float) -> Decision:
     bidder = find_bidder(auction, cmd.paddle)
+    if compliance.over_threshold_without_cdd(auction, bidder):
+        return _cdd_incomplete(bidder.paddle, "released")
     live = set(live_invoiced_lots(auction, bidder.paddle))
     released = auction.money.released
     for lot in cmd.lots:

@@ -145,6 +145,8 @@ def register_bidder(auction: Auction, cmd: P.RegisterBidder, actor: Actor, now: 
         "status": cmd.status,
         "credit_limit": cmd.credit_limit,
     }
+    if cmd.legal_person:  # journaled only when set: older journals keep their form
+        data["legal_person"] = True
     return Decision.accept(Event("bidder_registered", None, data, STAFF, (cmd.paddle,)))
 
 
