@@ -33,7 +33,7 @@ import aiohttp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.auction.events import Actor
-from hub.gateway.intake import BidDoor, Refused, reply
+from hub.gateway.intake import BidDoor, Refused, reply, strict_loads
 from hub.journal.history import JournalHistory
 from hub.journal.records import Record
 from hub.ports import Listener, SaleView, Submit
@@ -45,6 +45,18 @@ JSON = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+def _message(data: str) -> dict[str, Any]:
+    """A relay's message: a JSON object, strictly parsed. Anything else (too deep, repeated
+    keys, not an object) drops the link like a broken connection, without a traceback."""
+    try:
+        msg = strict_loads(data)
+    except ValueError as exc:
+        raise ConnectionError(f"the relay sent a malformed message: {exc}") from None
+    if not isinstance(msg, dict):
+        raise ConnectionError("the relay sent a message that is not an object")
+    return msg
+
+
 class StageSide:
     """What the link uses of the stage: the sale, the bid intake, the commit stream, files."""
 
@@ -282,7 +294,7 @@ class RelayLink:
             hello = await ws.receive(timeout=10.0)
             if hello.type != aiohttp.WSMsgType.TEXT:
                 raise ConnectionError("relay closed the link before saying hello")
-            msg = json.loads(hello.data)
+            msg = _message(hello.data)
             if msg.get("t") == "refused":
                 raise _Refused(f"{msg.get('reason')}: {msg.get('detail')}")
             relay_last = int(msg["last_seq"])
@@ -368,7 +380,7 @@ class RelayLink:
         async for message in ws:
             if message.type != aiohttp.WSMsgType.TEXT:
                 continue
-            msg = json.loads(message.data)
+            msg = _message(message.data)
             kind = msg.get("t")
             if kind == "ack":
                 seq = int(msg["seq"])

@@ -106,3 +106,18 @@ async def test_relay_405_carries_allow(make_node, http) -> None:
         assert r.status == 405
         assert r.headers["Allow"] == "POST"
         assert r.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["[" * 2000 + "]" * 2000, '{"t": "ack", "t": "resend"}', "[1]", "NaN", "{"],
+    ids=["deep", "repeated-key", "not-an-object", "nan", "truncated"],
+)
+def test_the_stage_side_drops_a_relay_that_sends_garbage(data: str) -> None:
+    """Defect 2's class on the stage's side of the link: a hostile or broken relay's message
+    drops the link as a broken connection (reconnect, no traceback), never a RecursionError."""
+    from hub.relay.link import _message
+
+    with pytest.raises(ConnectionError):
+        _message(data)
+    assert _message('{"t": "ack", "seq": 3}') == {"t": "ack", "seq": 3}
