@@ -67,6 +67,10 @@ class Registrar(Protocol):
 
     def bidders(self) -> list[JSON]: ...
 
+    def required_fields(self) -> list[str]:
+        """The fields the house's KYC policy makes an online sign-up require."""
+        ...
+
 
 class LinkBuilder(Protocol):
     """The links (with a signed token) people open: a bidder's to bid, and the stage's address

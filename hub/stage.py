@@ -34,7 +34,7 @@ from hub.backend import house
 from hub.backend.cashier import Cashier
 from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore
-from hub.backend.kyc import Kyc
+from hub.backend.kyc import Kyc, PolicyRegistrar
 from hub.backend.numbering import Numbering
 from hub.backend.registration import Registration
 from hub.backend.sales import SaleError, SaleLock, check_sale_id, describe_sales, list_sales
@@ -317,7 +317,7 @@ class Stage:
             issuer=self.issuer,
             limits=self.limits,
             door=self.door,
-            registrar=self.registration,
+            registrar=PolicyRegistrar(self.registration, cfg.data_dir),
             links=self.links,
             check_pin=self.check_pin,
             results=SaleResults(self.sequencer),

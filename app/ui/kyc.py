@@ -232,7 +232,7 @@ class KycPanel(QWidget):
         self._fill_outcomes()
         self.reference = QLineEdit()
         self.reference.setObjectName("kycReferenceEdit")
-        self.reference.setPlaceholderText("reference (document seen, note number)")
+        self.reference.setPlaceholderText("reference, no spaces (e.g. PASS-1234)")
         self.reference.setMaxLength(64)
         self.record = QPushButton("Record step")
         self.record.setObjectName("btn_kyc_record")

@@ -31,6 +31,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from hub.auction import reasons as R
+from hub.auction.decide.base import Refusal
 from hub.auction.events import SYSTEM, Actor
 from hub.backend import aml
 from hub.backend.identities import (
@@ -72,7 +74,7 @@ CDD_EVENTS = (
     "identity_erased",
 )
 REQUIRABLE = tuple(f for f in CONTACT_FIELDS + KYC_FIELDS if f not in ("id_scan", "customer"))
-REFERENCE_LIMIT = 64
+REFERENCE_LIMIT = 128  # the core's rule for a reference: no spaces, at most this long
 
 
 class KycError(ValueError):
@@ -85,7 +87,8 @@ class KycError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Policy:
     require: tuple[str, ...] = ("name",)  # every registration
-    online_require: tuple[str, ...] = ("name", "email", "address", "country", "dob")
+    # What the web sign-up always asked; a house adds address, dob, the ID document, ...
+    online_require: tuple[str, ...] = ("name", "email")
     legal_person_require: tuple[str, ...] = ("company", "beneficial_owners")
     linking_window_days: int = 365
     screen_at_registration: bool = True
@@ -180,6 +183,32 @@ def check_registration(
         raise IdentityError(f"the house's policy requires: {', '.join(missing)}")
 
 
+# --------------------------------------------------------------------------- the web door
+
+
+class PolicyRegistrar:
+    """The gateway's registrar (`hub.ports.Registrar`) with the house's policy in front: an
+    online sign-up missing a required field is refused `invalid` before anything is written."""
+
+    def __init__(self, registration: Any, data_dir: Path) -> None:
+        self.registration = registration
+        self.data_dir = Path(data_dir)
+
+    def required_fields(self) -> list[str]:
+        return list(load_policy(self.data_dir).required("online"))
+
+    async def register_online_bidder(self, fields: JSON) -> str:
+        missing = missing_fields(load_policy(self.data_dir), fields, "online")
+        if missing:
+            raise Refusal(R.INVALID, f"the house's policy requires: {', '.join(missing)}")
+        paddle: str = await self.registration.register_online_bidder(fields)
+        return paddle
+
+    def bidders(self) -> list[JSON]:
+        rows: list[JSON] = self.registration.bidders()
+        return rows
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -269,9 +298,10 @@ class Kyc:
             return self._refused("invalid", f"'step' must be one of {', '.join(STEPS)}")
         if outcome not in OUTCOMES:
             return self._refused("invalid", f"'outcome' must be one of {', '.join(OUTCOMES)}")
-        if len(reference) > REFERENCE_LIMIT:
+        if len(reference) > REFERENCE_LIMIT or any(c.isspace() for c in reference):
             return self._refused(
-                "invalid", f"'reference' must be at most {REFERENCE_LIMIT} characters"
+                "invalid",
+                f"'reference' is a reference: at most {REFERENCE_LIMIT} characters, no spaces",
             )
         if fields:
             try:
@@ -432,16 +462,16 @@ class Kyc:
 
     # -- in the flow
 
-    def registered(self, paddle: str) -> None:
-        """A bidder was just registered: screen and link them in the background (never on
-        the commit path: a commit listener must not block)."""
-        task = asyncio.get_running_loop().create_task(self._after_registration(paddle))
+    def registered(self, paddle: str, *, screen: bool = True) -> None:
+        """A bidder was just registered (or the sale went live: `screen=False`): screen and
+        link them in the background (never on the commit path: a listener must not block)."""
+        task = asyncio.get_running_loop().create_task(self._after_registration(paddle, screen))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _after_registration(self, paddle: str) -> None:
+    async def _after_registration(self, paddle: str, screen: bool = True) -> None:
         try:
-            if self.policy().screen_at_registration and self.person(paddle) is not None:
+            if screen and self.policy().screen_at_registration and self.person(paddle):
                 if self.room.lists():
                     await self.screen(paddle)
                 else:

@@ -92,7 +92,9 @@ async def state(request: web.Request) -> web.Response:
 async def current_sale(request: web.Request) -> web.Response:
     """The sale this stage runs, for pages opened without one (the room display)."""
     sale = request.app[SALE]
-    return web.json_response({"sale": sale.sale_id, "title": sale.title})
+    # What the house's KYC policy makes the sign-up form require (issue 13).
+    required = request.app[REGISTRAR].required_fields()
+    return web.json_response({"sale": sale.sale_id, "title": sale.title, "required": required})
 
 
 async def bids(request: web.Request) -> web.Response:
@@ -133,6 +135,22 @@ async def commands(request: web.Request) -> web.Response:
     return respond(status, payload)
 
 
+# The sign-up form's fields: (name, longest, always required). Never `customer` (the desk
+# links people) nor `id_scan` (a stored file's hash).
+SIGN_UP_FIELDS = (
+    ("name", 200, True),
+    ("email", 254, True),
+    ("phone", 40, False),
+    ("address", 500, False),
+    ("country", 60, False),
+    ("dob", 10, False),
+    ("id_type", 20, False),
+    ("id_number", 40, False),
+    ("id_expiry", 10, False),
+    ("company", 200, False),
+)
+
+
 async def register(request: web.Request) -> web.Response:
     """A remote bidder signs up; staff approve or reject (pending until then).
 
@@ -143,13 +161,15 @@ async def register(request: web.Request) -> web.Response:
         return problem(429, R.RATE_LIMITED, "too many registrations from here; wait a moment")
     body = await read_object(request)
     fields: dict[str, str] = {}
-    for name, limit, required in (("name", 200, True), ("email", 254, True), ("phone", 40, False)):
+    for name, limit, required in SIGN_UP_FIELDS:
         value = body.get(name)
-        if value is None and not required:
+        if (value is None or value == "") and not required:
             continue
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise Refused(422, R.INVALID, f"'{name}' must be text of at most {limit} characters")
-        trouble = text_problem(value, limit=limit)  # as sent: strip() drops NEL and U+2028
+        # As sent: strip() drops NEL and U+2028. The KYC fields' own rules (dates, document
+        # types) and the house's policy are the registrar's.
+        trouble = text_problem(value, limit=limit, multiline=name == "address")
         if trouble is not None:
             raise Refused(422, R.INVALID, f"'{name}' {trouble}")
         fields[name] = value.strip()

@@ -1,9 +1,12 @@
-// Remote bidder registration: name, email, phone → POST /api/sales/{sale}/register → pending.
+// Remote bidder registration: name, email, phone and the identity fields the house's KYC
+// policy asks for → POST /api/sales/{sale}/register → pending.
 // Everything from the server or the visitor reaches the DOM as text only.
 import { $, api, h, setText } from './ui.js';
 
-const FIELDS = ['name', 'email', 'phone'];
+const KYC_FIELDS = ['address', 'country', 'dob', 'id_type', 'id_number', 'id_expiry', 'company'];
+const FIELDS = ['name', 'email', 'phone', ...KYC_FIELDS];
 let sale = null;
+let required = ['name', 'email'];
 
 function fieldError(name, message) {
   const input = $(`#${name}`);
@@ -22,16 +25,34 @@ function clearErrors() {
 
 /** Which field a problem detail names ("'email' does not look like …"), if any. */
 export function fieldOf(detail) {
-  const m = /'(name|email|phone)'/.exec(String(detail || ''));
-  return m ? m[1] : null;
+  const m = new RegExp(`'(${FIELDS.join('|')})'`).exec(String(detail || ''));
+  if (m) return m[1];
+  // "the house's policy requires: address, dob": the first field it names.
+  const policy = /policy requires: ([a-z_]+)/.exec(String(detail || ''));
+  return policy && FIELDS.includes(policy[1]) ? policy[1] : null;
 }
 
 /** Checks in the browser first, so the common mistakes need no round trip. */
-export function check(values) {
+export function check(values, needed = required) {
   const errors = {};
   if (!values.name) errors.name = 'Please enter your full name.';
   if (!values.email) errors.email = 'Please enter your email address.';
+  for (const f of needed) {
+    if (!errors[f] && !values[f]) errors[f] = 'The auction house requires this.';
+  }
   return errors;
+}
+
+/** Mark the fields the house's policy requires (a star and the `required` attribute). */
+function markRequired(fields) {
+  required = fields.filter((f) => FIELDS.includes(f));
+  for (const f of KYC_FIELDS) {
+    const input = $(`#${f}`);
+    const star = input && input.closest('.field').querySelector('.req');
+    const on = required.includes(f);
+    if (input) input.required = on;
+    if (star) star.hidden = !on;
+  }
 }
 
 function problemText(res) {
@@ -46,6 +67,7 @@ async function loadSale() {
   const res = await api('GET', '/api/sales/current');
   if (res.status === 200 && res.body && typeof res.body.sale === 'string') {
     sale = res.body.sale;
+    if (Array.isArray(res.body.required)) markRequired(res.body.required.map(String));
     if (res.body.title) {
       setText($('#sale-title'), `Register to bid — ${res.body.title}`);
       document.title = `Register to bid — ${res.body.title}`;
@@ -75,7 +97,7 @@ async function submit(event) {
   try {
     if (!sale && !(await loadSale())) return;
     const body = { name: values.name, email: values.email };
-    if (values.phone) body.phone = values.phone;
+    for (const f of ['phone', ...KYC_FIELDS]) if (values[f]) body[f] = values[f];
     const res = await api('POST', `/api/sales/${encodeURIComponent(sale)}/register`, { body });
     if ((res.status === 202 || res.status === 200) && res.body && res.body.paddle != null) {
       showDone(String(res.body.paddle), values.name);
