@@ -82,9 +82,12 @@ def _templates_dir() -> Path:
 
 @cache
 def environment() -> jinja2.Environment:
-    """The one template environment: autoescape on for everything, undefined names fail."""
+    """The one template environment: autoescape on for everything, undefined names fail.
+    Each template is read and compiled once per process (no reload check, so no file stat
+    per render: a changed template needs a restart)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_templates_dir())),
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -251,6 +251,23 @@ class Sequencer:
         self._queue.put_nowait(_Pending(command, actor, key, scope_of(actor), future))
         return await future
 
+    async def submit_run(self, commands: list[JSON], actor: Actor) -> list[Answer]:
+        """Sequence `commands` back to back, in order, answers in the same order: they enter
+        the queue together, so no other command is decided between them (a run of numbered
+        invoices checked against the state just before it stays valid). Group-committed like
+        any other commands; a failed write refuses the rest of the run, never a middle."""
+        if self._task is None or self._stopping.is_set():
+            return [self._unavailable(c, actor, "the journal is not running") for c in commands]
+        if self._state == PAUSED:
+            message = self._message or "the sale is paused"
+            return [self._unavailable(c, actor, message) for c in commands]
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Answer]] = []
+        for command in commands:
+            futures.append(loop.create_future())
+            self._queue.put_nowait(_Pending(command, actor, None, scope_of(actor), futures[-1]))
+        return list(await asyncio.gather(*futures))
+
     def add_listener(self, listener: CommitListener) -> Callable[[], None]:
         """Call `listener(records)` after every commit, on the loop, in seq order.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.auction.events import Decision
 from hub.backend.cashier import Cashier, MoneyError
 from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore
@@ -425,3 +426,41 @@ async def test_the_accountants_exports_add_up_to_the_books(desk: Cashier) -> Non
     (settled,) = json.loads(desk.export("settlements", "json")[0])["rows"]
     assert settled["name"] == "Héloïse Martin"
     assert settled["net"] == desk.settlement("C-1").net
+
+
+async def test_issue_all_journals_every_invoice_in_one_group_commit(desk: Cashier) -> None:
+    before = desk.sequencer.batches
+    assert await desk.issue_all("Ann") == ["INV-2026-00001", "INV-2026-00002"]
+    assert desk.sequencer.batches == before + 1  # one transaction, one fsync, for the run
+
+
+async def test_a_buyer_the_core_would_refuse_takes_no_number(
+    desk: Cashier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = type(desk.sequencer.engine)
+    decide = engine.decide
+
+    def refusing(self: object, command: dict, actor: object, now: float) -> object:
+        if command.get("op") == "issue_invoice" and command.get("paddle") == "101":
+            return Decision.refuse("cdd_incomplete", "identity checks first")
+        return decide(self, command, actor, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "decide", refusing)
+    assert await desk.issue_all("Ann") == ["INV-2026-00001"]
+    assert desk.auction.money.invoices["INV-2026-00001"]["paddle"] == "102"
+    monkeypatch.setattr(engine, "decide", decide)
+    assert await desk.issue_all("Ann") == ["INV-2026-00002"]  # 101 later: the next number
+
+
+async def test_sales_cancelled_while_issue_all_starts_leave_no_gap(desk: Cashier) -> None:
+    # The cancellations are queued first: issue_all must number what the core will accept
+    # after them (101 has nothing left), not what it saw before they were decided.
+    results = await asyncio.gather(
+        desk.cancel_lot_sale("1", "export licence refused", "Ann"),
+        desk.cancel_lot_sale("3", "export licence refused", "Ann"),
+        desk.issue_all("Ann"),
+    )
+    assert results[2] == ["INV-2026-00001"]
+    assert desk.auction.money.invoices["INV-2026-00001"]["paddle"] == "102"
+    assert desk.auction.money.credit_notes == {}
+    assert await desk.issue_all("Ann") == []
