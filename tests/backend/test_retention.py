@@ -288,3 +288,32 @@ def test_as_of_must_be_a_real_date(text: str) -> None:
 
 def test_an_empty_data_dir_has_no_one(tmp_path: Path) -> None:
     assert retention.report(tmp_path, retention.parse_as_of("2032-01-01")) == []
+
+
+async def test_a_running_stage_stops_the_erasure_and_a_rerun_finishes_it(house: Path) -> None:
+    """The autumn sale is open on a real stage: its marker is refused with who holds it, so
+    Ada's data stays; once the stage stops, the rerun journals only the missing marker."""
+    from hub.config import StageConfig
+    from hub.stage import Stage
+
+    stage = Stage(StageConfig(data_dir=house, sale="autumn", host="127.0.0.1", port=0))
+    await stage.start()
+    as_of = retention.parse_as_of("2032-01-01")
+    try:
+        marker = Marker(house)
+        with pytest.raises(retention.RetentionError, match="sale autumn, paddle 101") as info:
+            retention.erase(house, as_of, marker)
+        if retention.ERASE_OP in BY_OP:
+            assert "open in process" in str(info.value)
+        people = IdentityStore(house / "identities.db")
+        assert _name(people, "autumn", "101") == ADA["name"]
+        people.close()
+    finally:
+        await stage.stop()
+    again = Marker(house)
+    retention.erase(house, as_of, again)
+    if retention.ERASE_OP in BY_OP:  # spring was marked the first time
+        assert again.calls == [("autumn", "101")]
+    assert _found(house, ADA_PII + CONSIGNOR_PII) == []
+    for journal in sorted((house / "sales").glob("*.db")):
+        assert verify(journal).ok
