@@ -661,6 +661,26 @@ class CoreThread:
 
     # -- KYC and screening (issue 13): the desk's KYC panel and the Screening tab
 
+    # -- the officer's suspicion notes (hub/backend/sar.py): the store refuses anyone who
+    # does not hold the officer role (SarForbidden, a ValueError with the reason)
+
+    def suspicion_notes(
+        self, actor: Actor, status: str | None = None
+    ) -> concurrent.futures.Future[list[JSON]]:
+        return self._call(lambda stage: stage.officer_desk().notes(actor, status))
+
+    def note_suspicion(
+        self, actor: Actor, paddle: str, text: str
+    ) -> concurrent.futures.Future[JSON]:
+        return self._run(lambda stage: stage.officer_desk().note(actor, paddle, text))
+
+    def set_note_status(
+        self, actor: Actor, reference: str, status: str, comment: str
+    ) -> concurrent.futures.Future[JSON]:
+        return self._call(
+            lambda stage: stage.officer_desk().set_status(actor, reference, status, comment)
+        )
+
     def kyc_record(self, paddle: str) -> concurrent.futures.Future[JSON]:
         """A bidder's KYC file as the panel shows it: identity fields, the bidder's CDD state
         in the sale, every CDD event with who and when, and what the policy requires."""

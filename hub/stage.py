@@ -187,6 +187,10 @@ class Stage:
     def relay_base_url(self) -> str | None:
         return self.links.relay_base_url()
 
+    def officer_desk(self) -> OfficerDesk:
+        """The officer's suspicion notes of this sale (the role is checked behind)."""
+        return OfficerDesk(self.officer_notes, self.sale_id, answer_submit(self.sequencer.submit))
+
     def bidder_link(self, paddle: str, ttl: float = 24 * 3600) -> str:
         return self.links.bidder_link(paddle, ttl)
 
@@ -324,9 +328,7 @@ class Stage:
             sales=self._sales,
             money=MoneyDesk(self.cashier),
             staff=StaffDoorway(self.staff),
-            officer=OfficerDesk(
-                self.officer_notes, self.sale_id, answer_submit(self.sequencer.submit)
-            ),
+            officer=self.officer_desk(),
         )
         settings = Settings(
             max_body=cfg.max_body,
