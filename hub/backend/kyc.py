@@ -460,6 +460,19 @@ class Kyc:
                 answers.append(answer)
         return answers
 
+    def threshold(self) -> JSON:
+        """EUR 10,000 in this sale's currency at the house's rate for this month (the figure
+        the sale's `aml_threshold` rule takes); AmlError when a rate is missing."""
+        currency = str(self.engine().sale.settings.currency)
+        now = self.clock()
+        rates = aml.load_rates(self.data_dir)
+        return {
+            "threshold": aml.threshold_in(currency, rates, now),
+            "currency": currency,
+            "rate": str(aml.eur_rate(rates, currency, now)),
+            "month": time.strftime("%Y-%m", time.gmtime(now)),
+        }
+
     # -- in the flow
 
     def registered(self, paddle: str, *, screen: bool = True) -> None:

@@ -315,3 +315,19 @@ async def test_linking_submits_the_customer_s_purchases_in_other_sales(world):
     # Nothing bought elsewhere and nothing linked before: nothing to tell the sale.
     assert await world.kyc.link("8") == (linked.__class__(0, ()), None)
     assert len(world.journal.commands) == 1
+
+
+def test_the_sale_s_threshold_at_the_house_rate(world):
+    from hub.backend import aml
+
+    assert world.kyc.threshold() == {
+        "threshold": 1_000_000,
+        "currency": "EUR",
+        "rate": "1",
+        "month": "2026-12",
+    }
+    world.engine.sale.settings.currency = "GBP"
+    with pytest.raises(aml.AmlError, match="no EUR rate for GBP"):
+        world.kyc.threshold()
+    aml.save_rates(world.dir, {"2026-11": {"GBP": "0.85"}})
+    assert world.kyc.threshold()["threshold"] == 850_000
