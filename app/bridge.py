@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from app.facade import AUCTIONEER, CoreThread
+from app.facade import CoreThread
 from hub.auction.events import Actor
 from hub.gavel import GavelStatus
 
@@ -76,9 +76,10 @@ class CoreBridge(QObject):
         self,
         command: dict[str, Any],
         on_answer: AnswerCallback | None = None,
-        actor: Actor = AUCTIONEER,
+        actor: Actor | None = None,
     ) -> None:
-        """Send a command; `answered` (and `on_answer`, on the Qt thread) follow."""
+        """Send a command (as `actor`, else whoever is signed in on the desktop); `answered`
+        (and `on_answer`, on the Qt thread) follow."""
         core = self.core
         if core is None:
             self.failed.emit(command, "the core is not running")

@@ -36,6 +36,7 @@ from app.importer import (
     sale_status,
 )
 from hub.auction.events import Actor
+from hub.auction.roles import ALL_STAFF_ROLES
 from hub.config import StageConfig
 from hub.gavel import GavelLink, GavelStatus
 from hub.journal.records import Record
@@ -53,11 +54,18 @@ log = logging.getLogger("auctionmen.core")
 
 T = TypeVar("T")
 JSON = dict[str, Any]
-AUCTIONEER = Actor("auctioneer")
+# The desktop with no staff accounts is the whole house (issue 13): the owner, every role.
+OWNER = Actor("auctioneer", name="owner", roles=ALL_STAFF_ROLES, device="desktop")
+AUCTIONEER = OWNER  # the name older callers use
 DESK = "desk"  # who the desk's money operations are by (the journal's `by`)
 
 RecordsCallback = Callable[[list[JSON]], None]
 GavelCallback = Callable[[GavelStatus], None]
+
+
+class NotAllowed(RuntimeError):
+    """The person signed in on the desktop may not do this (a RuntimeError: the bridge hands
+    it to the caller's error half)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,9 @@ class CoreThread:
         self._on_gavel = on_gavel
         self._arm_on = arm_on
         self._stage_factory = stage_factory
+        # Who the desktop acts as: the owner until a staff member signs in (`sign_in`).
+        self.actor: Actor = OWNER
+        self._session: str | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -286,10 +297,12 @@ class CoreThread:
     # otherwise returns a future resolved on the core loop.
 
     def submit(
-        self, command: JSON, actor: Actor = AUCTIONEER, key: str | None = None
+        self, command: JSON, actor: Actor | None = None, key: str | None = None
     ) -> concurrent.futures.Future[Answer]:
-        """Sequence a staff command; the future resolves to its `Answer`."""
-        return self._run(lambda stage: stage.submit(command, actor, key))
+        """Sequence a staff command as `actor` (default: whoever is signed in on the desktop,
+        `self.actor`); the future resolves to its `Answer`."""
+        who = actor or self.actor
+        return self._run(lambda stage: stage.submit(command, who, key))
 
     def staff_snapshot(self) -> concurrent.futures.Future[JSON]:
         """Everything the console needs to draw from scratch (see `staff_snapshot`)."""
@@ -316,7 +329,7 @@ class CoreThread:
                 {"name": name},
                 approved=approved,
                 credit_limit=credit_limit,
-                actor=AUCTIONEER,
+                actor=self.actor,
             )
         )
 
@@ -428,7 +441,7 @@ class CoreThread:
         """Close the sale; once closed, the journal head hash is its seal."""
 
         async def close(stage: Stage) -> Sealed:
-            answer = await stage.submit({"op": "close_sale"}, AUCTIONEER)
+            answer = await stage.submit({"op": "close_sale"}, self.actor)
             return Sealed(answer, stage.sequencer.head if answer.ok else "")
 
         return self._run(close)
@@ -697,7 +710,7 @@ class CoreThread:
         """One CDD step by the person at the desk (PII to identities, the step journaled)."""
         return self._run(
             lambda stage: stage.kyc.record_step(
-                paddle, step, outcome, reference, actor=AUCTIONEER, fields=fields
+                paddle, step, outcome, reference, actor=self.actor, fields=fields
             )
         )
 
@@ -718,7 +731,7 @@ class CoreThread:
         """Screen a bidder against the imported lists now: {verdict, reference, hits}."""
 
         async def screen(stage: Stage) -> JSON:
-            done = await stage.kyc.screen(paddle, AUCTIONEER)
+            done = await stage.kyc.screen(paddle, self.actor)
             return {"reference": done.reference, **done.result.record()}
 
         return self._run(screen)
@@ -727,7 +740,7 @@ class CoreThread:
         """Add up the bidder's purchases in the house's other sales and tell the sale."""
 
         async def link(stage: Stage) -> JSON:
-            linked, answer = await stage.kyc.link(paddle, AUCTIONEER)
+            linked, answer = await stage.kyc.link(paddle, self.actor)
             return {
                 "amount": linked.amount,
                 "sales": list(linked.sales),
@@ -780,11 +793,112 @@ class CoreThread:
             info = await asyncio.to_thread(
                 stage.kyc.room.import_list, path, kind, alt=alt, progress=progress
             )
-            done = await stage.kyc.rescreen(list(stage.engine.bidders), AUCTIONEER)
+            done = await stage.kyc.rescreen(list(stage.engine.bidders), self.actor)
             holds = [d.result.ref for d in done if d.result.verdict == "hold"]
             return {"list": dataclasses.asdict(info), "rescreened": len(done), "holds": holds}
 
         return self._run(run)
+
+    # ------------------------------------------------------------------ staff (issue 13)
+    # Accounts and sessions live in the stage's staff.db (`hub.backend.staff`); argon2 work
+    # runs in a worker thread. Managing staff takes the admin role (the owner has every role
+    # until a staff member signs in). Refusals raise `StaffError` (`reason`, `message`).
+
+    def has_staff(self) -> concurrent.futures.Future[bool]:
+        return self._call(lambda stage: stage.staff.has_accounts())
+
+    def staff_accounts(self) -> concurrent.futures.Future[list[JSON]]:
+        """Every account (never a hash) with its live sessions."""
+        return self._call(staff_accounts)
+
+    def create_staff(
+        self, name: str, roles: list[str], pin: str
+    ) -> concurrent.futures.Future[JSON]:
+        self._admin()
+        return self._off_loop(lambda stage: stage.staff.create(name, roles, pin=pin).to_json())
+
+    def update_staff(
+        self, staff_id: str, name: str | None, roles: list[str] | None
+    ) -> concurrent.futures.Future[JSON]:
+        """A new name and/or roles; fewer roles end the person's sessions (their tokens
+        carry the old roles)."""
+        self._admin()
+
+        def update(stage: Stage) -> JSON:
+            before = set(stage.staff.get(staff_id).roles)
+            account = stage.staff.update(staff_id, name=name, roles=roles)
+            if not before <= set(account.roles):
+                stage.revoke_staff(staff_id, self._by())
+            return account.to_json()
+
+        return self._off_loop(update)
+
+    def reset_pin(self, staff_id: str, pin: str) -> concurrent.futures.Future[None]:
+        self._admin()
+        return self._off_loop(lambda stage: stage.staff.set_pin(staff_id, pin))
+
+    def deactivate_staff(self, staff_id: str) -> concurrent.futures.Future[list[str]]:
+        """The account cannot sign in again; its sessions end at once."""
+        self._admin()
+        if staff_id == self.actor.name:
+            raise NotAllowed("you cannot deactivate your own account while signed in")
+        return self._call(lambda stage: stage.staff.deactivate(staff_id, self._by()))
+
+    def revoke_session(self, sid: str) -> concurrent.futures.Future[bool]:
+        """End one terminal's session at once (its next request: 401 `revoked`)."""
+        self._admin()
+        return self._call(lambda stage: stage.revoke_session(sid, self._by()))
+
+    def sign_in(self, who: str, pin: str) -> concurrent.futures.Future[JSON]:
+        """A staff member signs in on the desktop: it then acts as them (their roles, their
+        staff id, device "desktop")."""
+
+        def check(stage: Stage) -> JSON:
+            account = stage.staff.verify_pin(who, pin)
+            session = stage.staff.open_session(account.id, "desktop")
+            primary = account.roles[0]
+            self.actor = Actor(primary, name=account.id, roles=account.roles, device="desktop")
+            self._session = session.sid
+            return account.to_json()
+
+        return self._off_loop(check)
+
+    def sign_out(self) -> concurrent.futures.Future[None]:
+        """Back to the sign-in dialog: the desktop's session ends."""
+        sid, self._session = self._session, None
+
+        def end(stage: Stage) -> None:
+            if sid is not None:
+                stage.revoke_session(sid, self._by())
+
+        future = self._call(end)
+        self.actor = OWNER
+        return future
+
+    def _admin(self) -> None:
+        if "admin" not in self.actor.held():
+            raise NotAllowed("only an administrator may manage staff accounts")
+
+    def _by(self) -> str:
+        return self.actor.name or "owner"
+
+    def _off_loop(self, fn: Callable[[Stage], T]) -> concurrent.futures.Future[T]:
+        """`fn(stage)` in a worker thread (argon2 would hold the core loop for ~0.1 s)."""
+
+        async def run(stage: Stage) -> T:
+            return await asyncio.to_thread(fn, stage)
+
+        return self._run(run)
+
+
+def staff_accounts(stage: Stage) -> list[JSON]:
+    sessions = stage.staff.sessions()
+    rows = []
+    for account in stage.staff.accounts():
+        row = account.to_json()
+        row["sessions"] = [s.to_json() for s in sessions if s.staff == account.id]
+        rows.append(row)
+    return rows
 
 
 def kyc_record(stage: Stage, paddle: str) -> JSON:

@@ -43,6 +43,7 @@ from app.ui.help_overlay import HelpOverlay
 from app.ui.import_panel import ImportPanel
 from app.ui.kyc import KycPanel, alert_text
 from app.ui.ladder_editor import LadderEditor
+from app.ui.login import FirstAdminDialog, LoginDialog
 from app.ui.lots import LotList
 from app.ui.messages import EndSessionDialog, MessageDialog, SealDialog
 from app.ui.phones import PhonesPanel
@@ -52,6 +53,7 @@ from app.ui.sale_forms import FormError, reoffer_command
 from app.ui.sale_picker import PickerDesk, SalePicker
 from app.ui.sale_settings import SaleSettingsPanel
 from app.ui.screening import ScreeningPanel
+from app.ui.staff import StaffPanel
 from app.ui.style import STYLE
 from app.ui.widgets import QrCard, StatusLight, plain
 from hub.gavel import GavelStatus
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         self.consignors = ConsignorsPanel(bridge, dialogs=dialogs)
         self.kyc = KycPanel(bridge, dialogs=dialogs)
         self.screening = ScreeningPanel(bridge, dialogs=dialogs)
+        self.staff = StaffPanel(bridge)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
             (self.phones, "Phones"),
             (self.rules, "Rules"),
             (self.gavel_settings, "Gavel"),
+            (self.staff, "Staff"),
         ):
             self.tabs.addTab(widget, name)
 
@@ -222,6 +226,7 @@ class MainWindow(QMainWindow):
         self.consignors.notice.connect(self._status_message)
         self.kyc.notice.connect(self._status_message)
         self.screening.notice.connect(self._status_message)
+        self.staff.notice.connect(self._status_message)
         bridge.records.connect(self.kyc.on_records)
         bridge.records.connect(self.checkout.on_records)
         bridge.records.connect(self.consignors.on_records)
@@ -272,7 +277,28 @@ class MainWindow(QMainWindow):
         self.checkout.show_account(None)
         self.consignors.reload()
         self.screening.reload()
+        self.staff.reload()
         self.reload()
+        if self.dialogs:
+            self.bridge.run(lambda core: core.has_staff(), self.sign_in)
+
+    def sign_in(self, has_staff: bool) -> None:
+        """Staff accounts: sign in (name and PIN); none yet: offer to create the first
+        administrator once (skipping keeps the desktop the owner, with every role)."""
+        info = self.info
+        skipped = Path(info.data_dir) / ".first_admin_skipped" if info else None
+        accepted = QDialog.DialogCode.Accepted
+        if has_staff:
+            if LoginDialog(self.bridge, self).exec() != accepted:
+                self.close()  # no one signed in: the desktop does not act as the owner
+                return
+        elif (
+            skipped is not None
+            and not skipped.exists()
+            and FirstAdminDialog(self.bridge, self).exec() != accepted
+        ):
+            skipped.touch()
+        self.staff.reload()
 
     def show_address(self, info: CoreInfo) -> None:
         """The stage's address in the header; while the house serves plain HTTP, a warning
