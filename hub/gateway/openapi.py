@@ -381,21 +381,27 @@ def document(version: str = "0.1.0") -> JSON:
             },
             "/api/pair": {
                 "post": {
-                    "summary": "Pair a clerk terminal with the PIN shown on stage",
+                    "summary": "Pair a staff terminal: a person's name and own PIN, or (while "
+                    "the house has no staff accounts) the PIN shown on stage",
                     "requestBody": {
                         "required": True,
                         **_json(
                             {
                                 "type": "object",
                                 "required": ["pin"],
-                                "properties": {"pin": {"type": "string"}},
+                                "properties": {
+                                    "pin": {"type": "string"},
+                                    "staff": {"type": "string", "maxLength": 100},
+                                    "device": {"type": "string", "maxLength": 39},
+                                },
                             }
                         ),
                     },
                     "responses": {
-                        "200": {"description": "clerk token", **_json({"type": "object"})},
-                        "403": _problem("wrong PIN"),
-                        "429": _problem("rate limited"),
+                        "200": {"description": "staff token", **_json({"type": "object"})},
+                        "403": _problem("wrong PIN, or staff_pin_required"),
+                        "422": _problem("invalid device label"),
+                        "429": _problem("rate limited, or locked after wrong PINs"),
                     },
                 }
             },
@@ -406,7 +412,56 @@ def document(version: str = "0.1.0") -> JSON:
                 }
             },
             **_money_paths(),
+            **_officer_paths(),
         },
+    }
+
+
+# -- the officer's routes (hub/gateway/officer.py) -------------------------------------------
+
+_REF = {"name": "ref", "in": "path", "required": True, "schema": {"pattern": "^sar-[0-9]{1,12}$"}}
+_STATUS = {"enum": ["open", "reported", "closed"]}
+
+
+def _officer(method: str, summary: str, params: list[JSON], body: JSON | None = None) -> JSON:
+    operation: JSON = {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": params,
+        "responses": {
+            "200": {"description": "the note(s), Cache-Control no-store", **_json({})},
+            "401": _problem("no or bad token"),
+            "403": _problem("the person does not hold the officer role"),
+            "404": _problem("no such note in this sale"),
+            "422": _problem("bad text, paddle or status; or the sale refused the note"),
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return {method: operation}
+
+
+def _officer_paths() -> JSON:
+    """Suspicion notes: the officer role only; the journal gets the reference, not the text."""
+    base = "/api/sales/{sale}/officer/notes"
+    status = {"name": "status", "in": "query", "required": False, "schema": _STATUS}
+    text = {"type": "string", "minLength": 1, "maxLength": 8000}
+    note_body = _body(
+        {"paddle": {"type": "string", "maxLength": 32}, "text": text}, ["paddle", "text"]
+    )
+    status_body = _body(
+        {"status": _STATUS, "comment": {"type": "string", "minLength": 1, "maxLength": 500}},
+        ["status", "comment"],
+    )
+    return {
+        base: {
+            **_officer("get", "The suspicion notes of this sale, newest first", [_SALE, status]),
+            **_officer("post", "Write a note (201); journals note_suspicion", [_SALE], note_body),
+        },
+        f"{base}/{{ref}}": _officer("get", "One note with its status changes", [_SALE, _REF]),
+        f"{base}/{{ref}}/status": _officer(
+            "post", "Move a note to open, reported or closed", [_SALE, _REF], status_body
+        ),
     }
 
 

@@ -187,3 +187,12 @@ async def test_the_stage_serves_the_officer_routes(stage: Stage, http: aiohttp.C
     assert (stage.config.data_dir / "officer.db").is_file()
     async with http.get(base, headers={"Authorization": f"Bearer {clerk}"}) as r:
         assert r.status in (401, 403)  # a clerk: not the officer (or no live session)
+
+
+def test_the_openapi_document_lists_the_officer_routes() -> None:
+    from hub.gateway.openapi import document
+
+    paths = document()["paths"]
+    assert set(paths[BASE.replace("autumn", "{sale}")]) == {"get", "post"}
+    assert "post" in paths["/api/sales/{sale}/officer/notes/{ref}/status"]
+    assert "403" in paths["/api/sales/{sale}/officer/notes/{ref}"]["get"]["responses"]
