@@ -773,6 +773,11 @@ class CoreThread:
 
         return self._call(export)
 
+    def aml_threshold(self) -> concurrent.futures.Future[JSON]:
+        """EUR 10,000 in the sale's currency at this month's house rate: {threshold,
+        currency, rate, month}; fails with AmlError when the house has no rate for it."""
+        return self._call(lambda stage: stage.kyc.threshold())
+
     def screening_lists(self) -> concurrent.futures.Future[list[JSON]]:
         """The imported sanctions / PEP lists (name, source, hash, when, entries)."""
         return self._call(

@@ -1,9 +1,13 @@
-"""Screening: the sanctions and PEP lists the house imports, and every bidder screened again.
+"""Screening: the sanctions and PEP lists the house imports, and every bidder screened again;
+and the sale's AML threshold (EUR 10,000 at the house's monthly rate).
 
 A list file (the EU's FSF XML, the UN consolidated XML, OFAC's SDN CSV with its alt.csv, a
 PEP list in OpenSanctions' simple CSV form) is read and checked whole in a worker thread with
 progress; a bad file is refused and the old list kept. After an import every bidder of the
 sale is screened again; the new holds are listed and wait for the officer (KYC tab).
+
+The AML row shows EUR 10,000 in the sale's currency at this month's rate
+(`{data_dir}/aml_rates.json`) and sets it as the sale's `aml_threshold` rule.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bridge import CoreBridge
+from app.formatting import format_money
 from app.ui.checkout import fit_columns, refusal
 from app.ui.widgets import item, plain, table
 
@@ -71,6 +76,12 @@ class ScreeningPanel(QWidget):
         self.bar.setObjectName("screeningProgress")
         self.bar.setVisible(False)
         self.status = plain("", "screeningStatus", wrap=True)
+        self.threshold: JSON | None = None
+        self.threshold_label = plain("", "amlThreshold", wrap=True)
+        self.use_threshold = QPushButton("Use as this sale's AML threshold")
+        self.use_threshold.setObjectName("btn_use_threshold")
+        self.use_threshold.setEnabled(False)
+        self.use_threshold.clicked.connect(self.apply_threshold)
         self._progress.connect(self._show_progress)
         row = QHBoxLayout()
         row.addWidget(self.kind)
@@ -83,9 +94,41 @@ class ScreeningPanel(QWidget):
         col.addLayout(row)
         col.addWidget(self.bar)
         col.addWidget(self.status)
+        aml = QHBoxLayout()
+        aml.addWidget(self.threshold_label, 1)
+        aml.addWidget(self.use_threshold)
+        col.addWidget(plain("Anti-money-laundering", "sectionTitle"))
+        col.addLayout(aml)
 
     def reload(self) -> None:
         self.bridge.run(lambda core: core.screening_lists(), self.show_lists, self._failed)
+        self.bridge.run(lambda core: core.aml_threshold(), self.show_threshold, self._no_rate)
+
+    def show_threshold(self, found: JSON) -> None:
+        self.threshold = found
+        amount = format_money(int(found["threshold"]), str(found["currency"]), always_cents=True)
+        rate = "" if found["currency"] == "EUR" else f" (€1 = {found['rate']} {found['currency']})"
+        self.threshold_label.setText(f"EUR 10,000 in {found['month']}: {amount}{rate}")
+        self.use_threshold.setEnabled(True)
+
+    def _no_rate(self, exc: BaseException) -> None:
+        self.threshold = None
+        self.use_threshold.setEnabled(False)
+        self.threshold_label.setText(refusal("No AML threshold", exc))
+
+    def apply_threshold(self) -> None:
+        if self.threshold is None:
+            return
+        amount = int(self.threshold["threshold"])
+        self.bridge.run(
+            lambda core: core.configure({"aml_threshold": amount}),
+            lambda answer: self._say(
+                "The sale's AML threshold is set"
+                if answer.ok
+                else refusal("AML threshold not set", answer)
+            ),
+            lambda exc: self._say(refusal("AML threshold not set", exc)),
+        )
 
     def show_lists(self, lists: list[JSON]) -> None:
         self.view.setRowCount(len(lists))

@@ -149,3 +149,15 @@ def test_the_console_shows_an_aml_alert_until_the_lot_changes(qtbot, window) -> 
     console._aml_lot = "another lot"
     console.refresh()
     assert not console.aml_alert.isVisibleTo(window)
+
+
+def test_the_aml_threshold_is_shown_and_set_as_the_sale_s_rule(qtbot, window, core_env) -> None:
+    core = core_env[1]
+    panel = window.screening
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.use_threshold.isEnabled(), timeout=10_000)
+    assert "€10,000.00" in panel.threshold_label.text()
+    panel.use_threshold.click()
+    qtbot.waitUntil(lambda: "threshold is set" in panel.status.text(), timeout=10_000)
+    rules = core._call(lambda stage: stage.engine.sale.settings.aml_threshold).result(10)
+    assert rules == 1_000_000
