@@ -41,7 +41,7 @@ carry no delivery date, and an invented one would be worse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -50,7 +50,7 @@ from lxml import etree
 
 from hub.backend.house import HouseProfile
 from hub.backend.money import decimals
-from hub.backend.pdf import PDF_A_3B, pdf_bytes
+from hub.backend.pdf import PDF_A_3B, layout, pdf_bytes, write
 from hub.backend.render import (
     ARR_NOTICE,
     MARGIN_NOTICE,
@@ -421,13 +421,18 @@ def _page(doc: InvoiceDoc, house: HouseProfile, tz: str | None) -> str:
 def facturx_pdf(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) -> bytes:
     """The invoice (or credit note) PDF with its EN 16931 XML embedded as factur-x.xml, XSD
     checked. Blocking (WeasyPrint): run it in a worker thread."""
+    document = layout(_page(doc, house, tz), variant=PDF_A_3B)
+    return _embed(doc, house, write([document], variant=PDF_A_3B), tz)
+
+
+def _embed(doc: InvoiceDoc, house: HouseProfile, pdf: bytes, tz: str | None) -> bytes:
+    """`pdf` (PDF/A-3b, the document's own pages) with its XML attached."""
     xml = cii_xml(doc, house, tz=tz)
     check_xml(xml)
-    page = _page(doc, house, tz)
     title = f"{'Credit note' if doc.kind == 'credit_note' else 'Invoice'} {doc.number}"
     try:
         out = facturx.generate_from_binary(
-            pdf_bytes(page, variant=PDF_A_3B),
+            pdf,
             xml,
             flavor="factur-x",
             level=LEVEL,
@@ -443,6 +448,42 @@ def facturx_pdf(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) 
     except Exception as exc:  # the library raises bare Exception
         raise EInvoiceError(f"the e-invoice could not be embedded: {exc}") from exc
     return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintRun:
+    """Many documents' PDFs from one layout each: `files` holds each document's own PDF
+    (number, bytes; Factur-X when it can be an e-invoice), `combined` every page in order as
+    one PDF to print, and `pages` where each document sits in it (number, first page from 0,
+    page count)."""
+
+    files: tuple[tuple[str, bytes], ...]
+    combined: bytes
+    pages: tuple[tuple[str, int, int], ...]
+
+
+def print_run(
+    docs: Sequence[InvoiceDoc], house: HouseProfile, *, tz: str | None = None, files: bool = True
+) -> PrintRun:
+    """The PDFs of many invoices and credit notes (a house printing at close): each is laid
+    out once (its footer counts its own pages) and written twice from that layout, as its own
+    file and into the one print file, instead of being laid out again. `files=False` makes
+    the print file only. Blocking and CPU-bound: a bulk run belongs in another process."""
+    laid_out = [layout(_page(doc, house, tz), variant=PDF_A_3B) for doc in docs]
+    own: list[tuple[str, bytes]] = []
+    pages: list[tuple[str, int, int]] = []
+    first = 0
+    for doc, document in zip(docs, laid_out, strict=True):
+        number = str(doc.number)
+        pages.append((number, first, len(document.pages)))
+        first += len(document.pages)
+        if not files:
+            continue
+        if einvoice_problems(doc, house):
+            own.append((number, write([document])))
+        else:
+            own.append((number, _embed(doc, house, write([document], variant=PDF_A_3B), tz)))
+    return PrintRun(tuple(own), write(laid_out), tuple(pages))
 
 
 def invoice_pdf(doc: InvoiceDoc, house: HouseProfile, *, tz: str | None = None) -> bytes:

@@ -13,6 +13,7 @@ ever being read. Fonts are DejaVu from Debian (fonts-dejavu-core), found through
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import weasyprint
 from weasyprint.urls import URLFetcher
@@ -40,6 +41,35 @@ def pdf_bytes(html: str, *, variant: str | None = None) -> bytes:
             document = weasyprint.HTML(string=html, url_fetcher=fetcher)
             out = document.write_pdf(pdf_variant=variant)
     except Exception as exc:  # WeasyPrint raises many kinds; callers need one
+        raise PdfError(f"the document could not be made into a PDF: {exc}") from exc
+    if not isinstance(out, bytes):
+        raise PdfError("WeasyPrint returned no PDF")
+    return out
+
+
+def layout(html: str, *, variant: str | None = None) -> weasyprint.Document:
+    """`html` laid out in pages (the costly step: WeasyPrint's cascade and layout), to be
+    written once or more with `write`; a `variant` such as PDF_A_3B is chosen here already
+    (it fixes the output intent). Blocking."""
+    try:
+        fetcher = URLFetcher(allowed_protocols={"data"})
+        with _ONE_AT_A_TIME:
+            page = weasyprint.HTML(string=html, url_fetcher=fetcher)
+            return page.render(pdf_variant=variant)
+    except Exception as exc:
+        raise PdfError(f"the document could not be made into a PDF: {exc}") from exc
+
+
+def write(documents: Sequence[weasyprint.Document], *, variant: str | None = None) -> bytes:
+    """One PDF of every page of `documents` in order, each keeping its own layout (its footer
+    counts its own pages): a print run of many invoices is written once. Blocking."""
+    if not documents:
+        raise PdfError("no document to write")
+    try:
+        with _ONE_AT_A_TIME:
+            whole = documents[0].copy([page for doc in documents for page in doc.pages])
+            out = whole.write_pdf(pdf_variant=variant)
+    except Exception as exc:
         raise PdfError(f"the document could not be made into a PDF: {exc}") from exc
     if not isinstance(out, bytes):
         raise PdfError("WeasyPrint returned no PDF")
