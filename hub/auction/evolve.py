@@ -450,14 +450,22 @@ def _phone_cancelled(auction: Auction, ev: Event, seq: int) -> None:
 # -- money after the hammer
 
 
-def _money(auction: Auction) -> Money:
-    auction.dirty.add("money")
+def _money(auction: Auction, *keys: str) -> Money:
+    """The sale's money, marking the parts `keys` name as changed (see views.money_keys):
+    each document, payment and lot is its own projection row, so a commit rewrites only what
+    it changed, never the whole money of the sale."""
+    auction.dirty.update(f"money/{key}" for key in keys)
     return auction.money
+
+
+def _money_lot(lot: str) -> str:
+    return f"lot/{lot}"
 
 
 @applies("invoice_issued")
 def _invoice_issued(auction: Auction, ev: Event, seq: int) -> None:
-    money, d = _money(auction), ev.data
+    d = ev.data
+    money = _money(auction, f"invoice/{d['number']}", *map(_money_lot, d["lots"]))
     money.invoices[d["number"]] = dict(d, seq=seq)
     for lot in d["lots"]:
         money.invoiced[lot] = d["number"]
@@ -465,7 +473,8 @@ def _invoice_issued(auction: Auction, ev: Event, seq: int) -> None:
 
 @applies("credit_note_issued")
 def _credit_note_issued(auction: Auction, ev: Event, seq: int) -> None:
-    money, d = _money(auction), ev.data
+    d = ev.data
+    money = _money(auction, f"credit_note/{d['number']}", *map(_money_lot, d["lots"]))
     money.credit_notes[d["number"]] = dict(d, seq=seq)
     for lot in d["lots"]:
         if money.invoiced.get(lot) == d["invoice"]:
@@ -482,7 +491,8 @@ def _lot_sale_cancelled(auction: Auction, ev: Event, seq: int) -> None:
     lot.status = PASSED
     lot.hammer = hammer
     lot.changed_seq = seq
-    _money(auction).released.pop(lot.id, None)
+    if lot.id in auction.money.released:
+        del _money(auction, _money_lot(lot.id)).released[lot.id]
 
 
 @applies("lot_reknocked")
@@ -498,34 +508,39 @@ def _lot_reknocked(auction: Auction, ev: Event, seq: int) -> None:
         _touch_bidder(auction, d["paddle"]).won += d["amount"]
     lot.changed_seq = seq
     if auction.money.released.get(lot.id) not in (None, d["paddle"]):
-        del _money(auction).released[lot.id]  # the new buyer's collection is decided anew
+        # the new buyer's collection is decided anew
+        del _money(auction, _money_lot(lot.id)).released[lot.id]
 
 
 @applies("payment_recorded")
 def _payment_recorded(auction: Auction, ev: Event, seq: int) -> None:
-    _money(auction).payments.append(dict(ev.data, seq=seq))
+    money = auction.money
+    _money(auction, f"payment/{len(money.payments) + 1}").payments.append(dict(ev.data, seq=seq))
 
 
 @applies("refund_recorded")
 def _refund_recorded(auction: Auction, ev: Event, seq: int) -> None:
-    _money(auction).refunds.append(dict(ev.data, seq=seq))
+    money = auction.money
+    _money(auction, f"refund/{len(money.refunds) + 1}").refunds.append(dict(ev.data, seq=seq))
 
 
 @applies("payout_recorded")
 def _payout_recorded(auction: Auction, ev: Event, seq: int) -> None:
-    _money(auction).payouts.append(dict(ev.data, seq=seq))
+    money = auction.money
+    _money(auction, f"payout/{len(money.payouts) + 1}").payouts.append(dict(ev.data, seq=seq))
 
 
 @applies("lots_released")
 def _lots_released(auction: Auction, ev: Event, seq: int) -> None:
-    released = _money(auction).released
+    released = _money(auction, *map(_money_lot, ev.data["lots"])).released
     for lot in ev.data["lots"]:
         released[lot] = ev.data["paddle"]
 
 
 @applies("consignor_terms_set")
 def _consignor_terms_set(auction: Auction, ev: Event, seq: int) -> None:
-    _money(auction).terms[ev.data["consignor"]] = dict(ev.data["terms"])
+    consignor = ev.data["consignor"]
+    _money(auction, f"terms/{consignor}").terms[consignor] = dict(ev.data["terms"])
 
 
 # -- people and the law (issue 13): no personal data, only steps, holds and markers

@@ -165,16 +165,51 @@ def projection(auction: Auction, key: str) -> JSON | None:
         bidder = auction.bidders.get(name)
         return bidder.to_json() if bidder else None
     if kind == "money":
-        return auction.money.to_json()
+        return money_part(auction, name)
     raise KeyError(key)
 
 
+def money_part(auction: Auction, name: str) -> JSON | None:
+    """One row of the money: a document, a payment, a lot's invoice and release, a consignor's
+    terms. One row each, so a commit writes only what it changed."""
+    money = auction.money
+    part, _, ident = name.partition("/")
+    if part == "invoice":
+        return money.invoices.get(ident)
+    if part == "credit_note":
+        return money.credit_notes.get(ident)
+    if part in ("payment", "refund", "payout"):
+        rows = {"payment": money.payments, "refund": money.refunds, "payout": money.payouts}[part]
+        index = int(ident) - 1 if ident.isdigit() else -1
+        return rows[index] if 0 <= index < len(rows) else None
+    if part == "lot":
+        return {"invoiced": money.invoiced.get(ident), "released": money.released.get(ident)}
+    if part == "terms":
+        return money.terms.get(ident)
+    raise KeyError(f"money/{name}")
+
+
+def money_keys(auction: Auction) -> list[str]:
+    """The money's projection keys (none before anything is invoiced, paid or agreed)."""
+    money = auction.money
+    # Every lot ever invoiced keeps its row (credited: invoiced null), so no row is orphaned.
+    ever = {lot for invoice in money.invoices.values() for lot in invoice["lots"]}
+    lots = sorted(ever | set(money.released))
+    return [
+        *(f"money/invoice/{n}" for n in money.invoices),
+        *(f"money/credit_note/{n}" for n in money.credit_notes),
+        *(f"money/payment/{i}" for i in range(1, len(money.payments) + 1)),
+        *(f"money/refund/{i}" for i in range(1, len(money.refunds) + 1)),
+        *(f"money/payout/{i}" for i in range(1, len(money.payouts) + 1)),
+        *(f"money/lot/{lot}" for lot in lots),
+        *(f"money/terms/{c}" for c in money.terms),
+    ]
+
+
 def projection_keys(auction: Auction) -> list[str]:
-    # "money" only once there is some: journals from before issue 12 have no such row.
-    money = [] if auction.money.empty() else ["money"]
     return [
         "sale",
         *(f"lot/{k}" for k in auction.lots),
         *(f"bidder/{k}" for k in auction.bidders),
-        *money,
+        *money_keys(auction),
     ]
