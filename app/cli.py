@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     invoices.add_argument("db", type=Path, help="the sale's journal file (SQLite)")
     invoices.add_argument("--html", type=Path, metavar="DIR", help="write one HTML file each")
     invoices.add_argument("--pdf", type=Path, metavar="DIR", help="write one PDF each")
+    invoices.add_argument(
+        "--print",
+        type=Path,
+        metavar="FILE",
+        dest="print_file",
+        help="write every document in one PDF to print (each laid out once with its own PDF)",
+    )
 
     export = sub.add_parser("export", help="accounting exports of a sale")
     export.add_argument("what", choices=["accounts"])
@@ -594,10 +601,10 @@ def _verify_money(db: Path, *, quiet: bool = False) -> int:
 
 
 def _invoices(ns: argparse.Namespace) -> int:
-    """`auctionmen invoices DB [--html DIR] [--pdf DIR]`: list, or write each document."""
+    """`auctionmen invoices DB [--html DIR] [--pdf DIR] [--print FILE]`: list, or write each
+    document; PDFs go through print runs (each document laid out once for its own file and
+    the print file), a chunk at a time so memory stays bounded."""
     from hub.backend import house, ledger, render
-    from hub.backend.einvoice import facturx_pdf
-    from hub.backend.pdf import pdf_bytes
 
     prog = "auctionmen invoices"
     try:
@@ -607,6 +614,8 @@ def _invoices(ns: argparse.Namespace) -> int:
         for folder in (ns.html, ns.pdf):
             if folder is not None:
                 _make_folder(folder)
+        if ns.print_file is not None and ns.print_file.is_dir():
+            raise _MoneyFileError(f"{ns.print_file} is a folder, not a file")
     except (_MoneyFileError, house.HouseError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
@@ -627,27 +636,56 @@ def _invoices(ns: argparse.Namespace) -> int:
     for doc in docs:
         number = str(doc.number)
         total = format_money(doc.totals.total, doc.currency, always_cents=True)
-        if ns.html is None and ns.pdf is None:
+        if ns.html is None and ns.pdf is None and ns.print_file is None:
             print(f"{number}  paddle {doc.paddle}  {total}")
+            continue
+        if ns.html is None:
             continue
         is_note = doc.kind == "credit_note"
         html = (
             render.credit_note_html(doc, profile) if is_note else render.invoice_html(doc, profile)
         )
         try:
-            if ns.html is not None:
-                (ns.html / _file_name(number, "html")).write_text(html, "utf-8")
-                written += 1
-            if ns.pdf is not None:
-                data = pdf_bytes(html) if is_note else facturx_pdf(doc, profile)
-                (ns.pdf / _file_name(number, "pdf")).write_bytes(data)
-                written += 1
+            (ns.html / _file_name(number, "html")).write_text(html, "utf-8")
+            written += 1
         except OSError as exc:
             print(f"{prog}: cannot write {number}: {exc}", file=sys.stderr)
+            return 1
+    if ns.pdf is not None or ns.print_file is not None:
+        try:
+            written += _print_runs(docs, profile, ns.pdf, ns.print_file)
+        except OSError as exc:
+            print(f"{prog}: cannot write: {exc}", file=sys.stderr)
+            return 1
+        except (ValueError, RuntimeError) as exc:  # EInvoiceError, PdfError: they say why
+            print(f"{prog}: {exc}", file=sys.stderr)
             return 1
     if written:
         print(f"wrote {written} file(s) for {len(docs)} document(s)", file=sys.stderr)
     return 0
+
+
+PRINT_CHUNK = 50  # documents laid out and held in memory at once by `auctionmen invoices`
+
+
+def _print_runs(docs: list[Any], profile: Any, folder: Path | None, print_file: Path | None) -> int:
+    """Each document's own PDF into `folder` and/or all of them into `print_file`; the
+    files written."""
+    from hub.backend.einvoice import print_run
+    from hub.backend.pdf import merge
+
+    written, chunks = 0, []
+    for start in range(0, len(docs), PRINT_CHUNK):
+        run = print_run(docs[start : start + PRINT_CHUNK], profile, files=folder is not None)
+        chunks.append(run.combined)
+        if folder is not None:
+            for number, data in run.files:
+                (folder / _file_name(number, "pdf")).write_bytes(data)
+                written += 1
+    if print_file is not None:
+        print_file.write_bytes(chunks[0] if len(chunks) == 1 else merge(chunks))
+        written += 1
+    return written
 
 
 def _file_name(number: str, suffix: str) -> str:

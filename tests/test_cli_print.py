@@ -1,0 +1,52 @@
+"""`auctionmen invoices DB --print FILE`: every document of the sale in one PDF to print, laid
+out once with the per-document PDFs; bad destinations refused with nothing written."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdf
+
+from tests.test_cli_money import _run, sale  # noqa: F401 (the module-scoped sale fixture)
+
+
+def test_print_writes_one_pdf_with_every_document_beside_the_own_files(
+    capsys,
+    sale,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    db, numbers = sale
+    printed, pdf_dir = tmp_path / "all.pdf", tmp_path / "pdf"
+    code, _, err = _run(capsys, "invoices", str(db), "--pdf", str(pdf_dir), "--print", str(printed))
+    assert code == 0, err
+    assert f"wrote {len(numbers) + 1} file(s)" in err
+    own = {p.stem: pypdf.PdfReader(p) for p in pdf_dir.iterdir()}
+    assert sorted(own) == sorted(numbers)
+    assert all("factur-x.xml" in reader.attachments for reader in own.values())
+    whole = pypdf.PdfReader(io.BytesIO(printed.read_bytes()))
+    assert len(whole.pages) == sum(len(reader.pages) for reader in own.values())
+    text = "".join(page.extract_text() for page in whole.pages)
+    assert all(number in text for number in numbers)
+
+
+def test_print_alone_writes_only_the_print_file(capsys, sale, tmp_path: Path) -> None:  # noqa: F811
+    db, _ = sale
+    printed = tmp_path / "run.pdf"
+    code, out, err = _run(capsys, "invoices", str(db), "--print", str(printed))
+    assert code == 0, err
+    assert out == ""
+    assert printed.read_bytes().startswith(b"%PDF-")
+    assert list(tmp_path.iterdir()) == [printed]
+
+
+def test_print_refuses_a_folder_or_a_missing_folder(capsys, sale, tmp_path: Path) -> None:  # noqa: F811
+    db, _ = sale
+    code, out, err = _run(capsys, "invoices", str(db), "--print", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert "is a folder, not a file" in err
+    missing = tmp_path / "no" / "such" / "run.pdf"
+    code, _, err = _run(capsys, "invoices", str(db), "--print", str(missing))
+    assert code == 1
+    assert err.startswith("auctionmen invoices: cannot write")
+    assert not (tmp_path / "no").exists()
