@@ -508,7 +508,7 @@ class Kyc:
             k: row.get(k, "") for k in CONTACT_FIELDS + KYC_FIELDS if k != "beneficial_owners"
         }
         events = []
-        screenings = []
+        screenings: list[JSON] = []
         with JournalHistory(self.journal_path) as history:
             for record in history.after(0):
                 if record.type not in CDD_EVENTS or record.data.get("paddle") != paddle:
@@ -525,7 +525,8 @@ class Kyc:
                 )
                 ref = str(record.data.get("reference") or "")
                 kept = self.data_dir / "kyc" / f"{ref}.json"
-                if ref.startswith("scr-") and kept.is_file():
+                known = {s["reference"] for s in screenings}
+                if ref.startswith("scr-") and ref not in known and kept.is_file():
                     screenings.append({"reference": ref, **json.loads(kept.read_text())})
         documents = []
         if row.get("id_scan"):

@@ -210,3 +210,44 @@ async def test_the_invoice_and_collection_wait_for_complete_cdd(spring):
     assert [e["type"] for e in file["events"]].count("cdd_recorded") == 4
     assert {e["by"] for e in file["events"] if e["type"] == "cdd_recorded"} == {"st-2"}
     assert file["identity"]["id_number"] == "P1234567"
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
+OFFICER = Actor("officer", name="st-5", device="desktop")
+
+
+async def test_a_listed_person_is_held_at_registration_until_the_officer_clears(spring):
+    stage, seen = spring
+    stage.kyc.room.import_list(FIXTURES / "eu_fsf_1_1.xml", "eu")
+    answer = await stage.register_bidder(
+        "9", "floor", {"name": "Viktor Andreyevich Kravchenko"}, approved=True, actor=DESK
+    )
+    assert answer.ok, answer.message
+    await stage.kyc.settled()  # screened in the background, as every registration is
+    bidder = stage.engine.bidders["9"]
+    assert bidder.hold is not None
+    assert bidder.cdd.get("screened") == "hold"
+    held = [r for r in seen if r.type == "bidder_held"]
+    assert len(held) == 1
+    assert "Kravchenko" not in str([r.data for r in seen])  # the person's name stays out
+
+    await ok(stage, {"op": "open_lot", "lot": "1"}, AUCTIONEER)
+    refused = await stage.submit(
+        {"op": "floor_bid", "lot": "1", "paddle": "9", "amount": 10_000}, AUCTIONEER
+    )
+    assert not refused.ok
+    assert refused.reason == "on_hold"
+
+    # Only the officer reviews; the desk may not.
+    review = {"op": "review_hold", "paddle": "9", "decision": "clear", "reason": "other DOB"}
+    assert (await stage.submit(review, DESK)).reason == "forbidden"
+    await ok(stage, review, OFFICER)
+    assert stage.engine.bidders["9"].hold is None
+    await ok(stage, {"op": "floor_bid", "lot": "1", "paddle": "9", "amount": 10_000}, AUCTIONEER)
+
+    # The CDD file has the screening record (lists and their hashes, the hit) and the review.
+    file = stage.kyc.cdd_file("9")
+    assert [s["verdict"] for s in file["screenings"]] == ["hold"]  # cited twice, listed once
+    assert file["screenings"][0]["lists"][0]["list"] == "eu"
+    types = [e["type"] for e in file["events"]]
+    assert types.index("bidder_held") < types.index("hold_cleared")
