@@ -7,17 +7,20 @@ Run: .venv/bin/python -m tests.bench.bench_invoices [--lots N] [--buyers N] [--p
   create_sale, the lots (VAT schemes margin/standard/reduced/zero/import in turn, every 7th lot
   under the artist's resale right, a per-lot premium now and then), 400 registered bidders
   (names and addresses in the identities file), go_live, then open/floor bid/hammer per lot.
-- "issue": the Cashier issues one invoice per buyer (`issue_all`): each takes the house's
-  numbering lock, scans the journals for the next number and journals `issue_invoice` (fsync).
+- "issue": the Cashier issues one invoice per buyer (`issue_all`): every number under one hold
+  of the house's numbering lock, each command dry-run through the pure core, then all of them
+  journaled as one run (group commit: the transactions are counted and printed).
 - "compute": `ledger.invoice_doc` for every invoice (the document as data, from the state).
-- "html": `render.invoice_html` (Jinja2 templates, with the EPC payment QR as inline SVG).
+- "html": `render.invoice_html` (Jinja2 templates, with the EPC payment QR as inline SVG);
+  then once more, when every code is cached (an invoice shown, then printed).
   Peer: the same documents through a plain `string.Template` page, the simplest renderer
   there is, so the ratio is what our templates cost over it.
 - "pdf": `pdf.pdf_bytes` (WeasyPrint) on a sample of the invoices (all with `--pdf all`), the
   per-PDF rate extrapolated to every invoice and marked as such; and `einvoice.facturx_pdf`
   (the same PDF with its EN 16931 XML built, XSD-checked and embedded: what the desk and the
   web serve). Peer: WeasyPrint on a one-page minimal HTML invoice (no CSS, no QR), the floor
-  any WeasyPrint document pays.
+  any WeasyPrint document pays. "print run": `einvoice.print_run` on the same sample, each
+  invoice laid out once and written twice (its own Factur-X PDF and one print PDF of all).
 The first HTML render and the first PDF (template compile, font loading) are run before the
 timed loops and printed apart.
 Printed, not asserted. Every loop is bounded by the sizes given.
@@ -43,7 +46,7 @@ from hub.auction.events import SYSTEM, Actor  # noqa: E402
 from hub.backend import house, ledger, render  # noqa: E402
 from hub.backend.cashier import Cashier  # noqa: E402
 from hub.backend.consignors import ConsignorStore  # noqa: E402
-from hub.backend.einvoice import facturx_pdf  # noqa: E402
+from hub.backend.einvoice import facturx_pdf, print_run  # noqa: E402
 from hub.backend.identities import IdentityStore  # noqa: E402
 from hub.backend.money import format_plain_amount  # noqa: E402
 from hub.backend.numbering import Numbering  # noqa: E402
@@ -190,9 +193,11 @@ async def run(directory: Path, n_lots: int, n_buyers: int, pdf_sample: int | Non
     profile = house.load(data_dir)
     cashier = Cashier(seq, identities, consignors, Numbering(data_dir), lambda: profile)
     try:
+        batches = seq.batches
         t0 = time.perf_counter()
         numbers = await cashier.issue_all("bench")
         issued = time.perf_counter() - t0
+        batches = seq.batches - batches
     finally:
         await seq.stop()
     state = seq.engine.state
@@ -213,6 +218,7 @@ async def run(directory: Path, n_lots: int, n_buyers: int, pdf_sample: int | Non
     )
     pdf_bytes(MINIMAL_PDF_PAGE)
     pages, ours = timed(lambda: [render.invoice_html(d, profile) for d in docs])
+    _, cached = timed(lambda: [render.invoice_html(d, profile) for d in docs])
     _, no_qr = timed(lambda: [render.invoice_html(d, profile, qr=False) for d in docs])
     _, plain = timed(lambda: [baseline_html(d, profile.name) for d in docs])
     sample = docs if pdf_sample is None else docs[: max(1, min(pdf_sample, len(docs)))]
@@ -220,6 +226,8 @@ async def run(directory: Path, n_lots: int, n_buyers: int, pdf_sample: int | Non
     pdfs, pdf_time = timed(lambda: [pdf_bytes(page) for page in sample_pages])
     _, facturx_time = timed(lambda: [facturx_pdf(d, profile) for d in sample])
     _, floor_time = timed(lambda: [pdf_bytes(MINIMAL_PDF_PAGE) for _ in sample])
+    run, run_time = timed(lambda: print_run(sample, profile))
+    _, print_only = timed(lambda: print_run(sample, profile, files=False))
     assert all(p.startswith(b"%PDF") for p in pdfs)
 
     print(
@@ -228,9 +236,17 @@ async def run(directory: Path, n_lots: int, n_buyers: int, pdf_sample: int | Non
     )
     print(f"| {'step':<44} | {'count':>6} | {'time':>10} | {'rate':>11} | {'each':>11} | note")
     print(f"|{'-' * 46}|{'-' * 8}|{'-' * 12}|{'-' * 13}|{'-' * 13}|------")
-    print(row("issue (journaled, numbered house-wide)", len(numbers), issued))
+    print(
+        row(
+            "issue (journaled, numbered house-wide)",
+            len(numbers),
+            issued,
+            f"one run, {batches} group commit(s)",
+        )
+    )
     print(row("compute (ledger.invoice_doc)", len(docs), computed))
     print(row("HTML, ours (Jinja2 + EPC QR)", len(docs), ours))
+    print(row("HTML, ours again (every QR cached)", len(docs), cached))
     print(row("HTML, ours without the QR (qr=False)", len(docs), no_qr))
     print(
         row(
@@ -244,6 +260,16 @@ async def run(directory: Path, n_lots: int, n_buyers: int, pdf_sample: int | Non
     note = "all" if len(sample) == len(docs) else f"sample of {len(sample)}"
     print(row("PDF, ours (WeasyPrint, A4 invoice)", len(sample), pdf_time, note))
     print(row("PDF + Factur-X XML (what the desk serves)", len(sample), facturx_time, note))
+    print(
+        row(
+            "print run: own Factur-X PDFs + one print PDF",
+            len(sample),
+            run_time,
+            f"{note}; {sum(c for _, _, c in run.pages)} pages; vs one by one "
+            f"{(pdf_time + facturx_time) / run_time:.1f}x",
+        )
+    )
+    print(row("print run: the print PDF only", len(sample), print_only, note))
     print(
         row(
             "PDF, peer (WeasyPrint, one minimal page)",
