@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
-from app.facade import CoreHost, CoreInfo, CoreThread, SaleShelf, Sealed
+from app.facade import OWNER, CoreHost, CoreInfo, CoreThread, SaleShelf, Sealed
 from app.formatting import format_duration, relay_light
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
@@ -46,6 +46,7 @@ from app.ui.ladder_editor import LadderEditor
 from app.ui.login import FirstAdminDialog, LoginDialog
 from app.ui.lots import LotList
 from app.ui.messages import EndSessionDialog, MessageDialog, SealDialog
+from app.ui.officer import OfficerPanel
 from app.ui.phones import PhonesPanel
 from app.ui.results_view import ResultsView
 from app.ui.sale_bar import SaleBar
@@ -56,6 +57,7 @@ from app.ui.screening import ScreeningPanel
 from app.ui.staff import StaffPanel
 from app.ui.style import STYLE
 from app.ui.widgets import QrCard, StatusLight, plain
+from hub.auction.events import Actor
 from hub.gavel import GavelStatus
 
 PLAIN_HTTP = "⚠ plain HTTP, unencrypted"
@@ -148,6 +150,8 @@ class MainWindow(QMainWindow):
         self.kyc = KycPanel(bridge, dialogs=dialogs)
         self.screening = ScreeningPanel(bridge, dialogs=dialogs)
         self.staff = StaffPanel(bridge)
+        # Suspicion notes: the store behind refuses anyone without the officer role.
+        self.officer = OfficerPanel(bridge, self._acting)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -168,6 +172,7 @@ class MainWindow(QMainWindow):
             (self.rules, "Rules"),
             (self.gavel_settings, "Gavel"),
             (self.staff, "Staff"),
+            (self.officer, "Officer"),
         ):
             self.tabs.addTab(widget, name)
 
@@ -278,6 +283,7 @@ class MainWindow(QMainWindow):
         self.consignors.reload()
         self.screening.reload()
         self.staff.reload()
+        self.officer.refresh()
         self.reload()
         if self.dialogs:
             self.bridge.run(lambda core: core.has_staff(), self.sign_in)
@@ -299,6 +305,12 @@ class MainWindow(QMainWindow):
         ):
             skipped.touch()
         self.staff.reload()
+        self.officer.refresh()
+
+    def _acting(self) -> Actor:
+        """Who the desktop acts as now (the signed-in person, else the owner)."""
+        core = self.bridge.core
+        return core.actor if core is not None else OWNER
 
     def show_address(self, info: CoreInfo) -> None:
         """The stage's address in the header; while the house serves plain HTTP, a warning

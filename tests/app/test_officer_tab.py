@@ -60,3 +60,17 @@ def test_moving_without_a_selection_says_so(qtbot, core_env) -> None:
     panel = _panel(qtbot, core_env, OFFICER)
     panel.apply_status.click()
     assert panel.message.text() == "Select a note first"
+
+
+def test_the_window_has_the_officer_tab_acting_as_the_desktop_person(
+    qtbot, window, core_env
+) -> None:
+    """The tab acts as whoever the desktop acts as: the owner (every role) reads the notes; a
+    desk clerk signed in is refused."""
+    _bridge, core, _info = core_env
+    window.tabs.setCurrentWidget(window.officer)
+    assert window.tabs.tabText(window.tabs.indexOf(window.officer)) == "Officer"
+    assert window._acting().name == "owner"
+    core.actor = DESK  # as facade.sign_in leaves it for a desk clerk
+    window.officer.refresh()
+    qtbot.waitUntil(lambda: "reporting officer" in window.officer.message.text(), timeout=5000)
