@@ -41,12 +41,22 @@ def test_a_signed_out_terminal_stops(browser: Any, stage: RealStage) -> None:
         wait_text(clerk, "[data-action=next_lot]", "Next: lot 1")
         clerk.keyboard.press("n")
         wait_text(clerk, "#result", "Lot 1 is open")
-        [session] = store.sessions(ann.id)
+        # A second, idle desk of the same person (the cashier's page, signed in by name).
+        idle = new_page(browser)
+        idle.goto(f"{stage.url}/cashier")
+        idle.wait_for_selector("#staff-name", timeout=10_000)
+        idle.fill("#staff-name", "Ann Example")
+        idle.fill("#pin", "2468")
+        idle.press("#pin", "Enter")
+        idle.wait_for_function("() => document.body.dataset.session === 'live'", timeout=10_000)
+        [session] = [s for s in store.sessions(ann.id) if s.sid != _sid(idle, store, ann.id)]
         assert session.device.startswith("terminal:terminal-")
         token = clerk.evaluate("sessionStorage.getItem('auctionmen.clerk.token')")
         assert call(stage, "GET", "/api/sales/demo/state", token)[0] == 200
 
-        assert store.revoke_all(ann.id, by="st-9") == [session.sid]
+        assert sorted(store.revoke_all(ann.id, by="st-9")) == sorted(
+            s.sid for s in store.sessions(ann.id, live_only=False)
+        )
         status, body = call(stage, "GET", "/api/sales/demo/state", token)
         assert (status, body["reason"]) == (401, "revoked")
         # The terminal's next command: refused, and the page stops.
@@ -58,6 +68,10 @@ def test_a_signed_out_terminal_stops(browser: Any, stage: RealStage) -> None:
         assert clerk.is_hidden("#desk")
         assert clerk.evaluate("sessionStorage.getItem('auctionmen.clerk.token')") is None
         screenshot(clerk, "clerk-signed-out")
+        # The idle desk sent nothing, yet it is told within seconds and stops too.
+        wait_text(idle, "#pair-error", "Signed out", timeout=20_000)
+        assert idle.is_hidden("#desk")
+        assert idle.errors == []
         clerk.set_viewport_size(PHONE)
         screenshot(clerk, "clerk-signed-out-360")
         assert clerk.errors == []
@@ -70,3 +84,19 @@ def test_a_signed_out_terminal_stops(browser: Any, stage: RealStage) -> None:
         assert len(store.sessions(ann.id)) == 1
     finally:
         store.close()
+
+
+def _sid(page: Any, store: StaffStore, staff: str) -> str:
+    """The session of the token `page` holds."""
+    token = page.evaluate("sessionStorage.getItem('auctionmen.clerk.token')")
+    for session in store.sessions(staff):
+        if session.sid in _claims(token):
+            return session.sid
+    raise AssertionError("the page's token names no live session")
+
+
+def _claims(token: str) -> str:
+    import base64
+
+    body = token.split(".")[1]
+    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()

@@ -72,6 +72,7 @@ const SIGNED_OUT_KEY = 'auctionmen.signed-out';
 /** This device's label for per-person pairing ("terminal:<label>" in the journal). */
 const DEVICE_KEY = 'auctionmen.device';
 const STAFF_ROLES = ['auctioneer', 'clerk', 'desk', 'cashier', 'admin', 'officer'];
+const SESSION_CHECK_MS = 5000;
 
 function deviceLabel(place) {
   let label = localStorage.getItem(DEVICE_KEY);
@@ -144,7 +145,19 @@ export function pairDesk({ place, onSession }) {
     }
     if (!STAFF_ROLES.includes(r.body.role)) { show('That link is not a staff link.'); return; }
     document.body.dataset.session = 'live';
+    watch();
     await onSession(r.body, token);
+  }
+  // An idle desk learns it was signed out too: the session is asked again every few seconds
+  // (a revoked one answers 401 `revoked`; no answer at all is just the network).
+  let watching = null;
+  function watch() {
+    clearInterval(watching);
+    watching = setInterval(async () => {
+      if (!token) { clearInterval(watching); return; }
+      const r = await api('POST', '/api/session', { token });
+      if (r.status === 401) { clearInterval(watching); forget(r); }
+    }, SESSION_CHECK_MS);
   }
   async function pair(e) {
     e.preventDefault();
