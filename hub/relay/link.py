@@ -44,7 +44,6 @@ log = logging.getLogger("auctionmen.relay.link")
 JSON = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
 def _message(data: str) -> dict[str, Any]:
     """A relay's message: a JSON object, strictly parsed. Anything else (too deep, repeated
     keys, not an object) drops the link like a broken connection, without a traceback."""
@@ -57,6 +56,7 @@ def _message(data: str) -> dict[str, Any]:
     return msg
 
 
+@dataclass(frozen=True, slots=True)
 class StageSide:
     """What the link uses of the stage: the sale, the bid intake, the commit stream, files."""
 
