@@ -239,8 +239,9 @@ class StaffStore:
         self._lock = threading.RLock()
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
-        # Verified when the account is unknown: the same work either way.
-        self._dummy = self._hasher.hash(secrets.token_hex(8))
+        # Verified when the account is unknown: the same work either way (made on first use,
+        # so opening the store costs no hashing).
+        self._dummy: str | None = None
         try:
             conn.execute("PRAGMA busy_timeout=5000")
             self.db.enable_wal()
@@ -499,6 +500,8 @@ class StaffStore:
 
     def _burn(self, secret: object) -> None:
         """The same argon2 work as a real check, for an unknown account."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_hex(8))
         try:
             usable = isinstance(secret, str) and len(secret) <= PASSWORD_MAX and _encodable(secret)
             self._hasher.verify(self._dummy, secret if usable else "")  # type: ignore[arg-type]
