@@ -12,11 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.catalogue_import import RowVerdict, SheetRow, Table, parse_amount, read_table, text_table
+from hub.backend.identities import IdentityError, clean_identity
 
 PADDLE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{0,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-LIMITS = {"name": 200, "email": 254, "phone": 40}
+LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 500, "company": 200}
+# KYC columns (issue 13): checked by the identities store's rules, stored there, never journaled.
+KYC_COLUMNS = ("address", "country", "dob", "id_type", "id_number", "id_expiry", "company")
 
 HEADERS: dict[str, str] = {
     "paddle": "paddle",
@@ -44,6 +47,19 @@ HEADERS: dict[str, str] = {
     "credit limit": "credit_limit",
     "limit": "credit_limit",
     "credit": "credit_limit",
+    "address": "address",
+    "postal address": "address",
+    "country": "country",
+    "dob": "dob",
+    "date of birth": "dob",
+    "born": "dob",
+    "id type": "id_type",
+    "id document": "id_type",
+    "id number": "id_number",
+    "passport no": "id_number",
+    "id expiry": "id_expiry",
+    "id expires": "id_expiry",
+    "company": "company",
     "approved": "approved",
     "id checked": "approved",
     "kyc": "approved",
@@ -77,10 +93,11 @@ class BidderPlan:
     phone: str = ""
     approved: bool = False
     credit_limit: int | None = None
+    kyc: dict[str, str] | None = None  # the KYC columns given, already checked
 
     @property
     def identity(self) -> dict[str, str]:
-        return {"name": self.name, "email": self.email, "phone": self.phone}
+        return {"name": self.name, "email": self.email, "phone": self.phone, **(self.kyc or {})}
 
 
 def bidder_table(data: bytes, name: str = "") -> Table:
@@ -156,6 +173,11 @@ def _check(
     approved_text = values.get("approved", "").lower()
     if approved_text not in YES | NO:
         return f"approved {values.get('approved', '')[:20]!r}: use yes or no"
+    kyc = {k: values[k] for k in KYC_COLUMNS if values.get(k)}
+    try:
+        clean_identity(kyc)
+    except IdentityError as exc:
+        return str(exc)
     limit: int | None = None
     raw = values.get("credit_limit", "")
     if raw:
@@ -172,4 +194,5 @@ def _check(
         values.get("phone", ""),
         approved_text in YES,
         limit,
+        kyc or None,
     )
