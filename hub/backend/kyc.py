@@ -389,21 +389,49 @@ class Kyc:
 
     async def rescreen(self, bidders: list[str], actor: Actor = SYSTEM) -> list[Screened]:
         """Everyone again after a list import: the new holds are journaled, and a clear
-        result is recorded for those not screened clear before."""
+        result is recorded for those not screened clear before. A hold the officer already
+        reviewed (cleared or confirmed) for the same listed entries is not raised again, nor
+        is a rejected bidder held."""
         people = [p for p in (self.person(paddle) for paddle in bidders) if p is not None]
         results = await asyncio.to_thread(self.room.rescreen_all, people)
         engine_bidders = self._bidders()
+        reviewed = self.reviewed_hits() if any(r.verdict == "hold" for r in results) else {}
         done = []
         for result in results:
             bidder = engine_bidders.get(result.ref)
             cdd = dict(getattr(bidder, "cdd", {}) or {})
             held = bool(getattr(bidder, "hold", None))
-            if result.verdict == "hold" and held:
-                continue
+            if result.verdict == "hold":
+                rejected = getattr(bidder, "status", "") == "rejected"
+                holding = {(h.list, h.entry_id) for h in result.hits if h.holds}
+                decided = holding and holding <= reviewed.get(result.ref, set())
+                if held or rejected or decided:
+                    continue
             if result.verdict == "clear" and cdd.get("screened") == "clear":
                 continue
             done.append(await self._journal_screening(result, actor))
         return done
+
+    def reviewed_hits(self) -> dict[str, set[tuple[str, str]]]:
+        """Per paddle, the listed entries (list, entry id) of holds the officer reviewed:
+        from the journal (bidder_held's reference, then hold_cleared / hold_confirmed) and
+        the screening records kept under kyc/."""
+        pending: dict[str, str] = {}
+        out: dict[str, set[tuple[str, str]]] = {}
+        if not self.journal_path.exists():
+            return out  # no journal yet: nothing reviewed
+        with JournalHistory(self.journal_path) as history:
+            for record in history.after(0):
+                paddle = str(record.data.get("paddle") or "")
+                if record.type == "bidder_held":
+                    pending[paddle] = str(record.data.get("reference") or "")
+                elif record.type in ("hold_cleared", "hold_confirmed") and paddle in pending:
+                    kept = self.data_dir / "kyc" / f"{pending.pop(paddle)}.json"
+                    if kept.is_file():
+                        hits = json.loads(kept.read_text(encoding="utf-8")).get("hits", [])
+                        entries = {(str(h["list"]), str(h["entry"])) for h in hits}
+                        out.setdefault(paddle, set()).update(entries)
+        return out
 
     def _bidders(self) -> dict[str, Any]:
         return dict(self.engine().bidders)

@@ -251,3 +251,26 @@ async def test_a_listed_person_is_held_at_registration_until_the_officer_clears(
     assert file["screenings"][0]["lists"][0]["list"] == "eu"
     types = [e["type"] for e in file["events"]]
     assert types.index("bidder_held") < types.index("hold_cleared")
+
+
+async def test_a_rescreen_does_not_raise_a_hold_the_officer_already_cleared(spring):
+    stage, seen = spring
+    stage.kyc.room.import_list(FIXTURES / "eu_fsf_1_1.xml", "eu")
+    await stage.register_bidder(
+        "9", "floor", {"name": "Viktor Andreyevich Kravchenko"}, approved=True, actor=DESK
+    )
+    await stage.kyc.settled()
+    review = {"op": "review_hold", "paddle": "9", "decision": "clear", "reason": "other DOB"}
+    await ok(stage, review, OFFICER)
+    # The same list again (a monthly re-import): the cleared match is not raised again.
+    stage.kyc.room.import_list(FIXTURES / "eu_fsf_1_1.xml", "eu")
+    done = await stage.kyc.rescreen(list(stage.engine.bidders), SYSTEM)
+    assert [d.result.ref for d in done if d.result.verdict == "hold"] == []
+    assert stage.engine.bidders["9"].hold is None
+    assert len([r for r in seen if r.type == "bidder_held"]) == 1
+    # A new list naming them under another entry holds them again.
+    stage.kyc.room.import_list(FIXTURES / "sdn.csv", "ofac", alt=FIXTURES / "alt.csv")
+    stage.identities.update(stage.sale_id, "9", {"name": "Marcus Edward Holloway"})
+    done = await stage.kyc.rescreen(["9"], SYSTEM)
+    assert [d.result.verdict for d in done] == ["hold"]
+    assert stage.engine.bidders["9"].hold is not None
