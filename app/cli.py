@@ -672,7 +672,6 @@ def _print_runs(docs: list[Any], profile: Any, folder: Path | None, print_file: 
     """Each document's own PDF into `folder` and/or all of them into `print_file`; the
     files written."""
     from hub.backend.einvoice import print_run
-    from hub.backend.pdf import merge
 
     written, chunks = 0, []
     for start in range(0, len(docs), PRINT_CHUNK):
@@ -683,9 +682,23 @@ def _print_runs(docs: list[Any], profile: Any, folder: Path | None, print_file: 
                 (folder / _file_name(number, "pdf")).write_bytes(data)
                 written += 1
     if print_file is not None:
-        print_file.write_bytes(chunks[0] if len(chunks) == 1 else merge(chunks))
+        print_file.write_bytes(chunks[0] if len(chunks) == 1 else _join_pdfs(chunks))
         written += 1
     return written
+
+
+def _join_pdfs(pdfs: list[bytes]) -> bytes:
+    """The pages of `pdfs` in order as one PDF (pypdf, which factur-x brings along)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for pdf in pdfs:
+        writer.append(pypdf.PdfReader(io.BytesIO(pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _file_name(number: str, suffix: str) -> str:

@@ -50,3 +50,21 @@ def test_print_refuses_a_folder_or_a_missing_folder(capsys, sale, tmp_path: Path
     assert code == 1
     assert err.startswith("auctionmen invoices: cannot write")
     assert not (tmp_path / "no").exists()
+
+
+def test_print_joins_chunks_into_one_file_in_order(
+    capsys,
+    sale,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    from app import cli
+
+    db, numbers = sale
+    whole, chunked = tmp_path / "whole.pdf", tmp_path / "chunked.pdf"
+    assert _run(capsys, "invoices", str(db), "--print", str(whole))[0] == 0
+    monkeypatch.setattr(cli, "PRINT_CHUNK", 2)  # laid out two documents at a time
+    assert _run(capsys, "invoices", str(db), "--print", str(chunked))[0] == 0
+    one, joined = (pypdf.PdfReader(p) for p in (whole, chunked))
+    assert len(joined.pages) == len(one.pages) > len(numbers) // 2
+    assert [p.extract_text() for p in joined.pages] == [p.extract_text() for p in one.pages]

@@ -74,23 +74,3 @@ def write(documents: Sequence[weasyprint.Document], *, variant: str | None = Non
     if not isinstance(out, bytes):
         raise PdfError("WeasyPrint returned no PDF")
     return out
-
-
-def merge(pdfs: Sequence[bytes]) -> bytes:
-    """The pages of `pdfs` in order as one PDF (print runs made in chunks: a chunk's laid-out
-    pages stay in memory only until it is written). pypdf comes with factur-x."""
-    import io
-
-    import pypdf
-
-    if not pdfs:
-        raise PdfError("no document to write")
-    writer = pypdf.PdfWriter()
-    try:
-        for pdf in pdfs:
-            writer.append(pypdf.PdfReader(io.BytesIO(pdf)))
-        out = io.BytesIO()
-        writer.write(out)
-    except Exception as exc:  # pypdf raises many kinds on a damaged input
-        raise PdfError(f"the PDFs could not be joined: {exc}") from exc
-    return out.getvalue()
