@@ -1520,8 +1520,11 @@ class RecordPayment:
     method: str = arg(choices=PAYMENT_METHODS)
     reference: str = arg(optional=True, help="the bank or card reference")
     key: str | None = arg(help=_KEY)
-    payer: str = arg(optional=True, help="who paid, if not the buyer")
+    payer: str = arg(optional=True, help="who paid, if not the buyer (deprecated: payer_ref)")
     third_party_reason: str = arg(optional=True, help="why a third party's payment is taken")
+    payer_ref: str = arg(
+        optional=True, help="a third party paid: the opaque reference of their name (kept outside)"
+    )
 
     @classmethod
     def parse(cls, cmd: JSON) -> RecordPayment:
@@ -1532,7 +1535,8 @@ class RecordPayment:
         key = _opt_text(cmd, "key", 128)
         payer = _text(cmd, "payer", "", 200).strip()
         reason = _text(cmd, "third_party_reason", "", 500).strip()
-        return cls(paddle, amount, method, reference, key, payer, reason)
+        payer_ref = _reference(cmd, "payer_ref")  # with `payer` too: refused by the handler
+        return cls(paddle, amount, method, reference, key, payer, reason, payer_ref)
 
 
 @command(

@@ -371,6 +371,23 @@ def test_third_party_payment_needs_a_reason() -> None:
     assert d.events[0].data["third_party_reason"] == "company account"
 
 
+def test_a_third_party_named_by_reference_journals_no_name() -> None:
+    """Issue 12 leftover: the payer's name stays out of the hash chain (it cannot be erased
+    there); the journal keeps that a third party paid, the reason and an opaque reference."""
+    s = sold_sale()
+    s.no(pay("A", 1_000, payer_ref="py-3f9a"), R.THIRD_PARTY)
+    for bad in ("two words", "x" * 129, "nul\x00", "\ud800", "bidi\u202e", 7):
+        s.no(pay("A", 1_000, payer_ref=bad, third_party_reason="r"), R.INVALID)
+    s.no(pay("A", 1_000, payer="Ann", payer_ref="py-1", third_party_reason="r"), R.INVALID)
+    d = s.ok(pay("A", 1_000, payer_ref="py-3f9a", third_party_reason="company account"))
+    data = d.events[0].data
+    assert data["payer_ref"] == "py-3f9a"
+    assert data["third_party"] is True
+    assert data["payer"] == ""
+    assert data["third_party_reason"] == "company account"
+    assert projections(replay(s.journal)) == projections(s.engine)
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -211,21 +211,31 @@ def reknock(auction: Auction, cmd: P.Reknock, actor: Actor, now: float) -> Decis
 @decides(P.RecordPayment)
 def record_payment(auction: Auction, cmd: P.RecordPayment, actor: Actor, now: float) -> Decision:
     bidder = find_bidder(auction, cmd.paddle)
-    if cmd.payer and not cmd.third_party_reason:
+    if cmd.payer and cmd.payer_ref:
+        return Decision.refuse(
+            R.INVALID, "a third party is named by 'payer_ref' alone, not also 'payer'"
+        )
+    third_party = bool(cmd.payer or cmd.payer_ref)
+    if third_party and not cmd.third_party_reason:
         return Decision.refuse(
             R.THIRD_PARTY, "a payment by someone other than the buyer needs a staff reason"
         )
-    data = {
+    data: JSON = {
         "id": _payment_id(auction),
         "paddle": bidder.paddle,
         "amount": cmd.amount,
         "method": cmd.method,
         "reference": cmd.reference,
         "payer": cmd.payer,
-        "third_party_reason": cmd.third_party_reason if cmd.payer else "",
+        "third_party_reason": cmd.third_party_reason if third_party else "",
         "by": _by(actor),
         "at": now,
     }
+    if cmd.payer_ref:
+        # Issue 13: only that a third party paid and an opaque reference; the name is kept in
+        # the identities store, where it can be erased (the journal cannot be).
+        data["payer_ref"] = cmd.payer_ref
+        data["third_party"] = True
     return Decision.accept(Event("payment_recorded", None, data, STAFF, (bidder.paddle,)))
 
 
