@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="print_file",
         help="write every document in one PDF to print (each laid out once with its own PDF)",
     )
+    invoices.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="lay PDFs out in N processes at once (1 to 64; default 1)",
+    )
 
     export = sub.add_parser("export", help="accounting exports of a sale")
     export.add_argument("what", choices=["accounts"])
@@ -653,7 +660,7 @@ def _invoices(ns: argparse.Namespace) -> int:
             return 1
     if ns.pdf is not None or ns.print_file is not None:
         try:
-            written += _print_runs(docs, profile, ns.pdf, ns.print_file)
+            written += _print_runs(docs, profile, ns.pdf, ns.print_file, ns.workers)
         except OSError as exc:
             print(f"{prog}: cannot write: {exc}", file=sys.stderr)
             return 1
@@ -668,19 +675,52 @@ def _invoices(ns: argparse.Namespace) -> int:
 PRINT_CHUNK = 50  # documents laid out and held in memory at once by `auctionmen invoices`
 
 
-def _print_runs(docs: list[Any], profile: Any, folder: Path | None, print_file: Path | None) -> int:
-    """Each document's own PDF into `folder` and/or all of them into `print_file`; the
-    files written."""
-    from hub.backend.einvoice import print_run
+def _workers(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"a number of processes from 1 to 64, not {text[:20]!r}")
+    return int(text)
 
+
+def _print_runs(
+    docs: list[Any],
+    profile: Any,
+    folder: Path | None,
+    print_file: Path | None,
+    workers: int = 1,
+) -> int:
+    """Each document's own PDF into `folder` and/or all of them into `print_file`, laid out
+    a chunk at a time (in `workers` processes, in order); the files written."""
+    import functools
+    from collections.abc import Iterable
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hub.backend.einvoice import PrintRun, print_run
+
+    size = min(PRINT_CHUNK, -(-len(docs) // workers))  # every worker gets a chunk
+    parts = [docs[start : start + size] for start in range(0, len(docs), size)]
+    one_run = functools.partial(print_run, house=profile, files=folder is not None)
+    pool: ProcessPoolExecutor | None = None
+    runs: Iterable[PrintRun]
+    if workers > 1 and len(parts) > 1:
+        import multiprocessing
+
+        # spawn, not fork: a fresh interpreter, no copy of the parent's WeasyPrint/Pango state
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        runs = pool.map(one_run, parts)  # in order
+    else:
+        runs = map(one_run, parts)
     written, chunks = 0, []
-    for start in range(0, len(docs), PRINT_CHUNK):
-        run = print_run(docs[start : start + PRINT_CHUNK], profile, files=folder is not None)
-        chunks.append(run.combined)
-        if folder is not None:
+    try:
+        for run in runs:
+            chunks.append(run.combined)
+            if folder is None:
+                continue
             for number, data in run.files:
                 (folder / _file_name(number, "pdf")).write_bytes(data)
                 written += 1
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if print_file is not None:
         print_file.write_bytes(chunks[0] if len(chunks) == 1 else _join_pdfs(chunks))
         written += 1

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pypdf
+import pytest
 
 from tests.test_cli_money import _run, sale  # noqa: F401 (the module-scoped sale fixture)
 
@@ -68,3 +69,37 @@ def test_print_joins_chunks_into_one_file_in_order(
     one, joined = (pypdf.PdfReader(p) for p in (whole, chunked))
     assert len(joined.pages) == len(one.pages) > len(numbers) // 2
     assert [p.extract_text() for p in joined.pages] == [p.extract_text() for p in one.pages]
+
+
+def test_workers_lay_the_chunks_out_in_other_processes_in_order(
+    capsys,
+    sale,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    db, numbers = sale
+    alone, shared = tmp_path / "alone.pdf", tmp_path / "shared.pdf"
+    pdf_dir = tmp_path / "pdf"
+    assert _run(capsys, "invoices", str(db), "--print", str(alone))[0] == 0
+    code, _, err = _run(
+        capsys, "invoices", str(db), "--print", str(shared), "--pdf", str(pdf_dir), "--workers", "2"
+    )
+    assert code == 0, err
+    one, two = (pypdf.PdfReader(p) for p in (alone, shared))
+    assert [p.extract_text() for p in two.pages] == [p.extract_text() for p in one.pages]
+    assert sorted(p.stem for p in pdf_dir.iterdir()) == sorted(numbers)
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "65", "two", "٣", "1e3", "9" * 40])
+def test_a_bad_number_of_workers_is_refused_before_anything(
+    capsys,
+    sale,  # noqa: F811
+    tmp_path: Path,
+    workers: str,
+) -> None:
+    db, _ = sale
+    printed = tmp_path / "run.pdf"
+    with pytest.raises(SystemExit) as exited:
+        _run(capsys, "invoices", str(db), "--print", str(printed), "--workers", workers)
+    assert exited.value.code == 2
+    assert "a number of processes from 1 to 64" in capsys.readouterr().err
+    assert not printed.exists()
