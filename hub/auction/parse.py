@@ -58,8 +58,6 @@ MAX_PPM = 10**12  # arr_eur_ppm: up to a million minor units per euro cent
 # A sale id names its journal file: the CLI and the app check it with the same rule.
 SALE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 SALE_ID_RULE = "a sale id is 1 to 64 letters, digits, '-' or '_', starting with a letter or digit"
-# C0 controls other than tab, newline and carriage return have no place in any text field.
-_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
 
 
 class CommandError(Exception):
@@ -82,13 +80,12 @@ def _text(cmd: JSON, key: str, default: str | None = None, limit: int = MAX_TEXT
 
 
 def _check_chars(value: str, key: str) -> None:
-    """Refuse text that cannot be stored or framed safely: control characters, lone surrogates."""
-    if not _CONTROL.isdisjoint(value):
-        raise CommandError(f"'{key}' contains control characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise CommandError(f"'{key}' is not valid Unicode text") from exc
+    """Refuse text that cannot be stored or framed safely: the display-text rule of
+    `hub/auction/text.py` (C0/C1 controls but tab and line breaks, U+2028/9, lone
+    surrogates, bidi overrides)."""
+    problem = text_problem(value, limit=len(value), multiline=True)
+    if problem is not None:
+        raise CommandError(f"'{key}' {problem}")
 
 
 def _opt_text(cmd: JSON, key: str, limit: int = MAX_TEXT) -> str | None:
@@ -129,8 +126,11 @@ def _paddle(value: Any) -> str:
         value = str(value)
     if not isinstance(value, str) or not value.strip() or len(value) > 32:
         raise CommandError("'paddle' must be a short non-empty string")
-    _check_chars(value, "paddle")
-    return value.strip()
+    # The identifier rule: a paddle ends up in topic IRIs and tokens (no CR, NEL, U+2028...).
+    problem = identifier_problem(value.strip(" "), limit=32)
+    if problem is not None:
+        raise CommandError(f"'paddle' {problem}")
+    return value.strip(" ")
 
 
 def _opt_paddle(cmd: JSON) -> str | None:
@@ -141,7 +141,11 @@ def _opt_paddle(cmd: JSON) -> str | None:
 
 def _lot(cmd: JSON) -> str:
     """The lot a command is about (looked up by the handler: not stripped)."""
-    return _text(cmd, "lot", limit=32)
+    lot = _text(cmd, "lot", limit=32)
+    problem = identifier_problem(lot, limit=32)
+    if problem is not None:
+        raise CommandError(f"'lot' {problem}")
+    return lot
 
 
 def _object(cmd: JSON, key: str) -> JSON:

@@ -372,14 +372,7 @@ async def test_405_carries_allow(stage, http, method, path, allow) -> None:
 
 # -- defect 8 through the commands API (needs parse.py to call hub/auction/text.py) --------------
 
-PARSE_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="until hub/auction/parse.py's _paddle/_lot/_check_chars call hub/auction/text.py "
-    "(H6b's report gives the edit; remove this marker when it is applied)",
-)
 
-
-@PARSE_PENDING
 @pytest.mark.parametrize(
     "paddle", ["70\r01", "7001\r", "70\u202801", "70\u202901", "70\x8501", "70\u202e01", "7\u200b1"]
 )
@@ -395,7 +388,6 @@ async def test_staff_register_bidder_refuses_control_characters_in_paddles(
     assert not [p for p in stage.engine.bidders if not p.isascii() or not p.isprintable()]
 
 
-@PARSE_PENDING
 async def test_lot_ids_follow_the_identifier_rule(stage, http) -> None:
     """Defect 8's class: a lot id is an identifier too (it is in topics and file names)."""
     clerk = bearer(stage.issuer.issue("clerk", "demo"))
