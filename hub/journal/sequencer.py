@@ -193,6 +193,7 @@ class Sequencer:
                 cur = conn.execute(
                     "INSERT INTO epochs (started_at) VALUES (?)", (float(self.clock()),)
                 )
+                self._refresh_projections(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
@@ -627,6 +628,27 @@ class Sequencer:
                 self._db.conn.execute("ROLLBACK")
             except sqlite3.Error:
                 log.exception("ROLLBACK failed")
+
+    def _refresh_projections(self, conn: sqlite3.Connection) -> None:
+        """Make the stored projections equal to replay. They are a cache of it, and a journal
+        written by an older version may hold them in an older shape (e.g. one `money` row),
+        which `verify` would report as differing; the events, the legal record, are untouched."""
+        engine = self._engine
+        fresh = {key: canonical_json(engine.projection(key)) for key in engine.projection_keys()}
+        stored = dict(conn.execute("SELECT key, json FROM projections").fetchall())
+        changed = [(key, text) for key, text in fresh.items() if stored.get(key) != text]
+        extra = [(key,) for key in stored if key not in fresh]
+        if changed:
+            conn.executemany(_UPSERT_PROJECTION, changed)
+        if extra:
+            conn.executemany("DELETE FROM projections WHERE key = ?", extra)
+        if changed or extra:
+            log.info(
+                "projections refreshed from replay: %d rewritten, %d removed",
+                len(changed),
+                len(extra),
+            )
+        engine.take_dirty()
 
     def _reload(self) -> None:
         """Rebuild the engine from the journal, in place (holders of `.engine` stay valid)."""

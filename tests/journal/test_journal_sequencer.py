@@ -266,3 +266,32 @@ async def test_collisions_one_winner_per_round(tmp_path: Path) -> None:
         await seq.stop()
     report = verify(tmp_path / "c.db")
     assert report.ok, report.lines()
+
+
+async def test_projections_written_by_an_older_version_are_refreshed_at_start(
+    tmp_path: Path,
+) -> None:
+    """Projections are a cache of replay. A journal written before a projection changed shape
+    (the money state was once one `money` row) fails verify's byte-for-byte check until the
+    writer, at start, makes them equal to replay again; the events are not touched."""
+    path = tmp_path / "old.db"
+    async with Sequencer(path, clock=FakeClock()) as seq:
+        await setup_demo(seq)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO projections (key, json) VALUES ('money', '{\"old\":1}')")
+        conn.execute("UPDATE projections SET json = '{\"stale\":true}' WHERE key = 'sale'")
+        events_before = conn.execute("SELECT count(*), max(hash) FROM events").fetchone()
+    conn.close()
+    stale = verify(path)
+    assert not stale.ok
+    assert "money" in str(stale)
+    assert "sale" in str(stale)
+
+    async with Sequencer(path, clock=FakeClock()):
+        pass
+    fresh = verify(path)
+    assert fresh.ok, str(fresh)
+    with _reader(path) as reader:
+        assert reader.execute("SELECT count(*), max(hash) FROM events").fetchone() == events_before
+        assert reader.execute("SELECT 1 FROM projections WHERE key = 'money'").fetchone() is None
