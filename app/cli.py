@@ -570,6 +570,10 @@ class _People:
             data_dir, "SELECT paddle, * FROM identities WHERE sale = ?", "identities", (sale,)
         )
         self.consignors = _rows(data_dir, "SELECT reference, * FROM consignors", "consignors")
+        # Third parties who paid: the journal keeps only their payer_ref.
+        self.payers = _rows(
+            data_dir, "SELECT ref, name FROM payers WHERE sale = ?", "payers", (sale,)
+        )
         self.data_dir = data_dir
 
     def buyer(self, paddle: str) -> Any:
@@ -581,6 +585,9 @@ class _People:
         from hub.backend.consignors import party_of
 
         return party_of(reference, self.consignors.get(reference))
+
+    def payer(self, ref: str) -> str | None:
+        return str(self.payers.get(ref, {}).get("name") or "") or None
 
 
 def _verify_money(db: Path, *, quiet: bool = False) -> int:
@@ -777,7 +784,7 @@ def _export(ns: argparse.Namespace) -> int:
     try:
         state = _sale_state(ns.db)
         people = _People(ns.db, state.sale.id)
-        books = ledger.books(state, people.buyer, people.consignor)
+        books = ledger.books(state, people.buyer, people.consignor, payer=people.payer)
         if ns.format == "csv" and ns.kind == "all":
             _make_folder(ns.out)
     except _MoneyFileError as exc:

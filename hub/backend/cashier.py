@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from hub.auction import reasons as R
 from hub.auction.charges import Terms
 from hub.auction.events import SYSTEM, Actor
 from hub.auction.state import Auction
@@ -33,7 +34,7 @@ from hub.backend import ledger
 from hub.backend.consignors import ConsignorStore
 from hub.backend.exports import export
 from hub.backend.house import HouseProfile
-from hub.backend.identities import IdentityStore
+from hub.backend.identities import IdentityError, IdentityStore
 from hub.backend.money import format_money
 from hub.backend.numbering import Numbering
 from hub.backend.statements import (
@@ -286,12 +287,17 @@ class Cashier:
         payer: str = "",
         third_party_reason: str = "",
     ) -> Answer:
-        """A payment by the buyer (or, with a staff override's reason, by `payer`)."""
+        """A payment by the buyer (or, with a staff override's reason, by `payer`).
+
+        The journal cannot be erased, so a payer's name never goes there: it is kept in the
+        identities store and the command carries its opaque `payer_ref`; if the core refuses
+        the payment, the stored name is removed again."""
         self._check_bidder(paddle)
         _check_amount(amount)
         actor = self._staff(by)
         async with self._payments:
-            if not self._known_key(key, actor):
+            retry = self._known_key(key, actor)
+            if not retry:
                 owed = self.owed_now(paddle)
                 if amount > owed:
                     raise MoneyError(
@@ -305,12 +311,28 @@ class Cashier:
                 "amount": amount,
                 "method": method,
                 "reference": reference,
-                "payer": payer,
                 "third_party_reason": third_party_reason,
             }
             if key:
                 command["key"] = key
-            return await self._submit(command, actor)
+            ref = ""
+            # A retry gets the first answer back: its payer is stored already.
+            if payer and not retry:
+                if not third_party_reason:
+                    raise MoneyError(
+                        R.THIRD_PARTY, "a payment by someone other than the buyer needs a reason"
+                    )
+                try:
+                    ref = self.identities.add_payer(self.sale_id, paddle, payer)
+                except IdentityError as exc:
+                    raise MoneyError(INVALID, str(exc)) from None
+                command["payer_ref"] = ref
+            try:
+                return await self._submit(command, actor)
+            except BaseException:
+                if ref:
+                    self.identities.remove_payer(ref)
+                raise
 
     async def record_refund(
         self,
@@ -438,7 +460,12 @@ class Cashier:
 
     def account(self, paddle: str) -> AccountDoc:
         self._check_bidder(paddle)
-        return ledger.account(self.auction, paddle, self.identities.get(self.sale_id, paddle))
+        return ledger.account(
+            self.auction,
+            paddle,
+            self.identities.get(self.sale_id, paddle),
+            self.identities.payer_name,
+        )
 
     def accounts(self) -> list[AccountDoc]:
         """Every buyer's account, by paddle."""
@@ -479,7 +506,13 @@ class Cashier:
 
     def export(self, kind: str, fmt: str) -> tuple[str, str]:
         """(text, media type) of one accounting export (`exports.KINDS`, csv or json)."""
-        books = ledger.books(self.auction, self.buyer, self.consignors.party, self.sale_date())
+        books = ledger.books(
+            self.auction,
+            self.buyer,
+            self.consignors.party,
+            self.sale_date(),
+            payer=self.identities.payer_name,
+        )
         return export(books, kind, fmt)
 
 

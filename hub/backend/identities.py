@@ -8,6 +8,9 @@ number, expiry, and `id_scan`, the SHA-256 of the scan stored under `{data_dir}/
 company and beneficial owners for legal persons. `customer` ("cu-N") is the house-wide person
 behind paddles in several sales: matched on the ID number, else the email, or chosen by the
 desk; the AML check adds up a customer's purchases across sales with it.
+
+`payers` (issue 12) holds the names of third parties who paid for a paddle: the journal keeps
+only an opaque `payer_ref` ("py-<hex>"), the name lives here and is erased with the paddle.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import sqlite3
 import time
 from datetime import date
@@ -198,6 +202,20 @@ class IdentityStore:
         if not self.customers.exists():
             self.customers.create({"id": str, "number": int, "created": float}, pk="id")
         self.table.create_index(["customer"], if_not_exists=True)
+        self.payers = self.db.table("payers")
+        if not self.payers.exists():
+            self.payers.create(
+                {
+                    "ref": str,
+                    "sale": str,
+                    "paddle": str,
+                    "name": str,
+                    "created": float,
+                    "erased": float,
+                },
+                pk="ref",
+            )
+        self.payers.create_index(["sale", "paddle"], if_not_exists=True)
 
     def add(self, sale: str, paddle: str, fields: JSON) -> float:
         """Store (or replace) a bidder's identity; checked first (IdentityError), so a bad
@@ -285,6 +303,38 @@ class IdentityStore:
                 [sale, paddle, created],
             )
 
+    def add_payer(self, sale: str, paddle: str, name: str) -> str:
+        """Keep the name of a third party paying for `paddle`; returns its opaque reference
+        (what the journal records). IdentityError if the name is not display text."""
+        if not isinstance(name, str) or not name.strip():
+            raise IdentityError("'payer' needs a name")
+        problem = text_problem(name, limit=LIMITS["name"])
+        if problem is not None:
+            raise IdentityError(f"'payer' {problem}")
+        ref = f"py-{secrets.token_hex(8)}"
+        with self.db.conn:
+            self.payers.insert(
+                {
+                    "ref": ref,
+                    "sale": sale,
+                    "paddle": paddle,
+                    "name": name.strip(),
+                    "created": time.time(),
+                    "erased": None,
+                }
+            )
+        return ref
+
+    def remove_payer(self, ref: str) -> None:
+        """Undo an `add_payer` whose payment the journal then refused."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM payers WHERE ref = ?", [ref])
+
+    def payer_name(self, ref: str) -> str | None:
+        """The name behind a payer reference; None if unknown or erased."""
+        row = self.db.execute("SELECT name FROM payers WHERE ref = ?", [ref]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def get(self, sale: str, paddle: str) -> JSON | None:
         try:
             row: JSON = self.table.get((sale, paddle))
@@ -310,6 +360,11 @@ class IdentityStore:
                     **{name: "" for name in IDENTITY_FIELDS if name != "customer"},
                     "erased": time.time(),
                 },
+            )
+            # The third parties who paid for this paddle are that person's data too.
+            self.db.execute(
+                "UPDATE payers SET name = '', erased = ? WHERE sale = ? AND paddle = ?",
+                [time.time(), sale, paddle],
             )
 
     def close(self) -> None:

@@ -37,6 +37,9 @@ from hub.backend.statements import (
 JSON = dict[str, Any]
 BUYER_KINDS = ("hammer", "premium", "surcharge", "vat", "import_vat", "sales_tax", "arr")
 PartyOf = Callable[[str], Party]
+# The name behind a journaled `payer_ref` (the identities store's), None once erased or unknown.
+PayerOf = Callable[[str], str | None]
+THIRD_PARTY = "third party"  # what a document says for a payer whose name is gone
 
 
 class LedgerError(LookupError):
@@ -298,8 +301,22 @@ def _seq_of(record: Mapping[str, Any]) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def payment_doc(kind: str, record: Mapping[str, Any]) -> PaymentDoc:
-    """A journaled payment, refund or payout as a document row."""
+def _no_payer(ref: str) -> str | None:
+    return None
+
+
+def payer_of(record: Mapping[str, Any], payer: PayerOf = _no_payer) -> str:
+    """Who paid, if not the buyer: the name behind the record's `payer_ref` (else "third
+    party": erased or unknown), or the name older journals kept in `payer`; "" for the buyer."""
+    ref = str(record.get("payer_ref") or "")
+    if ref:
+        return payer(ref) or THIRD_PARTY
+    legacy = str(record.get("payer") or "")
+    return legacy or (THIRD_PARTY if record.get("third_party") else "")
+
+
+def payment_doc(kind: str, record: Mapping[str, Any], payer: PayerOf = _no_payer) -> PaymentDoc:
+    """A journaled payment, refund or payout as a document row (`payer` names third parties)."""
     of = record.get("consignor") if kind == "payout" else record.get("paddle")
     return PaymentDoc(
         id=str(record.get("id") or ""),
@@ -311,7 +328,7 @@ def payment_doc(kind: str, record: Mapping[str, Any]) -> PaymentDoc:
         by=str(record.get("by") or ""),
         at=float(record.get("at") or 0),
         seq=_seq_of(record),
-        payer=str(record.get("payer") or ""),
+        payer=payer_of(record, payer),
         third_party_reason=str(record.get("third_party_reason") or record.get("reason") or ""),
     )
 
@@ -345,9 +362,14 @@ def status_of(due: int, paid: int, owed: int) -> str:
 # ---------------------------------------------------------------------- a buyer's account
 
 
-def account(auction: Auction, paddle: str, identities_row: Mapping[str, Any] | None) -> AccountDoc:
-    """A buyer at checkout: invoices, credit notes, what is not invoiced yet, payments, what
-    they owe and which lots may be released."""
+def account(
+    auction: Auction,
+    paddle: str,
+    identities_row: Mapping[str, Any] | None,
+    payer: PayerOf = _no_payer,
+) -> AccountDoc:
+    """A buyer at checkout: invoices, credit notes, what is not invoiced yet, payments (third
+    parties named by `payer`), what they owe and which lots may be released."""
     buyer = buyer_party(paddle, identities_row)
     allocation = _allocation(auction, paddle)
     invoices = tuple(
@@ -360,7 +382,7 @@ def account(auction: Auction, paddle: str, identities_row: Mapping[str, Any] | N
     money = auction.money
     records = [("payment", p) for p in money.payments if p.get("paddle") == paddle]
     records += [("refund", r) for r in money.refunds if r.get("paddle") == paddle]
-    payments = tuple(sorted((payment_doc(k, r) for k, r in records), key=lambda p: p.seq))
+    payments = tuple(sorted((payment_doc(k, r, payer) for k, r in records), key=lambda p: p.seq))
     due, paid, owed = balance(auction, paddle)
     released = tuple(sorted(lot for lot, who in money.released.items() if who == paddle))
     releasable: tuple[str, ...] = ()
@@ -661,9 +683,13 @@ def prices_realised(auction: Auction) -> list[RealisedRow]:
 
 
 def books(
-    auction: Auction, buyer: PartyOf, consignor: PartyOf, sale_date: date | None = None
+    auction: Auction,
+    buyer: PartyOf,
+    consignor: PartyOf,
+    sale_date: date | None = None,
+    payer: PayerOf = _no_payer,
 ) -> Books:
-    """Every document of the sale, for the accounting exports."""
+    """Every document of the sale, for the accounting exports (third parties named by `payer`)."""
     money = auction.money
     invoices = []
     notes = []
@@ -678,7 +704,7 @@ def books(
     records = [("payment", p) for p in money.payments]
     records += [("refund", r) for r in money.refunds]
     records += [("payout", p) for p in money.payouts]
-    payments = sorted((payment_doc(k, r) for k, r in records), key=lambda p: p.seq)
+    payments = sorted((payment_doc(k, r, payer) for k, r in records), key=lambda p: p.seq)
     return Books(
         sale=auction.sale.id,
         currency=auction.sale.settings.currency,

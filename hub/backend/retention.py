@@ -345,6 +345,9 @@ def _wipe(conn: sqlite3.Connection, data_dir: Path, person: Subject, at: float) 
         if row is not None and "id_scan" in cols and row["id_scan"]:
             scans.add(str(row["id_scan"]))
     sets = ", ".join(f"\"{c}\" = ''" for c in cols)
+    # Third parties who paid for the person's paddles (names behind the journal's payer_ref).
+    payers = [c for c in _personal_columns(conn, "payers") if c != "ref"]
+    payer_sets = ", ".join(f"\"{c}\" = ''" for c in payers)
     conn.execute("BEGIN")
     try:
         for sale, paddle in person.paddles:
@@ -352,6 +355,11 @@ def _wipe(conn: sqlite3.Connection, data_dir: Path, person: Subject, at: float) 
                 f"UPDATE identities SET {sets}, erased = ? WHERE sale = ? AND paddle = ?",
                 [at, sale, paddle],
             )
+            if payers:
+                conn.execute(
+                    f"UPDATE payers SET {payer_sets}, erased = ? WHERE sale = ? AND paddle = ?",
+                    [at, sale, paddle],
+                )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -194,7 +194,7 @@ def test_part_payment_then_full_then_release(qtbot, desk) -> None:
     assert opened[1].read_bytes().startswith(b"%PDF")
 
 
-def test_third_party_payment_needs_a_reason(qtbot, desk) -> None:
+def test_third_party_payment_needs_a_reason(qtbot, desk, tmp_path: Path) -> None:
     panel = desk.checkout
     _look_up(qtbot, panel, "102")
     qtbot.mouseClick(panel.issue, Qt.MouseButton.LeftButton)
@@ -208,9 +208,19 @@ def test_third_party_payment_needs_a_reason(qtbot, desk) -> None:
     _pay(qtbot, panel, "10")
     qtbot.waitUntil(lambda: len(panel.account.payments) == 1, timeout=10_000)
     (payment,) = _money_events(desk, "payment_recorded")
-    assert payment["payer"] == "Mallory Holdings"
+    # The journal cannot be erased: it keeps an opaque reference, the name is an identity.
+    assert not payment.get("payer")
+    assert payment["third_party"] is True
     assert payment["third_party_reason"] == "the buyer's company, ID seen"
+    journal = tmp_path / "data" / "sales"
+    on_disk = b"".join(f.read_bytes() for f in journal.glob("autumn.db*"))
+    assert b"Mallory" not in on_disk
+    assert payment["payer_ref"].encode() in on_disk
     assert "paid by Mallory Holdings" in _column(panel.payments, 4)[0]
+
+    desk.core._call(lambda stage: stage.identities.erase("autumn", "102")).result(10)
+    _look_up(qtbot, panel, "102")
+    qtbot.waitUntil(lambda: "paid by third party" in _column(panel.payments, 4)[0], timeout=10_000)
 
 
 @pytest.mark.parametrize(

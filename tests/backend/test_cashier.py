@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from hub.auction.events import Decision
+from hub.backend import render
 from hub.backend.cashier import Cashier, MoneyError
 from hub.backend.consignors import ConsignorStore
+from hub.backend.house import HouseProfile
 from hub.backend.identities import IdentityStore
 from hub.backend.numbering import Numbering
 from hub.journal.verify import verify
@@ -31,6 +33,7 @@ from tests.backend.moneykit import (
 
 INV1 = 1_415_000  # what 101 owes for lots 1 and 3 (tests/backend/test_ledger.py)
 INV2 = 9_156_000  # what 102 owes for lot 2
+HOUSE = HouseProfile(name="Lot & Co", address="1 High St\nLondon", country="GB")
 
 
 @pytest.fixture
@@ -143,6 +146,76 @@ async def test_third_party_payment_needs_a_reason(desk: Cashier) -> None:
     )
     (payment,) = desk.account("101").payments
     assert (payment.payer, payment.third_party_reason) == ("Acme Ltd", "ID seen")
+    # The refused first try left no payer behind in the identities store.
+    assert desk.identities.db.execute("SELECT COUNT(*) FROM payers").fetchone()[0] == 1
+
+
+def _journal_bytes(tmp_path: Path) -> bytes:
+    """The sale journal's bytes on disk: the database file and its write-ahead log."""
+    files = (tmp_path / "sales" / "autumn.db", tmp_path / "sales" / "autumn.db-wal")
+    return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+async def test_a_payers_name_stays_out_of_the_journal_and_is_erased(
+    desk: Cashier, tmp_path: Path
+) -> None:
+    await desk.issue_invoice("101", "Ann")
+    name = "Zebedee Quux-Holdings"
+    answer = await desk.record_payment(
+        "101", 100, "transfer", "", "k1", "Ann", payer=name, third_party_reason="ID seen"
+    )
+    (event,) = answer.events
+    assert "payer" not in event.data or event.data["payer"] == ""
+    assert event.data["third_party"] is True
+    ref = event.data["payer_ref"]
+    assert ref.startswith("py-")
+    assert name.encode() not in _journal_bytes(tmp_path)
+    assert desk.identities.payer_name(ref) == name
+    (payment,) = desk.account("101").payments
+    assert payment.payer == name
+    html = render.receipt_html(desk.account("101"), payment, HOUSE)
+    assert f"from\n  <bdi>{name}</bdi>" in html
+    rows = json.loads(desk.export("payments", "json")[0])["rows"]
+    assert [r["payer"] for r in rows] == [name]
+    # A retry with the same key stores no second payer.
+    again = await desk.record_payment(
+        "101", 100, "transfer", "", "k1", "Ann", payer=name, third_party_reason="ID seen"
+    )
+    assert again.repeated
+    assert desk.identities.db.execute("SELECT COUNT(*) FROM payers").fetchone()[0] == 1
+
+    desk.identities.erase("autumn", "101")
+    assert desk.identities.payer_name(ref) is None
+    row = desk.identities.db.execute("SELECT name FROM payers WHERE ref = ?", [ref]).fetchone()
+    assert tuple(row) == ("",)
+    (payment,) = desk.account("101").payments
+    assert payment.payer == "third party"
+    html = render.receipt_html(desk.account("101"), payment, HOUSE)
+    assert name not in html
+    assert "<bdi>third party</bdi>" in html
+    rows = json.loads(desk.export("payments", "json")[0])["rows"]
+    assert [r["payer"] for r in rows] == ["third party"]
+
+
+async def test_a_refused_third_party_payment_keeps_no_payer(desk: Cashier) -> None:
+    await desk.issue_invoice("101", "Ann")
+    before = events(desk)
+    bad = (" ", "a\x00b", "<b>\u202e</b>\ud800", "x" * 201, "two\nlines", "\u2028")
+    for payer in bad:
+        with pytest.raises(MoneyError) as refused:
+            await desk.record_payment(
+                "101", 100, "cash", "", None, "Ann", payer=payer, third_party_reason="why"
+            )
+        assert refused.value.reason == "invalid"
+        assert "'payer'" in refused.value.message
+    # The core refuses (a method it does not know): the stored name is taken back.
+    with pytest.raises(MoneyError) as refused:
+        await desk.record_payment(
+            "101", 100, "bitcoin?", "", None, "Ann", payer="Acme", third_party_reason="why"
+        )
+    assert refused.value.answer is not None  # the core's refusal, after the name was stored
+    assert desk.identities.db.execute("SELECT COUNT(*) FROM payers").fetchone()[0] == 0
+    assert events(desk) == before
 
 
 async def test_unknown_paddles_are_refused(desk: Cashier) -> None:

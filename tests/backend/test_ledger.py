@@ -267,6 +267,7 @@ def test_unknown_documents_are_lookup_errors() -> None:
 
 
 def test_third_party_payment_is_shown_with_its_reason() -> None:
+    # Journals from before payer_ref kept the name itself: still shown.
     book = invoiced()
     pay(book, "102", 100, "k9", payer="Acme Ltd", why="company account, ID checked")
     (payment,) = ledger.account(book.state, "102", None).payments
@@ -275,6 +276,33 @@ def test_third_party_payment_is_shown_with_its_reason() -> None:
         "company account, ID checked",
         CLERK.name,
     )
+
+
+def test_a_payer_ref_is_named_by_the_lookup_else_third_party() -> None:
+    book = invoiced()
+    book.ok(
+        {
+            "op": "record_payment",
+            "paddle": "102",
+            "amount": 100,
+            "method": "card",
+            "reference": "r",
+            "payer_ref": "py-00ff",
+            "third_party_reason": "company account",
+        }
+    )
+    names = {"py-00ff": "Acme Ltd"}
+    (payment,) = ledger.account(book.state, "102", None, names.get).payments
+    assert (payment.payer, payment.third_party_reason) == ("Acme Ltd", "company account")
+    # Erased (the lookup knows no name) or no lookup at all: never blank, never the ref.
+    nobody: dict[str, str] = {}
+    (payment,) = ledger.account(book.state, "102", None, nobody.get).payments
+    assert payment.payer == "third party"
+    (payment,) = ledger.account(book.state, "102", None).payments
+    assert payment.payer == "third party"
+    books = ledger.books(book.state, Party, Party, payer=names.get)
+    assert [p.payer for p in books.payments] == ["Acme Ltd"]
+    assert [p.payer for p in ledger.books(book.state, Party, Party).payments] == ["third party"]
 
 
 def test_anonymous_and_provisional_sales_in_the_books() -> None:

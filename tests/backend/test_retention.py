@@ -118,6 +118,8 @@ async def build_house(tmp_path: Path) -> Path:
     people.add("autumn", "101", {"name": ADA["name"], "email": ADA["email"]})  # same customer
     people.add("autumn", "102", BOB)
     people.add("late", "102", BOB)
+    people.add_payer("spring", "101", ADA_PAYER)  # a third party who paid for Ada
+    people.add_payer("late", "102", BOB_PAYER)
     people.close()
     consignors = ConsignorStore(data / "identities.db")
     consignors.add("C-1", CONSIGNOR)
@@ -139,6 +141,10 @@ async def build_house(tmp_path: Path) -> Path:
     notes.add(officer, "late", "102", f"{BOB['name']} asked about splitting invoices.")
     notes.close()
     return data
+
+
+ADA_PAYER = "Quillon Paywright Ltd"
+BOB_PAYER = "Bramwell Fundsworth"
 
 
 def _every_file(data: Path) -> dict[Path, bytes]:
@@ -226,6 +232,7 @@ async def test_a_hold_needs_a_plain_reason(house: Path, reason: str) -> None:
 
 async def test_erasure_leaves_no_personal_data_in_any_file(house: Path) -> None:
     assert _found(house, ADA_PII), "the grep must find her data before"
+    assert _found(house, [ADA_PAYER]), "and her payer's name"
     marker = Marker(house)
     erased = retention.erase(house, retention.parse_as_of("2032-01-01"), marker)
     assert sorted(e["key"] for e in erased) == ["C-1", "cu-1"]
@@ -233,7 +240,8 @@ async def test_erasure_leaves_no_personal_data_in_any_file(house: Path) -> None:
     if retention.ERASE_OP in BY_OP:  # journaled in both sales (spring is closed)
         assert retention._activity(house).marked == {("autumn", "101"), ("spring", "101")}
 
-    assert _found(house, ADA_PII + CONSIGNOR_PII) == []
+    assert _found(house, ADA_PII + CONSIGNOR_PII + [ADA_PAYER]) == []
+    assert _found(house, [BOB_PAYER]) == [f"identities.db: {BOB_PAYER}"]
     assert not list((house / "kyc").glob("*.scan"))
     assert not list((house / "kyc").glob("scr-*.json"))
     for side in ("identities.db-wal",):
@@ -314,6 +322,6 @@ async def test_a_running_stage_stops_the_erasure_and_a_rerun_finishes_it(house: 
     retention.erase(house, as_of, again)
     if retention.ERASE_OP in BY_OP:  # spring was marked the first time
         assert again.calls == [("autumn", "101")]
-    assert _found(house, ADA_PII + CONSIGNOR_PII) == []
+    assert _found(house, ADA_PII + CONSIGNOR_PII + [ADA_PAYER]) == []
     for journal in sorted((house / "sales").glob("*.db")):
         assert verify(journal).ok
