@@ -178,11 +178,17 @@ class Stage:
         done = self.staff.revoke(sid, by)
         if done:
             log.info("staff session %s… revoked by %s", sid[:6], by)
+            if self.hub is not None:
+                self.hub.drop_session(sid)  # its event streams end now, not at the next sweep
         return done
 
     def revoke_staff(self, staff_id: str, by: str) -> list[str]:
         """End every session of one person (a lost terminal, a shift's end)."""
-        return self.staff.revoke_all(staff_id, by)
+        sids = self.staff.revoke_all(staff_id, by)
+        if self.hub is not None:
+            for sid in sids:
+                self.hub.drop_session(sid)
+        return sids
 
     def relay_base_url(self) -> str | None:
         return self.links.relay_base_url()
@@ -348,6 +354,7 @@ class Stage:
             ),
             [history],
         )
+        self.hub.admit_session = self.staff.is_live  # a revoked terminal's streams end too
         # Handler cancellation notices a dropped subscriber at once; the larger header limits
         # let the hub itself answer oversized tokens and selector lists with 400/401. The
         # guard: header deadline, unfinished requests per address, descriptor reserve.

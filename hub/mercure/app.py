@@ -147,9 +147,12 @@ class _Handlers:
             raise
         mapper = dialect_v0.map_error if req.dialect == "v0" else dialect_v1.map_error
         try:
-            return req, authenticate(req.token, self.config, "subscribe")
+            grants = authenticate(req.token, self.config, "subscribe")
+            if not self.hub.admits(grants):
+                raise errors.invalid_token("session revoked")
         except errors.HubError as err:
             raise mapper(err) from None
+        return req, grants
 
     async def subscribe(self, request: web.Request) -> web.StreamResponse:
         """GET/HEAD: the event stream. Its own route, not via `hub_endpoint`: this coroutine

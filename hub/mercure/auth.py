@@ -7,6 +7,7 @@ Any doubt about a token makes the whole token invalid (no partial acceptance, A8
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Grants:
     # 1.0: (selectors, payload) per subscribe detail; 0.x: one entry with mercure.payload.
     payloads: tuple[tuple[tuple[Selector, ...], Any], ...] = ()
     exp: float | None = None
+    session: str | None = None  # the token's `sid`: a staff session the embedder may revoke
 
     def can_publish(self, topics: Sequence[str]) -> bool:
         return all(any(s.matches(t) for s in self.publish) for t in topics)
@@ -105,12 +107,15 @@ def verify_token(token: str, config: HubConfig, use: str) -> Grants:
     exp = claims.get("exp")
     exp_f = float(exp) if isinstance(exp, int | float) else None
     if is_v1:
-        return _v1_grants(claims, config, exp_f)
-    if "authorization_details" in claims:
-        raise errors.invalid_token("authorization_details requires typ at+jwt")
-    if not config.enable_v0:
-        raise errors.invalid_token("token type at+jwt required")
-    return _v0_grants(claims, config, exp_f)
+        grants = _v1_grants(claims, config, exp_f)
+    else:
+        if "authorization_details" in claims:
+            raise errors.invalid_token("authorization_details requires typ at+jwt")
+        if not config.enable_v0:
+            raise errors.invalid_token("token type at+jwt required")
+        grants = _v0_grants(claims, config, exp_f)
+    sid = claims.get("sid")
+    return dataclasses.replace(grants, session=sid) if isinstance(sid, str) else grants
 
 
 def _check_iss_aud(

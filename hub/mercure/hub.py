@@ -19,11 +19,12 @@ import logging
 import random
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import errors, sse
+from .auth import Grants
 from .config import HubConfig
 from .history import HistoryRouter, HistorySource, MemoryHistory
 from .subscriber import Subscriber
@@ -81,6 +82,9 @@ class Hub:
         self.dropped_slow = 0
         self.late_joined = 0  # deliveries that joined a pass already in progress
         self.hub_path = _normalise_path(config.hub_path)
+        # Set by the embedder: is this staff session (a token's `sid`) still live? A revoked
+        # one may not subscribe, and its open streams end at the next sweep.
+        self.admit_session: Callable[[str], bool] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -204,6 +208,8 @@ class Hub:
         """
         if self._closed:
             raise errors.HubError(503, "hub is shutting down")
+        if not self._admitted(sub):
+            raise errors.invalid_token("session revoked")
         self._subscribers[sub.num] = sub
         sub.since = self._last_reg = self._seq
         sub.limit = self.config.max_write_buffer
@@ -247,6 +253,21 @@ class Hub:
         # A long replay may sit in the buffer for a while; don't mistake it for slowness.
         sub.limit = self.config.max_write_buffer + len(payload)
         sub.last_write = asyncio.get_running_loop().time()
+
+    def admits(self, grants: Grants) -> bool:
+        """May a token with these grants (still) subscribe? Only a revoked session may not."""
+        session = grants.session
+        return session is None or self.admit_session is None or self.admit_session(session)
+
+    def _admitted(self, sub: Subscriber) -> bool:
+        return self.admits(sub.grants)
+
+    def drop_session(self, session: str) -> int:
+        """End at once every stream opened with this (just revoked) staff session."""
+        subs = [s for s in self._subscribers.values() if s.grants.session == session]
+        for sub in subs:
+            self._drop(sub, "session revoked", abort=True)
+        return len(subs)
 
     def remove(self, sub: Subscriber) -> None:
         """Forget ``sub`` (idempotent); called by the handler when its stream ends."""
@@ -433,6 +454,9 @@ class Hub:
         cfg = self.config
         if sub.deadline and now >= sub.deadline:
             self._drop(sub, "expired")  # token expiry or connection rotation
+            return
+        if not self._admitted(sub):
+            self._drop(sub, "session revoked", abort=True)  # revoked by another process
             return
         tr = sub.transport
         if tr is None or sub.held is not None:

@@ -4,6 +4,7 @@ only while the house has no staff accounts, lockout, and hostile pairing input."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -212,3 +213,45 @@ async def test_a_clerk_cannot_hammer(stage: Stage, http) -> None:
     status, body = await command(http, clerk["token"], {"op": "hammer"})
     assert status == 403, body
     assert body["reason"] == "forbidden"
+
+
+async def _staff_stream(stage: Stage, http: aiohttp.ClientSession, token: str) -> Any:
+    url = "/.well-known/mercure"
+    return await http.get(url, params={"topic": f"{stage.sale_iri}/staff"}, headers=bearer(token))
+
+
+async def _ended(response: aiohttp.ClientResponse) -> bool:
+    """Read until the hub closes the stream (bounded): True when it did."""
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                chunk = await response.content.readany()
+                if not chunk:
+                    return True
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, ConnectionError):
+        return True
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.parametrize("where", ["the stage", "another process"])
+async def test_a_revoked_session_loses_its_event_stream(stage: Stage, http, where: str) -> None:
+    """Revocation ends the terminal's live staff stream too, not only its API calls: at once
+    when the stage revokes, at the hub's next sweep when another process wrote the revocation
+    (the CLI, a second desk); a new subscription with that token is refused 401."""
+    stage.staff.create("Ann", ["clerk"], pin="2468")
+    _, body, _ = await pair(http, {"staff": "st-1", "pin": "2468", "device": "floor-1"})
+    token = body["token"]
+    sid = stage.issuer.verify(token).sid or ""
+    stream = await _staff_stream(stage, http, token)
+    assert stream.status == 200
+    await stream.content.readany()  # the first heartbeat: the stream is live
+    if where == "the stage":
+        assert stage.revoke_session(sid, by="st-9")
+    else:
+        assert stage.staff.revoke(sid, "st-9")
+    assert await _ended(stream)
+    stream.release()
+    again = await _staff_stream(stage, http, token)
+    assert again.status == 401
+    again.release()
