@@ -299,6 +299,10 @@ def respond(status: int, body: JSON) -> web.Response:
     """An answer (ours, or the stage's relayed by a node) as an HTTP response."""
     if "type" in body:  # a problem document
         return problem_response(status, body)
+    if status >= 400 and status != 409:  # malformed, forbidden, journal down: a problem
+        extra = {k: v for k, v in body.items() if k not in ("reason", "detail")}
+        reason, detail = str(body.get("reason")), str(body.get("detail"))
+        return problem_response(status, problem_body(status, reason, detail, **extra))
     return web.json_response(body, status=status)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from hub.auction.commands import COMMANDS, STAFF, Command, Field
 from hub.auction.parse import MAX_AMOUNT, MAX_SEQ
+from hub.gateway.api import SIGN_UP_FIELDS
 
 JSON = dict[str, Any]
 
@@ -29,6 +30,8 @@ def _problem(description: str) -> JSON:
     }
 
 
+_NO_FRACTION = "written without a fraction or exponent (1.0 and 1e3 are refused)"
+
 # What each registry field kind holds on the wire (the engine checks the values again).
 _KINDS: dict[str, JSON] = {
     "lot": {"type": "string", "maxLength": 32},
@@ -37,7 +40,8 @@ _KINDS: dict[str, JSON] = {
         "type": "integer",
         "minimum": 0,
         "maximum": MAX_AMOUNT,
-        "description": "minor units of the sale currency",
+        "format": "int64",
+        "description": "minor units of the sale currency, " + _NO_FRACTION,
     },
     "text": {"type": "string"},
     "int": {"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
@@ -153,6 +157,34 @@ _CATALOGUE = {
 }
 
 
+def _sign_up() -> JSON:
+    """The sign-up body, from the fields the handler reads (hub/gateway/api.py)."""
+    properties: JSON = {}
+    for name, limit, required in SIGN_UP_FIELDS:
+        text: JSON = {"type": "string", "minLength": 1, "maxLength": limit, "pattern": r"\S"}
+        if name == "email":
+            text["pattern"] = "@"
+        # An optional field may be left out, null or empty; a given one is not blank.
+        properties[name] = text if required else {"anyOf": [text, {"enum": [None, ""]}]}
+    needed = [name for name, _, always in SIGN_UP_FIELDS if always]
+    return {"type": "object", "required": needed, "properties": properties}
+
+
+def _sale_routes(paths: JSON) -> JSON:
+    """Every route under a sale answers 404 `unknown_sale` for another sale's id; every one
+    that takes a token answers 401 for a bad one and 403 for another sale's."""
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            names = {p["name"] for p in operation.get("parameters", [])}
+            if "sale" in names:
+                responses.setdefault("404", _problem("unknown_sale: not the sale this stage runs"))
+            if operation.get("security"):
+                responses.setdefault("401", _problem("no or bad token"))
+                responses.setdefault("403", _problem("forbidden, or a token for another sale"))
+    return paths
+
+
 def document(version: str = "0.1.0") -> JSON:
     answer = {"$ref": "#/components/schemas/Answer"}
     return {
@@ -217,7 +249,13 @@ def document(version: str = "0.1.0") -> JSON:
                     "required": ["lot", "amount"],
                     "properties": {
                         "lot": {"type": "string", "maxLength": 32},
-                        "amount": {"type": "integer", "minimum": 1},
+                        "amount": {
+                            "type": "integer",
+                            "format": "int64",
+                            "minimum": 1,
+                            "maximum": MAX_AMOUNT,
+                            "description": "minor units, " + _NO_FRACTION,
+                        },
                         "seen_seq": {"type": ["integer", "null"]},
                         "key": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
                     },
@@ -238,182 +276,181 @@ def document(version: str = "0.1.0") -> JSON:
                 },
             },
         },
-        "paths": {
-            "/api/commands": {
-                "get": {
-                    "summary": "Every command (op, roles, fields, events) and every key binding",
-                    "description": "Clients build their buttons, keys and help from it.",
-                    "responses": {
-                        "200": {
-                            "description": "the command registry",
-                            **_json({"$ref": "#/components/schemas/CommandCatalogue"}),
-                        }
-                    },
-                }
-            },
-            "/api/sales/current": {
-                "get": {
-                    "summary": "The sale this stage is running",
-                    "responses": {
-                        "200": {"description": "sale id and title", **_json({"type": "object"})}
-                    },
-                }
-            },
-            "/api/sales": {
-                "get": {
-                    "summary": "Every sale in the stage's data dir (staff token)",
-                    "description": "id, title, house, status (draft, live, closed), lot counts,"
-                    " hammer total (minor units), currency, sessions, head hash; a journal that"
-                    " cannot be read has `error`.",
-                    "security": [{"bearer": []}],
-                    "responses": {
-                        "200": {
-                            "description": "current sale and the list",
-                            **_json({"type": "object"}),
-                        },
-                        "401": _problem("no or bad token"),
-                        "403": _problem("not staff"),
-                    },
-                }
-            },
-            "/api/sales/{sale}/state": {
-                "get": {
-                    "summary": "Snapshot of the sale and its current lot",
-                    "parameters": [_SALE],
-                    "responses": {
-                        "200": {
-                            "description": "snapshot",
-                            **_json({"$ref": "#/components/schemas/Snapshot"}),
-                        },
-                        "404": _problem("unknown sale"),
-                    },
-                }
-            },
-            "/api/sales/{sale}/bids": {
-                "post": {
-                    "summary": "Place a bid (bidder token)",
-                    "security": [{"bearer": []}],
-                    "parameters": [_SALE],
-                    "requestBody": {
-                        "required": True,
-                        **_json({"$ref": "#/components/schemas/Bid"}),
-                    },
-                    "responses": {
-                        "200": {"description": "accepted", **_json(answer)},
-                        "202": {"description": "waiting for the clerk", **_json(answer)},
-                        "409": {
-                            "description": "refused, with the reason and current state",
-                            **_json(answer),
-                        },
-                        "400": _problem("not JSON"),
-                        "401": _problem("no or bad token"),
-                        "403": _problem("not a bidder"),
-                        "413": _problem("too large"),
-                        "415": _problem("not JSON"),
-                        "422": _problem("malformed"),
-                        "429": _problem("rate limited"),
-                        "503": _problem("journal unavailable"),
-                    },
-                }
-            },
-            "/api/sales/{sale}/commands": {
-                "post": {
-                    "summary": "A staff command",
-                    "description": "Ops: "
-                    + ", ".join(c.op for c in COMMANDS if c.roles & STAFF)
-                    + ". Each op's fields, "
-                    "roles and events are in its schema and in GET /api/commands.",
-                    "security": [{"bearer": []}],
-                    "parameters": [_SALE],
-                    "requestBody": {
-                        "required": True,
-                        **_json({"$ref": "#/components/schemas/Command"}),
-                    },
-                    "responses": {
-                        "200": {"description": "done", **_json(answer)},
-                        "409": {"description": "refused", **_json(answer)},
-                        "400": _problem("not JSON"),
-                        "401": _problem("no or bad token"),
-                        "403": _problem("not staff"),
-                        "413": _problem("too large"),
-                        "415": _problem("not JSON"),
-                        "422": _problem("malformed"),
-                        "503": _problem("journal unavailable"),
-                    },
-                }
-            },
-            "/api/sales/{sale}/register": {
-                "post": {
-                    "summary": "Sign up to bid online (pending until staff approve)",
-                    "parameters": [_SALE],
-                    "requestBody": {
-                        "required": True,
-                        **_json(
-                            {
-                                "type": "object",
-                                "required": ["name", "email"],
-                                "properties": {
-                                    "name": {"type": "string", "maxLength": 200},
-                                    "email": {"type": "string", "maxLength": 254},
-                                    "phone": {"type": "string", "maxLength": 40},
-                                },
+        "paths": _sale_routes(
+            {
+                "/api/commands": {
+                    "get": {
+                        "summary": "Every command (op, roles, fields, events) and key binding",
+                        "description": "Clients build their buttons, keys and help from it.",
+                        "responses": {
+                            "200": {
+                                "description": "the command registry",
+                                **_json({"$ref": "#/components/schemas/CommandCatalogue"}),
                             }
-                        ),
-                    },
-                    "responses": {
-                        "202": {"description": "pending", **_json({"type": "object"})},
-                        "400": _problem("not JSON"),
-                        "415": _problem("not JSON"),
-                        "422": _problem("malformed"),
-                        "429": _problem("rate limited"),
-                    },
-                }
-            },
-            "/api/session": {
-                "post": {
-                    "summary": "Exchange a bearer token for the hub cookie",
-                    "security": [{"bearer": []}],
-                    "responses": {
-                        "200": {"description": "session", **_json({"type": "object"})},
-                        "401": _problem("no or bad token"),
-                    },
-                }
-            },
-            "/api/pair": {
-                "post": {
-                    "summary": "Pair a staff terminal: a person's name and own PIN, or (while "
-                    "the house has no staff accounts) the PIN shown on stage",
-                    "requestBody": {
-                        "required": True,
-                        **_json(
-                            {
-                                "type": "object",
-                                "required": ["pin"],
-                                "properties": {
-                                    "pin": {"type": "string"},
-                                    "staff": {"type": "string", "maxLength": 100},
-                                    "device": {"type": "string", "maxLength": 39},
-                                },
-                            }
-                        ),
-                    },
-                    "responses": {
-                        "200": {"description": "staff token", **_json({"type": "object"})},
-                        "403": _problem("wrong PIN, or staff_pin_required"),
-                        "422": _problem("invalid device label"),
-                        "429": _problem("rate limited, or locked after wrong PINs"),
-                    },
-                }
-            },
-            "/api/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI"}},
-                }
-            },
-            **_money_paths(),
-            **_officer_paths(),
-        },
+                        },
+                    }
+                },
+                "/api/sales/current": {
+                    "get": {
+                        "summary": "The sale this stage is running",
+                        "responses": {
+                            "200": {"description": "sale id and title", **_json({"type": "object"})}
+                        },
+                    }
+                },
+                "/api/sales": {
+                    "get": {
+                        "summary": "Every sale in the stage's data dir (staff token)",
+                        "description": "id, title, house, status (draft, live, closed), lot counts,"
+                        " hammer total (minor units), currency, sessions, head hash; a journal that"
+                        " cannot be read has `error`.",
+                        "security": [{"bearer": []}],
+                        "responses": {
+                            "200": {
+                                "description": "current sale and the list",
+                                **_json({"type": "object"}),
+                            },
+                            "401": _problem("no or bad token"),
+                            "403": _problem("not staff"),
+                        },
+                    }
+                },
+                "/api/sales/{sale}/state": {
+                    "get": {
+                        "summary": "Snapshot of the sale and its current lot",
+                        "parameters": [_SALE],
+                        "responses": {
+                            "200": {
+                                "description": "snapshot",
+                                **_json({"$ref": "#/components/schemas/Snapshot"}),
+                            },
+                            "404": _problem("unknown sale"),
+                        },
+                    }
+                },
+                "/api/sales/{sale}/bids": {
+                    "post": {
+                        "summary": "Place a bid (bidder token)",
+                        "security": [{"bearer": []}],
+                        "parameters": [_SALE],
+                        "requestBody": {
+                            "required": True,
+                            **_json({"$ref": "#/components/schemas/Bid"}),
+                        },
+                        "responses": {
+                            "200": {"description": "accepted", **_json(answer)},
+                            "202": {"description": "waiting for the clerk", **_json(answer)},
+                            "409": {
+                                "description": "refused, with the reason and current state",
+                                **_json(answer),
+                            },
+                            "400": _problem("not JSON"),
+                            "401": _problem("no or bad token"),
+                            "403": _problem("not a bidder"),
+                            "413": _problem("too large"),
+                            "415": _problem("not JSON"),
+                            "422": _problem("malformed"),
+                            "429": _problem("rate limited"),
+                            "503": _problem("journal unavailable"),
+                        },
+                    }
+                },
+                "/api/sales/{sale}/commands": {
+                    "post": {
+                        "summary": "A staff command",
+                        "description": "Ops: "
+                        + ", ".join(c.op for c in COMMANDS if c.roles & STAFF)
+                        + ". Each op's fields, "
+                        "roles and events are in its schema and in GET /api/commands.",
+                        "security": [{"bearer": []}],
+                        "parameters": [_SALE],
+                        "requestBody": {
+                            "required": True,
+                            **_json({"$ref": "#/components/schemas/Command"}),
+                        },
+                        "responses": {
+                            "200": {"description": "done", **_json(answer)},
+                            "409": {"description": "refused", **_json(answer)},
+                            "400": _problem("not JSON"),
+                            "401": _problem("no or bad token"),
+                            "403": _problem("not staff"),
+                            "413": _problem("too large"),
+                            "415": _problem("not JSON"),
+                            "422": _problem("malformed"),
+                            "429": _problem("rate limited (a bidder's commission bids)"),
+                            "503": _problem("journal unavailable"),
+                        },
+                    }
+                },
+                "/api/sales/{sale}/register": {
+                    "post": {
+                        "summary": "Sign up to bid online (pending until staff approve)",
+                        "parameters": [_SALE],
+                        "requestBody": {
+                            "required": True,
+                            **_json(_sign_up()),
+                        },
+                        "responses": {
+                            "202": {"description": "pending", **_json({"type": "object"})},
+                            "400": _problem("not JSON"),
+                            "409": _problem("refused by the registrar"),
+                            "413": _problem("too large"),
+                            "415": _problem("not JSON"),
+                            "422": _problem("malformed"),
+                            "429": _problem("rate limited"),
+                            "503": _problem("journal unavailable"),
+                        },
+                    }
+                },
+                "/api/session": {
+                    "post": {
+                        "summary": "Exchange a bearer token for the hub cookie",
+                        "security": [{"bearer": []}],
+                        "responses": {
+                            "200": {"description": "session", **_json({"type": "object"})},
+                            "401": _problem("no or bad token"),
+                        },
+                    }
+                },
+                "/api/pair": {
+                    "post": {
+                        "summary": "Pair a staff terminal: a person's name and own PIN, or (while "
+                        "the house has no staff accounts) the PIN shown on stage",
+                        "requestBody": {
+                            "required": True,
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "required": ["pin"],
+                                    "properties": {
+                                        "pin": {"type": "string"},
+                                        "staff": {"type": "string", "maxLength": 100},
+                                        "device": {"type": "string", "maxLength": 39},
+                                    },
+                                }
+                            ),
+                        },
+                        "responses": {
+                            "200": {"description": "staff token", **_json({"type": "object"})},
+                            "400": _problem("not JSON"),
+                            "403": _problem("wrong PIN, or staff_pin_required"),
+                            "413": _problem("too large"),
+                            "415": _problem("not JSON"),
+                            "422": _problem("invalid device label"),
+                            "429": _problem("rate limited, or locked after wrong PINs"),
+                        },
+                    }
+                },
+                "/api/openapi.json": {
+                    "get": {
+                        "summary": "This document",
+                        "responses": {"200": {"description": "OpenAPI"}},
+                    }
+                },
+                **_money_paths(),
+                **_officer_paths(),
+            }
+        ),
     }
 
 
@@ -438,6 +475,13 @@ def _officer(method: str, summary: str, params: list[JSON], body: JSON | None = 
     }
     if body is not None:
         operation["requestBody"] = body
+        operation["responses"].update(
+            {
+                "400": _problem("not JSON"),
+                "413": _problem("too large"),
+                "415": _problem("not JSON"),
+            }
+        )
     return {method: operation}
 
 
@@ -453,10 +497,13 @@ def _officer_paths() -> JSON:
         {"status": _STATUS, "comment": {"type": "string", "minLength": 1, "maxLength": 500}},
         ["status", "comment"],
     )
+    write = _officer("post", "Write a note (201); journals note_suspicion", [_SALE], note_body)
+    responses = write["post"]["responses"]
+    responses["201"] = {**responses.pop("200"), "description": "the note written"}
     return {
         base: {
             **_officer("get", "The suspicion notes of this sale, newest first", [_SALE, status]),
-            **_officer("post", "Write a note (201); journals note_suspicion", [_SALE], note_body),
+            **write,
         },
         f"{base}/{{ref}}": _officer("get", "One note with its status changes", [_SALE, _REF]),
         f"{base}/{{ref}}/status": _officer(
@@ -473,7 +520,8 @@ _AMOUNT = {
     "type": "integer",
     "minimum": 1,
     "maximum": MAX_AMOUNT,
-    "description": "minor units of the sale currency (no floats)",
+    "format": "int64",
+    "description": "minor units of the sale currency, " + _NO_FRACTION,
 }
 _METHOD = {"enum": ["cash", "card", "transfer", "cheque", "other"]}
 _KEY = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"}

@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema_rs
+
 from hub.auction.commands import COMMANDS, STAFF
+from hub.auction.parse import MAX_AMOUNT
+from hub.gateway.api import SIGN_UP_FIELDS
 from hub.gateway.openapi import document
+from hub.stage import Stage
+from tests.gateway.helpers import bearer
+
+JSON = dict[str, Any]
 
 
 def _refs(node: Any) -> list[str]:
@@ -74,3 +82,103 @@ def test_the_sale_day_commands_are_documented():
     staff = [r["$ref"] for r in schemas["Command"]["oneOf"]]
     for op in ("go_live", "close_sale", "end_session", "message", "book_phone", "reoffer"):
         assert f"#/components/schemas/Command.{op}" in staff
+
+
+# -- the document says what the server answers (issue 14, defect 10) ------------------------
+
+
+def _valid(schema: JSON, value: object) -> bool:
+    """Does `value` fit `schema` (its `#/components/...` references resolved)?"""
+    root = {**schema, "components": document()["components"]}
+    return bool(jsonschema_rs.validator_for(root).is_valid(value))
+
+
+def _operations() -> list[tuple[str, str, JSON]]:
+    paths = document()["paths"]
+    return [(path, method, op) for path, ops in paths.items() for method, op in ops.items()]
+
+
+def test_every_sale_route_documents_unknown_sale_and_every_token_route_401_403():
+    for path, method, operation in _operations():
+        responses = operation["responses"]
+        if "{sale}" in path:
+            assert "404" in responses, (method, path)
+        if operation.get("security"):
+            assert {"401", "403"} <= set(responses), (method, path)
+
+
+def test_pairing_documents_not_json_too_large_and_wrong_media_type():
+    responses = document()["paths"]["/api/pair"]["post"]["responses"]
+    for status in ("400", "413", "415"):
+        assert "application/problem+json" in responses[status]["content"], status
+
+
+def test_every_route_reading_a_body_documents_400_413_415():
+    for path, method, operation in _operations():
+        if "requestBody" in operation:
+            assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+
+
+def test_the_sign_up_schema_refuses_what_the_server_refuses():
+    body = document()["paths"]["/api/sales/{sale}/register"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert _valid(schema, {"name": "Ann Lee", "email": "ann@example.org", "phone": ""})
+    assert _valid(schema, {"name": "Ann Lee", "email": "ann@example.org", "phone": None})
+    assert not _valid(schema, {"name": "", "email": "ann@example.org"})
+    assert not _valid(schema, {"name": "   ", "email": "ann@example.org"})
+    assert not _valid(schema, {"name": "Ann", "email": ""})
+    assert not _valid(schema, {"name": "Ann", "email": "no-at-sign"})
+    assert not _valid(schema, {"name": "Ann", "email": "a@b", "phone": " "})
+    assert not _valid(schema, {"name": "x" * 201, "email": "a@b"})
+    assert set(schema["properties"]) == {name for name, _, _ in SIGN_UP_FIELDS}
+
+
+def test_the_command_schema_refuses_an_empty_or_unknown_op():
+    command = {"$ref": "#/components/schemas/Command"}
+    assert _valid(command, {"op": "set_ask", "lot": "1", "amount": 100})
+    for op in ("", "bid", "no_such_op", None, 1):
+        assert not _valid(command, {"op": op, "lot": "1", "amount": 100}), op
+
+
+def test_amounts_say_integral_floats_are_refused():
+    schemas = document()["components"]["schemas"]
+    for amount in (
+        schemas["Bid"]["properties"]["amount"],
+        schemas["Command.set_ask"]["properties"]["amount"],
+    ):
+        assert amount["type"] == "integer"
+        assert amount["format"] == "int64"
+        assert "1.0" in amount["description"]
+        assert amount["maximum"] == MAX_AMOUNT
+
+
+async def test_a_malformed_bid_is_problem_json_as_documented(stage: Stage, http):
+    token = stage.issuer.issue("bidder", stage.sale_id, paddle="7001")
+    async with http.post(
+        f"/api/sales/{stage.sale_id}/bids", json={"lot": "", "amount": 1}, headers=bearer(token)
+    ) as response:
+        assert response.status == 422
+        assert response.content_type == "application/problem+json"
+        body = await response.json()
+    assert body["status"] == 422
+    assert body["reason"]
+    assert body["detail"]
+    assert body["title"] == "Unprocessable content"
+
+
+async def test_a_malformed_command_is_problem_json_as_documented(stage: Stage, http):
+    token = stage.issuer.issue("auctioneer", stage.sale_id)
+    async with http.post(
+        f"/api/sales/{stage.sale_id}/commands", json={"op": ""}, headers=bearer(token)
+    ) as response:
+        assert response.status == 422
+        assert response.content_type == "application/problem+json"
+        body = await response.json()
+    assert body["status"] == 422
+    assert body["reason"] in ("invalid", "unknown_op")
+
+
+async def test_a_pair_that_is_not_json_is_documented(http):
+    async with http.post("/api/pair", data="pin=1") as response:
+        assert response.status == 415
+        assert response.content_type == "application/problem+json"
