@@ -167,7 +167,13 @@ def _sign_up() -> JSON:
         # An optional field may be left out, null or empty; a given one is not blank.
         properties[name] = text if required else {"anyOf": [text, {"enum": [None, ""]}]}
     needed = [name for name, _, always in SIGN_UP_FIELDS if always]
-    return {"type": "object", "required": needed, "properties": properties}
+    example = {"name": "Ann Lee", "email": "ann@example.org", "phone": "+44 20 7946 0000"}
+    return {
+        "type": "object",
+        "required": needed,
+        "properties": properties,
+        "examples": [example],
+    }
 
 
 def _sale_routes(paths: JSON) -> JSON:
@@ -247,6 +253,7 @@ def document(version: str = "0.1.0") -> JSON:
                 "Bid": {
                     "type": "object",
                     "required": ["lot", "amount"],
+                    "examples": [{"lot": "1", "amount": 10000, "key": "example-bid-1"}],
                     "properties": {
                         "lot": {"type": "string", "maxLength": 32},
                         "amount": {
@@ -325,6 +332,32 @@ def document(version: str = "0.1.0") -> JSON:
                                 **_json({"$ref": "#/components/schemas/Snapshot"}),
                             },
                             "404": _problem("unknown sale"),
+                        },
+                    }
+                },
+                "/api/sales/{sale}/results": {
+                    "get": {
+                        "summary": "The results so far, one row per lot (staff token)",
+                        "security": [{"bearer": []}],
+                        "parameters": [_SALE],
+                        "responses": {
+                            "200": {
+                                "description": "sale id and rows (hub/backend/results.py)",
+                                **_json({"type": "object", "required": ["sale", "results"]}),
+                            },
+                        },
+                    }
+                },
+                "/api/sales/{sale}/results.csv": {
+                    "get": {
+                        "summary": "The same rows as a CSV download, amounts in major units",
+                        "security": [{"bearer": []}],
+                        "parameters": [_SALE],
+                        "responses": {
+                            "200": {
+                                "description": "CSV",
+                                "content": {"text/csv": {"schema": {"type": "string"}}},
+                            },
                         },
                     }
                 },

@@ -107,6 +107,14 @@ def test_every_sale_route_documents_unknown_sale_and_every_token_route_401_403()
             assert {"401", "403"} <= set(responses), (method, path)
 
 
+def test_the_results_routes_are_documented():
+    paths = document()["paths"]
+    assert (
+        "text/csv" in paths["/api/sales/{sale}/results.csv"]["get"]["responses"]["200"]["content"]
+    )
+    assert paths["/api/sales/{sale}/results"]["get"]["security"] == [{"bearer": []}]
+
+
 def test_pairing_documents_not_json_too_large_and_wrong_media_type():
     responses = document()["paths"]["/api/pair"]["post"]["responses"]
     for status in ("400", "413", "415"):

@@ -120,4 +120,4 @@ def test_the_server_answers_as_its_document_says(live: Stage, who: str) -> None:
         token = live.issuer.issue("auctioneer", live.sale_id)
     failures, phases = _failures(f"{live.url}/api/openapi.json", token, only)
     assert not failures, "\n".join(sorted(set(failures))[:40])
-    assert {"coverage", "fuzzing", "stateful"} <= phases, phases
+    assert {"examples", "coverage", "fuzzing", "stateful"} <= phases, phases
