@@ -59,7 +59,7 @@ def test_it_shares_the_identities_file_with_bidders(tmp_path: Path) -> None:
     consignors.add("C-1", {"name": "A Seller"})
     assert bidders.get("s1", "101") is not None
     assert ConsignorStore(path).get("C-1") is not None
-    assert sorted(bidders.db.table_names()) == ["consignors", "customers", "identities"]
+    assert sorted(bidders.db.table_names()) == ["consignors", "customers", "identities", "payers"]
 
 
 def test_only_a_name_is_required(store: ConsignorStore) -> None:

@@ -281,13 +281,6 @@ async def test_a_refused_marker_wipes_nothing_of_that_person(house: Path) -> Non
     people.close()
 
 
-@pytest.mark.skipif(retention.ERASE_OP in BY_OP, reason="the core journals the marker now")
-async def test_without_the_core_command_the_sale_refuses_the_marker(house: Path) -> None:
-    marker = retention.sale_marker(house, Clock(ts("2032-01-10")))
-    with pytest.raises(retention.RetentionError, match="sale spring, paddle 101"):
-        marker("spring", "101", "retention period ended")
-
-
 @pytest.mark.parametrize("text", ["2032-13-01", "tomorrow", "", "2032-1-1", "2032-01-01T00:00"])
 def test_as_of_must_be_a_real_date(text: str) -> None:
     with pytest.raises(retention.RetentionError, match="--as-of"):
