@@ -77,6 +77,7 @@ async function loadAccount(which, { quiet = false } = {}) {
   if (changed) {
     payKey = null;
     $('#pay-amount').value = '';
+    prefilled = '';
     $('#pay-reference').value = '';
     $('#pay-payer').value = '';
     $('#pay-why').value = '';
@@ -222,9 +223,9 @@ function renderAccount() {
   // The amount field follows what is owed until someone types in it.
   const field = $('#pay-amount');
   const want = a.owed > 0 ? plainAmount(a.owed) : '';
+  // A field the cashier cleared or typed in stays theirs: a live refresh never refills it.
   if (field.value === prefilled && field.value !== want) field.value = want;
   prefilled = want;
-  if (field.value === '') field.value = want;
 }
 
 // ------------------------------------------------------------------ actions
@@ -288,6 +289,7 @@ async function recordPayment() {
     const id = (r.body.events || []).find((e) => e.type === 'payment_recorded')?.data?.id;
     say(`Payment of ${money(amount)} recorded${id ? ` (${id})` : ''}`, 'ok');
     $('#pay-amount').value = '';
+    prefilled = ''; // the page may fill in what is still owed again
     $('#pay-reference').value = '';
     $('#pay-payer').value = '';
     $('#pay-why').value = '';
