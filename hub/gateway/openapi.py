@@ -489,7 +489,12 @@ def document(version: str = "0.1.0") -> JSON:
 
 # -- the officer's routes (hub/gateway/officer.py) -------------------------------------------
 
-_REF = {"name": "ref", "in": "path", "required": True, "schema": {"pattern": "^sar-[0-9]{1,12}$"}}
+_REF = {
+    "name": "ref",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^sar-[0-9]{1,12}$"},
+}
 _STATUS = {"enum": ["open", "reported", "closed"]}
 
 
@@ -695,12 +700,12 @@ def _money_paths() -> JSON:
         f"{base}/exports/{{kind}}.csv": _money_get(
             "Accounting export as CSV, amounts in major units (staff); kind: invoices,"
             " credit_notes, lines, payments, refunds, payouts, settlements",
-            [_SALE, {"name": "kind", "in": "path", "required": True, "schema": {}}],
+            [_SALE, {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
             "text/csv",
         ),
         f"{base}/exports/{{kind}}.json": _money_get(
             "Accounting export as JSON, amounts in minor units (staff)",
-            [_SALE, {"name": "kind", "in": "path", "required": True, "schema": {}}],
+            [_SALE, {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
         ),
         f"{base}/documents/session": {
             "post": {
@@ -736,7 +741,10 @@ def _money_paths() -> JSON:
             number,
             "application/pdf",
         )
-    consignor = [_SALE, {"name": "consignor", "in": "path", "required": True, "schema": {}}]
+    consignor = [
+        _SALE,
+        {"name": "consignor", "in": "path", "required": True, "schema": {"type": "string"}},
+    ]
     paths[f"{base}/settlements/{{consignor}}"] = _money_get(
         "A consignor's settlement (staff, or that consignor's token)", consignor
     )

@@ -115,6 +115,14 @@ def test_the_results_routes_are_documented():
     assert paths["/api/sales/{sale}/results"]["get"]["security"] == [{"bearer": []}]
 
 
+def test_every_path_parameter_is_a_string():
+    # An untyped one let schemathesis put a raw list, '?' and all, in the path: a 405.
+    for path, method, operation in _operations():
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                assert parameter["schema"].get("type") == "string", (method, path)
+
+
 def test_pairing_documents_not_json_too_large_and_wrong_media_type():
     responses = document()["paths"]["/api/pair"]["post"]["responses"]
     for status in ("400", "413", "415"):

@@ -24,10 +24,11 @@ from schemathesis.engine import events
 from hub.config import StageConfig
 from hub.stage import Stage
 
-pytestmark = pytest.mark.slow
-
 LARGE = os.environ.get("AUCTIONMEN_SCHEMATHESIS_EXAMPLES")
 EXAMPLES = int(LARGE or "3")
+
+# A long campaign runs as long as it takes (0: no pytest-timeout).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(0 if LARGE else 120)]
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
