@@ -71,8 +71,10 @@ BAD_TOKENS: dict[str, str] = {
     "wrong secret": v1_token(["*"], ["*"], secret="x" * 40),
     "missing exp": jwt.encode(_claims(exp=None), SECRET, headers={"typ": "at+jwt"}),
     "expired": jwt.encode(_claims(exp=int(time.time()) - 600), SECRET, headers={"typ": "at+jwt"}),
+    # Far ahead: these tokens are made when the module is collected, and a whole-suite run
+    # reaches this test more than ten minutes later (a +600 s nbf had become valid by then).
     "future nbf": jwt.encode(
-        _claims(nbf=int(time.time()) + 600), SECRET, headers={"typ": "at+jwt"}
+        _claims(nbf=int(time.time()) + 10 * 365 * 86_400), SECRET, headers={"typ": "at+jwt"}
     ),
     "wrong aud": jwt.encode(
         _claims(aud="https://evil/.well-known/mercure"), SECRET, headers={"typ": "at+jwt"}
