@@ -96,7 +96,7 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "hub.ports": (("hub.auction", "hub.journal"), frozenset()),
     # the HTTP front door: typed capabilities only, never the stage
     "hub.gateway": (
-        ("hub.auction", "hub.journal", "hub.mercure", "hub.ports"),
+        ("hub.auction", "hub.journal", "hub.mercure", "hub.ports", "hub.i18n"),
         _MERCURE_DEPS | {"segno"},
     ),
     # record → Mercure update, event ids, journal-backed history (stage and relay node)
@@ -118,6 +118,8 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     # small shared settings and helpers
     "hub.config": (("hub.auction",), frozenset({"platformdirs"})),
     "hub.runtime": ((), frozenset()),
+    # the message catalogues (PO files) for the app and the pages
+    "hub.i18n": ((), frozenset({"babel"})),
     "hub.links": (("hub.config", "hub.gateway"), frozenset()),
     # HTTPS on the LAN: the house authority and the TLS site (knows nothing of auctions)
     "hub.tls": ((), frozenset({"aiohttp", "cryptography"})),
