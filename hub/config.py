@@ -62,6 +62,9 @@ class StageConfig:
     tls: str = "off"
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # Connections the kernel queues for accept(): thousands of phones reconnect at once when
+    # the venue's Wi-Fi comes back (hub/mercure/listen.py; capped by net.core.somaxconn).
+    listen_backlog: int = 4096
 
     @property
     def sales_dir(self) -> Path:
@@ -105,6 +108,9 @@ class StageConfig:
             raise ConfigError(f"sale {str(config.sale)[:70]!r}: {SALE_ID_RULE}")
         if not (0 <= config.port <= 65535):
             raise ConfigError(f"port {config.port} is out of range")
+        backlog = config.listen_backlog
+        if isinstance(backlog, bool) or not isinstance(backlog, int) or not 1 <= backlog <= 1 << 20:
+            raise ConfigError(f"listen_backlog {str(backlog)[:40]!r}: a whole number, 1 to 1048576")
         return config
 
 

@@ -56,6 +56,7 @@ from hub.links import Links
 from hub.live import LiveSale, SaleResults
 from hub.mercure.app import setup_mercure
 from hub.mercure.hub import Hub
+from hub.mercure.listen import listen_backlog
 from hub.ports import Listener, StaffPass, StaffRefused
 from hub.relay.link import RelayLink, StageSide, start_link
 from hub.tls import Served, TlsSite, stage_hosts, stage_tls
@@ -384,6 +385,7 @@ class Stage:
                 cfg.port,
                 ssl_context=tls[0] if tls else None,
                 handshake_timeout=cfg.header_timeout,
+                backlog=listen_backlog(cfg.listen_backlog),
             )
             await site.start()
             port = runner.addresses[0][1]

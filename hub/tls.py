@@ -593,12 +593,18 @@ def server_context(served: Served) -> ssl.SSLContext:
     return context
 
 
+LISTEN_BACKLOG = 4096  # hub.mercure.listen.DEFAULT_BACKLOG (this module imports no hub part)
+
+
 class TlsSite(web.TCPSite):
     """`web.TCPSite` whose TLS handshakes must finish within `handshake_timeout` (asyncio's
     default is 60 s): the guard (hub/gateway/server.py) first sees a connection when its
-    handshake is done, so a client that never sends its hello is cut by this deadline."""
+    handshake is done, so a client that never sends its hello is cut by this deadline.
+    Its listen backlog defaults to `LISTEN_BACKLOG`, not aiohttp's 128 (a reconnection storm
+    overflows 128: hub/mercure/listen.py; the stage passes its `listen_backlog` setting)."""
 
     def __init__(self, *args: object, handshake_timeout: float = 10.0, **kwargs: object) -> None:
+        kwargs.setdefault("backlog", LISTEN_BACKLOG)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._handshake_timeout = handshake_timeout
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from aiohttp import web
 from .app import make_mercure_app, raise_open_file_limit
 from .config import HubConfig, conformance_config
 from .history import HistorySource
+from .listen import backlog_flag, listen_backlog
 
 
 async def start_standalone(
@@ -34,7 +36,7 @@ async def start_standalone(
         max_line_size=64 * 1024,
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, backlog=listen_backlog(config.listen_backlog))
     await site.start()
     server = getattr(site, "_server", None)
     sockets = getattr(server, "sockets", None) or []
@@ -70,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="the configuration the official conformance suites expect",
     )
+    parser.add_argument(
+        "--backlog",
+        type=backlog_flag,
+        help="listen backlog (default: the config's listen_backlog, 4096; capped by somaxconn)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     raise_open_file_limit()
@@ -79,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         config = conformance_config()
     else:
         parser.error("pass --config FILE or --conformance")
+    if args.backlog is not None:
+        config = dataclasses.replace(config, listen_backlog=args.backlog)
     try:
         import uvloop
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .listen import DEFAULT_BACKLOG, check_backlog
+
 HS_ALGS = ("HS256", "HS384", "HS512")
 ASYMMETRIC_ALGS = (
     "RS256",
@@ -99,10 +101,16 @@ class HubConfig:
     max_per_client: int = 0  # open streams per client address; 0 = no limit
     leeway: float = 5.0
     serve_root_page: bool = False  # the conformance suites need a page at "/"
+    # Connections the kernel queues for accept() (standalone hub; listen.py says why).
+    listen_backlog: int = DEFAULT_BACKLOG
 
     def __post_init__(self) -> None:
         if not self.hub_path.startswith("/") or self.hub_path.endswith("/"):
             raise ConfigError("hub_path must start with '/' and not end with '/'")
+        try:
+            check_backlog(self.listen_backlog)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
     @property
     def accepted_audiences(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from hub.gateway.server import DEFAULT_TRUSTED, GuardConfig
 from hub.mercure.app import raise_open_file_limit
+from hub.mercure.listen import DEFAULT_BACKLOG, backlog_flag
 from hub.relay.node import RelayConfig, RelayNode
 from hub.runtime import until_stopped
 
@@ -45,6 +46,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--sale", default="demo")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--history", type=int, default=20_000, help="records mirrored in memory")
+    p.add_argument(
+        "--backlog",
+        type=backlog_flag,
+        default=DEFAULT_BACKLOG,
+        help="listen backlog: connections queued for accept() when thousands reconnect at "
+        "once (capped by net.core.somaxconn)",
+    )
     p.add_argument("--bid-timeout", type=float, default=5.0)
     p.add_argument("--cors-origin", action="append", default=[])
     p.add_argument("--sale-iri-base", default="https://auctionmen.local/sales/")
@@ -109,6 +117,7 @@ def _config(ns: argparse.Namespace, pem: bytes) -> RelayConfig:
         bid_timeout=ns.bid_timeout,
         cors_origins=tuple(ns.cors_origin),
         reuse_port=ns.workers > 1,
+        listen_backlog=ns.backlog,
         behind_tls_proxy=ns.behind_tls_proxy,
         max_subscribers=max(0, ns.max_subscribers),
         max_per_client=max(0, ns.max_per_client),

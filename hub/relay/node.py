@@ -39,6 +39,7 @@ from hub.mercure.app import setup_mercure
 from hub.mercure.config import HubConfig, KeySpec
 from hub.mercure.history import HistoryRouter
 from hub.mercure.hub import Hub
+from hub.mercure.listen import DEFAULT_BACKLOG, listen_backlog
 from hub.mercure.update import Update
 from hub.relay import protocol as P
 from hub.relay.store import MemoryStore, RedisStore, Store, StoreUnavailable
@@ -64,6 +65,7 @@ class RelayConfig:
     bid_rate: float = 5.0
     cors_origins: tuple[str, ...] = ()
     reuse_port: bool = False
+    listen_backlog: int = DEFAULT_BACKLOG  # queued handshakes (hub/mercure/listen.py says why)
     behind_tls_proxy: bool = False  # clients reach us over https: cookies are Secure
     max_subscribers: int = 0  # open streams on this node (worker); 0 = only the fd limit
     max_per_client: int = 0  # per client address (useless behind a proxy: it is one address)
@@ -240,7 +242,13 @@ class RelayNode:
         )
         await self._runner.setup()
         try:
-            site = web.TCPSite(self._runner, cfg.host, cfg.port, reuse_port=cfg.reuse_port or None)
+            site = web.TCPSite(
+                self._runner,
+                cfg.host,
+                cfg.port,
+                reuse_port=cfg.reuse_port or None,
+                backlog=listen_backlog(cfg.listen_backlog),
+            )
             await site.start()
         except BaseException:
             await self.stop()
