@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from babel.messages.pofile import read_po
 
@@ -106,3 +108,57 @@ def po_ids(lang: str, domain: str) -> Iterator[str]:
             for msg in read_po(f, locale=lang, domain=domain):
                 if msg.id and isinstance(msg.id, str):
                     yield msg.id
+
+
+# ------------------------------------------------------------------ the pages' HTML
+
+
+class _HtmlMessages(HTMLParser):
+    """The msgids of an HTML page: the text of each `data-i18n` element (or the attribute's
+    own value when it has one) and the attributes named in `data-i18n-attr`, as the pages'
+    `translateDom()` reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self._open: list[tuple[str, int, list[str]]] = []  # (tag, line, text parts)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        line = self.getpos()[0]
+        for name in a.get("data-i18n-attr", "").split():
+            if a.get(name):
+                self.found.append((line, a[name]))
+        if "data-i18n" in a:
+            if a["data-i18n"]:
+                self.found.append((line, a["data-i18n"]))
+            else:
+                self._open.append((tag, line, []))
+
+    def handle_data(self, data: str) -> None:
+        for _, _, parts in self._open:
+            parts.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1][0] == tag:
+            _, line, parts = self._open.pop()
+            text = " ".join("".join(parts).split())
+            if text:
+                self.found.append((line, text))
+
+
+def html_messages(text: str) -> list[tuple[int, str]]:
+    """(line, msgid) of every translatable text in an HTML page."""
+    parser = _HtmlMessages()
+    parser.feed(text)
+    parser.close()
+    return parser.found
+
+
+def extract_html(
+    fileobj: BinaryIO, keywords: object, comment_tags: object, options: dict[str, Any]
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """A Babel extraction method for the pages' HTML (`[hub.i18n:extract_html: **.html]`)."""
+    encoding = str(options.get("encoding", "utf-8"))
+    for line, message in html_messages(fileobj.read().decode(encoding)):
+        yield line, "", message, []
