@@ -18,6 +18,7 @@ journal's head hash is the seal (`LiveSale.snapshot` fills `sale.head`).
 
 from __future__ import annotations
 
+import datetime
 import gc
 import logging
 import secrets
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 from hub.auction.catalogue import demo_sale, sale_commands
 from hub.auction.engine import Engine
 from hub.auction.events import SYSTEM, Actor
-from hub.backend import house
+from hub.backend import house, rates
 from hub.backend.cashier import Cashier
 from hub.backend.consignors import ConsignorStore
 from hub.backend.identities import IdentityStore
@@ -194,6 +195,12 @@ class Stage:
     def relay_base_url(self) -> str | None:
         return self.links.relay_base_url()
 
+    def public_house(self) -> dict[str, Any]:
+        """What the public pages know of the house (`/house.json`): the room's languages and
+        the currency board's rates, hidden once older than the house allows."""
+        today = datetime.date.fromtimestamp(self.clock())
+        return rates.public_view(self.config.data_dir, today)
+
     def officer_desk(self) -> OfficerDesk:
         """The officer's suspicion notes of this sale (the role is checked behind)."""
         return OfficerDesk(self.officer_notes, self.sale_id, answer_submit(self.sequencer.submit))
@@ -342,6 +349,7 @@ class Stage:
             cors_origins=cfg.cors_origins,
             image_dirs=(cfg.data_dir / "images",),
             behind_tls_proxy=cfg.behind_tls_proxy,
+            house_info=self.public_house,
         )
         app = make_app(caps, settings)
         history = SaleHistory(reader, self.sale_id, self.sale_iri, lambda: self.sequencer.epoch)

@@ -48,6 +48,12 @@ class HouseProfile:
     phone: str = ""
     invoice_terms: str = ""  # printed under the totals of every invoice
     payment_days: int = 14  # an invoice is due this many days after it is issued
+    # The public pages (issue 15): the room display's languages (one, or two shown at once; none:
+    # the browser's), also the languages of the house's canned messages to bidders; how old the
+    # currency board's rates may be before it is hidden; whether a passed lot shows its last bid.
+    room_languages: tuple[str, ...] = ()
+    rates_max_age_days: int = 7
+    room_shows_passed_amount: bool = False
 
     @property
     def address_lines(self) -> list[str]:
@@ -156,7 +162,36 @@ def check(raw: Any) -> HouseProfile:
         phone=phone,
         invoice_terms=_text(raw, "invoice_terms"),
         payment_days=days,
+        **_room(raw),
     )
+
+
+ROOM_LANGUAGES = ("en", "de", "fr")  # hub.i18n.LANGUAGES (hub.backend may not import it)
+
+
+def _room(raw: JSON) -> JSON:
+    """The public pages' settings, checked (see HouseProfile)."""
+    langs = raw.get("room_languages", [])
+    if not isinstance(langs, list | tuple) or not all(isinstance(x, str) for x in langs):
+        raise HouseError('room_languages must be a list of language codes, like ["de", "en"]')
+    if len(langs) > 2 or len(set(langs)) != len(langs):
+        raise HouseError("room_languages holds at most two different languages")
+    wrong = [x for x in langs if x not in ROOM_LANGUAGES]
+    if wrong:
+        raise HouseError(
+            f"room_languages: {wrong[0][:10]!r} is not one of {', '.join(ROOM_LANGUAGES)}"
+        )
+    age = raw.get("rates_max_age_days", 7)
+    if isinstance(age, bool) or not isinstance(age, int) or not 1 <= age <= 366:
+        raise HouseError("rates_max_age_days must be a whole number of days from 1 to 366")
+    shows = raw.get("room_shows_passed_amount", False)
+    if not isinstance(shows, bool):
+        raise HouseError("room_shows_passed_amount must be true or false")
+    return {
+        "room_languages": tuple(langs),
+        "rates_max_age_days": age,
+        "room_shows_passed_amount": shows,
+    }
 
 
 def path(data_dir: Path) -> Path:

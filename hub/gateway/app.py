@@ -60,6 +60,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     image_dirs: tuple[Path, ...] = ()  # lot images, searched in order, before the samples
     behind_tls_proxy: bool = False
+    # What the public pages may know of the house (room languages, currency board): /house.json
+    house_info: Callable[[], dict[str, Any]] | None = None
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -94,7 +96,7 @@ def make_app(caps: Capabilities, settings: Settings) -> web.Application:
     app[K.BEHIND_TLS_PROXY] = settings.behind_tls_proxy
     r = app.router
     # Imported catalogue images first, then the shipped samples.
-    add_pages(r, lambda: [*settings.image_dirs, web_root() / "images"])
+    add_pages(r, lambda: [*settings.image_dirs, web_root() / "images"], settings.house_info)
     r.add_get("/api/openapi.json", openapi)
     r.add_get("/api/commands", command_catalogue)
     r.add_get("/api/sales/current", api.current_sale)
