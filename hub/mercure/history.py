@@ -4,14 +4,36 @@ A ``HistorySource`` must answer ``after(id)`` without scanning (the ring uses a 
 journal-backed source for auction topics seeks its ``(epoch, seq)`` index in O(log n)).
 ``None`` means "I don't know this id" (never stored, or discarded): the hub then answers
 ``earliest`` and, per the spec, replays nothing it cannot place.
+
+Replay for one subscriber must not walk every stored update either: in a reconnection storm
+with subscription events on, each reconnection walked thousands of other subscribers'
+private events to find its 20 (issue 17). So a source may also answer ``after_for(id,
+reader)``: the updates after ``id`` that ``reader`` *might* see, a sub-sequence of
+``after(id)`` in the same order. ``TopicIndex`` finds them in O(log n + k) for a reader
+with exact selectors (the pages' case), and walks only the public updates for a wildcard
+or pattern reader. The hub still checks ``can_receive`` on each: the index only narrows.
 """
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
+from .auth import Grants
+from .topics import EXACT, Selector
 from .update import Update
+
+
+class Reader(Protocol):
+    """Who replays: its selectors and grants (a ``Subscriber``)."""
+
+    @property
+    def selectors(self) -> tuple[Selector, ...]: ...
+
+    @property
+    def grants(self) -> Grants: ...
 
 
 @runtime_checkable
@@ -34,15 +56,120 @@ class HistorySource(Protocol):
         ...
 
 
-class MemoryHistory:
-    """Bounded ring of the last ``size`` updates with an id → position index (O(1) seek)."""
+class _Positions:
+    """Ascending positions; the oldest leave from the front (amortised O(1), no deque:
+    ``bisect`` needs O(1) indexing)."""
 
-    __slots__ = ("_head", "_index", "_ring", "size")
+    __slots__ = ("items", "start")
+
+    def __init__(self) -> None:
+        self.items: list[int] = []
+        self.start = 0
+
+    def __len__(self) -> int:
+        return len(self.items) - self.start
+
+    def drop_first(self) -> None:
+        self.start += 1
+        if self.start >= 64 and self.start * 2 >= len(self.items):
+            del self.items[: self.start]
+            self.start = 0
+
+    def since(self, pos: int) -> list[int]:
+        """Positions >= ``pos``: O(log n + k)."""
+        items = self.items
+        return items[bisect_left(items, pos, self.start) :]
+
+
+class TopicIndex:
+    """Where each stored update sits, by topic and by public/private, as ascending ints.
+
+    Positions are the caller's: add in ascending order, drop the oldest first.
+    """
+
+    __slots__ = ("_private", "_public", "_topics")
+
+    def __init__(self) -> None:
+        self._topics: dict[str, _Positions] = {}
+        self._public = _Positions()
+        self._private = _Positions()
+
+    def add(self, pos: int, update: Update) -> None:
+        topics = self._topics
+        for t in dict.fromkeys(update.topics):  # a topic listed twice is indexed once
+            lst = topics.get(t)
+            if lst is None:
+                lst = topics[t] = _Positions()
+            lst.items.append(pos)
+        (self._private if update.private else self._public).items.append(pos)
+
+    def drop(self, update: Update) -> None:
+        """Forget ``update``, the oldest position still indexed."""
+        topics = self._topics
+        for t in dict.fromkeys(update.topics):
+            lst = topics[t]
+            lst.drop_first()
+            if not lst:
+                del topics[t]  # subscription topics are one per subscriber: don't keep them
+        (self._private if update.private else self._public).drop_first()
+
+    def clear(self) -> None:
+        self._topics.clear()
+        self._public = _Positions()
+        self._private = _Positions()
+
+    def select(self, start: int, reader: Reader) -> list[int]:
+        """Positions >= ``start`` of the updates ``reader`` might see, ascending, no repeat.
+
+        Exact selectors only: the positions of those topics (public and private). Any
+        wildcard or pattern selector: every public position, plus the private ones its
+        grants might open (by topic when the grants are exact, else all of them).
+        """
+        topics = self._topics
+        runs: list[list[int]] = []
+        broad = False
+        for sel in reader.selectors:
+            if sel.kind != EXACT:
+                broad = True
+                break
+            lst = topics.get(sel.text)
+            if lst is not None:
+                runs.append(lst.since(start))
+        if broad:
+            runs = [self._public.since(start)]
+            grants = reader.grants.subscribe
+            if any(g.kind != EXACT for g in grants):
+                runs.append(self._private.since(start))
+            else:
+                for g in grants:
+                    lst = topics.get(g.text)
+                    if lst is not None:
+                        runs.append(lst.since(start))
+        runs = [r for r in runs if r]
+        if not runs:
+            return []
+        if len(runs) == 1:
+            return runs[0]
+        out: list[int] = []
+        last = -1
+        for pos in heapq.merge(*runs):
+            if pos != last:
+                out.append(pos)
+                last = pos
+        return out
+
+
+class MemoryHistory:
+    """Bounded ring of the last ``size`` updates with an id → position index (O(1) seek)
+    and a ``TopicIndex`` (replay for one reader in O(log n + k))."""
+
+    __slots__ = ("_head", "_index", "_ring", "_topics", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._ring: list[Update | None] = [None] * size
         self._index: dict[str, int] = {}
+        self._topics = TopicIndex()
         self._head = 0  # absolute position of the next append
 
     def __len__(self) -> int:
@@ -54,10 +181,13 @@ class MemoryHistory:
         pos = self._head
         slot = pos % self.size
         old = self._ring[slot]
-        if old is not None and self._index.get(old.id) == pos - self.size:
-            del self._index[old.id]
+        if old is not None:
+            if self._index.get(old.id) == pos - self.size:
+                del self._index[old.id]
+            self._topics.drop(old)
         self._ring[slot] = update
         self._index.setdefault(update.id, pos)  # keep the earliest occurrence of a duplicate
+        self._topics.add(pos, update)
         self._head = pos + 1
 
     def _slice(self, start: int) -> list[Update]:
@@ -69,14 +199,35 @@ class MemoryHistory:
                 out.append(u)
         return out
 
-    def after(self, last_event_id: str) -> list[Update] | None:
+    def _seek(self, last_event_id: str) -> int | None:
+        """Position of the first update after the cursor, or None if the cursor is unknown."""
         pos = self._index.get(last_event_id)
         if pos is None or pos < self._head - self.size:
             return None
-        return self._slice(pos + 1)
+        return pos + 1
+
+    def after(self, last_event_id: str) -> list[Update] | None:
+        start = self._seek(last_event_id)
+        return None if start is None else self._slice(start)
+
+    def after_for(self, last_event_id: str, reader: Reader) -> list[Update] | None:
+        start = self._seek(last_event_id)
+        return None if start is None else self._pick(start, reader)
 
     def earliest(self) -> list[Update]:
         return self._slice(max(0, self._head - self.size))
+
+    def earliest_for(self, reader: Reader) -> list[Update]:
+        return self._pick(max(0, self._head - self.size), reader)
+
+    def _pick(self, start: int, reader: Reader) -> list[Update]:
+        ring, size = self._ring, self.size
+        out: list[Update] = []
+        for pos in self._topics.select(start, reader):
+            u = ring[pos % size]
+            if u is not None:
+                out.append(u)
+        return out
 
     def last_id(self) -> str | None:
         if self._head == 0 or self.size == 0:
@@ -90,6 +241,7 @@ class HistoryRouter:
 
     Put the ring first (it holds every recent update of every topic) and slower, longer
     sources (the journal) after it. ``earliest`` and ``last_id`` come from the first source.
+    A router is itself a source with ``after_for``/``earliest_for``.
     """
 
     __slots__ = ("sources",)
@@ -104,8 +256,38 @@ class HistoryRouter:
                 return found
         return None
 
+    def after_for(self, last_event_id: str, reader: Reader) -> Iterable[Update] | None:
+        for source in self.sources:
+            found = replay_after(source, last_event_id, reader)
+            if found is not None:
+                return found
+        return None
+
     def earliest(self) -> Iterable[Update]:
         return self.sources[0].earliest() if self.sources else ()
 
+    def earliest_for(self, reader: Reader) -> Iterable[Update]:
+        return replay_earliest(self.sources[0], reader) if self.sources else ()
+
     def last_id(self) -> str | None:
         return self.sources[0].last_id() if self.sources else None
+
+
+def replay_after(
+    source: HistorySource, last_event_id: str, reader: Reader
+) -> Iterable[Update] | None:
+    """``source.after_for`` where the source has it (narrowed for ``reader``), else ``after``."""
+    narrow = getattr(source, "after_for", None)
+    if narrow is not None:
+        found: Iterable[Update] | None = narrow(last_event_id, reader)
+        return found
+    return source.after(last_event_id)
+
+
+def replay_earliest(source: HistorySource, reader: Reader) -> Iterable[Update]:
+    """``source.earliest_for`` where the source has it, else ``earliest``."""
+    narrow = getattr(source, "earliest_for", None)
+    if narrow is not None:
+        found: Iterable[Update] = narrow(reader)
+        return found
+    return source.earliest()

@@ -26,7 +26,13 @@ from urllib.parse import quote, urljoin, urlsplit
 from . import errors, sse
 from .auth import Grants
 from .config import HubConfig
-from .history import HistoryRouter, HistorySource, MemoryHistory
+from .history import (
+    HistoryRouter,
+    HistorySource,
+    MemoryHistory,
+    replay_after,
+    replay_earliest,
+)
 from .subscriber import Subscriber
 from .topics import WILDCARD, Selector
 from .update import Update, has_bad_chars, new_event_id
@@ -62,7 +68,7 @@ class Hub:
     def __init__(self, config: HubConfig, sources: Sequence[HistorySource] = ()) -> None:
         self.config = config
         self.ring = MemoryHistory(config.history_size)
-        self.history = HistoryRouter([self.ring, *sources])
+        self.history: HistorySource = HistoryRouter([self.ring, *sources])
         self._subscribers: dict[int, Subscriber] = {}
         self._exact: dict[str, set[Subscriber]] = {}
         self._wildcard: set[Subscriber] = set()
@@ -229,10 +235,12 @@ class Hub:
         if cursor is None:
             return [], None
         replay: Iterable[Update] | None
+        # Only the updates this subscriber might see (the history's topic index), not every
+        # one stored after the cursor: a reconnection storm is O(N log n), not O(N^2).
         if cursor == "earliest":
-            replay, header = self.history.earliest(), "earliest"
+            replay, header = replay_earliest(self.history, sub), "earliest"
         else:
-            replay = self.history.after(cursor)
+            replay = replay_after(self.history, cursor, sub)
             header = cursor if replay is not None else "earliest"
         frames = [
             u.frame or sse.encode(u) for u in replay or () if sub.can_receive(u.topics, u.private)

@@ -18,6 +18,7 @@ import os
 import socket
 import time
 import uuid
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from hub.gateway.tokens import ISSUER, TokenError
 from hub.journal.records import Record
 from hub.mercure.app import setup_mercure
 from hub.mercure.config import HubConfig, KeySpec
-from hub.mercure.history import HistoryRouter
+from hub.mercure.history import HistoryRouter, Reader, TopicIndex
 from hub.mercure.hub import Hub
 from hub.mercure.listen import DEFAULT_BACKLOG, listen_backlog
 from hub.mercure.update import Update
@@ -81,6 +82,9 @@ class RelayConfig:
         return f"{self.sale_iri_base}{self.sale}"
 
 
+_PER_RECORD = 8  # index positions per record: seq * 8 + i (a record makes at most 3 updates)
+
+
 class SeqHistory:
     """Mercure history for the sale, indexed by `seq` (a `HistorySource`).
 
@@ -88,6 +92,10 @@ class SeqHistory:
     by seq lookup; older ids resolve from records the node fetched from the stream (XRANGE)
     for that request just before (`prefetched`). Replay never goes past what this node has
     published itself, so the live stream continues exactly where replay stops.
+
+    `after_for` gives one subscriber only what it might see, from a `TopicIndex` over the
+    held records (O(log n + k)); it falls back to `after`'s walk when the cursor needs the
+    prefetched records or the held ones have a hole.
     """
 
     def __init__(self, sale: str, size: int) -> None:
@@ -95,6 +103,9 @@ class SeqHistory:
         self.size = max(1, size)
         self.head = 0  # highest seq published here
         self._records: OrderedDict[int, tuple[int, list[Update]]] = OrderedDict()
+        self._seqs: list[int] = []  # the held seqs, ascending (bisect); oldest from _first
+        self._first = 0
+        self._index = TopicIndex()
         self.prefetched: dict[int, tuple[int, list[Update]]] = {}
 
     @property
@@ -105,17 +116,29 @@ class SeqHistory:
     def add(self, seq: int, epoch: int, updates: list[Update]) -> None:
         self._records[seq] = (epoch, updates)
         self.head = seq
+        self._seqs.append(seq)
+        for i, update in enumerate(updates[:_PER_RECORD]):
+            self._index.add(seq * _PER_RECORD + i, update)
         while len(self._records) > self.size:
-            self._records.popitem(last=False)
+            _, (_, old) = self._records.popitem(last=False)
+            for update in old[:_PER_RECORD]:
+                self._index.drop(update)
+            self._first += 1
+        if self._first >= 64 and self._first * 2 >= len(self._seqs):
+            del self._seqs[: self._first]
+            self._first = 0
 
     def reset(self, head: int) -> None:
         self._records.clear()
+        self._seqs, self._first = [], 0
+        self._index.clear()
         self.head = head
 
     def _get(self, seq: int) -> tuple[int, list[Update]] | None:
         return self._records.get(seq) or self.prefetched.get(seq)
 
-    def after(self, last_event_id: str) -> Iterable[Update] | None:
+    def _current(self, last_event_id: str) -> tuple[int, str, list[Update]] | None:
+        """(seq, view, updates of that record) for a cursor this node can place, else None."""
         parsed = parse_event_id(last_event_id)
         if parsed is None or parsed[0] != self.sale:
             return None
@@ -125,9 +148,16 @@ class SeqHistory:
         current = self._get(seq)
         if current is None or current[0] != epoch:
             return None
+        return seq, view, current[1]
+
+    def after(self, last_event_id: str) -> Iterable[Update] | None:
+        placed = self._current(last_event_id)
+        if placed is None:
+            return None
+        seq, view, updates = placed
         out: list[Update] = []
         if view == "p":
-            out.extend(u for u in current[1] if u.id.endswith(":s"))
+            out.extend(u for u in updates if u.id.endswith(":s"))
         for s in range(seq + 1, self.head + 1):
             got = self._get(s)
             if got is None:
@@ -135,8 +165,26 @@ class SeqHistory:
             out.extend(got[1])
         return out
 
+    def after_for(self, last_event_id: str, reader: Reader) -> Iterable[Update] | None:
+        placed = self._current(last_event_id)
+        if placed is None:
+            return None
+        seq, view, updates = placed
+        held = len(self._seqs) - bisect_right(self._seqs, seq, self._first)
+        if seq + 1 < self.floor or held != self.head - seq:
+            return self.after(last_event_id)  # prefetched records or a hole: walk
+        out = [u for u in updates if u.id.endswith(":s")] if view == "p" else []
+        out.extend(self._at(pos) for pos in self._index.select((seq + 1) * _PER_RECORD, reader))
+        return out
+
+    def _at(self, pos: int) -> Update:
+        return self._records[pos // _PER_RECORD][1][pos % _PER_RECORD]
+
     def earliest(self) -> Iterable[Update]:
         return [u for _, updates in self._records.values() for u in updates]
+
+    def earliest_for(self, reader: Reader) -> Iterable[Update]:
+        return [self._at(pos) for pos in self._index.select(0, reader)]
 
     def last_id(self) -> str | None:
         if not self._records:
