@@ -32,10 +32,25 @@ def _add_stage_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tls-cert", type=Path, help="the house's own certificate (PEM)")
     p.add_argument("--tls-key", type=Path, help="its private key (PEM, unencrypted)")
+    p.add_argument(
+        "--public-url",
+        help="the address bidders' phones use, e.g. https://192.168.1.20:8765 "
+        "(default: this machine's address when listening on every interface)",
+    )
+    p.add_argument("--house-name", help="the auction house's name (saved in house.json)")
+    p.add_argument(
+        "--currency", help="the house's currency, ISO 4217 (e.g. EUR): the default of new sales"
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start the demo sale over before starting (its bids and lots as shipped)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auctionmen", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"auctionmen {version()}")
     sub = parser.add_subparsers(dest="command")
 
     gui = sub.add_parser("gui", help="the desktop app (the default)")
@@ -54,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=float, default=12 * 3600, help="seconds (default 12 h)")
     token.add_argument("--link", action="store_true", help="print a bidder link, not the token")
     token.add_argument("--tls", choices=["house", "off"], help="off: an http:// link")
+    token.add_argument(
+        "--url", help="the stage's public address for --link (default: as configured)"
+    )
+    token.add_argument("--config", type=Path, help="the stage's TOML config file")
+
+    _add_staff_parser(sub)
 
     key = sub.add_parser("stage-key", help="print the stage's public key (for a relay)")
     key.add_argument("--data-dir", type=Path)
@@ -134,6 +155,110 @@ a sale file (TOML; JSON has the same keys), amounts in minor units:
   buyer_premium = [[0, 2500], [50000000, 2000]]   # [from, basis points], marginal
   vat_rate_bp = 2000
 """
+
+
+def _add_staff_parser(sub: Any) -> None:
+    staff = sub.add_parser("staff", help="staff accounts: add one (the first, too), list them")
+    verbs = staff.add_subparsers(dest="verb", required=True)
+    add = verbs.add_parser(
+        "add",
+        help="add a staff account; its PIN or password comes from stdin or a file, never "
+        "the command line",
+        description="Add a staff account. Once one exists, terminals sign in by name and PIN "
+        "(the stage's shared PIN stops working). Example: "
+        "printf '%%s\\n' 4821 | auctionmen staff add --name 'Ada' --role admin "
+        "--role auctioneer --pin-stdin",
+    )
+    add.add_argument("--data-dir", type=Path)
+    add.add_argument("--name", required=True, help="the person's name (unique)")
+    add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        help="auctioneer, clerk, desk, cashier, admin or officer (repeat for more)",
+    )
+    secret = add.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    secret.add_argument("--pin-file", type=Path, help="read the PIN from this file")
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    secret.add_argument("--password-file", type=Path, help="read the password from this file")
+    listing = verbs.add_parser("list", help="the staff accounts (no secrets)")
+    listing.add_argument("--data-dir", type=Path)
+    listing.add_argument("--json", action="store_true")
+
+
+SECRET_LIMIT = 4096  # bytes read for a PIN or password: a line, not a file's worth
+
+
+def _read_secret(path: Path | None) -> str:
+    """The first line of `path`, or of stdin when None; without its line ending."""
+    from hub.backend.staff import StaffError
+
+    try:
+        if path is None:
+            data = sys.stdin.buffer.read(SECRET_LIMIT + 1) if sys.stdin else b""
+        else:
+            with path.open("rb") as f:
+                data = f.read(SECRET_LIMIT + 1)
+    except OSError as exc:
+        raise StaffError("invalid", f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > SECRET_LIMIT:
+        raise StaffError("invalid", "the PIN or password must be one short line")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StaffError("invalid", "the PIN or password is not UTF-8 text") from None
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        raise StaffError("invalid", "no PIN or password given (an empty line)")
+    return lines[0]
+
+
+def _staff(ns: argparse.Namespace) -> int:
+    """`staff add|list`: 0 done, 1 refused (the message says why)."""
+    import json
+
+    from hub.backend.staff import StaffError, StaffStore
+
+    prog = f"auctionmen staff {ns.verb}"
+    data_dir = _data_dir(ns.data_dir)
+    try:
+        if ns.verb == "add":
+            roles = [r.strip() for text in ns.role for r in text.split(",") if r.strip()]
+            pin = password = None
+            if ns.pin_stdin or ns.pin_file is not None:
+                pin = _read_secret(ns.pin_file).strip()
+            else:
+                password = _read_secret(ns.password_file)
+            store = StaffStore(data_dir / "staff.db")
+            try:
+                account = store.create(ns.name, roles, pin=pin, password=password)
+            finally:
+                store.close()
+            print(f"added {account.id} {account.name} ({', '.join(account.roles)})")
+            return 0
+        store = StaffStore(data_dir / "staff.db")
+        try:
+            accounts = store.accounts()
+        finally:
+            store.close()
+    except StaffError as exc:
+        print(f"{prog}: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{prog}: {exc.filename or data_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if ns.json:
+        print(json.dumps([a.to_json() for a in accounts], ensure_ascii=False, indent=1))
+        return 0
+    if not accounts:
+        print("no staff accounts yet: `auctionmen staff add --name NAME --role admin --pin-stdin`")
+    for a in accounts:
+        state = "" if a.active else "  (deactivated)"
+        print(f"{a.id:<6} {a.name:<30} {', '.join(a.roles)}{state}")
+    return 0
 
 
 def _add_sale_parser(sub: Any) -> None:
@@ -229,10 +354,9 @@ def _retention(ns: argparse.Namespace) -> int:
     import json
 
     from hub.backend import retention
-    from hub.config import StageConfig
 
     prog = f"auctionmen retention {ns.verb}"
-    data_dir = StageConfig.load(None, data_dir=ns.data_dir).data_dir
+    data_dir = _data_dir(ns.data_dir)
     now = _retention_clock()
     if not 1 <= ns.years <= 100:
         print(f"{prog}: --years must be between 1 and 100", file=sys.stderr)
@@ -324,9 +448,8 @@ def _add_tls_parser(sub: Any) -> None:
 def _tls(ns: argparse.Namespace) -> int:
     """`tls init|ca-cert`: exit 0 done, 1 refused (the message says why)."""
     from hub import tls
-    from hub.config import StageConfig
 
-    data_dir = StageConfig.load(None, data_dir=ns.data_dir).data_dir
+    data_dir = _data_dir(ns.data_dir)
     prog = f"auctionmen tls {ns.verb}"
     try:
         if ns.verb == "ca-cert":
@@ -376,11 +499,34 @@ def _inspector_sheets(argv: list[str]) -> int:
     return 0
 
 
-def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _data_dir(given: Path | None) -> Path:
+    """--data-dir, else the data folder of the user's config file, else the default."""
+    from app.settings import default_config
     from hub.config import StageConfig
 
+    return StageConfig.load(default_config(), data_dir=given).data_dir
+
+
+def _config_file(ns: argparse.Namespace) -> Path | None:
+    """--config, else the user's config file (the first-run assistant's) when there is one."""
+    from app.settings import default_config
+
+    given: Path | None = getattr(ns, "config", None)
+    return given if given is not None else default_config()
+
+
+def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from hub.config import ConfigError, StageConfig
+    from hub.links import check_url
+
+    if ns.public_url is not None:
+        try:
+            check_url(ns.public_url, "--public-url")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     return StageConfig.load(
-        ns.config,
+        _config_file(ns),
+        public_url=ns.public_url,
         host=ns.host,
         port=ns.port,
         data_dir=ns.data_dir,
@@ -393,6 +539,18 @@ def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
         tls_cert=ns.tls_cert,
         tls_key=ns.tls_key,
     )
+
+
+def version() -> str:
+    """The installed package's version: pyproject.toml's, the one place it is written (the
+    bundle carries the package metadata; installer/build checks they agree)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("auctionmen")
+    except PackageNotFoundError:  # a bare checkout that was never pip-installed
+        return "unknown"
 
 
 def _has_display() -> bool:
@@ -421,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return relay_main(argv[1:])
     parser = build_parser()
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["gui", *argv]
     ns = parser.parse_args(argv)
     from hub.config import ConfigError
@@ -433,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
             from hub.config import StageConfig
             from hub.gateway.tokens import load_or_create_key, public_pem
 
-            config = StageConfig.load(None, data_dir=ns.data_dir)
+            config = StageConfig.load(_config_file(ns), data_dir=ns.data_dir)
             sys.stdout.write(public_pem(load_or_create_key(config.data_dir)).decode())
             return 0
         if ns.command == "results":
@@ -448,12 +606,19 @@ def main(argv: list[str] | None = None) -> int:
             return _tls(ns)
         if ns.command == "retention":
             return _retention(ns)
+        if ns.command == "staff":
+            return _staff(ns)
         if ns.command == "serve":
             from hub.serve import run_serve
 
-            return run_serve(_stage_config(ns))
+            config = _stage_config(ns)
+            problem = _prepare(ns, config)
+            return problem if problem is not None else run_serve(config)
         if ns.command == "gui":
             config = _stage_config(ns)
+            problem = _prepare(ns, config)
+            if problem is not None:
+                return problem
             if not _has_display():
                 print(
                     "auctionmen: no display found; running the core headless "
@@ -469,6 +634,76 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     parser.print_help()
     return 0
+
+
+def _prepare(ns: argparse.Namespace, config: Any) -> int | None:
+    """Before a stage starts: the house's name and currency from the flags or the config
+    file's [house] table (saved in house.json), and --fresh (the demo starts over).
+    None when all is well, else the exit code after saying why."""
+    from hub.backend import house, sales
+
+    prog = f"auctionmen {ns.command}"
+    changes = _house_table(_config_file(ns))
+    if ns.house_name is not None:
+        changes["name"] = ns.house_name
+    if ns.currency is not None:
+        changes["currency"] = ns.currency
+    if changes:
+        try:
+            _save_house(config.data_dir, changes)
+        except (house.HouseError, OSError) as exc:
+            print(f"{prog}: house: {exc}", file=sys.stderr)
+            return 2 if isinstance(exc, house.HouseError) else 1
+    if ns.fresh:
+        if config.sale != "demo":
+            print(
+                f"{prog}: --fresh starts the demo over; sale '{config.sale}' keeps its journal",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            summary = sales.reset_demo(config.data_dir)
+        except sales.SaleError as exc:
+            print(f"{prog}: --fresh: {exc}", file=sys.stderr)
+            return 1
+        config.demo = True
+        print(f"the demo starts over: {summary.path}", file=sys.stderr)
+    return None
+
+
+def _house_table(path: Path | None) -> dict[str, Any]:
+    """The [house] table of the config file (house.json's fields), if any."""
+    import tomllib
+
+    from hub.config import ConfigError
+
+    if path is None:
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}  # StageConfig.load has already said what is wrong with the file
+    table = raw.get("house", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config {path}: [house] must be a table of house.json's fields")
+    return dict(table)
+
+
+def _save_house(data_dir: Path, changes: dict[str, Any]) -> Any:
+    """Merge `changes` into the house profile (checked whole; a new profile needs at least
+    name, address and country, never the demo house's bank details)."""
+    from hub.backend import house
+
+    current = house.load(data_dir).to_json() if house.path(data_dir).is_file() else {}
+    merged = {**current, **changes}
+    if current == {**current, **merged}:
+        return house.check(merged)  # nothing new: do not rewrite the file
+    if not current and not {"address", "country"} <= set(merged):
+        raise house.HouseError(
+            "a new house profile needs name, address and country too: set them in the "
+            "config file's [house] table or in the app's first-run assistant"
+        )
+    return house.save(data_dir, merged)
 
 
 def run_headless(config) -> int:  # type: ignore[no-untyped-def]
@@ -820,24 +1055,85 @@ def _export(ns: argparse.Namespace) -> int:
 
 
 def _token(ns: argparse.Namespace) -> int:
+    """`auctionmen token`: a signed token, or with --link the page link with it. Refuses a
+    sale that is not in the data dir and a paddle not registered in it (exit 1)."""
+    from hub.backend.sales import describe_sales, list_sales
     from hub.config import StageConfig
     from hub.gateway.tokens import TokenError, TokenIssuer, load_or_create_key
 
-    config = StageConfig.load(None, data_dir=ns.data_dir, sale=ns.sale, tls=ns.tls)
+    prog = "auctionmen token"
+    if ns.role == "bidder" and not ns.paddle:
+        print(f"{prog}: a bidder token needs --paddle", file=sys.stderr)
+        return 2
+    config = StageConfig.load(_config_file(ns), data_dir=ns.data_dir, sale=ns.sale, tls=ns.tls)
+    if not config.journal_path.is_file():
+        sales = describe_sales(list_sales(config.data_dir))
+        print(
+            f"{prog}: no sale '{config.sale}' in {config.sales_dir} (sales there: {sales})",
+            file=sys.stderr,
+        )
+        return 1
+    channel = "floor"
+    if ns.role == "bidder" and ns.paddle is not None:
+        try:
+            bidder = _sale_state(config.journal_path).bidders.get(str(ns.paddle))
+        except _MoneyFileError as exc:
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return 1
+        if bidder is None or bidder.status == "rejected":
+            why = "was rejected" if bidder is not None else "is not registered"
+            print(
+                f"{prog}: paddle {str(ns.paddle)[:40]!r} {why} in sale '{config.sale}'; "
+                "register and approve the bidder first (the app's Bidders tab or the clerk page)",
+                file=sys.stderr,
+            )
+            return 1
+        if bidder.status != "approved":
+            print(f"{prog}: note: paddle {ns.paddle} is not approved yet", file=sys.stderr)
+        channel = bidder.channel
     try:
+        base, source = (_link_base(ns, config, channel)) if ns.link else ("", "")
         issuer = TokenIssuer(load_or_create_key(config.data_dir), config.sale_iri_base)
-        token = issuer.issue(ns.role, ns.sale, paddle=ns.paddle, ttl=ns.ttl)
+        token = issuer.issue(ns.role, config.sale, paddle=ns.paddle, ttl=ns.ttl)
     except TokenError as exc:
-        print(f"auctionmen token: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     if ns.link:
-        scheme = "http" if config.tls == "off" else "https"
-        base = config.public_url or f"{scheme}://{config.host}:{config.port}"
         page = "bid" if ns.role == "bidder" else "clerk"
+        print(f"link address: {base} ({source})", file=sys.stderr)
         print(f"{base}/{page}#token={token}")
     else:
         print(token)
     return 0
+
+
+def _link_base(ns: argparse.Namespace, config: Any, channel: str) -> tuple[str, str]:
+    """The address a link starts with, and where it comes from (said to the user):
+    --url, the config's public_url (or relay for an online bidder), the address the stage
+    of this data dir last gave people, else the default address."""
+    from hub.links import ADDRESS_FILE, check_url, recorded_address
+
+    if ns.url is not None:
+        return check_url(ns.url, "--url"), "--url"
+    where = _config_file(ns)
+    relay = config.relay_public_url or (config.relay_url or "").split(",")[0].strip()
+    if relay and channel == "online":
+        return check_url(relay, "relay address"), f"the relay, from {where or 'the config'}"
+    if config.public_url:
+        return check_url(config.public_url, "public_url"), f"public_url in {where}"
+    recorded = recorded_address(config.data_dir)
+    if recorded is not None:
+        return recorded["base_url"], (
+            f"where the stage of this data dir last listened: {config.data_dir / ADDRESS_FILE}"
+        )
+    scheme = "http" if config.tls == "off" else "https"
+    return f"{scheme}://{config.host}:{config.port}", (
+        "the default address, only right on this machine: start the stage once, set "
+        "public_url in the config, or pass --url"
+    )
 
 
 # -- auctionmen sale ------------------------------------------------------------------------
@@ -846,9 +1142,8 @@ def _token(ns: argparse.Namespace) -> int:
 def _sale(ns: argparse.Namespace) -> int:
     """`sale new|list|reset|go-live|close`: exit 0 done, 1 refused, 2 usage error."""
     from hub.backend import sales
-    from hub.config import StageConfig
 
-    data_dir = StageConfig.load(None, data_dir=ns.data_dir).data_dir
+    data_dir = _data_dir(ns.data_dir)
     prog = f"auctionmen sale {ns.verb}"
     try:
         if ns.verb == "new":
@@ -892,6 +1187,7 @@ def _sale_spec(ns: argparse.Namespace) -> dict[str, Any]:
         value = getattr(ns, key)
         if value is not None:
             spec[key] = value
+    _house_defaults(spec, ns.data_dir)
     if ns.session:
         spec["sessions"] = [sales.parse_session(text) for text in ns.session]
     rules: dict[str, Any] = dict(spec.get("settings") or {})
@@ -913,6 +1209,22 @@ def _sale_spec(ns: argparse.Namespace) -> dict[str, Any]:
     if rules:
         spec["settings"] = rules
     return spec
+
+
+def _house_defaults(spec: dict[str, Any], data_dir: Path | None) -> None:
+    """A new sale takes the house's name and currency unless it names its own (only when
+    the house has a profile of its own: the demo house names no real currency choice)."""
+    from hub.backend import house
+
+    folder = _data_dir(data_dir)
+    if not house.path(folder).is_file():
+        return
+    try:
+        profile = house.load(folder)
+    except house.HouseError:
+        return  # `sale new` does not need the letterhead; invoices report the broken file
+    spec.setdefault("house", profile.name)
+    spec.setdefault("currency", profile.currency)
 
 
 def _read_small(path: Path, what: str, limit: int = 100_000) -> str:

@@ -87,7 +87,8 @@ class StageConfig:
                 raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
-            values.update(raw.get("stage", raw))
+            # [house] holds house.json's fields (the CLI saves them), not stage settings.
+            values.update(raw.get("stage", {k: v for k, v in raw.items() if k != "house"}))
         values.update({k: v for k, v in overrides.items() if v is not None})
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)

@@ -11,6 +11,8 @@ import pytest
 # Qt must never look for a display in tests; set before anything imports PySide6.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
+# The user's own stage config (~/.config/auctionmen/auctionmen.toml) must not steer any test.
+os.environ.setdefault("AUCTIONMEN_CONFIG", "/nonexistent/auctionmen-tests/auctionmen.toml")
 
 from hub.config import StageConfig
 from hub.stage import Stage

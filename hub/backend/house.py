@@ -48,6 +48,7 @@ class HouseProfile:
     phone: str = ""
     invoice_terms: str = ""  # printed under the totals of every invoice
     payment_days: int = 14  # an invoice is due this many days after it is issued
+    currency: str = "EUR"  # ISO 4217: the default of a new sale (New sale…, `sale new`)
     # The public pages (issue 15): the room display's languages (one, or two shown at once; none:
     # the browser's), also the languages of the house's canned messages to bidders; how old the
     # currency board's rates may be before it is hidden; whether a passed lot shows its last bid.
@@ -147,6 +148,9 @@ def check(raw: Any) -> HouseProfile:
     days = raw.get("payment_days", 14)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365:
         raise HouseError("payment_days must be a whole number of days from 0 to 365")
+    currency = raw.get("currency", "EUR")
+    if not isinstance(currency, str) or not known_currency(currency):
+        raise HouseError(f"currency {str(currency)[:20]!r} is not an ISO 4217 code, like EUR")
     iban = _iban(_text(raw, "iban"))
     bic = _bic(_text(raw, "bic"))
     if bic and not iban:
@@ -162,6 +166,7 @@ def check(raw: Any) -> HouseProfile:
         phone=phone,
         invoice_terms=_text(raw, "invoice_terms"),
         payment_days=days,
+        currency=currency.upper(),
         **_room(raw),
     )
 
@@ -192,6 +197,13 @@ def _room(raw: JSON) -> JSON:
         "rates_max_age_days": age,
         "room_shows_passed_amount": shows,
     }
+
+
+def known_currency(code: str) -> bool:
+    """An ISO 4217 code the locale data knows (EUR, CHF, GBP…), any letter case."""
+    from babel.numbers import list_currencies
+
+    return len(code) == 3 and code.upper() in list_currencies()
 
 
 def path(data_dir: Path) -> Path:
