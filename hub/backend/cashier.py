@@ -348,26 +348,25 @@ class Cashier:
         self._check_bidder(paddle)
         _check_amount(amount)
         actor = self._staff(by)
-        async with self._payments:
-            if not self._known_key(key, actor):
-                paid = ledger.balance(self.auction, paddle)[1]
-                if amount > paid:
-                    raise MoneyError(
-                        TOO_MUCH,
-                        f"paddle {paddle} has paid {self._money(max(paid, 0))}; "
-                        f"a refund of {self._money(amount)} is more than that",
-                    )
-            command: JSON = {
-                "op": "record_refund",
-                "paddle": paddle,
-                "amount": amount,
-                "method": method,
-                "reference": reference,
-                "reason": reason,
-            }
-            if key:
-                command["key"] = key
-            return await self._submit(command, actor)
+        command: JSON = {
+            "op": "record_refund",
+            "paddle": paddle,
+            "amount": amount,
+            "method": method,
+            "reference": reference,
+            "reason": reason,
+        }
+
+        def too_much() -> str | None:
+            paid = ledger.balance(self.auction, paddle)[1]
+            if amount <= paid:
+                return None
+            return (
+                f"paddle {paddle} has paid {self._money(max(paid, 0))}; "
+                f"a refund of {self._money(amount)} is more than that"
+            )
+
+        return await self._submit_capped(command, key, actor, too_much)
 
     async def release(
         self, paddle: str, lots: list[str], by: str, override_reason: str = ""
@@ -433,22 +432,36 @@ class Cashier:
         self._check_consignor(consignor)
         _check_amount(amount)
         actor = self._staff(by)
+        command: JSON = {
+            "op": "record_payout",
+            "consignor": consignor,
+            "amount": amount,
+            "method": method,
+            "reference": reference,
+        }
+
+        def too_much() -> str | None:
+            due = self.settlement(consignor).due
+            if amount <= due:
+                return None
+            return (
+                f"consignor {consignor} is due {self._money(max(due, 0))}; "
+                f"{self._money(amount)} is more than that"
+            )
+
+        return await self._submit_capped(command, key, actor, too_much)
+
+    async def _submit_capped(
+        self, command: JSON, key: str | None, actor: Actor, too_much: Callable[[], str | None]
+    ) -> Answer:
+        """Submit a money-out command unless `too_much()` says it exceeds what may go out. A
+        retried idempotency key skips the check: the first attempt already passed it, and its
+        answer comes back unchanged. Payments are serialised so two desks cannot both pass it."""
         async with self._payments:
             if not self._known_key(key, actor):
-                due = self.settlement(consignor).due
-                if amount > due:
-                    raise MoneyError(
-                        TOO_MUCH,
-                        f"consignor {consignor} is due {self._money(max(due, 0))}; "
-                        f"{self._money(amount)} is more than that",
-                    )
-            command: JSON = {
-                "op": "record_payout",
-                "consignor": consignor,
-                "amount": amount,
-                "method": method,
-                "reference": reference,
-            }
+                problem = too_much()
+                if problem:
+                    raise MoneyError(TOO_MUCH, problem)
             if key:
                 command["key"] = key
             return await self._submit(command, actor)
