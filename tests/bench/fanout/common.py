@@ -268,6 +268,7 @@ class Report:
     first: Dist = field(default_factory=Dist)  # per event: the first subscriber
     loadgen_cpu_s: float = 0.0
     per_k_last: dict[int, float] = field(default_factory=dict)
+    caught: Dist = field(default_factory=Dist)  # per subscriber: caught up after `since`
 
     @property
     def delivered_ok(self) -> bool:
@@ -305,6 +306,8 @@ class Loadgens:
         max_events: int = 4096,
         deadline: float = 900.0,
         ready_s: float = 180.0,
+        track_ids: bool = False,
+        spread: int = 0,
     ) -> float:
         """Start ``procs`` generators holding ``n`` subscribers in all; returns connect time."""
         t0 = time.monotonic()
@@ -333,6 +336,8 @@ class Loadgens:
                         str(max_events),
                         "--deadline",
                         str(deadline),
+                        *(["--track-ids"] if track_ids else []),
+                        *(["--spread", str(spread)] if spread else []),
                     ],
                     stdin=True,
                     stderr=self.tmp / "loadgen.stderr",
@@ -361,10 +366,40 @@ class Loadgens:
         answers = [await c.line(wait_s + 30) for c in self.procs]
         return all(a.get("complete") for a in answers)
 
-    async def report(self, ks: range | list[int], ts: dict[int, float] | None = None) -> Report:
+    async def drop(self) -> int:
+        """Close every subscriber socket at once; returns how many had no event id yet."""
+        for c in self.procs:
+            await c.send({"cmd": "drop"})
+        answers = [await c.line(60) for c in self.procs]
+        return sum(int(a["without_id"]) for a in answers)
+
+    async def reconnect(self, limit_s: float, retry_s: float = 1.0) -> dict[str, Any]:
+        """All subscribers reconnect at once with Last-Event-ID; merged answers."""
+        for c in self.procs:
+            await c.send({"cmd": "reconnect", "timeout": limit_s, "retry": retry_s})
+        answers = [await c.line(limit_s + 60) for c in self.procs]
+        errors: dict[str, int] = {}
+        for a in answers:
+            for name, count in a["errors"].items():
+                errors[name] = errors.get(name, 0) + int(count)
+        return {
+            "reconnected": sum(int(a["reconnected"]) for a in answers),
+            "failed": sum(int(a["failed"]) for a in answers),
+            "attempts": sum(int(a["attempts"]) for a in answers),
+            "connect_s": max(float(a["connect_s"]) for a in answers),
+            "errors": errors,
+        }
+
+    async def report(
+        self,
+        ks: range | list[int],
+        ts: dict[int, float] | None = None,
+        since: float | None = None,
+    ) -> Report:
         rep = Report(events=len(ks))
         kern: array[float] = array("d")
         app: array[float] = array("d")
+        caught: list[float] = []
         last: dict[int, float] = {}
         first: dict[int, float] = {}
         for i, c in enumerate(self.procs):
@@ -375,9 +410,11 @@ class Loadgens:
                     "ks": list(ks),
                     "out": str(out),
                     "ts": {str(k): v for k, v in (ts or {}).items()},
+                    **({"since": since} if since is not None else {}),
                 }
             )
             r = await c.line(120)
+            caught.extend(r.get("caught", ()))
             rep.subs += r["subs"]
             rep.closed += r["closed"]
             rep.missing += r["missing"]
@@ -397,6 +434,7 @@ class Loadgens:
         rep.last = Dist.of(list(last.values()))
         rep.first = Dist.of(list(first.values()))
         rep.per_k_last = last
+        rep.caught = Dist.of(caught)
         return rep
 
     async def close(self) -> None:

@@ -33,6 +33,16 @@ Control protocol: one JSON object per line on stdin, one per line on stdout.
 * ``{"cmd": "report", "k0": a, "k1": b, "ts": {"k": ts, …}, "out": path}`` → per-event and
   per-subscriber counts; the raw latencies (seconds, float64) go to ``path`` (kernel) and
   ``path + ".app"`` (read time)
+* ``{"cmd": "drop"}`` → every subscriber socket is closed at once (the venue's Wi-Fi
+  drops); what each has seen is kept → ``{"dropped": n, "without_id": m}``. Needs
+  ``--track-ids`` (the ``id:`` of the last event each subscriber received).
+* ``{"cmd": "reconnect", "timeout": s, "retry": r}`` → all reconnect at once (no limit on
+  connects in flight: a reconnection storm), each with ``Last-Event-ID`` = its last id; a
+  failed attempt is retried after ``r`` s (an EventSource's retry) until ``s`` →
+  ``{"reconnected": n, "failed": f, "attempts": a, "connect_s": s, "errors": {...}}``.
+  A subscriber's ``caught`` time (``report`` with ``"since": t``) is the arrival of the
+  last new event it got after that, minus ``t``. Bytes read together with the response
+  head have no kernel timestamp: they are timed at read.
 * ``{"cmd": "quit"}`` (or EOF on stdin, or ``--deadline`` seconds) → close everything, exit.
 """
 
@@ -60,25 +70,31 @@ IP_BIND_ADDRESS_NO_PORT = 24
 _TIMESPEC = struct.Struct("@qq")
 _ANC_SIZE = socket.CMSG_SPACE(_TIMESPEC.size)
 _MAX_BUF = 1 << 20  # bytes without a blank line before we call the stream broken
+_ID_LINE = re.compile(rb"(?m)^id: ?([^\r\n]*)\r?$")
 
 
 class Sub:
     """One subscriber socket and what it has seen."""
 
-    __slots__ = ("buf", "chunks", "dups", "fd", "seen", "sock")
+    __slots__ = ("buf", "chunks", "dups", "fd", "last_at", "last_id", "seen", "sock", "src")
 
-    def __init__(self, sock: socket.socket, max_events: int) -> None:
+    def __init__(self, sock: socket.socket, max_events: int, src: str = "") -> None:
         self.sock = sock
+        self.src = src  # the source address it binds (kept when it reconnects)
         self.fd = sock.fileno()
         self.buf = b""
-        self.chunks: list[tuple[bytes, list[Any], float]] = []  # read, not parsed yet
+        # read, not parsed yet: (bytes, ancillary data or None if read without it, read time)
+        self.chunks: list[tuple[bytes, list[Any] | None, float]] = []
         self.seen = bytearray(max_events)
         self.dups = 0
+        self.last_id = b""  # `id:` of the last complete event (--track-ids)
+        self.last_at = 0.0  # arrival of the last event seen for the first time
 
 
 class LoadGen:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self.track_ids: bool = args.track_ids
         self.pattern = re.compile(args.pattern.encode())
         self.has_ts = "ts" in self.pattern.groupindex
         self.max_events: int = args.max_events
@@ -108,24 +124,39 @@ class LoadGen:
         failed = 0
         errors: dict[str, int] = {}
 
-        async def one() -> None:
+        async def one(i: int) -> None:
             nonlocal failed
             async with sem:
                 try:
-                    self.subs.append(await self._connect(request))
+                    self.subs.append(await self._connect(request, src=self.source(i)))
                 except (OSError, TimeoutError, ValueError) as e:
                     failed += 1
                     name = type(e).__name__ + (f": {e}" if isinstance(e, ValueError) else "")
                     errors[name] = errors.get(name, 0) + 1
 
         t0 = time.monotonic()
-        await asyncio.gather(*(one() for _ in range(a.n)))
+        await asyncio.gather(*(one(i) for i in range(a.n)))
         if errors:
             print(f"loadgen: connect errors {errors}", file=sys.stderr, flush=True)
         return len(self.subs), failed, time.monotonic() - t0
 
-    async def _connect(self, request: bytes) -> Sub:
+    def source(self, i: int) -> str:
+        """Subscriber ``i``'s source address: ``--src``, or with ``--spread K`` one of many
+        (K subscribers each, like phones on a venue's LAN: a server's per-address limits then
+        see what they would see there, not two addresses holding thousands each)."""
         a = self.args
+        if not a.spread or not a.src:
+            return str(a.src)
+        j = i // a.spread
+        gen = a.src.split(".")[2]  # each generator's --src differs here: 127.0.<g>.1
+        return f"127.{1 + j // 250}.{gen}.{j % 250 + 1}"
+
+    async def _connect(
+        self, request: bytes, sub: Sub | None = None, limit_s: float = 15.0, src: str = ""
+    ) -> Sub:
+        """Connect and read the response head; ``sub`` given: it reconnects (same record)."""
+        a = self.args
+        src = sub.src if sub is not None else src
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             s.setblocking(False)
@@ -133,15 +164,15 @@ class LoadGen:
                 s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             except OSError:
                 self.kernel_ts = False
-            if a.src:
+            if src:
                 with contextlib.suppress(OSError):
                     s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
-                s.bind((a.src, 0))
-            await asyncio.wait_for(self.loop.sock_connect(s, (a.host, a.port)), 15)
+                s.bind((src, 0))
+            await asyncio.wait_for(self.loop.sock_connect(s, (a.host, a.port)), limit_s)
             await self.loop.sock_sendall(s, request)
             head = b""
             while b"\r\n\r\n" not in head:
-                data = await asyncio.wait_for(self.loop.sock_recv(s, 16384), 15)
+                data = await asyncio.wait_for(self.loop.sock_recv(s, 16384), limit_s)
                 if not data:
                     raise ValueError("closed before the response headers")
                 head += data
@@ -150,8 +181,14 @@ class LoadGen:
             status_line = head.split(b"\r\n", 1)[0]
             if b" 200" not in status_line:
                 raise ValueError(status_line.decode(errors="replace")[:80])
-            sub = Sub(s, self.max_events)
-            sub.buf = head.split(b"\r\n\r\n", 1)[1]
+            rest = head.split(b"\r\n\r\n", 1)[1]
+            if sub is None:
+                sub = Sub(s, self.max_events, src)
+                sub.buf = rest
+            else:  # replay may come in the same read as the head: parse it, timed at read
+                sub.sock, sub.fd, sub.buf, sub.last_at = s, s.fileno(), b"", 0.0
+                if rest:
+                    sub.chunks.append((rest, None, time.time()))
             self.by_fd[sub.fd] = sub
             self.epoll.register(sub.fd, select.EPOLLIN)
             return sub
@@ -191,17 +228,18 @@ class LoadGen:
                     if not self._parse(sub, data, anc, now):
                         break
 
-    def _parse(self, sub: Sub, data: bytes, anc: list[Any], now: float) -> bool:
+    def _parse(self, sub: Sub, data: bytes, anc: list[Any] | None, now: float) -> bool:
         if not data:
             self._close(sub)
             return False
         kt = 0.0
-        for level, kind, cdata in anc:
+        for level, kind, cdata in anc or ():
             if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS:
                 sec, nsec = _TIMESPEC.unpack_from(cdata)
                 kt = sec + nsec * 1e-9
         if not kt:
-            self.kernel_ts = False
+            if anc is not None:
+                self.kernel_ts = False
             kt = now
         buf = sub.buf + data
         end = max(buf.rfind(b"\n\n"), buf.rfind(b"\n\r\n"))
@@ -212,6 +250,9 @@ class LoadGen:
                 return False
             return True
         sub.buf = buf[end + 1 :]
+        if self.track_ids:
+            for m in _ID_LINE.finditer(buf, 0, end + 1):
+                sub.last_id = m.group(1)
         # Several events in one read share its timestamp, the arrival of the *last* bytes
         # (TCP merges queued segments and keeps the newest time): the earlier ones then
         # count late — an error upwards only, but counted so the report can say so.
@@ -228,6 +269,7 @@ class LoadGen:
             if last_k >= 0:
                 self.coalesced[last_k] += 1
             last_k = k
+            sub.last_at = max(sub.last_at, kt)
             self.counts[k] += 1
             arr = self.kern.get(k)
             if arr is None:
@@ -265,7 +307,9 @@ class LoadGen:
         self.waiting = None
         return answer
 
-    def report(self, ks: list[int], ts_in: dict[str, float], out: str) -> dict[str, Any]:
+    def report(
+        self, ks: list[int], ts_in: dict[str, float], out: str, since: float | None = None
+    ) -> dict[str, Any]:
         self._digest()
         ts = {**self.ts, **{int(k): float(v) for k, v in ts_in.items()}}
         kern_all = array("d")
@@ -292,11 +336,14 @@ class LoadGen:
         missing = 0
         subs_missing = 0
         dups = 0
+        caught: list[float] = []  # per subscriber with every k: last arrival - since
         for sub in self.subs:
             m = sum(1 for k in ks if not sub.seen[k])
             missing += m
             subs_missing += m > 0
             dups += sub.dups
+            if since is not None and not m and sub.last_at:
+                caught.append(sub.last_at - since)
         with open(out, "wb") as f:
             kern_all.tofile(f)
         with open(out + ".app", "wb") as f:
@@ -313,6 +360,63 @@ class LoadGen:
             "kernel_ts": self.kernel_ts,
             "per_k": per_k,
             "cpu_s": ru.ru_utime + ru.ru_stime,
+            "caught": caught,
+        }
+
+    def drop(self) -> dict[str, Any]:
+        """Close every socket at once, keeping what each subscriber has seen."""
+        self._digest()
+        for sub in self.subs:
+            self.by_fd.pop(sub.fd, None)
+            if sub.sock.fileno() >= 0:
+                with contextlib.suppress(OSError):
+                    self.epoll.unregister(sub.fd)
+                sub.sock.close()
+        return {"dropped": len(self.subs), "without_id": sum(not s.last_id for s in self.subs)}
+
+    async def reconnect_all(self, limit_s: float, retry_s: float) -> dict[str, Any]:
+        """Every subscriber at once, each with its Last-Event-ID. One that fails (refused,
+        reset, no answer, not 200) tries again after ``retry_s``, as an EventSource does,
+        until ``limit_s`` after the start."""
+        self.loop = asyncio.get_running_loop()
+        a = self.args
+        errors: dict[str, int] = {}
+        lost: list[Sub] = []
+        attempts = 0
+        end = time.monotonic() + limit_s
+
+        async def one(sub: Sub) -> None:
+            request = (
+                f"GET {a.path} HTTP/1.1\r\nHost: {a.host}:{a.port}\r\n"
+                "Accept: text/event-stream\r\nCache-Control: no-cache\r\n"
+                f"Last-Event-ID: {sub.last_id.decode()}\r\n\r\n"
+            ).encode()
+            nonlocal attempts
+            while True:
+                attempts += 1
+                try:
+                    await self._connect(request, sub, max(0.1, end - time.monotonic()))
+                    return
+                except (OSError, TimeoutError, ValueError) as e:
+                    name = type(e).__name__ + (f": {e}" if isinstance(e, ValueError) else "")
+                    errors[name] = errors.get(name, 0) + 1
+                if time.monotonic() + retry_s >= end:
+                    lost.append(sub)
+                    return
+                await asyncio.sleep(retry_s)
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(one(sub) for sub in self.subs))
+        took = time.monotonic() - t0
+        if lost:  # reported as failed by the driver, not waited for
+            gone = set(map(id, lost))
+            self.subs = [sub for sub in self.subs if id(sub) not in gone]
+        return {
+            "reconnected": len(self.subs),
+            "failed": len(lost),
+            "attempts": attempts,
+            "connect_s": took,
+            "errors": errors,
         }
 
     def close_all(self) -> None:
@@ -374,7 +478,20 @@ def serve(gen: LoadGen, deadline: float) -> None:
                 gen.waiting = (_ks(cmd), time.monotonic(), float(cmd["timeout"]))
                 checked = time.monotonic()
             elif op == "report":
-                _emit(gen.report(_ks(cmd), cmd.get("ts") or {}, str(cmd["out"])))
+                since = cmd.get("since")
+                _emit(
+                    gen.report(
+                        _ks(cmd),
+                        cmd.get("ts") or {},
+                        str(cmd["out"]),
+                        None if since is None else float(since),
+                    )
+                )
+            elif op == "drop":
+                _emit(gen.drop())
+            elif op == "reconnect":
+                limit_s, retry_s = float(cmd.get("timeout", 60.0)), float(cmd.get("retry", 1.0))
+                _emit(asyncio.run(gen.reconnect_all(limit_s, retry_s)))
             elif op == "quit":
                 return
             else:
@@ -428,6 +545,17 @@ def main() -> None:
     p.add_argument("--max-events", type=int, default=4096)
     p.add_argument("--inflight", type=int, default=200, help="concurrent connects")
     p.add_argument("--deadline", type=float, default=900.0, help="exit after this many s")
+    p.add_argument(
+        "--spread",
+        type=int,
+        default=0,
+        help="subscribers per source address (0: all bind --src)",
+    )
+    p.add_argument(
+        "--track-ids",
+        action="store_true",
+        help="remember each subscriber's last event id (for drop / reconnect)",
+    )
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, args.n + 256) if hard != resource.RLIM_INFINITY else args.n + 256
