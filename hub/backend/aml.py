@@ -19,7 +19,6 @@ core counts this sale's purchases itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from hub.auction.charges import buyer_cost
+from hub.backend.jsonfile import read_json, write_json
 from hub.backend.ledger import sold_to
 from hub.backend.money import decimals
 from hub.backend.sales import sale_path
@@ -85,27 +85,15 @@ def _rate(value: object, where: str) -> Decimal:
 
 def load_rates(data_dir: Path) -> Rates:
     """`{data_dir}/aml_rates.json`, or an empty table when the house has none."""
-    path = Path(data_dir) / RATES_FILE
-    if not path.exists():
-        return {}
-    if path.stat().st_size > RATES_LIMIT:
-        raise AmlError(f"{path.name} is larger than {RATES_LIMIT // 1024} kB")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AmlError(f"{path.name} is not JSON: {exc}") from None
-    return parse_rates(raw)
+    raw = read_json(Path(data_dir) / RATES_FILE, RATES_LIMIT, AmlError)
+    return {} if raw is None else parse_rates(raw)
 
 
 def save_rates(data_dir: Path, raw: object) -> Rates:
     """Check and store a rate table (replacing the old one whole)."""
     table = parse_rates(raw)
-    path = Path(data_dir) / RATES_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({m: {c: str(r) for c, r in rates.items()} for m, rates in table.items()})
-    partial = path.with_suffix(".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    data = {m: {c: str(r) for c, r in rates.items()} for m, rates in table.items()}
+    write_json(Path(data_dir) / RATES_FILE, data)
     return table
 
 

@@ -42,6 +42,7 @@ from hub.backend.identities import (
     IdentityStore,
     owners_of,
 )
+from hub.backend.jsonfile import read_json, write_json
 from hub.backend.screening import Person, ScreeningError, ScreeningResult, ScreeningRoom
 from hub.journal.history import JournalHistory
 from hub.journal.sequencer import Answer
@@ -140,25 +141,13 @@ def parse_policy(raw: object) -> Policy:
 
 
 def load_policy(data_dir: Path) -> Policy:
-    path = Path(data_dir) / POLICY_FILE
-    if not path.exists():
-        return Policy()
-    if path.stat().st_size > POLICY_LIMIT:
-        raise KycError(f"{POLICY_FILE} is larger than {POLICY_LIMIT // 1024} kB")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KycError(f"{POLICY_FILE} is not JSON: {exc}") from None
-    return parse_policy(raw)
+    raw = read_json(Path(data_dir) / POLICY_FILE, POLICY_LIMIT, KycError)
+    return Policy() if raw is None else parse_policy(raw)
 
 
 def save_policy(data_dir: Path, raw: object) -> Policy:
     policy = parse_policy(raw)
-    path = Path(data_dir) / POLICY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_text(json.dumps(policy.to_json(), indent=1), encoding="utf-8")
-    partial.replace(path)
+    write_json(Path(data_dir) / POLICY_FILE, policy.to_json(), indent=1)
     return policy
 
 
