@@ -1,14 +1,15 @@
 """Issue 3 benchmark: hub fan-out, publish POST → bytes in every subscriber's socket.
 
 Hub only (``python -m hub.mercure``), N subscribers on one topic held by separate
-load-generator processes, and the same scenario against a peer (sse-starlette under uvicorn,
-``peer_starlette.py``) in the same run::
+load-generator processes, and the same scenario against two peers in the same run:
+sse-starlette under uvicorn (``peer_starlette.py``) and nginx with the nchan module (C,
+one worker; ``nchan.py``: the bench writes its own nginx.conf and runs nginx as a child)::
 
     .venv/bin/python -m tests.bench.fanout.bench_fanout            # quick: 1,000 and 5,000
     .venv/bin/python -m tests.bench.fanout.bench_fanout --full     # 1k, 5k, 10k, 19.5k
     .venv/bin/python -m tests.bench.fanout.bench_fanout --sizes 1000,10000 --peer-max 10000
 
-Per size and server: hub RSS before/after subscribing, then
+Per size and server: RSS before/after subscribing (nchan: its worker process), then
 P1: 20 publications 200 ms apart (≤ 5/s, isolated) and, at ``--sustained-at`` (10,000),
 P2: 100 publications at 20/s. Latency = kernel arrival time − the publish time in the data.
 """
@@ -24,11 +25,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 import jwt
 
+from tests.bench.fanout import nchan
 from tests.bench.fanout.common import (
     PYTHON,
     Child,
@@ -125,11 +128,13 @@ async def publish_phase(
     count: int,
     interval: float,
     pid: int,
+    raw: bool = False,
 ) -> tuple[Dist, float, float]:
     """``count`` POSTs paced ``interval`` apart (one in flight); returns POST latency dist,
-    achieved rate and the server's CPU % (100 = one core) over the phase."""
+    achieved rate and the server's CPU % (100 = one core) over the phase. ``raw``: the body
+    is the event's data itself (nchan's publisher), else the Mercure form with a token."""
     posts: list[float] = []
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {} if raw else {"Authorization": f"Bearer {token}"}
     c0, w0 = cpu_s(pid), time.monotonic()
     start = time.monotonic()
     for i in range(count):
@@ -138,11 +143,10 @@ async def publish_phase(
             await asyncio.sleep(delay)
         k = k0 + i
         ts = time.time()
-        async with session.post(
-            url, data={"topic": TOPIC, "data": event_data(k, ts)}, headers=headers
-        ) as resp:
+        body: Any = event_data(k, ts) if raw else {"topic": TOPIC, "data": event_data(k, ts)}
+        async with session.post(url, data=body, headers=headers) as resp:
             await resp.read()
-            if resp.status != 200:
+            if resp.status not in ((200, 201, 202) if raw else (200,)):
                 raise RuntimeError(f"publish answered {resp.status}: {await resp.text()}")
         posts.append(time.time() - ts)
     took = time.monotonic() - start
@@ -180,35 +184,42 @@ async def scenario(kind: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
     children = Children()
     server_cpu = None if not args.pin else 0
     gen_cpu = None if not args.pin else 1
+    raw = kind == "nchan"
     try:
-        server, port = await start_server(kind, children, tmp, server_cpu, args.hub_gc)
+        if raw:
+            peer = await nchan.Nchan.start(children, tmp, server_cpu)
+            pid, port, path = peer.worker, peer.port, nchan.SUB_PATH
+            url = f"http://127.0.0.1:{port}{nchan.PUB_PATH}"
+        else:
+            server, port = await start_server(kind, children, tmp, server_cpu, args.hub_gc)
+            pid, path = server.pid, f"{HUB_PATH}?topic={quote(TOPIC, safe='')}"
+            url = f"http://127.0.0.1:{port}{HUB_PATH}"
         await asyncio.sleep(1.0)
-        rss0 = rss_kb(server.pid)
+        rss0 = rss_kb(pid)
         gens = Loadgens(children, tmp, gen_cpu)
-        path = f"{HUB_PATH}?topic={quote(TOPIC, safe='')}"
         res.connect_s = await gens.add(n, args.loadgens, port, path, deadline=args.deadline)
         await asyncio.sleep(args.idle)
-        rss1 = rss_kb(server.pid)
+        rss1 = rss_kb(pid)
         res.rss_empty_mb, res.rss_full_mb = rss0 / 1024, rss1 / 1024
         res.kb_per_sub = (rss1 - rss0) / n
-        url = f"http://127.0.0.1:{port}{HUB_PATH}"
         token = publisher_token()
         conn = aiohttp.TCPConnector(limit=1)
         timeout = aiohttp.ClientTimeout(total=60)
         async with aiohttp.ClientSession(connector=conn, timeout=timeout) as session:
-            # warm-up (not measured): the keep-alive connection and the token path
+            # warm-up (not measured): the keep-alive connection and the token path (nchan:
+            # its one channel; the generators ignore events without the bench tag)
             for _ in range(3):
                 async with session.post(
                     url,
-                    data={"topic": TOPIC + "/warm-up", "data": "x"},
-                    headers={"Authorization": f"Bearer {token}"},
+                    data="x" if raw else {"topic": TOPIC + "/warm-up", "data": "x"},
+                    headers={} if raw else {"Authorization": f"Bearer {token}"},
                 ) as resp:
                     await resp.read()
             await asyncio.sleep(0.5)
             # P1: isolated publications, 5/s.
             k0, count = 0, args.p1_count
             res.p1_post, _, res.p1_cpu_pct = await publish_phase(
-                session, url, token, k0, count, 0.2, server.pid
+                session, url, token, k0, count, 0.2, pid, raw
             )
             await gens.wait(range(k0, k0 + count), args.wait_timeout)
             res.p1 = await gens.report(range(k0, k0 + count))
@@ -216,7 +227,7 @@ async def scenario(kind: str, n: int, args: argparse.Namespace, tmp: Path) -> Re
                 await asyncio.sleep(1.0)
                 k0, count = 1000, args.p2_count
                 res.p2_post, res.p2_rate, res.p2_cpu_pct = await publish_phase(
-                    session, url, token, k0, count, 1 / args.rate, server.pid
+                    session, url, token, k0, count, 1 / args.rate, pid, raw
                 )
                 await gens.wait(range(k0, k0 + count), args.wait_timeout)
                 res.p2 = await gens.report(range(k0, k0 + count))
@@ -241,6 +252,9 @@ def gc_pauses(path: Path) -> list[str]:
     return lines
 
 
+NAMES = {"hub": "hub", "peer": "sse-starlette", "nchan": "nginx-nchan"}
+
+
 def ratio(ours: Report | None, peer: Report | None) -> str:
     if ours is None or peer is None or not ours.all_kern.n or not peer.all_kern.n:
         return "–"
@@ -257,15 +271,15 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
     sizes = sorted({r.n for r in results})
     rows: list[list[str]] = []
     for n in sizes:
-        h, p = by.get(("hub", n)), by.get(("peer", n))
-        for r in (h, p):
+        h, p, c = by.get(("hub", n)), by.get(("peer", n)), by.get(("nchan", n))
+        for r in (h, p, c):
             if r is None:
                 continue
             rep = r.p1
             rows.append(
                 [
                     f"{n:,}",
-                    "hub" if r.server == "hub" else "sse-starlette",
+                    NAMES[r.server],
                     rep.all_kern.ms() if rep else f"FAILED: {r.error}"[:60],
                     ms(rep.last.p50) + " / " + ms(rep.last.p99) if rep else "–",
                     ms(rep.all_app.p99) if rep else "–",
@@ -274,6 +288,7 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
                     f"{r.kb_per_sub:.1f}" if rep else "–",
                     f"{r.connect_s:.1f}" if rep else "–",
                     ratio(rep, p.p1 if p else None) if r.server == "hub" else "",
+                    ratio(rep, c.p1 if c else None) if r.server == "hub" else "",
                 ]
             )
     print()
@@ -293,7 +308,8 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
                 "POST p99",
                 "KB/sub RSS",
                 "connect s",
-                "ours/peer p99",
+                "ours/sse-starlette p99",
+                "ours/nchan p99",
             ],
             rows,
         )
@@ -305,7 +321,7 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
         p2_rows.append(
             [
                 f"{r.n:,}",
-                "hub" if r.server == "hub" else "sse-starlette",
+                NAMES[r.server],
                 f"{r.p2_rate:.1f}",
                 f"{r.p2_cpu_pct:.0f}",
                 r.p2_post.ms(),
@@ -335,6 +351,8 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
     print()
     goals = []
     for r in results:
+        if r.server == "nchan" and r.p1 is not None:
+            goals.append(f"nchan RSS/sub @{r.n:,} {r.kb_per_sub:.1f} KB")
         if r.server != "hub" or r.p1 is None:
             continue
         if r.n == 1000:
@@ -365,24 +383,28 @@ async def amain(args: argparse.Namespace) -> list[Result]:
         )
     if args.pin:
         pin(0, 1)  # the driver shares CPU1 with the load generators
+    no_nchan = nchan.missing() if args.nchan_max > 0 else "--nchan-max 0"
     print(
-        f"bench_fanout: sizes {sizes}, peer up to {args.peer_max:,}, {args.loadgens} load "
-        f"generators, pinned={args.pin}; {load_note()}",
+        f"bench_fanout: sizes {sizes}, sse-starlette up to {args.peer_max:,}, nginx-nchan "
+        + (f"up to {args.nchan_max:,}" if not no_nchan else f"not run ({no_nchan})")
+        + f", {args.loadgens} load generators, pinned={args.pin}; {load_note()}",
         flush=True,
     )
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as d:
         tmp = Path(d)
         for n in sizes:
-            for kind in ("hub", "peer"):
+            for kind in ("hub", "peer", "nchan"):
                 if kind == "peer" and n > args.peer_max:
+                    continue
+                if kind == "nchan" and (no_nchan or n > args.nchan_max):
                     continue
                 t0 = time.monotonic()
                 r = await scenario(kind, n, args, tmp)
                 results.append(r)
                 if r.p1 is not None:
                     print(
-                        f"  {kind:4} N={n:>6,}: P1 {r.p1.all_kern.ms()} ms, "
+                        f"  {kind:5} N={n:>6,}: P1 {r.p1.all_kern.ms()} ms, "
                         f"{r.p1.delivery()}, {r.kb_per_sub:.1f} KB/sub"
                         + (f"; P2 {r.p2.all_kern.ms()} ms at {r.p2_rate:.1f}/s" if r.p2 else "")
                         + f" ({time.monotonic() - t0:.0f} s)",
@@ -408,6 +430,12 @@ def main() -> None:
         type=int,
         default=5000,
         help="largest N for the sse-starlette peer (default 5,000)",
+    )
+    p.add_argument(
+        "--nchan-max",
+        type=int,
+        default=20_000,
+        help="largest N for the nginx-nchan peer (0: not run)",
     )
     p.add_argument("--sustained-at", type=int, default=10000, help="N at which the 20/s phase runs")
     p.add_argument("--rate", type=float, default=20.0, help="publications/s in P2")
