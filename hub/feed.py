@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from hub.auction.events import PUBLIC, STAFF, canonical_json
 from hub.gateway.tokens import AUDIENCE, ISSUER
-from hub.journal.records import Record
+from hub.journal.records import Record, canonical_with
 from hub.mercure.config import HubConfig, KeySpec, conformance_config
 from hub.mercure.update import Update
 
@@ -51,6 +51,38 @@ def parse_event_id(value: str) -> tuple[str, int, int, str] | None:
     return sale, int(epoch), int(seq), view
 
 
+class _LotJson:
+    """The canonical JSON of the last few lot views, found by identity. The sequencer hands
+    a run of refusals one shared lot view (`hub.journal.sequencer._Views`), so a hot lot's
+    500 events encode that lot once, not twice each. Holding the objects keeps their ids
+    from being reused; views are never mutated after they are journaled."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: list[tuple[object, str]] = []
+
+    def get(self, view: object) -> str:
+        for obj, text in self._items:
+            if obj is view:
+                return text
+        text = canonical_json(view)
+        self._items.append((view, text))
+        del self._items[: -self.size]
+        return text
+
+
+_LOTS = _LotJson()
+
+
+def _body(record: Record, audience: str) -> str:
+    """canonical_json(record.wire(audience)), the lot's part reused when already encoded."""
+    wire = record.wire(audience)
+    lot = wire.get("lot")
+    if lot is None:
+        return canonical_json(wire)
+    return canonical_with(wire, "lot", _LOTS.get(lot))
+
+
 def updates_for(record: Record, sale_iri: str) -> list[Update]:
     """The Mercure updates one journal record becomes, in delivery order (p, s, then c).
 
@@ -63,7 +95,7 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
     sale = record.sale
     retry = RECONNECT_MS
     # Canonical JSON: a replayed update is byte for byte the live one (and the relay's).
-    public_body = canonical_json(record.wire(PUBLIC))
+    public_body = _body(record, PUBLIC)
     if record.is_public:
         out.append(
             Update(
@@ -84,7 +116,7 @@ def updates_for(record: Record, sale_iri: str) -> list[Update]:
                 retry=retry,
             )
         )
-    staff_body = canonical_json(record.wire(STAFF))
+    staff_body = _body(record, STAFF)
     out.append(
         Update(
             (f"{sale_iri}/staff",),

@@ -22,6 +22,7 @@ from hub.auction.text import text_problem
 from hub.gateway.intake import (
     HUB_PATH,
     Refused,
+    answer_response,
     bearer,
     check_key,
     check_sale,
@@ -102,7 +103,7 @@ async def bids(request: web.Request) -> web.Response:
     answer = await request.app[SUBMIT](
         admitted.bid.command(), Actor("bidder", admitted.paddle), admitted.bid.key
     )
-    return respond(*reply(answer, bid=True))
+    return answer_response(answer, bid=True)
 
 
 async def commands(request: web.Request) -> web.Response:
@@ -131,8 +132,20 @@ async def commands(request: web.Request) -> web.Response:
         # Staff get the bidder's link (and its QR code) right away.
         link = request.app[LINKS].bidder_link(str(body.get("paddle")))
         payload["link"] = link
-        payload["qr_svg"] = segno.make(link, error="m").svg_inline(scale=4)
+        payload["qr_svg"] = await qr_svg(link, scale=4)
     return respond(status, payload)
+
+
+def _qr_svg(text: str, scale: int) -> str:
+    return str(segno.make(text, error="m").svg_inline(scale=scale))
+
+
+async def qr_svg(text: str, *, scale: int) -> str:
+    """A QR code as inline SVG, drawn in a worker thread: segno takes tens of milliseconds
+    of pure Python per code, which on the loop would hold up every bid and the fan-out
+    (issue 17). In a thread the loop gets the interpreter back every switch interval
+    (5 ms), so a burst of approvals no longer stalls the sale."""
+    return await asyncio.to_thread(_qr_svg, text, scale)
 
 
 # The sign-up form's fields: (name, longest, always required). Never `customer` (the desk

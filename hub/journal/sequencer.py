@@ -10,7 +10,17 @@ batches (group commit: whatever queued up while the previous batch was committin
    public and staff views and chaining its hash;
 3. insert every event, the projections the batch dirtied and the keyed answers;
 4. `COMMIT` (WAL + synchronous=FULL: durable on return);
-5. only then resolve each command's future, then call the `on_commit` listeners.
+5. only then answer: the accepted commands' futures first, then the `on_commit` listeners
+   (the hub publishes), then the refused ones. Resolving a future only schedules its
+   handler, so the public event's fan-out is queued ahead of the refusals' answers: when
+   500 bidders hit one ask, the winning bid reaches the room before 499 refusals are
+   written back.
+
+Refused bid attempts are journaled one event each (`bid_refused`: who, what, why, with a
+seq), in the same transaction as the rest of their batch: one fsync per burst, not per
+attempt. Such an event changes no state (`INERT`), so while a batch journals only those, the
+lot and sale views are rendered and encoded once and reused (`_Views`): a refusal costs its
+own small fields, not a fresh copy of the lot.
 
 The SQLite calls run on the event loop thread on purpose: nobody on the loop can ever observe
 an engine state that is not yet committed. A commit costs a WAL fsync (~0.1-1 ms on an SSD).
@@ -38,10 +48,10 @@ from sqlite_utils import Database
 
 from hub.auction import reasons as R
 from hub.auction.engine import Engine
-from hub.auction.events import PUBLIC, STAFF, Actor, Decision, canonical_json
+from hub.auction.events import PUBLIC, STAFF, Actor, Decision, Event, canonical_json
 from hub.journal.db import Connect, WriterLock, open_writer
 from hub.journal.migrations import GENESIS
-from hub.journal.records import SELECT_COLUMNS, Record, event_hash
+from hub.journal.records import SELECT_COLUMNS, Record, canonical_with, event_hash
 from hub.journal.replay import load_engine
 
 JSON = dict[str, Any]
@@ -61,6 +71,11 @@ _INSERT_EVENT = (
 _UPSERT_PROJECTION = "INSERT OR REPLACE INTO projections (key, json) VALUES (?, ?)"
 _INSERT_ANSWER = "INSERT INTO answers (scope, key, seq, answer) VALUES (?, ?, ?, ?)"
 
+INERT = frozenset({"bid_refused"})
+"""Event types whose evolve step changes nothing any view shows (the record is the journal
+row itself; `tests/gateway/test_hotlot_parts.py` checks it). Their view is
+`{"type", "lot", "data"}` with the lot as it already was."""
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -73,6 +88,9 @@ class Answer:
     events: tuple[Record, ...]
     state: JSON  # {"seq", "sale": sale view, "lot": the command's lot (or current lot)}
     repeated: bool = False  # True: served from the idempotency table, not decided again
+    # canonical_json(state) when the sequencer already had it ("" otherwise): the gateway
+    # writes it into the HTTP answer as is instead of encoding the same lot 500 times.
+    state_json: str = field(default="", compare=False, repr=False)
 
     def to_json(self) -> JSON:
         return {
@@ -83,6 +101,13 @@ class Answer:
             "seqs": [r.seq for r in self.events],
             "state": self.state,
         }
+
+    def canonical(self) -> str:
+        """canonical_json(self.to_json()), reusing `state_json` when there is one."""
+        body = self.to_json()
+        if not self.state_json:
+            return canonical_json(body)
+        return canonical_with(body, "state", self.state_json)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +147,54 @@ class _EvolveFailed(Exception):
 
 
 _STOP = object()
+
+
+class _Views:
+    """The views one batch renders, each rendered and encoded once while only `INERT`
+    events are applied (`changed()` forgets them when anything else is). Read-only: the
+    same lot dict is shared by the records and answers that show it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lots: dict[tuple[str | None, str], tuple[JSON | None, str]] = {}
+        self._sale: tuple[JSON, str] | None = None
+
+    def changed(self) -> None:
+        self._lots.clear()
+        self._sale = None
+
+    def lot(self, lot_id: str | None, audience: str) -> tuple[JSON | None, str]:
+        hit = self._lots.get((lot_id, audience))
+        if hit is None:
+            render = self.engine.staff_lot if audience == STAFF else self.engine.public_lot
+            view = render(lot_id)
+            hit = self._lots[(lot_id, audience)] = (view, canonical_json(view))
+        return hit
+
+    def sale(self) -> tuple[JSON, str]:
+        if self._sale is None:
+            view = self.engine.sale_view()
+            self._sale = (view, canonical_json(view))
+        return self._sale
+
+    def event(self, event: Event, audience: str) -> tuple[JSON, str]:
+        """`engine.view(event, audience)` and its canonical JSON."""
+        if event.type not in INERT or event.lot is None:
+            view = self.engine.view(event, audience)
+            return view, canonical_json(view)
+        lot, lot_json = self.lot(event.lot, audience)
+        view = {"type": event.type, "lot": lot, "data": event.data}
+        return view, canonical_with(view, "lot", lot_json)
+
+    def state(self, command: Any, actor: Actor) -> tuple[JSON, str]:
+        """What an answer carries: the seq, the sale, the command's lot (or the current)."""
+        engine = self.engine
+        lot = command.get("lot") if isinstance(command, dict) else None
+        lot_id = lot if isinstance(lot, str) and lot in engine.lots else engine.sale.current
+        lot_view, lot_json = self.lot(lot_id, PUBLIC if actor.role == "bidder" else STAFF)
+        sale, sale_json = self.sale()
+        text = f'{{"lot":{lot_json},"sale":{sale_json},"seq":{engine.seq}}}'
+        return {"seq": engine.seq, "sale": sale, "lot": lot_view}, text
 
 
 def scope_of(actor: Actor) -> str:
@@ -404,15 +477,24 @@ class Sequencer:
                 return
         self.batches += 1
         self.max_batch_seen = max(self.max_batch_seen, len(batch))
+        # Accepted first, then the listeners (the hub's fan-out is scheduled), then the
+        # refused: see the module's docstring, step 5.
+        refused: list[_Pending] = []
         for pending in batch:
             assert pending.answer is not None
-            self._resolve(pending, pending.answer)
+            if pending.answer.ok:
+                self._resolve(pending, pending.answer)
+            else:
+                refused.append(pending)
         if records:
             for listener in list(self._listeners):
                 try:
                     listener(records)
                 except Exception:
                     log.exception("on_commit listener %r failed", listener)
+        for pending in refused:
+            assert pending.answer is not None
+            self._resolve(pending, pending.answer)
 
     def _write(self, batch: list[_Pending], excluded: dict[int, BaseException]) -> list[Record]:
         """Decide, evolve and journal the batch in one transaction. Raises sqlite3.Error."""
@@ -421,6 +503,7 @@ class Sequencer:
         engine = self._engine
         head = self._head
         out = _Batch()
+        views = _Views(engine)
         answered: dict[tuple[str, str], Answer] = {}
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -433,6 +516,7 @@ class Sequencer:
                         ),
                         (),
                         pending,
+                        views,
                     )
                     continue
                 if pending.key is not None:
@@ -457,8 +541,10 @@ class Sequencer:
                     bidders = list(event.bidders)
                     try:
                         engine.evolve(event, seq)
-                        public_view = engine.view(event, PUBLIC)
-                        staff_view = engine.view(event, STAFF)
+                        if event.type not in INERT:
+                            views.changed()
+                        public_view, public_json = views.event(event, PUBLIC)
+                        staff_view, staff_json = views.event(event, STAFF)
                         digest = event_hash(
                             head,
                             {
@@ -486,8 +572,8 @@ class Sequencer:
                                 event.audience,
                                 canonical_json(bidders),
                                 canonical_json(event.data),
-                                canonical_json(public_view),
-                                canonical_json(staff_view),
+                                public_json,
+                                staff_json,
                                 head,
                                 digest,
                             )
@@ -513,14 +599,12 @@ class Sequencer:
                     )
                     records.append(record)
                     head = digest
-                answer = self._answer(decision, tuple(records), pending)
+                answer = self._answer(decision, tuple(records), pending, views)
                 pending.answer = answer
                 out.records.extend(records)
                 if pending.key is not None:
                     answered[(pending.scope, pending.key)] = answer
-                    out.answers.append(
-                        (pending.scope, pending.key, answer.seq, canonical_json(answer.to_json()))
-                    )
+                    out.answers.append((pending.scope, pending.key, answer.seq, answer.canonical()))
             projections = [
                 (key, canonical_json(engine.projection(key))) for key in sorted(engine.take_dirty())
             ]
@@ -538,22 +622,22 @@ class Sequencer:
         self._head = head
         return out.records
 
-    def _answer(self, decision: Decision, records: tuple[Record, ...], p: _Pending) -> Answer:
+    def _answer(
+        self, decision: Decision, records: tuple[Record, ...], p: _Pending, views: _Views
+    ) -> Answer:
+        state, state_json = views.state(p.command, p.actor)
         return Answer(
             ok=decision.ok,
             reason=decision.reason,
             message=decision.message,
             seq=records[-1].seq if records else self._engine.seq,
             events=records,
-            state=self._state_for(p.command, p.actor),
+            state=state,
+            state_json=state_json,
         )
 
     def _state_for(self, command: Any, actor: Actor) -> JSON:
-        engine = self._engine
-        lot = command.get("lot") if isinstance(command, dict) else None
-        lot_id = lot if isinstance(lot, str) and lot in engine.lots else engine.sale.current
-        view = engine.public_lot if actor.role == "bidder" else engine.staff_lot
-        return {"seq": engine.seq, "sale": engine.sale_view(), "lot": view(lot_id)}
+        return _Views(self._engine).state(command, actor)[0]
 
     def _stored_answer(self, scope: str, key: str) -> Answer | None:
         conn = self.db.conn
