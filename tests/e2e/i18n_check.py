@@ -1,7 +1,8 @@
 """What the pages' language tests share: the message ids of a set of source files, and the
 visible text of a page shown in the pseudo-language that did not pass through a catalogue.
 
-- `extract_ids(paths)`: every msgid `pybabel extract` finds (JS `t('…')`/`tIn(l, '…')`, HTML
+- `extract_ids(paths)`: every msgid `pybabel extract` finds (JS `t('…')`, `tIn(l, '…')` and
+  `N_('…')` (marked where defined, translated where shown), HTML
   `data-i18n` text and `data-i18n-attr` attributes), the same extractors as the catalogues.
 - `unmarked_text(page, allow)`: a page shown with `?lang=qps` has every message as `⟦…⟧`; what
   is visible without the marks is either data (`allow`: names, titles, amounts) or a string
@@ -19,35 +20,40 @@ from babel.messages.extract import extract_from_file
 
 from hub.i18n import extract_html
 
-KEYWORDS = {"t": None, "tIn": (2,)}
+KEYWORDS = {"t": None, "tIn": (2,), "N_": None}
 
 # Visible text nodes, and the accessible names a screen reader reads out (aria-label,
 # placeholder, title), of elements a person can see.
 _VISIBLE_TEXT = """
 () => {
   const out = [];
+  const seen = new Set();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
-    const text = n.textContent.replace(/\\s+/g, ' ').trim();
-    if (!text || !el || ['SCRIPT', 'STYLE', 'OPTION'].includes(el.tagName)) continue;
+    if (!n.textContent.trim() || !el || seen.has(el)) continue;
+    if (['SCRIPT', 'STYLE', 'OPTION'].includes(el.tagName)) continue;
     if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
-    out.push(text);
+    seen.add(el);
+    // The element's whole text: a message with data placed inside it reads as one.
+    out.push(el.innerText.replace(/\\s+/g, ' ').trim());
   }
-  for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
+  for (const el of document.querySelectorAll('[aria-label], [placeholder], [title], select')) {
     if (!el.checkVisibility()) continue;
     for (const a of ['aria-label', 'placeholder', 'title']) {
       const v = (el.getAttribute(a) || '').trim();
       if (v) out.push(v);
     }
+    const chosen = el.tagName === 'SELECT' ? el.selectedOptions[0] : null;
+    if (chosen) out.push(chosen.text.trim());
   }
   out.push(document.title);
-  return out;
+  return out.filter(Boolean);
 }
 """
 
 # Data, not words: numbers, amounts, currency codes and signs, punctuation.
-_DATA = re.compile(r"^[\d\s.,:;·•–—\-+−/()%≈×#€$£¥₣¤A-Z]{0,12}$|^[\d\s.,'’€$£¥%:()+\-–]+$")
+_DATA = re.compile(r"^[\d\s.,:;·•–—\-+−/()%≈×#*€$£¥₣¤A-Z]{0,12}$|^[\d\s.,'’€$£¥%:()+\-–]+$")
 
 
 def extract_ids(paths: Iterable[Path]) -> set[str]:

@@ -208,6 +208,16 @@ class FakeStage:
         self.absentee_answer: Callable[[JSON], tuple[int, JSON]] | None = None
         self.catalogue: Callable[[], JSON] = catalogue  # what GET /api/commands serves
         self.session: Callable[[str], tuple[int, JSON]] = self._session
+        # What /house.json tells the public pages (the stage's rates.public_view): the shipped
+        # sample rates, fresh, and the pages' default languages.
+        sample = json.loads((WEB / "rates.json").read_text())
+        self.house: JSON = {
+            "room_languages": [],
+            "room_shows_passed_amount": False,
+            "rates_max_age_days": 7,
+            "rates": sample,
+            "rates_date": sample["date"],
+        }
         self.pin = "123456"
         self.url = ""
         self._loop = asyncio.new_event_loop()
@@ -281,7 +291,7 @@ class FakeStage:
         app = web.Application(middlewares=[csp])
         r = app.router
         # The pages exactly as the stage serves them; only the API and the hub are faked.
-        add_pages(r, lambda: [WEB / "images"])
+        add_pages(r, lambda: [WEB / "images"], lambda: self.house)
         r.add_get("/blank", self._blank)
         r.add_get("/api/sales/{sale}/state", self._state)
         r.add_post("/api/session", self._post_session)

@@ -4,6 +4,7 @@ no visible text that bypassed the catalogues."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,19 @@ from aiohttp import web
 from hub import i18n
 from hub.auction.commands import QUICK_MESSAGES
 from hub.gateway.pages import add_pages
-from tests.e2e.i18n_check import extract_ids
+from tests.e2e.i18n_check import extract_ids, unmarked_text
+from tests.e2e.pages_harness import (
+    DESKTOP,
+    FakeStage,
+    browser,
+    event,
+    high,
+    lot,
+    new_page,
+    snapshot,
+)
+
+__all__ = ["browser"]  # the module's Chromium (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "resources" / "web"
@@ -74,3 +87,124 @@ def test_html_extractor_survives_hostile_markup() -> None:
 
 def public_ids() -> set[str]:
     return extract_ids(PUBLIC_SOURCES) | set(QUICK_MESSAGES)
+
+
+def test_public_pages_have_messages_to_translate() -> None:
+    ids = public_ids()
+    assert {"Bid", "Room display — Auctionmen", "Reconnecting…", "Fair warning"} <= ids
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_every_public_message_is_translated(lang: str) -> None:
+    assert i18n.missing(public_ids(), lang, ["web", "web_staff"]) == []
+
+
+# ------------------------------------------------------------------ the pages in `qps`
+
+DATA = [
+    "Pair of Meissen porcelain vases, c. 1880",
+    "Hand-painted floral reserves.",
+    "Autumn sale (test)",
+    *(f"Lot number {i}" for i in range(1, 8)),
+    *i18n.NAMES.values(),
+    "Auctionmen",
+    "Ada Lovelace",
+]
+
+
+@pytest.fixture(scope="module")
+def stage() -> Iterator[FakeStage]:
+    fake = FakeStage()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def walk(page: Any, where: str) -> None:
+    bad = unmarked_text(page, DATA)
+    assert bad == [], f"{where}: text shown without the catalogue: {bad}"
+
+
+def test_bidder_page_in_qps_shows_only_catalogue_text(browser: Any, stage: FakeStage) -> None:
+    stage.events.clear()
+    stage.snapshot = snapshot(
+        3,
+        lot(high=high(130000, "7001"), ask=140000, changed_seq=3, vat="margin", quantity=2),
+        sale_rules(),
+    )
+    page = new_page(browser)
+    page.goto(f"{stage.url}/bid?lang=qps#token=bidder-101")
+    page.wait_for_function("() => document.querySelector('#current').textContent.includes('1,300')")
+    walk(page, "bidder, open")
+    stage.publish(
+        event(4, "fair_warning", lot(status="fair_warning", high=high(130000, "7001"), ask=140000))
+    )
+    page.wait_for_function("() => document.body.dataset.lotStatus === 'fair_warning'")
+    walk(page, "bidder, fair warning")
+    sold = {"amount": 130000, "paddle": "7001", "channel": "online"}
+    stage.publish(event(5, "lot_sold", lot(status="sold", high=high(130000, "7001"), hammer=sold)))
+    page.wait_for_function("() => document.body.dataset.lotStatus === 'sold'")
+    walk(page, "bidder, sold")
+    stage.down = True
+    stage.drop()
+    page.wait_for_function("() => document.body.dataset.connection === 'reconnecting'")
+    walk(page, "bidder, reconnecting")
+    stage.down = False
+    page.context.close()
+
+
+def sale_rules() -> dict[str, Any]:
+    return {
+        "rules": {
+            "buyer_premium": [[0, 2500], [50000000, 2000]],
+            "vat_rate_bp": 1900,
+            "tie_policy": "floor_priority",
+            "subject_to": False,
+            "late_window": 3,
+            "reopen_window": 10,
+            "confirm_online": True,
+            "auto_absentee": True,
+        }
+    }
+
+
+def test_room_register_and_index_in_qps(browser: Any, stage: FakeStage) -> None:
+    stage.events.clear()
+    stage.snapshot = snapshot(6, lot(high=high(130000, "101", "floor"), ask=140000, changed_seq=6))
+    page = new_page(browser)
+    page.goto(f"{stage.url}/room?lang=qps")
+    page.wait_for_function("() => !document.querySelector('.board').hidden")
+    walk(page, "room, open")
+    page.goto(f"{stage.url}/static/register.html?lang=qps")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    page.click("#register-submit")
+    page.wait_for_function("() => document.querySelector('#form-error').textContent !== ''")
+    walk(page, "register, errors")
+    page.goto(f"{stage.url}/?lang=qps")
+    page.wait_for_function("() => document.querySelector('h2').textContent.startsWith('⟦')")
+    walk(page, "index")
+    page.context.close()
+
+
+def test_bidder_chooses_a_language_on_the_page_and_it_is_remembered(
+    browser: Any, stage: FakeStage
+) -> None:
+    stage.events.clear()  # a fresh sale: nothing to replay after the snapshot
+    stage.snapshot = snapshot(3, lot(high=high(130000, "7001"), ask=140000, changed_seq=3))
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{stage.url}/bid#token=bidder-101")
+    # The browser's language first: French words, French money.
+    page.wait_for_function("() => document.querySelector('#bid').textContent.includes('Enchérir')")
+    assert "1 400" in page.text_content("#ask").replace("\u202f", " ").replace("\xa0", " ")
+    page.select_option("#lang", "de")
+    page.wait_for_function("() => document.querySelector('#bid').textContent.includes('bieten')")
+    assert page.text_content("#ask").replace("\xa0", " ") == "1.400 €"
+    assert page.text_content(".bidbox .label") == "Aktuelles Gebot"
+    assert page.evaluate("document.documentElement.lang") == "de"
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#bid').textContent.includes('bieten')")
+    assert page.input_value("#lang") == "de"
+    context.close()

@@ -1,9 +1,17 @@
 // The remote bidder's page: /bid#token=JWT
+//
+// In the bidder's language (a selector on the page; default the browser's, remembered). During
+// an outage the Bid button is off under "Reconnecting…" (a bid could not reach the room), and
+// a "could not be sent" notice goes once the connection is back. A notice belongs to its lot
+// and ask (state.js) and goes when they change.
 
 import {
-  applyBidAnswer, bidderStatus, currencyOf, dismissFlash, dismissMessage, estimateText, formatMoney,
-  initialState, LIVE, upcoming,
+  applyBidAnswer, bidderStatus, clearNetworkNotice, currencyOf, dismissFlash, dismissMessage, estimateText,
+  formatMoney, initialState, LIVE, upcoming,
 } from './state.js';
+import {
+  chooseLanguage, languageSelect, lang, loadCatalogue, loadLanguage, locale, N_, t, tIn, translateDom,
+} from './i18n.js';
 import { createStore, sync } from './connection.js';
 import { exactMoney } from './money.js';
 import {
@@ -21,26 +29,72 @@ let store = null;
 let sale = new URLSearchParams(location.search).get('sale') || 'demo';
 let token = null;
 let sending = false;
+let online = true; // the stream to the room is up (false: "Reconnecting…", no bidding)
+let house = {}; // /house.json: the house's languages for its canned messages
+let quick = new Set(); // the house's canned messages (translated; free text is shown as typed)
 
-function gate(text) {
+let gateMsgid = '';
+function gate(msgid) {
+  gateMsgid = msgid;
   const el = $('#gate');
-  setText(el, text);
-  el.hidden = !text;
+  setText(el, msgid ? t(msgid) : '');
+  el.hidden = !msgid;
+}
+
+/** The connection's state: the banner, and the Bid button off while the room is out of reach. */
+function connection(status) {
+  showConnection($('#banner'), status);
+  const was = online;
+  online = status === 'live';
+  if (!store) return;
+  if (online && !was) store.update(clearNetworkNotice);
+  render(store.get());
+}
+
+async function loadExtras() {
+  const [h1, c1] = await Promise.all([api('GET', '/house.json'), api('GET', '/api/commands')]);
+  if (h1.status === 200 && h1.body && typeof h1.body === 'object') house = h1.body;
+  const q = c1.status === 200 && Array.isArray(c1.body?.quick_messages) ? c1.body.quick_messages : [];
+  quick = new Set(q.filter((m) => typeof m === 'string'));
+  for (const l of messageLanguages()) await loadCatalogue(l);
+}
+
+/** The languages a canned message is shown in: two when the house shows two, else the bidder's. */
+function messageLanguages() {
+  const langs = Array.isArray(house.room_languages) ? house.room_languages.filter((l) => typeof l === 'string') : [];
+  return langs.length === 2 ? langs : [lang()];
+}
+
+function messageText(text) {
+  if (!quick.has(text)) return text;
+  const out = [...new Set(messageLanguages().map((l) => (l === lang() ? t(text) : tIn(l, text))))];
+  return out.join(' / ');
 }
 
 async function openSession() {
   // Until the stage answers, keep trying: the page may have been opened while it restarts.
   for (let wait = 500; ; wait = Math.min(wait * 2, 8000)) {
     const r = await api('POST', '/api/session', { token });
-    if (r.status === 200 && r.body) { showConnection($('#banner'), 'live'); return r.body; }
+    if (r.status === 200 && r.body) { connection('live'); return r.body; }
     if (r.status === 401 || r.status === 403) return null;
-    showConnection($('#banner'), 'reconnecting');
+    connection('reconnecting');
     await sleep(wait);
   }
 }
 
 async function main() {
   token = takeToken(TOKEN_KEY);
+  await loadLanguage(chooseLanguage());
+  translateDom();
+  languageSelect($('#lang'), async () => {
+    translateDom();
+    for (const l of messageLanguages()) await loadCatalogue(l);
+    gate(gateMsgid);
+    if (store) render(store.get());
+    else $('#lot-title').textContent = t('Waiting for the sale to begin');
+  });
+  $('#lot-title').textContent = t('Waiting for the sale to begin');
+  await loadExtras();
   let me = null;
   let topics = [`${SALE_IRI(sale)}/room`];
   let hub = '/.well-known/mercure';
@@ -54,10 +108,10 @@ async function main() {
     } else {
       sessionStorage.removeItem(TOKEN_KEY);
       token = null;
-      gate('Your bidding link has expired or is not valid. Please ask the auction house for a new link. You can still watch.');
+      gate(N_('Your bidding link has expired or is not valid. Please ask the auction house for a new link. You can still watch.'));
     }
   } else {
-    gate('You are watching. To bid, open the personal bidding link the auction house sent you.');
+    gate(N_('You are watching. To bid, open the personal bidding link the auction house sent you.'));
   }
   store = createStore(initialState(me));
   store.subscribe(render);
@@ -66,20 +120,18 @@ async function main() {
   $('#commission-form').addEventListener('submit', (e) => { e.preventDefault(); leaveCommission(); });
   $('#commission').hidden = !me;
   if (me) startAccount();
-  sync({ store, sale, topics, token, hub, onStatus: (s) => showConnection($('#banner'), s) });
+  sync({ store, sale, topics, token, hub, onStatus: connection });
 }
 
 async function bid() {
   const s = store.get();
-  if (sending || !bidderStatus(s).canBid) return;
+  if (sending || !online || !bidderStatus(s).canBid) return;
   const attempt = { lot: s.lot.id, amount: s.lot.ask, seen_seq: s.seq, key: newKey() };
   sending = true;
   render(store.get());
   const r = await send(attempt);
   sending = false;
-  if (r.status === 401) {
-    gate('Your bidding link has expired. Please ask the auction house for a new link.');
-  }
+  if (r.status === 401) gate(N_('Your bidding link has expired. Please ask the auction house for a new link.'));
   const body = r.status === 0 ? { reason: 'network' } : r.body;
   store.update((st) => applyBidAnswer(st, r.status, body, attempt));
   render(store.get());
@@ -110,15 +162,15 @@ async function send(attempt) {
 // token's own paddle. A stage that takes only staff there answers 403 and the page says so.
 
 const COMMISSION_REASONS = {
-  lot_not_pending: 'Commission bids close when the lot opens',
-  below_start: 'Your maximum is below the start price',
-  duplicate_book: 'You already have a commission bid on this lot — cancel it first',
-  no_book: 'You have no commission bid on this lot',
-  not_approved: 'Your registration has not been approved yet',
-  over_limit: 'This would go over your credit limit',
-  sale_closed: 'The sale is closed',
-  unknown_lot: 'That lot is not in this sale',
-  rate_limited: 'Too many attempts at once — wait a moment and try again',
+  lot_not_pending: N_('Commission bids close when the lot opens'),
+  below_start: N_('Your maximum is below the start price'),
+  duplicate_book: N_('You already have a commission bid on this lot — cancel it first'),
+  no_book: N_('You have no commission bid on this lot'),
+  not_approved: N_('Your registration has not been approved yet'),
+  over_limit: N_('This would go over your credit limit'),
+  sale_closed: N_('The sale is closed'),
+  unknown_lot: N_('That lot is not in this sale'),
+  rate_limited: N_('Too many attempts at once — wait a moment and try again'),
 };
 
 function commissionSay(text, tone) {
@@ -131,11 +183,12 @@ async function absentee(body) {
   const paddle = store.get().me?.paddle;
   const r = await api('POST', `/api/sales/${encodeURIComponent(sale)}/commands`, { body: { ...body, paddle, key: newKey() }, token });
   if (r.status === 200) return null;
-  if (r.status === 401) gate('Your bidding link has expired. Please ask the auction house for a new link.');
-  if (r.status === 0) return 'Not sent — check your connection and try again';
-  if (r.status === 404 || r.status === 405 || (r.status === 403 && r.body?.reason === 'forbidden')) return 'Commission bids cannot be left online here yet — please contact the auction house';
+  if (r.status === 401) gate(N_('Your bidding link has expired. Please ask the auction house for a new link.'));
+  if (r.status === 0) return t('Not sent — check your connection and try again');
+  if (r.status === 404 || r.status === 405 || (r.status === 403 && r.body?.reason === 'forbidden')) return t('Commission bids cannot be left online here yet — please contact the auction house');
   const reason = r.body?.reason;
-  return COMMISSION_REASONS[reason] || r.body?.detail || `Not accepted (${reason || r.status})`;
+  if (COMMISSION_REASONS[reason]) return t(COMMISSION_REASONS[reason]);
+  return r.body?.detail || t('Not accepted ({reason})', { reason: reason || r.status });
 }
 
 async function leaveCommission() {
@@ -143,17 +196,21 @@ async function leaveCommission() {
   const c = currencyOf(s);
   const lotId = $('#commission-lot').value;
   const lot = s.lots.find((l) => l.id === lotId);
-  if (!lot || lot.status !== 'pending') { commissionSay('Choose a lot that has not opened yet', 'error'); return; }
+  if (!lot || lot.status !== 'pending') { commissionSay(t('Choose a lot that has not opened yet'), 'error'); return; }
   const typed = $('#commission-max').value.trim();
-  const max = typed.startsWith('-') ? null : parseAmount(typed, minorDigits(c));
-  if (max == null || max <= 0 || !Number.isSafeInteger(max)) { commissionSay('Type your maximum as a number, e.g. 1,200', 'error'); $('#commission-max').focus(); return; }
+  const max = typed.startsWith('-') ? null : parseAmount(localAmount(typed), minorDigits(c));
+  if (max == null || max <= 0 || !Number.isSafeInteger(max)) {
+    commissionSay(t('Type your maximum as a number, e.g. {example}', { example: new Intl.NumberFormat(locale()).format(1200) }), 'error');
+    $('#commission-max').focus();
+    return;
+  }
   $('#commission-send').disabled = true;
   const error = await absentee({ op: 'absentee_bid', lot: lotId, max });
   $('#commission-send').disabled = false;
   if (error) { commissionSay(error, 'error'); return; }
   store.update((st) => ({ ...st, commissions: { ...st.commissions, [lotId]: max } }));
   $('#commission-max').value = '';
-  commissionSay(`Your commission bid of ${formatMoney(max, c)} on lot ${lotId} is with the auctioneer`, 'ok');
+  commissionSay(t('Your commission bid of {amount} on lot {lot} is with the auctioneer', { amount: formatMoney(max, c), lot: lotId }), 'ok');
 }
 
 async function cancelCommission(lotId) {
@@ -164,7 +221,7 @@ async function cancelCommission(lotId) {
     delete next[lotId];
     return { ...st, commissions: next };
   });
-  commissionSay(`Your commission bid on lot ${lotId} is cancelled`, 'ok');
+  commissionSay(t('Your commission bid on lot {lot} is cancelled', { lot: lotId }), 'ok');
 }
 
 function chooseCommission(lotId) {
@@ -177,26 +234,26 @@ function renderCommissions(s, c) {
   const open = s.lots.filter((l) => l.status === 'pending' && l.id !== s.lot?.id);
   const select = $('#commission-lot');
   const ids = open.map((l) => l.id).join('\u0000');
-  if (select.dataset.ids !== ids) {
+  if (select.dataset.ids !== `${ids}\u0000${lang()}`) {
     const chosen = select.value;
-    select.replaceChildren(...open.map((l) => h('option', { value: l.id }, `Lot ${l.id}: ${l.title}`)));
-    select.dataset.ids = ids;
+    select.replaceChildren(...open.map((l) => h('option', { value: l.id }, t('Lot {id}: {title}', { id: l.id, title: l.title }))));
+    select.dataset.ids = `${ids}\u0000${lang()}`;
     if (open.some((l) => l.id === chosen)) select.value = chosen;
   }
   $('#commission-send').disabled = !open.length || s.sale?.status === 'closed';
   const mine = Object.entries(s.commissions).filter(([id]) => s.lots.some((l) => l.id === id && l.status === 'pending'));
   $('#my-commissions').replaceChildren(...mine.map(([id, max]) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `Lot ${id}: your maximum ${formatMoney(max, c)}`),
-    h('button', { type: 'button', onclick: () => cancelCommission(id) }, 'Cancel'))));
+    h('span', { class: 'row-main' }, t('Lot {id}: your maximum {amount}', { id, amount: formatMoney(max, c) })),
+    h('button', { type: 'button', onclick: () => cancelCommission(id) }, t('Cancel')))));
 }
 
 function renderMessages(s) {
   $('#messages-box').hidden = s.messages.length === 0;
   $('#messages').replaceChildren(...s.messages.map((m) => h('li', { class: m.paddle != null ? 'message private' : 'message' },
-    h('span', { class: 'message-to' }, m.paddle != null ? 'To you' : 'To all bidders'),
-    h('span', { class: 'message-text' }, m.text),
+    h('span', { class: 'message-to' }, m.paddle != null ? t('To you') : t('To all bidders')),
+    h('span', { class: 'message-text' }, messageText(m.text)),
     h('button', {
-      type: 'button', class: 'close', 'aria-label': 'Dismiss this message',
+      type: 'button', class: 'close', 'aria-label': t('Dismiss this message'),
       onclick: () => store.update((st) => dismissMessage(st, m.id)),
     }, '×'))));
 }
@@ -215,12 +272,13 @@ function renderRules(s) {
 // tab: a cookie scoped to the sale's API path (documents/session) carries the token there.
 
 const ACCOUNT_STATUS = {
-  owes: (o) => `Please pay ${o}`,
-  part_paid: (o) => `Part paid: ${o} still to pay`,
-  paid: () => 'Paid in full — thank you',
-  in_credit: () => 'You are in credit with the auction house',
+  owes: (o) => t('Please pay {amount}', { amount: o }),
+  part_paid: (o) => t('Part paid: {amount} still to pay', { amount: o }),
+  paid: () => t('Paid in full — thank you'),
+  in_credit: () => t('You are in credit with the auction house'),
   nothing: () => '',
 };
+const money = (minor, c) => exactMoney(minor, c, locale());
 let accountKey = null;
 let lastSeen = null; // the state watchAccount saw last
 let accountTimer = null;
@@ -236,19 +294,19 @@ async function loadAccount() {
   $('#account').hidden = !a || (!invoices.length && !pending && !a.paid);
   if (!a) return;
   const c = a.currency || currencyOf(store.get());
-  setText($('#account-due'), exactMoney(a.due, c));
-  setText($('#account-paid'), exactMoney(a.paid, c));
-  setText($('#account-owed'), exactMoney(Math.max(a.owed, 0), c));
+  setText($('#account-due'), money(a.due, c));
+  setText($('#account-paid'), money(a.paid, c));
+  setText($('#account-owed'), money(Math.max(a.owed, 0), c));
   const status = $('#account-status');
-  setText(status, (ACCOUNT_STATUS[a.status] || (() => ''))(exactMoney(a.owed, c)));
+  setText(status, (ACCOUNT_STATUS[a.status] || (() => ''))(money(a.owed, c)));
   setTone(status, a.status === 'paid' ? 'ok' : a.owed > 0 ? 'warn' : null);
   const doc = (n, ext, label) => h('a', { href: `${base}/invoices/${encodeURIComponent(n)}.${ext}`, target: '_blank', rel: 'noopener' }, label);
   const rows = invoices.map((inv) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `Invoice ${inv.number}: ${exactMoney(inv.totals?.total, c)}`),
-    doc(inv.number, 'html', 'View'), doc(inv.number, 'pdf', 'PDF')));
+    h('span', { class: 'row-main' }, t('Invoice {number}: {amount}', { number: inv.number, amount: money(inv.totals?.total, c) })),
+    doc(inv.number, 'html', t('View')), doc(inv.number, 'pdf', t('PDF'))));
   if (pending) {
     rows.push(h('li', { class: 'row muted' }, h('span', { class: 'row-main' },
-      `Not invoiced yet: ${exactMoney(a.proforma.totals?.total, c)} (the auction house will send the invoice)`)));
+      t('Not invoiced yet: {amount} (the auction house will send the invoice)', { amount: money(a.proforma.totals?.total, c) }))));
   }
   $('#account-invoices').replaceChildren(...rows);
 }
@@ -285,18 +343,18 @@ function render(s) {
   const lot = s.lot;
   const c = currencyOf(s);
   const st = bidderStatus(s);
-  setText($('#sale-title'), s.sale?.title || 'Live bidding');
-  setText($('#paddle'), s.me ? `Paddle ${s.me.paddle}` : 'Watching');
+  setText($('#sale-title'), s.sale?.title || t('Live bidding'));
+  setText($('#paddle'), s.me ? t('Paddle {paddle}', { paddle: s.me.paddle }) : t('Watching'));
   setImage($('#lot-image'), lot?.images?.[0], lot ? lot.title : '');
-  setText($('#lot-number'), lot ? `Lot ${lot.id}` : '');
-  setText($('#lot-title'), lot ? lot.title : 'Waiting for the sale to begin');
+  setText($('#lot-number'), lot ? t('Lot {id}', { id: lot.id }) : '');
+  setText($('#lot-title'), lot ? lot.title : t('Waiting for the sale to begin'));
   setText($('#lot-estimate'), lot ? estimateText(lot, c) : '');
   setText($('#lot-description'), lot?.description || '');
   renderNotices($('#notices'), lot);
   setText($('#lot-facts'), lotFacts(lot));
   // The premium the buyer will pay on this lot: its own bands, else the sale's schedule.
   const premium = premiumText(Array.isArray(lot?.premium) ? lot.premium : s.sale?.rules?.buyer_premium, c);
-  setText($('#lot-premium'), lot && premium.length ? `Buyer's premium: ${premium.join('; ')}` : '');
+  setText($('#lot-premium'), lot && premium.length ? t("Buyer's premium: {rates}", { rates: premium.join('; ') }) : '');
   const condition = typeof lot?.condition === 'string' ? lot.condition.trim() : '';
   setText($('#condition'), condition);
   $('#condition-box').hidden = !condition;
@@ -310,7 +368,7 @@ function render(s) {
   let current = '—';
   if (lot?.status === 'sold' && lot.hammer) current = formatMoney(lot.hammer.amount, c);
   else if (lot?.high) current = formatMoney(lot.high.amount, c);
-  else if (lot) current = 'No bids yet';
+  else if (lot) current = t('No bids yet');
   setText($('#current'), current);
   setText($('#ask'), live ? formatMoney(lot.ask, c) : '—');
 
@@ -320,9 +378,11 @@ function render(s) {
   document.body.dataset.lotStatus = lot?.status || 'none';
 
   const button = $('#bid');
-  button.disabled = sending || !st.canBid;
-  setText(button, sending ? 'Sending…' : live && lot.ask ? `Bid ${formatMoney(lot.ask, c)}` : 'Bid');
-  setText($('#bid-reason'), st.canBid || sending ? '' : st.reason);
+  button.disabled = sending || !online || !st.canBid;
+  setText(button, sending ? t('Sending…') : live && lot.ask ? t('Bid {amount}', { amount: formatMoney(lot.ask, c) }) : t('Bid'));
+  let reason = st.canBid || sending ? '' : st.reason;
+  if (!online && !sending) reason = t('Reconnecting… You can bid again once the connection is back.');
+  setText($('#bid-reason'), reason);
   const notice = $('#notice');
   setText(notice, st.notice);
   notice.hidden = !st.notice;
@@ -330,16 +390,25 @@ function render(s) {
   const list = $('#upcoming');
   const canLeave = !!s.me && s.sale?.status !== 'closed';
   const items = upcoming(s, 6).map((l) => h('li', {},
-    h('span', { class: 'lot-no' }, `Lot ${l.id}`), ' ',
+    h('span', { class: 'lot-no' }, t('Lot {id}', { id: l.id })), ' ',
     h('span', { class: 'lot-name' }, l.title), ' ',
     h('span', { class: 'muted' }, estimateText(l, c)),
-    ...(l.notices || []).map((n) => h('span', { class: 'lot-notice' }, h('strong', {}, 'Saleroom notice: '), n)),
+    ...(l.notices || []).map((n) => h('span', { class: 'lot-notice' }, h('strong', {}, t('Saleroom notice:')), ' ', n)),
     s.commissions[l.id] != null
-      ? h('span', { class: 'lot-commission' }, `Your commission bid: ${formatMoney(s.commissions[l.id], c)}`)
-      : canLeave ? h('button', { type: 'button', class: 'link', onclick: () => chooseCommission(l.id) }, 'Leave a commission bid') : null));
-  list.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, 'No more lots')]));
+      ? h('span', { class: 'lot-commission' }, t('Your commission bid: {amount}', { amount: formatMoney(s.commissions[l.id], c) }))
+      : canLeave ? h('button', { type: 'button', class: 'link', onclick: () => chooseCommission(l.id) }, t('Leave a commission bid')) : null));
+  list.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, t('No more lots'))]));
   if (s.me) renderCommissions(s, c);
   watchAccount(s);
+}
+
+/** A typed amount in the page's language ("1.200,50" in German) as parseAmount reads it. */
+function localAmount(text) {
+  const parts = new Intl.NumberFormat(locale()).formatToParts(1000.5);
+  const group = parts.find((p) => p.type === 'group')?.value || ',';
+  const decimal = parts.find((p) => p.type === 'decimal')?.value || '.';
+  if (decimal === '.') return text;
+  return text.split(group).join('').split(/\s/).join('').replace(decimal, '.');
 }
 
 main();

@@ -25,6 +25,9 @@ export function tIn(tag, msgid, params = {}) {
   return fill(text, params);
 }
 
+/** Marks a msgid for the catalogue where it is defined; t() translates it where it is shown. */
+export const N_ = (msgid) => msgid;
+
 /** `msgid` in the page's language, `{name}` placeholders replaced from `params`. */
 export function t(msgid, params = {}) {
   return tIn(current, msgid, params);

@@ -2,6 +2,7 @@
 // policy asks for → POST /api/sales/{sale}/register → pending.
 // Everything from the server or the visitor reaches the DOM as text only.
 import { $, api, h, setText } from './ui.js';
+import { chooseLanguage, languageSelect, loadLanguage, t, translateDom } from './i18n.js';
 
 const KYC_FIELDS = ['address', 'country', 'dob', 'id_type', 'id_number', 'id_expiry', 'company'];
 const FIELDS = ['name', 'email', 'phone', ...KYC_FIELDS];
@@ -35,10 +36,10 @@ export function fieldOf(detail) {
 /** Checks in the browser first, so the common mistakes need no round trip. */
 export function check(values, needed = required) {
   const errors = {};
-  if (!values.name) errors.name = 'Please enter your full name.';
-  if (!values.email) errors.email = 'Please enter your email address.';
+  if (!values.name) errors.name = t('Please enter your full name.');
+  if (!values.email) errors.email = t('Please enter your email address.');
   for (const f of needed) {
-    if (!errors[f] && !values[f]) errors[f] = 'The auction house requires this.';
+    if (!errors[f] && !values[f]) errors[f] = t('The auction house requires this.');
   }
   return errors;
 }
@@ -57,10 +58,10 @@ function markRequired(fields) {
 
 function problemText(res) {
   const b = res.body || {};
-  if (res.status === 0) return 'The auction server cannot be reached. Check your connection and try again.';
+  if (res.status === 0) return t('The auction server cannot be reached. Check your connection and try again.');
   if (typeof b.detail === 'string' && b.detail) return b.detail;
   if (typeof b.title === 'string' && b.title) return b.title;
-  return `Registration failed (HTTP ${res.status}). Please try again.`;
+  return t('Registration failed (HTTP {status}). Please try again.', { status: res.status });
 }
 
 async function loadSale() {
@@ -69,12 +70,12 @@ async function loadSale() {
     sale = res.body.sale;
     if (Array.isArray(res.body.required)) markRequired(res.body.required.map(String));
     if (res.body.title) {
-      setText($('#sale-title'), `Register to bid — ${res.body.title}`);
-      document.title = `Register to bid — ${res.body.title}`;
+      saleTitle = res.body.title;
+      showTitle();
     }
     return true;
   }
-  setText($('#form-error'), 'The auction is not available right now. Please try again later.');
+  setText($('#form-error'), t('The auction is not available right now. Please try again later.'));
   return false;
 }
 
@@ -87,13 +88,13 @@ async function submit(event) {
   const first = FIELDS.find((f) => errors[f]);
   if (first) {
     for (const f of FIELDS) fieldError(f, errors[f] || '');
-    setText($('#form-error'), 'Please correct the marked fields.');
+    setText($('#form-error'), t('Please correct the marked fields.'));
     $(`#${first}`).focus();
     return;
   }
   const button = $('#register-submit');
   button.disabled = true;
-  setText(button, 'Registering…');
+  setText(button, t('Registering…'));
   try {
     if (!sale && !(await loadSale())) return;
     const body = { name: values.name, email: values.email };
@@ -112,7 +113,7 @@ async function submit(event) {
     setText($('#form-error'), message);
   } finally {
     button.disabled = false;
-    setText(button, 'Register');
+    setText(button, t('Register'));
   }
 }
 
@@ -120,15 +121,27 @@ function showDone(paddle, name) {
   $('#signup').hidden = true;
   const done = $('#done');
   const text = $('#done-text');
-  text.replaceChildren(
-    'Thank you, your paddle is ',
-    h('span', { class: 'paddle', id: 'paddle' }, paddle),
-    ', pending approval.',
-  );
+  // The paddle stands out in the sentence, wherever the language puts it.
+  const [before, after = ''] = t('Thank you, your paddle is {paddle}, pending approval.').split('{paddle}');
+  text.replaceChildren(before, h('span', { class: 'paddle', id: 'paddle' }, paddle), after);
   setText($('#done-name'), name);
   done.hidden = false;
   done.focus();
 }
 
-$('#register-form').addEventListener('submit', submit);
-loadSale();
+let saleTitle = '';
+function showTitle() {
+  const title = saleTitle ? t('Register to bid — {sale}', { sale: saleTitle }) : t('Register to bid');
+  setText($('#sale-title'), title);
+  document.title = title;
+}
+
+async function main() {
+  $('#register-form').addEventListener('submit', submit);
+  await loadLanguage(chooseLanguage());
+  translateDom();
+  languageSelect($('#lang'), () => { translateDom(); showTitle(); });
+  await loadSale();
+}
+
+main();

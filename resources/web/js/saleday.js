@@ -5,14 +5,15 @@
 // only ever put text into the DOM.
 
 import { formatMoney, HOUSE_BID, LIVE, saleLife } from './state.js';
+import { locale, N_, t } from './i18n.js';
 import { h, setText, setTone } from './ui.js';
 
 // ------------------------------------------------------------------ the rules of this sale
 
-/** Basis points as a percentage: 2500 -> "25%", 1450 -> "14.5%". */
+/** Basis points as a percentage in the page's language: 2500 -> "25%", 1450 -> "14.5%" ("14,5 %"). */
 export function percent(bp) {
   if (typeof bp !== 'number' || !Number.isFinite(bp)) return '';
-  return `${Number((bp / 100).toFixed(2))}%`;
+  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 2 }).format(bp / 10000);
 }
 
 /**
@@ -28,20 +29,22 @@ export function premiumText(bands, currency) {
   return rows.map(([from, bp], i) => {
     const next = rows[i + 1]?.[0];
     const rate = percent(bp);
-    if (rows.length === 1) return `${rate} of the hammer price`;
-    if (i === 0) return `${rate} of the hammer price up to ${formatMoney(next, currency)}`;
-    if (next == null) return `${rate} above ${formatMoney(from, currency)}`;
-    return `${rate} from ${formatMoney(from, currency)} to ${formatMoney(next, currency)}`;
+    const p = { rate, from: formatMoney(from, currency), to: formatMoney(next, currency) };
+    if (rows.length === 1) return t('{rate} of the hammer price', p);
+    if (i === 0) return t('{rate} of the hammer price up to {to}', p);
+    if (next == null) return t('{rate} above {from}', p);
+    return t('{rate} from {from} to {to}', p);
   });
 }
 
 const TIES = {
-  first_received: 'Equal bids: the first bid the auctioneer receives wins',
-  floor_priority: 'Equal bids: a bid in the room wins over an equal online bid',
+  first_received: N_('the first bid the auctioneer receives wins'),
+  floor_priority: N_('a bid in the room wins over an equal online bid'),
 };
 
 function seconds(n) {
-  return n === 1 ? '1 second' : `${Number(n.toFixed(1))} seconds`;
+  const count = new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(n);
+  return n === 1 ? t('1 second') : t('{count} seconds', { count });
 }
 
 /** "Rules of this sale" as [{term, text}], from the sale view's `rules` (or its old fields). */
@@ -51,44 +54,46 @@ export function rulesList(sale) {
   const currency = r.currency || sale.currency || 'EUR';
   const out = [];
   const premium = premiumText(r.buyer_premium, currency);
-  if (premium.length) out.push({ term: "Buyer's premium", text: premium.join('; ') });
+  if (premium.length) out.push({ term: t("Buyer's premium"), text: premium.join('; ') });
   if (typeof r.vat_rate_bp === 'number') {
-    out.push({ term: 'VAT', text: `${percent(r.vat_rate_bp)} where VAT is due (each lot shows its VAT scheme)` });
+    out.push({ term: t('VAT'), text: t('{rate} where VAT is due (each lot shows its VAT scheme)', { rate: percent(r.vat_rate_bp) }) });
   }
   const tie = r.tie_policy ?? sale.tie_policy;
-  if (TIES[tie]) out.push({ term: 'Equal bids', text: TIES[tie].replace(/^Equal bids: /, '') });
+  if (TIES[tie]) out.push({ term: t('Equal bids'), text: t(TIES[tie]) });
   if (typeof r.subject_to === 'boolean') {
     out.push({
-      term: 'Reserve not met',
+      term: t('Reserve not met'),
       text: r.subject_to
-        ? 'The lot may be sold "subject to" the vendor accepting the price after the sale'
-        : 'The lot is passed (not sold)',
+        ? t('The lot may be sold "subject to" the vendor accepting the price after the sale')
+        : t('The lot is passed (not sold)'),
     });
   }
   if (typeof r.late_window === 'number' && r.late_window > 0) {
-    const reopen = typeof r.reopen_window === 'number' && r.reopen_window > 0
-      ? `; the auctioneer may reopen the lot within ${seconds(r.reopen_window)}` : '';
+    const reopen = typeof r.reopen_window === 'number' && r.reopen_window > 0;
+    const p = { late: seconds(r.late_window), reopen: reopen ? seconds(r.reopen_window) : '' };
     out.push({
-      term: 'Late bids',
-      text: `A bid arriving up to ${seconds(r.late_window)} after the hammer is recorded as a late bid${reopen}`,
+      term: t('Late bids'),
+      text: reopen
+        ? t('A bid arriving up to {late} after the hammer is recorded as a late bid; the auctioneer may reopen the lot within {reopen}', p)
+        : t('A bid arriving up to {late} after the hammer is recorded as a late bid', p),
     });
   }
   const confirm = r.confirm_online ?? sale.confirm_online;
   if (typeof confirm === 'boolean') {
     out.push({
-      term: 'Online bids',
-      text: confirm ? 'The clerk confirms each online bid before it counts' : 'Online bids count as soon as they arrive',
+      term: t('Online bids'),
+      text: confirm ? t('The clerk confirms each online bid before it counts') : t('Online bids count as soon as they arrive'),
     });
   }
   if (typeof r.auto_absentee === 'boolean') {
     out.push({
-      term: 'Commission bids',
+      term: t('Commission bids'),
       text: r.auto_absentee
-        ? 'Executed automatically, never above your maximum'
-        : 'Executed by the auctioneer, never above your maximum',
+        ? t('Executed automatically, never above your maximum')
+        : t('Executed by the auctioneer, never above your maximum'),
     });
   }
-  out.push({ term: 'Currency', text: `Prices are in ${currency}` });
+  out.push({ term: t('Currency'), text: t('Prices are in {currency}', { currency }) });
   return out;
 }
 
@@ -125,13 +130,13 @@ export function bookingsFor(state, operator) {
 export function bookingStatus(state, booking) {
   const { live, queue } = runningOrder(state);
   const i = queue.findIndex((id) => inBooking(booking, id));
-  if (i < 0) return { next: null, away: null, text: 'Done: no lots left in this range' };
+  if (i < 0) return { next: null, away: null, text: t('Done: no lots left in this range') };
   const next = queue[i];
   const away = live != null ? i : i + 1;
   let text;
-  if (away === 0) text = `Lot ${next} is on the block now`;
-  else if (away === 1) text = `Lot ${next} is next`;
-  else text = `Lot ${next} is ${away} lots away`;
+  if (away === 0) text = t('Lot {lot} is on the block now', { lot: next });
+  else if (away === 1) text = t('Lot {lot} is next', { lot: next });
+  else text = t('Lot {lot} is {away} lots away', { lot: next, away });
   return { next, away, text };
 }
 
@@ -141,11 +146,11 @@ export function phoneAlerts(state, operator, within = 3) {
   for (const b of bookingsFor(state, operator)) {
     const st = bookingStatus(state, b);
     if (st.away == null || st.away > within) continue;
-    const who = `Paddle ${b.paddle}'s lot ${st.next}`;
+    const p = { paddle: b.paddle, lot: st.next, away: st.away };
     let text;
-    if (st.away === 0) text = `${who} is on the block now`;
-    else if (st.away === 1) text = `${who} is 1 lot away`;
-    else text = `${who} is ${st.away} lots away`;
+    if (st.away === 0) text = t("Paddle {paddle}'s lot {lot} is on the block now", p);
+    else if (st.away === 1) text = t("Paddle {paddle}'s lot {lot} is 1 lot away", p);
+    else text = t("Paddle {paddle}'s lot {lot} is {away} lots away", p);
     out.push({ booking: b, away: st.away, lot: st.next, text });
   }
   return out.sort((a, b) => a.away - b.away);
@@ -156,7 +161,7 @@ export function phoneAlerts(state, operator, within = 3) {
 /** The lot's saleroom notices as list items (an empty list hides itself). */
 export function renderNotices(list, lot) {
   const notices = Array.isArray(lot?.notices) ? lot.notices.filter((n) => typeof n === 'string' && n) : [];
-  list.replaceChildren(...notices.map((n) => h('li', {}, h('strong', {}, 'Saleroom notice: '), n)));
+  list.replaceChildren(...notices.map((n) => h('li', {}, h('strong', {}, t('Saleroom notice:')), ' ', n)));
   list.hidden = notices.length === 0;
 }
 
@@ -167,7 +172,7 @@ export function renderNotices(list, lot) {
 export function renderLife(el, sale, { seal = false } = {}) {
   let life = saleLife(sale);
   if (life && seal && life.kind === 'closed' && typeof sale.head === 'string' && sale.head) {
-    life = { ...life, detail: `Journal sealed — head hash ${sale.head}` };
+    life = { ...life, detail: t('Journal sealed — head hash {hash}', { hash: sale.head }) };
   }
   el.hidden = !life;
   el.dataset.kind = life?.kind || '';
@@ -184,27 +189,27 @@ export function renderLife(el, sale, { seal = false } = {}) {
 export function renderFlash(el, flash) {
   el.hidden = !flash;
   if (!flash) return;
-  setText(el.querySelector('.flash-lot'), flash.lot != null ? `Saleroom notice — Lot ${flash.lot}` : 'Saleroom notice');
+  setText(el.querySelector('.flash-lot'), flash.lot != null ? t('Saleroom notice — Lot {lot}', { lot: flash.lot }) : t('Saleroom notice'));
   setText(el.querySelector('.flash-text'), flash.text);
 }
 
 const VAT = {
-  margin: 'VAT: margin scheme', standard: 'VAT: standard rate', reduced: 'VAT: reduced rate',
-  zero: 'VAT: zero-rated', import: 'VAT: import VAT applies',
+  margin: N_('VAT: margin scheme'), standard: N_('VAT: standard rate'), reduced: N_('VAT: reduced rate'),
+  zero: N_('VAT: zero-rated'), import: N_('VAT: import VAT applies'),
 };
 
 /** What a buyer must know about a lot beyond its title: quantity, VAT scheme, resale right. */
 export function lotFacts(lot) {
   if (!lot) return '';
   const out = [];
-  if (Number.isInteger(lot.quantity) && lot.quantity > 1) out.push(`Quantity ${lot.quantity}`);
+  if (Number.isInteger(lot.quantity) && lot.quantity > 1) out.push(t('Quantity {n}', { n: lot.quantity }));
   if (typeof lot.category === 'string' && lot.category) out.push(lot.category);
-  if (VAT[lot.vat]) out.push(VAT[lot.vat]);
-  if (lot.arr === true) out.push("Artist's resale right applies");
+  if (VAT[lot.vat]) out.push(t(VAT[lot.vat]));
+  if (lot.arr === true) out.push(t("Artist's resale right applies"));
   return out.join(' · ');
 }
 
 /** The high bid's holder in words when it is a house bid (else ''). */
 export function houseNote(lot) {
-  return lot?.high?.house && LIVE.includes(lot.status) ? HOUSE_BID : '';
+  return lot?.high?.house && LIVE.includes(lot.status) ? t(HOUSE_BID) : '';
 }

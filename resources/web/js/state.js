@@ -3,6 +3,9 @@
 // Pure: no DOM, no network, no clock. `applySnapshot` and `applyEvent` never mutate their
 // input; they return the same object when nothing changes, so an event applied twice, or
 // one that arrives late, changes nothing. Order is (epoch, seq), never a timestamp.
+// Words go through t() (./i18n.js) when a page asks for them, never stored in the state.
+
+import { locale as pageLocale, N_, t } from './i18n.js';
 
 export const LIVE = ['open', 'fair_warning'];
 const MAX_REFUSALS = 30;
@@ -24,7 +27,7 @@ export function initialState(me = null) {
     me: me ? { status: 'unknown', credit_limit: null, won: 0, ...me } : null, // a bidder's own record
     mine: {}, // lot id -> true: lots this bidder has bid on
     pending: null, // this bidder's online bid waiting for the clerk: {id, lot, amount}
-    notice: null, // the last private message for this bidder: {lot, kind, text?, reason, amount}
+    notice: null, // the last private message for this bidder: {lot, ask, status, kind, text?, reason, amount}
     refusals: [], // staff: refused bid attempts, newest first
     views: {}, // staff: lot id -> latest view of every lot an event touched (late bids live here)
     bidders: {}, // staff: paddle -> {paddle, status, channel, name?, credit_limit?} when known
@@ -199,13 +202,13 @@ export function applyEvent(state, ev, me = null) {
     case 'set_to_floor': {
       const displaced = data.displaced || {};
       if (isMine(s, displaced.paddle)) {
-        s.notice = { lot: lot?.id, kind: 'set_to_floor', reason: 'set_to_floor', amount: displaced.amount };
+        s.notice = pin(s, { lot: lot?.id, kind: 'set_to_floor', reason: 'set_to_floor', amount: displaced.amount });
       }
       break;
     }
     case 'bid_retracted': {
       if (isMine(s, (data.bid || {}).paddle)) {
-        s.notice = { lot: lot?.id, kind: 'retracted', reason: 'retracted', amount: data.bid.amount };
+        s.notice = pin(s, { lot: lot?.id, kind: 'retracted', reason: 'retracted', amount: data.bid.amount });
       }
       break;
     }
@@ -217,7 +220,7 @@ export function applyEvent(state, ev, me = null) {
         ...s.refusals,
       ].slice(0, MAX_REFUSALS);
       if (isMine(s, a.paddle)) {
-        s.notice = { lot: lot?.id, kind: 'refused', reason: data.reason, amount: a.amount };
+        s.notice = pin(s, { lot: lot?.id, kind: 'refused', reason: data.reason, amount: a.amount });
         if (lot && ['outbid', 'already_bid', 'below_ask'].includes(data.reason)) s.mine = { ...s.mine, [lot.id]: true };
       }
       break;
@@ -230,7 +233,7 @@ export function applyEvent(state, ev, me = null) {
     case 'online_bid_rejected': {
       if (isMine(s, data.paddle)) {
         if (s.pending && s.pending.id === data.pending) {
-          s.notice = { lot: lot?.id, kind: 'rejected', reason: data.reason, amount: s.pending.amount };
+          s.notice = pin(s, { lot: lot?.id, kind: 'rejected', reason: data.reason, amount: s.pending.amount });
           s.pending = null;
         }
       }
@@ -238,7 +241,7 @@ export function applyEvent(state, ev, me = null) {
     }
     case 'late_bid': {
       const l = data.late || {};
-      if (isMine(s, l.paddle)) s.notice = { lot: lot?.id, kind: 'late', reason: 'too_late', amount: l.amount };
+      if (isMine(s, l.paddle)) s.notice = pin(s, { lot: lot?.id, kind: 'late', reason: 'too_late', amount: l.amount });
       break;
     }
     case 'lot_sold': {
@@ -342,8 +345,26 @@ export function applyBidAnswer(state, httpStatus, body, attempt) {
   if (reason === 'not_approved' && me) me = { ...me, status: me.status === 'rejected' ? 'rejected' : 'pending' };
   return {
     ...s, me, mine,
-    notice: { lot: lotId, kind: 'refused', reason, amount: attempt?.amount, text: reason === 'error' ? body.detail || body.title : null },
+    notice: pin(s, { lot: lotId, kind: 'refused', reason, amount: attempt?.amount, text: reason === 'error' ? body.detail || body.title : null }),
   };
+}
+
+/**
+ * A notice belongs to the lot and the ask it was given under: it is pinned to the lot's ask and
+ * status then, and shown only while they stay so (a refusal "the ask is now €2,200" must not
+ * stand under "Sold for €2,000").
+ */
+function pin(state, notice) {
+  const lot = state.lot && state.lot.id === notice.lot ? state.lot : null;
+  return { ...notice, ask: lot ? lot.ask : undefined, status: lot ? lot.status : undefined };
+}
+
+const NETWORK = ['network', 'stage_unreachable'];
+
+/** The connection is back: a "could not be sent" notice is no longer true. */
+export function clearNetworkNotice(state) {
+  const n = state.notice;
+  return n && NETWORK.includes(n.reason) ? { ...state, notice: null } : state;
 }
 
 // ------------------------------------------------------------------ derived views
@@ -353,8 +374,11 @@ export function currencyOf(state) {
 }
 
 const fmtCache = new Map();
-/** Money from minor units, e.g. 130000 EUR -> "€1,300" (cents shown only when there are any). */
-export function formatMoney(minor, currency = 'EUR', locale = undefined) {
+/**
+ * Money from minor units, e.g. 130000 EUR -> "€1,300" (cents shown only when there are any),
+ * in the page's language unless `locale` is given ("1.300 €" in German).
+ */
+export function formatMoney(minor, currency = 'EUR', locale = pageLocale()) {
   if (typeof minor !== 'number' || !Number.isFinite(minor)) return '—';
   const key = `${currency}|${locale}`;
   let f = fmtCache.get(key);
@@ -375,8 +399,8 @@ export function formatMoney(minor, currency = 'EUR', locale = undefined) {
 export function estimateText(lot, currency) {
   const e = lot?.estimate || {};
   if (e.low == null && e.high == null) return '';
-  if (e.low != null && e.high != null) return `Estimate ${formatMoney(e.low, currency)}–${formatMoney(e.high, currency)}`;
-  return `Estimate ${formatMoney(e.low ?? e.high, currency)}`;
+  if (e.low != null && e.high != null) return t('Estimate {low}–{high}', { low: formatMoney(e.low, currency), high: formatMoney(e.high, currency) });
+  return t('Estimate {amount}', { amount: formatMoney(e.low ?? e.high, currency) });
 }
 
 /** Lots still to come, in catalogue order (not the one on the block). */
@@ -390,53 +414,56 @@ export function nextPendingLot(state) {
 }
 
 /** A bid the auctioneer makes for the vendor, below the reserve: disclosed as the law requires. */
-export const HOUSE_BID = 'House bid (on behalf of the vendor)';
+export const HOUSE_BID = N_('House bid (on behalf of the vendor)');
+const CHANNELS = { online: N_('Online'), phone: N_('Phone'), absentee: N_('Commission bid') };
 
-/** How the room sees the high bidder: a paddle, or "Online" / "Room" / "Phone"... */
-export function bidderLabel(high) {
-  if (!high) return '';
-  if (high.house) return HOUSE_BID;
-  switch (high.channel) {
-    case 'online': return 'Online';
-    case 'phone': return 'Phone';
-    case 'absentee': return 'Commission bid';
-    case 'floor': return high.paddle ? `Paddle ${high.paddle}` : 'Room';
-    default: return high.paddle ? `Paddle ${high.paddle}` : 'Room';
-  }
+/**
+ * How the room sees the high bidder: a paddle, or "Online" / "Room" / "Phone"... in words, or
+ * as {msgid, params} with `asMessage` (the room display shows it in two languages).
+ */
+export function bidderLabel(high, asMessage = false) {
+  if (!high) return asMessage ? null : '';
+  let m = { msgid: high.paddle ? N_('Paddle {paddle}') : N_('Room'), params: { paddle: high.paddle } };
+  if (high.house) m = { msgid: HOUSE_BID, params: {} };
+  else if (CHANNELS[high.channel]) m = { msgid: CHANNELS[high.channel], params: {} };
+  return asMessage ? m : t(m.msgid, m.params);
 }
 
+const money = (a, c) => ({ amount: formatMoney(a, c) });
 const REASONS = {
-  outbid: (a, c, lot) => (lot?.high ? `Outbid — another bidder was first at ${formatMoney(lot.high.amount, c)}` : 'Outbid — the price moved on before your bid arrived'),
-  already_bid: (a, c) => `Outbid — another bidder was first at ${formatMoney(a, c)}`,
-  below_ask: (a, c, lot) => `The ask is now ${formatMoney(lot?.ask, c)}`,
-  already_high: () => 'You are already the highest bidder',
-  too_late: () => 'Too late — the hammer had already fallen',
-  lot_closed: () => 'Bidding on this lot is closed',
-  not_approved: () => 'Your registration has not been approved yet',
-  over_limit: () => 'This bid would go over your credit limit',
-  paused: () => 'The sale is paused',
-  rate_limited: () => 'Too many bids at once — wait a moment and try again',
-  unknown_lot: () => 'That lot is not in this sale',
-  set_to_floor: (a, c) => `Your bid of ${formatMoney(a, c)} was given to the room (floor priority)`,
-  retracted: (a, c) => `Your bid of ${formatMoney(a, c)} was withdrawn by the clerk`,
-  rejected: (a, c) => `The clerk did not take your bid of ${formatMoney(a, c)}`,
-  lot_not_open: () => 'The lot is not open',
-  network: () => 'Your bid could not be sent — check your connection and try again',
-  stage_unreachable: () => 'The auction room is offline — your bid was NOT placed',
-  checking: (a, c) => `No answer from the auction room yet — checking whether your bid of ${formatMoney(a, c)} was placed…`,
-  unconfirmed: () => 'No answer from the auction room — your bid may not have been placed. If you are not shown as the highest bidder, bid again',
-  journal_unavailable: () => 'The sale is paused for a technical problem — your bid was NOT placed',
+  outbid: (a, c, lot) => (lot?.high ? t('Outbid — another bidder was first at {amount}', money(lot.high.amount, c)) : t('Outbid — the price moved on before your bid arrived')),
+  already_bid: (a, c) => t('Outbid — another bidder was first at {amount}', money(a, c)),
+  below_ask: (a, c, lot) => t('The ask is now {amount}', money(lot?.ask, c)),
+  already_high: () => t('You are already the highest bidder'),
+  too_late: () => t('Too late — the hammer had already fallen'),
+  lot_closed: () => t('Bidding on this lot is closed'),
+  not_approved: () => t('Your registration has not been approved yet'),
+  over_limit: () => t('This bid would go over your credit limit'),
+  paused: () => t('The sale is paused'),
+  rate_limited: () => t('Too many bids at once — wait a moment and try again'),
+  unknown_lot: () => t('That lot is not in this sale'),
+  set_to_floor: (a, c) => t('Your bid of {amount} was given to the room (floor priority)', money(a, c)),
+  retracted: (a, c) => t('Your bid of {amount} was withdrawn by the clerk', money(a, c)),
+  rejected: (a, c) => t('The clerk did not take your bid of {amount}', money(a, c)),
+  lot_not_open: () => t('The lot is not open'),
+  network: () => t('Your bid could not be sent — check your connection and try again'),
+  stage_unreachable: () => t('The auction room is offline — your bid was NOT placed'),
+  checking: (a, c) => t('No answer from the auction room yet — checking whether your bid of {amount} was placed…', money(a, c)),
+  unconfirmed: () => t('No answer from the auction room — your bid may not have been placed. If you are not shown as the highest bidder, bid again'),
+  journal_unavailable: () => t('The sale is paused for a technical problem — your bid was NOT placed'),
 };
 
 /** A refusal reason in words. */
 export function reasonText(reason, amount, currency, lot) {
   const f = REASONS[reason];
-  return f ? f(amount, currency, lot) : `Not accepted (${String(reason || 'error')})`;
+  return f ? f(amount, currency, lot) : t('Not accepted ({reason})', { reason: String(reason || 'error') });
 }
 
 function noticeText(state, c) {
   const n = state.notice;
-  if (!n || (state.lot && n.lot != null && n.lot !== state.lot.id)) return '';
+  const lot = state.lot;
+  if (!n || (lot && n.lot != null && n.lot !== lot.id)) return '';
+  if (lot && n.ask !== undefined && (n.ask !== lot.ask || n.status !== lot.status)) return '';
   if (n.text) return n.text;
   return reasonText(n.kind === 'refused' || n.kind === 'late' ? n.reason : n.kind, n.amount, c, state.lot);
 }
@@ -456,63 +483,66 @@ export function bidderStatus(state) {
   const bidHere = lot && state.mine[lot.id];
 
   if (!lot) {
-    out.text = paused ? pausedText(state) : 'Waiting for the first lot';
-    out.reason = 'No lot is open yet';
+    out.text = paused ? pausedText(state) : t('Waiting for the first lot');
+    out.reason = t('No lot is open yet');
   } else if (lot.status === 'sold') {
     const toMe = me && lot.hammer && String(lot.hammer.paddle) === String(me.paddle);
     out.tone = toMe ? 'win' : 'sold';
-    out.text = toMe ? `Sold to you for ${formatMoney(lot.hammer.amount, c)}`
-      : `Sold${lot.hammer?.amount != null ? ` for ${formatMoney(lot.hammer.amount, c)}` : ''}`;
-    out.reason = 'This lot is closed';
+    const amount = { amount: formatMoney(lot.hammer?.amount, c) };
+    const known = lot.hammer?.amount != null;
+    out.text = toMe ? t('Sold to you for {amount}', amount) : known ? t('Sold for {amount}', amount) : t('Sold');
+    out.reason = t('This lot is closed');
     if (lot.hammer?.subject_to) {
       // Below the reserve: the vendor accepts or declines after the sale.
       out.tone = 'warn';
-      out.text = `${out.text.replace(/^Sold/, 'Provisionally sold')} — subject to the vendor's acceptance`;
+      out.text = toMe ? t("Provisionally sold to you for {amount} — subject to the vendor's acceptance", amount)
+        : known ? t("Provisionally sold for {amount} — subject to the vendor's acceptance", amount)
+          : t("Provisionally sold — subject to the vendor's acceptance");
     }
   } else if (lot.status === 'passed') {
-    out.tone = 'closed'; out.text = 'Passed'; out.reason = 'This lot is closed';
+    out.tone = 'closed'; out.text = t('Passed'); out.reason = t('This lot is closed');
   } else if (lot.status === 'withdrawn') {
-    out.tone = 'closed'; out.text = 'Withdrawn'; out.reason = 'This lot was withdrawn';
+    out.tone = 'closed'; out.text = t('Withdrawn'); out.reason = t('This lot was withdrawn');
   } else if (lot.status === 'pending') {
-    out.text = `Lot ${lot.id} opens soon`; out.reason = 'Bidding has not started';
+    out.text = t('Lot {id} opens soon', { id: lot.id }); out.reason = t('Bidding has not started');
   } else if (live) {
     const fw = lot.status === 'fair_warning';
-    if (myHigh) { out.tone = 'win'; out.text = fw ? 'Fair warning — you are winning' : 'You are winning'; }
-    else if (bidHere) { out.tone = 'lose'; out.text = fw ? 'Fair warning — you are outbid' : 'Outbid'; }
-    else if (fw) { out.tone = 'warn'; out.text = 'Fair warning'; }
-    else { out.text = lot.high ? 'Bidding is open' : 'Bidding is open — no bids yet'; }
+    if (myHigh) { out.tone = 'win'; out.text = fw ? t('Fair warning — you are winning') : t('You are winning'); }
+    else if (bidHere) { out.tone = 'lose'; out.text = fw ? t('Fair warning — you are outbid') : t('Outbid'); }
+    else if (fw) { out.tone = 'warn'; out.text = t('Fair warning'); }
+    else { out.text = lot.high ? t('Bidding is open') : t('Bidding is open — no bids yet'); }
     out.canBid = !myHigh;
-    if (myHigh) out.reason = 'You are the highest bidder';
+    if (myHigh) out.reason = t('You are the highest bidder');
   }
   if (paused) {
-    out.tone = 'warn'; out.text = pausedText(state); out.canBid = false; out.reason = 'The sale is paused';
+    out.tone = 'warn'; out.text = pausedText(state); out.canBid = false; out.reason = t('The sale is paused');
   }
   const life = saleLife(state.sale);
   if (life) {
     out.tone = life.tone; out.text = life.text; out.canBid = false; out.reason = life.detail || life.text;
   }
   if (out.canBid && state.pending && state.pending.lot === lot?.id) {
-    out.canBid = false; out.reason = 'Your bid is with the clerk';
-    out.text = `Your bid of ${formatMoney(state.pending.amount, c)} is waiting for the clerk`;
+    out.canBid = false; out.reason = t('Your bid is with the clerk');
+    out.text = t('Your bid of {amount} is waiting for the clerk', { amount: formatMoney(state.pending.amount, c) });
   }
   if (me) {
     if (me.status === 'pending') {
-      out.canBid = false; out.reason = 'Your registration is waiting for approval';
+      out.canBid = false; out.reason = t('Your registration is waiting for approval');
     } else if (me.status === 'rejected') {
-      out.canBid = false; out.reason = 'Your registration was not approved';
+      out.canBid = false; out.reason = t('Your registration was not approved');
     } else if (out.canBid && me.credit_limit != null && (me.won || 0) + (lot.ask || 0) > me.credit_limit) {
       out.canBid = false;
-      out.reason = `Over your credit limit (${formatMoney(Math.max(0, me.credit_limit - (me.won || 0)), c)} left)`;
+      out.reason = t('Over your credit limit ({amount} left)', { amount: formatMoney(Math.max(0, me.credit_limit - (me.won || 0)), c) });
     }
   } else if (out.canBid) {
-    out.canBid = false; out.reason = 'Open your personal bidding link to bid';
+    out.canBid = false; out.reason = t('Open your personal bidding link to bid');
   }
   return out;
 }
 
 function pausedText(state) {
   const m = state.sale?.message;
-  return m ? `Paused: ${m}` : 'Paused';
+  return m ? t('Paused: {message}', { message: m }) : t('Paused');
 }
 
 const WEEKDAY = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
@@ -522,7 +552,7 @@ const WEEKDAY = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric
  * A wall-clock time without an offset ("2026-12-05T10:00") is already the sale's local time;
  * one with an offset ("…Z", "…+01:00") is converted. Anything else is shown as it came.
  */
-export function sessionStart(text, timezone, locale = undefined) {
+export function sessionStart(text, timezone, locale = pageLocale()) {
   if (typeof text !== 'string' || !text.trim()) return '';
   let tz = typeof timezone === 'string' && timezone ? timezone : 'UTC';
   try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch { tz = 'UTC'; } // an unknown zone
@@ -551,21 +581,22 @@ export function sessionStart(text, timezone, locale = undefined) {
  */
 export function saleLife(sale) {
   if (!sale) return null;
+  const say = (life) => ({ ...life, text: t(life.msgid, life.params), detail: t(life.detailMsgid, life.params) });
   if (sale.status === 'draft') {
-    return { tone: 'info', kind: 'draft', text: 'The sale has not started', detail: 'Bidding opens when the sale goes live' };
+    return say({ tone: 'info', kind: 'draft', msgid: N_('The sale has not started'), detailMsgid: N_('Bidding opens when the sale goes live') });
   }
   if (sale.status === 'closed') {
-    return { tone: 'closed', kind: 'closed', text: 'The sale is closed', detail: 'Thank you for taking part' };
+    return say({ tone: 'closed', kind: 'closed', msgid: N_('The sale is closed'), detailMsgid: N_('Thank you for taking part') });
   }
   const brk = sale.break;
   if (brk && typeof brk === 'object') {
-    const msg = typeof brk.message === 'string' ? brk.message.trim() : '';
+    const message = typeof brk.message === 'string' ? brk.message.trim() : '';
     const start = sessionStart(brk.next_start, sale.timezone);
-    return {
-      tone: 'warn', kind: 'break',
-      text: msg ? `Session break: ${msg}` : 'Session break',
-      detail: start ? `The next session starts ${start}` : 'The sale will resume at the next session',
-    };
+    return say({
+      tone: 'warn', kind: 'break', params: { message, start },
+      msgid: message ? N_('Session break: {message}') : N_('Session break'),
+      detailMsgid: start ? N_('The next session starts {start}') : N_('The sale will resume at the next session'),
+    });
   }
   return null;
 }
@@ -574,16 +605,20 @@ export function saleLife(sale) {
 export function roomStatus(state) {
   const lot = state.lot;
   const life = saleLife(state.sale);
-  if (life) return { tone: life.tone, text: life.text, detail: life.detail };
-  if (state.sale?.paused) return { tone: 'warn', text: pausedText(state) };
-  if (!lot) return { tone: 'info', text: 'The sale will begin shortly' };
+  if (life) return life;
+  const say = (tone, msgid, params = {}) => ({ tone, msgid, params, text: t(msgid, params) });
+  if (state.sale?.paused) {
+    const message = state.sale.message;
+    return say('warn', message ? N_('Paused: {message}') : N_('Paused'), { message });
+  }
+  if (!lot) return say('info', N_('The sale will begin shortly'));
   switch (lot.status) {
-    case 'fair_warning': return { tone: 'warn', text: 'Fair warning' };
-    case 'sold': return lot.hammer?.subject_to ? { tone: 'warn', text: 'Sold subject to' } : { tone: 'sold', text: 'Sold' };
-    case 'passed': return { tone: 'closed', text: 'Passed' };
-    case 'withdrawn': return { tone: 'closed', text: 'Withdrawn' };
-    case 'pending': return { tone: 'info', text: 'Next lot' };
-    default: return { tone: 'info', text: lot.high ? 'Current bid' : 'Opening bid' };
+    case 'fair_warning': return say('warn', N_('Fair warning'));
+    case 'sold': return lot.hammer?.subject_to ? say('warn', N_('Sold subject to')) : say('sold', N_('Sold'));
+    case 'passed': return say('closed', N_('Passed'));
+    case 'withdrawn': return say('closed', N_('Withdrawn'));
+    case 'pending': return say('info', N_('Next lot'));
+    default: return lot.high ? say('info', N_('Current bid')) : say('info', N_('Opening bid'));
   }
 }
 
