@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QIntValidator, QPixmap
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIntValidator, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,21 +28,26 @@ from app.formatting import (
     format_duration,
     format_estimate,
     format_money,
+    hammer_outcome,
     paddle_hint,
     parse_money,
     status_label,
 )
+from app.i18n import N_, _
 from app.shortcuts import BY_ACTION, SHORTCUTS, Shortcut, button_text, key_hint
 from app.state import ConsoleState
-from app.ui.widgets import action_button, item, plain, table
+from app.ui.widgets import ElidedLabel, action_button, item, plain, table
 from hub.auction.commands import BY_OP
 
 JSON = dict[str, Any]
 
 # Where each binding group's buttons go: rows under the lot card, or a box of their own.
 # Groups named nowhere join the last row, so a new binding gets a button with no edit here.
-# The sale's own keys (pause, withdraw, message) share the first row: two rows fit 768 px.
-ROWS = (("Bidding", "Sale"), ("Corrections", "Increment"))
+# Three short rows, not two long ones: the console fits a 1024 px wide window (a 1280×800
+# laptop at 125 %); the live loop's keys (bid, fair warning, hammer, pass, next) come first.
+ROWS = (("Bidding",), ("Sale", "Corrections"), ("Increment",))
+BUTTON_HEIGHT = 34
+IMAGE_SIZE = 150
 BOXES = ("Online", "Late bids")
 STATUS_STYLE = {
     "open": "#2563eb",
@@ -54,13 +60,32 @@ STATUS_STYLE = {
 
 
 # What a word prompt asks for, and what it offers (sent as is when dialogs are off).
-QUESTIONS = {"reason": "reason (journaled)", "message": "a message for the room and the bidders"}
-SUGGESTED = {
-    "reinstate": "retracted in error",
-    "withdraw": "withdrawn by the vendor",
-    "pause": "Short break, back shortly",
-    "reopen": "reopened by the auctioneer",
+# Marked N_: translated where asked (the language is chosen after import).
+QUESTIONS = {
+    "reason": N_("reason (journaled)"),
+    "message": N_("a message for the room and the bidders"),
 }
+SUGGESTED = {
+    "reinstate": N_("retracted in error"),
+    "withdraw": N_("withdrawn by the vendor"),
+    "pause": N_("Short break, back shortly"),
+    "reopen": N_("reopened by the auctioneer"),
+}
+
+
+def hammer_look(outcome: str) -> tuple[str, str, str]:
+    """The Hammer button's (label, tooltip, accent) for a `hammer_outcome`."""
+    if outcome == "subject_to":
+        tip = _("Reserve not met: the hammer sells subject to the vendor's approval")
+        return _("Hammer: subject to"), tip, "warn"
+    if outcome == "pass":
+        return _("Hammer: passes"), _("Reserve not met: the hammer passes the lot"), "warn"
+    if outcome == "no_bids":
+        return _("Hammer: passes"), _("No bid yet: the hammer passes the lot"), "warn"
+    if outcome == "bought_in":
+        return _("Hammer: bought in"), _("The house bid is highest: the lot is bought in"), "warn"
+    hammer = BY_ACTION["hammer"]
+    return button_text(hammer), _(hammer.help), "hammer"
 
 
 def button_rows(shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[list[str]]:
@@ -84,6 +109,42 @@ def boxed(group: str, shortcuts: tuple[Shortcut, ...] = SHORTCUTS) -> list[str]:
     return [s.action for s in shortcuts if s.group == group and s.op is not None]
 
 
+# Keys the Paddle field keeps while it has the focus: digits and editing. Every other key
+# (Space, W, H…) stays the console's shortcut, so "102 Space" is a floor bid by paddle 102.
+PADDLE_KEYS = frozenset(
+    {
+        Qt.Key.Key_Backspace,
+        Qt.Key.Key_Delete,
+        Qt.Key.Key_Left,
+        Qt.Key.Key_Right,
+        Qt.Key.Key_Home,
+        Qt.Key.Key_End,
+        *(Qt.Key(Qt.Key.Key_0.value + n) for n in range(10)),
+    }
+)
+
+
+class PaddleEdit(QLineEdit):
+    """The Paddle field: takes digits and editing keys, lets the console's shortcuts through;
+    Escape empties it and gives the keys back to the console."""
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent):
+            if Qt.Key(e.key()) in PADDLE_KEYS or e.key() == Qt.Key.Key_Escape:
+                e.accept()
+                return True
+            e.ignore()  # a shortcut: not for this field
+            return False
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.clearFocus()
+            return
+        super().keyPressEvent(e)
+
+
 class LotCard(QFrame):
     """The current lot: image, number, title, estimate, reserve, high bid, next ask."""
 
@@ -93,22 +154,22 @@ class LotCard(QFrame):
         self.image_dirs = image_dirs
         self.image = plain()
         self.image.setObjectName("lotImage")
-        self.image.setFixedSize(220, 220)
+        self.image.setFixedSize(IMAGE_SIZE, IMAGE_SIZE)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.number = plain("", "lotNumber")
         self.badge = plain("", "statusBadge")
-        self.title = plain("No lot on the block", "lotTitle", wrap=True)
+        self.title = plain(_("No lot on the block"), "lotTitle", wrap=True)
         self.estimate = plain("", "lotEstimate")
         self.reserve = plain("", "lotReserve")
-        self.book = plain("", "lotBook")
-        self.bid_caption = plain("Current bid", "caption")
+        self.book = ElidedLabel("", "lotBook", min_width=40)
+        self.bid_caption = plain(_("Current bid"), "caption")
         self.bid = plain("—", "currentBid")
         self.bidder = plain("", "currentBidder")
-        self.ask_caption = plain("Next ask", "caption")
+        self.ask_caption = plain(_("Next ask"), "caption")
         self.ask = plain("—", "nextAsk")
         self.increment = plain("", "increment")
         # The latest saleroom notice on this lot: the auctioneer reads it out before selling.
-        self.notice = plain("", "lotNotice")
+        self.notice = ElidedLabel("", "lotNotice", min_width=80)
         self.notice.setStyleSheet("color: #9a3412; font-weight: 700;")
         self._image_name: str | None = None
 
@@ -119,9 +180,9 @@ class LotCard(QFrame):
         top.addWidget(self.notice, 1)
         facts = QHBoxLayout()
         facts.addWidget(self.estimate)
-        facts.addSpacing(24)
+        facts.addSpacing(12)
         facts.addWidget(self.reserve)
-        facts.addSpacing(24)
+        facts.addSpacing(12)
         facts.addWidget(self.book)
         facts.addStretch(1)
         money = QGridLayout()
@@ -134,14 +195,15 @@ class LotCard(QFrame):
         money.setColumnStretch(0, 3)
         money.setColumnStretch(1, 2)
         text = QVBoxLayout()
+        text.setSpacing(4)
         text.addLayout(top)
         text.addWidget(self.title)
         text.addLayout(facts)
         text.addStretch(1)
         text.addLayout(money)
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 14, 14, 14)
-        row.setSpacing(18)
+        row.setContentsMargins(8, 8, 8, 8)
+        row.setSpacing(14)
         row.addWidget(self.image)
         row.addLayout(text, 1)
 
@@ -150,7 +212,9 @@ class LotCard(QFrame):
             self.number.setText("")
             self.badge.setText("")
             self.title.setText(
-                f"No lot on the block — press {key_hint('next_lot')} to open the next lot"
+                _("No lot on the block — press {key_hint} to open the next lot").format(
+                    key_hint=key_hint("next_lot")
+                )
             )
             for label in (
                 self.estimate,
@@ -166,7 +230,7 @@ class LotCard(QFrame):
             self._set_image(None)
             return
         status = str(lot.get("status") or "")
-        self.number.setText(f"Lot {lot.get('id')}")
+        self.number.setText(_("Lot {id}").format(id=lot.get("id")))
         self.badge.setText(status_label(status).upper())
         self.badge.setStyleSheet(
             f"background: {STATUS_STYLE.get(status, '#6b7280')}; color: white;"
@@ -176,33 +240,44 @@ class LotCard(QFrame):
         self.show_notices(lot.get("notices") or [])
         est = lot.get("estimate") or {}
         self.estimate.setText(
-            "Estimate " + format_estimate(est.get("low"), est.get("high"), currency)
+            _("Estimate {estimate}").format(
+                estimate=format_estimate(est.get("low"), est.get("high"), currency)
+            )
         )
         reserve = lot.get("reserve")
         if reserve is None:
-            self.reserve.setText("No reserve")
+            self.reserve.setText(_("No reserve"))
         else:
-            met = "met" if lot.get("reserve_met") else "not met"
-            self.reserve.setText(f"Reserve {format_money(reserve, currency)} ({met})")
+            text = _("Reserve {amount} (met)") if lot.get("reserve_met") else None
+            text = text or _("Reserve {amount} (not met)")
+            self.reserve.setText(text.format(amount=format_money(reserve, currency)))
+        # Met in green, not met in the warning red: the auctioneer reads it at a glance.
+        met_now = reserve is None or bool(lot.get("reserve_met"))
+        if self.reserve.property("met") != met_now:
+            self.reserve.setProperty("met", met_now)
+            self.reserve.style().unpolish(self.reserve)
+            self.reserve.style().polish(self.reserve)
         self.book.setText(book_text(lot.get("books"), currency))
         high = lot.get("high")
         hammer = lot.get("hammer") or {}
         if status == "sold":
-            self.bid_caption.setText("Sold for")
+            self.bid_caption.setText(_("Sold for"))
             self.bid.setText(format_money(hammer.get("amount"), currency))
             self.bidder.setText(bidder_label(hammer))
         elif status == "passed":
-            self.bid_caption.setText("Passed")
+            self.bid_caption.setText(_("Passed"))
             self.bid.setText(format_money(high["amount"], currency) if high else "—")
             reason = str((lot.get("hammer") or {}).get("reason") or "")
             self.bidder.setText(reason.replace("_", " "))
         else:
-            self.bid_caption.setText("Current bid")
-            self.bid.setText(format_money(high["amount"], currency) if high else "No bid")
+            self.bid_caption.setText(_("Current bid"))
+            self.bid.setText(format_money(high["amount"], currency) if high else _("No bid"))
             self.bidder.setText(bidder_label(high) if high else "")
         if status in ("open", "fair_warning", "pending"):
             self.ask.setText(format_money(lot.get("ask"), currency))
-            self.increment.setText(f"increment {format_money(lot.get('increment'), currency)}")
+            self.increment.setText(
+                _("increment {amount}").format(amount=format_money(lot.get("increment"), currency))
+            )
         else:
             self.ask.setText("—")
             self.increment.setText("")
@@ -215,7 +290,9 @@ class LotCard(QFrame):
         latest = texts[-1] if texts else ""
         more = f" (+{len(texts) - 1})" if len(texts) > 1 else ""
         shown = latest if len(latest) <= 70 else latest[:69] + "…"
-        self.notice.setText(f"Notice: {shown}{more}" if latest else "")
+        self.notice.setText(
+            _("Notice: {shown}{more}").format(shown=shown, more=more) if latest else ""
+        )
         self.notice.setToolTip("\n".join(texts))
 
     def _set_image(self, name: str | None) -> None:
@@ -230,12 +307,12 @@ class LotCard(QFrame):
                     break
         if pixmap.isNull():
             self.image.setPixmap(QPixmap())
-            self.image.setText("No image")
+            self.image.setText(_("No image"))
         else:
             self.image.setPixmap(
                 pixmap.scaled(
-                    220,
-                    220,
+                    IMAGE_SIZE,
+                    IMAGE_SIZE,
                     Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,
                 )
@@ -261,23 +338,25 @@ class ConsolePanel(QWidget):
         self.card = LotCard(image_dirs)
         self.buttons: dict[str, QPushButton] = {}
         grid = QVBoxLayout()
-        grid.setSpacing(6)
+        grid.setSpacing(4)
         for names in button_rows():
-            grid.addLayout(self._button_row(*names, height=44))
+            grid.addLayout(self._button_row(*names, height=BUTTON_HEIGHT))
         self.buttons["hammer"].setProperty("accent", "hammer")
         self.buttons["floor_bid"].setProperty("accent", "bid")
         self._amount_for = "set_ask"  # the action the Ask field's amount completes
 
-        self.paddle = QLineEdit()
+        self.paddle = PaddleEdit()
         self.paddle.setObjectName("paddleEdit")
-        self.paddle.setPlaceholderText("paddle (Enter = floor bid)")
+        self.paddle.setPlaceholderText(_("paddle (Enter = floor bid)"))
+        self.paddle.setAccessibleName(_("Paddle"))
         self.paddle.setValidator(QIntValidator(0, 999_999_999))
         self.paddle.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.paddle.returnPressed.connect(self._paddle_bid)
         self.paddle.textChanged.connect(self._paddle_typed)
         self.ask_edit = QLineEdit()
         self.ask_edit.setObjectName("askEdit")
-        self.ask_edit.setPlaceholderText("new ask (Enter)")
+        self.ask_edit.setPlaceholderText(_("new ask (Enter)"))
+        self.ask_edit.setAccessibleName(_("Ask"))
         self.ask_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.ask_edit.returnPressed.connect(self._set_ask)
         self.notice = plain("", "notice", wrap=True)
@@ -288,44 +367,51 @@ class ConsolePanel(QWidget):
         self.aml_alert.setVisible(False)
         self._aml_lot: str | None = None
         inputs = QHBoxLayout()
-        inputs.addWidget(plain("Paddle", "caption"))
+        inputs.addWidget(plain(_("Paddle"), "caption"))
         inputs.addWidget(self.paddle)
         inputs.addSpacing(12)
-        inputs.addWidget(plain("Ask", "caption"))
+        inputs.addWidget(plain(_("Ask"), "caption"))
         inputs.addWidget(self.ask_edit)
         inputs.addSpacing(12)
         inputs.addWidget(self.notice, 1)
 
-        self.history = table(["#", "Amount", "Bidder", "Channel", "Note"], "history")
+        self.history = table(["#", _("Amount"), _("Bidder"), _("Channel"), _("Note")], "history")
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for column, width in ((0, 36), (1, 110), (2, 90), (3, 110)):
-            self.history.setColumnWidth(column, width)
-        self.online = table(["Paddle", "Amount", "Waiting"], "onlineBids")
+        self.online = table([_("Paddle"), _("Amount"), _("Waiting")], "onlineBids", stretch=1)
         self.online.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.late = table(["Paddle", "Amount", "After hammer"], "lateBids")
+        self.late = table([_("Paddle"), _("Amount"), _("After hammer")], "lateBids", stretch=1)
         self.late.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for view in (self.online, self.late):
-            view.setMinimumHeight(44)  # a header and a row: the window fits a 1366×768 screen
+        for view in (self.history, self.online, self.late):
+            view.setMinimumHeight(40)  # a header and a row: the window fits a 1366×768 screen
 
-        online_box = QGroupBox("Online bids waiting")
+        online_box = QWidget()
         online_box.setObjectName("onlineBox")
         ob = QVBoxLayout(online_box)
+        ob.setContentsMargins(4, 4, 4, 4)
         ob.addWidget(self.online)
-        ob.addLayout(self._button_row(*boxed("Online"), height=34))
-        self.late_box = QGroupBox("Late bids")
+        ob.addLayout(self._button_row(*boxed("Online"), height=BUTTON_HEIGHT))
+        self.late_box = QWidget()
         self.late_box.setObjectName("lateBox")
         lb = QVBoxLayout(self.late_box)
+        lb.setContentsMargins(4, 4, 4, 4)
         lb.addWidget(self.late)
-        lb.addLayout(self._button_row(*boxed("Late bids"), height=34))
-        history_box = QGroupBox("Bid history")
+        lb.addLayout(self._button_row(*boxed("Late bids"), height=BUTTON_HEIGHT))
+        # Online and late bids share one place, turned to whichever has bids: the bid history
+        # keeps its width on a 1024 px window. Their keys (Y, X, T, O, L) work either way.
+        self.queues = QTabWidget()
+        self.queues.setObjectName("bidQueues")
+        self.queues.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.queues.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.queues.addTab(online_box, "")
+        self.queues.addTab(self.late_box, "")
+        self._name_queues(0, 0)
+        history_box = QGroupBox(_("Bid history"))
         hb = QVBoxLayout(history_box)
+        hb.setContentsMargins(6, 6, 6, 6)
         hb.addWidget(self.history)
-        lower = QHBoxLayout()
-        lower.addWidget(history_box, 3)
-        side = QVBoxLayout()
-        side.addWidget(online_box)
-        side.addWidget(self.late_box)
-        lower.addLayout(side, 2)
+        lower = QHBoxLayout()  # side by side: the console stays short enough for 768 px
+        lower.addWidget(history_box, 1)
+        lower.addWidget(self.queues, 1)
 
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -358,7 +444,7 @@ class ConsolePanel(QWidget):
     def show_aml_alert(self, text: str, lot: str | None) -> None:
         """An AML alert on `lot`: stays in view while that lot is on the block."""
         self._aml_lot = lot
-        self.aml_alert.setText(f"AML: {text}")
+        self.aml_alert.setText(_("AML: {text}").format(text=text))
         self.aml_alert.setVisible(True)
 
     def refresh(self) -> None:
@@ -401,15 +487,41 @@ class ConsolePanel(QWidget):
         selling = self.state.sale.get("status") not in ("draft", "closed")
         for name, button in self.buttons.items():
             button.setEnabled(selling and bool(enabled.get(name, True)))
-        self.late_box.setProperty("alert", bool((lot or {}).get("late")))
-        self.late_box.style().unpolish(self.late_box)
-        self.late_box.style().polish(self.late_box)
+        self._show_hammer(hammer_outcome(lot, bool(self.state.settings.get("subject_to"))))
+        pending, late = (lot or {}).get("pending") or [], (lot or {}).get("late") or []
+        self._name_queues(len(pending), len(late))
+        self.late_box.setProperty("alert", bool(late))
+        if late:
+            self.queues.setCurrentWidget(self.late_box)
+        elif pending:
+            self.queues.setCurrentIndex(0)
+
+    def _name_queues(self, pending: int, late: int) -> None:
+        """The queue tabs say how many bids wait in each; late bids in red."""
+        self.queues.setTabText(0, _("Online bids ({n})").format(n=pending))
+        self.queues.setTabText(1, _("Late bids ({n})").format(n=late))
+        red = QColor("#b91c1c") if late else QColor()
+        self.queues.tabBar().setTabTextColor(1, red)
+
+    def _show_hammer(self, outcome: str) -> None:
+        """The Hammer button says what it will do: below the reserve it passes the lot (or
+        sells subject to the vendor), so it reads so, in amber, before anyone presses it."""
+        button = self.buttons["hammer"]
+        key = key_hint("hammer")
+        label, tip, accent = hammer_look(outcome)
+        button.setText(f"{label}\n{key}")
+        button.setToolTip(tip)
+        button.setAccessibleDescription(tip)
+        if button.property("accent") != accent:
+            button.setProperty("accent", accent)
+            button.style().unpolish(button)
+            button.style().polish(button)
 
     def _fill_history(self, lot: JSON | None, currency: str) -> None:
         bids = list(reversed((lot or {}).get("history") or []))
         self.history.setRowCount(len(bids))
         for r, bid in enumerate(bids):
-            note = bid.get("void") or ("commission" if bid.get("auto") else "")
+            note = bid.get("void") or (_("commission") if bid.get("auto") else "")
             self.history.setItem(r, 0, item(str(len(bids) - r)))
             self.history.setItem(r, 1, item(format_money(bid.get("amount"), currency), True))
             self.history.setItem(r, 2, item(str(bid.get("paddle") or "—")))
@@ -455,7 +567,7 @@ class ConsolePanel(QWidget):
         """The button of one binding, wired and registered in `self.buttons`."""
         shortcut = BY_ACTION[name]
         button = action_button(button_text(shortcut), key_hint(name), f"btn_{name}")
-        button.setToolTip(shortcut.help)
+        button.setToolTip(_(shortcut.help))
         button.clicked.connect(self._clicked(name))
         self.buttons[name] = button
         return button
@@ -492,20 +604,33 @@ class ConsolePanel(QWidget):
             if text is None:
                 return  # cancelled
             cmd[prompt] = text
+        if action == "floor_bid":  # the typed paddle is used up by its bid
+            self.paddle.clear()
+            self.paddle.clearFocus()
         self.command.emit(cmd)
+
+    def type_digit(self, digit: str) -> None:
+        """A digit typed anywhere on the console: it starts (or continues) the paddle."""
+        if not self.paddle.hasFocus():
+            self.paddle.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.paddle.end(False)
+        self.paddle.insert(digit)
 
     def _words(self, action: str, cmd: JSON, prompt: str) -> str | None:
         """Ask for the words a command carries (a reason, a message); None if cancelled."""
         if action == "retract":
             suggestion = self.retract_reason
         elif action == "reopen" and "late" in cmd:
-            suggestion = "late bid accepted"
+            suggestion = _("late bid accepted")
         else:
-            suggestion = SUGGESTED.get(action, "")
+            suggestion = _(SUGGESTED.get(action, ""))
         if self.ask_text is None:
             return suggestion
-        label = BY_OP[str(cmd["op"])].label
-        text = self.ask_text(f"{label} — {QUESTIONS.get(prompt, prompt)}", suggestion)
+        label = _(BY_OP[str(cmd["op"])].label)
+        question = _(QUESTIONS.get(prompt, prompt))
+        text = self.ask_text(
+            _("{label} — {question}").format(label=label, question=question), suggestion
+        )
         if text is None or not text.strip():
             return None
         return text.strip()[:500]
@@ -522,7 +647,7 @@ class ConsolePanel(QWidget):
         if action == "next_lot":
             nxt = self.state.next_lot_id()
             if nxt is None:
-                self.set_notice("No lot left to open.")
+                self.set_notice(_("No lot left to open."))
                 return None
             return {"op": "open_lot", "lot": nxt}
         if action == "pause" and self.state.sale.get("paused"):
@@ -532,7 +657,9 @@ class ConsolePanel(QWidget):
         lot = self.state.current
         if "lot" in fields:
             if lot is None:
-                self.set_notice(f"Open a lot first ({key_hint('next_lot')}).")
+                self.set_notice(
+                    _("Open a lot first ({key_hint}).").format(key_hint=key_hint("next_lot"))
+                )
                 return None
             cmd["lot"] = str(lot["id"])
         if "source" in fields:
@@ -543,7 +670,7 @@ class ConsolePanel(QWidget):
             return self.floor_bid_command(self.paddle.text().strip())
         if action in ("accept_online", "reject_online"):  # the oldest waiting online bid
             if not pending:
-                self.set_notice("No online bid is waiting.")
+                self.set_notice(_("No online bid is waiting."))
                 return None
             cmd["pending"] = str(pending[0]["id"])
         if action == "reopen" and late:  # for the oldest late bid
@@ -577,7 +704,10 @@ class ConsolePanel(QWidget):
         try:
             amount = parse_money(text, self.state.currency)
         except ValueError as exc:
-            self.set_notice(f"{BY_ACTION[action].label}: not changed: {exc}", error=True)
+            self.set_notice(
+                _("{label}: not changed: {exc}").format(label=_(BY_ACTION[action].label), exc=exc),
+                error=True,
+            )
             return
         cmd = self.build(action)
         if cmd is not None:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
 from app.facade import OWNER, CoreHost, CoreInfo, CoreThread, SaleShelf, Sealed
 from app.formatting import format_duration, relay_light
+from app.i18n import N_, _, refusal
 from app.shortcuts import SHORTCUTS
 from app.state import ConsoleState
 from app.ui.after_sale import SubjectToPanel
@@ -43,6 +43,7 @@ from app.ui.help_overlay import HelpOverlay
 from app.ui.import_panel import ImportPanel
 from app.ui.kyc import KycPanel, alert_text
 from app.ui.ladder_editor import LadderEditor
+from app.ui.language import LanguageButton, language_name
 from app.ui.login import FirstAdminDialog, LoginDialog
 from app.ui.lots import LotList
 from app.ui.messages import EndSessionDialog, MessageDialog, SealDialog
@@ -56,19 +57,40 @@ from app.ui.sale_settings import SaleSettingsPanel
 from app.ui.screening import ScreeningPanel
 from app.ui.staff import StaffPanel
 from app.ui.style import STYLE
-from app.ui.widgets import QrCard, StatusLight, plain
+from app.ui.widgets import (
+    ElidedLabel,
+    PageTabs,
+    QrCard,
+    StatusLight,
+    fit_placeholders,
+    plain,
+)
+from hub.auction.commands import BY_OP
 from hub.auction.events import Actor
 from hub.gavel import GavelStatus
 
-PLAIN_HTTP = "⚠ plain HTTP, unencrypted"
-PLAIN_HTTP_TIP = (
+PLAIN_HTTP = N_("⚠ plain HTTP, unencrypted")
+PLAIN_HTTP_TIP = N_(
     'The stage serves plain HTTP (tls = "off"): the clerk PIN, staff tokens and bidders\' '
     "cookies cross the network unencrypted. Serve HTTPS: docs/OPERATIONS.md."
 )
 
 log = logging.getLogger("auctionmen.ui")
 
+
+def op_label(op: object) -> str:
+    """A command's name as the app says it ("Hammer"), from its op code ("hammer")."""
+    command = BY_OP.get(str(op))
+    return _(command.label) if command is not None else str(op)
+
+
+JOIN_WIDTH = 156  # the QR codes and the PIN, beside the tabs
 TAB_ACTIONS = {"import": "importer", "export": "results"}  # action -> the tab's widget
+
+
+def initial_size(width: int, height: int) -> tuple[int, int]:
+    """The window's first size on a screen with this much room: 1440×900, or the screen."""
+    return min(1440, width), min(900, height)
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +101,7 @@ class MainWindow(QMainWindow):
     """
 
     sale_opened = Signal(object)
+    language_chosen = Signal(str)  # a language tag to save; it applies on the next start
 
     def __init__(
         self,
@@ -93,7 +116,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Auctionmen")
+        self.setWindowTitle(_("Auctionmen"))
         self.setStyleSheet(STYLE)
         self.bridge = bridge
         self.dialogs = dialogs
@@ -109,18 +132,18 @@ class MainWindow(QMainWindow):
         # Asks a yes/no question before an action that cannot be undone; no dialogs: yes.
         self.confirm: Callable[[str], bool] = self._confirm if dialogs else (lambda _q: True)
 
-        self.sale_title = plain("Auctionmen", "saleTitle")
-        self.hub_address = plain("starting…", "hubAddress")
-        self.hub_address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hub_light = StatusLight("HUB", "hubLight")
-        self.gavel_light = StatusLight("GAVEL", "gavelLight")
-        self.relay_light = StatusLight("RELAY", "relayLight")
-        self.relay_light.set("off", "not configured")
+        # Both give way on a narrow screen (cut with "…"): the header never widens the window.
+        self.sale_title = ElidedLabel(_("Auctionmen"), "saleTitle", min_width=120)
+        self.hub_address = ElidedLabel(_("starting…"), "hubAddress", min_width=120)
+        self.hub_light = StatusLight(_("HUB"), "hubLight")
+        self.gavel_light = StatusLight(_("GAVEL"), "gavelLight")
+        self.relay_light = StatusLight(_("RELAY"), "relayLight")
+        self.relay_light.set("off", _("not configured"))
         self.paused_label = plain("", "pausedLabel")
         header = QFrame()
         header.setObjectName("header")
         hl = QHBoxLayout(header)
-        hl.setContentsMargins(14, 8, 14, 8)
+        hl.setContentsMargins(12, 6, 12, 6)
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.sale_title)
@@ -131,6 +154,9 @@ class MainWindow(QMainWindow):
         hl.addWidget(self.paused_label)
         for light in (self.hub_light, self.gavel_light, self.relay_light):
             hl.addWidget(light)
+        self.language_button = LanguageButton()
+        self.language_button.chosen.connect(self.choose_language)
+        hl.addWidget(self.language_button)
 
         self.lots = LotList()
         self.console = ConsolePanel(image_dirs, retract_reason)
@@ -152,32 +178,33 @@ class MainWindow(QMainWindow):
         self.staff = StaffPanel(bridge)
         # Suspicion notes: the store behind refuses anyone without the officer role.
         self.officer = OfficerPanel(bridge, self._acting)
-        self.tabs = QTabWidget()
+        self.tabs = PageTabs()
         self.tabs.setObjectName("tabs")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for widget, name in (
-            (self.console, "Console"),
-            (self.importer, "Catalogue"),
-            (self.bidders, "Bidders"),
-            (self.kyc, "KYC"),
-            (self.screening, "Screening"),
-            (self.commissions, "Commissions"),
-            (self.ladder, "Ladder"),
-            (self.results, "Results"),
-            (self.checkout, "Checkout"),
-            (self.consignors, "Consignors"),
-            (self.subject_to, "Subject to"),
-            (self.phones, "Phones"),
-            (self.rules, "Rules"),
-            (self.gavel_settings, "Gavel"),
-            (self.staff, "Staff"),
-            (self.officer, "Officer"),
+            (self.console, N_("Console")),
+            (self.importer, N_("Catalogue")),
+            (self.bidders, N_("Bidders")),
+            (self.kyc, N_("KYC")),
+            (self.screening, N_("Screening")),
+            (self.commissions, N_("Commissions")),
+            (self.ladder, N_("Ladder")),
+            (self.results, N_("Results")),
+            (self.checkout, N_("Checkout")),
+            (self.consignors, N_("Consignors")),
+            (self.subject_to, N_("Subject to")),
+            (self.phones, N_("Phones")),
+            (self.rules, N_("Rules")),
+            (self.gavel_settings, N_("Gavel")),
+            (self.staff, N_("Staff")),
+            (self.officer, N_("Officer")),
         ):
-            self.tabs.addTab(widget, name)
+            # Every page but the console scrolls when the window is small (a 1366×768 laptop).
+            self.tabs.add_page(widget, _(name), scroll=widget is not self.console)
 
-        self.bidder_qr = QrCard("Bidders: scan to join", "bidderQr")
-        self.clerk_qr = QrCard("Clerk terminal", "clerkQr")
+        self.bidder_qr = QrCard(_("Bidders: scan to join"), "bidderQr")
+        self.clerk_qr = QrCard(_("Clerk terminal"), "clerkQr")
         self.pin = plain("", "pinLabel")
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         join = QWidget()
@@ -186,10 +213,10 @@ class MainWindow(QMainWindow):
         jl.setContentsMargins(0, 0, 0, 0)
         jl.addWidget(self.bidder_qr)
         jl.addWidget(self.clerk_qr)
-        jl.addWidget(plain("Clerk PIN", "caption"), 0, Qt.AlignmentFlag.AlignHCenter)
+        jl.addWidget(plain(_("Clerk PIN"), "caption"), 0, Qt.AlignmentFlag.AlignHCenter)
         jl.addWidget(self.pin)
         jl.addStretch(1)
-        join.setFixedWidth(190)
+        join.setFixedWidth(JOIN_WIDTH)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
@@ -197,14 +224,14 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.addWidget(join)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 900, 190])
+        splitter.setSizes([300, 900, JOIN_WIDTH])
         central = QWidget()
         central.setObjectName("central")
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(header)
         body = QVBoxLayout()
-        body.setContentsMargins(10, 10, 10, 10)
+        body.setContentsMargins(6, 6, 6, 6)
         body.addWidget(splitter)
         cl.addLayout(body, 1)
         self.setCentralWidget(central)
@@ -217,6 +244,13 @@ class MainWindow(QMainWindow):
                 sc.setContext(Qt.ShortcutContext.WindowShortcut)
                 sc.activated.connect(self._shortcut(spec.action))
                 self.shortcuts.setdefault(spec.action, []).append(sc)
+        # Digits typed anywhere (no text field has the focus) go to the console's Paddle field.
+        self.digit_keys: list[QShortcut] = []
+        for digit in "0123456789":
+            sc = QShortcut(QKeySequence(digit), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(self._digit(digit))
+            self.digit_keys.append(sc)
         self.pedal: QShortcut | None = None
 
         self.console.command.connect(self.send)
@@ -225,6 +259,7 @@ class MainWindow(QMainWindow):
         self.bidders.notice.connect(self._status_message)
         self.bidders.register.connect(self.register_bidder)
         self.bidders.import_requested.connect(self.choose_bidder_list)
+        self.bidders.link_requested.connect(self.show_bidder_link)
         self.commissions.command.connect(self.send)
         self.commissions.notice.connect(self._status_message)
         self.checkout.notice.connect(self._status_message)
@@ -264,16 +299,21 @@ class MainWindow(QMainWindow):
         bridge.clients_changed.connect(self.on_clients)
         bridge.relay_changed.connect(self.on_relay)
         bridge.failed.connect(
-            lambda cmd, msg: self.console.set_notice(f"{cmd.get('op')}: {msg}", error=True)
+            lambda cmd, msg: self.console.set_notice(
+                _("{what}: {error}").format(what=op_label(cmd.get("op")), error=msg), error=True
+            )
         )
-        self.resize(1440, 900)
+        self.statusBar()  # made now, so the window's minimum size counts it
+        fit_placeholders(self)
+        room = self.screen().availableGeometry()
+        self.resize(*initial_size(room.width(), room.height()))
 
     # -- wiring ---------------------------------------------------------------------------
 
     def show_core(self, info: CoreInfo) -> None:
         self.info = info
         self.show_address(info)
-        self.hub_light.set("ok", "0 clients")
+        self.hub_light.set("ok", _("0 clients"))
         self.bidder_qr.set_url(info.bidder_join, info.bidder_join)
         self.clerk_qr.set_url(info.clerk_link, info.url + "/clerk")
         self.pin.setText(info.pin)
@@ -316,9 +356,9 @@ class MainWindow(QMainWindow):
         """The stage's address in the header; while the house serves plain HTTP, a warning
         that stays there (not a dialog: the sale goes on)."""
         plain_http = info.url.startswith("http://")
-        text = f"{info.url}   ·   sale {info.sale}"
-        self.hub_address.setText(f"{text}   ·   {PLAIN_HTTP}" if plain_http else text)
-        self.hub_address.setToolTip(PLAIN_HTTP_TIP if plain_http else "")
+        text = _("{url}   ·   sale {sale}").format(url=info.url, sale=info.sale)
+        self.hub_address.setText(f"{text}   ·   {_(PLAIN_HTTP)}" if plain_http else text)
+        self.hub_address.setToolTip(_(PLAIN_HTTP_TIP) if plain_http else "")
         self.hub_address.setStyleSheet("color: #fbbf24;" if plain_http else "")
 
     def bind_pedal(self, key: str, press: Callable[[], None]) -> None:
@@ -400,7 +440,7 @@ class MainWindow(QMainWindow):
             return
         self.paused_label.setToolTip("")
         paused = bool(self.state.sale.get("paused"))
-        self.paused_label.setText("PAUSED" if paused else "")
+        self.paused_label.setText(_("PAUSED") if paused else "")
         self.paused_label.setStyleSheet(
             "background: #dc2626; color: white; padding: 4px 10px; border-radius: 4px;"
             if paused
@@ -410,20 +450,21 @@ class MainWindow(QMainWindow):
     def on_gavel(self, status: GavelStatus) -> None:
         self.gavel_status = status
         if not status.configured:
-            self.gavel_light.set("off", "none · use Hammer (H)")
+            self.gavel_light.set("off", _("none · use Hammer (H)"))
             return
         detail = status.text
         if status.last_strike_at is not None:
             ago = format_duration(time.time() - status.last_strike_at)
-            detail = (
-                f"{'connected' if status.connected else status.text} · "
-                f"strike {ago} ago ({(status.last_decision or '').replace('_', ' ')})"
+            detail = _("{state} · strike {ago} ago ({outcome})").format(
+                state=_("connected") if status.connected else status.text,
+                ago=ago,
+                outcome=(status.last_decision or "").replace("_", " "),
             )
         level = "bad" if status.stuck else ("ok" if status.connected else "warn")
         self.gavel_light.set(level, detail[:60])
 
     def on_clients(self, n: int) -> None:
-        self.hub_light.set("ok", f"{n} client{'s' if n != 1 else ''}")
+        self.hub_light.set("ok", _("1 client") if n == 1 else _("{n} clients").format(n=n))
 
     def on_relay(self, status: Any) -> None:
         self.relay_light.set(*relay_light(status))
@@ -439,10 +480,13 @@ class MainWindow(QMainWindow):
                 if command.get("op") == "approve_bidder":
                     self.show_bidder_link(str(command.get("paddle")))
                 if command.get("op") == "configure":
-                    self.console.set_notice("Sale settings saved.")
+                    self.console.set_notice(_("Sale settings saved."))
                 return
             self.console.set_notice(
-                f"Refused ({command.get('op')}): {answer.message or answer.reason}", error=True
+                _("Refused ({what}): {why}").format(
+                    what=op_label(command.get("op")), why=refusal(answer.reason, answer.message)
+                ),
+                error=True,
             )
 
         return show
@@ -450,7 +494,7 @@ class MainWindow(QMainWindow):
     def register_bidder(self, form: dict[str, Any]) -> None:
         core = self.bridge.core
         if core is None:
-            self._status_message("The core is not running.")
+            self._status_message(_("The core is not running."))
             return
         paddle = str(form["paddle"])
         future = core.register_bidder(
@@ -463,7 +507,9 @@ class MainWindow(QMainWindow):
 
         def answered(answer: Any) -> None:
             if not answer.ok:
-                self._status_message(f"Not registered: {answer.message or answer.reason}")
+                self._status_message(
+                    _("Not registered: {why}").format(why=refusal(answer.reason, answer.message))
+                )
                 return
             self.bidders.registered(paddle)
             self.bridge.run(CoreThread.bidder_rows, self._set_bidders)  # with the name, now stored
@@ -471,18 +517,20 @@ class MainWindow(QMainWindow):
                 self.show_bidder_link(paddle)
 
         self.bridge.deliver(
-            future, answered, lambda exc: self._status_message(f"Not registered: {exc}")
+            future,
+            answered,
+            lambda exc: self._status_message(_("Not registered: {exc}").format(exc=exc)),
         )
 
     def _ask_text(self, question: str, suggestion: str) -> str | None:
-        text, ok = QInputDialog.getText(self, "Auctionmen", question, text=suggestion)
+        text, ok = QInputDialog.getText(self, _("Auctionmen"), question, text=suggestion)
         return text if ok else None
 
     def choose_bidder_list(self) -> None:
         if not self.dialogs:
             return
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Bidder list", "", "Bidder list (*.csv *.txt *.xlsx);;All files (*)"
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Bidder list"), "", _("Bidder list (*.csv *.txt *.xlsx);;All files (*)")
         )
         if name:
             self.import_bidders(Path(name))
@@ -491,12 +539,15 @@ class MainWindow(QMainWindow):
         """Register every good row of a bidder list; the report shows on the Bidders tab."""
         core = self.bridge.core
         if core is None:
-            self._status_message("The core is not running.")
+            self._status_message(_("The core is not running."))
             return
         bridge = self.bridge
 
         def progress(done: int, total: int) -> None:
-            bridge.later(self._status_message, f"Registering bidders: {done} of {total}…")
+            bridge.later(
+                self._status_message,
+                _("Registering bidders: {done} of {total}…").format(done=done, total=total),
+            )
 
         def done(verdicts: list[Any]) -> None:
             self.bidders.show_import(verdicts)
@@ -504,8 +555,10 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             message = str(exc) if isinstance(exc, CatalogueError) else f"unexpected error: {exc}"
-            self.bidders.import_report.setText(f"Bidder list not imported: {message}")
-            self._status_message(f"Bidder list not imported: {message}")
+            self.bidders.import_report.setText(
+                _("Bidder list not imported: {message}").format(message=message)
+            )
+            self._status_message(_("Bidder list not imported: {message}").format(message=message))
 
         self.bridge.deliver(core.import_bidders(csv_path, progress), done, failed)
 
@@ -521,6 +574,13 @@ class MainWindow(QMainWindow):
 
         return run
 
+    def _digit(self, digit: str) -> Callable[[], None]:
+        def typed() -> None:
+            self.tabs.setCurrentWidget(self.console)
+            self.console.type_digit(digit)
+
+        return typed
+
     def trigger(self, action: str) -> None:
         if action == "help":
             self.help.toggle()
@@ -533,6 +593,15 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.console)
         self.console.trigger(action, "key")
 
+    def choose_language(self, lang: str) -> None:
+        """Save the choice (main.py listens); the texts change when the app starts next."""
+        self.language_chosen.emit(lang)
+        self._status_message(
+            _("Language: {name}. It applies when Auctionmen starts next.").format(
+                name=language_name(lang)
+            )
+        )
+
     def _status_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
 
@@ -541,7 +610,7 @@ class MainWindow(QMainWindow):
     def start_import(self, csv_path: Path, images_dir: Path | None) -> None:
         core = self.bridge.core
         if core is None:
-            self.importer.on_failed("the core is not running")
+            self.importer.on_failed(_("the core is not running"))
             return
         self.importer.begin()
         bridge = self.bridge
@@ -563,7 +632,7 @@ class MainWindow(QMainWindow):
                 bridge.later(self.importer.on_failed, str(exc))
             elif exc is not None:
                 log.error("import failed", exc_info=exc)
-                bridge.later(self.importer.on_failed, f"unexpected error: {exc}")
+                bridge.later(self.importer.on_failed, _("unexpected error: {exc}").format(exc=exc))
             else:
                 bridge.later(self._import_done, f.result())
 
@@ -577,7 +646,7 @@ class MainWindow(QMainWindow):
         """The import's dry run: what it would add, change and refuse (nothing is written)."""
         core = self.bridge.core
         if core is None:
-            self.importer.on_failed("the core is not running")
+            self.importer.on_failed(_("the core is not running"))
             return
 
         def failed(exc: BaseException) -> None:
@@ -592,14 +661,14 @@ class MainWindow(QMainWindow):
         if path is None:
             if not self.dialogs:
                 return None
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Export results", "results.csv", "CSV (*.csv)"
+            name, _filter = QFileDialog.getSaveFileName(
+                self, _("Export results"), "results.csv", _("CSV (*.csv)")
             )
             if not name:
                 return None
             path = Path(name)
         n = self.results.write_csv(path)
-        self._status_message(f"{n} lots exported to {path}")
+        self._status_message(_("{n} lots exported to {path}").format(n=n, path=path))
         return path
 
     # -- sale day -------------------------------------------------------------------------
@@ -611,7 +680,7 @@ class MainWindow(QMainWindow):
         self.subject_to.show_state(self.state)
 
     def _confirm(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "Auctionmen", question)
+        answer = QMessageBox.question(self, _("Auctionmen"), question)
         return answer == QMessageBox.StandardButton.Yes
 
     def _op(
@@ -625,20 +694,23 @@ class MainWindow(QMainWindow):
 
         def answered(answer: Any) -> None:
             if answer.ok:
-                self.console.set_notice(f"{what}: done.")
+                self.console.set_notice(_("{what}: done.").format(what=what))
                 if on_ok is not None:
                     on_ok(answer)
                 return
-            message = f"Refused ({what}): {answer.message or answer.reason}"
+            message = _("Refused ({what}): {why}").format(
+                what=what, why=refusal(answer.reason, answer.message)
+            )
             self.console.set_notice(message, error=True)
             self._status_message(message)
             if on_refused is not None:
                 on_refused(message)
 
         def failed(exc: BaseException) -> None:
-            self.console.set_notice(f"{what}: {exc}", error=True)
+            message = _("{what}: {error}").format(what=what, error=exc)
+            self.console.set_notice(message, error=True)
             if on_refused is not None:
-                on_refused(f"{what}: {exc}")
+                on_refused(message)
 
         self.bridge.run(operation, answered, failed)
 
@@ -656,21 +728,27 @@ class MainWindow(QMainWindow):
         if self.status != "draft":
             return
         if self.confirm(
-            "Go live? The catalogue freezes: from now on every change to a lot is a journaled "
-            "amendment with a reason, shown to everyone."
+            _(
+                "Go live? The catalogue freezes: from now on every change to a lot is a journaled "
+                "amendment with a reason, shown to everyone."
+            )
         ):
-            self._op("Go live", CoreThread.go_live)
+            self._op(_("Go live"), CoreThread.go_live)
 
     def close_sale(self) -> None:
         if self.state.live():
             self.console.set_notice(
-                f"Close sale: lot {self.state.current_id} is on the block: hammer or pass it first",
+                _("Close sale: lot {current_id} is on the block: hammer or pass it first").format(
+                    current_id=self.state.current_id
+                ),
                 error=True,
             )
             return
         if not self.confirm(
-            "Close the sale? A closed sale refuses every further bid and change; its journal "
-            "is sealed and the results are final."
+            _(
+                "Close the sale? A closed sale refuses every further bid and change; its journal "
+                "is sealed and the results are final."
+            )
         ):
             return
 
@@ -678,7 +756,10 @@ class MainWindow(QMainWindow):
             if not sealed.answer.ok:
                 answer = sealed.answer
                 self.console.set_notice(
-                    f"Refused (Close sale): {answer.message or answer.reason}", error=True
+                    _("Refused ({what}): {why}").format(
+                        what=_("Close sale"), why=refusal(answer.reason, answer.message)
+                    ),
+                    error=True,
                 )
                 return
             self.state.head = sealed.head
@@ -687,7 +768,7 @@ class MainWindow(QMainWindow):
         self.bridge.run(
             CoreThread.close_sale,
             closed,
-            lambda exc: self.console.set_notice(f"Close sale: {exc}", error=True),
+            lambda exc: self.console.set_notice(_("Close sale: {exc}").format(exc=exc), error=True),
         )
 
     def show_seal(self) -> None:
@@ -701,13 +782,13 @@ class MainWindow(QMainWindow):
 
     def compose_message(self) -> None:
         if self.status == "closed":
-            self.console.set_notice("The sale is closed.", error=True)
+            self.console.set_notice(_("The sale is closed."), error=True)
             return
         paddle = self.console.paddle.text().strip()  # typed first: a message to that bidder
         self.console.paddle.clear()
         self._open_dialog(
             MessageDialog(self.state.bidders, paddle, self),
-            lambda d: self._op("Message", lambda core: core.message(d.command)),
+            lambda d: self._op(_("Message"), lambda core: core.message(d.command)),
         )
 
     def end_session(self) -> None:
@@ -718,11 +799,11 @@ class MainWindow(QMainWindow):
         )
         self._open_dialog(
             EndSessionDialog(str(upcoming.get("starts") or ""), self),
-            lambda d: self._op("End session", lambda core: core.end_session(d.command)),
+            lambda d: self._op(_("End session"), lambda core: core.end_session(d.command)),
         )
 
     def start_session(self) -> None:
-        self._op("Start session", CoreThread.start_session)
+        self._op(_("Start session"), CoreThread.start_session)
 
     def edit_lot(self, lot_id: str) -> None:
         lot = self.state.lots.get(lot_id)
@@ -730,7 +811,9 @@ class MainWindow(QMainWindow):
             return
         self._open_dialog(
             LotDialog(lot, self.state.currency, live=self.status != "draft", parent=self),
-            lambda d: self._op(f"Lot {lot_id}", lambda core: core.edit_lot(d.command)),
+            lambda d: self._op(
+                _("Lot {lot_id}").format(lot_id=lot_id), lambda core: core.edit_lot(d.command)
+            ),
         )
 
     def add_lot(self) -> None:
@@ -742,7 +825,7 @@ class MainWindow(QMainWindow):
                 existing=list(self.state.lots),
                 parent=self,
             ),
-            lambda d: self._op("Add lot", lambda core: core.add_lot(d.command)),
+            lambda d: self._op(_("Add lot"), lambda core: core.add_lot(d.command)),
         )
 
     def reoffer(self, lot_id: str) -> None:
@@ -751,7 +834,9 @@ class MainWindow(QMainWindow):
             reoffer_command(lot)  # refuses a lot that is not passed before asking anything
             reason = "re-offered at the end of the sale"
             if self.console.ask_text is not None:
-                asked = self.console.ask_text(f"Re-offer lot {lot_id} — reason", reason)
+                asked = self.console.ask_text(
+                    _("Re-offer lot {lot_id} — reason").format(lot_id=lot_id), reason
+                )
                 if asked is None:
                     return
                 reason = asked
@@ -760,35 +845,41 @@ class MainWindow(QMainWindow):
             self.console.set_notice("; ".join(exc.messages), error=True)
             return
         self._op(
-            f"Re-offer lot {lot_id}",
+            _("Re-offer lot {lot_id}").format(lot_id=lot_id),
             lambda core: core.reoffer(str(cmd["lot"]), str(cmd.get("reason") or "")),
         )
 
     def save_rules(self, settings: dict[str, Any]) -> None:
         self._op(
-            "Sale rules",
+            _("Sale rules"),
             lambda core: core.configure(settings),
             on_refused=self.rules.errors.setText,
         )
 
     def book_phone(self, command: dict[str, Any]) -> None:
         self._op(
-            "Phone booking",
+            _("Phone booking"),
             lambda core: core.book_phone(command),
             on_ok=lambda _a: self.phones.booked(),
             on_refused=self.phones.errors.setText,
         )
 
     def cancel_phone(self, booking: str) -> None:
-        if self.confirm(f"Cancel phone booking {booking}?"):
-            self._op("Cancel booking", lambda core: core.cancel_phone(booking))
+        if self.confirm(_("Cancel phone booking {booking}?").format(booking=booking)):
+            self._op(_("Cancel booking"), lambda core: core.cancel_phone(booking))
 
     def resolve_subject_to(self, lot_id: str, accept: bool) -> None:
         verdict = "accepts" if accept else "declines"
-        if not self.confirm(f"The vendor {verdict} lot {lot_id}? This is final."):
+        question = (
+            _("The vendor accepts lot {lot_id}? This is final.")
+            if accept
+            else _("The vendor declines lot {lot_id}? This is final.")
+        )
+        if not self.confirm(question.format(lot_id=lot_id)):
             return
+        what = _("Lot {lot_id}: vendor accepts") if accept else _("Lot {lot_id}: vendor declines")
         self._op(
-            f"Lot {lot_id}: vendor {verdict}",
+            what.format(lot_id=lot_id),
             lambda core: core.resolve_subject_to(lot_id, accept, f"vendor {verdict}"),
             on_refused=self.subject_to.errors.setText,
         )
@@ -799,7 +890,7 @@ class MainWindow(QMainWindow):
         """The sale picker over the running sale."""
         shelf = self.shelf
         if shelf is None:
-            self._status_message("No sale store: start the app with a data folder.")
+            self._status_message(_("No sale store: start the app with a data folder."))
             return
         picker = SalePicker(self.info.sale if self.info else None, self)
         picker.confirm = self.confirm
@@ -819,7 +910,9 @@ class MainWindow(QMainWindow):
             picker.accept()
             return
         if self.state.live() and not self.confirm(
-            f"Lot {self.state.current_id} is on the block. Leave this sale and open {sale}?"
+            _("Lot {current_id} is on the block. Leave this sale and open {sale}?").format(
+                current_id=self.state.current_id, sale=sale
+            )
         ):
             return
         picker.accept()
@@ -829,18 +922,18 @@ class MainWindow(QMainWindow):
         """Restart the core on `sale` (off the UI thread); the window redraws when it runs."""
         host = self.host
         if host is None:
-            self._status_message("This window runs one sale only.")
+            self._status_message(_("This window runs one sale only."))
             return
         self.bridge.detach()
-        self.sale_title.setText(f"Opening sale {sale}…")
-        self.hub_address.setText("starting…")
+        self.sale_title.setText(_("Opening sale {sale}…").format(sale=sale))
+        self.hub_address.setText(_("starting…"))
 
         def opened(info: CoreInfo) -> None:
             if host.core is not None:
                 self.bridge.attach(host.core)
             self.state = ConsoleState()
             self.show_core(info)
-            self._status_message(f"Sale {info.sale} opened.")
+            self._status_message(_("Sale {sale} opened.").format(sale=info.sale))
             self.sale_opened.emit(info)
 
         def failed(exc: BaseException) -> None:

@@ -13,12 +13,13 @@ QFrame#lotCard, QFrame#qrCard, QFrame#progressPanel {
 QLabel#lotImage { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px;
     color: #9ca3af; }
 QLabel#lotNumber { font-size: 15px; font-weight: 700; color: #374151; }
-QLabel#lotTitle { font-size: 21px; font-weight: 600; color: #111827; }
+QLabel#lotTitle { font-size: 19px; font-weight: 600; color: #111827; }
 QLabel#lotEstimate { color: #4b5563; }
 QLabel#lotReserve { color: #9a3412; font-weight: 600; }
+QLabel#lotReserve[met="true"] { color: #166534; }
 QLabel#caption { color: #6b7280; font-size: 11px; }
-QLabel#currentBid { font-size: 38px; font-weight: 700; color: #111827; }
-QLabel#nextAsk { font-size: 28px; font-weight: 600; color: #2563eb; }
+QLabel#currentBid { font-size: 32px; font-weight: 700; color: #111827; }
+QLabel#nextAsk { font-size: 26px; font-weight: 600; color: #2563eb; }
 QLabel#currentBidder, QLabel#increment { color: #4b5563; }
 QLabel#sectionTitle { font-weight: 600; color: #374151; padding: 2px 0; }
 QLabel#notice { color: #1d4ed8; }
@@ -31,15 +32,19 @@ QLabel#pinLabel { font-size: 20px; font-weight: 700; color: #111827; }
 QPushButton { background: white; border: 1px solid #d1d5db; border-radius: 6px;
     padding: 4px 10px; color: #111827; }
 QPushButton:hover { background: #f9fafb; }
+QWidget#console QPushButton { padding: 2px 8px; }
 QPushButton:disabled { color: #9ca3af; background: #f3f4f6; }
 QPushButton[accent="bid"] { background: #2563eb; color: white; border-color: #1d4ed8;
     font-weight: 600; }
 QPushButton[accent="hammer"] { background: #16a34a; color: white; border-color: #15803d;
     font-weight: 600; }
-QPushButton[accent="bid"]:disabled, QPushButton[accent="hammer"]:disabled {
+QPushButton[accent="warn"] { background: #b45309; color: white; border-color: #92400e;
+    font-weight: 600; }
+QPushButton[accent="bid"]:disabled, QPushButton[accent="hammer"]:disabled,
+QPushButton[accent="warn"]:disabled {
     background: #e5e7eb; color: #9ca3af; border-color: #d1d5db; }
 QGroupBox { background: white; border: 1px solid #e5e7eb; border-radius: 8px;
-    margin-top: 14px; padding-top: 6px; font-weight: 600; color: #374151; }
+    margin-top: 12px; padding-top: 2px; font-weight: 600; color: #374151; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
 QGroupBox[alert="true"] { border: 2px solid #dc2626; }
 QTableWidget { background: white; border: none; alternate-background-color: #f9fafb;
@@ -47,7 +52,7 @@ QTableWidget { background: white; border: none; alternate-background-color: #f9f
 QHeaderView::section { background: #f9fafb; border: none; border-bottom: 1px solid #e5e7eb;
     padding: 4px; color: #6b7280; font-weight: 600; }
 QTabWidget::pane { border: none; }
-QTabBar::tab { padding: 6px 14px; color: #4b5563; }
+QTabBar::tab { padding: 5px 12px; color: #4b5563; }
 QTabBar::tab:selected { color: #111827; border-bottom: 2px solid #2563eb; font-weight: 600; }
 QFrame#helpOverlay { background: rgba(17, 24, 39, 200); }
 QFrame#helpPanel { background: white; border-radius: 10px; padding: 16px; }

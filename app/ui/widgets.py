@@ -3,21 +3,28 @@ catalogues and browsers, and must never be interpreted as HTML."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.i18n import N_, _
 from app.qr import qr_png
 
+QR_SIZE = 128  # the join panel's codes: scannable from a phone at arm's length
 COLORS = {"ok": "#16a34a", "warn": "#d97706", "bad": "#dc2626", "off": "#9ca3af"}
 
 
@@ -30,6 +37,88 @@ def plain(text: str = "", name: str | None = None, *, wrap: bool = False) -> QLa
     if name:
         label.setObjectName(name)
     return label
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that gives way: drawn cut with "…" when the room is short
+    (a long address or a gavel's detail must not widen the window); the whole text stays its
+    text and accessible name."""
+
+    def __init__(self, text: str = "", name: str | None = None, min_width: int = 60) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        # Its natural width when there is room; down to `min_width` when there is not.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(min_width)
+        if name:
+            self.setObjectName(name)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setAccessibleName(text)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.minimumWidth(), super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        align = self.alignment() or (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.drawText(rect, int(align), shown)
+        painter.end()
+
+
+class PageTabs(QTabWidget):
+    """Tabs whose pages scroll when the window is smaller than the page: a long form (KYC,
+    checkout) never sets the window's minimum size. `setCurrentWidget`, `indexOf` and
+    `currentWidget` take and give the pages themselves, not their scroll areas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pages: dict[int, QWidget] = {}  # id(page) -> its scroll area (or itself)
+
+    def add_page(self, page: QWidget, name: str, *, scroll: bool = True) -> None:
+        holder: QWidget = page
+        if scroll:
+            area = QScrollArea()
+            area.setObjectName(f"{page.objectName() or 'page'}Scroll")
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setWidget(page)
+            holder = area
+        self._pages[id(page)] = holder
+        self.addTab(holder, name)
+
+    def _holder(self, page: QWidget) -> QWidget:
+        return self._pages.get(id(page), page)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        super().setCurrentWidget(self._holder(page))
+
+    def indexOf(self, page: QWidget) -> int:
+        return super().indexOf(self._holder(page))
+
+    def currentWidget(self) -> QWidget:
+        holder = super().currentWidget()
+        if isinstance(holder, QScrollArea):
+            return holder.widget() or holder
+        return holder
+
+
+def fit_placeholders(root: QWidget, cap: int = 340) -> None:
+    """Every text field under `root` at least as wide as its placeholder (up to `cap` px):
+    a hint that is cut off ("paddle (Enter = fl") tells nobody anything."""
+    for edit in root.findChildren(QLineEdit):
+        hint = edit.placeholderText()
+        if hint:
+            need = edit.fontMetrics().horizontalAdvance(hint) + 24  # frame and text margins
+            edit.setMinimumWidth(max(edit.minimumWidth(), min(need, cap)))
 
 
 def action_button(text: str, key: str, name: str) -> QPushButton:
@@ -50,16 +139,45 @@ def item(text: str, align_right: bool = False) -> QTableWidgetItem:
     return cell
 
 
-def table(headers: list[str], name: str) -> QTableWidget:
+# Columns that get the room a table has to spare (in the app's language): titles and names,
+# the text that is cut when a short last column stretches instead.
+WIDE_COLUMNS = (N_("Title"), N_("Name"), N_("Description"), N_("Note"), N_("Message"))
+
+
+def wide_column(headers: list[str]) -> int | None:
+    """The column to stretch: the first title or name column, else None (the last)."""
+    wide = {_(w) for w in WIDE_COLUMNS}
+    return next((i for i, h in enumerate(headers) if h in wide), None)
+
+
+def table(headers: list[str], name: str, stretch: int | None = None) -> QTableWidget:
+    """A read-only table of rows. The title or name column (or `stretch`) takes the spare
+    room; the other columns fit their contents; cells stay one line (names do not wrap, a
+    long title ends in "…", whole in its tooltip where the panel sets one)."""
     view = QTableWidget(0, len(headers))
     view.setObjectName(name)
+    view.setAccessibleName(name)
     view.setHorizontalHeaderLabels(headers)
     view.verticalHeader().setVisible(False)
     view.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     view.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
-    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    header = view.horizontalHeader()
+    column = stretch if stretch is not None else wide_column(headers)
+    if column is None:
+        header.setStretchLastSection(True)
+        return view
+    header.setStretchLastSection(False)
+    header.setResizeContentsPrecision(200)  # long sales: measure a sample, not every row
+    for c in range(len(headers)):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if c == column
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(c, mode)
     return view
 
 
@@ -71,8 +189,8 @@ class StatusLight(QWidget):
         self.setObjectName(name)
         self.dot = plain("●", f"{name}_dot")
         self.caption = plain(caption, "lightCaption")
-        self.detail = plain("", f"{name}_detail")
-        self.detail.setObjectName("lightDetail")
+        self.detail = ElidedLabel("", "lightDetail", min_width=50)
+        self.detail.setMaximumWidth(170)
         text = QVBoxLayout()
         text.setSpacing(0)
         text.addWidget(self.caption)
@@ -87,6 +205,11 @@ class StatusLight(QWidget):
         self.level = level
         self.dot.setStyleSheet(f"color: {COLORS.get(level, COLORS['off'])}; font-size: 18px;")
         self.detail.setText(detail)
+        # A screen reader hears the light as one thing: "GAVEL: connected".
+        self.setAccessibleName(
+            f"{self.caption.text()}: {detail}" if detail else self.caption.text()
+        )
+        self.setToolTip(detail)
 
 
 class QrCard(QFrame):
@@ -98,13 +221,12 @@ class QrCard(QFrame):
         self.image = plain()
         self.image.setObjectName(f"{name}_image")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setFixedSize(150, 150)
+        self.image.setFixedSize(QR_SIZE, QR_SIZE)
         self.caption = plain(caption, "qrCaption")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.link = plain("", f"{name}_link")
-        self.link.setObjectName("qrLink")
-        self.link.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.link = ElidedLabel("", "qrLink", min_width=40)
         self.link.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setAccessibleName(caption)
         self.url = ""
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
@@ -118,10 +240,11 @@ class QrCard(QFrame):
         pixmap.loadFromData(qr_png(url, scale=3, border=2), "PNG")
         self.image.setPixmap(
             pixmap.scaled(
-                150,
-                150,
+                QR_SIZE,
+                QR_SIZE,
                 Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.FastTransformation,
             )
         )
         self.link.setText(shown if shown is not None else url)
+        self.link.setToolTip(shown if shown is not None else url)
