@@ -20,6 +20,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -33,7 +34,7 @@ from .history import (
     replay_after,
     replay_earliest,
 )
-from .subscriber import Subscriber
+from .subscriber import Subscriber, Subscription
 from .topics import WILDCARD, Selector
 from .update import Update, has_bad_chars, new_event_id
 
@@ -488,20 +489,27 @@ class Hub:
 
     # ------------------------------------------------------------------ subscription events
     def subscription_topic(self, sub: Subscriber, index: int, dialect: str | None = None) -> str:
-        s = sub.subscriptions[index]
+        return self._topic_of(sub, sub.subscriptions[index], dialect)
+
+    def _topic_of(self, sub: Subscriber, s: Subscription, dialect: str | None) -> str:
         # Both drafts: the hub URL's *path*, then /subscriptions/... (as the reference hub).
         # URL patterns still select it: they resolve relative topics against the hub's URL.
         base = self.config.hub_path + "/subscriptions"
+        who = _quoted_id(sub.id)
         if (dialect or sub.dialect) == "v0":  # draft-07: {topic}/{subscriber}
-            return f"{base}/{quote(s.match, safe='')}/{quote(sub.id, safe='')}"
-        return f"{base}/{s.match_type}/{quote(s.match, safe='')}/{quote(sub.id, safe='')}"
+            return f"{base}/{_quoted(s.match)}/{who}"
+        return f"{base}/{s.match_type}/{_quoted(s.match)}/{who}"
 
     def subscription_doc(
         self, sub: Subscriber, index: int, active: bool, dialect: str | None = None
     ) -> dict[str, Any]:
         """The subscription document, in ``dialect`` (default: the subscriber's own)."""
-        s = sub.subscriptions[index]
-        topic = self.subscription_topic(sub, index, dialect)
+        return self._doc_of(sub, sub.subscriptions[index], active, dialect)
+
+    def _doc_of(
+        self, sub: Subscriber, s: Subscription, active: bool, dialect: str | None
+    ) -> dict[str, Any]:
+        topic = self._topic_of(sub, s, dialect)
         doc: dict[str, Any]
         if (dialect or sub.dialect) == "v0":
             doc = {
@@ -527,19 +535,33 @@ class Hub:
         return doc
 
     def _subscription_event(self, sub: Subscriber, active: bool) -> None:
+        # Twice per connection (on and off): in a reconnection storm with subscription
+        # events on, this was most of the hub's work, so each part is built once here.
         if not self.config.subscriptions or self._closed:
             return
-        for i in range(len(sub.subscriptions)):
-            doc = self.subscription_doc(sub, i, active)
+        kind = "" if sub.dialect == "v0" else "mercure"
+        for s in sub.subscriptions:
+            doc = self._doc_of(sub, s, active, None)
             self.publish(
-                Update(
-                    topics=(doc["id"],),
-                    data=json.dumps(doc),
-                    private=True,
-                    type="" if sub.dialect == "v0" else "mercure",
-                ),
+                Update(topics=(doc["id"],), data=json.dumps(doc), private=True, type=kind),
                 internal=True,
             )
+
+
+_OWN_ID = re.compile(r"urn:uuid:[0-9a-f-]{36}")
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """A selector percent-encoded for a subscription topic (10,000 subscribers share few)."""
+    return quote(text, safe="")
+
+
+def _quoted_id(sub_id: str) -> str:
+    """A subscriber id percent-encoded; ours (`urn:uuid:` + hex) only has ':' to encode."""
+    if _OWN_ID.fullmatch(sub_id):
+        return sub_id.replace(":", "%3A")
+    return quote(sub_id, safe="")
 
 
 def _joined(wanted: dict[Subscriber, list[bytes]]) -> dict[Subscriber, bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from . import errors
@@ -34,6 +35,18 @@ def parse_form(raw: str | bytes, max_fields: int) -> list[tuple[str, str]]:
             raw = raw.decode("ascii")  # a valid form body is pure ASCII
         except UnicodeDecodeError:
             raise errors.bad_request("form body is not URL-encoded") from None
+    if len(raw) <= 1024:
+        # Thousands of browsers reconnecting at once send the same few queries (issue 17).
+        return list(_parse_short(raw, max_fields))
+    return _parse(raw, max_fields)
+
+
+@lru_cache(maxsize=256)
+def _parse_short(raw: str, max_fields: int) -> tuple[tuple[str, str], ...]:
+    return tuple(_parse(raw, max_fields))
+
+
+def _parse(raw: str, max_fields: int) -> list[tuple[str, str]]:
     try:
         return parse_qsl(
             raw,

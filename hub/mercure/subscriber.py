@@ -90,10 +90,16 @@ class Subscriber:
         return self._id
 
     def can_receive(self, topics: tuple[str, ...], private: bool) -> bool:
-        """Selector match plus, for private updates, a subscribe grant (re-checked on replay)."""
-        if not any(s.matches_any(topics) for s in self.selectors):
-            return False
-        return not private or self.grants.can_subscribe_any(topics)
+        """Selector match plus, for private updates, a subscribe grant (re-checked on replay).
+
+        Plain loops, no generators: a reconnection storm calls this for every replayed
+        update of every reconnecting subscriber."""
+        for sel in self.selectors:
+            test = sel.test
+            for topic in topics:
+                if test(topic):
+                    return not private or self.grants.can_subscribe_any(topics)
+        return False
 
     def close(self, reason: str) -> None:
         if not self.done.done():
