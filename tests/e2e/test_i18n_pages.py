@@ -132,7 +132,7 @@ def test_bidder_page_in_qps_shows_only_catalogue_text(browser: Any, stage: FakeS
     stage.snapshot = snapshot(
         3,
         lot(high=high(130000, "7001"), ask=140000, changed_seq=3, vat="margin", quantity=2),
-        sale_rules(),
+        **sale_rules(),
     )
     page = new_page(browser)
     page.goto(f"{stage.url}/bid?lang=qps#token=bidder-101")
