@@ -423,6 +423,7 @@ class Sequencer:
             if item is _STOP:
                 return
             assert isinstance(item, _Pending)
+            await self._settle()
             batch = [item]
             stop_after = False
             while len(batch) < self.max_batch and not self._queue.empty():
@@ -435,6 +436,23 @@ class Sequencer:
             self._process(batch)
             if stop_after:
                 return
+
+    async def _settle(self) -> None:
+        """Let the commands already on their way join this batch before it is written.
+
+        A burst reaches the loop as many requests read in the same few loop iterations; the
+        first one wakes this task while the others are still being parsed. Yielding until
+        two loop iterations in a row add nothing (no timer: a lone command waits two
+        iterations, microseconds) lets them join, so 500 bids on one ask take one or two
+        fsyncs instead of one per handful: the commit blocks the loop, and every extra one
+        delays the whole burst.
+        """
+        size, quiet = self._queue.qsize(), 0
+        while quiet < 2 and size < self.max_batch:
+            await asyncio.sleep(0)
+            now = self._queue.qsize()
+            quiet = quiet + 1 if now == size else 0
+            size = now
 
     def _refuse_queued(self) -> None:
         while not self._queue.empty():

@@ -237,3 +237,23 @@ async def test_a_consignor_links_qr_codes_are_drawn_off_the_stage_loop(
     assert body["qr_uri"].startswith("data:image/svg+xml")
     assert threads
     assert threading.main_thread().name not in threads
+
+
+async def test_a_burst_arriving_over_a_few_loop_iterations_is_one_batch(stage: Stage) -> None:
+    """Requests of one burst are parsed over several loop iterations; they share one
+    transaction (one fsync) instead of the first one committing alone."""
+    await stage.submit({"op": "open_lot", "lot": "1"}, DESK)
+    ask = stage.engine.public_lot("1")["ask"]  # type: ignore[index]
+    before = stage.sequencer.batches
+
+    async def late_bid(paddle: str, iterations: int) -> bool:
+        for _ in range(iterations):  # as a request read one loop iteration later
+            await asyncio.sleep(0)
+        answer = await stage.submit(
+            {"op": "bid", "lot": "1", "amount": ask}, Actor("bidder", paddle)
+        )
+        return answer.ok
+
+    oks = await asyncio.gather(late_bid("7001", 0), late_bid("7002", 1), late_bid("7003", 2))
+    assert oks == [True, False, False]
+    assert stage.sequencer.batches == before + 1
