@@ -51,9 +51,77 @@ def _record_logger(
     return on_records
 
 
+def _port_of(url: str) -> int | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
+
+
 def pick_on_start(config: Any, no_dialogs: bool) -> bool:
     """Show the sale picker first when no sale was asked for (no `--sale`, no `--demo`)."""
     return not no_dialogs and str(config.sale) == "demo" and not config.demo
+
+
+def apply_first_run(config: Any, chosen: dict[str, Any]) -> None:
+    """What the first-run assistant saved applies to the stage about to start (the same
+    values are in the user's config file for the next start and for `auctionmen serve`)."""
+    for key in ("data_dir", "host", "port", "public_url", "gavel"):
+        if key in chosen:
+            setattr(config, key, chosen[key])
+
+
+def run_first_run(config: Any, parent: Any = None, running_port: int | None = None) -> Any:
+    """Show the first-run assistant (modal) and return it, done."""
+    from app.settings import user_config_path
+    from app.ui.first_run import FirstRunWizard
+
+    wizard = FirstRunWizard(
+        Path(config.data_dir),
+        user_config_path(),
+        tls=str(config.tls),
+        running_port=running_port,
+        parent=parent,
+    )
+    wizard.exec()
+    return wizard
+
+
+def add_first_run_menu(window: Any, config: Any, port: int | None) -> Any:
+    """The ⚙ menu beside the tabs: the first-run assistant again (no extra window height)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMenu, QMessageBox, QToolButton
+
+    from app.i18n import _
+
+    button = QToolButton()
+    button.setObjectName("setupMenu")
+    button.setText("⚙")
+    button.setAccessibleName(_("Set-up"))
+    button.setToolTip(_("Set-up"))
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    action = menu.addAction(_("First-run assistant…"))
+    action.setObjectName("firstRunAction")
+
+    def reopen() -> None:
+        wizard = run_first_run(config, window, running_port=port)
+        if wizard.chosen:
+            QMessageBox.information(
+                window,
+                "Auctionmen",
+                _(
+                    "Saved. The house and staff changes apply now; the data folder, the "
+                    "network and the gavel from the next start."
+                ),
+            )
+
+    action.triggered.connect(reopen)
+    button.setMenu(menu)
+    window.tabs.setCornerWidget(button, Qt.Corner.TopRightCorner)
+    return action
 
 
 def run_gui(config: Any, temp_data_dir: bool = False, no_dialogs: bool = False) -> int:
@@ -67,7 +135,7 @@ def run_gui(config: Any, temp_data_dir: bool = False, no_dialogs: bool = False) 
         tmp = Path(tempfile.mkdtemp(prefix="auctionmen-"))
         config.data_dir = tmp
     try:
-        return _run(config, jlog, no_dialogs)
+        return _run(config, jlog, no_dialogs, temp_data_dir)
     finally:
         jlog.emit("exited")
         jlog.close()
@@ -75,7 +143,7 @@ def run_gui(config: Any, temp_data_dir: bool = False, no_dialogs: bool = False) 
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
+def _run(config: Any, jlog: JsonLog, no_dialogs: bool, temp: bool = False) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync would try PyQt5/PyQt6 first
     import qasync
     from PySide6.QtCore import QTimer
@@ -83,11 +151,14 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
 
     from app.bridge import CoreBridge
     from app.facade import CoreHost, CoreThread, SaleShelf
+    from app.ui.first_run import should_show
     from app.ui.main_window import MainWindow
     from app.ui.sale_picker import PickerDesk, SalePicker
 
     data_dir = Path(config.data_dir)
     settings = AppSettings.load(data_dir)
+    asked = (str(config.sale), bool(config.demo))  # before choose_sale decides
+    welcome = should_show(data_dir, demo=bool(config.demo), no_dialogs=no_dialogs, temp=temp)
     pick = pick_on_start(config, no_dialogs)
     config.sale, first_run = choose_sale(config.sale, data_dir, settings)
     config.demo = bool(config.demo or first_run)
@@ -95,6 +166,13 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Auctionmen")
+    if welcome:
+        apply_first_run(config, run_first_run(config).chosen)
+        if Path(config.data_dir) != data_dir:  # another data folder: its own sales
+            data_dir = Path(config.data_dir)
+            settings = AppSettings.load(data_dir)
+            config.sale, created = choose_sale(asked[0], data_dir, settings)
+            config.demo = asked[1] or created
     bridge = CoreBridge()
     shelf = SaleShelf(data_dir)
     if pick:
@@ -164,6 +242,7 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool) -> int:
             log.warning("cannot save the app settings: %s", exc)
 
     window.sale_opened.connect(remember)
+    add_first_run_menu(window, config, _port_of(info.url))
     assert host.core is not None
     bridge.attach(host.core)
     window.show_core(info)

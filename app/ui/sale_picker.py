@@ -173,6 +173,13 @@ class PickerDesk:
 
         dialog = NewSaleDialog([s.id for s in self.picker.sales], create, self.picker)
         self.dialog = dialog
+        # The house's name and currency (set in the first-run assistant) are the defaults.
+        from app.ui.first_run import house_defaults
+
+        defaults = house_defaults(getattr(self.shelf, "data_dir", None))
+        if defaults is not None:
+            dialog.house.setText(defaults[0])
+            dialog.currency.setCurrentText(defaults[1])
         dialog.accepted.connect(lambda: self.refresh(dialog.created.id))
         dialog.open()
 
