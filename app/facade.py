@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
+import datetime
 import json
 import logging
 import threading
@@ -445,6 +446,30 @@ class CoreThread:
             return Sealed(answer, stage.sequencer.head if answer.ok else "")
 
         return self._run(close)
+
+    def rates_info(self) -> concurrent.futures.Future[RatesInfo | None]:
+        """The currency board's rates now (None: none imported). Fails with RatesError when
+        the stored file is unreadable."""
+
+        async def read(stage: Stage) -> RatesInfo | None:
+            return await asyncio.to_thread(_rates_info, Path(stage.config.data_dir))
+
+        return self._run(read)
+
+    def import_rates(self, source: Path) -> concurrent.futures.Future[RatesInfo]:
+        """Import an ECB reference rates XML file for the room's currency board (parsed in a
+        worker thread). Fails with RatesError, saying why, and keeps the old rates."""
+
+        async def run(stage: Stage) -> RatesInfo:
+            from hub.backend import rates
+
+            data_dir = Path(stage.config.data_dir)
+            await asyncio.to_thread(rates.import_file, data_dir, source)
+            info = await asyncio.to_thread(_rates_info, data_dir)
+            assert info is not None  # just saved
+            return info
+
+        return self._run(run)
 
     def journal_head(self) -> concurrent.futures.Future[str]:
         """The hash of the last committed event (a closed sale's seal)."""
@@ -925,6 +950,29 @@ def kyc_record(stage: Stage, paddle: str) -> JSON:
         "cdd": dict(getattr(bidder, "cdd", {}) or {}),
         "hold": getattr(bidder, "hold", None),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class RatesInfo:
+    """The currency board's rates as the app shows them: their day, how many currencies,
+    and how many days old the house lets the room display show them."""
+
+    date: datetime.date
+    currencies: int
+    max_age_days: int
+
+
+def _rates_info(data_dir: Path) -> RatesInfo | None:
+    from hub.backend import house, rates
+
+    found = rates.load(data_dir)
+    if found is None:
+        return None
+    try:
+        max_age = house.load(data_dir).rates_max_age_days
+    except house.HouseError:
+        max_age = house.DEMO_HOUSE.rates_max_age_days
+    return RatesInfo(found.date, len(found.rates), max_age)
 
 
 @dataclass(frozen=True, slots=True)

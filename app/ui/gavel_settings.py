@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import N_, _
 from app.settings import AppSettings
 from app.ui.widgets import COLORS, plain
 from hardware import registry
@@ -47,20 +48,20 @@ from hub.gavel import GavelStatus
 log = logging.getLogger("auctionmen.ui")
 
 _MODE_TEXT = {
-    "frame": "DIY gavel (framed protocol)",
-    "byte": "Simple device: any byte strikes",
-    "line": "Simple device: any line strikes",
+    "frame": N_("DIY gavel (framed protocol)"),
+    "byte": N_("Simple device: any byte strikes"),
+    "line": N_("Simple device: any line strikes"),
 }
 MODES = tuple((m, _MODE_TEXT.get(m, m)) for m in MODE_NAMES)
 # "serial" is a listed port, "other" a typed port or URL (both the serial backend); every other
 # kind is a registered backend's name.
 OUTCOMES = {
-    "hammered": "hammered the lot",
-    "test_mode": "test mode: nothing hammered",
-    "no_bid": "not armed: the lot has no bid",
-    "needs_fair_warning": "not armed: call fair warning first",
-    "lot_not_live": "not armed: no live lot",
-    "gavel_stuck": "ignored: the gavel is stuck",
+    "hammered": N_("hammered the lot"),
+    "test_mode": N_("test mode: nothing hammered"),
+    "no_bid": N_("not armed: the lot has no bid"),
+    "needs_fair_warning": N_("not armed: call fair warning first"),
+    "lot_not_live": N_("not armed: no live lot"),
+    "gavel_stuck": N_("ignored: the gavel is stuck"),
 }
 
 
@@ -139,17 +140,18 @@ def parse_spec(spec: str) -> GavelChoice:
 def light_for(status: GavelStatus) -> tuple[str, str]:
     """(level, text) of the status light: ok | warn | bad | off."""
     if not status.configured:
-        return "off", "no gavel: use the Hammer button (H)"
-    suffix = " · TEST MODE (strikes nothing)" if status.test_mode else ""
+        return "off", _("no gavel: use the Hammer button (H)")
+    suffix = " · " + _("TEST MODE (strikes nothing)") if status.test_mode else ""
     if status.stuck:
-        return "bad", f"stuck: {status.text or 'switch held'}{suffix}"
+        text = _("stuck: {state}").format(state=status.text or _("switch held"))
+        return "bad", f"{text}{suffix}"
     if status.connected:
-        return "ok", f"connected{suffix}"
-    return "warn", f"{status.text or 'disconnected'}{suffix}"
+        return "ok", f"{_('connected')}{suffix}"
+    return "warn", f"{status.text or _('disconnected')}{suffix}"
 
 
 def describe_outcome(decision: str | None) -> str:
-    return OUTCOMES.get(decision or "", (decision or "").replace("_", " "))
+    return _(OUTCOMES.get(decision or "", (decision or "").replace("_", " ")))
 
 
 def load_choice(data_dir: Path) -> GavelChoice | None:
@@ -181,6 +183,13 @@ def save_choice(data_dir: Path, choice: GavelChoice) -> None:
 # ---------------------------------------------------------------------- the tab
 
 
+def detector_title(configured: bool) -> str:
+    """The detector's call to action: only a configured gavel can be struck and heard."""
+    if configured:
+        return _("Strike the gavel now")
+    return _("No gavel configured: choose one and press Apply, then strike it here")
+
+
 class GavelSettings(QWidget):
     """The "Gavel" tab.
 
@@ -203,33 +212,33 @@ class GavelSettings(QWidget):
         # -- source
         self.sources = QListWidget()
         self.sources.setObjectName("gavelSources")
-        self.sources.setAccessibleName("Gavel source")
-        self.refresh = QPushButton("Refresh ports")
+        self.sources.setAccessibleName(_("Gavel source"))
+        self.refresh = QPushButton(_("Refresh ports"))
         self.refresh.setObjectName("btn_refresh_ports")
         self.other_port = QLineEdit()
         self.other_port.setObjectName("gavelOtherPort")
-        self.other_port.setPlaceholderText("/dev/serial/by-id/…, COM7 or socket://host:port")
+        self.other_port.setPlaceholderText(_("/dev/serial/by-id/…, COM7 or socket://host:port"))
         self.mode = QComboBox()
         self.mode.setObjectName("gavelMode")
-        for value, text in MODES:
+        for value, text in ((m, _(t)) for m, t in MODES):
             self.mode.addItem(text, value)
-        self.pedal_key = QLineEdit("F12")
+        self.pedal_key = QLineEdit(_("F12"))
         self.pedal_key.setObjectName("gavelPedalKey")
         self.pedal_key.setMaxLength(30)
         self.device = QLineEdit()  # the target of another backend (hid: VID:PID)
         self.device.setObjectName("gavelDevice")
         self.device.setMaxLength(100)
         self.about = plain("", "gavelSourceAbout", wrap=True)
-        source_box = QGroupBox("Gavel source")
+        source_box = QGroupBox(_("Gavel source"))
         sl = QVBoxLayout(source_box)
         sl.addWidget(self.sources, 1)
         sl.addWidget(self.about)
         form = QFormLayout()
         for text, field in (
-            ("Other port or URL", self.other_port),
-            ("Device type", self.mode),
-            ("Pedal key", self.pedal_key),
-            ("Device id", self.device),
+            (_("Other port or URL"), self.other_port),
+            (_("Device type"), self.mode),
+            (_("Pedal key"), self.pedal_key),
+            (_("Device id"), self.device),
         ):
             label = plain(text)  # never QFormLayout's own (rich-text capable) labels
             label.setBuddy(field)
@@ -238,23 +247,23 @@ class GavelSettings(QWidget):
         sl.addWidget(self.refresh, 0, Qt.AlignmentFlag.AlignLeft)
 
         # -- arming and test mode
-        self.arm_bid = QRadioButton("when the lot is open with a bid (or in fair warning)")
+        self.arm_bid = QRadioButton(_("when the lot is open with a bid (or in fair warning)"))
         self.arm_bid.setObjectName("armOnBid")
-        self.arm_fw = QRadioButton("only in fair warning")
+        self.arm_fw = QRadioButton(_("only in fair warning"))
         self.arm_fw.setObjectName("armOnFairWarning")
         self.arm_bid.setChecked(True)
         self._arm_group = QButtonGroup(self)
         self._arm_group.addButton(self.arm_bid)
         self._arm_group.addButton(self.arm_fw)
-        self.test_mode = QCheckBox("Test mode (strikes are shown, nothing is hammered)")
+        self.test_mode = QCheckBox(_("Test mode (strikes are shown, nothing is hammered)"))
         self.test_mode.setObjectName("gavelTestMode")
-        arm_box = QGroupBox("A strike hammers")
+        arm_box = QGroupBox(_("A strike hammers"))
         al = QVBoxLayout(arm_box)
         al.addWidget(self.arm_bid)
         al.addWidget(self.arm_fw)
         al.addWidget(self.test_mode)
 
-        self.apply = QPushButton("Apply")
+        self.apply = QPushButton(_("Apply"))
         self.apply.setObjectName("btn_apply_gavel")
         self.error = plain("", "gavelSettingsError", wrap=True)
         self.error.setStyleSheet(f"color: {COLORS['bad']}; font-weight: 600;")
@@ -268,13 +277,13 @@ class GavelSettings(QWidget):
         # -- the detector
         self.detector = QFrame()
         self.detector.setObjectName("strikeDetector")
-        self.detector_title = plain("Strike the gavel now", "detectorTitle")
+        self.detector_title = plain(detector_title(False), "detectorTitle", wrap=True)
         self.detector_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detector_count = plain("No strike yet", "detectorCount")
+        self.detector_count = plain(_("No strike yet"), "detectorCount")
         self.detector_count.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detector_last = plain("", "detectorLast", wrap=True)
         self.detector_last.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detector_reset = QPushButton("Reset count")
+        self.detector_reset = QPushButton(_("Reset count"))
         self.detector_reset.setObjectName("btn_detector_reset")
         dl = QVBoxLayout(self.detector)
         dl.addWidget(self.detector_title)
@@ -295,7 +304,7 @@ class GavelSettings(QWidget):
         top.addWidget(source_box, 3)
         top.addLayout(right, 2)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Gavel", "sectionTitle"))
+        col.addWidget(plain(_("Gavel"), "sectionTitle"))
         col.addLayout(top, 1)
         col.addLayout(status_row)
         col.addWidget(self.error)
@@ -317,17 +326,22 @@ class GavelSettings(QWidget):
         self.sources.clear()
         for p in ports:
             self._add(p.label, "serial", p.name)
-        self._add("Other port or URL (type it below)", "other")
+        self._add(_("Other port or URL (type it below)"), "other")
         # Every other registered backend, "none" last.
         for backend in sorted(registry.all_backends(), key=lambda b: b.name == "none"):
             if backend.name == "serial":
                 continue
+            title = _(backend.title)
             if backend.name == "keyboard":
-                text = f"{backend.title} (key {self.pedal_key.text().strip() or 'F12'})"
+                text = _("{title} (key {key})").format(
+                    title=title, key=self.pedal_key.text().strip() or "F12"
+                )
             elif backend.target:
-                text = f"{backend.title} (type its {backend.target} below)"
+                text = _("{title} (type its {target} below)").format(
+                    title=title, target=_(backend.target)
+                )
             else:
-                text = backend.title
+                text = title
             self._add(text, backend.name)
         if not self.select_source(*keep):
             self.select_source("none")
@@ -355,7 +369,7 @@ class GavelSettings(QWidget):
         return False
 
     def _enable_fields(self) -> None:
-        kind, _ = self._selected()
+        kind, _port = self._selected()
         backend = registry.get("serial" if kind == "other" else kind)
         self.other_port.setEnabled(kind == "other")
         self.mode.setEnabled(kind in ("serial", "other"))
@@ -364,7 +378,7 @@ class GavelSettings(QWidget):
         self.device.setPlaceholderText(
             backend.example.partition(":")[2].split("[")[0] if self.device.isEnabled() else ""
         )
-        self.about.setText(backend.description)
+        self.about.setText(_(backend.description))
 
     def choice(self) -> GavelChoice:
         kind, port = self._selected()
@@ -432,21 +446,21 @@ class GavelSettings(QWidget):
         try:
             spec = choice.spec
         except ValueError as exc:
-            self.error.setText(f"Not applied: {exc}.")
+            self.error.setText(_("Not applied: {exc}.").format(exc=exc))
             return
         core = getattr(self.bridge, "core", None)
         if core is None:
-            self.error.setText("Not applied: the core is not running.")
+            self.error.setText(_("Not applied: the core is not running."))
             return
         try:
             future = core.set_gavel(
                 spec, test_mode=self.test_mode.isChecked(), arm_on=choice.arm_on
             )
         except RuntimeError as exc:
-            self.error.setText(f"Not applied: {exc}.")
+            self.error.setText(_("Not applied: {exc}.").format(exc=exc))
             return
         self.apply.setEnabled(False)
-        self.status_label.setText(f"opening {spec}…")
+        self.status_label.setText(_("opening {spec}…").format(spec=spec))
         self.bridge.deliver(
             future, lambda status: self._applied(choice, status), self._apply_failed
         )
@@ -459,12 +473,12 @@ class GavelSettings(QWidget):
             try:
                 save_choice(self.data_dir, choice)
             except OSError as exc:
-                self.error.setText(f"Applied, but not remembered: {exc}")
+                self.error.setText(_("Applied, but not remembered: {exc}").format(exc=exc))
         self.pedal_changed.emit(choice.key if choice.kind == "keyboard" else "")
 
     def _apply_failed(self, exc: BaseException) -> None:
         self.apply.setEnabled(True)
-        self.error.setText(f"Not applied: {exc}")
+        self.error.setText(_("Not applied: {exc}").format(exc=exc))
 
     def _test_mode_toggled(self, on: bool) -> None:
         core = getattr(self.bridge, "core", None)
@@ -478,7 +492,7 @@ class GavelSettings(QWidget):
         self.bridge.deliver(
             future,
             lambda _status: None,  # shown through `on_gavel`
-            lambda exc: self.error.setText(f"Test mode not changed: {exc}"),
+            lambda exc: self.error.setText(_("Test mode not changed: {exc}").format(exc=exc)),
         )
 
     # -- status and the detector -------------------------------------------------------------
@@ -489,6 +503,8 @@ class GavelSettings(QWidget):
         level, text = light_for(status)
         self.dot.setStyleSheet(f"color: {COLORS.get(level, COLORS['off'])}; font-size: 18px;")
         self.status_label.setText(f"{status.spec}: {text}" if status.configured else text)
+        self.detector_title.setText(detector_title(status.configured))
+        self.detector_reset.setEnabled(status.configured)
         if status.configured and status.test_mode != self.test_mode.isChecked():
             self.test_mode.blockSignals(True)
             self.test_mode.setChecked(status.test_mode)
@@ -498,18 +514,22 @@ class GavelSettings(QWidget):
             self._last_strike_at = strike_at
             self.strikes += 1
             self.detector_count.setText(
-                f"{self.strikes} strike{'s' if self.strikes != 1 else ''} detected"
+                _("1 strike detected")
+                if self.strikes == 1
+                else _("{strikes} strikes detected").format(strikes=self.strikes)
             )
             clock = time.strftime("%H:%M:%S", time.localtime(strike_at))
             self.detector_last.setText(
-                f"Last strike {clock}: {describe_outcome(status.last_decision)}"
+                _("Last strike {clock}: {describe_outcome}").format(
+                    clock=clock, describe_outcome=describe_outcome(status.last_decision)
+                )
             )
             self._light_detector(True)
             self._unlit.start()
 
     def reset_detector(self) -> None:
         self.strikes = 0
-        self.detector_count.setText("No strike yet")
+        self.detector_count.setText(_("No strike yet"))
         self.detector_last.setText("")
         self._light_detector(False)
 

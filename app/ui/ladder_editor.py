@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.formatting import format_plain_amount, parse_money
+from app.formatting import format_money, parse_money
+from app.i18n import _
 from app.ui.widgets import plain
 from hub.auction.ladder import STANDARD, Ladder, LadderError
 
@@ -45,16 +46,16 @@ class LadderEditor(QWidget):
         self.currency = "EUR"
         self.view = QTableWidget(0, 2)
         self.view.setObjectName("ladderTable")
-        self.view.setHorizontalHeaderLabels(["From", "Increment"])
+        self.view.setHorizontalHeaderLabels([_("From"), _("Increment")])
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.verticalHeader().setVisible(False)
-        add = QPushButton("Add row")
+        add = QPushButton(_("Add row"))
         add.setObjectName("btn_ladder_add")
-        remove = QPushButton("Remove row")
+        remove = QPushButton(_("Remove row"))
         remove.setObjectName("btn_ladder_remove")
-        standard = QPushButton("Standard ladder")
+        standard = QPushButton(_("Standard ladder"))
         standard.setObjectName("btn_ladder_standard")
-        self.save = QPushButton("Save ladder")
+        self.save = QPushButton(_("Save ladder"))
         self.save.setObjectName("btn_ladder_save")
         add.clicked.connect(lambda: self._append("", ""))
         remove.clicked.connect(self._remove)
@@ -66,17 +67,16 @@ class LadderEditor(QWidget):
         row.addStretch(1)
         row.addWidget(self.save)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Increment ladder (applies between lots)", "sectionTitle"))
+        col.addWidget(plain(_("Increment ladder (applies between lots)"), "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(row)
 
     def show_rows(self, rows: list[Any], currency: str) -> None:
         self.currency = currency
         self.view.setRowCount(0)
+        # With the currency and separators ("€1,000"): read at a glance, and typed back as is.
         for start, step in rows:
-            self._append(
-                format_plain_amount(int(start), currency), format_plain_amount(int(step), currency)
-            )
+            self._append(format_money(int(start), currency), format_money(int(step), currency))
 
     def _append(self, start: str, step: str) -> None:
         r = self.view.rowCount()
@@ -100,6 +100,6 @@ class LadderEditor(QWidget):
         try:
             rows = ladder_from_cells(self.cells(), self.currency)
         except ValueError as exc:
-            self.notice.emit(f"Ladder not saved: {exc}")
+            self.notice.emit(_("Ladder not saved: {exc}").format(exc=exc))
             return
         self.command.emit({"op": "configure", "settings": {"ladder": rows}})

@@ -3,6 +3,7 @@ the join panel (QR codes of the bidder and clerk links, the clerk PIN)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.catalogue_import import CatalogueError, RowVerdict
-from app.facade import OWNER, CoreHost, CoreInfo, CoreThread, SaleShelf, Sealed
+from app.facade import OWNER, CoreHost, CoreInfo, CoreThread, RatesInfo, SaleShelf, Sealed
 from app.formatting import format_duration, relay_light
 from app.i18n import N_, _, refusal
 from app.shortcuts import SHORTCUTS
@@ -67,6 +68,7 @@ from app.ui.widgets import (
 )
 from hub.auction.commands import BY_OP
 from hub.auction.events import Actor
+from hub.backend.rates import RatesError
 from hub.gavel import GavelStatus
 
 PLAIN_HTTP = N_("⚠ plain HTTP, unencrypted")
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.picker_desk: PickerDesk | None = None
         # Asks a yes/no question before an action that cannot be undone; no dialogs: yes.
         self.confirm: Callable[[str], bool] = self._confirm if dialogs else (lambda _q: True)
+        self.today: Callable[[], datetime.date] = datetime.date.today  # the rates' age (tests)
 
         # Both give way on a narrow screen (cut with "…"): the header never widens the window.
         self.sale_title = ElidedLabel(_("Auctionmen"), "saleTitle", min_width=120)
@@ -279,6 +282,8 @@ class MainWindow(QMainWindow):
         self.lots.add_requested.connect(self.add_lot)
         self.lots.reoffer_requested.connect(self.reoffer)
         self.rules.save.connect(self.save_rules)
+        self.rules.rates.dialogs = dialogs
+        self.rules.rates.import_requested.connect(self.import_rates)
         self.phones.book.connect(self.book_phone)
         self.phones.cancel.connect(self.cancel_phone)
         self.subject_to.resolve.connect(self.resolve_subject_to)
@@ -322,6 +327,7 @@ class MainWindow(QMainWindow):
         self.checkout.show_account(None)
         self.consignors.reload()
         self.screening.reload()
+        self.reload_rates()
         self.staff.reload()
         self.officer.refresh()
         self.reload()
@@ -561,6 +567,33 @@ class MainWindow(QMainWindow):
             self._status_message(_("Bidder list not imported: {message}").format(message=message))
 
         self.bridge.deliver(core.import_bidders(csv_path, progress), done, failed)
+
+    def reload_rates(self) -> None:
+        """The currency board's rates, as stored now, on the Rules tab."""
+        self.bridge.run(
+            CoreThread.rates_info,
+            lambda info: self.rules.rates.show_rates(info, self.today()),
+            lambda exc: self.rules.rates.show_error(str(exc)),
+        )
+
+    def import_rates(self, source: Path) -> None:
+        """Import an ECB rates file for the room's currency board (Rules tab)."""
+        core = self.bridge.core
+        if core is None:
+            self._status_message(_("The core is not running."))
+            return
+
+        def done(info: RatesInfo) -> None:
+            self.rules.rates.show_rates(info, self.today())
+            self._status_message(_("Rates of {date} imported.").format(date=info.date.isoformat()))
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, RatesError):
+                log.error("rates import failed", exc_info=exc)
+            self.rules.rates.show_error(str(exc))
+            self._status_message(_("Rates not imported: {message}").format(message=exc))
+
+        self.bridge.deliver(core.import_rates(source), done, failed)
 
     def show_bidder_link(self, paddle: str) -> None:
         """After an approval: the bidder's signed join link (made on the core loop) and QR."""

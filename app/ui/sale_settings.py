@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import N_, _
 from app.state import ConsoleState
+from app.ui.rates_panel import RatesPanel
 from app.ui.sale_forms import (
     TIE_POLICIES,
     FormError,
@@ -34,7 +36,7 @@ from app.ui.widgets import plain
 from hub.auction.ladder import Ladder
 
 JSON = dict[str, Any]
-KEEP = "(keep the sale's ladder)"
+KEEP = N_("(keep the sale's ladder)")
 
 
 def shipped_ladders() -> dict[str, list[list[int]]]:
@@ -64,23 +66,23 @@ class RulesEditor(QWidget):
         self.ladder = QComboBox()
         self.ladder.setObjectName("ladderChoice")
         if keep_ladder:
-            self.ladder.addItem(KEEP)
+            self.ladder.addItem(_(KEEP))
         self.ladder.addItems(list(self.ladders))
         self.ties = QComboBox()
         self.ties.setObjectName("tiePolicy")
         for key, text in TIE_POLICIES.items():
-            self.ties.addItem(text, key)
+            self.ties.addItem(_(text), key)
         self.late = QLineEdit()
         self.late.setObjectName("lateWindow")
         self.reopen = QLineEdit()
         self.reopen.setObjectName("reopenWindow")
-        self.subject_to = QCheckBox("Sell below the reserve 'subject to' the vendor")
+        self.subject_to = QCheckBox(_("Sell below the reserve 'subject to' the vendor"))
         self.subject_to.setObjectName("subjectTo")
         self.subject_hours = QLineEdit()
         self.subject_hours.setObjectName("subjectToHours")
-        self.confirm_online = QCheckBox("The clerk confirms each online bid")
+        self.confirm_online = QCheckBox(_("The clerk confirms each online bid"))
         self.confirm_online.setObjectName("confirmOnline")
-        self.auto_absentee = QCheckBox("Execute commission bids automatically")
+        self.auto_absentee = QCheckBox(_("Execute commission bids automatically"))
         self.auto_absentee.setObjectName("autoAbsentee")
         self.premium = QPlainTextEdit()
         self.premium.setObjectName("buyerPremium")
@@ -90,16 +92,16 @@ class RulesEditor(QWidget):
         self.vat.setObjectName("vatRate")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(plain("Increment ladder"), self.ladder)
-        form.addRow(plain("Ties"), self.ties)
-        form.addRow(plain("Late-bid window (s)"), self.late)
-        form.addRow(plain("Reopen window (s)"), self.reopen)
+        form.addRow(plain(_("Increment ladder")), self.ladder)
+        form.addRow(plain(_("Ties")), self.ties)
+        form.addRow(plain(_("Late-bid window (s)")), self.late)
+        form.addRow(plain(_("Reopen window (s)")), self.reopen)
         form.addRow(plain(""), self.subject_to)
-        form.addRow(plain("Subject-to window (h)"), self.subject_hours)
+        form.addRow(plain(_("Subject-to window (h)")), self.subject_hours)
         form.addRow(plain(""), self.confirm_online)
         form.addRow(plain(""), self.auto_absentee)
-        form.addRow(plain("Buyer's premium\n(from: rate, per band)"), self.premium)
-        form.addRow(plain("VAT rate (%)"), self.vat)
+        form.addRow(plain(_("Buyer's premium\n(from: rate, per band)")), self.premium)
+        form.addRow(plain(_("VAT rate (%)")), self.vat)
         self.set_form(RulesForm())
 
     def set_form(self, rules: RulesForm) -> None:
@@ -126,7 +128,7 @@ class RulesEditor(QWidget):
             auto_absentee=self.auto_absentee.isChecked(),
             buyer_premium=self.premium.toPlainText(),
             vat_rate=self.vat.text(),
-            ladder=self.ladders.get(name) if name != KEEP else None,
+            ladder=self.ladders.get(name) if name != _(KEEP) else None,
         )
 
 
@@ -135,7 +137,7 @@ def lock_reason(state: ConsoleState) -> str:
     if state.sale.get("status") == "closed":
         return "The sale is closed: its rules are final."
     if state.live():
-        return f"Locked while lot {state.current_id} is on the block."
+        return _("Locked while lot {lot} is on the block.").format(lot=state.current_id)
     return ""
 
 
@@ -152,10 +154,10 @@ class SaleSettingsPanel(QWidget):
         self.lock = plain("", "rulesLock", wrap=True)
         self.lock.setStyleSheet("color: #9a3412; font-weight: 600;")
         self.errors = error_label()
-        self.save_button = QPushButton("Save rules")
+        self.save_button = QPushButton(_("Save rules"))
         self.save_button.setObjectName("saveRules")
         self.save_button.clicked.connect(self._save)
-        self.revert = QPushButton("Revert")
+        self.revert = QPushButton(_("Revert"))
         self.revert.clicked.connect(lambda: self.show_state(self.state, force=True))
         self.public = plain("", "publicRules", wrap=True)
         left = QVBoxLayout()
@@ -167,8 +169,11 @@ class SaleSettingsPanel(QWidget):
         buttons.addStretch(1)
         left.addLayout(buttons)
         left.addWidget(self.errors)
+        # The room display's currency board: rates imported by the window (issue 15 #4).
+        self.rates = RatesPanel()
+        left.addWidget(self.rates)
         left.addStretch(1)
-        box = QGroupBox("Rules of this sale (as bidders see them)")
+        box = QGroupBox(_("Rules of this sale (as bidders see them)"))
         bl = QVBoxLayout(box)
         bl.addWidget(self.public)
         bl.addStretch(1)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from app.formatting import hammer_outcome
@@ -148,3 +151,137 @@ def test_hammer_button_warns_below_the_reserve(qtbot, window):
     assert button.property("accent") == "hammer"
     assert reserve.property("met") is True
     assert "(met)" in reserve.text()
+
+
+# -- defect 4 (app side): the currency board's rates imported from the ECB's XML ------------
+
+ECB = """<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"
+    xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+  <gesmes:subject>Reference rates</gesmes:subject>
+  <Cube><Cube time="{day}">
+    <Cube currency="USD" rate="1.0550"/><Cube currency="GBP" rate="0.8400"/>
+    <Cube currency="CHF" rate="0.9310"/>
+  </Cube></Cube>
+</gesmes:Envelope>
+"""
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<Envelope><Cube><Cube time="2026-12-01"><Cube currency="USD" rate="&lol2;"/></Cube></Cube>
+</Envelope>
+"""
+
+
+def test_rates_text_says_the_date_and_whether_the_board_shows() -> None:
+    from app.facade import RatesInfo
+    from app.ui.rates_panel import rates_text
+
+    today = dt.date(2026, 12, 2)
+    assert rates_text(None, today) == (
+        "No rates imported: the room display shows no currency board.",
+        False,
+    )
+    text, shown = rates_text(RatesInfo(dt.date(2026, 12, 1), 30, 7), today)
+    assert shown is True
+    assert "2026-12-01" in text
+    assert "30 currencies" in text
+    assert "7 days" in text
+    text, shown = rates_text(RatesInfo(dt.date(2026, 11, 1), 30, 7), today)
+    assert shown is False
+    assert "hidden" in text
+
+
+def test_import_rates_from_the_rules_tab(qtbot, window, tmp_path) -> None:
+    win = window
+    win.today = lambda: dt.date(2026, 12, 2)  # the clock the window reads ages with
+    panel = win.rules.rates
+    data_dir = Path(win.info.data_dir)
+    good = tmp_path / "eurofxref-daily.xml"
+    good.write_text(ECB.format(day="2026-12-01"), "utf-8")
+    win.import_rates(good)
+    qtbot.waitUntil(lambda: "2026-12-01" in panel.status.text(), timeout=T)
+    assert panel.fresh is True
+    assert "3 currencies" in panel.status.text()
+    assert (data_dir / "rates.json").is_file()
+    kept = (data_dir / "rates.json").read_bytes()
+
+    # Malformed, hostile (entities), empty and not-a-file inputs: refused, the old rates kept.
+    bad = tmp_path / "bad.xml"
+    for content in ("<Envelope><Cube>", LAUGHS, "", ECB.format(day="2026-13-45")):
+        bad.write_text(content, "utf-8")
+        win.import_rates(bad)
+        qtbot.waitUntil(lambda: "not imported" in panel.status.text(), timeout=T)
+        assert panel.status.property("error") is True
+        assert (data_dir / "rates.json").read_bytes() == kept
+        panel.status.setText("")
+    win.import_rates(tmp_path / "missing.xml")
+    qtbot.waitUntil(lambda: "not imported" in panel.status.text(), timeout=T)
+
+    # Weeks-old rates: imported, and the panel says the board hides them.
+    old = tmp_path / "old.xml"
+    old.write_text(ECB.format(day="2026-10-01"), "utf-8")
+    win.import_rates(old)
+    qtbot.waitUntil(lambda: "2026-10-01" in panel.status.text(), timeout=T)
+    assert panel.fresh is False
+    assert "hidden" in panel.status.text()
+    # Shown again after a restart of the window's view (read back from the data dir).
+    panel.status.setText("")
+    win.reload_rates()
+    qtbot.waitUntil(lambda: "2026-10-01" in panel.status.text(), timeout=T)
+
+
+# -- defect 10: ladder amounts with currency and separators; the gavel tab's call to action --
+
+
+def test_ladder_shows_money_and_saves_it_back(window) -> None:
+    from app.ui.ladder_editor import ladder_from_cells
+
+    rows = [[0, 1000], [100000, 5000], [1000000, 25050]]
+    window.ladder.show_rows(rows, "EUR")
+    cells = window.ladder.cells()
+    assert cells == [("€0", "€10"), ("€1,000", "€50"), ("€10,000", "€250.50")]
+    assert ladder_from_cells(cells, "EUR") == rows
+    window.ladder.show_rows([[0, 100000]], "JPY")
+    assert window.ladder.cells() == [("¥0", "¥100,000")]
+
+
+def test_gavel_tab_asks_for_a_strike_only_with_a_gavel(window) -> None:
+    from hub.gavel import GavelStatus
+
+    tab = window.gavel_settings
+    assert not window.info.gavel.configured  # the demo runs without a gavel
+    assert tab.detector_title.text() != "Strike the gavel now"
+    assert "No gavel configured" in tab.detector_title.text()
+    assert not tab.detector_reset.isEnabled()
+    tab.on_gavel(GavelStatus("keyboard:F12", configured=True, connected=True, text="connected"))
+    assert tab.detector_title.text() == "Strike the gavel now"
+    assert tab.detector_reset.isEnabled()
+
+
+def test_tables_give_titles_and_names_the_room(window) -> None:
+    from PySide6.QtWidgets import QHeaderView, QTableWidget
+
+    checked = 0
+    for view in window.findChildren(QTableWidget):
+        header = view.horizontalHeader()
+        names = [view.horizontalHeaderItem(c).text() for c in range(view.columnCount())]
+        wide = [c for c, name in enumerate(names) if name in ("Title", "Name")]
+        if not wide or view.objectName() == "lotList":
+            continue
+        checked += 1
+        stretched = [
+            c
+            for c in range(len(names))
+            if header.sectionResizeMode(c) == QHeaderView.ResizeMode.Stretch
+        ]
+        # A text column takes the spare room (the title or name, or one the panel chose,
+        # such as the staff's roles), not a short last column.
+        assert stretched, names
+        assert not header.stretchLastSection() or wide[0] == len(names) - 1, names
+        assert not view.wordWrap(), view.objectName()  # names stay on one line
+    assert checked >= 3
+    # Placeholders are not cut: each field is at least as wide as its hint (as laid out).
+    console = window.console
+    for edit in (console.paddle, console.ask_edit):
+        need = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        assert edit.width() >= need, edit.placeholderText()
