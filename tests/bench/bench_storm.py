@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from hub.mercure.listen import DEFAULT_BACKLOG, somaxconn
 from tests.bench.fanout.bench_fanout import HUB_PATH, SECRET, TOPIC, event_data, publisher_token
 from tests.bench.fanout.common import (
     BENCH_PATTERN,
@@ -120,7 +121,9 @@ def listen_counters() -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------------------ servers
-async def hub_target(children: Children, tmp: Path, cpu: int | None, events_on: bool) -> Target:
+async def hub_target(
+    children: Children, tmp: Path, cpu: int | None, events_on: bool, backlog: int
+) -> Target:
     cfg = tmp / "hub.json"
     cfg.write_text(
         json.dumps(
@@ -128,6 +131,7 @@ async def hub_target(children: Children, tmp: Path, cpu: int | None, events_on: 
                 "keys": [{"key": SECRET, "algorithms": ["HS256"]}],
                 "allow_anonymous": True,
                 "subscriptions": events_on,
+                "listen_backlog": backlog,
             }
         )
     )
@@ -155,8 +159,8 @@ async def hub_target(children: Children, tmp: Path, cpu: int | None, events_on: 
     return Target(port, path, BENCH_PATTERN, child.pid, publish, session.close)
 
 
-async def nchan_target(children: Children, tmp: Path, cpu: int | None) -> Target:
-    nchan = await Nchan.start(children, tmp, cpu)
+async def nchan_target(children: Children, tmp: Path, cpu: int | None, backlog: int) -> Target:
+    nchan = await Nchan.start(children, tmp, cpu, backlog)
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(total=30)
     )
@@ -172,13 +176,14 @@ async def nchan_target(children: Children, tmp: Path, cpu: int | None) -> Target
     return Target(nchan.port, SUB_PATH, BENCH_PATTERN, nchan.worker, publish, session.close)
 
 
-async def stage_target(children: Children, tmp: Path, cpu: int | None, events_on: bool) -> Target:
-    extra: list[str] = []
+async def stage_target(
+    children: Children, tmp: Path, cpu: int | None, events_on: bool, backlog: int
+) -> Target:
+    toml = tmp / "stage.toml"
+    toml.write_text(f"listen_backlog = {backlog}\n")
     if events_on:  # the stage has subscription events only with the conformance secret
-        toml = tmp / "stage.toml"
-        toml.write_text(f'mercure_test_secret = "{TEST_SECRET}"\n')
-        extra = ["--config", str(toml)]
-    stage = await StageClient.start(children, tmp, cpu, extra)
+        toml.write_text(f'listen_backlog = {backlog}\nmercure_test_secret = "{TEST_SECRET}"\n')
+    stage = await StageClient.start(children, tmp, cpu, ["--config", str(toml)])
     await stage.command({"op": "open_lot", "lot": "1"})
 
     async def publish(i: int) -> int:
@@ -188,7 +193,7 @@ async def stage_target(children: Children, tmp: Path, cpu: int | None, events_on
     return Target(stage.port, ROOM_PATH, EVENT_SEQ_PATTERN, stage.child.pid, publish, stage.close)
 
 
-async def relay_target(children: Children, tmp: Path, cpu: int | None) -> Target:
+async def relay_target(children: Children, tmp: Path, cpu: int | None, backlog: int) -> Target:
     """A relay node (child, no Redis) fed over its link by a stage in this process."""
     from hub.auction.events import Actor
     from hub.config import StageConfig
@@ -208,6 +213,7 @@ async def relay_target(children: Children, tmp: Path, cpu: int | None) -> Target
         key = tmp / "stage.pem"
         key.write_bytes(stage.issuer.public_pem)
         argv = [PYTHON, "-m", "hub.relay.cli", "--port", "0", "--stage-key", str(key)]
+        argv += ["--backlog", str(backlog)]
         child = children.add(await Child.spawn("relay", argv, stderr=tmp / "relay.stderr"))
         while (line := await child.line(60)).get("event") != "relay_listening":
             pass
@@ -241,15 +247,20 @@ async def relay_target(children: Children, tmp: Path, cpu: int | None) -> Target
 
 
 async def start_target(
-    server: str, events_on: bool | None, children: Children, tmp: Path, cpu: int | None
+    server: str,
+    events_on: bool | None,
+    children: Children,
+    tmp: Path,
+    cpu: int | None,
+    backlog: int,
 ) -> Target:
     if server == "hub":
-        return await hub_target(children, tmp, cpu, bool(events_on))
+        return await hub_target(children, tmp, cpu, bool(events_on), backlog)
     if server == "stage":
-        return await stage_target(children, tmp, cpu, bool(events_on))
+        return await stage_target(children, tmp, cpu, bool(events_on), backlog)
     if server == "relay":
-        return await relay_target(children, tmp, cpu)
-    return await nchan_target(children, tmp, cpu)
+        return await relay_target(children, tmp, cpu, backlog)
+    return await nchan_target(children, tmp, cpu, backlog)
 
 
 # ------------------------------------------------------------------------------ one storm
@@ -262,7 +273,7 @@ async def storm(server: str, events_on: bool | None, n: int, args: argparse.Name
     with tempfile.TemporaryDirectory(prefix="bench-storm-") as d:
         tmp = Path(d)
         try:
-            target = await start_target(server, events_on, children, tmp, server_cpu)
+            target = await start_target(server, events_on, children, tmp, server_cpu, args.backlog)
             await asyncio.sleep(0.5)
             rss0 = rss_kb(target.pid)
             gens = Loadgens(children, tmp, gen_cpu)
@@ -416,7 +427,8 @@ async def amain(args: argparse.Namespace) -> list[Result]:
     ov, dr = listen_counters()
     print(
         f"bench_storm: {len(plan)} storms; {args.events} events; {args.loadgens} load "
-        f"generators, {args.spread} subscribers per source address; pinned={args.pin}; "
+        f"generators, {args.spread} subscribers per source address; listen backlog "
+        f"{args.backlog} (net.core.somaxconn {somaxconn()}); pinned={args.pin}; "
         f"listen overflows / drops so far {ov:,} / {dr:,}; {load_note()}",
         flush=True,
     )
@@ -447,6 +459,12 @@ def main() -> None:
     p.add_argument("--spread", type=int, default=50, help="subscribers per source address")
     p.add_argument("--idle", type=float, default=1.0, help="s after subscribing (RSS)")
     p.add_argument("--away", type=float, default=1.0, help="s between the drop and publishing")
+    p.add_argument(
+        "--backlog",
+        type=int,
+        default=DEFAULT_BACKLOG,
+        help="listen backlog of every server (128 = aiohttp's default, before issue 17)",
+    )
     p.add_argument("--retry", type=float, default=1.0, help="s before a failed attempt retries")
     p.add_argument("--connect-timeout", type=float, default=120.0, help="s to reconnect all")
     p.add_argument("--wait-timeout", type=float, default=120.0, help="s to catch up, at most")

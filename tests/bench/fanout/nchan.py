@@ -36,7 +36,7 @@ def nginx() -> str:
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def config(prefix: Path, port: int, buffer: int = 10_000) -> str:
+def config(prefix: Path, port: int, buffer: int = 10_000, backlog: int = BACKLOG) -> str:
     """An nginx.conf for one nchan channel, everything under ``prefix``."""
     channel = (
         f"nchan_channel_id room; nchan_message_buffer_length {buffer}; nchan_message_timeout 1h;"
@@ -56,7 +56,7 @@ http {{
   uwsgi_temp_path {prefix}/uwsgi;
   scgi_temp_path {prefix}/scgi;
   server {{
-    listen 127.0.0.1:{port} backlog={BACKLOG};
+    listen 127.0.0.1:{port} backlog={backlog};
     location = {SUB_PATH} {{
       nchan_subscriber eventsource; nchan_subscriber_first_message newest; {channel}
     }}
@@ -75,7 +75,9 @@ class Nchan:
         self.worker = worker
 
     @classmethod
-    async def start(cls, children: Children, tmp: Path, cpu: int | None) -> Nchan:
+    async def start(
+        cls, children: Children, tmp: Path, cpu: int | None, backlog: int = BACKLOG
+    ) -> Nchan:
         why = missing()
         if why:
             raise RuntimeError(why)
@@ -83,7 +85,7 @@ class Nchan:
         prefix.mkdir(exist_ok=True)
         port = free_port()
         conf = prefix / "nginx.conf"
-        conf.write_text(config(prefix, port))
+        conf.write_text(config(prefix, port, backlog=backlog))
         argv = [nginx(), "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)]
         master = children.add(await Child.spawn("nginx", argv, stderr=prefix / "stderr"))
         await wait_port(port, 30, master)
