@@ -19,6 +19,8 @@ from typing import Any
 
 import platformdirs
 
+from hub.i18n import LANGUAGES
+
 log = logging.getLogger("auctionmen.ui")
 
 FILE_NAME = "app-settings.json"
@@ -32,6 +34,7 @@ class AppSettings:
     retract_reason: str = "retracted by the auctioneer"
     gavel: str = ""  # the last gavel source applied in the settings tab ("" = never chosen)
     first_run: str = ""  # "done" once the first-run assistant was finished or skipped
+    language: str = ""  # the app's language ("de"); "" follows the system (app.i18n.install)
 
     @classmethod
     def load(cls, data_dir: Path) -> AppSettings:
@@ -52,12 +55,15 @@ class AppSettings:
                 "retract_reason",
                 "gavel",
                 "first_run",
+                "language",
             ):
                 value = raw.get(key)
                 if isinstance(value, str) and len(value) <= 500:
                     setattr(settings, key, value)
         if settings.arm_on not in ("bid", "fair_warning"):
             settings.arm_on = "bid"
+        if settings.language not in LANGUAGES:
+            settings.language = ""  # unknown or hostile: follow the system
         return settings
 
     def save(self, data_dir: Path) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from app.i18n import N_, _
 from hub.auction.commands import BINDINGS, Binding
 
 
@@ -34,8 +35,14 @@ def from_binding(b: Binding) -> Shortcut:
 
 # Desktop-only actions (the main window handles them): not commands, so not in the registry.
 APP_ONLY: tuple[Shortcut, ...] = (
-    Shortcut("import", "Import catalogue…", ("Ctrl+I",), "Import lots from CSV and images", "Sale"),
-    Shortcut("export", "Export results…", ("Ctrl+E",), "Export the results as CSV", "Sale"),
+    Shortcut(
+        "import",
+        N_("Import catalogue…"),
+        ("Ctrl+I",),
+        N_("Import lots from CSV and images"),
+        "Sale",
+    ),
+    Shortcut("export", N_("Export results…"), ("Ctrl+E",), N_("Export the results as CSV"), "Sale"),
 )
 
 SHORTCUTS: tuple[Shortcut, ...] = tuple(from_binding(b) for b in BINDINGS) + APP_ONLY
@@ -44,9 +51,19 @@ SHORTCUTS: tuple[Shortcut, ...] = tuple(from_binding(b) for b in BINDINGS) + APP
 # the scanner and the keypad). Enter in the paddle field looks a buyer up; Enter in the amount
 # field records the payment, like Ctrl+Return anywhere on the tab.
 CHECKOUT_KEYS: tuple[Shortcut, ...] = (
-    Shortcut("focus_paddle", "Next buyer", ("F2",), "Checkout: type or scan a paddle", "Checkout"),
     Shortcut(
-        "record_payment", "Record payment", ("Ctrl+Return",), "Checkout: record it", "Checkout"
+        "focus_paddle",
+        N_("Next buyer"),
+        ("F2",),
+        N_("Checkout: type or scan a paddle"),
+        N_("Checkout"),
+    ),
+    Shortcut(
+        "record_payment",
+        N_("Record payment"),
+        ("Ctrl+Return",),
+        N_("Checkout: record it"),
+        N_("Checkout"),
     ),
 )
 
@@ -64,8 +81,8 @@ def key_hint(action: str) -> str:
 
 
 def button_text(s: Shortcut) -> str:
-    """A button's label; "…" when it asks for something before sending."""
-    return s.label + "…" if s.prompt else s.label
+    """A button's label in the app's language; "…" when it asks for something before sending."""
+    return _(s.label) + "…" if s.prompt else _(s.label)
 
 
 def grouped() -> list[tuple[str, list[Shortcut]]]:

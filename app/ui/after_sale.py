@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from app.formatting import format_duration, format_money
+from app.i18n import _
 from app.state import ConsoleState
 from app.ui.sale_forms import subject_to_lots
 from app.ui.sale_settings import error_label
@@ -25,17 +26,18 @@ class SubjectToPanel(QWidget):
         super().__init__()
         self.setObjectName("subjectTo")
         self.view = table(
-            ["Lot", "Title", "Hammer", "Reserve", "Buyer", "Answer within"], "subjectToList"
+            [_("Lot"), _("Title"), _("Hammer"), _("Reserve"), _("Buyer"), _("Answer within")],
+            "subjectToList",
         )
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 60), (2, 110), (3, 110), (4, 80), (5, 120)):
             self.view.setColumnWidth(column, width)
-        self.accept_button = QPushButton("Vendor accepts")
+        self.accept_button = QPushButton(_("Vendor accepts"))
         self.accept_button.setObjectName("vendorAccepts")
         self.accept_button.clicked.connect(lambda: self._resolve(True))
-        self.decline_button = QPushButton("Vendor declines")
+        self.decline_button = QPushButton(_("Vendor declines"))
         self.decline_button.setObjectName("vendorDeclines")
         self.decline_button.clicked.connect(lambda: self._resolve(False))
         self.errors = error_label()
@@ -47,8 +49,10 @@ class SubjectToPanel(QWidget):
         col = QVBoxLayout(self)
         col.addWidget(
             plain(
-                "Lots sold below the reserve, subject to the vendor's approval: accepted stays "
-                "sold, declined is passed.",
+                _(
+                    "Lots sold below the reserve, subject to the vendor's approval: accepted stays "
+                    "sold, declined is passed."
+                ),
                 "sectionTitle",
                 wrap=True,
             )
@@ -81,7 +85,7 @@ class SubjectToPanel(QWidget):
     def _resolve(self, accept: bool) -> None:
         row = self.view.currentRow()
         if not (0 <= row < len(self._ids)):
-            self.errors.setText("Choose a lot first")
+            self.errors.setText(_("Choose a lot first"))
             return
         self.errors.setText("")
         self.resolve.emit(self._ids[row], accept)

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.ui.sale_forms import VAT_SCHEMES, FormError, LotForm, amendment, new_lot
+from app.i18n import _
+from app.ui.sale_forms import VAT_LABELS, VAT_SCHEMES, FormError, LotForm, amendment, new_lot
 from app.ui.sale_settings import error_label
 from app.ui.widgets import plain
 
@@ -54,20 +55,24 @@ class LotDialog(QDialog):
         self.existing = list(existing)
         self.command: JSON | None = None
         adding = lot is None
-        what = "Add a lot" if adding else f"Lot {lot.get('id') if lot else ''}"
-        self.setWindowTitle(what + (" (amendment: the sale is live)" if live else ""))
+        lot_id = lot.get("id") if lot else ""
+        if adding:
+            title = _("Add a lot (amendment: the sale is live)") if live else _("Add a lot")
+        else:
+            title = _("Lot {id} (amendment: the sale is live)") if live else _("Lot {id}")
+        self.setWindowTitle(title.format(id=lot_id))
         self.edits: dict[str, QLineEdit] = {}
         form = QFormLayout()
         for key, label in (
-            ("id", "Lot number"),
-            ("title", "Title"),
-            ("low", f"Low estimate ({currency})"),
-            ("high", f"High estimate ({currency})"),
-            ("start", f"Start price ({currency})"),
-            ("reserve", f"Reserve ({currency}, hidden)"),
-            ("quantity", "Quantity"),
-            ("category", "Category"),
-            ("consignor", "Consignor ref."),
+            ("id", _("Lot number")),
+            ("title", _("Title")),
+            ("low", _("Low estimate ({currency})").format(currency=currency)),
+            ("high", _("High estimate ({currency})").format(currency=currency)),
+            ("start", _("Start price ({currency})").format(currency=currency)),
+            ("reserve", _("Reserve ({currency}, hidden)").format(currency=currency)),
+            ("quantity", _("Quantity")),
+            ("category", _("Category")),
+            ("consignor", _("Consignor ref.")),
         ):
             edit = QLineEdit()
             edit.setObjectName(f"lot_{key}")
@@ -78,26 +83,27 @@ class LotDialog(QDialog):
         self.condition = _text_box("lot_condition", 60)
         self.vat = QComboBox()
         self.vat.setObjectName("lot_vat")
-        self.vat.addItems(list(VAT_SCHEMES))
-        self.arr = QCheckBox("Artist's resale right applies")
+        for scheme in VAT_SCHEMES:
+            self.vat.addItem(_(VAT_LABELS.get(scheme, scheme)), scheme)
+        self.arr = QCheckBox(_("Artist's resale right applies"))
         self.arr.setObjectName("lot_arr")
-        form.addRow(plain("Description"), self.description)
-        form.addRow(plain("Condition report"), self.condition)
-        form.addRow(plain("VAT scheme"), self.vat)
+        form.addRow(plain(_("Description")), self.description)
+        form.addRow(plain(_("Condition report")), self.condition)
+        form.addRow(plain(_("VAT scheme")), self.vat)
         form.addRow(plain(""), self.arr)
         self.reason = QLineEdit()
         self.reason.setObjectName("lot_reason")
         self.notice = _text_box("lot_notice", 48)
         if live:
-            form.addRow(plain("Reason (journaled)"), self.reason)
+            form.addRow(plain(_("Reason (journaled)")), self.reason)
             if not adding:
-                form.addRow(plain("Saleroom notice\n(shown to everyone)"), self.notice)
+                form.addRow(plain(_("Saleroom notice\n(shown to everyone)")), self.notice)
         self.errors = error_label()
-        ok = QPushButton("Add lot" if adding else ("Amend lot" if live else "Save lot"))
+        ok = QPushButton(_("Add lot") if adding else (_("Amend lot") if live else _("Save lot")))
         ok.setObjectName("lotOk")
         ok.setDefault(True)
         ok.clicked.connect(self.submit)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -107,8 +113,12 @@ class LotDialog(QDialog):
         if live:
             col.addWidget(
                 plain(
-                    "The catalogue is frozen: this change is journaled with your reason"
-                    + (" and the notice is shown on the lot to everyone." if not adding else "."),
+                    _(
+                        "The catalogue is frozen: this change is journaled with your reason and "
+                        "the notice is shown on the lot to everyone."
+                    )
+                    if not adding
+                    else _("The catalogue is frozen: this change is journaled with your reason."),
                     "amendHint",
                     wrap=True,
                 )
@@ -125,7 +135,7 @@ class LotDialog(QDialog):
             edit.setText(str(getattr(form, key)))
         self.description.setPlainText(form.description)
         self.condition.setPlainText(form.condition)
-        self.vat.setCurrentIndex(max(0, self.vat.findText(form.vat)))
+        self.vat.setCurrentIndex(max(0, self.vat.findData(form.vat)))
         self.arr.setChecked(form.arr)
 
     def form(self) -> LotForm:
@@ -134,7 +144,7 @@ class LotDialog(QDialog):
             **texts,
             description=self.description.toPlainText(),
             condition=self.condition.toPlainText(),
-            vat=self.vat.currentText(),
+            vat=str(self.vat.currentData() or ""),
             arr=self.arr.isChecked(),
         )
 

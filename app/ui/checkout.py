@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.facade import CoreThread, IssueReport
+from app.i18n import _
 from app.shortcuts import CHECKOUT_KEYS
 from app.ui.checkout_logic import (
     METHOD_LABELS,
@@ -108,31 +109,35 @@ class CheckoutPanel(QWidget):
 
         self.paddle = QLineEdit()
         self.paddle.setObjectName("checkoutPaddleEdit")
-        self.paddle.setPlaceholderText("paddle — type or scan, Enter")
+        self.paddle.setPlaceholderText(_("paddle — type or scan, Enter"))
         self.paddle.setMaximumWidth(220)
         self.paddle.returnPressed.connect(self.look_up)
-        self.look_up_button = QPushButton("Look up")
+        self.look_up_button = QPushButton(_("Look up"))
         self.look_up_button.setObjectName("btn_checkout_lookup")
         self.look_up_button.clicked.connect(self.look_up)
         self.buyer = plain("", "checkoutBuyer")
         self.status = plain("", "checkoutStatus")
         self.status.setStyleSheet("font-size: 16px; font-weight: 700;")
         head = QHBoxLayout()
-        head.addWidget(plain("Checkout", "sectionTitle"))
+        head.addWidget(plain(_("Checkout"), "sectionTitle"))
         head.addWidget(self.paddle)
         head.addWidget(self.look_up_button)
         head.addWidget(self.buyer, 1)
         head.addWidget(self.status)
 
-        self.lots = table(["Lot", "Title", "Hammer", "Invoice", "Released"], "checkoutLots")
-        self.lines = table(["Document", "Lot", "Line", "Amount"], "checkoutLines")
-        self.payments = table(["Id", "Method", "Amount", "Reference", "By"], "checkoutPayments")
+        self.lots = table(
+            [_("Lot"), _("Title"), _("Hammer"), _("Invoice"), _("Released")], "checkoutLots"
+        )
+        self.lines = table([_("Document"), _("Lot"), _("Line"), _("Amount")], "checkoutLines")
+        self.payments = table(
+            [_("Id"), _("Method"), _("Amount"), _("Reference"), _("By")], "checkoutPayments"
+        )
         for view, stretch in ((self.lots, 1), (self.lines, 2), (self.payments, 4)):
             fit_columns(view, stretch)
         self.details = QTabWidget()
         self.details.setObjectName("checkoutDetails")
-        self.details.addTab(self.lines, "Invoice lines")
-        self.details.addTab(self._payments_page(), "Payments")
+        self.details.addTab(self.lines, _("Invoice lines"))
+        self.details.addTab(self._payments_page(), _("Payments"))
         left = QVBoxLayout()
         left.addWidget(self.lots, 2)
         left.addWidget(self.details, 3)
@@ -171,13 +176,13 @@ class CheckoutPanel(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.payments, 1)
         row = QHBoxLayout()
-        self.receipt_html = QPushButton("Receipt (HTML)")
+        self.receipt_html = QPushButton(_("Receipt (HTML)"))
         self.receipt_html.setObjectName("btn_receipt_html")
         self.receipt_html.clicked.connect(lambda: self.open_receipt("html"))
-        self.receipt_pdf = QPushButton("Receipt (PDF)")
+        self.receipt_pdf = QPushButton(_("Receipt (PDF)"))
         self.receipt_pdf.setObjectName("btn_receipt_pdf")
         self.receipt_pdf.clicked.connect(lambda: self.open_receipt("pdf"))
-        row.addWidget(plain("Selected payment, else the last:", "caption"))
+        row.addWidget(plain(_("Selected payment, else the last:"), "caption"))
         row.addWidget(self.receipt_html)
         row.addWidget(self.receipt_pdf)
         row.addStretch(1)
@@ -185,51 +190,51 @@ class CheckoutPanel(QWidget):
         return page
 
     def _figures_box(self) -> QGroupBox:
-        box = QGroupBox("Account")
+        box = QGroupBox(_("Account"))
         form = QFormLayout(box)
         self.due = plain("", "checkoutDue")
         self.paid = plain("", "checkoutPaid")
         self.owed = plain("", "checkoutOwed")
         self.owed.setStyleSheet("font-size: 18px; font-weight: 700;")
         self.uninvoiced = plain("", "checkoutPending")
-        form.addRow(plain("Invoiced"), self.due)
-        form.addRow(plain("Paid"), self.paid)
-        form.addRow(plain("Owed"), self.owed)
-        form.addRow(plain("Not invoiced"), self.uninvoiced)
+        form.addRow(plain(_("Invoiced")), self.due)
+        form.addRow(plain(_("Paid")), self.paid)
+        form.addRow(plain(_("Owed")), self.owed)
+        form.addRow(plain(_("Not invoiced")), self.uninvoiced)
         return box
 
     def _payment_box(self) -> QGroupBox:
-        box = QGroupBox(f"Record a payment ({_key('record_payment')})")
+        box = QGroupBox(_("Record a payment ({key})").format(key=_key("record_payment")))
         form = QFormLayout(box)
         self.method = QComboBox()
         self.method.setObjectName("checkoutMethodBox")
         for method in METHODS:
-            self.method.addItem(METHOD_LABELS[method], method)
+            self.method.addItem(_(METHOD_LABELS[method]), method)
         self.amount = QLineEdit()
         self.amount.setObjectName("checkoutAmountEdit")
-        self.amount.setPlaceholderText("amount (Enter records it)")
+        self.amount.setPlaceholderText(_("amount (Enter records it)"))
         self.amount.returnPressed.connect(self.record_payment)
         self.reference = QLineEdit()
         self.reference.setObjectName("checkoutReferenceEdit")
-        self.reference.setPlaceholderText("card slip, transfer ref…")
+        self.reference.setPlaceholderText(_("card slip, transfer ref…"))
         self.payer = QLineEdit()
         self.payer.setObjectName("checkoutPayerEdit")
-        self.payer.setPlaceholderText("empty: the buyer pays")
+        self.payer.setPlaceholderText(_("empty: the buyer pays"))
         self.payer_reason = QLineEdit()
         self.payer_reason.setObjectName("checkoutPayerReasonEdit")
-        self.payer_reason.setPlaceholderText("why someone else pays; why we refund")
-        self.pay = QPushButton("Record payment")
+        self.payer_reason.setPlaceholderText(_("why someone else pays; why we refund"))
+        self.pay = QPushButton(_("Record payment"))
         self.pay.setObjectName("btn_record_payment")
         self.pay.clicked.connect(self.record_payment)
-        self.refund = QPushButton("Refund")
+        self.refund = QPushButton(_("Refund"))
         self.refund.setObjectName("btn_record_refund")
-        self.refund.setToolTip("A buyer in credit (after a credit note): amount, method, reason")
+        self.refund.setToolTip(_("A buyer in credit (after a credit note): amount, method, reason"))
         self.refund.clicked.connect(self.record_refund)
-        form.addRow(plain("Method"), self.method)
-        form.addRow(plain("Amount"), self.amount)
-        form.addRow(plain("Reference"), self.reference)
-        form.addRow(plain("Paid by"), self.payer)
-        form.addRow(plain("Reason"), self.payer_reason)
+        form.addRow(plain(_("Method")), self.method)
+        form.addRow(plain(_("Amount")), self.amount)
+        form.addRow(plain(_("Reference")), self.reference)
+        form.addRow(plain(_("Paid by")), self.payer)
+        form.addRow(plain(_("Reason")), self.payer_reason)
         buttons = QHBoxLayout()
         buttons.addWidget(self.pay, 2)
         buttons.addWidget(self.refund, 1)
@@ -237,12 +242,12 @@ class CheckoutPanel(QWidget):
         return box
 
     def _actions_box(self) -> QGroupBox:
-        box = QGroupBox("Invoice and collection")
+        box = QGroupBox(_("Invoice and collection"))
         col = QVBoxLayout(box)
-        self.issue = QPushButton("Issue invoice")
+        self.issue = QPushButton(_("Issue invoice"))
         self.issue.setObjectName("btn_issue_invoice")
         self.issue.clicked.connect(self.issue_invoice)
-        self.issue_all = QPushButton("Issue all invoices…")
+        self.issue_all = QPushButton(_("Issue all invoices…"))
         self.issue_all.setObjectName("btn_issue_all")
         self.issue_all.clicked.connect(self.issue_all_invoices)
         row = QHBoxLayout()
@@ -255,8 +260,8 @@ class CheckoutPanel(QWidget):
         col.addWidget(self.progress)
         self.release_reason = QLineEdit()
         self.release_reason.setObjectName("checkoutReleaseReasonEdit")
-        self.release_reason.setPlaceholderText("reason, only to release unpaid lots")
-        self.release = QPushButton("Release for collection")
+        self.release_reason.setPlaceholderText(_("reason, only to release unpaid lots"))
+        self.release = QPushButton(_("Release for collection"))
         self.release.setObjectName("btn_release")
         self.release.clicked.connect(self.release_lots)
         col.addWidget(self.release_reason)
@@ -264,13 +269,13 @@ class CheckoutPanel(QWidget):
         self.document = QComboBox()
         self.document.setObjectName("checkoutDocumentBox")
         docs = QHBoxLayout()
-        self.open_html = QPushButton("HTML")
+        self.open_html = QPushButton(_("HTML"))
         self.open_html.setObjectName("btn_open_html")
         self.open_html.clicked.connect(lambda: self.open_document("html"))
-        self.open_pdf = QPushButton("PDF")
+        self.open_pdf = QPushButton(_("PDF"))
         self.open_pdf.setObjectName("btn_open_pdf")
         self.open_pdf.clicked.connect(lambda: self.open_document("pdf"))
-        self.save_pdf = QPushButton("Save…")
+        self.save_pdf = QPushButton(_("Save…"))
         self.save_pdf.setObjectName("btn_save_pdf")
         self.save_pdf.clicked.connect(lambda: self.save_document("pdf"))
         for w in (self.open_html, self.open_pdf, self.save_pdf):
@@ -301,7 +306,7 @@ class CheckoutPanel(QWidget):
             return
         self.currency = account.currency
         name = account.buyer.name or "(no name registered)"
-        self.buyer.setText(f"Paddle {account.paddle} — {name}")
+        self.buyer.setText(_("Paddle {paddle} — {name}").format(paddle=account.paddle, name=name))
         shown = figures(account)
         self.status.setText(shown["status"])
         self.due.setText(shown["due"])
@@ -372,7 +377,11 @@ class CheckoutPanel(QWidget):
                 return  # the cashier moved on to another buyer meanwhile
             self.show_account(account)
             if focus:
-                self.say(f"Paddle {paddle}: {figures(account)['status']}.")
+                self.say(
+                    _("Paddle {paddle}: {status}.").format(
+                        paddle=paddle, status=figures(account)["status"]
+                    )
+                )
                 self.amount.setFocus()
 
         def failed(exc: BaseException) -> None:
@@ -395,7 +404,7 @@ class CheckoutPanel(QWidget):
     def record_payment(self) -> None:
         account = self.account
         if account is None:
-            self.say("Look up a paddle first.", error=True)
+            self.say(_("Look up a paddle first."), error=True)
             return
         try:
             request = payment_request(
@@ -424,7 +433,11 @@ class CheckoutPanel(QWidget):
                 return
             for edit in (self.amount, self.reference, self.payer, self.payer_reason):
                 edit.clear()
-            self.say(f"Payment of {money(request.amount, account.currency)} recorded.")
+            self.say(
+                _("Payment of {money} recorded.").format(
+                    money=money(request.amount, account.currency)
+                )
+            )
             self.load(account.paddle)
 
         def failed(exc: BaseException) -> None:
@@ -448,7 +461,7 @@ class CheckoutPanel(QWidget):
     def record_refund(self) -> None:
         account = self.account
         if account is None:
-            self.say("Look up a paddle first.", error=True)
+            self.say(_("Look up a paddle first."), error=True)
             return
         try:
             request = refund_request(
@@ -465,7 +478,11 @@ class CheckoutPanel(QWidget):
         def refunded(_answer: Any) -> None:
             for edit in (self.amount, self.reference, self.payer_reason):
                 edit.clear()
-            self.say(f"Refund of {money(request.amount, account.currency)} recorded.")
+            self.say(
+                _("Refund of {money} recorded.").format(
+                    money=money(request.amount, account.currency)
+                )
+            )
 
         self._answer(
             "Refund",
@@ -483,19 +500,23 @@ class CheckoutPanel(QWidget):
     def issue_invoice(self) -> None:
         account = self.account
         if account is None:
-            self.say("Look up a paddle first.", error=True)
+            self.say(_("Look up a paddle first."), error=True)
             return
         self._answer(
             "Invoice",
             lambda core: core.issue_invoice(account.paddle),
-            lambda a: self.say(f"Invoice issued for paddle {account.paddle}."),
+            lambda a: self.say(
+                _("Invoice issued for paddle {paddle}.").format(paddle=account.paddle)
+            ),
         )
 
     def issue_all_invoices(self) -> None:
         """Every buyer with lots not invoiced yet gets an invoice (at close)."""
         if self.busy or not self.confirm(
-            "Issue an invoice now to every buyer with lots not invoiced yet? Invoices are "
-            "numbered and final (a correction is a credit note)."
+            _(
+                "Issue an invoice now to every buyer with lots not invoiced yet? Invoices are "
+                "numbered and final (a correction is a credit note)."
+            )
         ):
             return
         self.busy = True
@@ -524,7 +545,7 @@ class CheckoutPanel(QWidget):
         self.bridge.run(lambda core: core.issue_all_invoices(progress), finished, failed)
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "Auctionmen", question)
+        answer = QMessageBox.question(self, _("Auctionmen"), question)
         return answer == QMessageBox.StandardButton.Yes
 
     def _progress(self, done: int, total: int) -> None:
@@ -540,7 +561,7 @@ class CheckoutPanel(QWidget):
     def release_lots(self) -> None:
         account = self.account
         if account is None:
-            self.say("Look up a paddle first.", error=True)
+            self.say(_("Look up a paddle first."), error=True)
             return
         try:
             reason = release_reason(account, self.release_reason.text())
@@ -550,7 +571,9 @@ class CheckoutPanel(QWidget):
 
         def released(_answer: Any) -> None:
             self.release_reason.clear()
-            self.say(f"Paddle {account.paddle}: lots released for collection.")
+            self.say(
+                _("Paddle {paddle}: lots released for collection.").format(paddle=account.paddle)
+            )
 
         self._answer(
             "Release",
@@ -583,31 +606,36 @@ class CheckoutPanel(QWidget):
         """Write the chosen document to a temporary file and open it."""
         number = self.document.currentText()
         if not number:
-            self.say("No invoice to open yet.", error=True)
+            self.say(_("No invoice to open yet."), error=True)
             return
         self._write(number, fmt, self._temp_path(number, fmt), lambda p: self.opener(p))
 
     def save_document(self, fmt: str, path: Path | None = None) -> None:
         number = self.document.currentText()
         if not number:
-            self.say("No invoice to save yet.", error=True)
+            self.say(_("No invoice to save yet."), error=True)
             return
         if path is None:
             if not self.dialogs:
                 return
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Save invoice", safe_file_name(number, fmt), f"{fmt.upper()} (*.{fmt})"
+            name, _filter = QFileDialog.getSaveFileName(
+                self, _("Save invoice"), safe_file_name(number, fmt), f"{fmt.upper()} (*.{fmt})"
             )
             if not name:
                 return
             path = Path(name)
-        self._write(number, fmt, path, lambda p: self.say(f"{number} saved to {p}."))
+        self._write(
+            number,
+            fmt,
+            path,
+            lambda p: self.say(_("{number} saved to {p}.").format(number=number, p=p)),
+        )
 
     def open_receipt(self, fmt: str) -> None:
         """The receipt of the selected payment (else the last one), opened like an invoice."""
         account = self.account
         if account is None or not account.payments:
-            self.say("No payment to give a receipt for yet.", error=True)
+            self.say(_("No payment to give a receipt for yet."), error=True)
             return
         row = self.payments.currentRow()
         payment = account.payments[row if 0 <= row < len(account.payments) else -1].id
@@ -637,7 +665,12 @@ class CheckoutPanel(QWidget):
             try:
                 path.write_bytes(data)
             except OSError as exc:
-                self.say(f"{number}: cannot write {path}: {exc.strerror}", error=True)
+                self.say(
+                    _("{number}: cannot write {path}: {strerror}").format(
+                        number=number, path=path, strerror=exc.strerror
+                    ),
+                    error=True,
+                )
                 return
             then(path)
 

@@ -10,22 +10,23 @@ import uuid
 from dataclasses import dataclass, field
 
 from app.formatting import decimals, format_money, parse_money
+from app.i18n import N_, _
 from hub.backend.statements import AccountDoc, InvoiceDoc, SettlementDoc
 
 METHODS = ("cash", "card", "transfer", "cheque", "other")
 METHOD_LABELS = {
-    "cash": "Cash",
-    "card": "Card",
-    "transfer": "Bank transfer",
-    "cheque": "Cheque",
-    "other": "Other",
+    "cash": N_("Cash"),
+    "card": N_("Card"),
+    "transfer": N_("Bank transfer"),
+    "cheque": N_("Cheque"),
+    "other": N_("Other"),
 }
 STATUS_LABELS = {
-    "nothing": "Nothing to pay",
-    "owes": "Owes",
-    "part_paid": "Part paid",
-    "paid": "Paid",
-    "in_credit": "In credit",
+    "nothing": N_("Nothing to pay"),
+    "owes": N_("Owes"),
+    "part_paid": N_("Part paid"),
+    "paid": N_("Paid"),
+    "in_credit": N_("In credit"),
 }
 MAX_AMOUNT = 10**13  # minor units: more than any lot ever sold, small enough to stay exact
 MAX_TEXT = 200  # a reference, a payer's name, a reason
@@ -117,26 +118,30 @@ def payment_request(
     for check in (
         lambda: clean_paddle(paddle),
         lambda: parse_amount(amount_text, currency),
-        lambda: clean_text(reference, "The reference"),
-        lambda: clean_text(payer, "The payer"),
-        lambda: clean_text(third_party_reason, "The reason"),
+        lambda: clean_text(reference, _("The reference")),
+        lambda: clean_text(payer, _("The payer")),
+        lambda: clean_text(third_party_reason, _("The reason")),
     ):
         try:
             check()
         except DeskError as exc:
             problems += exc.messages
     if method not in METHODS:
-        problems.append(f"Choose a payment method ({', '.join(METHODS)}).")
+        problems.append(
+            _("Choose a payment method ({choices}).").format(choices=", ".join(METHODS))
+        )
     if not problems:
         amount = parse_amount(amount_text, currency)
         if payer.strip() and not third_party_reason.strip():
             problems.append(
-                "Someone other than the buyer is paying: a staff override needs a reason."
+                _("Someone other than the buyer is paying: a staff override needs a reason.")
             )
         if owed is not None and owed <= 0:
-            problems.append("This buyer owes nothing.")
+            problems.append(_("This buyer owes nothing."))
         elif owed is not None and amount > owed:
-            problems.append(f"That is more than the buyer owes ({money(owed, currency)}).")
+            problems.append(
+                _("That is more than the buyer owes ({money}).").format(money=money(owed, currency))
+            )
     if problems:
         raise DeskError(problems)
     return PaymentRequest(
@@ -177,15 +182,19 @@ def refund_request(
         except DeskError as exc:
             problems += exc.messages
     if method not in METHODS:
-        problems.append(f"Choose a payment method ({', '.join(METHODS)}).")
+        problems.append(
+            _("Choose a payment method ({choices}).").format(choices=", ".join(METHODS))
+        )
     if not reason.strip():
-        problems.append("A refund needs a reason.")
+        problems.append(_("A refund needs a reason."))
     credit = -account.owed
     if credit <= 0:
-        problems.append("This buyer is not in credit: there is nothing to refund.")
+        problems.append(_("This buyer is not in credit: there is nothing to refund."))
     elif amount > credit:
         problems.append(
-            f"That is more than the buyer's credit ({money(credit, account.currency)})."
+            _("That is more than the buyer's credit ({money}).").format(
+                money=money(credit, account.currency)
+            )
         )
     if problems:
         raise DeskError(problems)
@@ -194,7 +203,7 @@ def refund_request(
 
 def release_reason(account: AccountDoc, override_reason: str) -> str:
     """The override reason a release needs (empty when the buyer owes nothing)."""
-    reason = clean_text(override_reason, "The override reason")
+    reason = clean_text(override_reason, _("The override reason"))
     if account.owed > 0 and not reason:
         owed = format_money(account.owed, account.currency, always_cents=True)
         raise DeskError([f"The buyer still owes {owed}: releasing now needs a reason."])
@@ -213,8 +222,11 @@ def money(amount: int | None, currency: str) -> str:
 def status_text(account: AccountDoc) -> str:
     """ "Part paid — owes €1,250.00"."""
     label = STATUS_LABELS.get(account.status, account.status.replace("_", " ").title())
+    label = _(label)
     if account.owed > 0:
-        return f"{label} — owes {money(account.owed, account.currency)}"
+        return _("{status} — owes {amount}").format(
+            status=label, amount=money(account.owed, account.currency)
+        )
     if account.owed < 0:
         return f"{label} — {money(-account.owed, account.currency)} to refund"
     return label
@@ -304,7 +316,7 @@ def payment_rows(account: AccountDoc) -> list[tuple[str, str, str, str, str]]:
         rows.append(
             (
                 p.id,
-                METHOD_LABELS.get(p.method, p.method),
+                _(METHOD_LABELS.get(p.method, p.method)),
                 money(sign * p.amount, account.currency),
                 p.reference,
                 who,
@@ -378,7 +390,7 @@ def parse_commission(text: str, currency: str) -> tuple[tuple[int, int], ...]:
         raise DeskError(["At most 10 commission bands."])
     bands: list[tuple[int, int]] = []
     for i, part in enumerate(parts):
-        rate, _, start = part.partition(" from ")
+        rate, _sep, start = part.partition(" from ")
         if i == 0 and start:
             raise DeskError(["The first commission band starts at zero: write its rate only."])
         if i > 0 and not start:
@@ -401,7 +413,7 @@ def parse_charges(text: str, currency: str) -> tuple[tuple[str, int], ...]:
             raise DeskError([f"A charge is 'label: amount', not {part[:30]!r}."])
         charges.append(
             (
-                clean_text(label, "A charge's label", limit=60),
+                clean_text(label, _("A charge's label"), limit=60),
                 parse_amount(amount, currency, f"Charge {label.strip()[:20]!r}"),
             )
         )
@@ -462,7 +474,7 @@ def clean_reference(text: str) -> str:
     ref = text.strip()
     if not ref:
         raise DeskError(["Give the consignor's reference (as on the lots)."])
-    return clean_text(ref, "The reference", limit=64)
+    return clean_text(ref, _("The reference"), limit=64)
 
 
 def parse_days(text: str) -> int:
@@ -496,15 +508,17 @@ def payout_request(
     try:
         amount = parse_amount(amount_text, currency)
         if due is not None and amount > due:
-            problems.append(f"That is more than is due ({money(max(due, 0), currency)}).")
+            problems.append(
+                _("That is more than is due ({money}).").format(money=money(max(due, 0), currency))
+            )
     except DeskError as exc:
         problems += exc.messages
     try:
-        note = clean_text(reference, "The reference")
+        note = clean_text(reference, _("The reference"))
     except DeskError as exc:
         problems += exc.messages
     if method not in METHODS:
-        problems.append("Choose a payout method.")
+        problems.append(_("Choose a payout method."))
     if problems:
         raise DeskError(problems)
     return ref, amount, method, note

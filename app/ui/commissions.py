@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import format_money, parse_money, status_label
+from app.i18n import _
 from app.state import ConsoleState
 from app.ui.widgets import item, plain, table
 
@@ -54,33 +55,34 @@ class CommissionsPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.view = table(
-            ["Lot", "Title", "Lot state", "Paddle", "Name", "Maximum"], "commissionList"
+            [_("Lot"), _("Title"), _("Lot state"), _("Paddle"), _("Name"), _("Maximum")],
+            "commissionList",
         )
         self.lot = QComboBox()
         self.lot.setObjectName("commissionLotBox")
         self.lot.setMinimumWidth(220)
         self.paddle = QLineEdit()
         self.paddle.setObjectName("commissionPaddleEdit")
-        self.paddle.setPlaceholderText("paddle")
+        self.paddle.setPlaceholderText(_("paddle"))
         self.paddle.setMaximumWidth(90)
         self.maximum = QLineEdit()
         self.maximum.setObjectName("commissionMaxEdit")
-        self.maximum.setPlaceholderText("maximum")
-        self.add = QPushButton("Add commission bid")
+        self.maximum.setPlaceholderText(_("maximum"))
+        self.add = QPushButton(_("Add commission bid"))
         self.add.setObjectName("btn_add_commission")
         self.add.clicked.connect(self._add)
         self.maximum.returnPressed.connect(self._add)
         self.paddle.returnPressed.connect(self._add)
-        self.cancel = QPushButton("Cancel selected")
+        self.cancel = QPushButton(_("Cancel selected"))
         self.cancel.setObjectName("btn_cancel_commission")
         self.cancel.clicked.connect(self._cancel)
-        box = QGroupBox("Enter a commission bid (before the lot opens)")
+        box = QGroupBox(_("Enter a commission bid (before the lot opens)"))
         line = QHBoxLayout(box)
         for w in (self.lot, self.paddle, self.maximum, self.add):
             line.addWidget(w)
         line.addStretch(1)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Commission bids", "sectionTitle"))
+        col.addWidget(plain(_("Commission bids"), "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addWidget(self.cancel)
         col.addWidget(box)
@@ -116,15 +118,15 @@ class CommissionsPanel(QWidget):
         lot = self.lot.currentData()
         paddle = self.paddle.text().strip()
         if lot is None:
-            self.notice.emit("No lot is waiting: commission bids close when a lot opens.")
+            self.notice.emit(_("No lot is waiting: commission bids close when a lot opens."))
             return
         if not paddle:
-            self.notice.emit("Which paddle? Register the bidder on the Bidders tab first.")
+            self.notice.emit(_("Which paddle? Register the bidder on the Bidders tab first."))
             return
         try:
             maximum = parse_money(self.maximum.text().strip(), self.currency)
         except ValueError as exc:
-            self.notice.emit(f"Commission bid not entered: {exc}")
+            self.notice.emit(_("Commission bid not entered: {exc}").format(exc=exc))
             return
         self.maximum.clear()
         self.command.emit({"op": "absentee_bid", "lot": lot, "paddle": paddle, "max": maximum})
@@ -132,7 +134,7 @@ class CommissionsPanel(QWidget):
     def _cancel(self) -> None:
         row = self.view.currentRow()
         if not 0 <= row < len(self.rows):
-            self.notice.emit("Select a commission bid first.")
+            self.notice.emit(_("Select a commission bid first."))
             return
         chosen = self.rows[row]
         self.command.emit(

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.bridge import CoreBridge
 from app.facade import CoreThread
 from app.formatting import format_plain_amount
+from app.i18n import N_, _
 from app.ui.checkout import fit_columns, open_with_desktop, refusal
 from app.ui.checkout_logic import (
     METHOD_LABELS,
@@ -50,14 +51,14 @@ from hub.backend.statements import SettlementDoc
 JSON = dict[str, Any]
 RECORD_FIELDS = ("name", "address", "country", "email", "phone", "iban", "bic", "vat_id")
 LABELS = {
-    "name": "Name",
-    "address": "Address",
-    "country": "Country",
-    "email": "Email",
-    "phone": "Phone",
-    "iban": "IBAN",
-    "bic": "BIC",
-    "vat_id": "VAT id",
+    "name": N_("Name"),
+    "address": N_("Address"),
+    "country": N_("Country"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "iban": N_("IBAN"),
+    "bic": N_("BIC"),
+    "vat_id": N_("VAT id"),
 }
 
 
@@ -120,14 +121,14 @@ class ConsignorsPanel(QWidget):
         self._docs_dir: Path | None = None
         self._payout_key: tuple[tuple[str, int, str, str], str] | None = None
 
-        self.view = table(["Reference", "Name", "Terms"], "consignorList")
+        self.view = table([_("Reference"), _("Name"), _("Terms")], "consignorList")
         fit_columns(self.view, 1)
         self.view.currentCellChanged.connect(self._current_changed)
-        self.new_button = QPushButton("New consignor")
+        self.new_button = QPushButton(_("New consignor"))
         self.new_button.setObjectName("btn_new_consignor")
         self.new_button.clicked.connect(self.new_consignor)
         left = QVBoxLayout()
-        left.addWidget(plain("Consignors", "sectionTitle"))
+        left.addWidget(plain(_("Consignors"), "sectionTitle"))
         left.addWidget(self.view, 1)
         left.addWidget(self.new_button)
         left_widget = QWidget()
@@ -136,9 +137,9 @@ class ConsignorsPanel(QWidget):
 
         self.pages = QTabWidget()
         self.pages.setObjectName("consignorPages")
-        self.pages.addTab(self._record_page(), "Details")
-        self.pages.addTab(self._terms_page(), "Terms")
-        self.pages.addTab(self._settlement_page(), "Settlement")
+        self.pages.addTab(self._record_page(), _("Details"))
+        self.pages.addTab(self._terms_page(), _("Terms"))
+        self.pages.addTab(self._settlement_page(), _("Settlement"))
         self.message = plain("", "consignorMessage", wrap=True)
         right = QVBoxLayout()
         right.addWidget(self.pages, 1)
@@ -154,8 +155,8 @@ class ConsignorsPanel(QWidget):
         form = QFormLayout(page)
         self.reference = QLineEdit()
         self.reference.setObjectName("consignorReferenceEdit")
-        self.reference.setPlaceholderText("as on the lots, e.g. C-102")
-        form.addRow(plain("Reference"), self.reference)
+        self.reference.setPlaceholderText(_("as on the lots, e.g. C-102"))
+        form.addRow(plain(_("Reference")), self.reference)
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         for name in RECORD_FIELDS:
             edit: QLineEdit | QPlainTextEdit
@@ -166,8 +167,8 @@ class ConsignorsPanel(QWidget):
                 edit = QLineEdit()
             edit.setObjectName(f"consignor_{name}")
             self.fields[name] = edit
-            form.addRow(plain(LABELS[name]), edit)
-        self.save_record = QPushButton("Save details")
+            form.addRow(plain(_(LABELS[name])), edit)
+        self.save_record = QPushButton(_("Save details"))
         self.save_record.setObjectName("btn_save_consignor")
         self.save_record.clicked.connect(self.save_consignor)
         form.addRow(self.save_record)
@@ -178,31 +179,31 @@ class ConsignorsPanel(QWidget):
         form = QFormLayout(page)
         self.commission = QLineEdit()
         self.commission.setObjectName("termsCommissionEdit")
-        self.commission.setPlaceholderText("% — e.g. 15, or 15; 10 from 50,000")
+        self.commission.setPlaceholderText(_("% — e.g. 15, or 15; 10 from 50,000"))
         self.charges = QLineEdit()
         self.charges.setObjectName("termsChargesEdit")
-        self.charges.setPlaceholderText("e.g. Photography: 25; Insurance: 10")
+        self.charges.setPlaceholderText(_("e.g. Photography: 25; Insurance: 10"))
         self.lot_fee = QLineEdit()
         self.lot_fee.setObjectName("termsLotFeeEdit")
-        self.lot_fee.setPlaceholderText("per lot (empty = none)")
+        self.lot_fee.setPlaceholderText(_("per lot (empty = none)"))
         self.unsold_fee = QLineEdit()
         self.unsold_fee.setObjectName("termsUnsoldFeeEdit")
-        self.unsold_fee.setPlaceholderText("per unsold lot (empty = none)")
+        self.unsold_fee.setPlaceholderText(_("per unsold lot (empty = none)"))
         self.payout_days = QLineEdit()
         self.payout_days.setObjectName("termsPayoutDaysEdit")
-        self.payout_days.setPlaceholderText("days after the sale, e.g. 35")
-        self.vat_on_commission = QCheckBox("VAT on commission and charges")
+        self.payout_days.setPlaceholderText(_("days after the sale, e.g. 35"))
+        self.vat_on_commission = QCheckBox(_("VAT on commission and charges"))
         self.vat_on_commission.setObjectName("termsVatBox")
-        self.absolute = QCheckBox("Sold absolute (without reserve)")
+        self.absolute = QCheckBox(_("Sold absolute (without reserve)"))
         self.absolute.setObjectName("termsAbsoluteBox")
-        self.save_terms = QPushButton("Save terms")
+        self.save_terms = QPushButton(_("Save terms"))
         self.save_terms.setObjectName("btn_save_terms")
         self.save_terms.clicked.connect(self.set_terms)
-        form.addRow(plain("Commission"), self.commission)
-        form.addRow(plain("Charges"), self.charges)
-        form.addRow(plain("Lot fee"), self.lot_fee)
-        form.addRow(plain("Unsold fee"), self.unsold_fee)
-        form.addRow(plain("Payout days"), self.payout_days)
+        form.addRow(plain(_("Commission")), self.commission)
+        form.addRow(plain(_("Charges")), self.charges)
+        form.addRow(plain(_("Lot fee")), self.lot_fee)
+        form.addRow(plain(_("Unsold fee")), self.unsold_fee)
+        form.addRow(plain(_("Payout days")), self.payout_days)
         form.addRow(self.vat_on_commission)
         form.addRow(self.absolute)
         form.addRow(self.save_terms)
@@ -211,28 +212,28 @@ class ConsignorsPanel(QWidget):
     def _settlement_page(self) -> QWidget:
         page = QWidget()
         col = QVBoxLayout(page)
-        self.lots = table(["Lot", "Title", "Status", "Hammer"], "settlementLots")
+        self.lots = table([_("Lot"), _("Title"), _("Status"), _("Hammer")], "settlementLots")
         fit_columns(self.lots, 1)
         self.figure_labels: dict[str, Any] = {}
         figures = QFormLayout()
         for key, label in (
-            ("hammer", "Hammer (sold lots)"),
-            ("deductions", "Commission, charges, fees"),
-            ("net", "Net"),
-            ("paid_out", "Paid out"),
-            ("due", "Due to the consignor"),
-            ("payout_date", "Payout date"),
+            ("hammer", _("Hammer (sold lots)")),
+            ("deductions", _("Commission, charges, fees")),
+            ("net", _("Net")),
+            ("paid_out", _("Paid out")),
+            ("due", _("Due to the consignor")),
+            ("payout_date", _("Payout date")),
         ):
             self.figure_labels[key] = plain("—", f"settlement_{key}")
             figures.addRow(plain(label), self.figure_labels[key])
         docs = QHBoxLayout()
-        self.refresh = QPushButton("Refresh")
+        self.refresh = QPushButton(_("Refresh"))
         self.refresh.setObjectName("btn_settlement_refresh")
         self.refresh.clicked.connect(self.load_settlement)
-        self.open_html = QPushButton("Open HTML")
+        self.open_html = QPushButton(_("Open HTML"))
         self.open_html.setObjectName("btn_settlement_html")
         self.open_html.clicked.connect(lambda: self.open_document("html"))
-        self.open_pdf = QPushButton("Open PDF")
+        self.open_pdf = QPushButton(_("Open PDF"))
         self.open_pdf.setObjectName("btn_settlement_pdf")
         self.open_pdf.clicked.connect(lambda: self.open_document("pdf"))
         for w in (self.refresh, self.open_html, self.open_pdf):
@@ -241,15 +242,15 @@ class ConsignorsPanel(QWidget):
         pay = QHBoxLayout()
         self.payout_amount = QLineEdit()
         self.payout_amount.setObjectName("payoutAmountEdit")
-        self.payout_amount.setPlaceholderText("payout amount")
+        self.payout_amount.setPlaceholderText(_("payout amount"))
         self.payout_method = QComboBox()
         self.payout_method.setObjectName("payoutMethodBox")
         for method in ("transfer", *(m for m in METHODS if m != "transfer")):
-            self.payout_method.addItem(METHOD_LABELS[method], method)
+            self.payout_method.addItem(_(METHOD_LABELS[method]), method)
         self.payout_reference = QLineEdit()
         self.payout_reference.setObjectName("payoutReferenceEdit")
-        self.payout_reference.setPlaceholderText("bank reference")
-        self.payout = QPushButton("Record payout")
+        self.payout_reference.setPlaceholderText(_("bank reference"))
+        self.payout = QPushButton(_("Record payout"))
         self.payout.setObjectName("btn_record_payout")
         self.payout.clicked.connect(self.record_payout)
         for field in (self.payout_amount, self.payout_method, self.payout_reference):
@@ -284,7 +285,7 @@ class ConsignorsPanel(QWidget):
         for r, row in enumerate(rows):
             terms = row.get("terms")
             self.view.setItem(r, 0, item(str(row.get("reference") or "")))
-            self.view.setItem(r, 1, item(str(row.get("name") or "(no record yet)")))
+            self.view.setItem(r, 1, item(str(row.get("name") or _("(no record yet)"))))
             self.view.setItem(r, 2, item("set" if terms else "—"))
         where = [r for r, row in enumerate(rows) if row.get("reference") == selected]
         self.view.setCurrentCell(where[0] if where else -1, 0)
@@ -370,7 +371,7 @@ class ConsignorsPanel(QWidget):
         known = editing and any(r.get("reference") == ref and r.get("recorded") for r in self.rows)
 
         def saved(_row: JSON) -> None:
-            self.say(f"Consignor {ref} saved.")
+            self.say(_("Consignor {ref} saved.").format(ref=ref))
             self.bridge.run(CoreThread.consignor_rows, lambda rows: self._after(rows, ref))
 
         self.bridge.run(
@@ -404,7 +405,7 @@ class ConsignorsPanel(QWidget):
             if not answer.ok:
                 self.say(refusal("Terms refused", answer), error=True)
                 return
-            self.say(f"Terms of {form.consignor} saved.")
+            self.say(_("Terms of {consignor} saved.").format(consignor=form.consignor))
             self.bridge.run(
                 CoreThread.consignor_rows, lambda rows: self._after(rows, form.consignor)
             )
@@ -452,7 +453,7 @@ class ConsignorsPanel(QWidget):
     def record_payout(self) -> None:
         ref = self.selected()
         if ref is None:
-            self.say("Select a consignor first.", error=True)
+            self.say(_("Select a consignor first."), error=True)
             return
         due = self.settlement.due if self.settlement is not None else None
         try:
@@ -479,7 +480,7 @@ class ConsignorsPanel(QWidget):
                 return
             self.payout_amount.clear()
             self.payout_reference.clear()
-            self.say(f"Payout to {consignor} recorded.")
+            self.say(_("Payout to {consignor} recorded.").format(consignor=consignor))
             self.load_settlement()
 
         self.bridge.run(
@@ -491,7 +492,7 @@ class ConsignorsPanel(QWidget):
     def open_document(self, fmt: str) -> None:
         ref = self.selected()
         if ref is None:
-            self.say("Select a consignor first.", error=True)
+            self.say(_("Select a consignor first."), error=True)
             return
         if self._docs_dir is None:
             self._docs_dir = Path(tempfile.mkdtemp(prefix="auctionmen-docs-"))
@@ -501,7 +502,10 @@ class ConsignorsPanel(QWidget):
             try:
                 path.write_bytes(data)
             except OSError as exc:
-                self.say(f"Cannot write {path}: {exc.strerror}", error=True)
+                self.say(
+                    _("Cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror),
+                    error=True,
+                )
                 return
             self.opener(path)
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
+from app.i18n import _
 from app.shortcuts import grouped, key_hint
 from app.ui.widgets import plain
 
@@ -23,12 +24,12 @@ class HelpOverlay(QFrame):
         row = 0
         col = 0
         for group, shortcuts in grouped():
-            title = plain(group, "helpGroup")
+            title = plain(_(group), "helpGroup")
             grid.addWidget(title, row, col, 1, 2)
             r = row + 1
             for s in shortcuts:
                 grid.addWidget(plain(" / ".join(s.keys), "helpKey"), r, col)
-                grid.addWidget(plain(s.help, "helpText"), r, col + 1)
+                grid.addWidget(plain(_(s.help), "helpText"), r, col + 1)
                 r += 1
             if col == 0:
                 col = 2
@@ -38,7 +39,7 @@ class HelpOverlay(QFrame):
                 row = max(r, self._next_row) + 1
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        heading = f"Keyboard shortcuts  ({key_hint('help')} or Esc to close)"
+        heading = _("Keyboard shortcuts  ({key} or Esc to close)").format(key=key_hint("help"))
         outer.addWidget(plain(heading, "helpTitle"), 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(1)

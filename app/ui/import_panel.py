@@ -20,18 +20,24 @@ from PySide6.QtWidgets import (
 )
 
 from app.catalogue_import import ImportPlan, RowVerdict
+from app.i18n import N_, _
 from app.ui.widgets import item, plain, table
 
 RED = "#b91c1c"
 # What a verdict's action is called after an import, and in a dry run.
 DONE_LABELS = {
-    "add": "imported",
-    "edit": "changed",
-    "same": "unchanged",
-    "refuse": "refused",
-    "cancel": "not run",
+    "add": N_("imported"),
+    "edit": N_("changed"),
+    "same": N_("unchanged"),
+    "refuse": N_("refused"),
+    "cancel": N_("not run"),
 }
-DRY_LABELS = {"add": "would add", "edit": "would change", "same": "unchanged", "refuse": "refused"}
+DRY_LABELS = {
+    "add": N_("would add"),
+    "edit": N_("would change"),
+    "same": N_("unchanged"),
+    "refuse": N_("refused"),
+}
 MAX_REASON = 200
 
 
@@ -48,28 +54,30 @@ class ImportPanel(QWidget):
         self.csv_path: Path | None = None
         self.images_dir: Path | None = None
         self.cancel_event = threading.Event()
-        self.csv_label = plain("No file chosen", "importFile")
-        self.images_label = plain("No images folder (optional)", "importImages")
-        choose = QPushButton("Choose file…")
+        self.csv_label = plain(_("No file chosen"), "importFile")
+        self.images_label = plain(_("No images folder (optional)"), "importImages")
+        choose = QPushButton(_("Choose file…"))
         choose.setObjectName("btn_choose_csv")
         choose.clicked.connect(self._choose_csv)
-        folder = QPushButton("Images folder…")
+        folder = QPushButton(_("Images folder…"))
         folder.setObjectName("btn_choose_images")
         folder.clicked.connect(self._choose_images)
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("importReason")
         self.reason_edit.setMaxLength(MAX_REASON)
-        self.reason_edit.setPlaceholderText("Reason (needed to add lots to a live sale)")
-        self.check = QPushButton("Check (dry run)")
+        self.reason_edit.setPlaceholderText(_("Reason (needed to add lots to a live sale)"))
+        self.check = QPushButton(_("Check (dry run)"))
         self.check.setObjectName("btn_import_check")
-        self.check.setToolTip("Show what the import would add, change and refuse; writes nothing")
+        self.check.setToolTip(
+            _("Show what the import would add, change and refuse; writes nothing")
+        )
         self.check.clicked.connect(self._preview)
-        self.run = QPushButton("Import")
+        self.run = QPushButton(_("Import"))
         self.run.setObjectName("btn_import")
         self.run.clicked.connect(self._run)
-        self.cancel = QPushButton("Cancel")
+        self.cancel = QPushButton(_("Cancel"))
         self.cancel.setObjectName("btn_import_cancel")
-        self.cancel.setToolTip("Stop after the rows already sent (each row is whole)")
+        self.cancel.setToolTip(_("Stop after the rows already sent (each row is whole)"))
         self.cancel.setEnabled(False)
         self.cancel.clicked.connect(self._cancel)
         self.bar = QProgressBar()
@@ -78,7 +86,7 @@ class ImportPanel(QWidget):
         self.bar.setVisible(False)
         self.summary = plain("", "importSummary", wrap=True)
         self.notes = plain("", "importNotes", wrap=True)
-        self.report = table(["Line", "Lot", "Result", "Details"], "importReport")
+        self.report = table([_("Line"), _("Lot"), _("Result"), _("Details")], "importReport")
         self.report.setColumnWidth(0, 50)
         self.report.setColumnWidth(2, 100)
         files = QHBoxLayout()
@@ -94,10 +102,13 @@ class ImportPanel(QWidget):
         col = QVBoxLayout(self)
         col.addWidget(
             plain(
-                "Catalogue import — CSV or .xlsx with a header row: lot, title, description, "
-                "low, high, start, reserve, quantity, consignor, vat, arr, category, condition, "
-                "images (names separated by ;). Images are also matched by lot number. In a "
-                "draft, rows for existing lots change them (empty cells change nothing).",
+                _(
+                    "Catalogue import — CSV or .xlsx with a header row: lot, title, description, "
+                    "low, high, start, reserve, quantity, consignor, vat, arr, category, "
+                    "condition, images (names separated by ;). Images are also matched by lot "
+                    "number. In a draft, rows for existing lots change them (empty cells change "
+                    "nothing)."
+                ),
                 "sectionTitle",
                 wrap=True,
             )
@@ -116,14 +127,14 @@ class ImportPanel(QWidget):
     def set_sources(self, csv_path: Path | None, images_dir: Path | None) -> None:
         self.csv_path = csv_path
         self.images_dir = images_dir
-        self.csv_label.setText(csv_path.name if csv_path else "No file chosen")
-        self.images_label.setText(str(images_dir) if images_dir else "No images folder")
+        self.csv_label.setText(csv_path.name if csv_path else _("No file chosen"))
+        self.images_label.setText(str(images_dir) if images_dir else _("No images folder"))
 
     def _choose_csv(self) -> None:
         if not self.dialogs:
             return
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Catalogue", "", "Catalogue (*.csv *.txt *.xlsx);;All files (*)"
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Catalogue"), "", _("Catalogue (*.csv *.txt *.xlsx);;All files (*)")
         )
         if name:
             self.set_sources(Path(name), self.images_dir)
@@ -131,20 +142,20 @@ class ImportPanel(QWidget):
     def _choose_images(self) -> None:
         if not self.dialogs:
             return
-        name = QFileDialog.getExistingDirectory(self, "Images folder")
+        name = QFileDialog.getExistingDirectory(self, _("Images folder"))
         if name:
             self.set_sources(self.csv_path, Path(name))
 
     def _run(self) -> None:
         if self.csv_path is None:
-            self.summary.setText("Choose a file first.")
+            self.summary.setText(_("Choose a file first."))
             return
         self.begin()
         self.start.emit(self.csv_path, self.images_dir)
 
     def _preview(self) -> None:
         if self.csv_path is None:
-            self.summary.setText("Choose a file first.")
+            self.summary.setText(_("Choose a file first."))
             return
         self._busy("Checking the file…")
         self.preview.emit(self.csv_path, self.images_dir)
@@ -152,7 +163,7 @@ class ImportPanel(QWidget):
     def _cancel(self) -> None:
         self.cancel_event.set()
         self.cancel.setEnabled(False)
-        self.summary.setText("Cancelling after the rows already sent…")
+        self.summary.setText(_("Cancelling after the rows already sent…"))
 
     def _busy(self, text: str) -> None:
         self.run.setEnabled(False)
@@ -178,7 +189,9 @@ class ImportPanel(QWidget):
     def on_progress(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
-        self.summary.setText(f"Importing: {done} of {total} rows done…")
+        self.summary.setText(
+            _("Importing: {done} of {total} rows done…").format(done=done, total=total)
+        )
 
     def on_done(self, verdicts: list[RowVerdict]) -> None:
         self._idle()
@@ -194,7 +207,7 @@ class ImportPanel(QWidget):
         if count["cancel"]:
             parts.append(f"{count['cancel']} not run (cancelled)")
         self.summary.setText(", ".join(parts))
-        self._show(verdicts, DONE_LABELS, "imported")
+        self._show(verdicts, DONE_LABELS, N_("imported"))
 
     def on_preview(self, plan: ImportPlan) -> None:
         """The dry run: what would change; nothing was written."""
@@ -202,17 +215,23 @@ class ImportPanel(QWidget):
         verdicts = plan.verdicts()
         refused = sum(1 for v in verdicts if not v.ok)
         self.summary.setText(
-            f"Dry run, nothing written: {plan.count('add')} lots would be added, "
-            f"{plan.count('edit')} changed, {plan.count('same')} unchanged, "
-            f"{refused} rows refused"
+            _(
+                "Dry run, nothing written: {added} lots would be added, {changed} changed, "
+                "{unchanged} unchanged, {refused} rows refused"
+            ).format(
+                added=plan.count("add"),
+                changed=plan.count("edit"),
+                unchanged=plan.count("same"),
+                refused=refused,
+            )
         )
         self.notes.setText("\n".join(plan.notes))
-        self._show(verdicts, DRY_LABELS, "would add")
+        self._show(verdicts, DRY_LABELS, N_("would add"))
 
     def _show(self, verdicts: list[RowVerdict], labels: dict[str, str], ok_label: str) -> None:
         self.report.setRowCount(len(verdicts))
         for r, v in enumerate(verdicts):
-            result = labels.get(v.action) or (ok_label if v.ok else "refused")
+            result = _(labels.get(v.action) or (ok_label if v.ok else "refused"))
             cells = [item(str(v.line)), item(v.lot), item(result), item(v.reason)]
             cells[3].setToolTip(v.reason)
             for c, cell in enumerate(cells):
@@ -222,4 +241,4 @@ class ImportPanel(QWidget):
 
     def on_failed(self, message: str) -> None:
         self._idle()
-        self.summary.setText(f"Nothing imported: {message}")
+        self.summary.setText(_("Nothing imported: {message}").format(message=message))

@@ -34,17 +34,18 @@ from PySide6.QtWidgets import (
 
 from app.bridge import CoreBridge
 from app.formatting import format_money
+from app.i18n import N_, _
 from app.ui.checkout import fit_columns, open_with_desktop, refusal
 from app.ui.widgets import item, plain, table
 
 JSON = dict[str, Any]
 STEPS = {
-    "id_seen": "ID seen",
-    "address_verified": "Address verified",
-    "risk_rated": "Risk rated",
-    "beneficial_owner": "Beneficial owner verified",
-    "source_of_funds": "Source of funds",
-    "screened": "Screened (manual)",
+    "id_seen": N_("ID seen"),
+    "address_verified": N_("Address verified"),
+    "risk_rated": N_("Risk rated"),
+    "beneficial_owner": N_("Beneficial owner verified"),
+    "source_of_funds": N_("Source of funds"),
+    "screened": N_("Screened (manual)"),
 }
 OUTCOMES = {
     "id_seen": ("ok", "failed"),
@@ -54,14 +55,30 @@ OUTCOMES = {
     "source_of_funds": ("ok", "failed"),
     "screened": ("clear", "hold"),
 }
+OUTCOME_LABELS = {
+    "ok": N_("ok"),
+    "failed": N_("failed"),
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+    "clear": N_("clear"),
+    "hold": N_("hold"),
+}
 ID_TYPES = ("", "passport", "id_card", "driving_licence", "residence_permit", "other")
+ID_TYPE_LABELS = {
+    "passport": N_("passport"),
+    "id_card": N_("id card"),
+    "driving_licence": N_("driving licence"),
+    "residence_permit": N_("residence permit"),
+    "other": N_("other"),
+}
 FIELDS = ("dob", "id_type", "id_number", "id_expiry", "company")
 LABELS = {
-    "dob": "Date of birth",
-    "id_type": "ID document",
-    "id_number": "ID number",
-    "id_expiry": "ID expires",
-    "company": "Company",
+    "dob": N_("Date of birth"),
+    "id_type": N_("ID document"),
+    "id_number": N_("ID number"),
+    "id_expiry": N_("ID expires"),
+    "company": N_("Company"),
 }
 # Records after which the open file is read again.
 KYC_EVENTS = frozenset(
@@ -89,7 +106,7 @@ def owners_from_text(text: str) -> list[JSON]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        name, _, dob = line.rpartition(",") if "," in line else (line, "", "")
+        name, _sep, dob = line.rpartition(",") if "," in line else (line, "", "")
         owner: JSON = {"name": name.strip()}
         if dob.strip():
             owner["dob"] = dob.strip()
@@ -109,7 +126,7 @@ def owners_text(owners: list[JSON]) -> str:
 def cdd_summary(cdd: JSON) -> str:
     """A bidder's CDD state in a few words for the list: the steps done, failed ones marked."""
     if not cdd:
-        return "none"
+        return _("none")
     short = {"id_seen": "ID", "address_verified": "addr", "screened": "scr", "risk_rated": "risk"}
     parts = []
     for step, outcome in cdd.items():
@@ -156,24 +173,24 @@ class KycPanel(QWidget):
         self.alerts = QListWidget()
         self.alerts.setObjectName("amlAlerts")
         self.alerts.setMaximumHeight(70)
-        self.view = table(["Paddle", "Name", "CDD", "Hold"], "kycBidders")
+        self.view = table([_("Paddle"), _("Name"), _("CDD"), _("Hold")], "kycBidders")
         fit_columns(self.view, 1)
         self.view.currentCellChanged.connect(self._current_changed)
         left = QVBoxLayout()
-        left.addWidget(plain("Bidders", "sectionTitle"))
+        left.addWidget(plain(_("Bidders"), "sectionTitle"))
         left.addWidget(self.view, 1)
         left_widget = QWidget()
         left_widget.setLayout(left)
         left_widget.setFixedWidth(300)
 
         right = QVBoxLayout()
-        self.title = plain("Choose a bidder", "sectionTitle")
+        self.title = plain(_("Choose a bidder"), "sectionTitle")
         right.addWidget(self.title)
         right.addLayout(self._identity_form())
         right.addLayout(self._step_row())
         right.addLayout(self._action_row())
         right.addLayout(self._hold_row())
-        self.events = table(["When", "What", "By", "Details"], "kycEvents")
+        self.events = table([_("When"), _("What"), _("By"), _("Details")], "kycEvents")
         fit_columns(self.events, 3)
         right.addWidget(self.events, 1)
         self.message = plain("", "kycMessage", wrap=True)
@@ -183,7 +200,7 @@ class KycPanel(QWidget):
         body.addWidget(left_widget)
         body.addLayout(right, 1)
         col = QVBoxLayout(self)
-        col.addWidget(plain("AML alerts", "caption"))
+        col.addWidget(plain(_("AML alerts"), "caption"))
         col.addWidget(self.alerts)
         col.addLayout(body, 1)
         self._enable(False)
@@ -196,25 +213,25 @@ class KycPanel(QWidget):
         self.id_type = QComboBox()
         self.id_type.setObjectName("kyc_id_type")
         for value in ID_TYPES:
-            self.id_type.addItem(value.replace("_", " ") or "—", value)
+            self.id_type.addItem(_(ID_TYPE_LABELS.get(value, value)) or "—", value)
         for name in FIELDS:
             if name == "id_type":
-                form.addRow(plain(LABELS[name]), self.id_type)
+                form.addRow(plain(_(LABELS[name])), self.id_type)
                 continue
             edit = QLineEdit()
             edit.setObjectName(f"kyc_{name}")
             if name in ("dob", "id_expiry"):
-                edit.setPlaceholderText("YYYY-MM-DD")
+                edit.setPlaceholderText(_("YYYY-MM-DD"))
             self.edits[name] = edit
-            form.addRow(plain(LABELS[name]), edit)
+            form.addRow(plain(_(LABELS[name])), edit)
         self.owners = QPlainTextEdit()
         self.owners.setObjectName("kyc_owners")
-        self.owners.setPlaceholderText("one per line: Name, YYYY-MM-DD")
+        self.owners.setPlaceholderText(_("one per line: Name, YYYY-MM-DD"))
         self.owners.setFixedHeight(48)
-        form.addRow(plain("Beneficial owners"), self.owners)
+        form.addRow(plain(_("Beneficial owners")), self.owners)
         self.customer = plain("", "kycCustomer")
-        form.addRow(plain("Customer"), self.customer)
-        self.save = QPushButton("Save details")
+        form.addRow(plain(_("Customer")), self.customer)
+        self.save = QPushButton(_("Save details"))
         self.save.setObjectName("btn_kyc_save")
         self.save.clicked.connect(self.save_details)
         form.addRow(self.save)
@@ -225,16 +242,16 @@ class KycPanel(QWidget):
         self.step = QComboBox()
         self.step.setObjectName("kycStepBox")
         for step, label in STEPS.items():
-            self.step.addItem(label, step)
+            self.step.addItem(_(label), step)
         self.outcome = QComboBox()
         self.outcome.setObjectName("kycOutcomeBox")
         self.step.currentIndexChanged.connect(self._fill_outcomes)
         self._fill_outcomes()
         self.reference = QLineEdit()
         self.reference.setObjectName("kycReferenceEdit")
-        self.reference.setPlaceholderText("reference, no spaces (e.g. PASS-1234)")
+        self.reference.setPlaceholderText(_("reference, no spaces (e.g. PASS-1234)"))
         self.reference.setMaxLength(64)
-        self.record = QPushButton("Record step")
+        self.record = QPushButton(_("Record step"))
         self.record.setObjectName("btn_kyc_record")
         self.record.clicked.connect(self.record_step)
         for w in (self.step, self.outcome, self.reference):
@@ -244,19 +261,19 @@ class KycPanel(QWidget):
 
     def _action_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.screen_button = QPushButton("Screen now")
+        self.screen_button = QPushButton(_("Screen now"))
         self.screen_button.setObjectName("btn_kyc_screen")
         self.screen_button.clicked.connect(self.screen_now)
-        self.link = QPushButton("Link purchases")
+        self.link = QPushButton(_("Link purchases"))
         self.link.setObjectName("btn_kyc_link")
         self.link.clicked.connect(self.link_purchases)
-        self.scan = QPushButton("Attach ID scan…")
+        self.scan = QPushButton(_("Attach ID scan…"))
         self.scan.setObjectName("btn_kyc_scan")
         self.scan.clicked.connect(self.attach_scan)
-        self.export_html = QPushButton("CDD file")
+        self.export_html = QPushButton(_("CDD file"))
         self.export_html.setObjectName("btn_kyc_file")
         self.export_html.clicked.connect(lambda: self.open_file("html"))
-        self.export_json = QPushButton("CDD JSON")
+        self.export_json = QPushButton(_("CDD JSON"))
         self.export_json.setObjectName("btn_kyc_json")
         self.export_json.clicked.connect(lambda: self.open_file("json"))
         for w in (self.screen_button, self.link, self.scan, self.export_html, self.export_json):
@@ -269,11 +286,11 @@ class KycPanel(QWidget):
         self.hold_label = plain("", "kycHold")
         self.hold_reason = QLineEdit()
         self.hold_reason.setObjectName("kycHoldReasonEdit")
-        self.hold_reason.setPlaceholderText("officer's reason")
-        self.clear_hold = QPushButton("Clear hold")
+        self.hold_reason.setPlaceholderText(_("officer's reason"))
+        self.clear_hold = QPushButton(_("Clear hold"))
         self.clear_hold.setObjectName("btn_kyc_clear_hold")
         self.clear_hold.clicked.connect(lambda: self.review("clear"))
-        self.confirm_hold = QPushButton("Confirm hold")
+        self.confirm_hold = QPushButton(_("Confirm hold"))
         self.confirm_hold.setObjectName("btn_kyc_confirm_hold")
         self.confirm_hold.clicked.connect(lambda: self.review("confirm"))
         row.addWidget(self.hold_label, 1)
@@ -285,7 +302,7 @@ class KycPanel(QWidget):
     def _fill_outcomes(self) -> None:
         self.outcome.clear()
         for outcome in OUTCOMES[str(self.step.currentData())]:
-            self.outcome.addItem(outcome, outcome)
+            self.outcome.addItem(_(OUTCOME_LABELS.get(outcome, outcome)), outcome)
 
     def _enable(self, on: bool) -> None:
         for w in (
@@ -347,7 +364,9 @@ class KycPanel(QWidget):
         scan = f"   ·   ID scan {docs[0]['sha256'][:12]}…" if docs else ""
         self.customer.setText(f"{identity.get('customer') or '—'}{scan}")
         hold = record.get("hold")
-        self.hold_label.setText(f"On hold: {hold.get('reason', '')}" if hold else "")
+        self.hold_label.setText(
+            _("On hold: {reason}").format(reason=hold.get("reason", "")) if hold else ""
+        )
         events = record.get("events") or []
         self.events.setRowCount(len(events))
         for r, ev in enumerate(events):
@@ -374,7 +393,7 @@ class KycPanel(QWidget):
         try:
             fields = self.form_fields()
         except KycFormError as exc:
-            self._say(f"Not saved: {exc}")
+            self._say(_("Not saved: {exc}").format(exc=exc))
             return
         paddle = self.paddle
         self.bridge.run(
@@ -391,7 +410,9 @@ class KycPanel(QWidget):
         reference = self.reference.text().strip()
         self.bridge.run(
             lambda core: core.record_cdd(paddle, step, outcome, reference),
-            lambda answer: self._answered(f"{STEPS[step]}: {outcome}", answer),
+            lambda answer: self._answered(
+                f"{_(STEPS[step])}: {_(OUTCOME_LABELS.get(outcome, outcome))}", answer
+            ),
             lambda exc: self._say(refusal("Not recorded", exc)),
         )
 
@@ -399,7 +420,7 @@ class KycPanel(QWidget):
         if self.paddle is None:
             return
         paddle = self.paddle
-        self._say(f"Screening paddle {paddle}…")
+        self._say(_("Screening paddle {paddle}…").format(paddle=paddle))
         self.bridge.run(
             lambda core: core.screen_now(paddle),
             lambda result: self._say(
@@ -443,8 +464,8 @@ class KycPanel(QWidget):
     def _pick_scan(self) -> str:
         if not self.dialogs:
             return ""
-        name, _ = QFileDialog.getOpenFileName(
-            self, "ID scan", "", "Scans (*.pdf *.png *.jpg *.jpeg);;All files (*)"
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("ID scan"), "", _("Scans (*.pdf *.png *.jpg *.jpeg);;All files (*)")
         )
         return name
 
@@ -453,7 +474,7 @@ class KycPanel(QWidget):
             return
         reason = self.hold_reason.text().strip()
         if not reason:
-            self._say("Give the reason for the decision first")
+            self._say(_("Give the reason for the decision first"))
             return
         paddle = self.paddle
         self.bridge.run(
@@ -472,7 +493,7 @@ class KycPanel(QWidget):
                 self._docs_dir = Path(tempfile.mkdtemp(prefix="auctionmen-cdd-"))
             path = self._docs_dir / f"cdd-{paddle}.{fmt}"
             path.write_bytes(content)
-            self._say(f"CDD file of paddle {paddle}: {path}")
+            self._say(_("CDD file of paddle {paddle}: {path}").format(paddle=paddle, path=path))
             self.opener(path)
 
         self.bridge.run(
@@ -482,12 +503,12 @@ class KycPanel(QWidget):
         )
 
     def _done(self, paddle: str, what: str) -> None:
-        self._say(f"Paddle {paddle}: {what}")
+        self._say(_("Paddle {paddle}: {what}").format(paddle=paddle, what=what))
         self.load(paddle)
 
     def _answered(self, what: str, answer: Any) -> None:
         if answer.ok:
-            self._say(f"Paddle {self.paddle}: {what}")
+            self._say(_("Paddle {paddle}: {what}").format(paddle=self.paddle, what=what))
         else:
             self._say(refusal(what, answer))
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bridge import CoreBridge
+from app.i18n import _
 from app.ui.checkout import refusal
 from app.ui.widgets import plain
 
@@ -27,7 +28,7 @@ def _pin_field(name: str) -> QLineEdit:
     field.setObjectName(name)
     field.setEchoMode(QLineEdit.EchoMode.Password)
     field.setMaxLength(12)
-    field.setPlaceholderText("4 to 12 digits")
+    field.setPlaceholderText(_("4 to 12 digits"))
     return field
 
 
@@ -37,7 +38,7 @@ class LoginDialog(QDialog):
     def __init__(self, bridge: CoreBridge, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("loginDialog")
-        self.setWindowTitle("Sign in")
+        self.setWindowTitle(_("Sign in"))
         self.bridge = bridge
         self.signed_in: JSON | None = None
         self.name = QLineEdit()
@@ -45,15 +46,15 @@ class LoginDialog(QDialog):
         self.name.setMaxLength(100)
         self.pin = _pin_field("loginPin")
         self.error = plain("", "loginError", wrap=True)
-        self.ok = QPushButton("Sign in")
+        self.ok = QPushButton(_("Sign in"))
         self.ok.setObjectName("btn_sign_in")
         self.ok.setDefault(True)
         self.ok.clicked.connect(self.submit)
         form = QFormLayout()
-        form.addRow(plain("Name"), self.name)
-        form.addRow(plain("PIN"), self.pin)
+        form.addRow(plain(_("Name")), self.name)
+        form.addRow(plain(_("PIN")), self.pin)
         col = QVBoxLayout(self)
-        col.addWidget(plain("This house has staff accounts: sign in to work the sale."))
+        col.addWidget(plain(_("This house has staff accounts: sign in to work the sale.")))
         col.addLayout(form)
         col.addWidget(self.error)
         col.addWidget(self.ok)
@@ -82,7 +83,7 @@ class FirstAdminDialog(QDialog):
     def __init__(self, bridge: CoreBridge, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("firstAdminDialog")
-        self.setWindowTitle("Create the first administrator")
+        self.setWindowTitle(_("Create the first administrator"))
         self.bridge = bridge
         self.created: JSON | None = None
         self.name = QLineEdit()
@@ -91,17 +92,17 @@ class FirstAdminDialog(QDialog):
         self.pin = _pin_field("adminPin")
         self.again = _pin_field("adminPinAgain")
         self.error = plain("", "adminError", wrap=True)
-        self.create_button = QPushButton("Create and sign in")
+        self.create_button = QPushButton(_("Create and sign in"))
         self.create_button.setObjectName("btn_create_admin")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.submit)
-        self.skip = QPushButton("Skip for now")
+        self.skip = QPushButton(_("Skip for now"))
         self.skip.setObjectName("btn_skip_admin")
         self.skip.clicked.connect(self.reject)
         form = QFormLayout()
-        form.addRow(plain("Your name"), self.name)
-        form.addRow(plain("PIN"), self.pin)
-        form.addRow(plain("PIN again"), self.again)
+        form.addRow(plain(_("Your name")), self.name)
+        form.addRow(plain(_("PIN")), self.pin)
+        form.addRow(plain(_("PIN again")), self.again)
         buttons = QHBoxLayout()
         buttons.addWidget(self.skip)
         buttons.addStretch(1)
@@ -109,9 +110,11 @@ class FirstAdminDialog(QDialog):
         col = QVBoxLayout(self)
         col.addWidget(
             plain(
-                "Staff accounts name who does what in the journal and give each clerk their "
-                "own PIN. Create the first administrator now, or skip and add staff later "
-                "(Staff tab).",
+                _(
+                    "Staff accounts name who does what in the journal and give each clerk their "
+                    "own PIN. Create the first administrator now, or skip and add staff later "
+                    "(Staff tab)."
+                ),
                 wrap=True,
             )
         )
@@ -122,7 +125,7 @@ class FirstAdminDialog(QDialog):
     def submit(self) -> None:
         name, pin = self.name.text(), self.pin.text()
         if pin != self.again.text():
-            self.error.setText("The two PINs differ")
+            self.error.setText(_("The two PINs differ"))
             return
         self.create_button.setEnabled(False)
 

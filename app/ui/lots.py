@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import format_duration, format_money, status_label
+from app.i18n import _
 from app.progress import compute_progress, hammer_amount
 from app.state import ConsoleState
 from app.ui.widgets import item, plain, table
@@ -43,7 +44,7 @@ class LotList(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = table(["Lot", "Title", "State", "Hammer"], "lotList")
+        self.view = table([_("Lot"), _("Title"), _("State"), _("Hammer")], "lotList")
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
@@ -55,13 +56,13 @@ class LotList(QWidget):
         self.view.setWordWrap(True)
         self.view.cellDoubleClicked.connect(self._double_clicked)
         self.progress = ProgressPanel()
-        self.edit_button = QPushButton("Edit…")
+        self.edit_button = QPushButton(_("Edit…"))
         self.edit_button.setObjectName("editLot")
         self.edit_button.clicked.connect(lambda: self._selected(self.edit_requested))
-        self.add_button = QPushButton("Add lot…")
+        self.add_button = QPushButton(_("Add lot…"))
         self.add_button.setObjectName("addLot")
         self.add_button.clicked.connect(self.add_requested.emit)
-        self.reoffer_button = QPushButton("Re-offer…")
+        self.reoffer_button = QPushButton(_("Re-offer…"))
         self.reoffer_button.setObjectName("reofferLot")
         self.reoffer_button.clicked.connect(lambda: self._selected(self.reoffer_requested))
         actions = QHBoxLayout()
@@ -70,7 +71,7 @@ class LotList(QWidget):
             actions.addWidget(button)
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(plain("Lots", "sectionTitle"))
+        col.addWidget(plain(_("Lots"), "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(actions)
         col.addWidget(self.progress)
@@ -154,8 +155,18 @@ class ProgressPanel(QFrame):
         self.bar.setValue(p.done)
         self.bar.setFormat(f"{p.done} of {p.total} lots")
         sell = f" · {p.sell_through:.0%} sold" if p.sell_through is not None else ""
-        self.done.setText(f"{p.sold} sold · {p.passed} passed{sell}")
-        self.pace.setText(f"{p.lots_per_hour:.0f} lots/h" if p.lots_per_hour else "— lots/h")
-        self.eta.setText(f"ETA {format_duration(p.eta_seconds)}")
-        self.total.setText(f"Total {format_money(p.total_hammer, state.currency)}")
+        self.done.setText(
+            _("{sold} sold · {passed} passed{sell}").format(sold=p.sold, passed=p.passed, sell=sell)
+        )
+        self.pace.setText(
+            _("{lots_per_hour:.0f} lots/h").format(lots_per_hour=p.lots_per_hour)
+            if p.lots_per_hour
+            else _("— lots/h")
+        )
+        self.eta.setText(
+            _("ETA {format_duration}").format(format_duration=format_duration(p.eta_seconds))
+        )
+        self.total.setText(
+            _("Total {amount}").format(amount=format_money(p.total_hammer, state.currency))
+        )
         return p

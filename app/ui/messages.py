@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.i18n import _
 from app.ui.sale_forms import FormError, end_session_command, message_command
 from app.ui.sale_settings import error_label
 from app.ui.widgets import plain
@@ -39,17 +40,17 @@ class MessageDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("messageDialog")
-        self.setWindowTitle("Message to bidders")
+        self.setWindowTitle(_("Message to bidders"))
         self.bidders = list(bidders)
         self.command: JSON | None = None
-        self.to_all = QRadioButton("All online bidders")
+        self.to_all = QRadioButton(_("All online bidders"))
         self.to_all.setObjectName("toAll")
         self.to_all.setChecked(True)
-        self.to_one = QRadioButton("One paddle:")
+        self.to_one = QRadioButton(_("One paddle:"))
         self.to_one.setObjectName("toOne")
         self.paddle = QLineEdit()
         self.paddle.setObjectName("messagePaddle")
-        self.paddle.setPlaceholderText("paddle")
+        self.paddle.setPlaceholderText(_("paddle"))
         self.paddle.textEdited.connect(lambda _t: self.to_one.setChecked(True))
         if paddle:  # a paddle typed on the console first: to that bidder
             self.paddle.setText(paddle)
@@ -60,17 +61,18 @@ class MessageDialog(QDialog):
         self.quick: list[QPushButton] = []
         quick = QVBoxLayout()
         for n, words in enumerate(quick_messages(), start=1):
+            words = _(words)  # the registry's English text, in the operator's language
             button = QPushButton(f"{n}. {words}")
             button.setObjectName(f"quick{n}")
             button.clicked.connect(lambda _c=False, w=words: self.text.setPlainText(w))
             self.quick.append(button)
             quick.addWidget(button)
         self.errors = error_label()
-        send = QPushButton("Send")
+        send = QPushButton(_("Send"))
         send.setObjectName("sendMessage")
         send.setDefault(True)
         send.clicked.connect(self.submit)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
         to = QHBoxLayout()
         to.addWidget(self.to_all)
@@ -83,9 +85,9 @@ class MessageDialog(QDialog):
         col = QVBoxLayout(self)
         col.addLayout(to)
         if self.quick:
-            col.addWidget(plain("Quick messages", "caption"))
+            col.addWidget(plain(_("Quick messages"), "caption"))
             col.addLayout(quick)
-        col.addWidget(plain("Message (journaled)", "caption"))
+        col.addWidget(plain(_("Message (journaled)"), "caption"))
         col.addWidget(self.text)
         col.addWidget(self.errors)
         col.addLayout(buttons)
@@ -112,23 +114,23 @@ class EndSessionDialog(QDialog):
     def __init__(self, next_start: str = "", parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("endSession")
-        self.setWindowTitle("End session")
+        self.setWindowTitle(_("End session"))
         self.command: JSON | None = None
         self.message = QPlainTextEdit("Thank you: the sale continues tomorrow.")
         self.message.setObjectName("sessionMessage")
         self.message.setFixedHeight(70)
         self.next_start = QLineEdit(next_start.replace("T", " "))
         self.next_start.setObjectName("nextStart")
-        self.next_start.setPlaceholderText("YYYY-MM-DD HH:MM")
+        self.next_start.setPlaceholderText(_("YYYY-MM-DD HH:MM"))
         self.errors = error_label()
-        ok = QPushButton("End session")
+        ok = QPushButton(_("End session"))
         ok.setObjectName("endSessionOk")
         ok.clicked.connect(self.submit)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
         form = QFormLayout()
-        form.addRow(plain("Message"), self.message)
-        form.addRow(plain("Next session starts"), self.next_start)
+        form.addRow(plain(_("Message")), self.message)
+        form.addRow(plain(_("Next session starts")), self.next_start)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
@@ -153,15 +155,15 @@ class SealDialog(QDialog):
     def __init__(self, sale: str, head: str, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("sealDialog")
-        self.setWindowTitle(f"Sale {sale} closed")
+        self.setWindowTitle(_("Sale {sale} closed").format(sale=sale))
         self.hash = QLineEdit(head)
         self.hash.setObjectName("sealHash")
         self.hash.setReadOnly(True)
         self.hash.setMinimumWidth(560)
-        copy = QPushButton("Copy")
+        copy = QPushButton(_("Copy"))
         copy.setObjectName("copySeal")
         copy.clicked.connect(self.copy)
-        ok = QPushButton("Close")
+        ok = QPushButton(_("Close"))
         ok.clicked.connect(self.accept)
         row = QHBoxLayout()
         row.addWidget(self.hash, 1)
@@ -169,9 +171,11 @@ class SealDialog(QDialog):
         col = QVBoxLayout(self)
         col.addWidget(
             plain(
-                f"Sale {sale} is closed and its journal sealed. The seal is the hash of the "
-                "journal's last event: keep it (print it, mail it) to prove later that the "
-                "results were not changed (auctionmen journal verify).",
+                _(
+                    "Sale {sale} is closed and its journal sealed. The seal is the hash of the "
+                    "journal's last event: keep it (print it, mail it) to prove later that the "
+                    "results were not changed (auctionmen journal verify)."
+                ).format(sale=sale),
                 "sealText",
                 wrap=True,
             )

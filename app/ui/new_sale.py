@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.i18n import N_, _
 from app.ui.sale_forms import FormError, SaleForm, SessionRow, sale_spec
 from app.ui.sale_settings import RulesEditor, error_label
 from app.ui.widgets import plain
@@ -39,7 +40,7 @@ TIMEZONES = (
     "Australia/Sydney",
     "UTC",
 )
-SESSION_COLUMNS = ("Name", "Starts", "From lot", "To lot")
+SESSION_COLUMNS = (N_("Name"), N_("Starts"), N_("From lot"), N_("To lot"))
 
 # Creates the sale: (spec, on_created(summary), on_failed(message)).
 Create = Callable[[JSON, Callable[[Any], None], Callable[[str], None]], None]
@@ -60,13 +61,13 @@ class NewSaleDialog(QDialog):
     def __init__(self, existing: Iterable[str], create: Create, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("newSale")
-        self.setWindowTitle("New sale")
+        self.setWindowTitle(_("New sale"))
         self.existing = list(existing)
         self._create = create
         self.created: Any = None
         self.sale_id = QLineEdit()
         self.sale_id.setObjectName("saleId")
-        self.sale_id.setPlaceholderText("e.g. 2026-12-fine-art")
+        self.sale_id.setPlaceholderText(_("e.g. 2026-12-fine-art"))
         self.title = QLineEdit()
         self.title.setObjectName("saleTitleEdit")
         self.house = QLineEdit()
@@ -75,33 +76,33 @@ class NewSaleDialog(QDialog):
         self.timezone = editable_combo(TIMEZONES, "timezone")
         self.sessions = QTableWidget(0, len(SESSION_COLUMNS))
         self.sessions.setObjectName("sessions")
-        self.sessions.setHorizontalHeaderLabels(list(SESSION_COLUMNS))
+        self.sessions.setHorizontalHeaderLabels([_(c) for c in SESSION_COLUMNS])
         self.sessions.verticalHeader().setVisible(False)
         self.sessions.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate((110, 150, 80)):
             self.sessions.setColumnWidth(column, width)
-        add = QPushButton("Add session")
+        add = QPushButton(_("Add session"))
         add.clicked.connect(lambda: self.add_session())
-        remove = QPushButton("Remove session")
+        remove = QPushButton(_("Remove session"))
         remove.clicked.connect(self._remove_session)
         self.rules = RulesEditor(keep_ladder=False)
         self.errors = error_label()
-        self.create_button = QPushButton("Create sale")
+        self.create_button = QPushButton(_("Create sale"))
         self.create_button.setObjectName("createSale")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.submit)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
 
         fields = QFormLayout()
-        fields.addRow(plain("Sale id"), self.sale_id)
-        fields.addRow(plain("Title"), self.title)
-        fields.addRow(plain("House"), self.house)
-        fields.addRow(plain("Currency"), self.currency)
-        fields.addRow(plain("Timezone"), self.timezone)
-        sessions_box = QGroupBox("Sessions (none: one session)")
+        fields.addRow(plain(_("Sale id")), self.sale_id)
+        fields.addRow(plain(_("Title")), self.title)
+        fields.addRow(plain(_("House")), self.house)
+        fields.addRow(plain(_("Currency")), self.currency)
+        fields.addRow(plain(_("Timezone")), self.timezone)
+        sessions_box = QGroupBox(_("Sessions (none: one session)"))
         sb = QVBoxLayout(sessions_box)
-        sb.addWidget(plain("Starts: YYYY-MM-DD HH:MM, in the sale's timezone", "caption"))
+        sb.addWidget(plain(_("Starts: YYYY-MM-DD HH:MM, in the sale's timezone"), "caption"))
         sb.addWidget(self.sessions)
         srow = QHBoxLayout()
         srow.addWidget(add)
@@ -111,7 +112,7 @@ class NewSaleDialog(QDialog):
         left = QVBoxLayout()
         left.addLayout(fields)
         left.addWidget(sessions_box, 1)
-        rules_box = QGroupBox("House rules")
+        rules_box = QGroupBox(_("House rules"))
         rl = QVBoxLayout(rules_box)
         rl.addWidget(self.rules)
         rl.addStretch(1)
@@ -163,7 +164,7 @@ class NewSaleDialog(QDialog):
         except FormError as exc:
             self.errors.setText("\n".join(exc.messages))
             return
-        self.errors.setText("Creating the sale…")
+        self.errors.setText(_("Creating the sale…"))
         self.create_button.setEnabled(False)
         self._create(spec, self._created, self._failed)
 
@@ -173,4 +174,4 @@ class NewSaleDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         self.create_button.setEnabled(True)
-        self.errors.setText(f"Not created: {message}")
+        self.errors.setText(_("Not created: {message}").format(message=message))

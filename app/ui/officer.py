@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.bridge import CoreBridge
+from app.i18n import N_, _
 from app.ui.widgets import item, plain, table
 from hub.auction.events import Actor
 
 JSON = dict[str, Any]
 STATUSES = ("open", "reported", "closed")
+STATUS_LABELS = {"open": N_("open"), "reported": N_("reported"), "closed": N_("closed")}
 
 
 def _when(at: float) -> str:
@@ -41,34 +43,37 @@ class OfficerPanel(QWidget):
         self.bridge = bridge
         self.actor = actor
         self.notes: list[JSON] = []
-        self.view = table(["Note", "Paddle", "Status", "By", "Written", "Text"], "officerNotes")
+        self.view = table(
+            [_("Note"), _("Paddle"), _("Status"), _("By"), _("Written"), _("Text")], "officerNotes"
+        )
         self.paddle = QLineEdit()
         self.paddle.setObjectName("officerPaddle")
-        self.paddle.setPlaceholderText("Paddle")
+        self.paddle.setPlaceholderText(_("Paddle"))
         self.paddle.setMaxLength(32)
         self.text = QPlainTextEdit()
         self.text.setObjectName("officerText")
-        self.text.setPlaceholderText("What was seen, when, by whom (never shown to the bidder)")
+        self.text.setPlaceholderText(_("What was seen, when, by whom (never shown to the bidder)"))
         self.text.setMaximumHeight(90)
-        self.write = QPushButton("Write note")
+        self.write = QPushButton(_("Write note"))
         self.write.setObjectName("officerWrite")
         self.status = QComboBox()
         self.status.setObjectName("officerStatus")
-        self.status.addItems(STATUSES)
+        for status in STATUSES:
+            self.status.addItem(_(STATUS_LABELS[status]), status)
         self.comment = QLineEdit()
         self.comment.setObjectName("officerComment")
-        self.comment.setPlaceholderText("Comment (e.g. the FIU's case number)")
+        self.comment.setPlaceholderText(_("Comment (e.g. the FIU's case number)"))
         self.comment.setMaxLength(500)
-        self.apply_status = QPushButton("Set status")
+        self.apply_status = QPushButton(_("Set status"))
         self.apply_status.setObjectName("officerMove")
         self.message = plain("", "officerMessage", wrap=True)
 
-        new = QGroupBox("New note")
+        new = QGroupBox(_("New note"))
         form = QVBoxLayout(new)
         form.addWidget(self.paddle)
         form.addWidget(self.text)
         form.addWidget(self.write)
-        change = QGroupBox("Selected note")
+        change = QGroupBox(_("Selected note"))
         row = QHBoxLayout(change)
         row.addWidget(self.status)
         row.addWidget(self.comment, 1)
@@ -108,24 +113,30 @@ class OfficerPanel(QWidget):
 
     def _written(self, note: JSON) -> None:
         self.text.clear()
-        self.message.setText(f"{note['reference']} written; the journal records its reference")
+        self.message.setText(
+            _("{reference} written; the journal records its reference").format(
+                reference=note["reference"]
+            )
+        )
         self.refresh()
 
     def _move(self) -> None:
         row = self.view.currentRow()
         if not 0 <= row < len(self.notes):
-            self.message.setText("Select a note first")
+            self.message.setText(_("Select a note first"))
             return
         who, ref = self.actor(), self.notes[row]["reference"]
-        status, comment = self.status.currentText(), self.comment.text()
+        status, comment = str(self.status.currentData()), self.comment.text()
         self.bridge.run(
             lambda core: core.set_note_status(who, ref, status, comment), self._moved, self._refused
         )
 
     def _moved(self, note: JSON) -> None:
         self.comment.clear()
-        self.message.setText(f"{note['reference']} is {note['status']}")
+        self.message.setText(
+            _("{reference} is {status}").format(reference=note["reference"], status=note["status"])
+        )
         self.refresh()
 
     def _refused(self, exc: BaseException) -> None:
-        self.message.setText(f"Refused: {exc}")
+        self.message.setText(_("Refused: {exc}").format(exc=exc))

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.i18n import _
 from app.state import ConsoleState
 from app.ui.sale_forms import FormError, by_operator, lots_between, next_call, phone_command
 from app.ui.sale_settings import error_label
@@ -34,20 +35,21 @@ class PhonesPanel(QWidget):
         super().__init__()
         self.setObjectName("phones")
         self.state = ConsoleState()
-        self.paddle = _edit("phonePaddle", "paddle", 90)
-        self.from_lot = _edit("phoneFrom", "from lot", 80)
-        self.to_lot = _edit("phoneTo", "to lot", 80)
-        self.operator = _edit("phoneOperator", "operator", 200)
-        self.book_button = QPushButton("Book phone")
+        self.paddle = _edit("phonePaddle", _("paddle"), 90)
+        self.from_lot = _edit("phoneFrom", _("from lot"), 80)
+        self.to_lot = _edit("phoneTo", _("to lot"), 80)
+        self.operator = _edit("phoneOperator", _("operator"), 200)
+        self.book_button = QPushButton(_("Book phone"))
         self.book_button.setObjectName("bookPhone")
         self.book_button.clicked.connect(self._book)
         self.errors = error_label()
         self.view = table(
-            ["Operator", "Paddle", "Bidder", "Lots", "Next lot", "Booking"], "phoneList"
+            [_("Operator"), _("Paddle"), _("Bidder"), _("Lots"), _("Next lot"), _("Booking")],
+            "phoneList",
         )
         for column, width in ((0, 140), (1, 70), (2, 200), (3, 90), (4, 160)):
             self.view.setColumnWidth(column, width)
-        self.cancel_button = QPushButton("Cancel booking")
+        self.cancel_button = QPushButton(_("Cancel booking"))
         self.cancel_button.setObjectName("cancelPhone")
         self.cancel_button.clicked.connect(self._cancel)
         self._ids: list[str] = []
@@ -56,7 +58,7 @@ class PhonesPanel(QWidget):
             row.addWidget(widget)
         row.addStretch(1)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Book a phone bidder on a range of lots", "sectionTitle"))
+        col.addWidget(plain(_("Book a phone bidder on a range of lots"), "sectionTitle"))
         col.addLayout(row)
         col.addWidget(self.errors)
         col.addWidget(self.view, 1)
@@ -119,6 +121,6 @@ class PhonesPanel(QWidget):
     def _cancel(self) -> None:
         row = self.view.currentRow()
         if not (0 <= row < len(self._ids)):
-            self.errors.setText("Choose a booking to cancel")
+            self.errors.setText(_("Choose a booking to cancel"))
             return
         self.cancel.emit(self._ids[row])

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.formatting import channel_label, format_money, status_label
+from app.i18n import _
 from app.state import ConsoleState
 from app.ui.widgets import item, plain, table
 from hub.backend.results import ResultRow, result_rows, results_csv
@@ -18,16 +19,19 @@ class ResultsView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = table(["Lot", "Title", "Result", "Hammer", "Paddle", "Channel"], "resultsTable")
+        self.view = table(
+            [_("Lot"), _("Title"), _("Result"), _("Hammer"), _("Paddle"), _("Channel")],
+            "resultsTable",
+        )
         self.summary = plain("", "resultsSummary")
-        self.export = QPushButton("Export CSV…")
+        self.export = QPushButton(_("Export CSV…"))
         self.export.setObjectName("btn_export")
         self.export.clicked.connect(self.export_requested)
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
         row.addWidget(self.export)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Results", "sectionTitle"))
+        col.addWidget(plain(_("Results"), "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(row)
         self.rows: list[ResultRow] = []
@@ -54,7 +58,11 @@ class ResultsView(QWidget):
             self.view.setItem(r, 4, item(str(row["paddle"] or "")))
             self.view.setItem(r, 5, item(channel_label(row["channel"]) if row["channel"] else ""))
         sold = sum(1 for row in self.rows if row["status"] == "sold")
-        self.summary.setText(f"{sold} sold · total hammer {format_money(total, state.currency)}")
+        self.summary.setText(
+            _("{sold} sold · total hammer {amount}").format(
+                sold=sold, amount=format_money(total, state.currency)
+            )
+        )
 
     def write_csv(self, path: Path) -> int:
         """Write the results to `path`; returns the number of rows."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
+from app.i18n import _
 from app.state import ConsoleState
 from app.ui.sale_forms import status_text
 from app.ui.widgets import plain
@@ -39,13 +40,13 @@ class SaleBar(QWidget):
         super().__init__()
         self.status = plain("", "saleStatus")
         self.buttons = {
-            "sales": _button("Sales…", "salesButton"),
-            "go_live": _button("Go live…", "goLive"),
-            "message": _button("Message…", "messageButton"),
-            "end_session": _button("End session…", "endSessionButton"),
-            "start_session": _button("Start session", "startSession"),
-            "close_sale": _button("Close sale…", "closeSale"),
-            "seal": _button("Seal…", "showSeal"),
+            "sales": _button(_("Sales…"), "salesButton"),
+            "go_live": _button(_("Go live…"), "goLive"),
+            "message": _button(_("Message…"), "messageButton"),
+            "end_session": _button(_("End session…"), "endSessionButton"),
+            "start_session": _button(_("Start session"), "startSession"),
+            "close_sale": _button(_("Close sale…"), "closeSale"),
+            "seal": _button(_("Seal…"), "showSeal"),
         }
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -78,6 +79,8 @@ class SaleBar(QWidget):
             button.setVisible(visible[name])
         self.buttons["close_sale"].setEnabled(not state.live())
         self.buttons["close_sale"].setToolTip(
-            "Not while a lot is on the block" if state.live() else "Close the sale and seal it"
+            _("Not while a lot is on the block")
+            if state.live()
+            else _("Close the sale and seal it")
         )
         self.buttons["end_session"].setEnabled(not state.live())

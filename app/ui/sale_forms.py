@@ -16,15 +16,27 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.formatting import decimals, format_money, format_plain_amount, parse_money
+from app.i18n import N_, _
 
 JSON = dict[str, Any]
 
 # The same pattern and words as the engine and the CLI (a sale id names a file).
 SALE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-SALE_ID_RULE = "1 to 64 letters, digits, '-' or '_', starting with a letter or digit"
-TIE_POLICIES = {"first_received": "First bid received wins", "floor_priority": "The room wins"}
+SALE_ID_RULE = N_("1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
+TIE_POLICIES = {
+    "first_received": N_("First bid received wins"),
+    "floor_priority": N_("The room wins"),
+}
 VAT_SCHEMES = ("margin", "standard", "reduced", "zero", "import")
+VAT_LABELS = {
+    "margin": N_("margin"),
+    "standard": N_("standard"),
+    "reduced": N_("reduced"),
+    "zero": N_("zero"),
+    "import": N_("import"),
+}
 STATUSES = ("draft", "live", "closed")
+STATUS_WORDS = {"draft": N_("DRAFT"), "live": N_("LIVE"), "closed": N_("CLOSED")}
 MAX_SESSIONS = 20
 MAX_BANDS = 10
 MAX_MESSAGE = 500
@@ -74,12 +86,16 @@ def _clean(
 ) -> str:
     value = text.strip()
     if required and not value:
-        problems.add(f"{what}: required")
+        problems.add(_("{what}: required").format(what=what))
     elif len(value) > limit:
-        problems.add(f"{what}: at most {limit} characters")
+        problems.add(_("{what}: at most {limit} characters").format(what=what, limit=limit))
     elif _CONTROL.search(value) or (not lines and _LINE_BREAK.search(value)):
         allowed = "" if lines else " or line breaks"
-        problems.add(f"{what}: control characters{allowed} are not allowed")
+        problems.add(
+            _("{what}: control characters{allowed} are not allowed").format(
+                what=what, allowed=allowed
+            )
+        )
     return value
 
 
@@ -91,18 +107,18 @@ def parse_start(text: str) -> str:
             return datetime.strptime(raw, fmt).strftime("%Y-%m-%dT%H:%M")
         except ValueError:
             continue
-    raise ValueError(f"not a date and time (YYYY-MM-DD HH:MM): {raw[:40]!r}")
+    raise ValueError(_("not a date and time (YYYY-MM-DD HH:MM): {raw!r}").format(raw=raw[:40]))
 
 
 def _percent_bp(text: str) -> int:
     """ "20", "20%", "14.5 %" → basis points (2000, 1450); 0..100 % with at most 2 decimals."""
     raw = text.strip().removesuffix("%").strip().replace(",", ".")
     if not re.fullmatch(r"\d{1,3}(\.\d{1,2})?", raw):
-        raise ValueError(f"not a percentage: {text.strip()[:20]!r}")
-    whole, _, frac = raw.partition(".")
+        raise ValueError(_("not a percentage: {text!r}").format(text=text.strip()[:20]))
+    whole, _sep, frac = raw.partition(".")
     bp = int(whole) * 100 + int(frac.ljust(2, "0") or 0)
     if bp > 10_000:
-        raise ValueError("a rate is at most 100 %")
+        raise ValueError(_("a rate is at most 100 %"))
     return bp
 
 
@@ -119,24 +135,26 @@ def parse_premium(text: str, currency: str) -> list[list[int]]:
     bands: list[list[int]] = []
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if len(lines) > MAX_BANDS:
-        raise ValueError(f"at most {MAX_BANDS} bands")
+        raise ValueError(_("at most {n} bands").format(n=MAX_BANDS))
     for number, line in enumerate(lines, start=1):
         amount, sep, rate = line.rpartition(":")
         if not sep:
-            raise ValueError(f"band {number}: write it as 'FROM: RATE%', e.g. '0: 25%'")
+            raise ValueError(
+                _("band {number}: write it as 'FROM: RATE%', e.g. '0: 25%'").format(number=number)
+            )
         try:
             start = parse_money(amount, currency)
         except ValueError as exc:
-            raise ValueError(f"band {number}: {exc}") from None
+            raise ValueError(_("band {number}: {error}").format(number=number, error=exc)) from None
         try:
             bp = _percent_bp(rate)
         except ValueError as exc:
-            raise ValueError(f"band {number}: {exc}") from None
+            raise ValueError(_("band {number}: {error}").format(number=number, error=exc)) from None
         if bands and start <= bands[-1][0]:
-            raise ValueError(f"band {number}: the bands must go up")
+            raise ValueError(_("band {number}: the bands must go up").format(number=number))
         bands.append([start, bp])
     if bands and bands[0][0] != 0:
-        raise ValueError("the first band starts at 0")
+        raise ValueError(_("the first band starts at 0"))
     return bands
 
 
@@ -152,10 +170,10 @@ def _number(text: str, what: str, lo: float, hi: float, problems: _Problems) -> 
     try:
         value = float(raw)
     except ValueError:
-        problems.add(f"{what}: not a number")
+        problems.add(_("{what}: not a number").format(what=what))
         return lo
     if not (lo <= value <= hi) or value != value:
-        problems.add(f"{what}: between {lo:g} and {hi:g}")
+        problems.add(_("{what}: between {lo:g} and {hi:g}").format(what=what, lo=lo, hi=hi))
         return lo
     return value
 
@@ -198,11 +216,11 @@ def parse_rules(form: RulesForm, currency: str, problems: _Problems | None = Non
     problems = problems or _Problems()
     out: JSON = {}
     if form.tie_policy not in TIE_POLICIES:
-        problems.add(f"Ties: one of {', '.join(TIE_POLICIES)}")
+        problems.add(_("Ties: one of {choices}").format(choices=", ".join(TIE_POLICIES)))
     out["tie_policy"] = form.tie_policy
-    out["late_window"] = _number(form.late_window, "Late-bid window (s)", 0, 60, problems)
-    out["reopen_window"] = _number(form.reopen_window, "Reopen window (s)", 0, 3600, problems)
-    hours = _number(form.subject_to_hours, "Subject-to window (h)", 1, 720, problems)
+    out["late_window"] = _number(form.late_window, _("Late-bid window (s)"), 0, 60, problems)
+    out["reopen_window"] = _number(form.reopen_window, _("Reopen window (s)"), 0, 3600, problems)
+    hours = _number(form.subject_to_hours, _("Subject-to window (h)"), 1, 720, problems)
     out["subject_to"] = bool(form.subject_to)
     out["subject_to_window"] = round(hours * 3600)
     out["confirm_online"] = bool(form.confirm_online)
@@ -210,11 +228,11 @@ def parse_rules(form: RulesForm, currency: str, problems: _Problems | None = Non
     try:
         out["buyer_premium"] = parse_premium(form.buyer_premium, currency)
     except ValueError as exc:
-        problems.add(f"Buyer's premium: {exc}")
+        problems.add(_("Buyer's premium: {exc}").format(exc=exc))
     try:
         out["vat_rate_bp"] = _percent_bp(form.vat_rate or "0")
     except ValueError as exc:
-        problems.add(f"VAT rate: {exc}")
+        problems.add(_("VAT rate: {exc}").format(exc=exc))
     if form.ladder is not None:
         out["ladder"] = [list(row) for row in form.ladder]
     if own:
@@ -255,34 +273,38 @@ class SaleForm:
 def check_sale_id(sale_id: str, existing: Iterable[str] = ()) -> str | None:
     """Why `sale_id` cannot name a new sale, or None."""
     if not SALE_ID.fullmatch(sale_id):
-        return f"Sale id: {SALE_ID_RULE}"
+        return _("Sale id: {rule}").format(rule=_(SALE_ID_RULE))
     if sale_id.lower() in {s.lower() for s in existing}:
-        return f"Sale id: a sale '{sale_id}' already exists"
+        return _("Sale id: a sale '{sale_id}' already exists").format(sale_id=sale_id)
     return None
 
 
 def _sessions(rows: Sequence[SessionRow], problems: _Problems) -> list[JSON]:
     rows = [r for r in rows if not r.blank()]
     if len(rows) > MAX_SESSIONS:
-        problems.add(f"Sessions: at most {MAX_SESSIONS}")
+        problems.add(_("Sessions: at most {n}").format(n=MAX_SESSIONS))
         return []
     out: list[JSON] = []
     names: set[str] = set()
     for n, row in enumerate(rows, start=1):
-        what = f"Session {n}"
-        name = clean_line(row.name, f"{what} name", problems, limit=100, required=True)
+        what = _("Session {n}").format(n=n)
+        name = clean_line(
+            row.name, _("{what} name").format(what=what), problems, limit=100, required=True
+        )
         if name and name.lower() in names:
-            problems.add(f"{what}: the name '{name}' is used twice")
+            problems.add(_("{what}: the name '{name}' is used twice").format(what=what, name=name))
         names.add(name.lower())
         try:
             starts = parse_start(row.starts)
         except ValueError as exc:
-            problems.add(f"{what} start: {exc}")
+            problems.add(_("{what} start: {exc}").format(what=what, exc=exc))
             starts = ""
         if out and starts and out[-1]["starts"] and starts <= out[-1]["starts"]:
-            problems.add(f"{what}: starts before the session above ends")
-        from_lot = clean_line(row.from_lot, f"{what} from lot", problems, limit=32)
-        to_lot = clean_line(row.to_lot, f"{what} to lot", problems, limit=32)
+            problems.add(_("{what}: starts before the session above ends").format(what=what))
+        from_lot = clean_line(
+            row.from_lot, _("{what} from lot").format(what=what), problems, limit=32
+        )
+        to_lot = clean_line(row.to_lot, _("{what} to lot").format(what=what), problems, limit=32)
         out.append({"name": name, "starts": starts, "from_lot": from_lot, "to_lot": to_lot})
     return out
 
@@ -295,11 +317,11 @@ def sale_spec(form: SaleForm, existing: Iterable[str] = ()) -> JSON:
     why = check_sale_id(sale_id, existing)
     if why:
         problems.add(why)
-    title = clean_line(form.title, "Title", problems, limit=200, required=True)
-    house = clean_line(form.house, "House", problems, limit=200, required=True)
+    title = clean_line(form.title, _("Title"), problems, limit=200, required=True)
+    house = clean_line(form.house, _("House"), problems, limit=200, required=True)
     currency = form.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.add("Currency: a three-letter ISO 4217 code, e.g. EUR")
+        problems.add(_("Currency: a three-letter ISO 4217 code, e.g. EUR"))
         currency = "EUR"
     tz = form.timezone.strip()
     try:
@@ -307,7 +329,9 @@ def sale_spec(form: SaleForm, existing: Iterable[str] = ()) -> JSON:
             raise ValueError
         ZoneInfo(tz)
     except (ValueError, ZoneInfoNotFoundError):
-        problems.add(f"Timezone: not a known time zone (e.g. Europe/London): {tz[:40]!r}")
+        problems.add(
+            _("Timezone: not a known time zone (e.g. Europe/London): {tz!r}").format(tz=tz[:40])
+        )
     sessions = _sessions(form.sessions, problems)
     settings = parse_rules(form.rules, currency, problems)
     settings["currency"] = currency
@@ -330,36 +354,53 @@ def sale_spec(form: SaleForm, existing: Iterable[str] = ()) -> JSON:
 def rules_text(rules: Mapping[str, Any], currency: str | None = None) -> list[str]:
     """The house rules in the words a bidder reads ("Rules of this sale")."""
     cur = str(currency or rules.get("currency") or "EUR")
-    lines = [
-        f"Ties: {TIE_POLICIES.get(str(rules.get('tie_policy')), str(rules.get('tie_policy')))}."
-    ]
+    tie = str(rules.get("tie_policy"))
+    lines = [_("Ties: {rule}.").format(rule=_(TIE_POLICIES.get(tie, tie)))]
     late = float(rules.get("late_window") or 0)
     if late:
-        lines.append(f"A bid up to {late:g} s after the hammer is shown to the auctioneer.")
+        lines.append(
+            _("A bid up to {late:g} s after the hammer is shown to the auctioneer.").format(
+                late=late
+            )
+        )
     if rules.get("confirm_online"):
-        lines.append("Online bids count once the clerk accepts them.")
+        lines.append(_("Online bids count once the clerk accepts them."))
     if rules.get("auto_absentee", True):
-        lines.append("Commission bids are executed by the house, at the lowest price needed.")
+        lines.append(_("Commission bids are executed by the house, at the lowest price needed."))
     if rules.get("subject_to"):
         window = rules.get("subject_to_window")
-        hours = f" within {float(window) / 3600:g} h" if window else ""
-        lines.append(
-            f"Lots below the reserve may be sold 'subject to' the vendor's approval{hours}."
-        )
+        if window:
+            text = _(
+                "Lots below the reserve may be sold 'subject to' the vendor's approval within "
+                "{hours:g} h."
+            ).format(hours=float(window) / 3600)
+        else:
+            text = _("Lots below the reserve may be sold 'subject to' the vendor's approval.")
+        lines.append(text)
     bands = [list(b) for b in rules.get("buyer_premium") or ()]
     if bands:
         parts = []
         for i, (start, bp) in enumerate(bands):
             if i + 1 < len(bands):
-                parts.append(f"{format_bp(bp)} up to {format_money(bands[i + 1][0], cur)}")
+                parts.append(
+                    _("{rate} up to {amount}").format(
+                        rate=format_bp(bp), amount=format_money(bands[i + 1][0], cur)
+                    )
+                )
             elif len(bands) > 1:
-                parts.append(f"{format_bp(bp)} above {format_money(start, cur)}")
+                parts.append(
+                    _("{rate} above {amount}").format(
+                        rate=format_bp(bp), amount=format_money(start, cur)
+                    )
+                )
             else:
                 parts.append(format_bp(bp))
-        lines.append("Buyer's premium: " + "; ".join(parts) + " of the hammer price.")
+        lines.append(
+            _("Buyer's premium: {bands} of the hammer price.").format(bands="; ".join(parts))
+        )
     vat = rules.get("vat_rate_bp")
     if vat is not None:
-        lines.append(f"VAT: {format_bp(int(vat))} where it applies.")
+        lines.append(_("VAT: {rate} where it applies.").format(rate=format_bp(int(vat))))
     return lines
 
 
@@ -369,14 +410,15 @@ def status_text(sale: Mapping[str, Any]) -> tuple[str, str]:
     pause = sale.get("break")
     if status == "live" and isinstance(pause, Mapping):
         nxt = pause.get("next_start")
-        return ("SESSION BREAK" + (f" · next {str(nxt).replace('T', ' ')}" if nxt else "")), (
-            "break"
-        )
+        if nxt:
+            text = _("SESSION BREAK · next {start}").format(start=str(nxt).replace("T", " "))
+            return text, "break"
+        return _("SESSION BREAK"), "break"
     sessions = sale.get("sessions") or []
     index = sale.get("session")
     if status == "live" and sessions and isinstance(index, int) and 0 <= index < len(sessions):
-        return f"LIVE · {sessions[index].get('name')}", "live"
-    return status.upper(), status if status in STATUSES else "live"
+        return _("LIVE · {session}").format(session=sessions[index].get("name")), "live"
+    return _(STATUS_WORDS.get(status, status.upper())), status if status in STATUSES else "live"
 
 
 # ---------------------------------------------------------------------- lots
@@ -428,37 +470,41 @@ class LotForm:
 def lot_fields(form: LotForm, currency: str, problems: _Problems) -> JSON:
     """Every field of the lot form as the engine's lot object (without the id)."""
     out: JSON = {}
-    out["title"] = clean_line(form.title, "Title", problems, limit=1_000, required=True)
-    out["description"] = clean_text(form.description, "Description", problems, limit=10_000)
-    for key, what in (("low", "Low estimate"), ("high", "High estimate"), ("start", "Start")):
+    out["title"] = clean_line(form.title, _("Title"), problems, limit=1_000, required=True)
+    out["description"] = clean_text(form.description, _("Description"), problems, limit=10_000)
+    for key, what in (
+        ("low", _("Low estimate")),
+        ("high", _("High estimate")),
+        ("start", _("Start")),
+    ):
         raw = getattr(form, key)
         if raw.strip():
             try:
                 out[key] = parse_money(raw, currency)
             except ValueError as exc:
-                problems.add(f"{what}: {exc}")
+                problems.add(_("{what}: {error}").format(what=what, error=exc))
         else:
             out[key] = None if key != "start" else 0
     if form.reserve.strip():
         try:
             out["reserve"] = parse_money(form.reserve, currency)
         except ValueError as exc:
-            problems.add(f"Reserve: {exc}")
+            problems.add(_("Reserve: {exc}").format(exc=exc))
     else:
         out["reserve"] = None
     low, high = out.get("low"), out.get("high")
     if isinstance(low, int) and isinstance(high, int) and low > high:
-        problems.add("Estimate: the low estimate is above the high one")
+        problems.add(_("Estimate: the low estimate is above the high one"))
     qty = form.quantity.strip()
     if not re.fullmatch(r"\d{1,6}", qty) or int(qty) < 1:
-        problems.add("Quantity: a whole number from 1")
+        problems.add(_("Quantity: a whole number from 1"))
     else:
         out["quantity"] = int(qty)
-    out["category"] = clean_line(form.category, "Category", problems, limit=100)
-    out["condition"] = clean_text(form.condition, "Condition", problems, limit=10_000)
-    out["consignor"] = clean_line(form.consignor, "Consignor", problems, limit=64)
+    out["category"] = clean_line(form.category, _("Category"), problems, limit=100)
+    out["condition"] = clean_text(form.condition, _("Condition"), problems, limit=10_000)
+    out["consignor"] = clean_line(form.consignor, _("Consignor"), problems, limit=64)
     if form.vat not in VAT_SCHEMES:
-        problems.add(f"VAT: one of {', '.join(VAT_SCHEMES)}")
+        problems.add(_("VAT: one of {choices}").format(choices=", ".join(VAT_SCHEMES)))
     out["vat"] = form.vat
     out["arr"] = bool(form.arr)
     return out
@@ -491,14 +537,16 @@ def amendment(
     problems = _Problems()
     fields = lot_fields(form, currency, problems)
     if form.id.strip() and form.id.strip() != str(lot.get("id")):
-        problems.add("Lot number: cannot be changed (withdraw the lot and add a new one)")
+        problems.add(_("Lot number: cannot be changed (withdraw the lot and add a new one)"))
     changes = {k: v for k, v in fields.items() if v != _lot_value(lot, k)}
     if not problems.messages and not changes:
-        problems.add("Nothing changed")
+        problems.add(_("Nothing changed"))
     cmd: JSON = {"op": "edit_lot", "lot": str(lot.get("id")), "changes": changes}
     if live:
-        cmd["reason"] = clean_line(reason, "Reason", problems, limit=500, required=True)
-        cmd["notice"] = clean_text(notice, "Saleroom notice", problems, limit=1_000, required=True)
+        cmd["reason"] = clean_line(reason, _("Reason"), problems, limit=500, required=True)
+        cmd["notice"] = clean_text(
+            notice, _("Saleroom notice"), problems, limit=1_000, required=True
+        )
     problems.check()
     return cmd
 
@@ -508,14 +556,14 @@ def new_lot(
 ) -> JSON:
     """`add_lot` from the form; live, a reason is required (the catalogue is frozen)."""
     problems = _Problems()
-    lot_id = clean_line(form.id, "Lot number", problems, limit=32, required=True)
+    lot_id = clean_line(form.id, _("Lot number"), problems, limit=32, required=True)
     if lot_id and lot_id in set(existing):
-        problems.add(f"Lot number: lot {lot_id} already exists")
+        problems.add(_("Lot number: lot {lot_id} already exists").format(lot_id=lot_id))
     fields = lot_fields(form, currency, problems)
     lot = {"id": lot_id, **{k: v for k, v in fields.items() if v is not None}}
     cmd: JSON = {"op": "add_lot", "lot": lot}
     if live:
-        cmd["reason"] = clean_line(reason, "Reason", problems, limit=500, required=True)
+        cmd["reason"] = clean_line(reason, _("Reason"), problems, limit=500, required=True)
     problems.check()
     return cmd
 
@@ -524,10 +572,14 @@ def reoffer_command(lot: Mapping[str, Any] | None, reason: str = "") -> JSON:
     """`reoffer` for a passed lot."""
     problems = _Problems()
     if lot is None:
-        raise FormError(["Choose a passed lot first"])
+        raise FormError([_("Choose a passed lot first")])
     if lot.get("status") != "passed":
-        problems.add(f"Lot {lot.get('id')} is not passed: only a passed lot can be re-offered")
-    text = clean_line(reason, "Reason", problems, limit=500)
+        problems.add(
+            _("Lot {id} is not passed: only a passed lot can be re-offered").format(
+                id=lot.get("id")
+            )
+        )
+    text = clean_line(reason, _("Reason"), problems, limit=500)
     problems.check()
     cmd: JSON = {"op": "reoffer", "lot": str(lot.get("id"))}
     if text:
@@ -551,16 +603,16 @@ def subject_to_lots(lots: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]
 def _paddle(text: str, bidders: Iterable[Mapping[str, Any]], problems: _Problems) -> str:
     paddle = text.strip()
     if not re.fullmatch(r"\d{1,9}", paddle):
-        problems.add("Paddle: a paddle number")
+        problems.add(_("Paddle: a paddle number"))
     elif paddle not in {str(b.get("paddle")) for b in bidders}:
-        problems.add(f"Paddle: {paddle} is not registered")
+        problems.add(_("Paddle: {paddle} is not registered").format(paddle=paddle))
     return paddle
 
 
 def message_command(text: str, paddle: str = "", bidders: Iterable[Mapping[str, Any]] = ()) -> JSON:
     """`message` to every online bidder (no paddle) or to one registered paddle."""
     problems = _Problems()
-    body = clean_text(text, "Message", problems, limit=MAX_MESSAGE, required=True)
+    body = clean_text(text, _("Message"), problems, limit=MAX_MESSAGE, required=True)
     cmd: JSON = {"op": "message", "text": body}
     if paddle.strip():
         cmd["paddle"] = _paddle(paddle, bidders, problems)
@@ -572,14 +624,14 @@ def end_session_command(message: str, next_start: str = "") -> JSON:
     """`end_session` with the message every screen shows and the next session's start."""
     problems = _Problems()
     cmd: JSON = {"op": "end_session"}
-    text = clean_text(message, "Message", problems, limit=MAX_MESSAGE)
+    text = clean_text(message, _("Message"), problems, limit=MAX_MESSAGE)
     if text:
         cmd["message"] = text
     if next_start.strip():
         try:
             cmd["next_start"] = parse_start(next_start)
         except ValueError as exc:
-            problems.add(f"Next session: {exc}")
+            problems.add(_("Next session: {exc}").format(exc=exc))
     problems.check()
     return cmd
 
@@ -600,17 +652,19 @@ def phone_command(
     """`book_phone`: a paddle on the lots from..to (running order) with an operator."""
     problems = _Problems()
     paddle = _paddle(paddle, bidders, problems)
-    name = clean_line(operator, "Operator", problems, limit=64, required=True)
+    name = clean_line(operator, _("Operator"), problems, limit=64, required=True)
     first, last = from_lot.strip(), (to_lot.strip() or from_lot.strip())
     index = {lot: i for i, lot in enumerate(order)}
-    for what, lot in (("From lot", first), ("To lot", last)):
+    for what, lot in ((_("From lot"), first), (_("To lot"), last)):
         if lot not in index:
             problems.add(
-                f"{what}: no lot {lot[:32]!r} in this sale" if lot else f"{what}: required"
+                _("{what}: no lot {lot!r} in this sale").format(what=what, lot=lot[:32])
+                if lot
+                else _("{what}: required").format(what=what)
             )
     if first in index and last in index:
         if index[first] > index[last]:
-            problems.add("Lots: 'from' comes after 'to' in the running order")
+            problems.add(_("Lots: 'from' comes after 'to' in the running order"))
         else:
             span = set(order[index[first] : index[last] + 1])
             for b in booked:
@@ -619,8 +673,15 @@ def phone_command(
                 other = set(lots_between(order, str(b.get("from_lot")), str(b.get("to_lot"))))
                 if span & other:
                     problems.add(
-                        f"Paddle {paddle} is already booked on lots "
-                        f"{b.get('from_lot')}–{b.get('to_lot')} ({b.get('operator')})"
+                        _(
+                            "Paddle {paddle} is already booked on lots {from_lot}–{to_lot} "
+                            "({operator})"
+                        ).format(
+                            paddle=paddle,
+                            from_lot=b.get("from_lot"),
+                            to_lot=b.get("to_lot"),
+                            operator=b.get("operator"),
+                        )
                     )
                     break
     problems.check()
@@ -647,15 +708,18 @@ def next_call(
     """What a phone operator needs to know about a booking: the next lot of the range still to
     come and how far away it is in the running order ("5 · 3 lots away", "5 · on the block")."""
     if current in span and current is not None:
-        return f"{current} · on the block"
+        return _("{lot} · on the block").format(lot=current)
     left = set(waiting)
     nxt = next((lot for lot in span if lot in left), None)
     if nxt is None:
-        return "done"
+        return _("done")
     if current not in order:
         return nxt
     away = order.index(nxt) - order.index(current)
-    return f"{nxt} · {away} lot{'s' if away != 1 else ''} away" if away > 0 else nxt
+    if away <= 0:
+        return nxt
+    text = _("{lot} · 1 lot away") if away == 1 else _("{lot} · {away} lots away")
+    return text.format(lot=nxt, away=away)
 
 
 def by_operator(phones: Iterable[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:

@@ -10,10 +10,21 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout
 
 from app.formatting import format_money
+from app.i18n import N_, _
 from app.ui.new_sale import NewSaleDialog
 from app.ui.widgets import item, plain, table
 
-COLUMNS = ["Sale", "Title", "House", "State", "Lots", "Sold", "Passed", "Total", "Sessions"]
+COLUMNS = [
+    N_("Sale"),
+    N_("Title"),
+    N_("House"),
+    N_("State"),
+    N_("Lots"),
+    N_("Sold"),
+    N_("Passed"),
+    N_("Total"),
+    N_("Sessions"),
+]
 
 
 def summary_cells(s: Any) -> list[str]:
@@ -45,28 +56,28 @@ class SalePicker(QDialog):
     def __init__(self, current: str | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("salePicker")
-        self.setWindowTitle("Sales")
+        self.setWindowTitle(_("Sales"))
         self.current = current
         self.sales: list[Any] = []
         self.confirm: Callable[[str], bool] = lambda _text: True
-        self.view = table(COLUMNS, "salesTable")
+        self.view = table([_(c) for c in COLUMNS], "salesTable")
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 150), (2, 150), (3, 60), (4, 50), (5, 50), (6, 60), (7, 110)):
             self.view.setColumnWidth(column, width)
         self.view.cellDoubleClicked.connect(lambda _r, _c: self._open())
-        self.message = plain("Reading the sales…", "pickerMessage", wrap=True)
-        self.open_button = QPushButton("Open")
+        self.message = plain(_("Reading the sales…"), "pickerMessage", wrap=True)
+        self.open_button = QPushButton(_("Open"))
         self.open_button.setObjectName("openSale")
         self.open_button.setDefault(True)
         self.open_button.clicked.connect(self._open)
-        self.new_button = QPushButton("New sale…")
+        self.new_button = QPushButton(_("New sale…"))
         self.new_button.setObjectName("newSaleButton")
         self.new_button.clicked.connect(self.new_sale.emit)
-        self.demo_button = QPushButton("Start the demo over…")
+        self.demo_button = QPushButton(_("Start the demo over…"))
         self.demo_button.setObjectName("resetDemo")
         self.demo_button.clicked.connect(self._reset_demo)
-        close = QPushButton("Close")
+        close = QPushButton(_("Close"))
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
@@ -75,7 +86,7 @@ class SalePicker(QDialog):
         buttons.addWidget(close)
         buttons.addWidget(self.open_button)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Sales in this data folder", "sectionTitle"))
+        col.addWidget(plain(_("Sales in this data folder"), "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addWidget(self.message)
         col.addLayout(buttons)
@@ -122,8 +133,10 @@ class SalePicker(QDialog):
 
     def _reset_demo(self) -> None:
         if self.confirm(
-            "Start the demo over? Every bid, bidder and result of the demo sale is replaced "
-            "by a fresh demo."
+            _(
+                "Start the demo over? Every bid, bidder and result of the demo sale is replaced "
+                "by a fresh demo."
+            )
         ):
             self.set_message("Starting the demo over…", error=False)
             self.reset_demo.emit()

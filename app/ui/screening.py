@@ -29,23 +29,28 @@ from PySide6.QtWidgets import (
 )
 
 from app.bridge import CoreBridge
-from app.formatting import format_money
+from app.formatting import format_money, format_number
+from app.i18n import N_, _
 from app.ui.checkout import fit_columns, refusal
 from app.ui.widgets import item, plain, table
 
 JSON = dict[str, Any]
 KINDS = {
-    "eu": "EU financial sanctions (XML)",
-    "un": "UN consolidated list (XML)",
-    "ofac": "OFAC SDN (CSV + alt.csv)",
-    "pep": "PEP list (simple CSV)",
+    "eu": N_("EU financial sanctions (XML)"),
+    "un": N_("UN consolidated list (XML)"),
+    "ofac": N_("OFAC SDN (CSV + alt.csv)"),
+    "pep": N_("PEP list (simple CSV)"),
 }
-PHASES = {"read": "Reading", "store": "Storing entries", "done": "Done"}
+PHASES = {"read": N_("Reading"), "store": N_("Storing entries"), "done": N_("Done")}
 
 
 def progress_text(phase: str, done: int, total: int) -> str:
-    label = PHASES.get(phase, phase.capitalize())
-    return f"{label}: {done:,} of {total:,}" if total else f"{label}…"
+    label = _(PHASES.get(phase, phase.capitalize()))
+    if not total:
+        return _("{phase}…").format(phase=label)
+    return _("{phase}: {done} of {total}").format(
+        phase=label, done=format_number(done), total=format_number(total)
+    )
 
 
 class ScreeningPanel(QWidget):
@@ -60,16 +65,18 @@ class ScreeningPanel(QWidget):
         self.bridge = bridge
         self.dialogs = dialogs
         self.pick_files: Callable[[str], tuple[str, str]] = self._pick
-        self.view = table(["List", "File", "Entries", "Imported", "SHA-256"], "screeningLists")
+        self.view = table(
+            [_("List"), _("File"), _("Entries"), _("Imported"), _("SHA-256")], "screeningLists"
+        )
         fit_columns(self.view, 1)
         self.kind = QComboBox()
         self.kind.setObjectName("screeningKindBox")
         for kind, label in KINDS.items():
-            self.kind.addItem(label, kind)
-        self.import_button = QPushButton("Import list…")
+            self.kind.addItem(_(label), kind)
+        self.import_button = QPushButton(_("Import list…"))
         self.import_button.setObjectName("btn_import_list")
         self.import_button.clicked.connect(self.choose)
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton(_("Refresh"))
         self.refresh_button.setObjectName("btn_screening_refresh")
         self.refresh_button.clicked.connect(self.reload)
         self.bar = QProgressBar()
@@ -78,7 +85,7 @@ class ScreeningPanel(QWidget):
         self.status = plain("", "screeningStatus", wrap=True)
         self.threshold: JSON | None = None
         self.threshold_label = plain("", "amlThreshold", wrap=True)
-        self.use_threshold = QPushButton("Use as this sale's AML threshold")
+        self.use_threshold = QPushButton(_("Use as this sale's AML threshold"))
         self.use_threshold.setObjectName("btn_use_threshold")
         self.use_threshold.setEnabled(False)
         self.use_threshold.clicked.connect(self.apply_threshold)
@@ -89,7 +96,7 @@ class ScreeningPanel(QWidget):
         row.addWidget(self.refresh_button)
         row.addStretch(1)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Sanctions and PEP lists", "sectionTitle"))
+        col.addWidget(plain(_("Sanctions and PEP lists"), "sectionTitle"))
         col.addWidget(self.view, 1)
         col.addLayout(row)
         col.addWidget(self.bar)
@@ -97,7 +104,7 @@ class ScreeningPanel(QWidget):
         aml = QHBoxLayout()
         aml.addWidget(self.threshold_label, 1)
         aml.addWidget(self.use_threshold)
-        col.addWidget(plain("Anti-money-laundering", "sectionTitle"))
+        col.addWidget(plain(_("Anti-money-laundering"), "sectionTitle"))
         col.addLayout(aml)
 
     def reload(self) -> None:
@@ -108,7 +115,11 @@ class ScreeningPanel(QWidget):
         self.threshold = found
         amount = format_money(int(found["threshold"]), str(found["currency"]), always_cents=True)
         rate = "" if found["currency"] == "EUR" else f" (€1 = {found['rate']} {found['currency']})"
-        self.threshold_label.setText(f"EUR 10,000 in {found['month']}: {amount}{rate}")
+        self.threshold_label.setText(
+            _("EUR 10,000 in {month}: {amount}{rate}").format(
+                month=found["month"], amount=amount, rate=rate
+            )
+        )
         self.use_threshold.setEnabled(True)
 
     def _no_rate(self, exc: BaseException) -> None:
@@ -123,7 +134,7 @@ class ScreeningPanel(QWidget):
         self.bridge.run(
             lambda core: core.configure({"aml_threshold": amount}),
             lambda answer: self._say(
-                "The sale's AML threshold is set"
+                _("The sale's AML threshold is set")
                 if answer.ok
                 else refusal("AML threshold not set", answer)
             ),
@@ -140,7 +151,7 @@ class ScreeningPanel(QWidget):
             self.view.setItem(r, 3, item(when))
             self.view.setItem(r, 4, item(str(info["sha256"])[:16] + "…"))
         if not lists:
-            self.status.setText("No list imported: bidders are not screened until one is.")
+            self.status.setText(_("No list imported: bidders are not screened until one is."))
 
     def choose(self) -> None:
         kind = str(self.kind.currentData())
@@ -152,10 +163,14 @@ class ScreeningPanel(QWidget):
         if not self.dialogs:
             return "", ""
         pattern = "XML (*.xml)" if kind in ("eu", "un") else "CSV (*.csv)"
-        path, _ = QFileDialog.getOpenFileName(self, KINDS[kind], "", f"{pattern};;All files (*)")
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _(KINDS[kind]), "", _("{pattern};;All files (*)").format(pattern=pattern)
+        )
         alt = ""
         if path and kind == "ofac":
-            alt, _ = QFileDialog.getOpenFileName(self, "OFAC alt.csv (aliases)", "", pattern)
+            alt, _filter = QFileDialog.getOpenFileName(
+                self, _("OFAC alt.csv (aliases)"), "", pattern
+            )
         return path, alt
 
     def start(self, path: Path, kind: str, alt: Path | None = None) -> None:
@@ -163,7 +178,7 @@ class ScreeningPanel(QWidget):
         self.import_button.setEnabled(False)
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
-        self.status.setText(f"Importing {path.name}…")
+        self.status.setText(_("Importing {name}…").format(name=path.name))
 
         def progress(phase: str, done: int, total: int) -> None:
             self._progress.emit(phase, done, total)  # from the worker thread: queued

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bridge import CoreBridge
+from app.i18n import _
 from app.ui.checkout import fit_columns, refusal
 from app.ui.widgets import item, plain, table
 from hub.auction.roles import LABELS, STAFF_ROLES
@@ -45,10 +46,12 @@ class StaffPanel(QWidget):
         self.setObjectName("staffPanel")
         self.bridge = bridge
         self.rows: list[JSON] = []
-        self.people = table(["Id", "Name", "Roles", "Active", "Signed in"], "staffTable")
+        self.people = table(
+            [_("Id"), _("Name"), _("Roles"), _("Active"), _("Signed in")], "staffTable"
+        )
         fit_columns(self.people, 2)
         self.people.itemSelectionChanged.connect(self._selected)
-        self.sessions = table(["Device", "Since", "Until"], "sessionTable")
+        self.sessions = table([_("Device"), _("Since"), _("Until")], "sessionTable")
         fit_columns(self.sessions, 0)
         self.name = QLineEdit()
         self.name.setObjectName("staffName")
@@ -57,24 +60,24 @@ class StaffPanel(QWidget):
         self.pin.setObjectName("staffPin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(12)
-        self.pin.setPlaceholderText("4 to 12 digits")
+        self.pin.setPlaceholderText(_("4 to 12 digits"))
         self.role_boxes: dict[str, QCheckBox] = {}
         roles = QHBoxLayout()
         for role in STAFF_ROLES:
-            box = QCheckBox(LABELS[role])
+            box = QCheckBox(_(LABELS[role]))
             box.setObjectName(f"role_{role}")
             self.role_boxes[role] = box
             roles.addWidget(box)
         roles.addStretch(1)
         form = QFormLayout()
-        form.addRow(plain("Name"), self.name)
-        form.addRow(plain("Roles"), roles)
-        form.addRow(plain("PIN"), self.pin)
-        self.create_button = self._button("Create", "btn_staff_create", self.create_account)
-        self.save_button = self._button("Save name and roles", "btn_staff_save", self.save)
-        self.pin_button = self._button("Reset PIN", "btn_staff_pin", self.reset_pin)
-        self.deactivate_button = self._button("Deactivate", "btn_staff_off", self.deactivate)
-        self.revoke_button = self._button("Revoke", "btn_revoke", self.revoke)
+        form.addRow(plain(_("Name")), self.name)
+        form.addRow(plain(_("Roles")), roles)
+        form.addRow(plain(_("PIN")), self.pin)
+        self.create_button = self._button(_("Create"), "btn_staff_create", self.create_account)
+        self.save_button = self._button(_("Save name and roles"), "btn_staff_save", self.save)
+        self.pin_button = self._button(_("Reset PIN"), "btn_staff_pin", self.reset_pin)
+        self.deactivate_button = self._button(_("Deactivate"), "btn_staff_off", self.deactivate)
+        self.revoke_button = self._button(_("Revoke"), "btn_revoke", self.revoke)
         buttons = QHBoxLayout()
         for button in (
             self.create_button,
@@ -85,12 +88,12 @@ class StaffPanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         session_row = QHBoxLayout()
-        session_row.addWidget(plain("Sessions of the selected person", "sectionTitle"))
+        session_row.addWidget(plain(_("Sessions of the selected person"), "sectionTitle"))
         session_row.addStretch(1)
         session_row.addWidget(self.revoke_button)
         self.status = plain("", "staffStatus", wrap=True)
         col = QVBoxLayout(self)
-        col.addWidget(plain("Staff accounts", "sectionTitle"))
+        col.addWidget(plain(_("Staff accounts"), "sectionTitle"))
         col.addWidget(self.people, 2)
         col.addLayout(form)
         col.addLayout(buttons)
@@ -114,7 +117,7 @@ class StaffPanel(QWidget):
         self.rows = rows
         self.people.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            roles = ", ".join(LABELS.get(role, role) for role in row["roles"])
+            roles = ", ".join(_(LABELS.get(role, role)) for role in row["roles"])
             self.people.setItem(r, 0, item(str(row["id"])))
             self.people.setItem(r, 1, item(str(row["name"])))
             self.people.setItem(r, 2, item(roles))
@@ -124,7 +127,7 @@ class StaffPanel(QWidget):
                 self.people.selectRow(r)
         if not rows:
             self.status.setText(
-                "No staff accounts: the desktop acts as the owner, with every role."
+                _("No staff accounts: the desktop acts as the owner, with every role.")
             )
         self._selected()
 
@@ -163,7 +166,9 @@ class StaffPanel(QWidget):
         name, roles, pin = self.name.text(), self.chosen_roles(), self.pin.text()
         self.bridge.run(
             lambda core: core.create_staff(name, roles, pin),
-            lambda account: self._done(f"{account['name']} is {account['id']}"),
+            lambda account: self._done(
+                _("{name} is {id}").format(name=account["name"], id=account["id"])
+            ),
             lambda exc: self._say(refusal("Not created", exc)),
         )
 
@@ -174,7 +179,7 @@ class StaffPanel(QWidget):
         name, roles = self.name.text(), self.chosen_roles()
         self.bridge.run(
             lambda core: core.update_staff(staff_id, name, roles),
-            lambda account: self._done(f"{account['id']} saved"),
+            lambda account: self._done(_("{id} saved").format(id=account["id"])),
             lambda exc: self._say(refusal("Not saved", exc)),
         )
 
@@ -184,7 +189,7 @@ class StaffPanel(QWidget):
             return
         self.bridge.run(
             lambda core: core.reset_pin(staff_id, pin),
-            lambda _none: self._done(f"new PIN set for {staff_id}"),
+            lambda _none: self._done(_("new PIN set for {staff_id}").format(staff_id=staff_id)),
             lambda exc: self._say(refusal("PIN not changed", exc)),
         )
 
@@ -194,7 +199,11 @@ class StaffPanel(QWidget):
             return
         self.bridge.run(
             lambda core: core.deactivate_staff(staff_id),
-            lambda sids: self._done(f"{staff_id} deactivated; {len(sids)} session(s) ended"),
+            lambda sids: self._done(
+                _("{staff_id} deactivated; {n_sids} session(s) ended").format(
+                    staff_id=staff_id, n_sids=len(sids)
+                )
+            ),
             lambda exc: self._say(refusal("Not deactivated", exc)),
         )
 
@@ -207,7 +216,7 @@ class StaffPanel(QWidget):
         session = row["sessions"][index]
         self.bridge.run(
             lambda core: core.revoke_session(str(session["sid"])),
-            lambda _ok: self._done(f"{session['device']} signed out"),
+            lambda _ok: self._done(_("{device} signed out").format(device=session["device"])),
             lambda exc: self._say(refusal("Not revoked", exc)),
         )
 

@@ -70,7 +70,7 @@ def test_enter_and_cancel_commission_bids(qtbot, window) -> None:
         panel.maximum.setText(maximum)
         with qtbot.waitSignal(win.console.notice_changed, timeout=T) as sig:
             qtbot.mouseClick(panel.add, Qt.MouseButton.LeftButton)
-        assert "Refused (absentee_bid)" in sig.args[0]
+        assert "Refused (Commission bid)" in sig.args[0]  # the command by its name
         panel.paddle.setText("102")
 
     # Unreadable input sends nothing.
