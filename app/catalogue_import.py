@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from app.formatting import _SYMBOLS, decimals, format_money
+from app.i18n import _
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 80 * 1024 * 1024  # a workbook's parts, unpacked: beyond is a zip bomb
@@ -193,19 +194,21 @@ def decode(data: bytes) -> str:
     """CSV bytes → text: UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 (with or without
     BOM), else Windows-1252 (old Excel)."""
     if len(data) > MAX_FILE_BYTES:
-        raise CatalogueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise CatalogueError(
+            _("the file is larger than {mb} MB").format(mb=MAX_FILE_BYTES // (1024 * 1024))
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise CatalogueError("the file says UTF-16 but is not") from exc
+            raise CatalogueError(_("the file says UTF-16 but is not")) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise CatalogueError("the file is not text (not UTF-8 or Windows-1252)") from exc
+            raise CatalogueError(_("the file is not text (not UTF-8 or Windows-1252)")) from exc
 
 
 def is_workbook(data: bytes, name: str = "") -> bool:
@@ -219,11 +222,15 @@ def read_table(
 
     Raises CatalogueError when the file as a whole is unusable."""
     if len(data) > MAX_FILE_BYTES:
-        raise CatalogueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise CatalogueError(
+            _("the file is larger than {mb} MB").format(mb=MAX_FILE_BYTES // (1024 * 1024))
+        )
     if data.startswith(_OLE) or name.lower().endswith(".xls"):
         raise CatalogueError(
-            "an old .xls workbook or a password-protected one: save it as .xlsx (no password) "
-            "or CSV and import that"
+            _(
+                "an old .xls workbook or a password-protected one: save it as .xlsx (no password) "
+                "or CSV and import that"
+            )
         )
     if is_workbook(data, name):
         header, body = _xlsx_cells(data)
@@ -239,9 +246,9 @@ def text_table(text: str, headers: Mapping[str, str], required: tuple[str, ...])
     try:
         header = next(reader)
     except StopIteration as exc:
-        raise CatalogueError("the file is empty") from exc
+        raise CatalogueError(_("the file is empty")) from exc
     except csv.Error as exc:
-        raise CatalogueError(f"the header line cannot be read: {exc}") from exc
+        raise CatalogueError(_("the header line cannot be read: {exc}").format(exc=exc)) from exc
 
     def body() -> Iterator[tuple[int, list[Cell] | str]]:
         while True:
@@ -285,18 +292,24 @@ def _table(
         key = header_key(text)
         name = known.get(key)
         if name is not None and name in columns:
-            table.unknown.append(f"{text.strip()[:40]} (a second '{name}' column: not read)")
+            table.unknown.append(
+                _("{column} (a second '{name}' column: not read)").format(
+                    column=text.strip()[:40], name=name
+                )
+            )
             name = None
         elif name is None and key:
             table.unknown.append(text.strip()[:40])
         columns.append(name)
     if len(header) > MAX_COLUMNS and any(_filled(c) for c in header[MAX_COLUMNS:]):
-        table.unknown.append(f"columns after the {MAX_COLUMNS}th (not read)")
+        table.unknown.append(_("columns after the {n}th (not read)").format(n=MAX_COLUMNS))
     if any(name not in columns for name in required):
         if not any(_filled(c) for c in header):
-            raise CatalogueError("the file is empty: no header row")
+            raise CatalogueError(_("the file is empty: no header row"))
         names = " and ".join(f"'{name}'" for name in required)
-        raise CatalogueError(f"the first line must name the columns, at least {names}")
+        raise CatalogueError(
+            _("the first line must name the columns, at least {names}").format(names=names)
+        )
     header_width = _width(header)
     count = 0
     for line, cells in body:
@@ -308,7 +321,7 @@ def _table(
         count += 1
         if count > MAX_ROWS:
             raise CatalogueError(
-                f"more than {MAX_ROWS} rows: split the file (nothing was imported)"
+                _("more than {n} rows: split the file (nothing was imported)").format(n=MAX_ROWS)
             )
         values: dict[str, str] = {}
         numbers: dict[str, Decimal] = {}
@@ -357,9 +370,11 @@ def _xlsx_cells(data: bytes) -> tuple[list[Cell], Iterator[tuple[int, list[Cell]
             values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise CatalogueError(f"the workbook cannot be read ({type(exc).__name__})") from exc
+        raise CatalogueError(
+            _("the workbook cannot be read ({error})").format(error=type(exc).__name__)
+        ) from exc
     if not values.worksheets:
-        raise CatalogueError("the workbook has no sheet")
+        raise CatalogueError(_("the workbook has no sheet"))
     sheets = (values.worksheets[0], formulas.worksheets[0])
     rows = zip(*(_sheet_rows(s) for s in sheets), strict=False)
     try:
@@ -367,9 +382,11 @@ def _xlsx_cells(data: bytes) -> tuple[list[Cell], Iterator[tuple[int, list[Cell]
     except CatalogueError:
         raise
     except Exception as exc:
-        raise CatalogueError(f"the workbook cannot be read ({type(exc).__name__})") from exc
+        raise CatalogueError(
+            _("the workbook cannot be read ({error})").format(error=type(exc).__name__)
+        ) from exc
     if first is None:
-        raise CatalogueError("the file is empty: the first sheet has no rows")
+        raise CatalogueError(_("the file is empty: the first sheet has no rows"))
     header = [_xlsx_cell(v, f) for v, f in zip(*first, strict=False)]
 
     def body() -> Iterator[tuple[int, list[Cell] | str]]:
@@ -379,8 +396,9 @@ def _xlsx_cells(data: bytes) -> tuple[list[Cell], Iterator[tuple[int, list[Cell]
                 line += 1
                 if line > MAX_SHEET_LINES:
                     raise CatalogueError(
-                        f"the sheet runs past row {MAX_SHEET_LINES}: split it (nothing was "
-                        "imported)"
+                        _("the sheet runs past row {n}: split it (nothing was imported)").format(
+                            n=MAX_SHEET_LINES
+                        )
                     )
                 cells = [_xlsx_cell(v, f) for v, f in zip(value_row, formula_row, strict=False)]
                 yield line, cells
@@ -388,7 +406,9 @@ def _xlsx_cells(data: bytes) -> tuple[list[Cell], Iterator[tuple[int, list[Cell]
             raise
         except Exception as exc:
             raise CatalogueError(
-                f"the workbook cannot be read after row {line} ({type(exc).__name__})"
+                _("the workbook cannot be read after row {line} ({error})").format(
+                    line=line, error=type(exc).__name__
+                )
             ) from exc
         finally:
             values.close()
@@ -403,14 +423,15 @@ def _check_zip(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise CatalogueError("not an .xlsx workbook (the file is damaged or not a zip)") from exc
+        raise CatalogueError(_("not an .xlsx workbook (the file is damaged or not a zip)")) from exc
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
-        raise CatalogueError("not an .xlsx workbook (a zip without a workbook in it)")
+        raise CatalogueError(_("not an .xlsx workbook (a zip without a workbook in it)"))
     if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
         raise CatalogueError(
-            f"the workbook unpacks to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB: "
-            "save a smaller one (or export a CSV)"
+            _(
+                "the workbook unpacks to more than {mb} MB: save a smaller one (or export a CSV)"
+            ).format(mb=MAX_UNZIPPED_BYTES // (1024 * 1024))
         )
 
 
@@ -470,12 +491,16 @@ def parse_amount(text: str, currency: str, number: Decimal | None = None) -> int
     digits = decimals(currency)
     value = number if number is not None else _amount_text(text, digits, currency)
     if value < 0:
-        raise ValueError("negative amount")
+        raise ValueError(_("negative amount"))
     minor = value.scaleb(digits)
     if minor > MAX_AMOUNT:
-        raise ValueError("amount too large")
+        raise ValueError(_("amount too large"))
     if minor != minor.to_integral_value():
-        raise ValueError(f"more than {digits} decimals for {currency.upper()}")
+        raise ValueError(
+            _("more than {digits} decimals for {currency}").format(
+                digits=digits, currency=currency.upper()
+            )
+        )
     return int(minor)
 
 
@@ -487,11 +512,11 @@ def _amount_text(text: str, digits: int, currency: str) -> Decimal:
         raw = raw.replace(mark, "")
     raw = re.sub(r"[\s\u00a0\u202f'’]", "", raw)
     if not raw:
-        raise ValueError("empty amount")
+        raise ValueError(_("empty amount"))
     if raw.startswith(("-", "(", "\u2212")):
-        raise ValueError("negative amount")
+        raise ValueError(_("negative amount"))
     if not re.fullmatch(r"[0-9.,]+", raw) or not re.search(r"\d", raw):
-        raise ValueError(f"not an amount: {shown!r}")
+        raise ValueError(_("not an amount: {shown!r}").format(shown=shown))
     last = max(raw.rfind("."), raw.rfind(","))
     if last < 0:
         return Decimal(raw)
@@ -499,18 +524,20 @@ def _amount_text(text: str, digits: int, currency: str) -> Decimal:
     other = "," if mark == "." else "."
     if other in raw:  # both marks: the last is the decimal one, the other groups
         if mark in head or not tail or not _grouped(head, other):
-            raise ValueError(f"not an amount: {shown!r}")
+            raise ValueError(_("not an amount: {shown!r}").format(shown=shown))
         return _decimal(head.replace(other, "") + "." + tail, shown)
     if raw.count(mark) > 1:  # one mark, several times: grouping only
         if not _grouped(raw, mark):
-            raise ValueError(f"not an amount: {shown!r}")
+            raise ValueError(_("not an amount: {shown!r}").format(shown=shown))
         return _decimal(raw.replace(mark, ""), shown)
     if len(tail) == 3 and _grouped(raw, mark):
         if digits == 3:
-            raise ValueError(f"{shown!r} is ambiguous: write it without a thousands mark")
+            raise ValueError(
+                _("{shown!r} is ambiguous: write it without a thousands mark").format(shown=shown)
+            )
         return _decimal(head + tail, shown)
     if not tail:
-        raise ValueError(f"not an amount: {shown!r}")
+        raise ValueError(_("not an amount: {shown!r}").format(shown=shown))
     return _decimal((head or "0") + "." + tail, shown)
 
 
@@ -522,7 +549,7 @@ def _decimal(text: str, shown: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {shown!r}") from exc
+        raise ValueError(_("not an amount: {shown!r}").format(shown=shown)) from exc
 
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -603,7 +630,7 @@ def row_detail(plan: LotPlan, currency: str = "") -> str:
     if plan.action == "edit":
         return "; ".join([describe_changes(plan.changes, currency), *plan.warnings])
     if plan.action == "same":
-        return "; ".join(["no change", *plan.warnings])
+        return "; ".join([_("no change"), *plan.warnings])
     return "; ".join(plan.warnings)
 
 
@@ -618,9 +645,9 @@ def _show(key: str, value: Any, currency: str) -> str:
     if key in MONEY_FIELDS:
         return format_money(value, currency or "EUR")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
+        return ", ".join(map(str, value)) or _("none")
     text = str(value) if value not in (None, "") else "—"
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -659,7 +686,7 @@ def parse_catalogue(
     table = source if isinstance(source, Table) else text_table(source, HEADERS, ("lot",))
     plan = ImportPlan(bad=list(table.bad), status=status, currency=currency)
     if not table.rows and not table.bad:
-        plan.notes.append("the file has a header but no rows")
+        plan.notes.append(_("the file has a header but no rows"))
     if table.unknown:
         plan.notes.append("columns not read: " + ", ".join(table.unknown))
     plan.notes.extend(_status_notes(status, reason))
@@ -677,7 +704,13 @@ def parse_catalogue(
         key = lot.casefold()
         if key in seen:
             plan.bad.append(
-                RowVerdict(line, lot, False, f"lot {lot} repeats line {seen[key]}", "refuse")
+                RowVerdict(
+                    line,
+                    lot,
+                    False,
+                    _("lot {lot} repeats line {first}").format(lot=lot, first=seen[key]),
+                    "refuse",
+                )
             )
             continue
         seen[key] = line
@@ -701,9 +734,13 @@ def _status_notes(status: str, reason: str | None) -> list[str]:
         "changed by an import (amend them one at a time, with a reason)"
     ]
     if not reason:
-        notes.append("new lots are added to a live sale only with a reason: give one")
+        notes.append(_("new lots are added to a live sale only with a reason: give one"))
     else:
-        notes.append(f"new lots are added with the reason {reason[:60]!r} and a saleroom notice")
+        notes.append(
+            _("new lots are added with the reason {reason!r} and a saleroom notice").format(
+                reason=reason[:60]
+            )
+        )
     return notes
 
 
@@ -725,12 +762,12 @@ def _decide(
 ) -> str:
     """Set the plan's action; return why it is refused ("" when it is not)."""
     if status == "closed":
-        return "the sale is closed"
+        return _("the sale is closed")
     if match is None:
         if not plan.title:
-            return "no title"
+            return _("no title")
         if status != "draft" and not reason:
-            return "the sale is live: a new lot needs a reason (give one and import again)"
+            return _("the sale is live: a new lot needs a reason (give one and import again)")
         plan.action = "add"
         return ""
     plan.lot = match  # the sale's spelling of the lot number
@@ -739,10 +776,10 @@ def _decide(
         plan.action = "same"
         return ""
     if status != "draft":
-        return (
-            f"lot {match} is already in the sale and the catalogue is frozen: amend it with a "
-            f"reason (would change {describe_changes(plan.changes, currency)})"
-        )
+        return _(
+            "lot {match} is already in the sale and the catalogue is frozen: amend it with a "
+            "reason (would change {changes})"
+        ).format(match=match, changes=describe_changes(plan.changes, currency))
     plan.action = "edit"
     return ""
 
@@ -772,25 +809,27 @@ def _check_row(row: SheetRow, lot: str, currency: str) -> LotPlan | str:
         name, why = next(iter(row.problems.items()))
         return f"{name}: {why}"
     if not lot:
-        return "no lot number"
+        return _("no lot number")
     number = row.numbers.get("lot")
     if number is not None and number != number.to_integral_value():
-        return (
-            f"lot number {lot} is a number in the sheet (12.1 and 12.10 would be the same): "
+        return _(
+            "lot number {lot} is a number in the sheet (12.1 and 12.10 would be the same): "
             "format the column as text"
-        )
+        ).format(lot=lot)
     if not LOT_ID.match(lot):
-        return "bad lot number (letters, digits, . - / only, at most 32)"
+        return _("bad lot number (letters, digits, . - / only, at most 32)")
     if row.width > row.header_width + 5:
-        return f"{row.width} columns where the header has {row.header_width}"
+        return _("{width} columns where the header has {header_width}").format(
+            width=row.width, header_width=row.header_width
+        )
     for name, value in values.items():
         if len(value) > MAX_FIELD:
-            return f"{name} is longer than {MAX_FIELD} characters"
+            return _("{name} is longer than {limit} characters").format(name=name, limit=MAX_FIELD)
         if _CONTROL.search(value):
-            return f"{name} contains control characters"
+            return _("{name} contains control characters").format(name=name)
     title = _clean(values.get("title"))
     if len(title) > MAX_TITLE:
-        return f"title is longer than {MAX_TITLE} characters"
+        return _("title is longer than {limit} characters").format(limit=MAX_TITLE)
     amounts: dict[str, int | None] = {}
     for key in MONEY_FIELDS:
         raw = _clean(values.get(key))
@@ -803,7 +842,7 @@ def _check_row(row: SheetRow, lot: str, currency: str) -> LotPlan | str:
             return f"{key}: {exc}"
     low, high = amounts["low"], amounts["high"]
     if low is not None and high is not None and low > high:
-        return "low estimate above high estimate"
+        return _("low estimate above high estimate")
     extra = _check_extra(values)
     if isinstance(extra, str):
         return extra
@@ -819,7 +858,7 @@ def _check_row(row: SheetRow, lot: str, currency: str) -> LotPlan | str:
         **extra,
     )
     if plan.reserve is not None and high is not None and plan.reserve > high:
-        plan.warnings.append("reserve above the high estimate")
+        plan.warnings.append(_("reserve above the high estimate"))
     return plan
 
 
@@ -829,21 +868,25 @@ def _check_extra(values: Mapping[str, str]) -> dict[str, Any] | str:
     quantity = _clean(values.get("quantity"))
     if quantity:
         if not quantity.isdigit() or not 1 <= int(quantity) <= MAX_QUANTITY:
-            return f"quantity {quantity[:20]!r}: a whole number from 1 to {MAX_QUANTITY}"
+            return _("quantity {value!r}: a whole number from 1 to {most}").format(
+                value=quantity[:20], most=MAX_QUANTITY
+            )
         out["quantity"] = int(quantity)
     for key, limit in (("consignor", MAX_CONSIGNOR), ("category", MAX_CATEGORY)):
         text = _clean(values.get(key))
         if len(text) > limit:
-            return f"{key} is longer than {limit} characters"
+            return _("{key} is longer than {limit} characters").format(key=key, limit=limit)
         out[key] = text
     out["condition"] = _clean(values.get("condition"))
     vat = _clean(values.get("vat")).lower()
     if vat and vat not in _VAT_ALIASES:
-        return f"vat {vat[:20]!r}: use {', '.join(VAT_SCHEMES)}"
+        return _("vat {value!r}: use {choices}").format(
+            value=vat[:20], choices=", ".join(VAT_SCHEMES)
+        )
     out["vat"] = _VAT_ALIASES.get(vat, "")
     arr = _clean(values.get("arr")).lower()
     if arr and arr not in YES + NO:
-        return f"arr {arr[:20]!r}: use yes or no"
+        return _("arr {value!r}: use yes or no").format(value=arr[:20])
     out["arr"] = None if not arr else arr in YES
     return out
 
@@ -886,16 +929,20 @@ def _attach_images(
     files: list[Path] = []
     for name in filter(None, (n.strip() for n in re.split(r"[;|]", named or ""))):
         if "/" in name or "\\" in name or name.startswith("."):
-            plan.warnings.append(f"image {name[:40]!r} ignored (not a plain file name)")
+            plan.warnings.append(
+                _("image {name!r} ignored (not a plain file name)").format(name=name[:40])
+            )
             continue
         if folder is None:
-            plan.warnings.append(f"image {name[:40]!r} not found (no images folder chosen)")
+            plan.warnings.append(
+                _("image {name!r} not found (no images folder chosen)").format(name=name[:40])
+            )
             continue
         path = folder / name
         if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
             files.append(path)
         else:
-            plan.warnings.append(f"image {name[:40]!r} not found")
+            plan.warnings.append(_("image {name!r} not found").format(name=name[:40]))
     for path in _images_for(plan.lot, index):
         if path not in files:
             files.append(path)
@@ -904,10 +951,12 @@ def _attach_images(
         try:
             size = path.stat().st_size
         except OSError:
-            plan.warnings.append(f"image {path.name[:40]} unreadable")
+            plan.warnings.append(_("image {name} unreadable").format(name=path.name[:40]))
             continue
         if size > MAX_IMAGE_BYTES:
-            plan.warnings.append(f"image {path.name[:40]} larger than 25 MB: skipped")
+            plan.warnings.append(
+                _("image {name} larger than 25 MB: skipped").format(name=path.name[:40])
+            )
             continue
         ok.append(path)
     plan.image_files = ok

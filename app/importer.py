@@ -35,6 +35,7 @@ from app.catalogue_import import (
     parse_catalogue,
     row_detail,
 )
+from app.i18n import _
 from hub.auction import views
 from hub.auction.events import Actor
 from hub.journal.sequencer import Answer
@@ -117,10 +118,14 @@ class BidderTarget:
 def _read(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise CatalogueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            raise CatalogueError(
+                _("the file is larger than {mb} MB").format(mb=MAX_FILE_BYTES // (1024 * 1024))
+            )
         return path.read_bytes()
     except OSError as exc:
-        raise CatalogueError(f"cannot read {path.name}: {exc.strerror}") from exc
+        raise CatalogueError(
+            _("cannot read {name}: {strerror}").format(name=path.name, strerror=exc.strerror)
+        ) from exc
 
 
 def plan_import(
@@ -156,7 +161,11 @@ def _copy_images(plan: LotPlan, target: Path) -> tuple[list[str], list[Path]]:
         try:
             shutil.copyfile(source, target / name)
         except OSError as exc:
-            plan.warnings.append(f"image {source.name[:40]} not copied: {exc.strerror}")
+            plan.warnings.append(
+                _("image {name} not copied: {strerror}").format(
+                    name=source.name[:40], strerror=exc.strerror
+                )
+            )
             continue
         names.append(name)
         if not existed:
@@ -212,7 +221,9 @@ async def run_import(
         chunk = work[start : start + CHUNK]
         if cancel is not None and cancel.is_set():
             verdicts += [
-                RowVerdict(p.line, p.lot, False, "not imported: the import was cancelled", "cancel")
+                RowVerdict(
+                    p.line, p.lot, False, _("not imported: the import was cancelled"), "cancel"
+                )
                 for p in work[start:]
             ]
             break
@@ -281,7 +292,7 @@ async def run_bidder_import(
     for start in range(0, len(plans), CHUNK):
         if cancel is not None and cancel.is_set():
             verdicts += [
-                RowVerdict(p.line, p.paddle, False, "not registered: cancelled", "cancel")
+                RowVerdict(p.line, p.paddle, False, _("not registered: cancelled"), "cancel")
                 for p in plans[start:]
             ]
             break
