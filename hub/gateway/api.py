@@ -7,6 +7,7 @@ bids go through the one intake (`hub/gateway/intake.py`) that the relay uses too
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from typing import Any
@@ -259,8 +260,12 @@ async def pair(request: web.Request) -> web.Response:
     """A staff terminal pairs: with `{staff, pin, device?}`, to one named person (their own
     PIN); with `{pin}`, to the PIN the stage screen shows, while the house has no staff
     accounts."""
-    if not request.app[LIMITS].pairing.allow(request.remote or "?", time.monotonic()):
-        return problem(429, R.RATE_LIMITED, "too many attempts; wait a minute")
+    pairing, client, now = request.app[LIMITS].pairing, request.remote or "?", time.monotonic()
+    if not pairing.allow(client, now):
+        wait = max(1, math.ceil(pairing.wait(client, now)))
+        response = problem(429, R.RATE_LIMITED, f"too many attempts; try again in {wait} s")
+        response.headers["Retry-After"] = str(wait)  # the page says the real wait
+        return response
     body = await read_object(request)
     door = request.app.get(STAFF)
     if "staff" in body:

@@ -29,6 +29,13 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return allowed
 
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until `key` has a token again (0 if it has one now): a refusal's
+        Retry-After, so a page can say the real wait."""
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        return 0.0 if tokens >= 1.0 or self.rate <= 0 else (1.0 - tokens) / self.rate
+
 
 class Limits:
     """The stage's buckets: bids per bidder, pairing and sign-ups per client address."""

@@ -6,32 +6,35 @@
 // collection, and opens the printable documents in a new tab. Follows the staff topic: any
 // money event for the open buyer reloads their account, so two desks agree.
 
-import { exactMoney as formatMoney } from './money.js';
+import { exactMoney } from './money.js';
+import { locale, t } from './i18n.js';
+import { startLanguage } from './staff.js';
 import { connect } from './connection.js';
 import {
   $, api, h, minorDigits, newKey, pairDesk, parseAmount, SALE_IRI, setText, setTone, showConnection,
   topicsOf,
 } from './ui.js';
 
-const STATUS = {
-  nothing: 'Nothing to pay', owes: 'Owes', part_paid: 'Part paid', paid: 'Paid', in_credit: 'In credit',
-};
-const METHOD = { cash: 'Cash', card: 'Card', transfer: 'Transfer', cheque: 'Cheque', other: 'Other' };
+// Words that follow the language: functions, called when shown.
+const STATUS = () => ({
+  nothing: t('Nothing to pay'), owes: t('Owes'), part_paid: t('Part paid'), paid: t('Paid'), in_credit: t('In credit'),
+});
+const METHOD = () => ({ cash: t('Cash'), card: t('Card'), transfer: t('Transfer'), cheque: t('Cheque'), other: t('Other') });
 // Events after which the open account (or the list of buyers) may read differently.
 const MONEY_EVENTS = new Set([
   'invoice_issued', 'credit_note_issued', 'payment_recorded', 'refund_recorded', 'lots_released',
   'lot_sold', 'lot_reknocked', 'lot_sale_cancelled', 'subject_to_resolved', 'bidder_registered',
 ]);
-const REASONS = {
-  unknown_bidder: 'No bidder with that paddle in this sale',
-  too_much: 'That is more than the buyer owes',
-  third_party: 'A payment by someone else needs the payer and a reason',
-  unpaid: 'The buyer still owes money: pay first, or give a reason to release anyway',
-  not_invoiced: 'Those lots are not on an invoice yet: issue the invoice first',
-  nothing_to_invoice: 'Nothing to invoice: every lot this buyer won is invoiced',
-  forbidden: 'This desk may not do that (staff only)',
-  rate_limited: 'Too many attempts at once: wait a moment',
-};
+const REASONS = () => ({
+  unknown_bidder: t('No bidder with that paddle in this sale'),
+  too_much: t('That is more than the buyer owes'),
+  third_party: t('A payment by someone else needs the payer and a reason'),
+  unpaid: t('The buyer still owes money: pay first, or give a reason to release anyway'),
+  not_invoiced: t('Those lots are not on an invoice yet: issue the invoice first'),
+  nothing_to_invoice: t('Nothing to invoice: every lot this buyer won is invoiced'),
+  forbidden: t('This desk may not do that (staff only)'),
+  rate_limited: t('Too many attempts at once: wait a moment'),
+});
 
 let sale = 'demo';
 let token = null;
@@ -45,7 +48,9 @@ let refreshTimer = null;
 let listTimer = null;
 
 const path = (p) => `/api/sales/${encodeURIComponent(sale)}${p}`;
+const formatMoney = (minor, currency) => exactMoney(minor, currency, locale());
 const money = (minor) => formatMoney(minor, account?.currency || 'EUR');
+const lotList = (lots) => lots.join(', ');
 
 function say(text, tone) {
   const el = $('#result');
@@ -54,10 +59,10 @@ function say(text, tone) {
 }
 
 function problemText(r) {
-  if (r.status === 0) return 'No answer from the stage: check the network and try again';
-  if (r.status === 401) { forget(r); return 'Pairing expired'; }
+  if (r.status === 0) return t('No answer from the stage: check the network and try again');
+  if (r.status === 401) { forget(r); return t('Pairing expired'); }
   const reason = r.body?.reason;
-  return REASONS[reason] || r.body?.detail || `Refused (${reason || r.status})`;
+  return REASONS()[reason] || r.body?.detail || t('Refused ({status})', { status: reason || r.status });
 }
 
 // ------------------------------------------------------------------ loading
@@ -99,13 +104,13 @@ async function loadBuyers() {
     },
     h('span', { class: 'buyer-paddle' }, b.paddle),
     h('span', { class: 'buyer-name' }, b.name || ''),
-    h('span', { class: `buyer-owed status-${b.status}` }, b.owed > 0 ? formatMoney(b.owed, account?.currency || 'EUR') : STATUS[b.status] || b.status)))));
-  if (!r.body.accounts.length) $('#buyers').replaceChildren(h('li', { class: 'muted empty' }, 'No buyers yet'));
+    h('span', { class: `buyer-owed status-${b.status}` }, b.owed > 0 ? formatMoney(b.owed, account?.currency || 'EUR') : STATUS()[b.status] || b.status)))));
+  if (!r.body.accounts.length) $('#buyers').replaceChildren(h('li', { class: 'muted empty' }, t('No buyers yet')));
 }
 
 async function open(which) {
   which = String(which || '').trim();
-  if (!which) { say('Type a paddle number', 'error'); $('#paddle').focus(); return; }
+  if (!which) { say(t('Type a paddle number'), 'error'); $('#paddle').focus(); return; }
   $('#paddle').value = which;
   say('', null);
   if (await loadAccount(which)) {
@@ -148,13 +153,13 @@ function lotRows(a) {
       if (line.kind !== 'hammer') continue;
       const gone = number && credited.has(`${number}|${line.lot}`);
       let collection = '—';
-      if (released.has(line.lot)) collection = 'Released';
-      else if (releasable.has(line.lot)) collection = 'Ready';
-      else if (!gone && number) collection = 'Awaiting payment';
+      if (released.has(line.lot)) collection = t('Released');
+      else if (releasable.has(line.lot)) collection = t('Ready');
+      else if (!gone && number) collection = t('Awaiting payment');
       rows.push(h('tr', { class: gone ? 'void' : '' },
         h('td', {}, line.lot), h('td', { class: 'title' }, line.title || ''),
         h('td', { class: 'num' }, money(line.amount)),
-        h('td', {}, gone ? `${number} (credited)` : number || 'Not invoiced'),
+        h('td', {}, gone ? t('{number} (credited)', { number }) : number || t('Not invoiced')),
         h('td', {}, collection)));
     }
   };
@@ -169,9 +174,9 @@ function renderAccount() {
   $('#account-grid').hidden = false;
   $('#totals').hidden = false;
   const name = a.buyer?.name ? ` — ${a.buyer.name}` : '';
-  setText($('#account-title'), `Paddle ${a.paddle}${name}`);
+  setText($('#account-title'), `${t('Paddle {paddle}', { paddle: a.paddle })}${name}`);
   const badge = $('#account-status');
-  setText(badge, STATUS[a.status] || a.status);
+  setText(badge, STATUS()[a.status] || a.status);
   badge.className = `badge status-${a.status}`;
   setText($('#account-address'), [a.buyer?.address, a.buyer?.country].filter(Boolean).join(', ').replace(/\n/g, ', '));
   setText($('#due'), money(a.due));
@@ -180,31 +185,32 @@ function renderAccount() {
   document.body.dataset.status = a.status;
 
   const rows = lotRows(a);
-  $('#lots').replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No lots bought'))]));
+  $('#lots').replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, t('No lots bought')))]));
 
   const docs = [
     ...(a.invoices || []).map((d) => h('li', { class: 'row' },
-      h('span', { class: 'row-main' }, `${d.number} · ${money(d.totals.total)}`, d.owed > 0 ? ` · owes ${money(d.owed)}` : ' · paid'),
-      docLink('invoice', d.number, 'html', 'Print'), docLink('invoice', d.number, 'pdf', 'PDF'))),
+      h('span', { class: 'row-main' }, `${d.number} · ${money(d.totals.total)} · `,
+        d.owed > 0 ? t('owes {amount}', { amount: money(d.owed) }) : t('paid')),
+      docLink('invoice', d.number, 'html', t('Print')), docLink('invoice', d.number, 'pdf', t('PDF')))),
     ...(a.credit_notes || []).map((d) => h('li', { class: 'row' },
-      h('span', { class: 'row-main' }, `${d.number} (credit note for ${d.refers_to}) · ${money(d.totals.total)}`),
-      docLink('credit_note', d.number, 'html', 'Print'), docLink('credit_note', d.number, 'pdf', 'PDF'))),
+      h('span', { class: 'row-main' }, `${t('{number} (credit note for {invoice})', { number: d.number, invoice: d.refers_to })} · ${money(d.totals.total)}`),
+      docLink('credit_note', d.number, 'html', t('Print')), docLink('credit_note', d.number, 'pdf', t('PDF')))),
   ];
   if (a.proforma && (a.proforma.lines || []).length) {
-    docs.push(h('li', { class: 'row muted' }, h('span', { class: 'row-main' }, `Not invoiced yet: ${money(a.proforma.totals.total)}`)));
+    docs.push(h('li', { class: 'row muted' }, h('span', { class: 'row-main' }, t('Not invoiced yet: {amount}', { amount: money(a.proforma.totals.total) }))));
   }
-  $('#docs').replaceChildren(...(docs.length ? docs : [h('li', { class: 'muted empty' }, 'None yet')]));
+  $('#docs').replaceChildren(...(docs.length ? docs : [h('li', { class: 'muted empty' }, t('None yet'))]));
 
   const pays = (a.payments || []).map((p) => h('li', { class: 'row' },
     h('span', { class: 'row-main' },
-      `${p.kind === 'refund' ? 'Refund' : 'Payment'} ${p.id} · ${METHOD[p.method] || p.method} · ${money(p.amount)}`,
-      p.reference ? ` · ${p.reference}` : '', p.payer ? ` · paid by ${p.payer}` : '', p.by ? ` · ${p.by}` : ''),
-    p.kind === 'payment' ? docLink('receipt', p.id, 'html', 'Receipt') : null));
-  $('#payments').replaceChildren(...(pays.length ? pays : [h('li', { class: 'muted empty' }, 'No payments yet')]));
+      `${p.kind === 'refund' ? t('Refund {id}', { id: p.id }) : t('Payment {id}', { id: p.id })} · ${METHOD()[p.method] || p.method} · ${money(p.amount)}`,
+      p.reference ? ` · ${p.reference}` : '', p.payer ? ` · ${t('paid by {payer}', { payer: p.payer })}` : '', p.by ? ` · ${p.by}` : ''),
+    p.kind === 'payment' ? docLink('receipt', p.id, 'html', t('Receipt')) : null));
+  $('#payments').replaceChildren(...(pays.length ? pays : [h('li', { class: 'muted empty' }, t('No payments yet'))]));
 
   const uninvoiced = (a.proforma?.lines || []).some((l) => l.kind === 'hammer');
   $('#issue').disabled = !uninvoiced;
-  setText($('#issue'), uninvoiced ? 'Issue invoice' : 'Everything is invoiced');
+  setText($('#issue'), uninvoiced ? t('Issue invoice') : t('Everything is invoiced'));
   $('#pay').disabled = false;
 
   const ready = a.releasable || [];
@@ -213,12 +219,12 @@ function renderAccount() {
   const unpaid = a.owed > 0;
   const overriding = unpaid && waiting.length > 0;
   $('#override-box').hidden = !overriding;
-  setText($('#releasable'), ready.length ? `Ready for collection: lot ${ready.join(', ')}`
-    : overriding ? `Held until paid: lot ${waiting.join(', ')}` : 'Nothing to release');
+  setText($('#releasable'), ready.length ? t('Ready for collection: lot {lots}', { lots: lotList(ready) })
+    : overriding ? t('Held until paid: lot {lots}', { lots: lotList(waiting) }) : t('Nothing to release'));
   const open = $('#override-box').open;
   $('#release').disabled = !(ready.length || (overriding && open));
-  setText($('#release'), ready.length ? `Release ${ready.length === 1 ? 'the lot' : `${ready.length} lots`}`
-    : overriding && open ? 'Release unpaid lots' : 'Release lots');
+  setText($('#release'), ready.length ? (ready.length === 1 ? t('Release the lot') : t('Release {n} lots', { n: ready.length }))
+    : overriding && open ? t('Release unpaid lots') : t('Release lots'));
 
   // The amount field follows what is owed until someone types in it.
   const field = $('#pay-amount');
@@ -236,7 +242,7 @@ async function issueInvoice() {
   const r = await api('POST', path('/invoices'), { body: { paddle }, token });
   if (r.status === 200) {
     const number = (r.body.events || []).find((e) => e.type === 'invoice_issued')?.data?.number;
-    say(number ? `Invoice ${number} issued` : 'Invoice issued', 'ok');
+    say(number ? t('Invoice {number} issued', { number }) : t('Invoice issued'), 'ok');
     if (r.body.account) { account = r.body.account; renderAccount(); }
     loadBuyers();
   } else {
@@ -249,7 +255,7 @@ async function issueAll() {
   const r = await api('POST', path('/invoices'), { body: { all: true }, token });
   if (r.status === 200) {
     const n = (r.body.numbers || []).length;
-    say(n ? `${n} invoice${n === 1 ? '' : 's'} issued` : 'Nothing left to invoice', 'ok');
+    say(n === 1 ? t('1 invoice issued') : n ? t('{n} invoices issued', { n }) : t('Nothing left to invoice'), 'ok');
     refreshSoon();
   } else {
     say(problemText(r), 'error');
@@ -257,11 +263,11 @@ async function issueAll() {
 }
 
 async function recordPayment() {
-  if (!paddle || !account) { say('Open a buyer first', 'error'); $('#paddle').focus(); return; }
+  if (!paddle || !account) { say(t('Open a buyer first'), 'error'); $('#paddle').focus(); return; }
   const typed = $('#pay-amount').value.trim();
   const amount = typed.startsWith('-') ? null : parseAmount(typed, minorDigits(account.currency));
   if (amount == null || amount <= 0 || !Number.isSafeInteger(amount)) {
-    say('Type the amount paid, e.g. 1,250.00', 'error');
+    say(t('Type the amount paid, e.g. 1,250.00'), 'error');
     $('#pay-amount').focus();
     return;
   }
@@ -271,7 +277,7 @@ async function recordPayment() {
   const payer = $('#pay-payer').value.trim();
   const why = $('#pay-why').value.trim();
   if (payer || why) {
-    if (!payer || !why) { say('A payment by someone else needs the payer and a reason', 'error'); $('#third-party').open = true; (payer ? $('#pay-why') : $('#pay-payer')).focus(); return; }
+    if (!payer || !why) { say(t('A payment by someone else needs the payer and a reason'), 'error'); $('#third-party').open = true; (payer ? $('#pay-why') : $('#pay-payer')).focus(); return; }
     body.payer = payer;
     body.third_party_reason = why;
   }
@@ -280,14 +286,14 @@ async function recordPayment() {
   if (!payKey || payKey.sig !== sig) payKey = { sig, key: newKey() };
   body.key = payKey.key;
   $('#pay').disabled = true;
-  setText($('#pay'), 'Recording…');
+  setText($('#pay'), t('Recording…'));
   const r = await api('POST', path(`/accounts/${encodeURIComponent(paddle)}/payments`), { body, token });
-  setText($('#pay'), 'Record payment');
+  setText($('#pay'), t('Record payment'));
   $('#pay').disabled = false;
   if (r.status === 200) {
     payKey = null;
     const id = (r.body.events || []).find((e) => e.type === 'payment_recorded')?.data?.id;
-    say(`Payment of ${money(amount)} recorded${id ? ` (${id})` : ''}`, 'ok');
+    say(id ? t('Payment of {amount} recorded ({id})', { amount: money(amount), id }) : t('Payment of {amount} recorded', { amount: money(amount) }), 'ok');
     $('#pay-amount').value = '';
     prefilled = ''; // the page may fill in what is still owed again
     $('#pay-reference').value = '';
@@ -307,14 +313,14 @@ async function releaseLots() {
   const body = { lots: [] };
   const why = $('#override').value.trim();
   if (account.owed > 0) {
-    if (!why) { say('The buyer still owes money: type a reason to release anyway', 'error'); $('#override').focus(); return; }
+    if (!why) { say(t('The buyer still owes money: type a reason to release anyway'), 'error'); $('#override').focus(); return; }
     body.override_reason = why;
   }
   $('#release').disabled = true;
   const r = await api('POST', path(`/accounts/${encodeURIComponent(paddle)}/release`), { body, token });
   if (r.status === 200) {
     const lots = (r.body.events || []).find((e) => e.type === 'lots_released')?.data?.lots || [];
-    say(lots.length ? `Released for collection: lot ${lots.join(', ')}` : 'Released', 'ok');
+    say(lots.length ? t('Released for collection: lot {lots}', { lots: lotList(lots) }) : t('Released'), 'ok');
     if (r.body.account) { account = r.body.account; renderAccount(); }
   } else {
     say(problemText(r), 'error');
@@ -328,13 +334,13 @@ async function consignorLink() {
   const ref = $('#consignor-ref').value.trim();
   const out = $('#consignor-result');
   $('#consignor-out').hidden = true;
-  if (!ref) { setText(out, 'Type the consignor reference on the lots, e.g. C-1001'); $('#consignor-ref').focus(); return; }
+  if (!ref) { setText(out, t('Type the consignor reference on the lots, e.g. C-1001')); $('#consignor-ref').focus(); return; }
   const r = await api('POST', path(`/consignors/${encodeURIComponent(ref)}/link`), { body: {}, token });
   if (r.status !== 200 || !r.body?.link) {
-    setText(out, r.body?.reason === 'unknown_consignor' ? `No consignor ${ref} in this sale` : problemText(r));
+    setText(out, r.body?.reason === 'unknown_consignor' ? t('No consignor {ref} in this sale', { ref }) : problemText(r));
     return;
   }
-  setText(out, `Link for ${ref} (valid 30 days): give it to the consignor only`);
+  setText(out, t('Link for {ref} (valid 30 days): give it to the consignor only', { ref }));
   $('#consignor-link').value = r.body.link;
   if (String(r.body.qr_uri || '').startsWith('data:image/svg+xml')) $('#consignor-qr').src = r.body.qr_uri;
   $('#consignor-out').hidden = false;
@@ -356,9 +362,11 @@ async function start(session, staffToken) {
   sale = session.sale || sale;
   $('#pair').hidden = true;
   $('#desk').hidden = false;
-  setText($('#who'), session.role === 'auctioneer' ? 'Auctioneer' : 'Cashier desk');
+  whoText = () => session.name || (session.role === 'auctioneer' ? t('Auctioneer') : t('Cashier desk'));
+  setText($('#who'), whoText());
   const snap = await api('GET', path('/state'), { token });
-  if (snap.status === 200 && snap.body?.sale?.title) setText($('#sale-title'), `Cashier — ${snap.body.sale.title}`);
+  if (snap.status === 200 && snap.body?.sale?.title) saleTitle = snap.body.sale.title;
+  setText($('#sale-title'), titleText());
   // Documents open in a new tab, which cannot send the token: a cookie scoped to this sale's
   // API path carries it for document GETs only.
   await api('POST', path('/documents/session'), { token });
@@ -376,7 +384,20 @@ async function start(session, staffToken) {
   else $('#paddle').focus();
 }
 
-function main() {
+let whoText = () => '';
+let saleTitle = '';
+const titleText = () => (saleTitle ? t('Cashier — {sale}', { sale: saleTitle }) : t('Cashier'));
+
+/** After a change of language: what the script wrote, again. */
+function relabel() {
+  setText($('#sale-title'), titleText());
+  setText($('#who'), whoText());
+  if (account) renderAccount();
+  if (paddle || account) loadBuyers();
+}
+
+async function main() {
+  await startLanguage(relabel);
   $('#paddle-form').addEventListener('submit', (e) => { e.preventDefault(); open($('#paddle').value); });
   $('#pay-form').addEventListener('submit', (e) => { e.preventDefault(); recordPayment(); });
   $('#release-form').addEventListener('submit', (e) => { e.preventDefault(); releaseLots(); });

@@ -9,6 +9,8 @@ import { createStore, sync } from './connection.js';
 import {
   $, api, h, minorDigits, newKey, parseAmount, SALE_IRI, setText, setTone, showConnection, pairDesk, topicsOf,
 } from './ui.js';
+import { locale, t } from './i18n.js';
+import { startLanguage } from './staff.js';
 
 let token = null;
 let forget = () => {}; // set by pairDesk: drops a token the stage no longer accepts
@@ -16,24 +18,27 @@ let sale = 'demo';
 let store = null;
 let busy = false;
 
-const COMMAND_REASONS = {
-  lot_open: 'Another lot is still on the block — hammer or pass it first',
-  lot_not_pending: 'That lot has already been offered',
-  lot_not_open: 'The lot is not open',
-  lot_not_closed: 'The lot is not closed',
-  reopen_too_late: 'Too late to reopen: a later lot has opened and the window has passed',
-  no_bid: 'There is no bid to retract',
-  no_pending: 'That online bid is no longer waiting',
-  no_late_bid: 'There is no late bid to decide',
-  tie_policy: 'Set to floor needs the floor-priority tie rule',
-  no_online_high: 'The high bid is not an online bid',
-  not_paused: 'The sale is not paused',
-  below_high: 'The ask must be above the current bid',
-  unknown_bidder: 'That paddle is not registered',
-  invalid: 'Not understood',
-  sale_not_live: 'The sale is not live yet — go live first',
-  sale_closed: 'The sale is closed',
-};
+// Why the stage refused a command, in words (a function: the words follow the language).
+const COMMAND_REASONS = () => ({
+  lot_open: t('Another lot is still on the block — hammer or pass it first'),
+  lot_not_pending: t('That lot has already been offered'),
+  lot_not_open: t('The lot is not open'),
+  lot_not_closed: t('The lot is not closed'),
+  reopen_too_late: t('Too late to reopen: a later lot has opened and the window has passed'),
+  no_bid: t('There is no bid to retract'),
+  no_pending: t('That online bid is no longer waiting'),
+  no_late_bid: t('There is no late bid to decide'),
+  tie_policy: t('Set to floor needs the floor-priority tie rule'),
+  no_online_high: t('The high bid is not an online bid'),
+  not_paused: t('The sale is not paused'),
+  below_high: t('The ask must be above the current bid'),
+  unknown_bidder: t('That paddle is not registered'),
+  invalid: t('Not understood'),
+  sale_not_live: t('The sale is not live yet — go live first'),
+  sale_closed: t('The sale is closed'),
+});
+
+const money = (minor, c) => formatMoney(minor, c, locale());
 
 function say(text, tone = 'info') {
   const el = $('#result');
@@ -43,6 +48,8 @@ function say(text, tone = 'info') {
 
 function lotId() { return store.get().lot?.id; }
 
+/** Send `cmd`; `done` is what to say when it is taken: text, or [text, tone] from the answer's
+ * events (a hammer says whether it sold or passed). */
 async function command(cmd, done) {
   if (busy) return;
   busy = true;
@@ -54,15 +61,18 @@ async function command(cmd, done) {
     for (const ev of b.events || []) {
       store.update((s) => (s.seq !== null && ev.seq === s.seq + 1 && ev.epoch === s.epoch ? applyEvent(s, ev) : s));
     }
-    say(done, 'ok');
+    const [text, tone] = typeof done === 'function' ? done(b.events || []) : [done, 'ok'];
+    say(text, tone);
     return true;
   }
   if (r.status === 401) { forget(r); return false; }
   if (b.state && typeof b.state === 'object' && 'seq' in b.state) store.update((s) => applySnapshot(s, b.state));
   const c = currencyOf(store.get());
-  const text = r.status === 0 ? 'No answer from the stage — check the connection and try again'
-    : COMMAND_REASONS[b.reason] && b.reason !== 'invalid' ? COMMAND_REASONS[b.reason]
-      : b.reason && !b.detail ? reasonText(b.reason, cmd.amount, c, store.get().lot) : b.detail || b.title || `Refused (${r.status})`;
+  const reasons = COMMAND_REASONS();
+  const text = r.status === 0 ? t('No answer from the stage — check the connection and try again')
+    : reasons[b.reason] && b.reason !== 'invalid' ? reasons[b.reason]
+      : b.reason && !b.detail ? reasonText(b.reason, cmd.amount, c, store.get().lot)
+        : b.detail || b.title || t('Refused ({status})', { status: r.status });
   say(text, 'error');
   return false;
 }
@@ -71,16 +81,18 @@ async function command(cmd, done) {
 
 function floorBid() {
   const s = store.get();
-  if (!s.lot || !LIVE.includes(s.lot.status)) { say('No lot is open', 'error'); return; }
+  if (!s.lot || !LIVE.includes(s.lot.status)) { say(t('No lot is open'), 'error'); return; }
   const paddle = $('#paddle').value.trim();
   const typed = $('#amount').value.trim();
   const c = currencyOf(s);
   const amount = typed ? parseAmount(typed, minorDigits(c)) : s.lot.ask;
-  if (amount == null) { say('The amount is not a number', 'error'); $('#amount').focus(); return; }
+  if (amount == null) { say(t('The amount is not a number'), 'error'); $('#amount').focus(); return; }
   // No channel: the engine records a phone paddle's bid as a phone bid, any other as floor.
   const cmd = { op: 'floor_bid', lot: s.lot.id, amount, seen_seq: s.seq, key: newKey() };
   if (paddle) cmd.paddle = paddle;
-  command(cmd, `${formatMoney(amount, c)} to ${paddle ? `paddle ${paddle}` : 'the room'}`).then((ok) => {
+  const done = paddle ? t('{amount} to paddle {paddle}', { amount: money(amount, c), paddle })
+    : t('{amount} to the room', { amount: money(amount, c) });
+  command(cmd, done).then((ok) => {
     if (ok) { $('#paddle').value = ''; $('#amount').value = ''; }
     $('#paddle').focus();
   });
@@ -124,15 +136,17 @@ const keyOf = (k) => (k.length === 1 ? k.toLowerCase() : k);
 const eventKey = (qtKey) => keyOf(QT_KEYS[qtKey] ?? qtKey);
 
 // What a prompt asks, and what it offers.
-const PROMPTS = { reason: 'reason (journaled)', message: 'message for the bidders', amount: 'new amount' };
-const SUGGESTED = {
-  reinstate: 'retracted in error', withdraw: 'withdrawn by the vendor', pause: 'Short break, back shortly',
-};
+const PROMPTS = () => ({ reason: t('reason (journaled)'), message: t('message for the bidders'), amount: t('new amount') });
+const SUGGESTED = () => ({
+  reinstate: t('retracted in error'), withdraw: t('withdrawn by the vendor'), pause: t('Short break, back shortly'),
+});
 // Bindings the page already has a place for; the rest get a toolbar button.
 const PLACED = { floor_bid: '#floor-bid', help: '#help-open' };
 const TONE = { hammer: 'danger', next_lot: 'primary' };
 
-const buttonText = (b) => (b.prompt ? `${b.label}…` : b.label);
+// The registry's words (labels, help, groups) are English msgids in the staff catalogue.
+const label = (b) => t(b.label);
+const buttonText = (b) => (b.prompt ? t('{action}…', { action: label(b) }) : label(b)); // …: it asks first
 
 async function loadCommands() {
   const r = await api('GET', '/api/commands');
@@ -165,7 +179,7 @@ function buildButtons() {
     }
     button.dataset.action = b.action;
     button.setAttribute('aria-keyshortcuts', b.key);
-    button.title = b.help;
+    button.title = t(b.help);
   }
 }
 
@@ -173,12 +187,12 @@ function buildHelp() {
   const row = (keys, text) => h('tr', {}, h('td', {}, ...keys.flatMap((k, i) => [i ? ' ' : '', h('kbd', {}, k)])),
     h('td', {}, text));
   const table = (caption, rows) => h('table', { class: 'keys' }, h('caption', {}, caption), h('tbody', {}, ...rows));
-  const entry = [row(['0-9', 'Enter'], 'Bid the ask for that paddle (empty: a room bid)')];
-  if (!keymap.has('a')) entry.push(row(['A'], 'Type an amount instead of the ask'));
-  entry.push(row(['Esc'], 'Clear the fields, close this help'));
+  const entry = [row(['0-9', 'Enter'], t('Bid the ask for that paddle (empty: a room bid)'))];
+  if (!keymap.has('a')) entry.push(row(['A'], t('Type an amount instead of the ask')));
+  entry.push(row(['Esc'], t('Clear the fields, close this help')));
   const groups = new Map();
-  for (const b of bindings) groups.set(b.group, [...(groups.get(b.group) || []), row([b.key], b.help)]);
-  $('#help-keys').replaceChildren(table('Entry', entry), ...[...groups].map(([g, rows]) => table(g, rows)));
+  for (const b of bindings) groups.set(b.group, [...(groups.get(b.group) || []), row([b.key], t(b.help))]);
+  $('#help-keys').replaceChildren(table(t('Entry'), entry), ...[...groups].map(([g, rows]) => table(t(g), rows)));
 }
 
 /** The binding's op on the current lot with its preset fields (null, with a notice, if no lot). */
@@ -186,7 +200,7 @@ function baseCommand(b) {
   const fields = opFields[b.op] || [];
   const cmd = { op: b.op, ...b.preset };
   if (fields.includes('lot')) {
-    if (!lotId()) { say('No lot is on the block', 'error'); return null; }
+    if (!lotId()) { say(t('No lot is on the block'), 'error'); return null; }
     cmd.lot = lotId();
   }
   if (fields.includes('source')) cmd.source = 'clerk';
@@ -196,15 +210,16 @@ function baseCommand(b) {
 }
 
 /** Ask what the binding's prompt names and put it in `cmd`; false if cancelled. */
-async function prompted(b, cmd, suggestion = SUGGESTED[b.action] || '') {
+async function prompted(b, cmd, suggestion = SUGGESTED()[b.action] || '') {
   const s = store.get();
   const c = currencyOf(s);
-  const now = b.prompt === 'amount' && s.lot ? ` (ask now ${formatMoney(s.lot.ask, c)})` : '';
-  const text = await ask(`${b.label}${cmd.lot ? ` · lot ${cmd.lot}` : ''} — ${PROMPTS[b.prompt] || b.prompt}${now}`, suggestion);
+  const now = b.prompt === 'amount' && s.lot ? ` ${t('(ask now {amount})', { amount: money(s.lot.ask, c) })}` : '';
+  const where = cmd.lot ? ` · ${t('lot {lot}', { lot: cmd.lot })}` : '';
+  const text = await ask(`${label(b)}${where} — ${PROMPTS()[b.prompt] || b.prompt}${now}`, suggestion);
   if (!text) return false;
   if (b.prompt !== 'amount') { cmd[b.prompt] = text; return true; }
   const amount = parseAmount(text, minorDigits(c));
-  if (amount == null) { say('The amount is not a number', 'error'); return false; }
+  if (amount == null) { say(t('The amount is not a number'), 'error'); return false; }
   cmd.amount = amount;
   return true;
 }
@@ -213,7 +228,7 @@ async function prompted(b, cmd, suggestion = SUGGESTED[b.action] || '') {
 async function generic(b) {
   const cmd = baseCommand(b);
   if (!cmd || (b.prompt && !(await prompted(b, cmd)))) return;
-  const ok = await command(cmd, `${b.label}: done`);
+  const ok = await command(cmd, t('{action}: done', { action: label(b) }));
   if (ok && cmd.paddle) $('#paddle').value = '';
 }
 
@@ -245,7 +260,7 @@ async function message(b) {
   if (!m) return;
   const cmd = { op: b.op, text: m.text };
   if (m.paddle) cmd.paddle = m.paddle;
-  const ok = await command(cmd, m.paddle ? `Message sent to paddle ${m.paddle}` : 'Message sent to every bidder');
+  const ok = await command(cmd, m.paddle ? t('Message sent to paddle {paddle}', { paddle: m.paddle }) : t('Message sent to every bidder'));
   if (ok && typed) $('#paddle').value = '';
 }
 
@@ -258,35 +273,87 @@ const SPECIAL = {
   help: () => $('#help').showModal(),
   next_lot() {
     const next = nextPendingLot(store.get());
-    if (!next) { say('There are no more lots', 'error'); return; }
-    command({ op: 'open_lot', lot: next.id }, `Lot ${next.id} is open`);
+    if (!next) { say(t('There are no more lots'), 'error'); return; }
+    command({ op: 'open_lot', lot: next.id }, t('Lot {lot} is open', { lot: next.id }));
   },
   pause(b) {
-    if (store.get().sale?.paused) command({ op: 'resume' }, 'Resumed');
+    if (store.get().sale?.paused) command({ op: 'resume' }, t('Resumed'));
     else generic(b);
+  },
+  hammer(b) {
+    const cmd = baseCommand(b);
+    if (!cmd) return;
+    const before = store.get();
+    command(cmd, (events) => hammerSaid(events, before));
   },
   accept_online(b, id = null) {
     const p = id || pendingBids(store.get())[0]?.id;
-    if (!p) { say('No online bid is waiting', 'error'); return; }
-    command({ op: b.op, lot: lotId(), pending: p }, 'Online bid accepted');
+    if (!p) { say(t('No online bid is waiting'), 'error'); return; }
+    command({ op: b.op, lot: lotId(), pending: p }, t('Online bid accepted'));
   },
   reject_online(b, id = null) {
     const p = id || pendingBids(store.get())[0]?.id;
-    if (!p) { say('No online bid is waiting', 'error'); return; }
-    command({ op: b.op, lot: lotId(), pending: p, reason: 'rejected' }, 'Online bid rejected');
+    if (!p) { say(t('No online bid is waiting'), 'error'); return; }
+    command({ op: b.op, lot: lotId(), pending: p, reason: 'rejected' }, t('Online bid rejected'));
   },
   async reopen(b, late = oldestLate()) {
     const cmd = { op: b.op, lot: late?.lot || lotId() };
-    if (!cmd.lot) { say('No lot to reopen', 'error'); return; }
+    if (!cmd.lot) { say(t('No lot to reopen'), 'error'); return; }
     if (late) cmd.late = late.id;
-    if (await prompted(b, cmd, late ? 'late bid' : '')) command(cmd, `Lot ${cmd.lot} reopened`);
+    if (await prompted(b, cmd, late ? t('late bid') : '')) command(cmd, t('Lot {lot} reopened', { lot: cmd.lot }));
   },
   leave_sold(b, late = oldestLate()) {
     const cmd = { op: b.op, lot: late?.lot || lotId() };
     if (late) cmd.late = late.id;
-    command(cmd, 'Left sold');
+    command(cmd, t('Left sold'));
   },
 };
+
+// ------------------------------------------------------------------ the hammer's outcome
+//
+// A hammer below the reserve passes the lot (or sells it "subject to" the vendor, if the sale
+// says so): the page says which before the key is pressed, and what happened after, never
+// "sold" in green for a lot that was passed.
+
+/** What a hammer would do to the lot now: 'sold', 'subject_to' or 'passed' (null: no live lot). */
+function hammerOutcome(s) {
+  const lot = s.lot;
+  if (!lot || !LIVE.includes(lot.status)) return null;
+  if (!lot.high) return 'passed';
+  if (lot.reserve == null || lot.reserve_met) return 'sold';
+  return s.sale?.rules?.subject_to ? 'subject_to' : 'passed';
+}
+
+/** The hammer's result in words, from the answer's events (else what it was bound to do). */
+function hammerSaid(events, before) {
+  const c = currencyOf(before);
+  const lot = before.lot?.id;
+  const sold = events.find((e) => e.type === 'lot_sold');
+  const passed = events.find((e) => e.type === 'lot_passed');
+  const outcome = sold ? (sold.lot?.hammer?.subject_to ? 'subject_to' : 'sold') : passed ? 'passed' : hammerOutcome(before);
+  const high = sold?.lot?.hammer || before.lot?.high;
+  const amount = high?.amount != null ? money(high.amount, c) : '';
+  if (outcome === 'passed') return [t('Lot {lot} passed: not sold', { lot }), 'closed'];
+  if (outcome === 'subject_to') {
+    return [t('Lot {lot} sold subject to the vendor\'s acceptance at {amount}', { lot, amount }), 'warn'];
+  }
+  return [high?.paddle != null ? t('Lot {lot} sold for {amount} to paddle {paddle}', { lot, amount, paddle: high.paddle })
+    : t('Lot {lot} sold for {amount}', { lot, amount }), 'ok'];
+}
+
+/** The Hammer button warns while a hammer would not sell the lot outright. */
+function renderHammer(s) {
+  const button = $('#actions [data-action="hammer"]');
+  if (!button) return;
+  const outcome = hammerOutcome(s);
+  const warn = outcome === 'passed' ? (s.lot.high ? t('Reserve not met: the hammer passes the lot') : t('No bid: the hammer passes the lot'))
+    : outcome === 'subject_to' ? t('Reserve not met: the hammer sells subject to the vendor') : '';
+  let note = $('.hammer-warning', button);
+  if (!warn) { note?.remove(); button.classList.remove('hammer-warns'); return; }
+  if (!note) { note = h('span', { class: 'hammer-warning' }); button.append(note); }
+  setText(note, warn);
+  button.classList.add('hammer-warns');
+}
 
 function run(b, ...args) {
   if (!store) return;
@@ -312,77 +379,102 @@ function onKey(e) {
 
 // ------------------------------------------------------------------ rendering
 
+// A lot's state in the badge (lower case ids: states, not the verbs of the buttons).
+const STATUS = () => ({
+  pending: t('waiting'), open: t('open'), fair_warning: t('fair warning'), sold: t('sold'),
+  passed: t('passed'), withdrawn: t('withdrawn'), paused: t('paused'),
+});
+const CHANNEL = () => ({ online: t('online'), floor: t('floor'), phone: t('phone'), absentee: t('commission bid') });
+const REFUSAL = () => ({
+  outbid: t('outbid'), already_high: t('already the high bidder'), too_late: t('too late'),
+  lot_closed: t('lot closed'), lot_not_open: t('lot not open'), not_approved: t('not approved'),
+  over_limit: t('over the credit limit'), paused: t('sale paused'), rate_limited: t('too many bids'),
+  unknown_bidder: t('paddle not registered'), below_ask: t('below the ask'),
+});
+const channelText = (ch) => (ch ? CHANNEL()[ch] || ch : '');
+
 function who(s, bid) {
   if (!bid) return '—';
   const b = bid.paddle != null ? s.bidders[String(bid.paddle)] : null;
-  const parts = [bid.paddle != null ? `Paddle ${bid.paddle}` : 'Room (no paddle)', bid.channel];
+  if (bid.house) return [t(HOUSE_BID), b?.name].filter(Boolean).join(' · ');
+  const parts = [bid.paddle != null ? t('Paddle {paddle}', { paddle: bid.paddle }) : t('Room (no paddle)'), channelText(bid.channel)];
   if (b?.name) parts.push(b.name);
-  if (bid.house) return [HOUSE_BID, b?.name].filter(Boolean).join(' · ');
   return parts.filter(Boolean).join(' · ');
 }
 
 function ago(s, at) {
   if (typeof at !== 'number') return '';
   const secs = Math.max(0, Math.round(Date.now() / 1000 - s.skew - at));
-  if (secs < 60) return `${secs} s`;
-  return secs < 3600 ? `${Math.floor(secs / 60)} min ${secs % 60} s` : 'over an hour';
+  if (secs < 60) return t('{s} s', { s: secs });
+  return secs < 3600 ? t('{m} min {s} s', { m: Math.floor(secs / 60), s: secs % 60 }) : t('over an hour');
 }
 
 // Toolbar labels that follow the state (null: the binding's own label).
 const LIVE_LABELS = {
-  next_lot: (s) => { const next = nextPendingLot(s); return next ? `Next: lot ${next.id}` : 'No more lots'; },
-  pause: (s) => (s.sale?.paused ? 'Resume' : null),
+  next_lot: (s) => { const next = nextPendingLot(s); return next ? t('Next: lot {lot}', { lot: next.id }) : t('No more lots'); },
+  pause: (s) => (s.sale?.paused ? t('Resume') : null),
 };
+
+function renderReserve(lot, c) {
+  const el = $('#reserve');
+  if (lot?.reserve == null) { setText(el, t('none')); setTone(el, null); return; }
+  const met = Boolean(lot.reserve_met);
+  setText(el, met ? t('{amount} (met)', { amount: money(lot.reserve, c) }) : t('{amount} (not met)', { amount: money(lot.reserve, c) }));
+  setTone(el, met ? 'ok' : 'warn');
+}
 
 function render(s) {
   const lot = s.lot;
   const c = currencyOf(s);
-  setText($('#sale-title'), s.sale?.title || 'Clerk terminal');
-  setText($('#lot-number'), lot ? `Lot ${lot.id}` : '');
+  setText($('#sale-title'), s.sale?.title || t('Clerk terminal'));
+  setText($('#lot-number'), lot ? t('Lot {lot}', { lot: lot.id }) : '');
   const badge = $('#lot-status');
   const status = s.sale?.paused ? 'paused' : lot?.status || '';
-  setText(badge, status.replace('_', ' '));
+  setText(badge, STATUS()[status] || status.replace('_', ' '));
   badge.className = `badge status-${status}`;
-  setText($('#lot-title'), lot ? lot.title : 'No lot on the block');
+  setText($('#lot-title'), lot ? lot.title : t('No lot on the block'));
   setText($('#lot-estimate'), lot ? estimateText(lot, c) : '');
   renderNotices($('#notices'), lot);
   renderLife($('#life'), s.sale, { seal: true });
   renderFlash($('#flash'), s.flash);
-  setText($('#high'), lot?.high ? formatMoney(lot.high.amount, c) : lot?.hammer?.amount != null ? formatMoney(lot.hammer.amount, c) : '—');
+  setText($('#high'), lot?.high ? money(lot.high.amount, c) : lot?.hammer?.amount != null ? money(lot.hammer.amount, c) : '—');
   setText($('#high-who'), who(s, lot?.high || (lot?.hammer?.amount != null ? lot.hammer : null)));
-  setText($('#ask'), lot && (LIVE.includes(lot.status) || lot.status === 'pending') ? formatMoney(lot.ask, c) : '—');
-  setText($('#increment'), lot?.increment != null ? formatMoney(lot.increment, c) : '—');
-  setText($('#reserve'), lot?.reserve == null ? 'none' : `${formatMoney(lot.reserve, c)} (${lot.reserve_met ? 'met' : 'not met'})`);
-  setText($('#bids'), String(lot?.bids ?? 0));
-  setText($('#floor-bid .label'), lot && LIVE.includes(lot.status) ? `Bid ${$('#amount').value.trim() ? 'amount' : formatMoney(lot.ask, c)}` : 'Bid');
-  for (const [action, label] of Object.entries(LIVE_LABELS)) {
+  setText($('#ask'), lot && (LIVE.includes(lot.status) || lot.status === 'pending') ? money(lot.ask, c) : '—');
+  setText($('#increment'), lot?.increment != null ? money(lot.increment, c) : '—');
+  renderReserve(lot, c);
+  setText($('#bids'), new Intl.NumberFormat(locale()).format(lot?.bids ?? 0));
+  setText($('#floor-bid .label'), lot && LIVE.includes(lot.status)
+    ? t('Bid {amount}', { amount: $('#amount').value.trim() ? t('amount') : money(lot.ask, c) }) : t('Bid'));
+  for (const [action, text] of Object.entries(LIVE_LABELS)) {
     const el = $(`#actions [data-action="${action}"] .label`);
-    if (el) setText(el, label(s) ?? buttonText(byAction[action]));
+    if (el) setText(el, text(s) ?? buttonText(byAction[action]));
   }
+  renderHammer(s);
+  const paddleOf = (x) => (x.paddle != null ? t('paddle {paddle}', { paddle: x.paddle }) : t('room'));
 
   $('#pending').replaceChildren(...listOr(pendingBids(s).map((p) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `${formatMoney(p.amount, c)} · paddle ${p.paddle}`),
-    h('span', { class: 'muted waited', dataset: { at: String(p.at) } }, `waited ${ago(s, p.at)}`),
-    h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.accept_online, p.id) }, 'Accept'),
-    h('button', { type: 'button', onclick: () => run(byAction.reject_online, p.id) }, 'Reject'))), 'None'));
+    h('span', { class: 'row-main' }, `${money(p.amount, c)} · ${paddleOf(p)}`),
+    h('span', { class: 'muted waited', dataset: { at: String(p.at) } }, t('waited {time}', { time: ago(s, p.at) })),
+    h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.accept_online, p.id) }, t('Accept')),
+    h('button', { type: 'button', onclick: () => run(byAction.reject_online, p.id) }, t('Reject')))), t('None')));
 
   $('#late').replaceChildren(...listOr(lateBids(s).map((l) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `Lot ${l.lot}: ${formatMoney(l.amount, c)} · paddle ${l.paddle ?? '—'} · ${l.channel}`),
-    h('span', { class: 'muted' }, l.after != null ? `${l.after} s after the hammer` : ''),
-    h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.reopen, l) }, 'Reopen'),
-    h('button', { type: 'button', onclick: () => run(byAction.leave_sold, l) }, 'Leave sold'))), 'None'));
+    h('span', { class: 'row-main' }, `${t('Lot {lot}', { lot: l.lot })}: ${money(l.amount, c)} · ${paddleOf(l)} · ${channelText(l.channel)}`),
+    h('span', { class: 'muted' }, l.after != null ? t('{s} s after the hammer', { s: l.after }) : ''),
+    h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.reopen, l) }, t('Reopen')),
+    h('button', { type: 'button', onclick: () => run(byAction.leave_sold, l) }, t('Leave sold')))), t('None')));
 
   $('#refused').replaceChildren(...listOr(s.refusals.slice(0, 12).map((r) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `Lot ${r.lot}: ${formatMoney(r.amount, c)} · ${r.paddle != null ? `paddle ${r.paddle}` : 'room'} · ${r.channel || ''}`),
-    h('span', { class: 'muted' }, String(r.reason || '').replaceAll('_', ' ')))), 'None'));
+    h('span', { class: 'row-main' }, [`${t('Lot {lot}', { lot: r.lot })}: ${money(r.amount, c)}`, paddleOf(r), channelText(r.channel)].filter(Boolean).join(' · ')),
+    h('span', { class: 'muted' }, REFUSAL()[r.reason] || String(r.reason || '').replaceAll('_', ' ')))), t('None')));
 
   $('#sent').replaceChildren(...listOr(s.messages.slice(0, 12).map((m) => h('li', { class: 'row' },
     h('span', { class: 'row-main' }, m.text),
-    h('span', { class: 'muted' }, m.paddle != null ? `to paddle ${m.paddle}` : 'to everyone'))), 'None'));
+    h('span', { class: 'muted' }, m.paddle != null ? t('to paddle {paddle}', { paddle: m.paddle }) : t('to everyone')))), t('None')));
 
   $('#history').replaceChildren(...listOr((lot?.history || []).slice().reverse().map((b) => h('li', { class: b.void ? 'row void' : 'row' },
-    h('span', { class: 'row-main' }, `${formatMoney(b.amount, c)} · ${who(s, b)}`),
-    h('span', { class: 'muted' }, b.void ? b.void : b.auto ? 'commission' : ''))), 'No bids yet'));
+    h('span', { class: 'row-main' }, `${money(b.amount, c)} · ${who(s, b)}`),
+    h('span', { class: 'muted' }, b.void ? b.void : b.auto ? t('commission') : ''))), t('No bids yet')));
 }
 
 function listOr(items, empty) {
@@ -392,7 +484,7 @@ function listOr(items, empty) {
 function tick() {
   const s = store?.get();
   if (!s) return;
-  for (const el of document.querySelectorAll('.waited')) setText(el, `waited ${ago(s, Number(el.dataset.at))}`);
+  for (const el of document.querySelectorAll('.waited')) setText(el, t('waited {time}', { time: ago(s, Number(el.dataset.at)) }));
 }
 
 // ------------------------------------------------------------------ start (pairing: ui.js pairDesk)
@@ -400,11 +492,11 @@ function tick() {
 async function start(session, staffToken) {
   token = staffToken;
   sale = session.sale || sale;
-  setText($('#who'), `${session.role}${session.paddle ? ` ${session.paddle}` : ''}`);
+  setText($('#who'), session.name || (ROLES()[session.role] ?? session.role));
   const staff = topicsOf(session, []).filter((t) => t.endsWith('/staff'));
   if (!(await keysLoaded) && !(await (keysLoaded = loadCommands()))) {
     $('#banner').hidden = false;
-    setText($('#banner'), 'The stage did not send its command keys — reload the page');
+    setText($('#banner'), t('The stage did not send its command keys — reload the page'));
   }
   $('#pair').hidden = true;
   $('#desk').hidden = false;
@@ -418,7 +510,16 @@ async function start(session, staffToken) {
   $('#paddle').focus();
 }
 
-function main() {
+const ROLES = () => ({ clerk: t('Clerk'), auctioneer: t('Auctioneer'), desk: t('Desk'), admin: t('Administrator') });
+
+/** After a change of language: the registry's words and the state's, again. */
+function relabel() {
+  if (bindings.length) { buildButtons(); buildHelp(); }
+  if (store) render(store.get());
+}
+
+async function main() {
+  await startLanguage(relabel);
   keysLoaded = loadCommands();
   document.addEventListener('keydown', onKey);
   $('#entry-form').addEventListener('submit', (e) => { e.preventDefault(); floorBid(); });

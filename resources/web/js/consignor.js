@@ -5,15 +5,19 @@
 // their private topic: the stage publishes every event of their lots there (no buyer named),
 // and each one reloads the figures.
 
-import { exactMoney as formatMoney } from './money.js';
+import { exactMoney } from './money.js';
+import { locale, t } from './i18n.js';
+import { startLanguage } from './staff.js';
 import { connect } from './connection.js';
 import { $, api, h, setText, showConnection, takeToken } from './ui.js';
 
 const TOKEN_KEY = 'auctionmen.consignor.token';
-const STATUS = {
-  pending: 'To come', open: 'Selling now', fair_warning: 'Selling now — fair warning', sold: 'Sold',
-  passed: 'Not sold', withdrawn: 'Withdrawn',
-};
+const STATUS = () => ({
+  pending: t('To come'), open: t('Selling now'), fair_warning: t('Selling now — fair warning'), sold: t('Sold'),
+  passed: t('Not sold'), withdrawn: t('Withdrawn'),
+});
+const formatMoney = (minor, currency) => exactMoney(minor, currency, locale());
+const EXPIRED = () => t('This link has expired or is not valid. Please ask the auction house for a new one.');
 
 let token = null;
 let sale = 'demo';
@@ -30,7 +34,7 @@ async function load() {
   const r = await api('GET', `/api/sales/${encodeURIComponent(sale)}/consignor`, { token });
   if (r.status === 401 || r.status === 403) {
     sessionStorage.removeItem(TOKEN_KEY);
-    gate('This link has expired or is not valid. Please ask the auction house for a new one.');
+    gate(EXPIRED());
     $('#view').hidden = true;
     return null;
   }
@@ -44,13 +48,14 @@ function render() {
   const s = view.settlement;
   const c = s.currency;
   $('#view').hidden = false;
-  setText($('#sale-title'), view.title ? `Your lots — ${view.title}` : 'Your lots');
-  setText($('#who'), `Consignor ${view.consignor}`);
+  setText($('#sale-title'), view.title ? t('Your lots — {sale}', { sale: view.title }) : t('Your lots'));
+  setText($('#who'), t('Consignor {ref}', { ref: view.consignor }));
   setText($('#hammer'), formatMoney(s.hammer, c));
   setText($('#deductions'), formatMoney(s.deductions, c));
   setText($('#net'), formatMoney(s.net, c));
-  const paid = s.paid_out ? ` · paid out ${formatMoney(s.paid_out, c)}` : '';
-  setText($('#payout'), s.payout_date ? `Payout due ${s.payout_date}${paid}` : paid.slice(3));
+  const paid = s.paid_out ? t('paid out {amount}', { amount: formatMoney(s.paid_out, c) }) : '';
+  const due = s.payout_date ? t('Payout due {date}', { date: dateText(s.payout_date) }) : '';
+  setText($('#payout'), [due, paid].filter(Boolean).join(' · '));
   const base = `/api/sales/${encodeURIComponent(sale)}/settlements/${encodeURIComponent(view.consignor)}`;
   $('#statement').href = `${base}.html`;
   $('#statement-pdf').href = `${base}.pdf`;
@@ -58,13 +63,21 @@ function render() {
     const now = live[l.lot] || {};
     const status = now.status || l.status;
     let figure = l.hammer != null ? formatMoney(l.hammer, c) : '—';
-    if (['open', 'fair_warning'].includes(status)) figure = now.high ? formatMoney(now.high.amount, c) : 'No bids yet';
+    if (['open', 'fair_warning'].includes(status)) figure = now.high ? formatMoney(now.high.amount, c) : t('No bids yet');
     else if (status === 'sold' && now.hammer?.amount != null) figure = formatMoney(now.hammer.amount, c);
     return h('tr', { class: ['open', 'fair_warning'].includes(status) ? 'live' : '', dataset: { lot: l.lot } },
       h('td', {}, l.lot), h('td', { class: 'title' }, l.title),
-      h('td', { class: 'lot-state' }, STATUS[status] || status),
+      h('td', { class: 'lot-state' }, STATUS()[status] || status),
       h('td', { class: 'num' }, figure));
   }));
+}
+
+/** A payout date (YYYY-MM-DD) in the page's language; anything else as it came. */
+function dateText(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso));
+  if (!m) return String(iso);
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 }
 
 function onEvent(ev) {
@@ -75,10 +88,11 @@ function onEvent(ev) {
 }
 
 async function main() {
+  await startLanguage(() => { if (view) render(); });
   token = takeToken(TOKEN_KEY);
-  if (!token) { gate('Open the private link the auction house sent you.'); return; }
+  if (!token) { gate(t('Open the private link the auction house sent you.')); return; }
   const session = await api('POST', '/api/session', { token });
-  if (session.status !== 200) { gate('This link has expired or is not valid. Please ask the auction house for a new one.'); return; }
+  if (session.status !== 200) { gate(EXPIRED()); return; }
   sale = session.body?.sale || sale;
   await api('POST', `/api/sales/${encodeURIComponent(sale)}/documents/session`, { token });
   if (!(await load())) return;

@@ -8,6 +8,8 @@ import { initialState } from './state.js';
 import { createStore, sync } from './connection.js';
 import { $, h, pairDesk, SALE_IRI, setText, showConnection, topicsOf } from './ui.js';
 import { bookingsFor, bookingStatus, phoneAlerts, renderLife } from './saleday.js';
+import { t } from './i18n.js';
+import { startLanguage } from './staff.js';
 
 const OPERATOR_KEY = 'auctionmen.phone.operator';
 let sale = 'demo';
@@ -26,33 +28,57 @@ function lotTitle(s, id) {
 }
 
 function render(s) {
-  setText($('#sale-title'), s.sale?.title ? `Phone bids — ${s.sale.title}` : 'Phone bids');
-  setText($('#operator-chip'), operator ? `Operator: ${operator}` : 'All operators');
-  setText($('#card-title'), operator ? `Phone card — ${operator}` : 'Phone bookings — all operators');
+  setText($('#sale-title'), s.sale?.title ? t('Phone bids — {sale}', { sale: s.sale.title }) : t('Phone bids'));
+  setText($('#operator-chip'), operator ? t('Operator: {name}', { name: operator }) : t('All operators'));
+  setText($('#card-title'), operator ? t('Phone card — {name}', { name: operator }) : t('Phone bookings — all operators'));
   setText($('#card-sale'), s.sale?.title || '');
   renderLife($('#life'), s.sale, { seal: true });
 
   const lot = s.lot;
-  setText($('#block'), lot ? `On the block: lot ${lot.id}${lot.title ? ` — ${lot.title}` : ''} (${String(lot.status).replace('_', ' ')})` : 'No lot on the block yet');
+  const status = STATUS()[lot?.status] || String(lot?.status).replace('_', ' ');
+  setText($('#block'), !lot ? t('No lot on the block yet') : lot.title
+    ? t('On the block: lot {lot} — {title} ({status})', { lot: lot.id, title: lot.title, status })
+    : t('On the block: lot {lot} ({status})', { lot: lot.id, status }));
 
   const alerts = phoneAlerts(s, operator);
   $('#alerts').replaceChildren(...alerts.map((a) => h('li', { class: a.away === 0 ? 'alert now' : 'alert' },
-    a.text, a.booking.operator && !operator ? ` (operator ${a.booking.operator})` : '')));
+    alertText(a), a.booking.operator && !operator ? ` ${t('(operator {name})', { name: a.booking.operator })}` : '')));
   $('#alerts').hidden = alerts.length === 0;
 
   const rows = bookingsFor(s, operator).map((b) => {
     const st = bookingStatus(s, b);
     const name = s.bidders[String(b.paddle)]?.name || '';
-    const range = b.from_lot === b.to_lot ? `Lot ${b.from_lot}` : `Lots ${b.from_lot}–${b.to_lot}`;
+    const range = b.from_lot === b.to_lot ? t('Lot {lot}', { lot: b.from_lot }) : t('Lots {from}–{to}', { from: b.from_lot, to: b.to_lot });
     const title = st.next ? lotTitle(s, st.next) : '';
     return h('tr', { class: st.away != null && st.away <= 3 ? 'soon' : '' },
-      h('td', { class: 'paddle' }, String(b.paddle)),
-      h('td', {}, name, !operator && b.operator ? h('span', { class: 'muted block' }, `Operator ${b.operator}`) : null),
+      // The paddle and the bidder share a column: at 360 px the name keeps the width it needs.
+      h('td', { class: 'name' }, h('span', { class: 'paddle' }, String(b.paddle)), name ? h('span', { class: 'block' }, name) : null,
+        !operator && b.operator ? h('span', { class: 'muted block' }, t('Operator {name}', { name: b.operator })) : null),
       h('td', {}, range),
-      h('td', {}, st.text, title ? h('span', { class: 'muted block' }, title) : null));
+      h('td', {}, statusText(st), title ? h('span', { class: 'muted block' }, title) : null));
   });
   $('#bookings').replaceChildren(...rows);
   $('#no-bookings').hidden = rows.length > 0;
+}
+
+const STATUS = () => ({
+  pending: t('waiting'), open: t('open'), fair_warning: t('fair warning'), sold: t('sold'),
+  passed: t('passed'), withdrawn: t('withdrawn'),
+});
+
+/** A booking's next lot in words (saleday.js counts; the words are the page's). */
+function statusText(st) {
+  if (st.next == null) return t('Done: no lots left in this range');
+  if (st.away === 0) return t('Lot {lot} is on the block now', { lot: st.next });
+  if (st.away === 1) return t('Lot {lot} is next', { lot: st.next });
+  return t('Lot {lot} is {n} lots away', { lot: st.next, n: st.away });
+}
+
+function alertText(a) {
+  const p = { paddle: a.booking.paddle, lot: a.lot, n: a.away };
+  if (a.away === 0) return t("Paddle {paddle}'s lot {lot} is on the block now", p);
+  if (a.away === 1) return t("Paddle {paddle}'s lot {lot} is 1 lot away", p);
+  return t("Paddle {paddle}'s lot {lot} is {n} lots away", p);
 }
 
 function start(session, token) {
@@ -69,7 +95,8 @@ function start(session, token) {
   });
 }
 
-function main() {
+async function main() {
+  await startLanguage(() => store && render(store.get()));
   operator = takeOperator();
   $('#operator').value = operator;
   $('#operator-form').addEventListener('submit', (e) => {

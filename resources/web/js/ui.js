@@ -1,5 +1,7 @@
 // Small helpers the pages share. Data only ever reaches the DOM as text (textContent).
 
+import { t } from './i18n.js';
+
 export const SALE_IRI = (sale) => `https://auctionmen.local/sales/${sale}`;
 export const PLACEHOLDER = '/static/images/placeholder.svg';
 
@@ -90,13 +92,13 @@ function nameField() {
   const pin = $('#pin');
   const pinLabel = $('label[for=pin]');
   input = h('input', { id: 'staff-name', name: 'staff', autocomplete: 'username', maxlength: 100 });
-  const nameBox = h('div', { class: 'pair-field' }, h('label', { for: 'staff-name' }, 'Your name'), input);
+  const nameBox = h('div', { class: 'pair-field' }, h('label', { for: 'staff-name' }, t('Your name')), input);
   const pinBox = h('div', { class: 'pair-field' });
   pinLabel.before(nameBox, pinBox);
   pinBox.append(pinLabel, pin);
-  setText(pinLabel, 'PIN');
+  setText(pinLabel, t('PIN'));
   const intro = $('#pair > p:not(.notice)');
-  if (intro) setText(intro, 'Staff with an account: your name and your own PIN. Otherwise the 6-digit PIN on the auctioneer\'s screen, with no name.');
+  if (intro) setText(intro, t('Staff with an account: your name and your own PIN. Otherwise the 6-digit PIN on the auctioneer\'s screen, with no name.'));
   // Staff PINs are 4 to 12 digits; the stage screen's is 6.
   pin.removeAttribute('pattern');
   pin.setAttribute('maxlength', '12');
@@ -122,7 +124,7 @@ export function pairDesk({ place, onSession }) {
     $('#desk').hidden = true;
     $('#pair').hidden = false;
     document.body.dataset.session = signedOut ? 'signed-out' : 'pairing';
-    if (signedOut) setText($('#pair-title'), 'Signed out');
+    if (signedOut) setText($('#pair-title'), t('Signed out'));
     setText($('#pair-error'), message);
     (name.value ? $('#pin') : name).focus();
   }
@@ -130,20 +132,20 @@ export function pairDesk({ place, onSession }) {
     if (typeof what === 'string') { show(what); return; }
     if (what?.body?.reason === 'revoked') {
       sessionStorage.removeItem(STAFF_TOKEN_KEY);
-      sessionStorage.setItem(SIGNED_OUT_KEY, `Signed out: ${what.body.detail || 'this session was ended'}.`);
+      sessionStorage.setItem(SIGNED_OUT_KEY, signedOutText(what.body.detail));
       location.reload();
       return;
     }
-    show(`Pairing expired: pair this ${place} again.`);
+    show(expiredText(place));
   }
   async function start() {
     const r = await api('POST', '/api/session', { token });
     if (r.status !== 200 || !r.body) {
-      if (r.body?.reason === 'revoked') { show(`Signed out: ${r.body.detail || 'this session was ended'}.`, true); return; }
-      show(r.status === 0 ? 'No answer from the stage — check the network' : `Pairing expired: pair this ${place} again.`);
+      if (r.body?.reason === 'revoked') { show(signedOutText(r.body.detail), true); return; }
+      show(r.status === 0 ? t('No answer from the stage — check the network') : expiredText(place));
       return;
     }
-    if (!STAFF_ROLES.includes(r.body.role)) { show('That link is not a staff link.'); return; }
+    if (!STAFF_ROLES.includes(r.body.role)) { show(t('That link is not a staff link.')); return; }
     document.body.dataset.session = 'live';
     watch();
     await onSession(r.body, token);
@@ -173,12 +175,30 @@ export function pairDesk({ place, onSession }) {
       return;
     }
     const detail = typeof r.body?.detail === 'string' ? r.body.detail : '';
-    setText($('#pair-error'), r.status === 0 ? 'No answer from the stage — check the network'
-      : r.body?.reason === 'rate_limited' ? 'Too many attempts — wait a minute and try again'
-        : who && detail ? detail
-          : r.body?.reason === 'staff_pin_required' ? 'Enter your name and your own PIN'
-            : 'That PIN is not the one on the stage screen');
+    clearInterval(waiting);
+    if (r.status === 429) { countDown(r.retryAfter); $('#pin').select(); return; }
+    setText($('#pair-error'), r.status === 0 ? t('No answer from the stage — check the network')
+      : who && detail ? detail
+        : r.body?.reason === 'staff_pin_required' ? t('Enter your name and your own PIN')
+          : t('That PIN is not the one on the stage screen'));
     $('#pin').select();
+  }
+  // Too many tries: the real wait, from the stage's Retry-After, counted down to "try again".
+  let waiting = null;
+  function countDown(seconds) {
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      setText($('#pair-error'), t('Too many attempts — wait a moment and try again'));
+      return;
+    }
+    let left = Math.ceil(seconds);
+    const button = $('#pair-form button[type=submit]');
+    const say = () => {
+      if (left > 0) setText($('#pair-error'), t('Too many attempts — try again in {seconds} s', { seconds: left }));
+      else { clearInterval(waiting); setText($('#pair-error'), t('You can try again now')); }
+      if (button) button.disabled = left > 0;
+    };
+    say();
+    waiting = setInterval(() => { left -= 1; say(); }, 1000);
   }
   $('#pair-form').addEventListener('submit', pair);
   const notice = sessionStorage.getItem(SIGNED_OUT_KEY);
@@ -190,7 +210,16 @@ export function pairDesk({ place, onSession }) {
   return forget;
 }
 
-/** JSON over fetch: {status, body}; status 0 on a network error. */
+function signedOutText(detail) {
+  return detail ? t('Signed out: {detail}.', { detail }) : t('Signed out: this session was ended.');
+}
+
+function expiredText(place) {
+  return place === 'terminal' ? t('Pairing expired: pair this terminal again.') : t('Pairing expired: pair this desk again.');
+}
+
+/** JSON over fetch: {status, body, retryAfter}; status 0 on a network error. `retryAfter`:
+ * the seconds of a Retry-After header (a 429's real wait), else null. */
 export async function api(method, path, { body, token } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -202,9 +231,10 @@ export async function api(method, path, { body, token } = {}) {
     });
     let data = null;
     try { data = await r.json(); } catch { data = null; }
-    return { status: r.status, body: data };
+    const wait = Number.parseInt(r.headers.get('Retry-After') || '', 10);
+    return { status: r.status, body: data, retryAfter: Number.isFinite(wait) ? wait : null };
   } catch {
-    return { status: 0, body: null };
+    return { status: 0, body: null, retryAfter: null };
   }
 }
 
@@ -231,7 +261,7 @@ export function topicsOf(session, fallback) {
 /** The connection banner: hidden while live. */
 export function showConnection(banner, status) {
   banner.hidden = status === 'live';
-  setText(banner, status === 'live' ? '' : 'Reconnecting…');
+  setText(banner, status === 'live' ? '' : t('Reconnecting…'));
   document.body.dataset.connection = status;
 }
 
