@@ -640,6 +640,7 @@ def _prepare(ns: argparse.Namespace, config: Any) -> int | None:
     """Before a stage starts: the house's name and currency from the flags or the config
     file's [house] table (saved in house.json), and --fresh (the demo starts over).
     None when all is well, else the exit code after saying why."""
+    from app.settings import known_currency
     from hub.backend import house, sales
 
     prog = f"auctionmen {ns.command}"
@@ -648,6 +649,13 @@ def _prepare(ns: argparse.Namespace, config: Any) -> int | None:
         changes["name"] = ns.house_name
     if ns.currency is not None:
         changes["currency"] = ns.currency
+    currency = changes.get("currency")
+    if currency is not None and not (isinstance(currency, str) and known_currency(currency)):
+        print(
+            f"{prog}: house: currency {str(currency)[:20]!r} is not an ISO 4217 code, like EUR",
+            file=sys.stderr,
+        )
+        return 2
     if changes:
         try:
             _save_house(config.data_dir, changes)

@@ -100,6 +100,13 @@ CONFIG_NAME = "auctionmen.toml"
 STAGE_KEYS = ("data_dir", "host", "port", "public_url", "gavel", "tls")
 
 
+def known_currency(code: str) -> bool:
+    """An ISO 4217 code the locale data knows (EUR, CHF, GBP…), any letter case."""
+    from babel.numbers import list_currencies
+
+    return len(code) == 3 and code.upper() in list_currencies()
+
+
 def user_config_path() -> Path:
     """Where the user's stage config lives: $AUCTIONMEN_CONFIG, else the config folder."""
     named = os.environ.get(CONFIG_ENV, "").strip()

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from app.settings import AppSettings, write_stage_config
+from app.settings import AppSettings, known_currency, write_stage_config
 from app.ui.widgets import plain
 from hardware.ports import PortInfo
 from hub.backend import house
@@ -144,7 +144,7 @@ def check_house(name: str, currency: str) -> tuple[str, str]:
     if len(name) > NAME_LIMIT:
         raise ValueError(_("The name is longer than {limit} characters.").format(limit=NAME_LIMIT))
     code = currency.strip().upper()
-    if not house.known_currency(code):
+    if not known_currency(code):
         raise ValueError(
             _("{code} is not a currency code (ISO 4217, like EUR or CHF).").format(
                 code=currency.strip()[:20]

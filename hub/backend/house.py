@@ -23,6 +23,7 @@ from schwifty.exceptions import SchwiftyException
 JSON = dict[str, Any]
 FILE_NAME = "house.json"
 _COUNTRY = re.compile(r"[A-Z]{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")  # the form; the app checks the code is a real one
 _VAT_ID = re.compile(r"[A-Z]{2}[A-Z0-9+*.]{2,13}")  # EU VAT numbers and their kin (GB, CH, NO)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}")
 _PHONE = re.compile(r"\+?[0-9 ()./-]{3,30}")
@@ -149,7 +150,11 @@ def check(raw: Any) -> HouseProfile:
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365:
         raise HouseError("payment_days must be a whole number of days from 0 to 365")
     currency = raw.get("currency", "EUR")
-    if not isinstance(currency, str) or not known_currency(currency):
+    if (
+        not isinstance(currency, str)
+        or not currency.isascii()
+        or not _CURRENCY.fullmatch(currency.upper())
+    ):
         raise HouseError(f"currency {str(currency)[:20]!r} is not an ISO 4217 code, like EUR")
     iban = _iban(_text(raw, "iban"))
     bic = _bic(_text(raw, "bic"))
@@ -197,13 +202,6 @@ def _room(raw: JSON) -> JSON:
         "rates_max_age_days": age,
         "room_shows_passed_amount": shows,
     }
-
-
-def known_currency(code: str) -> bool:
-    """An ISO 4217 code the locale data knows (EUR, CHF, GBP…), any letter case."""
-    from babel.numbers import list_currencies
-
-    return len(code) == 3 and code.upper() in list_currencies()
 
 
 def path(data_dir: Path) -> Path:
