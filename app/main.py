@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.i18n import install as install_language
+from app.i18n import qt_translator
 from app.jsonlog import JsonLog
 from app.settings import AppSettings, choose_sale
 
@@ -159,6 +161,7 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool, temp: bool = False) -> in
     settings = AppSettings.load(data_dir)
     asked = (str(config.sale), bool(config.demo))  # before choose_sale decides
     welcome = should_show(data_dir, demo=bool(config.demo), no_dialogs=no_dialogs, temp=temp)
+    install_language(settings.language)  # before any widget takes its texts
     pick = pick_on_start(config, no_dialogs)
     config.sale, first_run = choose_sale(config.sale, data_dir, settings)
     config.demo = bool(config.demo or first_run)
@@ -166,6 +169,7 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool, temp: bool = False) -> in
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Auctionmen")
+    qt_translator(app)  # Qt's own words (Yes, No, Cancel); the app is its parent
     if welcome:
         apply_first_run(config, run_first_run(config).chosen)
         if Path(config.data_dir) != data_dir:  # another data folder: its own sales
@@ -243,6 +247,15 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool, temp: bool = False) -> in
 
     window.sale_opened.connect(remember)
     add_first_run_menu(window, config, _port_of(info.url))
+
+    def save_language(lang: str) -> None:
+        settings.language = lang
+        try:
+            settings.save(data_dir)
+        except OSError as exc:
+            log.warning("cannot save the app settings: %s", exc)
+
+    window.language_chosen.connect(save_language)
     assert host.core is not None
     bridge.attach(host.core)
     window.show_core(info)
