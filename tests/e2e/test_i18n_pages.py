@@ -125,6 +125,10 @@ def stage() -> Iterator[FakeStage]:
 def walk(page: Any, where: str) -> None:
     bad = unmarked_text(page, DATA)
     assert bad == [], f"{where}: text shown without the catalogue: {bad}"
+    # Every msgid the page asked t() for is one the extractor finds (so it is in the PO files).
+    shown = set(page.evaluate("[...(globalThis.__msgidsShown || [])]"))
+    unknown = shown - public_ids() - set(i18n.messages("de", ["web_staff"]))
+    assert unknown == set(), f"{where}: msgids the extractor does not find: {unknown}"
 
 
 def test_bidder_page_in_qps_shows_only_catalogue_text(browser: Any, stage: FakeStage) -> None:
@@ -208,3 +212,53 @@ def test_bidder_chooses_a_language_on_the_page_and_it_is_remembered(
     page.wait_for_function("() => document.querySelector('#bid').textContent.includes('bieten')")
     assert page.input_value("#lang") == "de"
     context.close()
+
+
+def test_room_shows_the_house_two_languages(browser: Any, stage: FakeStage) -> None:
+    stage.events.clear()
+    stage.house = {**stage.house, "room_languages": ["de", "en"]}
+    try:
+        fw = lot(status="fair_warning", high=high(130000, "101", "floor"), ask=140000)
+        stage.snapshot = snapshot(6, fw)
+        page = new_page(browser)
+        page.goto(f"{stage.url}/room")
+        page.wait_for_function("() => document.querySelector('#ask .second') !== null")
+        assert page.text_content("#headline .second") == "Fair warning"
+        first = page.evaluate("document.querySelector('#headline').firstChild.textContent")
+        assert first == "Letzter Aufruf"
+        ask = (page.text_content("#ask") or "").replace("\xa0", " ")
+        assert ask == "Nächstes Gebot 1.400 €Next bid 1.400 €"
+        assert page.text_content("#bidder") == "Bieter 101Paddle 101"
+        assert page.get_attribute("#ask .second", "lang") == "en"
+        assert page.evaluate("document.documentElement.lang") == "de"
+        page.context.close()
+    finally:
+        stage.house = {**stage.house, "room_languages": []}
+
+
+def test_canned_messages_in_the_bidder_language_or_the_house_two(
+    browser: Any, stage: FakeStage
+) -> None:
+    stage.events.clear()
+    stage.snapshot = snapshot(3, lot(high=high(130000, "7001"), ask=140000, changed_seq=3))
+    page = new_page(browser)
+    page.goto(f"{stage.url}/bid?lang=fr#token=bidder-101")
+    page.wait_for_selector("#bid:not([disabled])")
+    canned, free = QUICK_MESSAGES[0], "Lot 7 is withdrawn today"
+    stage.publish(event(4, "message_sent", None, {"id": 1, "text": canned}))
+    stage.publish(event(5, "message_sent", None, {"id": 2, "text": free}))
+    page.wait_for_function("() => document.querySelectorAll('.message-text').length === 2")
+    texts = page.locator(".message-text").all_text_contents()
+    assert texts == [free, "Dernier appel : le lot va être adjugé"]  # newest first
+    page.context.close()
+    stage.house = {**stage.house, "room_languages": ["de", "en"]}
+    try:
+        page = new_page(browser)
+        page.goto(f"{stage.url}/bid?lang=fr#token=bidder-101")
+        page.wait_for_function("() => document.querySelectorAll('.message-text').length === 2")
+        texts = page.locator(".message-text").all_text_contents()
+        german = "Letzter Aufruf: Das Los wird gleich zugeschlagen"
+        assert texts == [free, f"{german} / {canned}"]
+        page.context.close()
+    finally:
+        stage.house = {**stage.house, "room_languages": []}

@@ -10,7 +10,7 @@ import { bidderLabel, convert, currencyOf, formatMoney, initialState, LIVE, room
 import { createStore, sync } from './connection.js';
 import { $, h, SALE_IRI, setImage, setText, setTone, showConnection } from './ui.js';
 import { renderFlash, renderNotices } from './saleday.js';
-import { chooseLanguage, loadCatalogue, loadLanguage, t, tIn, translateDom } from './i18n.js';
+import { chooseLanguage, loadCatalogue, loadLanguage, N_, t, tIn, translateDom } from './i18n.js';
 
 const sale = new URLSearchParams(location.search).get('sale') || 'demo';
 let house = {};
@@ -50,7 +50,7 @@ function renderBoard(amount, c) {
     h('span', { class: 'rate-cur' }, r.currency),
     h('span', { class: 'rate-val' }, `≈ ${new Intl.NumberFormat(locale, { style: 'currency', currency: r.currency, maximumFractionDigits: 0 }).format(r.value)}`)));
   $('#rates').replaceChildren(...items);
-  bi($('#rates-date'), rates?.date ? 'Indicative only, rates of {date}. Invoices are in {currency}.' : '',
+  bi($('#rates-date'), rates?.date ? N_('Indicative only, rates of {date}. Invoices are in {currency}.') : '',
     { date: rates?.date ? dayText(rates.date) : '', currency: c });
   $('.board').hidden = !rates || amount == null || !items.length;
 }
@@ -62,11 +62,11 @@ function render(s) {
   document.body.dataset.lotStatus = s.sale?.paused ? 'paused' : lot?.status || 'none';
   setText($('#sale-title'), s.sale?.title || '');
   setImage($('#lot-image'), lot?.images?.[0], lot ? lot.title : '');
-  bi($('#lot-number'), lot ? 'Lot {id}' : '', { id: lot?.id });
+  bi($('#lot-number'), lot ? N_('Lot {id}') : '', { id: lot?.id });
   setText($('#lot-title'), lot ? lot.title : t('Welcome'));
   const e = lot?.estimate || {};
-  if (lot && e.low != null && e.high != null) bi($('#lot-estimate'), 'Estimate {low}–{high}', { low: formatMoney(e.low, c), high: formatMoney(e.high, c) });
-  else if (lot && (e.low ?? e.high) != null) bi($('#lot-estimate'), 'Estimate {amount}', { amount: formatMoney(e.low ?? e.high, c) });
+  if (lot && e.low != null && e.high != null) bi($('#lot-estimate'), N_('Estimate {low}–{high}'), { low: formatMoney(e.low, c), high: formatMoney(e.high, c) });
+  else if (lot && (e.low ?? e.high) != null) bi($('#lot-estimate'), N_('Estimate {amount}'), { amount: formatMoney(e.low ?? e.high, c) });
   else bi($('#lot-estimate'), '');
   const headline = $('#headline');
   bi(headline, head.msgid || head.text, head.params);
@@ -82,7 +82,7 @@ function render(s) {
   const who = showBidder ? bidderLabel(high, true) : null;
   bi($('#bidder'), who?.msgid || '', who?.params);
   $('#bidder').classList.toggle('house', !!high?.house);
-  bi($('#ask'), lot && LIVE.includes(lot.status) && lot.high ? 'Next bid {amount}' : '', { amount: formatMoney(lot?.ask, c) });
+  bi($('#ask'), lot && LIVE.includes(lot.status) && lot.high ? N_('Next bid {amount}') : '', { amount: formatMoney(lot?.ask, c) });
   renderBoard(amount, c);
 }
 
