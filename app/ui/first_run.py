@@ -808,6 +808,9 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Save and finish"))
         self.setButtonText(QWizard.WizardButton.CancelButton, _("Skip the rest"))
         self.setButtonText(QWizard.WizardButton.BackButton, _("Back"))
+        # Qt's own buttons this assistant never shows: no English left for screen readers.
+        self.setButtonText(QWizard.WizardButton.CommitButton, _("Save and continue"))
+        self.setButtonText(QWizard.WizardButton.HelpButton, "")
         self.customButtonClicked.connect(self._custom)
         self.resize(WIDTH, HEIGHT)
 

@@ -326,3 +326,31 @@ def test_the_setup_menu_opens_the_assistant_again(qtbot, tmp_path, monkeypatch):
     config = StageConfig(data_dir=tmp_path)
     main.apply_first_run(config, {"data_dir": tmp_path / "x", "host": "0.0.0.0", "port": 9000})
     assert (config.data_dir, config.host, config.port) == (tmp_path / "x", "0.0.0.0", 9000)
+
+
+def test_every_page_speaks_only_catalogue_texts(qtbot, tmp_path, gavel):
+    """In the pseudo-language every text the assistant shows is ⟦…⟧ but the data (paths,
+    addresses, port names, currency codes)."""
+    from app import i18n as app_i18n
+    from hub import i18n
+    from tests.app.test_i18n import untranslated
+
+    port = PortInfo(f"serial:{gavel.port}", gavel.port, "Test gavel", "2341:8036")
+    app_i18n.install(i18n.PSEUDO)
+    try:
+        wiz = fr.FirstRunWizard(
+            tmp_path / "data",
+            tmp_path / "cfg.toml",
+            addresses=lambda: LOOPBACK,
+            serial_ports=lambda: [port],
+            hid_devices=list,
+        )
+        qtbot.addWidget(wiz)
+        wiz.show()
+        data = {str(tmp_path / "data"), port.label, "127.0.0.1", "0.0.0.0", "lo", *fr.CURRENCIES}
+        data |= {"https://127.0.0.1:8765", "8765", "DE, FR, GB…", "⚙"}
+        while wiz.isVisible():
+            assert untranslated(wiz, data) == [], wiz.currentPage().objectName()
+            wiz.skip()
+    finally:
+        app_i18n.install("en")
