@@ -524,7 +524,7 @@ def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
             check_url(ns.public_url, "--public-url")
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    return StageConfig.load(
+    config = StageConfig.load(
         _config_file(ns),
         public_url=ns.public_url,
         host=ns.host,
@@ -539,6 +539,22 @@ def _stage_config(ns: argparse.Namespace):  # type: ignore[no-untyped-def]
         tls_cert=ns.tls_cert,
         tls_key=ns.tls_key,
     )
+    _check_gavel(str(config.gavel))
+    return config
+
+
+def _check_gavel(spec: str) -> None:
+    """A gavel spec the hardware registry knows, else a ConfigError saying what is wrong."""
+    from hardware import registry
+    from hub.config import ConfigError
+
+    try:
+        registry.parse_spec(spec)
+    except ValueError as exc:
+        raise ConfigError(
+            f"gavel {spec[:60]!r}: {str(exc)[:200]} (e.g. serial:/dev/ttyACM0, hid:0c45:7403, "
+            "keyboard:F12, pty or none)"
+        ) from None
 
 
 def version() -> str:

@@ -231,6 +231,23 @@ def test_serve_refuses_a_bad_public_url(tmp_path, capsys, url):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("bogus:xyz", "unknown gavel spec"),
+        ("hid:zz", "VID:PID"),
+        ("serial:", "needs a port"),
+        ("x" * 5000, "unknown gavel spec"),
+    ],
+)
+def test_serve_refuses_a_bad_gavel_before_starting(tmp_path, capsys, spec, message):
+    assert cli.main(["serve", "--data-dir", str(tmp_path), "--gavel", spec]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err) < 500
+    assert not (tmp_path / "sales").exists()  # refused before anything was written
+
+
 def test_the_user_config_file_names_the_data_dir_and_new_sales_take_the_house_currency(
     tmp_path, no_user_config, capsys
 ):
