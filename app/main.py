@@ -110,7 +110,17 @@ def add_first_run_menu(window: Any, config: Any, port: int | None) -> Any:
 
     def reopen() -> None:
         wizard = run_first_run(config, window, running_port=port)
-        if wizard.chosen:
+        moved = wizard.chosen.get("data_dir")
+        if moved is not None and Path(moved) != Path(config.data_dir):
+            # The house and staff pages wrote there too: nothing of it is this stage's yet.
+            QMessageBox.information(
+                window,
+                "Auctionmen",
+                _(
+                    "Saved in the new data folder {path}: everything applies from the next start."
+                ).format(path=moved),
+            )
+        elif wizard.chosen:
             QMessageBox.information(
                 window,
                 "Auctionmen",

@@ -581,9 +581,10 @@ class NetworkPage(_Page):
         if problem is not None:
             self.error.setText(problem)
             return False
-        self.result.setText(
-            _("It listens: {host} port {port} answered.").format(host=host, port=port)
-        )
+        text = _("It listens: {host} port {port} answered.").format(host=host, port=port)
+        if ipaddress.ip_address(host).is_loopback:
+            text += " " + _("Only this machine can open this address: choose a network for phones.")
+        self.result.setText(text)
         return True
 
     def save(self) -> None:
