@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from app.formatting import channel_label, format_money, parse_money
 from app.i18n import N_, _
 from app.qr import qr_png
-from app.ui.widgets import item, plain, table
+from app.ui.widgets import item, name_controls, plain, table
 
 JSON = dict[str, Any]
 DESK_CHANNELS = ("floor", "phone", "absentee", "online")
@@ -228,13 +228,21 @@ class BiddersPanel(QWidget):
         """The outcome of a bidder list import: counts, then the refused rows and why."""
         ok = sum(1 for v in verdicts if v.ok)
         refused = [v for v in verdicts if not v.ok]
-        lines = [f"Bidder list: {ok} registered, {len(refused)} refused."]
+        lines = [
+            _("Bidder list: {ok} registered, {refused} refused.").format(
+                ok=ok, refused=len(refused)
+            )
+        ]
         lines += [
-            f"line {v.line}" + (f" (paddle {v.lot})" if v.lot else "") + f": {v.reason}"
+            (
+                _("line {line} (paddle {paddle}): {reason}")
+                if v.lot
+                else _("line {line}: {reason}")
+            ).format(line=v.line, paddle=v.lot, reason=v.reason)
             for v in refused[:8]
         ]
         if len(refused) > 8:
-            lines.append(f"… and {len(refused) - 8} more")
+            lines.append(_("… and {n} more").format(n=len(refused) - 8))
         self.import_report.setText("\n".join(lines))
         self.notice.emit(lines[0])
 
@@ -273,6 +281,7 @@ class BiddersPanel(QWidget):
         box.addWidget(self.link_qr)
         box.addLayout(text, 1)
         self.link_box.resize(560, 220)
+        name_controls(self.link_box)
         return self.link_box
 
     def show_link(self, paddle: str, url: str) -> None:
@@ -284,9 +293,11 @@ class BiddersPanel(QWidget):
             (str(b.get("name") or "") for b in self.rows if str(b.get("paddle")) == paddle), ""
         )
         self.link_who.setText(
-            f"Paddle {paddle}"
-            + (f" — {name}" if name else "")
-            + ": send this personal link, or let them scan the code."
+            (
+                _("Paddle {paddle} — {name}: send this personal link, or let them scan the code.")
+                if name
+                else _("Paddle {paddle}: send this personal link, or let them scan the code.")
+            ).format(paddle=paddle, name=name)
         )
         self.link_text.setText(url)
         pixmap = QPixmap()

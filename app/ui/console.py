@@ -36,6 +36,7 @@ from app.formatting import (
 from app.i18n import N_, _
 from app.shortcuts import BY_ACTION, SHORTCUTS, Shortcut, button_text, key_hint
 from app.state import ConsoleState
+from app.ui.style import STATUS_COLORS
 from app.ui.widgets import ElidedLabel, action_button, item, plain, table
 from hub.auction.commands import BY_OP
 
@@ -49,14 +50,7 @@ ROWS = (("Bidding",), ("Sale", "Corrections"), ("Increment",))
 BUTTON_HEIGHT = 34
 IMAGE_SIZE = 150
 BOXES = ("Online", "Late bids")
-STATUS_STYLE = {
-    "open": "#2563eb",
-    "fair_warning": "#d97706",
-    "sold": "#16a34a",
-    "passed": "#6b7280",
-    "withdrawn": "#6b7280",
-    "pending": "#6b7280",
-}
+STATUS_STYLE = STATUS_COLORS  # white text on each: contrast checked in style.py's tests
 
 
 # What a word prompt asks for, and what it offers (sent as is when dialogs are off).
@@ -233,7 +227,7 @@ class LotCard(QFrame):
         self.number.setText(_("Lot {id}").format(id=lot.get("id")))
         self.badge.setText(status_label(status).upper())
         self.badge.setStyleSheet(
-            f"background: {STATUS_STYLE.get(status, '#6b7280')}; color: white;"
+            f"background: {STATUS_STYLE.get(status, '#4b5563')}; color: white;"
             "border-radius: 4px; padding: 2px 8px; font-weight: 600;"
         )
         self.title.setText(str(lot.get("title") or ""))

@@ -111,7 +111,9 @@ def owners_from_text(text: str) -> list[JSON]:
         if dob.strip():
             owner["dob"] = dob.strip()
         if not owner["name"]:
-            raise KycFormError(f"beneficial owner on line {number} needs a name")
+            raise KycFormError(
+                _("beneficial owner on line {number} needs a name").format(number=number)
+            )
         owners.append(owner)
     return owners
 
@@ -143,14 +145,19 @@ def alert_text(wire: JSON, currency: str) -> str:
     exposure = data.get("exposure")
     threshold = data.get("threshold")
     action = data.get("action") or ""
-    figures = ""
     if isinstance(exposure, int) and isinstance(threshold, int):
-        figures = (
-            f": {format_money(exposure, currency)} with this bid, "
-            f"threshold {format_money(threshold, currency)}"
+        text = _(
+            "Lot {lot}, paddle {paddle}: CDD not complete: {exposure} with this bid, "
+            "threshold {threshold}"
+        ).format(
+            lot=lot,
+            paddle=paddle,
+            exposure=format_money(exposure, currency),
+            threshold=format_money(threshold, currency),
         )
-    tail = f" ({action})" if action else ""
-    return f"Lot {lot}, paddle {paddle}: CDD not complete{figures}{tail}"
+    else:
+        text = _("Lot {lot}, paddle {paddle}: CDD not complete").format(lot=lot, paddle=paddle)
+    return f"{text} ({action})" if action else text
 
 
 class KycPanel(QWidget):
@@ -172,6 +179,7 @@ class KycPanel(QWidget):
 
         self.alerts = QListWidget()
         self.alerts.setObjectName("amlAlerts")
+        self.alerts.setAccessibleName(_("AML alerts"))
         self.alerts.setMaximumHeight(70)
         self.view = table([_("Paddle"), _("Name"), _("CDD"), _("Hold")], "kycBidders")
         fit_columns(self.view, 1)
@@ -354,7 +362,9 @@ class KycPanel(QWidget):
         name = identity.get("name") or ""
         required = record.get("required") or []
         self.title.setText(f"Paddle {self.paddle}  {name}".strip())
-        self.title.setToolTip("Required by the house's policy: " + ", ".join(required))
+        self.title.setToolTip(
+            _("Required by the house's policy: {steps}").format(steps=", ".join(required))
+        )
         for field_name, edit in self.edits.items():
             edit.setText(str(identity.get(field_name) or ""))
         index = self.id_type.findData(identity.get("id_type") or "")
@@ -399,7 +409,7 @@ class KycPanel(QWidget):
         self.bridge.run(
             lambda core: core.save_kyc(paddle, fields),
             lambda _row: self._done(paddle, "details saved"),
-            lambda exc: self._say(refusal("Not saved", exc)),
+            lambda exc: self._say(refusal(_("Not saved"), exc)),
         )
 
     def record_step(self) -> None:
@@ -413,7 +423,7 @@ class KycPanel(QWidget):
             lambda answer: self._answered(
                 f"{_(STEPS[step])}: {_(OUTCOME_LABELS.get(outcome, outcome))}", answer
             ),
-            lambda exc: self._say(refusal("Not recorded", exc)),
+            lambda exc: self._say(refusal(_("Not recorded"), exc)),
         )
 
     def screen_now(self) -> None:
@@ -424,11 +434,27 @@ class KycPanel(QWidget):
         self.bridge.run(
             lambda core: core.screen_now(paddle),
             lambda result: self._say(
-                f"Paddle {paddle} screened: {result['verdict']}"
-                + (f", {len(result['hits'])} hit(s)" if result.get("hits") else "")
+                (
+                    _("Paddle {paddle} screened: {verdict}, {hits} hit(s)")
+                    if result.get("hits")
+                    else _("Paddle {paddle} screened: {verdict}")
+                ).format(
+                    paddle=paddle, verdict=result["verdict"], hits=len(result.get("hits") or ())
+                )
             ),
-            lambda exc: self._say(refusal("Not screened", exc)),
+            lambda exc: self._say(refusal(_("Not screened"), exc)),
         )
+
+    def _linked_text(self, paddle: str, linked: JSON) -> str:
+        text = _("Paddle {paddle}: {amount} bought in other sales ({sales})").format(
+            paddle=paddle,
+            amount=format_money(linked["amount"], self.currency),
+            sales=", ".join(linked["sales"]) or _("none"),
+        )
+        if linked["problems"]:
+            problems = "; ".join(linked["problems"])
+            return _("{text}; could not read: {problems}").format(text=text, problems=problems)
+        return text
 
     def link_purchases(self) -> None:
         if self.paddle is None:
@@ -436,16 +462,8 @@ class KycPanel(QWidget):
         paddle = self.paddle
         self.bridge.run(
             lambda core: core.link_purchases(paddle),
-            lambda linked: self._say(
-                f"Paddle {paddle}: {format_money(linked['amount'], self.currency)} bought in "
-                f"other sales ({', '.join(linked['sales']) or 'none'})"
-                + (
-                    f"; could not read: {'; '.join(linked['problems'])}"
-                    if linked["problems"]
-                    else ""
-                )
-            ),
-            lambda exc: self._say(refusal("Not linked", exc)),
+            lambda linked: self._say(self._linked_text(paddle, linked)),
+            lambda exc: self._say(refusal(_("Not linked"), exc)),
         )
 
     def attach_scan(self) -> None:
@@ -458,7 +476,7 @@ class KycPanel(QWidget):
         self.bridge.run(
             lambda core: core.store_scan(paddle, Path(name)),
             lambda _row: self._done(paddle, "ID scan stored"),
-            lambda exc: self._say(refusal("Scan not stored", exc)),
+            lambda exc: self._say(refusal(_("Scan not stored"), exc)),
         )
 
     def _pick_scan(self) -> str:
@@ -479,8 +497,8 @@ class KycPanel(QWidget):
         paddle = self.paddle
         self.bridge.run(
             lambda core: core.review_hold(paddle, decision, reason),
-            lambda answer: self._answered(f"Hold {decision}", answer),
-            lambda exc: self._say(refusal("Not reviewed", exc)),
+            lambda answer: self._answered(_("Hold {decision}").format(decision=decision), answer),
+            lambda exc: self._say(refusal(_("Not reviewed"), exc)),
         )
 
     def open_file(self, fmt: str) -> None:
@@ -499,7 +517,7 @@ class KycPanel(QWidget):
         self.bridge.run(
             lambda core: core.cdd_export(paddle, fmt),
             write,
-            lambda exc: self._say(refusal("No CDD file", exc)),
+            lambda exc: self._say(refusal(_("No CDD file"), exc)),
         )
 
     def _done(self, paddle: str, what: str) -> None:
@@ -513,7 +531,7 @@ class KycPanel(QWidget):
             self._say(refusal(what, answer))
 
     def _failed(self, exc: BaseException) -> None:
-        self._say(refusal("KYC", exc))
+        self._say(refusal(_("KYC"), exc))
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

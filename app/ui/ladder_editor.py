@@ -29,7 +29,7 @@ def ladder_from_cells(cells: list[tuple[str, str]], currency: str) -> list[list[
         try:
             rows.append((parse_money(start or "0", currency), parse_money(step, currency)))
         except ValueError as exc:
-            raise ValueError(f"row {n}: {exc}") from exc
+            raise ValueError(_("row {n}: {exc}").format(n=n, exc=exc)) from exc
     rows.sort()
     try:
         return Ladder.of(rows).to_json()
@@ -46,6 +46,7 @@ class LadderEditor(QWidget):
         self.currency = "EUR"
         self.view = QTableWidget(0, 2)
         self.view.setObjectName("ladderTable")
+        self.view.setAccessibleName(_("Increment ladder"))
         self.view.setHorizontalHeaderLabels([_("From"), _("Increment")])
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.verticalHeader().setVisible(False)

@@ -64,6 +64,7 @@ from app.ui.widgets import (
     QrCard,
     StatusLight,
     fit_placeholders,
+    name_controls,
     plain,
 )
 from hub.auction.commands import BY_OP
@@ -88,6 +89,12 @@ def op_label(op: object) -> str:
 
 JOIN_WIDTH = 156  # the QR codes and the PIN, beside the tabs
 TAB_ACTIONS = {"import": "importer", "export": "results"}  # action -> the tab's widget
+
+
+def named(dialog: QDialog) -> QDialog:
+    """`dialog` with every control named for screen readers (see `name_controls`)."""
+    name_controls(dialog)
+    return dialog
 
 
 def initial_size(width: int, height: int) -> tuple[int, int]:
@@ -248,6 +255,11 @@ class MainWindow(QMainWindow):
                 sc.activated.connect(self._shortcut(spec.action))
                 self.shortcuts.setdefault(spec.action, []).append(sc)
         # Digits typed anywhere (no text field has the focus) go to the console's Paddle field.
+        # Ctrl+PgDown / Ctrl+PgUp: the next and previous tab (the tab bar takes no focus).
+        for key, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(lambda step=step: self._turn_tab(step))
         self.digit_keys: list[QShortcut] = []
         for digit in "0123456789":
             sc = QShortcut(QKeySequence(digit), self)
@@ -310,6 +322,7 @@ class MainWindow(QMainWindow):
         )
         self.statusBar()  # made now, so the window's minimum size counts it
         fit_placeholders(self)
+        name_controls(self)  # every control has a name a screen reader can say
         room = self.screen().availableGeometry()
         self.resize(*initial_size(room.width(), room.height()))
 
@@ -341,13 +354,13 @@ class MainWindow(QMainWindow):
         skipped = Path(info.data_dir) / ".first_admin_skipped" if info else None
         accepted = QDialog.DialogCode.Accepted
         if has_staff:
-            if LoginDialog(self.bridge, self).exec() != accepted:
+            if named(LoginDialog(self.bridge, self)).exec() != accepted:
                 self.close()  # no one signed in: the desktop does not act as the owner
                 return
         elif (
             skipped is not None
             and not skipped.exists()
-            and FirstAdminDialog(self.bridge, self).exec() != accepted
+            and named(FirstAdminDialog(self.bridge, self)).exec() != accepted
         ):
             skipped.touch()
         self.staff.reload()
@@ -441,7 +454,7 @@ class MainWindow(QMainWindow):
             self.paused_label.setText(text if len(text) <= 60 else text[:59] + "…")
             self.paused_label.setToolTip(text)
             self.paused_label.setStyleSheet(
-                "background: #d97706; color: white; padding: 4px 10px; border-radius: 4px;"
+                "background: #b45309; color: white; padding: 4px 10px; border-radius: 4px;"
             )
             return
         self.paused_label.setToolTip("")
@@ -560,7 +573,11 @@ class MainWindow(QMainWindow):
             self.bridge.run(CoreThread.bidder_rows, self._set_bidders)
 
         def failed(exc: BaseException) -> None:
-            message = str(exc) if isinstance(exc, CatalogueError) else f"unexpected error: {exc}"
+            message = (
+                str(exc)
+                if isinstance(exc, CatalogueError)
+                else _("unexpected error: {exc}").format(exc=exc)
+            )
             self.bidders.import_report.setText(
                 _("Bidder list not imported: {message}").format(message=message)
             )
@@ -606,6 +623,9 @@ class MainWindow(QMainWindow):
             self.trigger(action)
 
         return run
+
+    def _turn_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     def _digit(self, digit: str) -> Callable[[], None]:
         def typed() -> None:
@@ -750,6 +770,7 @@ class MainWindow(QMainWindow):
     def _open_dialog(self, dialog: QDialog, on_accept: Callable[[Any], None]) -> None:
         """Open a form window-modally without blocking the loop; `on_accept(dialog)` on OK."""
         self.dialog = dialog
+        name_controls(dialog)
         dialog.accepted.connect(lambda: on_accept(dialog))
         dialog.open()
 
@@ -936,7 +957,7 @@ class MainWindow(QMainWindow):
 
         self.picker = picker
         self.picker_desk = PickerDesk(picker, shelf, self.bridge.deliver, reset_running)
-        picker.open()
+        named(picker).open()
 
     def _pick(self, picker: SalePicker, sale: str) -> None:
         if self.info is not None and sale == self.info.sale:
@@ -976,7 +997,7 @@ class MainWindow(QMainWindow):
             self.sale_title.setText(str(self.state.sale.get("title") or ""))
             if self.info is not None:
                 self.show_address(self.info)
-            message = f"Sale {sale} did not open: {exc}"
+            message = _("Sale {sale} did not open: {exc}").format(sale=sale, exc=exc)
             self.console.set_notice(message, error=True)
             self._status_message(message)
 

@@ -57,6 +57,7 @@ class MessageDialog(QDialog):
             self.to_one.setChecked(True)
         self.text = QPlainTextEdit()
         self.text.setObjectName("messageText")
+        self.text.setAccessibleName(_("Message"))
         self.text.setFixedHeight(90)
         self.quick: list[QPushButton] = []
         quick = QVBoxLayout()

@@ -9,14 +9,11 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 from app.i18n import _
 from app.state import ConsoleState
 from app.ui.sale_forms import status_text
+from app.ui.style import SALE_BADGES
 from app.ui.widgets import plain
 
-BADGE = {
-    "draft": "#6b7280",
-    "live": "#16a34a",
-    "break": "#d97706",
-    "closed": "#111827; border: 1px solid #e5e7eb",
-}
+# White text on each (contrast checked with the palette in style.py).
+BADGE = {**SALE_BADGES, "closed": SALE_BADGES["closed"] + "; border: 1px solid #e5e7eb"}
 
 
 def _button(text: str, name: str) -> QPushButton:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QHeaderView, QPushButton, QV
 from app.formatting import format_money
 from app.i18n import N_, _
 from app.ui.new_sale import NewSaleDialog
-from app.ui.widgets import item, plain, table
+from app.ui.widgets import item, name_controls, plain, table
 
 COLUMNS = [
     N_("Sale"),
@@ -30,7 +30,17 @@ COLUMNS = [
 def summary_cells(s: Any) -> list[str]:
     """One row of the picker (a `SaleSummary`); an unreadable file says why."""
     if s.error:
-        return [s.id, f"cannot be read: {s.error}", "", "—", "", "", "", "", ""]
+        return [
+            s.id,
+            _("cannot be read: {error}").format(error=s.error),
+            "",
+            "—",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
     return [
         s.id,
         s.title,
@@ -110,7 +120,7 @@ class SalePicker(QDialog):
         elif ids:
             self.view.selectRow(0)
         self.set_message(
-            "No sale yet: create one, or start the demo." if not ids else "", error=False
+            _("No sale yet: create one, or start the demo.") if not ids else "", error=False
         )
 
     def set_message(self, text: str, *, error: bool = True) -> None:
@@ -124,10 +134,12 @@ class SalePicker(QDialog):
     def _open(self) -> None:
         sale = self.selected()
         if sale is None:
-            self.set_message("Choose a sale first.")
+            self.set_message(_("Choose a sale first."))
             return
         if sale.error:
-            self.set_message(f"Sale {sale.id} cannot be opened: {sale.error}")
+            self.set_message(
+                _("Sale {id} cannot be opened: {error}").format(id=sale.id, error=sale.error)
+            )
             return
         self.open_sale.emit(sale.id)
 
@@ -138,7 +150,7 @@ class SalePicker(QDialog):
                 "by a fresh demo."
             )
         ):
-            self.set_message("Starting the demo over…", error=False)
+            self.set_message(_("Starting the demo over…"), error=False)
             self.reset_demo.emit()
 
     def keyPressEvent(self, event: Any) -> None:
@@ -177,7 +189,7 @@ class PickerDesk:
         self.deliver(
             self.shelf.list(),
             lambda sales: self.picker.show_sales(sales, select),
-            lambda exc: self.picker.set_message(f"Cannot read the sales: {exc}"),
+            lambda exc: self.picker.set_message(_("Cannot read the sales: {exc}").format(exc=exc)),
         )
 
     def new_sale(self) -> None:
@@ -194,6 +206,7 @@ class PickerDesk:
             dialog.house.setText(defaults[0])
             dialog.currency.setCurrentText(defaults[1])
         dialog.accepted.connect(lambda: self.refresh(dialog.created.id))
+        name_controls(dialog)  # every field named for screen readers
         dialog.open()
 
     def reset_demo(self) -> None:
@@ -204,5 +217,7 @@ class PickerDesk:
         self.deliver(
             self.shelf.reset_demo(),
             lambda _s: self.refresh("demo"),
-            lambda exc: self.picker.set_message(f"The demo was not started over: {exc}"),
+            lambda exc: self.picker.set_message(
+                _("The demo was not started over: {exc}").format(exc=exc)
+            ),
         )

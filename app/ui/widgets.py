@@ -4,19 +4,29 @@ catalogues and browsers, and must never be interpreted as HTML."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QAccessible, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSlider,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -121,6 +131,86 @@ def fit_placeholders(root: QWidget, cap: int = 340) -> None:
             edit.setMinimumWidth(max(edit.minimumWidth(), min(need, cap)))
 
 
+# The widgets a person operates: each needs a name a screen reader can say.
+CONTROLS: tuple[type[QWidget], ...] = (
+    QAbstractButton,
+    QLineEdit,
+    QComboBox,
+    QAbstractSpinBox,
+    QAbstractItemView,
+    QPlainTextEdit,
+    QTextEdit,
+    QSlider,
+)
+
+
+def is_control(widget: QWidget) -> bool:
+    """A control of ours, not a part Qt builds inside another (header sections, the table's
+    corner button, a combo box's popup list, the tab bar's scroll arrows)."""
+    if not isinstance(widget, CONTROLS) or isinstance(widget, QHeaderView):
+        return False
+    if widget.objectName().startswith("qt_"):
+        return False
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, (QComboBox, QTabBar, QLineEdit)):  # a clear button, a popup
+            return False
+        parent = parent.parentWidget()
+    return True
+
+
+def accessible_name(widget: QWidget) -> str:
+    """The name assistive technology reads for `widget` (its own, or what Qt derives: a
+    button's text, a buddy label)."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    return face.text(QAccessible.Text.Name).strip() if face is not None else ""
+
+
+def name_controls(root: QWidget) -> list[QWidget]:
+    """Give every unnamed control under `root` the name a sighted user reads beside it: its
+    form label, else its placeholder, its tooltip, or the title of the box it sits in.
+    Returns the controls still without a name (none, when every panel labels its fields)."""
+    labels: dict[int, str] = {}
+    for form in root.findChildren(QFormLayout):
+        for row in range(form.rowCount()):
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            caption = label.widget() if label is not None else None
+            if field is None or not isinstance(caption, QLabel):
+                continue
+            target = field.widget()
+            inner = field.layout()
+            if target is None and inner is not None:  # a row of fields: name the first
+                items = (inner.itemAt(i) for i in range(inner.count()))
+                target = next((w for it in items if it is not None and (w := it.widget())), None)
+            if target is not None:
+                labels[id(target)] = caption.text().strip().rstrip(":")
+    unnamed = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not is_control(widget) or accessible_name(widget):
+            continue
+        name = labels.get(id(widget)) or _own_hint(widget) or _box_title(widget)
+        if name:
+            widget.setAccessibleName(name)
+        else:
+            unnamed.append(widget)
+    return unnamed
+
+
+def _own_hint(widget: QWidget) -> str:
+    hint = widget.placeholderText() if isinstance(widget, (QLineEdit, QPlainTextEdit)) else ""
+    return (hint or widget.toolTip()).strip()
+
+
+def _box_title(widget: QWidget) -> str:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QGroupBox) and parent.title():
+            return parent.title()
+        parent = parent.parentWidget()
+    return ""
+
+
 def action_button(text: str, key: str, name: str) -> QPushButton:
     """A console button showing its shortcut; never takes focus (Space must stay a bid)."""
     button = QPushButton(f"{text}\n{key}" if key else text)
@@ -156,7 +246,7 @@ def table(headers: list[str], name: str, stretch: int | None = None) -> QTableWi
     long title ends in "…", whole in its tooltip where the panel sets one)."""
     view = QTableWidget(0, len(headers))
     view.setObjectName(name)
-    view.setAccessibleName(name)
+    view.setAccessibleName(", ".join(h for h in headers[:4] if h.strip() not in ("", "#")))
     view.setHorizontalHeaderLabels(headers)
     view.verticalHeader().setVisible(False)
     view.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
