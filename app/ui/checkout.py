@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.bridge import CoreBridge
 from app.facade import CoreThread, IssueReport
 from app.i18n import _
+from app.i18n import refusal as app_refusal
 from app.shortcuts import CHECKOUT_KEYS
 from app.ui.checkout_logic import (
     METHOD_LABELS,
@@ -79,8 +80,8 @@ def refusal(what: str, outcome: Any) -> str:
     if isinstance(outcome, BaseException):
         message = getattr(outcome, "message", None) or str(outcome) or type(outcome).__name__
     else:
-        message = outcome.message or outcome.reason or "refused"
-    return f"{what}: {message}"
+        message = app_refusal(outcome.reason, outcome.message)
+    return _("{what}: {error}").format(what=what, error=message)
 
 
 class CheckoutPanel(QWidget):
@@ -386,7 +387,7 @@ class CheckoutPanel(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.show_account(None)
-            self.say(refusal(f"Paddle {paddle}", exc), error=True)
+            self.say(refusal(_("Paddle {paddle}").format(paddle=paddle), exc), error=True)
 
         self.bridge.run(lambda core: core.account(paddle), shown, failed)
 
@@ -418,7 +419,9 @@ class CheckoutPanel(QWidget):
                 third_party_reason=self.payer_reason.text(),
             )
         except DeskError as exc:
-            self.say("Payment not recorded: " + " ".join(exc.messages), error=True)
+            self.say(
+                _("Payment not recorded: {why}").format(why=" ".join(exc.messages)), error=True
+            )
             return
         if self.pending is not None and replace(self.pending, key=request.key) == request:
             request = self.pending  # the same payment again after a failure: counted once
@@ -429,7 +432,7 @@ class CheckoutPanel(QWidget):
             self.pay.setEnabled(True)
             self.pending = None
             if not answer.ok:
-                self.say(refusal("Payment refused", answer), error=True)
+                self.say(refusal(_("Payment refused"), answer), error=True)
                 return
             for edit in (self.amount, self.reference, self.payer, self.payer_reason):
                 edit.clear()
@@ -442,7 +445,7 @@ class CheckoutPanel(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.pay.setEnabled(True)  # `pending` keeps its key: a retry counts once
-            self.say(refusal("Payment not recorded", exc), error=True)
+            self.say(refusal(_("Payment not recorded"), exc), error=True)
 
         self.bridge.run(
             lambda core: core.record_payment(
@@ -472,7 +475,7 @@ class CheckoutPanel(QWidget):
                 self.payer_reason.text(),
             )
         except DeskError as exc:
-            self.say("Refund not recorded: " + " ".join(exc.messages), error=True)
+            self.say(_("Refund not recorded: {why}").format(why=" ".join(exc.messages)), error=True)
             return
 
         def refunded(_answer: Any) -> None:
@@ -540,7 +543,7 @@ class CheckoutPanel(QWidget):
 
         def failed(exc: BaseException) -> None:
             self._done_issuing()
-            self.say(refusal("Invoices not issued", exc), error=True)
+            self.say(refusal(_("Invoices not issued"), exc), error=True)
 
         self.bridge.run(lambda core: core.issue_all_invoices(progress), finished, failed)
 
@@ -566,7 +569,7 @@ class CheckoutPanel(QWidget):
         try:
             reason = release_reason(account, self.release_reason.text())
         except DeskError as exc:
-            self.say("Not released: " + " ".join(exc.messages), error=True)
+            self.say(_("Not released: {why}").format(why=" ".join(exc.messages)), error=True)
             return
 
         def released(_answer: Any) -> None:
@@ -591,13 +594,15 @@ class CheckoutPanel(QWidget):
 
         def answered(answer: Any) -> None:
             if not answer.ok:
-                self.say(refusal(f"{what} refused", answer), error=True)
+                self.say(refusal(_("{what} refused").format(what=what), answer), error=True)
                 return
             on_ok(answer)
             self.reload()
 
         self.bridge.run(
-            operation, answered, lambda exc: self.say(refusal(f"{what} failed", exc), error=True)
+            operation,
+            answered,
+            lambda exc: self.say(refusal(_("{what} failed").format(what=what), exc), error=True),
         )
 
     # -- documents ------------------------------------------------------------------------

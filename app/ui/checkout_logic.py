@@ -47,9 +47,9 @@ def clean_paddle(text: str) -> str:
     """A paddle typed or scanned (scanners may add spaces or a trailing newline)."""
     paddle = text.strip()
     if not paddle:
-        raise DeskError(["Type or scan a paddle number."])
+        raise DeskError([_("Type or scan a paddle number.")])
     if not _PADDLE.match(paddle):
-        raise DeskError([f"Not a paddle number: {paddle[:30]!r}."])
+        raise DeskError([_("Not a paddle number: {paddle!r}.").format(paddle=paddle[:30])])
     return paddle
 
 
@@ -60,15 +60,21 @@ def parse_amount(text: str, currency: str, what: str = "Amount") -> int:
     if tail and len(tail.group(1)) != 3 and len(tail.group(1)) > decimals(currency):
         # "12.5" yen or "1.2345" euros: a mistyped amount, never read as thousands.
         places = decimals(currency)
-        raise DeskError([f"{what}: {currency} amounts have at most {places} decimals."])
+        raise DeskError(
+            [
+                _("{what}: {currency} amounts have at most {places} decimals.").format(
+                    what=what, currency=currency, places=places
+                )
+            ]
+        )
     try:
         amount = parse_money(text, currency)
     except ValueError as exc:
         raise DeskError([f"{what}: {exc}."]) from exc
     if amount <= 0:
-        raise DeskError([f"{what} must be more than zero."])
+        raise DeskError([_("{what} must be more than zero.").format(what=what)])
     if amount >= MAX_AMOUNT:
-        raise DeskError([f"{what} is too large."])
+        raise DeskError([_("{what} is too large.").format(what=what)])
     return amount
 
 
@@ -76,9 +82,13 @@ def clean_text(text: str, what: str, *, limit: int = MAX_TEXT) -> str:
     """One line of free text (a reference, a name, a reason): no control characters."""
     value = text.strip()
     if _CONTROL.search(value):
-        raise DeskError([f"{what} may not contain line breaks or control characters."])
+        raise DeskError(
+            [_("{what} may not contain line breaks or control characters.").format(what=what)]
+        )
     if len(value) > limit:
-        raise DeskError([f"{what} is too long (at most {limit} characters)."])
+        raise DeskError(
+            [_("{what} is too long (at most {limit} characters).").format(what=what, limit=limit)]
+        )
     return value
 
 
@@ -206,9 +216,11 @@ def release_reason(account: AccountDoc, override_reason: str) -> str:
     reason = clean_text(override_reason, _("The override reason"))
     if account.owed > 0 and not reason:
         owed = format_money(account.owed, account.currency, always_cents=True)
-        raise DeskError([f"The buyer still owes {owed}: releasing now needs a reason."])
+        raise DeskError(
+            [_("The buyer still owes {owed}: releasing now needs a reason.").format(owed=owed)]
+        )
     if not account.invoices:
-        raise DeskError(["Nothing is invoiced yet: issue the invoice first."])
+        raise DeskError([_("Nothing is invoiced yet: issue the invoice first.")])
     return reason if account.owed > 0 else ""
 
 
@@ -373,10 +385,12 @@ def parse_percent(text: str) -> int:
     """ "15", "15 %", "12.5" → basis points (1500, 1250); at most 100 %."""
     m = _PERCENT.match(text.strip())
     if not m:
-        raise DeskError([f"Not a percentage: {text.strip()[:30]!r} (e.g. 15 or 12.5)."])
+        raise DeskError(
+            [_("Not a percentage: {text!r} (e.g. 15 or 12.5).").format(text=text.strip()[:30])]
+        )
     bp = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
     if bp > 10000:
-        raise DeskError(["A commission rate is at most 100 %."])
+        raise DeskError([_("A commission rate is at most 100 %.")])
     return bp
 
 
@@ -385,19 +399,21 @@ def parse_commission(text: str, currency: str) -> tuple[tuple[int, int], ...]:
     like the buyer's premium) → ((0, 1500), (5000000, 1000), ...)."""
     parts = [p.strip() for p in text.split(";") if p.strip()]
     if not parts:
-        raise DeskError(["Give a commission rate (e.g. 15 for 15 %)."])
+        raise DeskError([_("Give a commission rate (e.g. 15 for 15 %).")])
     if len(parts) > 10:
-        raise DeskError(["At most 10 commission bands."])
+        raise DeskError([_("At most 10 commission bands.")])
     bands: list[tuple[int, int]] = []
     for i, part in enumerate(parts):
         rate, _sep, start = part.partition(" from ")
         if i == 0 and start:
-            raise DeskError(["The first commission band starts at zero: write its rate only."])
+            raise DeskError([_("The first commission band starts at zero: write its rate only.")])
         if i > 0 and not start:
-            raise DeskError([f"Band {i + 1}: say where it starts (e.g. '10 from 50,000')."])
-        begin = parse_amount(start, currency, f"Band {i + 1} start") if start else 0
+            raise DeskError(
+                [_("Band {n}: say where it starts (e.g. '10 from 50,000').").format(n=i + 1)]
+            )
+        begin = parse_amount(start, currency, _("Band {n} start").format(n=i + 1)) if start else 0
         if bands and begin <= bands[-1][0]:
-            raise DeskError(["Commission bands must start at increasing amounts."])
+            raise DeskError([_("Commission bands must start at increasing amounts.")])
         bands.append((begin, parse_percent(rate)))
     return tuple(bands)
 
@@ -410,15 +426,19 @@ def parse_charges(text: str, currency: str) -> tuple[tuple[str, int], ...]:
             continue
         label, sep, amount = part.rpartition(":")
         if not sep or not label.strip():
-            raise DeskError([f"A charge is 'label: amount', not {part[:30]!r}."])
+            raise DeskError(
+                [_("A charge is 'label: amount', not {text!r}.").format(text=part[:30])]
+            )
         charges.append(
             (
                 clean_text(label, _("A charge's label"), limit=60),
-                parse_amount(amount, currency, f"Charge {label.strip()[:20]!r}"),
+                parse_amount(
+                    amount, currency, _("Charge {label!r}").format(label=label.strip()[:20])
+                ),
             )
         )
     if len(charges) > 20:
-        raise DeskError(["At most 20 charges."])
+        raise DeskError([_("At most 20 charges.")])
     return tuple(charges)
 
 
@@ -473,14 +493,14 @@ def clean_reference(text: str) -> str:
     """A consignor's reference, as the lots carry it ("C-102"); the store checks the rest."""
     ref = text.strip()
     if not ref:
-        raise DeskError(["Give the consignor's reference (as on the lots)."])
+        raise DeskError([_("Give the consignor's reference (as on the lots).")])
     return clean_text(ref, _("The reference"), limit=64)
 
 
 def parse_days(text: str) -> int:
     value = text.strip() or "0"
     if not value.isdigit() or int(value) > 365:
-        raise DeskError(["Payout days is a whole number of days from 0 to 365."])
+        raise DeskError([_("Payout days is a whole number of days from 0 to 365.")])
     return int(value)
 
 

@@ -274,7 +274,7 @@ class ConsignorsPanel(QWidget):
         self.bridge.run(
             CoreThread.consignor_rows,
             self.show_rows,
-            lambda exc: self.say(refusal("Consignors", exc), error=True),
+            lambda exc: self.say(refusal(_("Consignors"), exc), error=True),
         )
 
     def show_rows(self, rows: list[JSON]) -> None:
@@ -362,7 +362,7 @@ class ConsignorsPanel(QWidget):
         try:
             ref = clean_reference(self.reference.text())
         except DeskError as exc:
-            self.say("Not saved: " + " ".join(exc.messages), error=True)
+            self.say(_("Not saved: {why}").format(why=" ".join(exc.messages)), error=True)
             return
         fields = self._record_fields()
         # A selected consignor with a record is edited; a new one (or one only named on the
@@ -377,7 +377,9 @@ class ConsignorsPanel(QWidget):
         self.bridge.run(
             lambda core: core.save_consignor(ref, fields, new=not known),
             saved,
-            lambda exc: self.say(refusal(f"Consignor {ref} not saved", exc), error=True),
+            lambda exc: self.say(
+                refusal(_("Consignor {ref} not saved").format(ref=ref), exc), error=True
+            ),
         )
 
     def _after(self, rows: list[JSON], ref: str) -> None:
@@ -398,12 +400,12 @@ class ConsignorsPanel(QWidget):
                 absolute=self.absolute.isChecked(),
             )
         except DeskError as exc:
-            self.say("Terms not saved: " + " ".join(exc.messages), error=True)
+            self.say(_("Terms not saved: {why}").format(why=" ".join(exc.messages)), error=True)
             return
 
         def answered(answer: Any) -> None:
             if not answer.ok:
-                self.say(refusal("Terms refused", answer), error=True)
+                self.say(refusal(_("Terms refused"), answer), error=True)
                 return
             self.say(_("Terms of {consignor} saved.").format(consignor=form.consignor))
             self.bridge.run(
@@ -413,7 +415,7 @@ class ConsignorsPanel(QWidget):
         self.bridge.run(
             lambda core: core.set_consignor_terms(form.command()),
             answered,
-            lambda exc: self.say(refusal("Terms not saved", exc), error=True),
+            lambda exc: self.say(refusal(_("Terms not saved"), exc), error=True),
         )
 
     def load_settlement(self) -> None:
@@ -428,7 +430,9 @@ class ConsignorsPanel(QWidget):
         self.bridge.run(
             lambda core: core.settlement(ref),
             shown,
-            lambda exc: self.say(refusal(f"Settlement of {ref}", exc), error=True),
+            lambda exc: self.say(
+                refusal(_("Settlement of {ref}").format(ref=ref), exc), error=True
+            ),
         )
 
     def on_records(self, wires: list[JSON]) -> None:
@@ -466,7 +470,7 @@ class ConsignorsPanel(QWidget):
                 due,
             )
         except DeskError as exc:
-            self.say("Payout not recorded: " + " ".join(exc.messages), error=True)
+            self.say(_("Payout not recorded: {why}").format(why=" ".join(exc.messages)), error=True)
             return
         form = (consignor, amount, method, note)
         if self._payout_key is None or self._payout_key[0] != form:
@@ -476,7 +480,7 @@ class ConsignorsPanel(QWidget):
         def answered(answer: Any) -> None:
             self._payout_key = None
             if not answer.ok:
-                self.say(refusal("Payout refused", answer), error=True)
+                self.say(refusal(_("Payout refused"), answer), error=True)
                 return
             self.payout_amount.clear()
             self.payout_reference.clear()
@@ -486,7 +490,7 @@ class ConsignorsPanel(QWidget):
         self.bridge.run(
             lambda core: core.record_payout(consignor, amount, method, note, key=key),
             answered,
-            lambda exc: self.say(refusal("Payout not recorded", exc), error=True),
+            lambda exc: self.say(refusal(_("Payout not recorded"), exc), error=True),
         )
 
     def open_document(self, fmt: str) -> None:
@@ -512,5 +516,7 @@ class ConsignorsPanel(QWidget):
         self.bridge.run(
             lambda core: core.settlement_document(ref, fmt),
             write,
-            lambda exc: self.say(refusal(f"Settlement of {ref}", exc), error=True),
+            lambda exc: self.say(
+                refusal(_("Settlement of {ref}").format(ref=ref), exc), error=True
+            ),
         )

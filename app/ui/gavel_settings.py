@@ -99,20 +99,22 @@ def build_spec(
     if kind in ("serial", "other"):
         port = port.strip()
         if not port:
-            raise ValueError("choose a port (or type its path or URL)")
+            raise ValueError(_("choose a port (or type its path or URL)"))
         if "," in port:
-            raise ValueError("a port name cannot contain a comma")
+            raise ValueError(_("a port name cannot contain a comma"))
         spec = registry.GavelSpec("serial", port, {} if mode == "frame" else {"mode": mode})
     elif kind == "keyboard":
         key = key.strip()
         if not key or "," in key or QKeySequence(key).isEmpty():  # Qt must know the key
-            raise ValueError(f"{key!r} is not a key (try F12 or F13)")
+            raise ValueError(_("{key!r} is not a key (try F12 or F13)").format(key=key))
         spec = registry.GavelSpec("keyboard", key)
     else:
         backend = registry.get(kind)  # ValueError for an unknown kind
         device = device.strip()
         if "," in device:
-            raise ValueError(f"a {backend.target or 'target'} cannot contain a comma")
+            raise ValueError(
+                _("a {target} cannot contain a comma").format(target=backend.target or "target")
+            )
         spec = registry.GavelSpec(kind, device)
     return registry.parse_spec(spec.text).text
 

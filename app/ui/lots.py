@@ -153,19 +153,18 @@ class ProgressPanel(QFrame):
         p = compute_progress(state.lots.values(), state.started_at, now or time.time())
         self.bar.setRange(0, max(p.total, 1))
         self.bar.setValue(p.done)
-        self.bar.setFormat(f"{p.done} of {p.total} lots")
-        sell = f" · {p.sell_through:.0%} sold" if p.sell_through is not None else ""
-        self.done.setText(
-            _("{sold} sold · {passed} passed{sell}").format(sold=p.sold, passed=p.passed, sell=sell)
-        )
+        self.bar.setFormat(_("{done} of {total} lots").format(done=p.done, total=p.total))
+        if p.sell_through is None:
+            text = _("{sold} sold · {passed} passed")
+        else:
+            text = _("{sold} sold · {passed} passed · {rate:.0%} sold")
+        self.done.setText(text.format(sold=p.sold, passed=p.passed, rate=p.sell_through))
         self.pace.setText(
             _("{lots_per_hour:.0f} lots/h").format(lots_per_hour=p.lots_per_hour)
             if p.lots_per_hour
             else _("— lots/h")
         )
-        self.eta.setText(
-            _("ETA {format_duration}").format(format_duration=format_duration(p.eta_seconds))
-        )
+        self.eta.setText(_("ETA {duration}").format(duration=format_duration(p.eta_seconds)))
         self.total.setText(
             _("Total {amount}").format(amount=format_money(p.total_hammer, state.currency))
         )
