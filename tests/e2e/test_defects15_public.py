@@ -12,18 +12,25 @@ One fake stage and one Chromium for the module; each test starts a fresh sale on
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hub.backend import house, rates
 from tests.e2e.pages_harness import (
     FakeStage,
+    RealStage,
     browser,
     event,
     high,
     lot,
     new_page,
+    require_gateway,
     screenshot,
     snapshot,
 )
@@ -274,3 +281,32 @@ def test_live_regions_speak_once_per_real_change(browser: Any, stage: FakeStage)
     assert status == ["You are winning", "Outbid"]
     assert len(prices) == 2  # €1,400 → €1,500, then €1,500 → €1,600
     page.context.close()
+
+
+# ------------------------------------------------------------------ the real stage's /house.json
+
+
+def test_the_stage_serves_its_imported_rates_and_the_catalogues(tmp_path: Path) -> None:
+    """`auctionmen serve` reads the rates imported into its data dir (hub/backend/rates.py) and
+    the house's room settings, and serves the pages' catalogues."""
+    require_gateway()
+    data = tmp_path / "data"
+    today = dt.date.today()  # the stage's clock is the real one here
+    rates.save(data, rates.Rates(date=today, rates={"USD": 1.05, "CHF": 0.93}))
+    house.save(data, {**house.DEMO_HOUSE.to_json(), "room_languages": ["fr", "en"]})
+    real = RealStage(data)
+    real.start()
+    try:
+        with urllib.request.urlopen(f"{real.url}/house.json", timeout=10) as r:
+            view = json.load(r)
+        assert view["rates"] == {
+            "date": today.isoformat(),
+            "base": "EUR",
+            "rates": {"USD": 1.05, "CHF": 0.93},
+        }
+        assert view["room_languages"] == ["fr", "en"]
+        assert view["room_shows_passed_amount"] is False
+        with urllib.request.urlopen(f"{real.url}/i18n/fr.json", timeout=10) as r:
+            assert json.load(r)["Passed"] == "Ravalé"
+    finally:
+        real.stop()
