@@ -181,6 +181,18 @@ def test_room_register_and_index_in_qps(browser: Any, stage: FakeStage) -> None:
     page.goto(f"{stage.url}/room?lang=qps")
     page.wait_for_function("() => !document.querySelector('.board').hidden")
     walk(page, "room, open")
+    fw = lot(status="fair_warning", high=high(130000, "7001"), ask=140000, changed_seq=7)
+    stage.publish(event(7, "fair_warning", fw))
+    page.wait_for_function("() => document.body.dataset.lotStatus === 'fair_warning'")
+    walk(page, "room, fair warning")
+    stage.publish(event(8, "lot_passed", lot(status="passed", high=high(130000, "7001"))))
+    page.wait_for_function("() => document.body.dataset.lotStatus === 'passed'")
+    walk(page, "room, passed")
+    stage.down = True
+    stage.drop()
+    page.wait_for_function("() => document.body.dataset.connection === 'reconnecting'")
+    walk(page, "room, reconnecting")
+    stage.down = False
     page.goto(f"{stage.url}/static/register.html?lang=qps")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.click("#register-submit")
