@@ -157,6 +157,11 @@ def save_house(data_dir: Path, name: str, currency: str, address: str, country: 
     """Merge the page's fields into house.json (the rest of an existing profile is kept).
     Raises ValueError (house.HouseError) with the profile's own message."""
     name, currency = check_house(name, currency)
+    country = country.strip().upper()
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        raise ValueError(_("The country is a two-letter code, like DE, FR or GB."))
+    if not address.strip():
+        raise ValueError(_("The address is needed on invoices."))
     current = house.load(data_dir).to_json() if house.path(data_dir).is_file() else {}
     fields = {"name": name, "currency": currency, "address": address, "country": country}
     return house.save(data_dir, {**current, **fields})

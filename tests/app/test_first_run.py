@@ -148,21 +148,25 @@ def test_every_page_with_bad_then_good_input(qtbot, wizard, tmp_path, gavel):
 
     # House: empty, overlong, unknown currency, then a good one (no demo bank account).
     page = wiz.pages["house"]
-    page.country.setText("FR")
-    page.address.setPlainText("3 rue de la Paix\n75002 Paris")
-    for name, currency, message in (
-        ("", "EUR", "needs a name"),
-        ("x" * 240, "EUR", "longer than 200"),
-        ("Maison Dupont", "ZZZ", "not a currency code"),
+    for name, currency, country, address, message in (
+        ("", "EUR", "FR", "Paris", "needs a name"),
+        ("x" * 240, "EUR", "FR", "Paris", "longer than 200"),
+        ("Maison Dupont", "ZZZ", "FR", "Paris", "not a currency code"),
+        ("Maison Dupont", "EUR", "F1", "Paris", "two-letter code"),
+        ("Maison Dupont", "EUR", "FR", "  ", "address is needed"),
+        ("Maison\u202eDupont", "EUR", "FR", "Paris", "control character"),
     ):
         page.name.setText(name)
         page.currency.setCurrentText(currency)
+        page.country.setText(country)
+        page.address.setPlainText(address)
         _next(wiz)
         assert _page(wiz) == "firstRunHouse"
         assert message in page.error.text()
     assert not house.path(chosen).exists()
     page.name.setText("Maison Dupont")
     page.currency.setCurrentText("chf")
+    page.address.setPlainText("3 rue de la Paix\n75002 Paris")
     _next(wiz)
     assert _page(wiz) == "firstRunNetwork"
     saved = house.load(chosen)
