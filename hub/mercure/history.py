@@ -163,7 +163,7 @@ class MemoryHistory:
     """Bounded ring of the last ``size`` updates with an id → position index (O(1) seek)
     and a ``TopicIndex`` (replay for one reader in O(log n + k))."""
 
-    __slots__ = ("_head", "_index", "_ring", "_topics", "size")
+    __slots__ = ("_head", "_index", "_ring", "_topics", "evicted_seq", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -171,17 +171,20 @@ class MemoryHistory:
         self._index: dict[str, int] = {}
         self._topics = TopicIndex()
         self._head = 0  # absolute position of the next append
+        self.evicted_seq = 0  # hub_seq of the newest update pushed out of the ring
 
     def __len__(self) -> int:
         return min(self._head, self.size)
 
     def append(self, update: Update) -> None:
         if self.size == 0:
+            self.evicted_seq = update.hub_seq  # dropped at once
             return
         pos = self._head
         slot = pos % self.size
         old = self._ring[slot]
         if old is not None:
+            self.evicted_seq = old.hub_seq
             if self._index.get(old.id) == pos - self.size:
                 del self._index[old.id]
             self._topics.drop(old)
@@ -230,10 +233,99 @@ class MemoryHistory:
         return out
 
     def last_id(self) -> str | None:
+        u = self.newest()
+        return u.id if u is not None else None
+
+    def newest(self) -> Update | None:
         if self._head == 0 or self.size == 0:
             return None
-        u = self._ring[(self._head - 1) % self.size]
-        return u.id if u is not None else None
+        return self._ring[(self._head - 1) % self.size]
+
+    def get(self, last_event_id: str) -> Update | None:
+        """The stored update with this id (its earliest occurrence), or None."""
+        start = self._seek(last_event_id)
+        return None if start is None else self._ring[(start - 1) % self.size]
+
+    def _first_after_seq(self, seq: int) -> int:
+        """Position of the first stored update published after ``seq`` (``hub_seq``)."""
+        ring, size = self._ring, self.size
+        lo, hi = max(0, self._head - size), self._head
+        while lo < hi:
+            mid = (lo + hi) // 2
+            u = ring[mid % size]
+            if u is not None and u.hub_seq <= seq:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def since_seq(self, seq: int) -> list[Update]:
+        return self._slice(self._first_after_seq(seq)) if self.size else []
+
+    def since_seq_for(self, seq: int, reader: Reader) -> list[Update]:
+        return self._pick(self._first_after_seq(seq), reader) if self.size else []
+
+
+class SplitHistory:
+    """The hub's own subscription events in a ring of their own (``side``), beside every
+    other update (``main``), replayed as one history in publication order (``hub_seq``).
+
+    A reconnection storm with subscription events on publishes two per subscriber; in one
+    shared ring they pushed the sale's events out within seconds, and every cursor then
+    fell back to the slower journal (issue 17). A cursor is unknown (None) when either ring
+    has dropped an update published after it, so nothing is skipped; except that a reader
+    without subscribe grants can never see the (private) subscription events, so for it only
+    the main ring must be complete.
+    """
+
+    __slots__ = ("main", "side")
+
+    def __init__(self, main: MemoryHistory, side: MemoryHistory) -> None:
+        self.main = main
+        self.side = side
+
+    def _seq(self, last_event_id: str) -> int | None:
+        got = (self.main.get(last_event_id), self.side.get(last_event_id))
+        found = [u for u in got if u is not None]
+        return min(u.hub_seq for u in found) if found else None
+
+    def after(self, last_event_id: str) -> list[Update] | None:
+        seq = self._seq(last_event_id)
+        if seq is None or max(self.main.evicted_seq, self.side.evicted_seq) > seq:
+            return None
+        return _in_order(self.main.since_seq(seq), self.side.since_seq(seq))
+
+    def after_for(self, last_event_id: str, reader: Reader) -> list[Update] | None:
+        seq = self._seq(last_event_id)
+        if seq is None or self.main.evicted_seq > seq:
+            return None
+        main = self.main.since_seq_for(seq, reader)
+        if self.side.evicted_seq > seq:
+            return None if reader.grants.subscribe else main
+        return _in_order(main, self.side.since_seq_for(seq, reader))
+
+    def earliest(self) -> list[Update]:
+        return _in_order(self.main.earliest(), self.side.earliest())
+
+    def earliest_for(self, reader: Reader) -> list[Update]:
+        return _in_order(self.main.earliest_for(reader), self.side.earliest_for(reader))
+
+    def last_id(self) -> str | None:
+        newest = [u for u in (self.main.newest(), self.side.newest()) if u is not None]
+        return max(newest, key=_hub_seq).id if newest else None
+
+
+def _hub_seq(update: Update) -> int:
+    return update.hub_seq
+
+
+def _in_order(a: list[Update], b: list[Update]) -> list[Update]:
+    """Two lists in publication order merged into one."""
+    if not b:
+        return a
+    if not a:
+        return b
+    return list(heapq.merge(a, b, key=_hub_seq))
 
 
 class HistoryRouter:

@@ -31,6 +31,7 @@ from .history import (
     HistoryRouter,
     HistorySource,
     MemoryHistory,
+    SplitHistory,
     replay_after,
     replay_earliest,
 )
@@ -69,7 +70,8 @@ class Hub:
     def __init__(self, config: HubConfig, sources: Sequence[HistorySource] = ()) -> None:
         self.config = config
         self.ring = MemoryHistory(config.history_size)
-        self.history: HistorySource = HistoryRouter([self.ring, *sources])
+        self.side = MemoryHistory(config.history_size)  # subscription events
+        self.history: HistorySource = HistoryRouter([SplitHistory(self.ring, self.side), *sources])
         self._subscribers: dict[int, Subscriber] = {}
         self._exact: dict[str, set[Subscriber]] = {}
         self._wildcard: set[Subscriber] = set()
@@ -163,6 +165,9 @@ class Hub:
 
         Raises ``HubError`` for invalid updates. The frame is encoded here, once.
         """
+        return self._publish(update, internal, self.ring)
+
+    def _publish(self, update: Update, internal: bool, ring: MemoryHistory) -> str:
         self.validate(update, internal)
         if not update.id:
             update.id = new_event_id()
@@ -172,7 +177,7 @@ class Hub:
             raise errors.bad_request("invalid update") from None
         self._seq += 1
         update.hub_seq = self._seq
-        self.ring.append(update)
+        ring.append(update)
         if self._subscribers:
             self._pending.append(update)
             self._idle.clear()
@@ -542,10 +547,8 @@ class Hub:
         kind = "" if sub.dialect == "v0" else "mercure"
         for s in sub.subscriptions:
             doc = self._doc_of(sub, s, active, None)
-            self.publish(
-                Update(topics=(doc["id"],), data=json.dumps(doc), private=True, type=kind),
-                internal=True,
-            )
+            event = Update(topics=(doc["id"],), data=json.dumps(doc), private=True, type=kind)
+            self._publish(event, True, self.side)
 
 
 _OWN_ID = re.compile(r"urn:uuid:[0-9a-f-]{36}")
