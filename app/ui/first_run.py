@@ -363,6 +363,11 @@ def _ok_label(name: str) -> QLabel:
     return label
 
 
+def _no_widening(combo: QComboBox) -> None:
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(24)
+
+
 class _Page(QWizardPage):
     """A page that saves on Next (or says why not) and can be skipped."""
 
@@ -514,6 +519,7 @@ class NetworkPage(_Page):
         self.host.setObjectName("networkHost")
         self.host.setEditable(True)  # an address may be typed
         self.host.setAccessibleName(_("Address the stage listens on"))
+        _no_widening(self.host)
         self.port = QSpinBox()
         self.port.setObjectName("networkPort")
         self.port.setRange(1, 65535)
@@ -618,6 +624,7 @@ class GavelPage(_Page):
         self.ports = QComboBox()
         self.ports.setObjectName("gavelPort")
         self.ports.setAccessibleName(_("Gavel"))
+        _no_widening(self.ports)  # a long device path must not widen the window
         refresh = QPushButton(_("Refresh"))
         refresh.clicked.connect(self.refresh)
         self.test = QPushButton(_("Test"))

@@ -105,12 +105,13 @@ def gavel(tmp_path: Path):
 @pytest.fixture
 def wizard(qtbot, tmp_path: Path, gavel):
     port = PortInfo(f"serial:{gavel.port}", gavel.port, "Test gavel", "2341:8036")
+    long = PortInfo("serial:/dev/x", "/dev/serial/by-id/" + "usb-Very_Long_Name_" * 12, "x", None)
     wiz = fr.FirstRunWizard(
         tmp_path / "data",
         tmp_path / "config" / "auctionmen.toml",
         tls="off",
         addresses=lambda: LOOPBACK,
-        serial_ports=lambda: [port],
+        serial_ports=lambda: [port, long],
         hid_devices=list,
     )
     qtbot.addWidget(wiz)
