@@ -181,6 +181,20 @@ def consignor_link(real: RealStage, token: str) -> str:
     return str(answer["link"])
 
 
+def fits_a_phone(page: Any, tables: bool = True) -> bool:
+    """At 360 px the page does not scroll sideways, nor (`tables`) do its tables: titles wrap
+    by words. (The cashier's five-column table may scroll in its own focusable region.)"""
+    page.set_viewport_size(PHONE)
+    return bool(
+        page.evaluate(
+            """(tables) => document.documentElement.scrollWidth <= innerWidth && (!tables ||
+              [...document.querySelectorAll('.table-wrap')]
+                .every((w) => w.scrollWidth <= w.clientWidth))""",
+            tables,
+        )
+    )
+
+
 def wait_reconnecting(page: Any) -> None:
     page.wait_for_selector("#banner:not([hidden])", timeout=T)
 
@@ -210,6 +224,7 @@ def test_cashier_and_consignor_pages_pass_axe_in_every_state(browser: Any, real:
     command(real, clerk, {"op": "hammer", "lot": "1", "source": "button"})
     wait_text(watcher, "#lots", "Sold")
     audit(watcher, "consignor sold", found)
+    assert fits_a_phone(watcher)
 
     desk.fill("#paddle", "101")
     desk.press("#paddle", "Enter")
@@ -217,6 +232,7 @@ def test_cashier_and_consignor_pages_pass_axe_in_every_state(browser: Any, real:
     desk.click("#issue")
     wait_text(desk, "#result", "Invoice INV-")
     audit(desk, "cashier account", found)
+    assert fits_a_phone(desk, tables=False)
     # The stage goes away (its streams with it) and comes back on the same port and data.
     real.stop()
     try:
