@@ -7,7 +7,12 @@ batches (group commit: whatever queued up while the previous batch was committin
 1. `BEGIN IMMEDIATE` on the one writer connection;
 2. per command, in order: idempotency check, `engine.decide`, then `engine.evolve` each event
    with the next seq (so later commands of the batch see earlier ones' effects), rendering its
-   public and staff views and chaining its hash;
+   public and staff views and chaining its hash. A command with a public event (the bid that
+   wins a hot lot) ends the transaction when others follow it: those form a second batch,
+   written after the public event has been handed to the hub and the loop has let its
+   fan-out start, so the room does not wait for 499 refusals to be decided and committed
+   (the price: one more fsync per such batch). So does `batch_budget` of deciding
+   (10 ms): a long batch is committed in parts, and the loop runs in between;
 3. insert every event, the projections the batch dirtied and the keyed answers;
 4. `COMMIT` (WAL + synchronous=FULL: durable on return);
 5. only then answer: the accepted commands' futures first, then the `on_commit` listeners
@@ -17,8 +22,8 @@ batches (group commit: whatever queued up while the previous batch was committin
    written back.
 
 Refused bid attempts are journaled one event each (`bid_refused`: who, what, why, with a
-seq), in the same transaction as the rest of their batch: one fsync per burst, not per
-attempt. Such an event changes no state (`INERT`), so while a batch journals only those, the
+seq), in the same transaction as the rest of their batch: one or two fsyncs per burst, not
+one per attempt. Such an event changes no state (`INERT`), so while a batch journals only those, the
 lot and sale views are rendered and encoded once and reused (`_Views`): a refusal costs its
 own small fields, not a fresh copy of the lot.
 
@@ -128,6 +133,7 @@ class _Pending:
     scope: str
     future: asyncio.Future[Answer]
     answer: Answer | None = None
+    joined: bool = False  # a later command of a `submit_run`: never split from the one before
 
 
 @dataclass(slots=True)
@@ -215,6 +221,9 @@ class Sequencer:
         would not)
     :param connect: opens the writer's connection (default `sqlite3.connect`; the power-loss
         test's simulated disk is the only other one)
+    :param batch_budget: seconds of deciding after which a batch is committed and the loop
+        gets a turn before the rest (a 50-lot import chunk or 500 refusals would otherwise
+        hold the loop for tens of ms); measured on `work_clock`, never part of any decision
     """
 
     def __init__(
@@ -226,8 +235,12 @@ class Sequencer:
         probe_interval: float = 0.5,
         probe_bytes: int = 16_384,
         connect: Connect | None = None,
+        batch_budget: float = 0.010,
+        work_clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.path = Path(path)
+        self.batch_budget = batch_budget
+        self.work_clock = work_clock
         self.clock = clock
         self.max_batch = max(1, max_batch)
         self.probe_interval = probe_interval
@@ -339,7 +352,11 @@ class Sequencer:
         futures: list[asyncio.Future[Answer]] = []
         for command in commands:
             futures.append(loop.create_future())
-            self._queue.put_nowait(_Pending(command, actor, None, scope_of(actor), futures[-1]))
+            self._queue.put_nowait(
+                _Pending(
+                    command, actor, None, scope_of(actor), futures[-1], joined=bool(futures[1:])
+                )
+            )
         return list(await asyncio.gather(*futures))
 
     def add_listener(self, listener: CommitListener) -> Callable[[], None]:
@@ -433,7 +450,12 @@ class Sequencer:
                     break
                 assert isinstance(nxt, _Pending)
                 batch.append(nxt)
-            self._process(batch)
+            rest = self._process(batch, cut=True)
+            while rest:
+                # What was just committed goes out first (the hub's flusher, HTTP answers
+                # are ready), then the rest of the batch is decided and committed.
+                await asyncio.sleep(0)
+                rest = self._process(rest, cut=False)
             if stop_after:
                 return
 
@@ -465,11 +487,17 @@ class Sequencer:
                     ),
                 )
 
-    def _process(self, batch: list[_Pending]) -> None:
+    def _process(self, batch: list[_Pending], *, cut: bool) -> list[_Pending]:
+        """Journal and answer `batch`; returns the commands it left for the next
+        transaction. With `cut`, a command whose events include a public one ends the
+        transaction when others follow it (step 2 of the module's docstring), and so does
+        passing `batch_budget`."""
         excluded: dict[int, BaseException] = {}
+        rest: list[_Pending] = []
         while True:
             try:
-                records = self._write(batch, excluded)
+                records, done = self._write(batch, excluded, cut=cut)
+                batch, rest = batch[:done], batch[done:]
                 break
             except _EvolveFailed as failed:
                 # An engine bug while applying an event: the in-memory state may be half
@@ -480,7 +508,7 @@ class Sequencer:
                 self._reload()
             except sqlite3.Error as exc:
                 self._write_failed(batch, exc)
-                return
+                return []
             except Exception as exc:  # a bug outside the engine: answer, never die
                 log.exception("sequencer batch failed")
                 self._rollback()
@@ -492,7 +520,7 @@ class Sequencer:
                             pending.command, pending.actor, f"internal error: {exc!r}"
                         ),
                     )
-                return
+                return []
         self.batches += 1
         self.max_batch_seen = max(self.max_batch_seen, len(batch))
         # Accepted first, then the listeners (the hub's fan-out is scheduled), then the
@@ -513,14 +541,21 @@ class Sequencer:
         for pending in refused:
             assert pending.answer is not None
             self._resolve(pending, pending.answer)
+        return rest
 
-    def _write(self, batch: list[_Pending], excluded: dict[int, BaseException]) -> list[Record]:
-        """Decide, evolve and journal the batch in one transaction. Raises sqlite3.Error."""
+    def _write(
+        self, batch: list[_Pending], excluded: dict[int, BaseException], *, cut: bool = False
+    ) -> tuple[list[Record], int]:
+        """Decide, evolve and journal the batch in one transaction; returns the records and
+        how many commands it took (all, unless `cut` ended it after a public event).
+        Raises sqlite3.Error."""
         db = self.db
         conn = db.conn
         engine = self._engine
         head = self._head
         out = _Batch()
+        taken = len(batch)
+        started = self.work_clock()
         views = _Views(engine)
         answered: dict[tuple[str, str], Answer] = {}
         conn.execute("BEGIN IMMEDIATE")
@@ -623,6 +658,11 @@ class Sequencer:
                 if pending.key is not None:
                     answered[(pending.scope, pending.key)] = answer
                     out.answers.append((pending.scope, pending.key, answer.seq, answer.canonical()))
+                if self._ends_here(
+                    batch, index, started, cut and any(r.is_public for r in records)
+                ):
+                    taken = index + 1
+                    break
             projections = [
                 (key, canonical_json(engine.projection(key))) for key in sorted(engine.take_dirty())
             ]
@@ -638,7 +678,14 @@ class Sequencer:
             self._rollback()
             raise
         self._head = head
-        return out.records
+        return out.records, taken
+
+    def _ends_here(self, batch: list[_Pending], index: int, started: float, public: bool) -> bool:
+        """Does the transaction end after `batch[index]` (step 2 of the module's docstring)?
+        Never inside a `submit_run` (it is all or nothing), never after the last command."""
+        if index >= len(batch) - 1 or batch[index + 1].joined:
+            return False
+        return public or self.work_clock() - started > self.batch_budget
 
     def _answer(
         self, decision: Decision, records: tuple[Record, ...], p: _Pending, views: _Views

@@ -370,7 +370,9 @@ async def start_clients(
 ) -> list[Any]:
     from tests.bench.fanout.common import PYTHON, Child, pin
 
-    procs = max(1, args.bidder_procs)
+    # At most 200 bidders per process and source address: the stage's guard allows 256
+    # unfinished requests per client address (bidders on other machines have their own).
+    procs = max(1, args.bidder_procs, -(-len(tokens) // 200))
     out = []
     for i in range(procs):
         share = tokens[i::procs]

@@ -242,6 +242,7 @@ async def test_a_consignor_links_qr_codes_are_drawn_off_the_stage_loop(
 async def test_a_burst_arriving_over_a_few_loop_iterations_is_one_batch(stage: Stage) -> None:
     """Requests of one burst are parsed over several loop iterations; they share one
     transaction (one fsync) instead of the first one committing alone."""
+    stage.sequencer.batch_budget = float("inf")  # transactions counted: no time cuts
     await stage.submit({"op": "open_lot", "lot": "1"}, DESK)
     ask = stage.engine.public_lot("1")["ask"]  # type: ignore[index]
     before = stage.sequencer.batches
@@ -256,4 +257,101 @@ async def test_a_burst_arriving_over_a_few_loop_iterations_is_one_batch(stage: S
 
     oks = await asyncio.gather(late_bid("7001", 0), late_bid("7002", 1), late_bid("7003", 2))
     assert oks == [True, False, False]
+    # One batch, cut once after the accepted bid (see the next test): without waiting for
+    # the later arrivals, each would have been committed alone (three transactions).
+    assert stage.sequencer.batches == before + 2
+
+
+async def test_the_winning_bid_is_committed_and_published_before_the_refusals_are_decided(
+    stage: Stage,
+) -> None:
+    """A batch is cut after the command with a public event: the listener (the hub) gets
+    the accepted bid alone, in its own transaction; the refusals follow in the next."""
+    published: list[list[str]] = []
+    stage.sequencer.batch_budget = float("inf")
+    await stage.submit({"op": "open_lot", "lot": "1"}, DESK)
+    ask = stage.engine.public_lot("1")["ask"]  # type: ignore[index]
+    remove = stage.sequencer.add_listener(lambda rs: published.append([r.type for r in rs]))
+    before = stage.sequencer.batches
+    try:
+        answers = await asyncio.gather(
+            *(
+                stage.submit({"op": "bid", "lot": "1", "amount": ask}, Actor("bidder", p))
+                for p in ("7001", "7002", "7003")
+            )
+        )
+    finally:
+        remove()
+    assert [a.ok for a in answers] == [True, False, False]
+    assert published == [["bid_accepted"], ["bid_refused", "bid_refused"]]
+    assert stage.sequencer.batches == before + 2
+    # Gap-free across the cut.
+    assert [a.seq for a in answers] == [answers[0].seq, answers[0].seq + 1, answers[0].seq + 2]
+
+
+async def test_a_run_of_public_events_is_cut_once_not_per_command(stage: Stage) -> None:
+    """Only one cut per batch: twenty lots added at once (each a public event, as in a
+    catalogue import's chunk) take two transactions, not twenty."""
+    stage.sequencer.batch_budget = float("inf")
+    before = stage.sequencer.batches
+    answers = await asyncio.gather(
+        *(
+            stage.submit(
+                {"op": "add_lot", "lot": {"id": f"A{n}", "title": "t"}, "reason": "test"}, DESK
+            )
+            for n in range(20)
+        )
+    )
+    assert all(a.ok for a in answers)
+    assert any(r.is_public for a in answers for r in a.events)
+    assert stage.sequencer.batches - before == 2
+
+
+async def test_a_long_batch_is_committed_in_parts_and_the_loop_runs_between(
+    stage: Stage,
+) -> None:
+    """Past `batch_budget` of deciding (an injected work clock: 4 ms a command here, 10 ms
+    allowed) the transaction ends, the loop gets a turn, then the rest follows: every
+    command answered, in order, gap-free."""
+    ticks = iter(range(0, 10_000, 4))
+    stage.sequencer.work_clock = lambda: next(ticks) / 1000
+    ran_between: list[int] = []
+    committed: list[list[int]] = []
+    loop = asyncio.get_running_loop()
+
+    def listener(records: list[Any]) -> None:
+        committed.append([r.seq for r in records])
+        loop.call_soon(lambda: ran_between.append(len(committed)))
+
+    remove = stage.sequencer.add_listener(listener)
+    try:
+        answers = await asyncio.gather(
+            *(
+                stage.submit(
+                    {"op": "add_lot", "lot": {"id": f"B{n}", "title": "t"}, "reason": "t"},
+                    DESK,
+                )
+                for n in range(12)
+            )
+        )
+    finally:
+        remove()
+    assert all(a.ok for a in answers)
+    seqs = [r.seq for a in answers for r in a.events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert [s for part in committed for s in part] == seqs
+    assert len(committed) >= 3  # cut by the budget, not only after the first public event
+    assert ran_between[: len(committed) - 1] == list(range(1, len(committed)))
+
+
+async def test_a_run_is_never_cut(stage: Stage) -> None:
+    """`submit_run` is all or nothing (numbered invoices): neither a public event nor the
+    budget splits it."""
+    stage.sequencer.work_clock = iter(range(0, 10_000, 50)).__next__  # 50 s a command
+    before = stage.sequencer.batches
+    commands = [
+        {"op": "add_lot", "lot": {"id": f"R{n}", "title": "t"}, "reason": "t"} for n in range(8)
+    ]
+    answers = await stage.sequencer.submit_run(commands, DESK)
+    assert all(a.ok for a in answers)
     assert stage.sequencer.batches == before + 1
