@@ -1,5 +1,9 @@
-"""Render the main window (or one of the sale-day screens over it) to a PNG:
-`python -m app.screenshot OUT.png [--screen NAME]`.
+"""Render the main window (or one of the sale-day screens over it) to PNGs.
+
+`python -m app.screenshot` writes the console at 1366×768 and 1920×1080 to
+docs/console-1366x768.png and docs/console-1920x1080.png (the README shows them);
+`--sizes 1280x800,1366x768 --out-dir DIR --lang de` choose sizes, folder and language;
+`python -m app.screenshot OUT.png [--width W --height H] [--screen NAME]` writes one picture.
 
 Runs offscreen (no display needed) against a throwaway demo sale with a lot in progress and
 two more sales beside it. Screens: main, sale-picker, new-sale, sale-settings, amend, phones,
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -40,14 +45,75 @@ def _wait(app: object, until: Callable[[], bool], timeout: float = 10.0) -> None
         time.sleep(0.01)
 
 
+DEFAULT_SIZES = ((1366, 768), (1920, 1080))
+DEFAULT_DIR = Path("docs")
+MIN_SIDE, MAX_SIDE = 320, 7680
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """ "1366x768" → (1366, 768); sides from 320 to 7680 px (argparse reports the error)."""
+    match = re.fullmatch(r"\s*(\d{3,4})\s*[xX×]\s*(\d{3,4})\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a size: {text[:40]!r} (use WIDTHxHEIGHT)")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"{width}x{height}: sides from {MIN_SIDE} to {MAX_SIDE}")
+    return width, height
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """ "1366x768,1920x1080" → the sizes, each once, in order (at most 8)."""
+    sizes = list(dict.fromkeys(parse_size(part) for part in text.split(",")))
+    if len(sizes) > 8:
+        raise argparse.ArgumentTypeError("at most 8 sizes")
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.screenshot", description=__doc__)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?", help="one picture (else --sizes)")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--screen", default="main", choices=SCREENS)
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=None, help="e.g. 1366x768,1920x1080 (the default)"
+    )
+    parser.add_argument("--out-dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--lang", default=None, help="en, de, fr (default: English)")
     ns = parser.parse_args(argv)
+    if ns.out is not None and ns.sizes is not None:
+        parser.error("give OUT.png or --sizes, not both")
+    for side in (ns.width, ns.height):
+        if not MIN_SIDE <= side <= MAX_SIDE:
+            parser.error(f"--width and --height from {MIN_SIDE} to {MAX_SIDE}")
+    if ns.lang is not None:
+        from app import i18n
+        from hub.i18n import LANGUAGES
+
+        if ns.lang not in LANGUAGES:
+            parser.error(f"--lang: one of {', '.join(LANGUAGES)}")
+        i18n.install(ns.lang)
+    if ns.out is None:
+        ns.out_dir.mkdir(parents=True, exist_ok=True)
+        suffix = f"-{ns.lang}" if ns.lang and ns.lang != "en" else ""
+        shots = [
+            (
+                size,
+                ns.out_dir / f"{ns.screen if ns.screen != 'main' else 'console'}"
+                f"-{size[0]}x{size[1]}{suffix}.png",
+            )
+            for size in (ns.sizes or list(DEFAULT_SIZES))
+        ]
+    else:
+        shots = [((ns.width, ns.height), ns.out)]
+    if ns.screen != "main" and len(shots) > 1:  # the sale-day screens change the sale
+        parser.error(f"--screen {ns.screen}: one size at a time")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return render(ns.screen, shots)
+
+
+def render(screen: str, shots: list[tuple[tuple[int, int], Path]]) -> int:
+    """Start a demo core, play a lot in progress, save `screen` at each (size, path)."""
     from PySide6.QtWidgets import QApplication
 
     from app.bridge import CoreBridge
@@ -72,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         window = MainWindow(bridge, image_dirs(tmp), dialogs=False, host=host, shelf=shelf)
         bridge.attach(core)
         window.show_core(info)
-        window.resize(ns.width, ns.height)
+        window.resize(*shots[0][0])
         window.show()
         script = [
             {"op": "open_lot", "lot": "1"},
@@ -93,9 +159,15 @@ def main(argv: list[str] | None = None) -> int:
             ),
         )
         _wait(app, lambda: False, 0.3)
-        shot = SHOTS[ns.screen](app, window, core)
-        shot.save(str(ns.out), "PNG")
-        print(ns.out)
+        for (width, height), out in shots:
+            window.resize(width, height)
+            _wait(app, lambda: window.size().toTuple() == (width, height))  # noqa: B023
+            _wait(app, lambda: False, 0.2)
+            picture = SHOTS[screen](app, window, core)
+            if not picture.save(str(out), "PNG"):
+                print(f"could not write {out}", file=sys.stderr)
+                return 1
+            print(out)
         window.close()
         bridge.detach()
         return 0

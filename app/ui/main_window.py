@@ -233,7 +233,8 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.lots)
         splitter.addWidget(self.tabs)
         splitter.addWidget(join)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 1)  # a wide screen gives the lot titles room too
+        splitter.setStretchFactor(1, 3)
         splitter.setSizes([300, 900, JOIN_WIDTH])
         central = QWidget()
         central.setObjectName("central")
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
     def _show_paused(self) -> None:
         pause = self.state.sale.get("break")
         if isinstance(pause, dict):  # a session break: its message, as every screen shows it
-            text = str(pause.get("message") or "Session break")
+            text = str(pause.get("message") or _("Session break"))
             self.paused_label.setText(text if len(text) <= 60 else text[:59] + "…")
             self.paused_label.setToolTip(text)
             self.paused_label.setStyleSheet(
@@ -886,7 +887,7 @@ class MainWindow(QMainWindow):
         lot = self.state.lots.get(lot_id)
         try:
             reoffer_command(lot)  # refuses a lot that is not passed before asking anything
-            reason = "re-offered at the end of the sale"
+            reason = _("re-offered at the end of the sale")
             if self.console.ask_text is not None:
                 asked = self.console.ask_text(
                     _("Re-offer lot {lot_id} — reason").format(lot_id=lot_id), reason

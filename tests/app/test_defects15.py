@@ -285,3 +285,54 @@ def test_tables_give_titles_and_names_the_room(window) -> None:
     for edit in (console.paddle, console.ask_edit):
         need = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
         assert edit.width() >= need, edit.placeholderText()
+
+
+# -- screenshots: `python -m app.screenshot` renders the console at the README's sizes ------
+
+
+def test_screenshot_sizes_are_checked() -> None:
+    import argparse
+
+    import pytest
+
+    from app.screenshot import main, parse_size, parse_sizes
+
+    assert parse_size("1366x768") == (1366, 768)
+    assert parse_size(" 1920 × 1080 ") == (1920, 1080)
+    assert parse_sizes("1366x768,1920x1080,1366x768") == [(1366, 768), (1920, 1080)]
+    for bad in (
+        "",
+        "1366",
+        "x768",
+        "0x0",
+        "99999x768",
+        "1366x768;rm -rf /",
+        "-1366x768",
+        "1e3x800",
+    ):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_size(bad)
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_sizes(",".join(f"{1000 + n}x800" for n in range(9)))
+    for argv in (
+        ["--sizes", "0x0"],
+        ["--lang", "xx"],
+        ["--width", "10", "out.png"],
+        ["out.png", "--sizes", "1366x768"],
+        ["--screen", "seal", "--sizes", "1366x768,1920x1080"],
+    ):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2, argv
+
+
+def test_screenshot_renders_the_console(qapp, tmp_path) -> None:
+    from PySide6.QtGui import QImage
+
+    from app.screenshot import main
+
+    assert main(["--sizes", "1366x768", "--out-dir", str(tmp_path)]) == 0
+    shot = QImage(str(tmp_path / "console-1366x768.png"))
+    assert (shot.width(), shot.height()) == (1366, 768)
+    colours = {shot.pixel(x, y) for x in range(0, 1366, 40) for y in range(0, 768, 40)}
+    assert len(colours) > 8  # a drawn console, not a blank picture
