@@ -93,4 +93,4 @@ class SubjectToPanel(QWidget):
 
 def _left(seconds: float) -> str:
     """Time left for the vendor's answer ("1h 05m"), or "too late"."""
-    return format_duration(seconds) if seconds > 0 else "too late"
+    return format_duration(seconds) if seconds > 0 else _("too late")

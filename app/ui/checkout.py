@@ -306,7 +306,7 @@ class CheckoutPanel(QWidget):
                 label.setText("—")
             return
         self.currency = account.currency
-        name = account.buyer.name or "(no name registered)"
+        name = account.buyer.name or _("(no name registered)")
         self.buyer.setText(_("Paddle {paddle} — {name}").format(paddle=account.paddle, name=name))
         shown = figures(account)
         self.status.setText(shown["status"])
@@ -533,12 +533,15 @@ class CheckoutPanel(QWidget):
 
         def finished(report: IssueReport) -> None:
             self._done_issuing()
-            text = f"{len(report.issued)} invoices issued"
+            issued = len(report.issued)
             if report.refused:
-                text += f"; {len(report.refused)} refused: " + "; ".join(
-                    f"{paddle}: {why}" for paddle, why in report.refused[:5]
+                refused = "; ".join(f"{paddle}: {why}" for paddle, why in report.refused[:5])
+                text = _("{issued} invoices issued; {n} refused: {refused}.").format(
+                    issued=issued, n=len(report.refused), refused=refused
                 )
-            self.say(text + ".", error=bool(report.refused))
+            else:
+                text = _("{issued} invoices issued.").format(issued=issued)
+            self.say(text, error=bool(report.refused))
             self.reload()
 
         def failed(exc: BaseException) -> None:

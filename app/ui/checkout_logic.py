@@ -186,7 +186,7 @@ def refund_request(
         amount = parse_amount(amount_text, account.currency)
     except DeskError as exc:
         problems += exc.messages
-    for text, what in ((reference, "The reference"), (reason, "The reason")):
+    for text, what in ((reference, _("The reference")), (reason, _("The reason"))):
         try:
             clean_text(text, what)
         except DeskError as exc:
@@ -240,7 +240,9 @@ def status_text(account: AccountDoc) -> str:
             status=label, amount=money(account.owed, account.currency)
         )
     if account.owed < 0:
-        return f"{label} — {money(-account.owed, account.currency)} to refund"
+        return _("{status} — {amount} to refund").format(
+            status=label, amount=money(-account.owed, account.currency)
+        )
     return label
 
 
@@ -273,10 +275,10 @@ def lot_rows(account: AccountDoc) -> list[LotRow]:
             if line.kind != "hammer" or line.lot in seen:
                 continue
             seen.add(line.lot)
-            label = doc.number or "not invoiced"
+            label = doc.number or _("not invoiced")
             note = credited.get((doc.number, line.lot)) if doc.kind == "invoice" else None
             if note:
-                label = f"{label} credited by {note}"
+                label = _("{invoice} credited by {note}").format(invoice=label, note=note)
             rows.append(LotRow(line.lot, line.title, line.amount, label, line.lot in released))
     rows.sort(key=lambda r: _lot_key(r.lot))
     return rows
@@ -324,7 +326,11 @@ def payment_rows(account: AccountDoc) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for p in account.payments:
         sign = -1 if p.kind == "refund" else 1
-        who = p.by + (f" · paid by {p.payer} ({p.third_party_reason})" if p.payer else "")
+        who = p.by
+        if p.payer:
+            who = _("{by} · paid by {payer} ({reason})").format(
+                by=p.by, payer=p.payer, reason=p.third_party_reason
+            )
         rows.append(
             (
                 p.id,
@@ -466,8 +472,8 @@ def terms_form(
         "consignor": lambda: clean_reference(consignor),
         "commission": lambda: parse_commission(commission, currency),
         "charges": lambda: parse_charges(charges, currency),
-        "lot_fee": lambda: parse_fee(lot_fee, currency, "The lot fee"),
-        "unsold_fee": lambda: parse_fee(unsold_fee, currency, "The unsold fee"),
+        "lot_fee": lambda: parse_fee(lot_fee, currency, _("The lot fee")),
+        "unsold_fee": lambda: parse_fee(unsold_fee, currency, _("The unsold fee")),
         "payout_days": lambda: parse_days(payout_days),
     }
     for name, check in checks.items():

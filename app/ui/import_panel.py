@@ -157,7 +157,7 @@ class ImportPanel(QWidget):
         if self.csv_path is None:
             self.summary.setText(_("Choose a file first."))
             return
-        self._busy("Checking the file…")
+        self._busy(_("Checking the file…"))
         self.preview.emit(self.csv_path, self.images_dir)
 
     def _cancel(self) -> None:
@@ -183,7 +183,7 @@ class ImportPanel(QWidget):
     def begin(self) -> None:
         """An import starts: a fresh cancel, the bar, an empty report."""
         self.cancel_event = threading.Event()
-        self._busy("Reading the catalogue…")
+        self._busy(_("Reading the catalogue…"))
         self.cancel.setEnabled(True)
 
     def on_progress(self, done: int, total: int) -> None:
@@ -198,14 +198,14 @@ class ImportPanel(QWidget):
         count = {key: sum(1 for v in verdicts if v.action == key) for key in DONE_LABELS}
         added = sum(1 for v in verdicts if v.ok and v.action in ("add", ""))
         refused = sum(1 for v in verdicts if not v.ok and v.action != "cancel")
-        parts = [f"{added} lots imported"]
+        parts = [_("{n} lots imported").format(n=added)]
         if count["edit"]:
-            parts.append(f"{count['edit']} changed")
+            parts.append(_("{n} changed").format(n=count["edit"]))
         if count["same"]:
-            parts.append(f"{count['same']} unchanged")
-        parts.append(f"{refused} rows refused")
+            parts.append(_("{n} unchanged").format(n=count["same"]))
+        parts.append(_("{n} rows refused").format(n=refused))
         if count["cancel"]:
-            parts.append(f"{count['cancel']} not run (cancelled)")
+            parts.append(_("{n} not run (cancelled)").format(n=count["cancel"]))
         self.summary.setText(", ".join(parts))
         self._show(verdicts, DONE_LABELS, N_("imported"))
 

@@ -371,7 +371,7 @@ class KycPanel(QWidget):
         self.id_type.setCurrentIndex(max(index, 0))
         self.owners.setPlainText(owners_text(record.get("beneficial_owners") or []))
         docs = record.get("documents") or []
-        scan = f"   ·   ID scan {docs[0]['sha256'][:12]}…" if docs else ""
+        scan = "   ·   " + _("ID scan {hash}…").format(hash=docs[0]["sha256"][:12]) if docs else ""
         self.customer.setText(f"{identity.get('customer') or '—'}{scan}")
         hold = record.get("hold")
         self.hold_label.setText(
@@ -408,7 +408,7 @@ class KycPanel(QWidget):
         paddle = self.paddle
         self.bridge.run(
             lambda core: core.save_kyc(paddle, fields),
-            lambda _row: self._done(paddle, "details saved"),
+            lambda _row: self._done(paddle, _("details saved")),
             lambda exc: self._say(refusal(_("Not saved"), exc)),
         )
 
@@ -475,7 +475,7 @@ class KycPanel(QWidget):
         paddle = self.paddle
         self.bridge.run(
             lambda core: core.store_scan(paddle, Path(name)),
-            lambda _row: self._done(paddle, "ID scan stored"),
+            lambda _row: self._done(paddle, _("ID scan stored")),
             lambda exc: self._say(refusal(_("Scan not stored"), exc)),
         )
 

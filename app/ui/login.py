@@ -72,7 +72,7 @@ class LoginDialog(QDialog):
     def _refused(self, exc: BaseException) -> None:
         self.ok.setEnabled(True)
         self.pin.clear()
-        self.error.setText(refusal("Not signed in", exc))
+        self.error.setText(refusal(_("Not signed in"), exc))
         self.pin.setFocus()
 
 
@@ -143,4 +143,4 @@ class FirstAdminDialog(QDialog):
 
     def _refused(self, exc: BaseException) -> None:
         self.create_button.setEnabled(True)
-        self.error.setText(refusal("Not created", exc))
+        self.error.setText(refusal(_("Not created"), exc))

@@ -87,7 +87,7 @@ class LotList(QWidget):
             cells = [
                 item(str(lot.get("id"))),
                 item(str(lot.get("title") or "")),
-                item("Subject to" if _provisional(lot) else status_label(status)),
+                item(_("Subject to") if _provisional(lot) else status_label(status)),
                 item(
                     format_money(hammer_amount(lot), state.currency) if status == "sold" else "",
                     True,

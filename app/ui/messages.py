@@ -97,7 +97,7 @@ class MessageDialog(QDialog):
     def build(self) -> JSON:
         paddle = self.paddle.text() if self.to_one.isChecked() else ""
         if self.to_one.isChecked() and not paddle.strip():
-            raise FormError(["Paddle: type the paddle to send to"])
+            raise FormError([_("Paddle: type the paddle to send to")])
         return message_command(self.text.toPlainText(), paddle, self.bidders)
 
     def submit(self) -> None:
@@ -117,7 +117,7 @@ class EndSessionDialog(QDialog):
         self.setObjectName("endSession")
         self.setWindowTitle(_("End session"))
         self.command: JSON | None = None
-        self.message = QPlainTextEdit("Thank you: the sale continues tomorrow.")
+        self.message = QPlainTextEdit(_("Thank you: the sale continues tomorrow."))
         self.message.setObjectName("sessionMessage")
         self.message.setFixedHeight(70)
         self.next_start = QLineEdit(next_start.replace("T", " "))

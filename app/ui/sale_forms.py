@@ -90,7 +90,7 @@ def _clean(
     elif len(value) > limit:
         problems.add(_("{what}: at most {limit} characters").format(what=what, limit=limit))
     elif _CONTROL.search(value) or (not lines and _LINE_BREAK.search(value)):
-        allowed = "" if lines else " or line breaks"
+        allowed = "" if lines else " " + _("or line breaks")
         problems.add(
             _("{what}: control characters{allowed} are not allowed").format(
                 what=what, allowed=allowed

@@ -135,7 +135,7 @@ class RulesEditor(QWidget):
 def lock_reason(state: ConsoleState) -> str:
     """Why the rules cannot change now ("" when they can)."""
     if state.sale.get("status") == "closed":
-        return "The sale is closed: its rules are final."
+        return _("The sale is closed: its rules are final.")
     if state.live():
         return _("Locked while lot {lot} is on the block.").format(lot=state.current_id)
     return ""
@@ -203,7 +203,7 @@ class SaleSettingsPanel(QWidget):
         new = parse_rules(self.editor.form(), self.state.currency)
         changes = changed_settings(new, self.state.settings)
         if not changes:
-            raise FormError(["Nothing changed"])
+            raise FormError([_("Nothing changed")])
         return changes
 
     def _save(self) -> None:

@@ -125,7 +125,7 @@ class ScreeningPanel(QWidget):
     def _no_rate(self, exc: BaseException) -> None:
         self.threshold = None
         self.use_threshold.setEnabled(False)
-        self.threshold_label.setText(refusal("No AML threshold", exc))
+        self.threshold_label.setText(refusal(_("No AML threshold"), exc))
 
     def apply_threshold(self) -> None:
         if self.threshold is None:
@@ -136,9 +136,9 @@ class ScreeningPanel(QWidget):
             lambda answer: self._say(
                 _("The sale's AML threshold is set")
                 if answer.ok
-                else refusal("AML threshold not set", answer)
+                else refusal(_("AML threshold not set"), answer)
             ),
-            lambda exc: self._say(refusal("AML threshold not set", exc)),
+            lambda exc: self._say(refusal(_("AML threshold not set"), exc)),
         )
 
     def show_lists(self, lists: list[JSON]) -> None:
@@ -198,24 +198,30 @@ class ScreeningPanel(QWidget):
         self._finish()
         info = report["list"]
         holds = report["holds"]
-        text = (
-            f"{str(info['name']).upper()} list imported: {int(info['entry_count']):,} entries; "
-            f"{report['rescreened']} bidder(s) screened again"
-            + (f"; on hold: paddle {', '.join(holds)}" if holds else "; no new hold")
+        text = _("{name} list imported: {entries} entries; {n} bidder(s) screened again").format(
+            name=str(info["name"]).upper(),
+            entries=format_number(int(info["entry_count"])),
+            n=report["rescreened"],
         )
+        if holds:
+            text = _("{text}; on hold: paddle {paddles}").format(
+                text=text, paddles=", ".join(holds)
+            )
+        else:
+            text = _("{text}; no new hold").format(text=text)
         self._say(text)
         self.reload()
 
     def _import_failed(self, exc: BaseException) -> None:
         self._finish()
-        self._say(refusal("List not imported (the old one is kept)", exc))
+        self._say(refusal(_("List not imported (the old one is kept)"), exc))
 
     def _finish(self) -> None:
         self.import_button.setEnabled(True)
         self.bar.setVisible(False)
 
     def _failed(self, exc: BaseException) -> None:
-        self._say(refusal("Screening", exc))
+        self._say(refusal(_("Screening"), exc))
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

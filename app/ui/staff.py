@@ -169,7 +169,7 @@ class StaffPanel(QWidget):
             lambda account: self._done(
                 _("{name} is {id}").format(name=account["name"], id=account["id"])
             ),
-            lambda exc: self._say(refusal("Not created", exc)),
+            lambda exc: self._say(refusal(_("Not created"), exc)),
         )
 
     def save(self) -> None:
@@ -180,7 +180,7 @@ class StaffPanel(QWidget):
         self.bridge.run(
             lambda core: core.update_staff(staff_id, name, roles),
             lambda account: self._done(_("{id} saved").format(id=account["id"])),
-            lambda exc: self._say(refusal("Not saved", exc)),
+            lambda exc: self._say(refusal(_("Not saved"), exc)),
         )
 
     def reset_pin(self) -> None:
@@ -190,7 +190,7 @@ class StaffPanel(QWidget):
         self.bridge.run(
             lambda core: core.reset_pin(staff_id, pin),
             lambda _none: self._done(_("new PIN set for {staff_id}").format(staff_id=staff_id)),
-            lambda exc: self._say(refusal("PIN not changed", exc)),
+            lambda exc: self._say(refusal(_("PIN not changed"), exc)),
         )
 
     def deactivate(self) -> None:
@@ -204,7 +204,7 @@ class StaffPanel(QWidget):
                     staff_id=staff_id, n_sids=len(sids)
                 )
             ),
-            lambda exc: self._say(refusal("Not deactivated", exc)),
+            lambda exc: self._say(refusal(_("Not deactivated"), exc)),
         )
 
     def revoke(self) -> None:
@@ -217,7 +217,7 @@ class StaffPanel(QWidget):
         self.bridge.run(
             lambda core: core.revoke_session(str(session["sid"])),
             lambda _ok: self._done(_("{device} signed out").format(device=session["device"])),
-            lambda exc: self._say(refusal("Not revoked", exc)),
+            lambda exc: self._say(refusal(_("Not revoked"), exc)),
         )
 
     def _done(self, text: str) -> None:
@@ -226,7 +226,7 @@ class StaffPanel(QWidget):
         self.reload()
 
     def _failed(self, exc: BaseException) -> None:
-        self._say(refusal("Staff", exc))
+        self._say(refusal(_("Staff"), exc))
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
