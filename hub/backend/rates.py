@@ -8,15 +8,20 @@ rates' date and is hidden when they are older than the house allows (`rates_max_
 
 XML from outside is parsed with defusedxml (no entities, no DTD, no external references) and
 every value is checked; a file that fails any check is refused whole and the old rates stay.
+
+From a shell: `python -m hub.backend.rates eurofxref-daily.xml --data-dir DIR` (the desktop
+app's import button calls `import_file` the same way).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import math
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,3 +195,27 @@ def public_view(data_dir: Path, today: dt.date, sample: Rates | None = None) -> 
         "rates": rates.to_json() if rates is not None and fresh else None,
         "rates_date": rates.date.isoformat() if rates is not None else None,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Import an ECB rates file into a data dir; 0 on success, 2 (with the reason) if refused."""
+    parser = argparse.ArgumentParser(
+        prog="python -m hub.backend.rates",
+        description="Import the ECB's reference rates (eurofxref-daily.xml) for the room's "
+        "currency board.",
+    )
+    parser.add_argument("file", type=Path, help="the ECB XML file (daily, 90-day or full history)")
+    parser.add_argument("--data-dir", type=Path, required=True, help="the stage's data dir")
+    ns = parser.parse_args(argv)
+    try:
+        rates = import_file(ns.data_dir, ns.file)
+    except RatesError as exc:
+        print(f"rates not imported: {exc}", file=sys.stderr)
+        return 2
+    codes = ", ".join(sorted(rates.rates))
+    print(f"imported the rates of {rates.date.isoformat()} ({codes}) into {path(ns.data_dir)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

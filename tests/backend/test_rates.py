@@ -187,3 +187,14 @@ def test_room_settings_in_the_house_profile(tmp_path: Path) -> None:
 def test_bad_room_settings_are_refused(field: str, value: object) -> None:
     with pytest.raises(house.HouseError, match=field):
         house.check({**house.DEMO_HOUSE.to_json(), field: value})
+
+
+def test_command_line_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "eurofxref-daily.xml"
+    source.write_bytes(DAILY)
+    assert rates.main([str(source), "--data-dir", str(tmp_path / "d")]) == 0
+    assert "imported the rates of 2026-11-30 (CHF, GBP, JPY, USD)" in capsys.readouterr().out
+    source.write_bytes(BILLION_LAUGHS)
+    assert rates.main([str(source), "--data-dir", str(tmp_path / "d")]) == 2
+    assert "rates not imported: not ECB rates XML" in capsys.readouterr().err
+    assert rates.load(tmp_path / "d") == parse_ecb_xml(DAILY)  # the old rates stay
