@@ -67,13 +67,12 @@ def test_join_link_keeps_the_window_and_shows_again(qtbot, window):
     assert "/bid#token=" in panel.link_url
     assert win.width() == 1366
 
-
-def test_show_link_refuses_a_bidder_not_approved(qtbot, window):
-    future = window.bridge.core._run(
+    # A bidder not approved has no link to show.
+    panel.link_box.close()
+    future = win.bridge.core._run(
         lambda stage: stage.register_online_bidder({"name": "Mallory", "email": "m@example.com"})
     )
     paddle = future.result(timeout=10)
-    panel = window.bidders
     qtbot.waitUntil(lambda: any(str(b.get("paddle")) == paddle for b in panel.rows), timeout=T)
     panel.select(paddle)
     with qtbot.waitSignal(panel.notice, timeout=2000) as sig:
@@ -233,8 +232,10 @@ def test_import_rates_from_the_rules_tab(qtbot, window, tmp_path) -> None:
 # -- defect 10: ladder amounts with currency and separators; the gavel tab's call to action --
 
 
-def test_ladder_shows_money_and_saves_it_back(window) -> None:
+def test_ladder_gavel_tab_and_tables(window) -> None:
+    """Defect 10 on one window: the ladder's money, the gavel tab's call, the tables."""
     from app.ui.ladder_editor import ladder_from_cells
+    from hub.gavel import GavelStatus
 
     rows = [[0, 1000], [100000, 5000], [1000000, 25050]]
     window.ladder.show_rows(rows, "EUR")
@@ -244,10 +245,6 @@ def test_ladder_shows_money_and_saves_it_back(window) -> None:
     window.ladder.show_rows([[0, 100000]], "JPY")
     assert window.ladder.cells() == [("¥0", "¥100,000")]
 
-
-def test_gavel_tab_asks_for_a_strike_only_with_a_gavel(window) -> None:
-    from hub.gavel import GavelStatus
-
     tab = window.gavel_settings
     assert not window.info.gavel.configured  # the demo runs without a gavel
     assert tab.detector_title.text() != "Strike the gavel now"
@@ -256,9 +253,10 @@ def test_gavel_tab_asks_for_a_strike_only_with_a_gavel(window) -> None:
     tab.on_gavel(GavelStatus("keyboard:F12", configured=True, connected=True, text="connected"))
     assert tab.detector_title.text() == "Strike the gavel now"
     assert tab.detector_reset.isEnabled()
+    _tables_give_titles_and_names_the_room(window)
 
 
-def test_tables_give_titles_and_names_the_room(window) -> None:
+def _tables_give_titles_and_names_the_room(window) -> None:
     from PySide6.QtWidgets import QHeaderView, QTableWidget
 
     checked = 0
