@@ -234,6 +234,17 @@ def test_the_window_shows_only_catalogue_texts_in_the_pseudo_language(
     win.help.toggle()
     bad = untranslated(win, data)
 
+    # The console's notices: a typed amount it cannot read, and a refusal from the core.
+    notice = win.console.notice
+    win.console.ask_edit.setText("abc")
+    win.console._set_ask()
+    bad += untranslated(notice, data)
+    notice.clear()
+    win.send({"op": "open_lot", "lot": first})  # refused: that lot is on the block already
+    qtbot.waitUntil(lambda: bool(notice.text()), timeout=10_000)
+    assert notice.text().startswith(i18n.PSEUDO_OPEN)
+    bad += untranslated(notice, data)
+
     win.compose_message()
     forms = [win.dialog]
     win.edit_lot(first)
