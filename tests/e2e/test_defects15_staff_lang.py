@@ -1,7 +1,13 @@
 """The staff pages' words (domain `web_staff`): every message the clerk, cashier, phone and
 consignor pages show, and the command registry's labels and help the clerk page builds its
 keys from, is translated in German and French, with the same placeholders. (The pages shown
-in the pseudo-language are walked in tests/e2e/test_a11y_staff.py.)"""
+in the pseudo-language are walked in tests/e2e/test_a11y_staff.py.)
+
+Updating the catalogue after a change of wording: `pybabel extract -F
+resources/locale/babel-web.cfg -k t -k N_ -o /tmp/web_staff.pot` over the sources below, then
+`pybabel update -D web_staff -i /tmp/web_staff.pot -d resources/locale`; the registry's labels,
+help and groups are not in the JS (the page gets them from GET /api/commands), so keep their
+entries (pybabel marks them obsolete: take the `#~` off). This test lists what is missing."""
 
 from __future__ import annotations
 
