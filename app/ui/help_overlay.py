@@ -37,6 +37,15 @@ class HelpOverlay(QFrame):
             else:
                 col = 0
                 row = max(r, self._next_row) + 1
+        # Keys the window adds to the registry's: the paddle's digits and the tabs.
+        last = max(r, getattr(self, "_next_row", r)) + 1
+        for keys, text in (
+            ("0 – 9", _("Type a paddle (then Space or Enter: its floor bid; Esc clears)")),
+            ("Ctrl+PgDown / Ctrl+PgUp", _("Next / previous tab")),
+        ):
+            grid.addWidget(plain(keys, "helpKey"), last, 0)
+            grid.addWidget(plain(text, "helpText"), last, 1, 1, 3)
+            last += 1
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         heading = _("Keyboard shortcuts  ({key} or Esc to close)").format(key=key_hint("help"))

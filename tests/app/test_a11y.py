@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.ui import style
 from app.ui.widgets import accessible_name, is_control
@@ -187,6 +187,9 @@ def test_a_lot_is_sold_with_the_keyboard_alone(qtbot, window) -> None:
     # The help lists the keys; the tabs are reached by keys too.
     _press(qtbot, win, K.Key_Question)
     assert win.help.isVisible()
+    shown = [label.text() for label in win.help.findChildren(QLabel)]
+    assert "0 – 9" in shown
+    assert "Ctrl+PgDown / Ctrl+PgUp" in shown
     _press(qtbot, win, K.Key_Question)
     assert not win.help.isVisible()
     qtbot.keyClick(win, K.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
