@@ -141,6 +141,7 @@ def test_board_shows_the_rates_date_and_hides_when_the_stage_drops_stale_rates(
     assert "rates of November 20, 2026" in (page.text_content("#rates-date") or "")
     page.context.close()
     # The stage leaves out rates older than the house allows (rates.public_view): no board.
+    fresh_rates = stage.house
     stage.house = {**stage.house, "rates": None}
     try:
         page = new_page(browser)
@@ -149,7 +150,7 @@ def test_board_shows_the_rates_date_and_hides_when_the_stage_drops_stale_rates(
         assert page.locator(".board").is_hidden()
         page.context.close()
     finally:
-        stage.house = FakeStage().house
+        stage.house = fresh_rates
 
 
 # ------------------------------------------------------------------ 8: "Passed" only
