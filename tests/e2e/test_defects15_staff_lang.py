@@ -75,3 +75,16 @@ def test_state_words_and_button_verbs_do_not_share_an_id() -> None:
     de = i18n.messages("de", DOMAINS)
     assert de["Open"] != de["open"]
     assert de["Pass"] != de["passed"]
+
+
+def test_no_message_hides_inside_a_template_literal() -> None:
+    """Babel's JS extractor does not look inside `${…}`: a t() there would never reach the
+    catalogue (and the page would show it in English)."""
+    hidden = [
+        f"{path.name}:{n}"
+        for path in STAFF_SOURCES
+        if path.suffix == ".js"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\$\{\s*t\(", line)
+    ]
+    assert hidden == []

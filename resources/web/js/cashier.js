@@ -174,7 +174,7 @@ function renderAccount() {
   $('#account-grid').hidden = false;
   $('#totals').hidden = false;
   const name = a.buyer?.name ? ` — ${a.buyer.name}` : '';
-  setText($('#account-title'), `${t('Paddle {paddle}', { paddle: a.paddle })}${name}`);
+  setText($('#account-title'), t('Paddle {paddle}', { paddle: a.paddle }) + name);
   const badge = $('#account-status');
   setText(badge, STATUS()[a.status] || a.status);
   badge.className = `badge status-${a.status}`;
@@ -193,7 +193,7 @@ function renderAccount() {
         d.owed > 0 ? t('owes {amount}', { amount: money(d.owed) }) : t('paid')),
       docLink('invoice', d.number, 'html', t('Print')), docLink('invoice', d.number, 'pdf', t('PDF')))),
     ...(a.credit_notes || []).map((d) => h('li', { class: 'row' },
-      h('span', { class: 'row-main' }, `${t('{number} (credit note for {invoice})', { number: d.number, invoice: d.refers_to })} · ${money(d.totals.total)}`),
+      h('span', { class: 'row-main' }, t('{number} (credit note for {invoice})', { number: d.number, invoice: d.refers_to }) + ' · ' + money(d.totals.total)),
       docLink('credit_note', d.number, 'html', t('Print')), docLink('credit_note', d.number, 'pdf', t('PDF')))),
   ];
   if (a.proforma && (a.proforma.lines || []).length) {
@@ -204,7 +204,7 @@ function renderAccount() {
   const pays = (a.payments || []).map((p) => h('li', { class: 'row' },
     h('span', { class: 'row-main' },
       `${p.kind === 'refund' ? t('Refund {id}', { id: p.id }) : t('Payment {id}', { id: p.id })} · ${METHOD()[p.method] || p.method} · ${money(p.amount)}`,
-      p.reference ? ` · ${p.reference}` : '', p.payer ? ` · ${t('paid by {payer}', { payer: p.payer })}` : '', p.by ? ` · ${p.by}` : ''),
+      p.reference ? ` · ${p.reference}` : '', p.payer ? ' · ' + t('paid by {payer}', { payer: p.payer }) : '', p.by ? ` · ${p.by}` : ''),
     p.kind === 'payment' ? docLink('receipt', p.id, 'html', t('Receipt')) : null));
   $('#payments').replaceChildren(...(pays.length ? pays : [h('li', { class: 'muted empty' }, t('No payments yet'))]));
 

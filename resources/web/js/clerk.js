@@ -213,8 +213,8 @@ function baseCommand(b) {
 async function prompted(b, cmd, suggestion = SUGGESTED()[b.action] || '') {
   const s = store.get();
   const c = currencyOf(s);
-  const now = b.prompt === 'amount' && s.lot ? ` ${t('(ask now {amount})', { amount: money(s.lot.ask, c) })}` : '';
-  const where = cmd.lot ? ` · ${t('lot {lot}', { lot: cmd.lot })}` : '';
+  const now = b.prompt === 'amount' && s.lot ? ' ' + t('(ask now {amount})', { amount: money(s.lot.ask, c) }) : '';
+  const where = cmd.lot ? ' · ' + t('lot {lot}', { lot: cmd.lot }) : '';
   const text = await ask(`${label(b)}${where} — ${PROMPTS()[b.prompt] || b.prompt}${now}`, suggestion);
   if (!text) return false;
   if (b.prompt !== 'amount') { cmd[b.prompt] = text; return true; }
@@ -459,13 +459,13 @@ function render(s) {
     h('button', { type: 'button', onclick: () => run(byAction.reject_online, p.id) }, t('Reject')))), t('None')));
 
   $('#late').replaceChildren(...listOr(lateBids(s).map((l) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, `${t('Lot {lot}', { lot: l.lot })}: ${money(l.amount, c)} · ${paddleOf(l)} · ${channelText(l.channel)}`),
+    h('span', { class: 'row-main' }, [t('Lot {lot}: {amount}', { lot: l.lot, amount: money(l.amount, c) }), paddleOf(l), channelText(l.channel)].filter(Boolean).join(' · ')),
     h('span', { class: 'muted' }, l.after != null ? t('{s} s after the hammer', { s: l.after }) : ''),
     h('button', { type: 'button', class: 'primary', onclick: () => run(byAction.reopen, l) }, t('Reopen')),
     h('button', { type: 'button', onclick: () => run(byAction.leave_sold, l) }, t('Leave sold')))), t('None')));
 
   $('#refused').replaceChildren(...listOr(s.refusals.slice(0, 12).map((r) => h('li', { class: 'row' },
-    h('span', { class: 'row-main' }, [`${t('Lot {lot}', { lot: r.lot })}: ${money(r.amount, c)}`, paddleOf(r), channelText(r.channel)].filter(Boolean).join(' · ')),
+    h('span', { class: 'row-main' }, [t('Lot {lot}: {amount}', { lot: r.lot, amount: money(r.amount, c) }), paddleOf(r), channelText(r.channel)].filter(Boolean).join(' · ')),
     h('span', { class: 'muted' }, REFUSAL()[r.reason] || String(r.reason || '').replaceAll('_', ' ')))), t('None')));
 
   $('#sent').replaceChildren(...listOr(s.messages.slice(0, 12).map((m) => h('li', { class: 'row' },

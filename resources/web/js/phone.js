@@ -42,7 +42,7 @@ function render(s) {
 
   const alerts = phoneAlerts(s, operator);
   $('#alerts').replaceChildren(...alerts.map((a) => h('li', { class: a.away === 0 ? 'alert now' : 'alert' },
-    alertText(a), a.booking.operator && !operator ? ` ${t('(operator {name})', { name: a.booking.operator })}` : '')));
+    alertText(a), a.booking.operator && !operator ? ' ' + t('(operator {name})', { name: a.booking.operator }) : '')));
   $('#alerts').hidden = alerts.length === 0;
 
   const rows = bookingsFor(s, operator).map((b) => {
