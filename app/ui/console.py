@@ -53,6 +53,17 @@ BOXES = ("Online", "Late bids")
 STATUS_STYLE = STATUS_COLORS  # white text on each: contrast checked in style.py's tests
 
 
+# Why a lot was passed (the engine's codes), as the card says it.
+PASS_REASONS = {
+    "no_bids": N_("no bids"),
+    "bought_in": N_("bought in"),
+    "reserve_not_met": N_("reserve not met"),
+    "passed": N_("passed"),
+    "vendor_declined": N_("vendor declined"),
+    "sale_cancelled": N_("sale cancelled"),
+}
+
+
 # What a word prompt asks for, and what it offers (sent as is when dialogs are off).
 # Marked N_: translated where asked (the language is chosen after import).
 QUESTIONS = {
@@ -262,7 +273,7 @@ class LotCard(QFrame):
             self.bid_caption.setText(_("Passed"))
             self.bid.setText(format_money(high["amount"], currency) if high else "—")
             reason = str((lot.get("hammer") or {}).get("reason") or "")
-            self.bidder.setText(reason.replace("_", " "))
+            self.bidder.setText(_(PASS_REASONS.get(reason, reason.replace("_", " "))))
         else:
             self.bid_caption.setText(_("Current bid"))
             self.bid.setText(format_money(high["amount"], currency) if high else _("No bid"))
