@@ -33,11 +33,19 @@ _lang = i18n.SOURCE
 
 
 def system_language() -> str | None:
-    """The user's language from the environment (POSIX variables, else the OS locale)."""
+    """The user's language: the POSIX variables, else the desktop's own setting as Qt reads it
+    (Windows and macOS name it there, as "de_DE"), else Python's locale."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = os.environ.get(var, "").split(":")[0]
         if value and value not in ("C", "POSIX") and not value.startswith("C."):
             return value
+    if sys.platform in ("win32", "darwin"):
+        try:
+            from PySide6.QtCore import QLocale
+
+            return QLocale.system().name()
+        except ImportError:
+            pass
     try:
         return locale.getlocale()[0]
     except ValueError:
