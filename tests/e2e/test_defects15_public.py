@@ -100,25 +100,20 @@ def open_room(browser: Any, stage: FakeStage, size: dict[str, int], **kw: Any) -
     return page
 
 
-@pytest.mark.parametrize(
-    "size", [{"width": 1280, "height": 720}, {"width": 1366, "height": 768}], ids=str
-)
-def test_board_never_covers_the_next_bid_line(browser: Any, stage: FakeStage, size: Any) -> None:
-    page = open_room(browser, stage, size, notices=["Now with its original box"])
-    screenshot(page, f"defect4-room-{size['width']}x{size['height']}")
-    ask, board, info = box(page, "#ask"), box(page, ".board"), box(page, ".room-info")
-    assert not overlaps(ask, board)
-    # Wholly on screen and not clipped by its column.
-    assert ask["y"] >= 0
-    assert ask["y"] + ask["height"] <= size["height"]
-    assert ask["y"] + ask["height"] <= info["y"] + info["height"] + 0.5
-    current = box(page, "#current")
-    assert not overlaps(current, board)
-    page.context.close()
-
-
-def test_board_values_stay_on_their_labels_line_at_1920(browser: Any, stage: FakeStage) -> None:
-    page = open_room(browser, stage, {"width": 1920, "height": 1080})
+def test_board_fits_each_room_screen(browser: Any, stage: FakeStage) -> None:
+    """At 1280×720 and 1366×768 the board never covers "Next bid" (nor the price), which stays
+    wholly on screen; at 1920×1080 each value stays on its label's line. One page, resized."""
+    page = open_room(browser, stage, {"width": 1280, "height": 720}, notices=["With its box"])
+    for size in ({"width": 1280, "height": 720}, {"width": 1366, "height": 768}):
+        page.set_viewport_size(size)
+        screenshot(page, f"defect4-room-{size['width']}x{size['height']}")
+        ask, board, info = box(page, "#ask"), box(page, ".board"), box(page, ".room-info")
+        assert not overlaps(ask, board), size
+        assert not overlaps(box(page, "#current"), board), size
+        assert ask["y"] >= 0
+        assert ask["y"] + ask["height"] <= size["height"], size
+        assert ask["y"] + ask["height"] <= info["y"] + info["height"] + 0.5, size  # not clipped
+    page.set_viewport_size({"width": 1920, "height": 1080})
     rows = page.evaluate(
         """() => [...document.querySelectorAll('#rates li')].map((li) => {
           const cur = li.querySelector('.rate-cur').getBoundingClientRect();
