@@ -241,15 +241,18 @@ def update_catalogues(langs: tuple[str, ...] = ("de", "fr")) -> dict[str, int]:
                 cat = read_po(f, locale=lang, domain=DOMAIN)
         else:
             cat = Catalog(locale=lang, domain=DOMAIN, project="Auctionmen")
+        before = {(m.id, m.string) for m in cat if m.id}
         cat.update(template, no_fuzzy_matching=True)
         cat.obsolete.clear()
+        out[lang] = sum(1 for m in cat if m.id and not m.string)
+        if path.is_file() and before == {(m.id, m.string) for m in cat if m.id}:
+            continue  # no text changed: the file (and its dates) stay as they are
         cat.project, cat.version = "Auctionmen", "1"
         cat.msgid_bugs_address = ""
         cat.last_translator = cat.language_team = "Auctionmen <translations@auctionmen.invalid>"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:  # no line numbers: the files change only with the texts
             write_po(f, cat, width=100, sort_output=True, omit_header=False, no_location=True)
-        out[lang] = sum(1 for m in cat if m.id and not m.string)
     return out
 
 
