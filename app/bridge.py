@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from app.facade import CoreThread
+from app.i18n import _
 from hub.auction.events import Actor
 from hub.gavel import GavelStatus
 
@@ -114,7 +115,7 @@ class CoreBridge(QObject):
         core = self.core
         try:
             if core is None:
-                raise RuntimeError("the core is not running")
+                raise RuntimeError(_("the core is not running"))
             future = operation(core)
         except RuntimeError as exc:
             if on_error is not None:
