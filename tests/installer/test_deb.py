@@ -115,16 +115,31 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
     pkg.figures["apt install"] = f"{installed - built:.0f} s"
     size = sum(p.lstat().st_size for p in PREFIX.rglob("*") if not p.is_symlink())
     pkg.figures["bundle"] = f"{size / 2**20:.0f} MiB"
+    # What the services would leave (only where this machine has none of its own): state
+    # without a journal goes with the purge, a sale journal (the legal record) stays.
+    state, journal = Path("/var/lib/auctionmen"), Path("/var/lib/private/auctionmen")
+    ours = [d for d in (state, journal) if not d.exists()]
     try:
         yield pkg
     finally:
+        if state in ours:
+            (state / "tls").mkdir(parents=True)
+        if journal in ours:
+            (journal / "sales").mkdir(parents=True)
+            (journal / "sales" / "spring.db").write_bytes(b"SQLite format 3\x00")
         purged = _purge()
         print("\ninstaller figures: " + ", ".join(f"{k} {v}" for k, v in pkg.figures.items()))
+        kept = journal.exists()
+        if journal in ours:
+            shutil.rmtree(journal)
         assert purged.returncode == 0, purged.stdout[-2000:] + purged.stderr[-2000:]
         assert not _installed(), "dpkg still knows the package after --purge"
         left = [p for p in pkg.files if p.exists() and not p.is_dir()]
-        left += [p for p in (PREFIX, Path("/var/lib/auctionmen")) if p.exists()]
+        left += [p for p in (PREFIX, state) if p.exists()]
         assert left == [], f"left after apt-get remove --purge: {left[:20]}"
+        if journal in ours:
+            assert kept, "the purge deleted a sale journal"
+            assert f"kept {journal}" in purged.stdout + purged.stderr
 
 
 class Process:
@@ -267,6 +282,12 @@ def test_the_package_wires_menu_gavel_and_services(package: Package) -> None:
         assert "ExecStart=/usr/bin/auctionmen " in text
         # Installed, not enabled: no symlink in any .wants directory.
         assert not list(Path("/etc/systemd/system").rglob(unit))
+    if shutil.which("systemd-analyze"):  # part of systemd: on every Debian with it
+        units = [f"/usr/lib/systemd/system/auctionmen-{n}.service" for n in ("stage", "relay")]
+        verify = subprocess.run(
+            ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=60
+        )
+        assert verify.returncode == 0, verify.stderr
     status = subprocess.run(
         ["dpkg-query", "-W", "-f", "${Depends}", "auctionmen"], capture_output=True, text=True
     ).stdout
