@@ -366,8 +366,10 @@ class ConsolePanel(QWidget):
         self.ask_edit.returnPressed.connect(self._set_ask)
         self.notice = plain("", "notice", wrap=True)
         # AML (issue 13): a bid that takes a bidder over the threshold without complete CDD;
-        # shown above the bid history until the lot changes, so it is read before the hammer.
-        self.aml_alert = plain("", "amlAlert", wrap=True)
+        # shown beside the Paddle field until the lot changes, so it is read before the
+        # hammer. One line (whole in its tooltip and on the KYC tab): the console keeps its
+        # height on a 768 px screen.
+        self.aml_alert = ElidedLabel("", "amlAlert", min_width=120)
         self.aml_alert.setProperty("error", True)
         self.aml_alert.setVisible(False)
         self._aml_lot: str | None = None
@@ -378,6 +380,7 @@ class ConsolePanel(QWidget):
         inputs.addWidget(plain(_("Ask"), "caption"))
         inputs.addWidget(self.ask_edit)
         inputs.addSpacing(12)
+        inputs.addWidget(self.aml_alert, 3)
         inputs.addWidget(self.notice, 1)
 
         self.history = table(["#", _("Amount"), _("Bidder"), _("Channel"), _("Note")], "history")
@@ -421,7 +424,6 @@ class ConsolePanel(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.card)
-        col.addWidget(self.aml_alert)
         col.addLayout(grid)
         col.addLayout(inputs)
         col.addLayout(lower, 1)
@@ -450,6 +452,7 @@ class ConsolePanel(QWidget):
         """An AML alert on `lot`: stays in view while that lot is on the block."""
         self._aml_lot = lot
         self.aml_alert.setText(_("AML: {text}").format(text=text))
+        self.aml_alert.setToolTip(self.aml_alert.text())
         self.aml_alert.setVisible(True)
 
     def refresh(self) -> None:

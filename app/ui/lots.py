@@ -49,11 +49,13 @@ class LotList(QWidget):
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 40), (2, 84), (3, 80)):
+        for column, width in ((0, 36), (2, 74), (3, 72)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             self.view.setColumnWidth(column, width)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setWordWrap(True)
+        # Never narrower than a readable title (~100 px) beside the three short columns.
+        self.setMinimumWidth(280)
         self.view.cellDoubleClicked.connect(self._double_clicked)
         self.progress = ProgressPanel()
         self.edit_button = QPushButton(_("Edit…"))

@@ -30,7 +30,7 @@ QLabel#currentBidder, QLabel#increment { color: #4b5563; }
 QLabel#sectionTitle { font-weight: 600; color: #374151; padding: 2px 0; }
 QLabel#notice { color: #1d4ed8; }
 QLabel#notice[error="true"] { color: #b91c1c; font-weight: 600; }
-QLabel#amlAlert { background: #fee2e2; color: #991b1b; font-weight: 700; padding: 6px;
+QLabel#amlAlert { background: #fee2e2; color: #991b1b; font-weight: 700; padding: 1px 6px;
     border: 2px solid #dc2626; }
 QLabel#qrCaption { font-weight: 600; color: #374151; }
 QLabel#qrLink { color: #4b5563; font-size: 10px; }

@@ -73,6 +73,7 @@ class ElidedLabel(QLabel):
         return QSize(self.minimumWidth(), super().minimumSizeHint().height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        QFrame.paintEvent(self, event)  # the stylesheet's border (the background is drawn)
         painter = QPainter(self)
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(

@@ -154,6 +154,12 @@ def test_the_console_fits_laptops_at_100_percent(qtbot, window, core_env) -> Non
     report = measure(window, core, 1.0, settle)
     assert report["scale"] == 1.0
     check(report)
+    # An AML alert (a rare, long line) takes no extra height: the smallest room still fits.
+    window.console.show_aml_alert("Lot 1, paddle 102: CDD not complete: " + "x" * 200, "1")
+    smallest = min(room(w, h, 1.25)[1] for w, h in SCREENS)
+    assert window.console.aml_alert.isVisibleTo(window)
+    assert window.minimumSizeHint().height() <= smallest
+    assert window.minimumSizeHint().width() <= min(room(w, h, 1.25)[0] for w, h in SCREENS)
 
 
 def test_the_console_fits_laptops_at_125_percent() -> None:
