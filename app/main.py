@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.i18n import _, qt_translator
 from app.i18n import install as install_language
-from app.i18n import qt_translator
 from app.jsonlog import JsonLog
 from app.settings import AppSettings, choose_sale
 
@@ -229,8 +229,9 @@ def _run(config: Any, jlog: JsonLog, no_dialogs: bool, temp: bool = False) -> in
         message = f"The stage could not start: {exc}"
         jlog.emit("error", message=message)
         log.error("%s", message)
-        if not no_dialogs:
-            QMessageBox.critical(None, "Auctionmen", message)
+        if not no_dialogs:  # the log stays English; the person reads their language
+            shown = _("The stage could not start: {error}").format(error=exc)
+            QMessageBox.critical(None, "Auctionmen", shown)
         return 1
     settings.last_sale = info.sale
     try:
