@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pages_harness import (
     DESKTOP,
     PHONE,
-    STAFF,
     FakeStage,
     browser,
     event,
