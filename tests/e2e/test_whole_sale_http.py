@@ -309,13 +309,13 @@ def test_a_two_session_sale_over_http(browser: Any, data_dir: Path, tmp_path: Pa
         clerk_key(clerk, "next_lot")
         wait_text(clerk, "#lot-number", "Lot 2")
         wait_text(clerk, "#high", "€1,000")
-        wait_text(clerk, "#high-who", f"Paddle {BOOK_PADDLE} · absentee")
+        wait_text(clerk, "#high-who", f"Paddle {BOOK_PADDLE} · commission bid")
         wait_text(clerk, "#reserve", "€1,000 (met)")
         wait_text(bidder, "#current", "€1,000")
         wait_text(bidder, "#ask", "€1,100")
         clerk_bid(clerk, ROOM_PADDLE)
         wait_text(clerk, "#high", "€1,200")  # the book's maximum, bid for it at once
-        wait_text(clerk, "#high-who", f"Paddle {BOOK_PADDLE} · absentee")
+        wait_text(clerk, "#high-who", f"Paddle {BOOK_PADDLE} · commission bid")
         clerk_key(clerk, "hammer")
         wait_text(bidder, "#status", "Sold for €1,200")
 
@@ -405,7 +405,7 @@ def test_a_two_session_sale_over_http(browser: Any, data_dir: Path, tmp_path: Pa
         clerk_key(clerk, "next_lot")
         wait_text(bidder, "#lot-number", "Lot 6")
         wait_text(bidder, "#status", "You are winning")
-        wait_text(clerk, "#high-who", f"Paddle {online} · absentee")
+        wait_text(clerk, "#high-who", f"Paddle {online} · commission bid")
         clerk_key(clerk, "hammer")
         wait_text(bidder, "#status", "Sold to you for €200")
 
