@@ -9,8 +9,6 @@ demo house, a clearly fictional one with the standard example IBAN.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
@@ -19,6 +17,8 @@ from typing import Any
 
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
+
+from hub.backend.jsonfile import read_json, write_json
 
 JSON = dict[str, Any]
 FILE_NAME = "house.json"
@@ -29,6 +29,7 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}")
 _PHONE = re.compile(r"\+?[0-9 ()./-]{3,30}")
 _LIMITS = {"name": 200, "address": 400, "email": 254, "phone": 30, "invoice_terms": 2000}
 ADDRESS_LINES = 6
+MAX_BYTES = 64 * 1024  # a letterhead, not a document
 # Embeddings, overrides and isolates would let a letterhead reorder the text printed after it.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -212,31 +213,13 @@ def load(data_dir: Path) -> HouseProfile:
     """The house profile of `data_dir`: the demo house when there is no file yet. A file that
     cannot be read or fails a check raises HouseError (never a silent fallback to the demo's
     bank account)."""
-    file = path(data_dir)
-    try:
-        text = file.read_text("utf-8")
-    except FileNotFoundError:
-        return DEMO_HOUSE
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HouseError(f"{file} cannot be read: {exc}") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HouseError(f"{file} is not JSON: {exc}") from None
-    return check(raw)
+    raw = read_json(path(data_dir), MAX_BYTES, HouseError)
+    return DEMO_HOUSE if raw is None else check(raw)
 
 
 def save(data_dir: Path, profile: HouseProfile | JSON) -> HouseProfile:
     """Check `profile` and write it whole (a temporary file renamed over the old one, so a
     crash leaves either the old profile or the new one). Returns the checked profile."""
     checked = check(profile.to_json() if isinstance(profile, HouseProfile) else profile)
-    file = path(data_dir)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        json.dump(checked.to_json(), out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, file)
+    write_json(path(data_dir), checked.to_json(), indent=2)
     return checked

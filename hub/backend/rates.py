@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from hub.backend import house
+from hub.backend.jsonfile import read_json, write_json
 
 FILE_NAME = "rates.json"
 MAX_BYTES = 16 * 1024 * 1024  # the ECB's full history since 1999 is about 6 MB
@@ -136,30 +135,14 @@ def path(data_dir: Path) -> Path:
 def save(data_dir: Path, rates: Rates) -> Path:
     """Write the rates whole (a temporary file renamed over the old one)."""
     file = path(data_dir)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        json.dump(rates.to_json(), out, indent=2, sort_keys=True)
-        out.write("\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, file)
+    write_json(file, rates.to_json(), indent=2, sort_keys=True)
     return file
 
 
 def load(data_dir: Path) -> Rates | None:
     """The imported rates of `data_dir`, or None when none were imported."""
-    file = path(data_dir)
-    try:
-        text = file.read_text("utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RatesError(f"{file} cannot be read: {exc}") from None
-    try:
-        return from_json(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise RatesError(f"{file} is not JSON: {exc}") from None
+    raw = read_json(path(data_dir), MAX_BYTES, RatesError)
+    return None if raw is None else from_json(raw)
 
 
 def import_file(data_dir: Path, source: Path) -> Rates:

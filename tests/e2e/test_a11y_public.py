@@ -9,14 +9,12 @@ One fake stage and one Chromium for the module.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import axe_playwright_python
 import pytest
 
+from tests.e2e.axe_audit import audit
 from tests.e2e.pages_harness import (
-    DESKTOP,
     PHONE,
     FakeStage,
     browser,
@@ -30,8 +28,6 @@ from tests.e2e.pages_harness import (
 __all__ = ["browser"]  # the module's Chromium (a fixture)
 
 T = 5000
-AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-SIZES = (PHONE, DESKTOP)
 
 
 @pytest.fixture(scope="module")
@@ -42,27 +38,6 @@ def stage() -> Iterator[FakeStage]:
         yield fake
     finally:
         fake.stop()
-
-
-def serious(page: Any) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now (the script goes in
-    through the DevTools protocol, which the pages' CSP allows)."""
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.evaluate(AXE)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:4]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def audit(page: Any, state: str, found: dict[str, list[str]]) -> None:
-    for size in SIZES:
-        page.set_viewport_size(size)
-        bad = serious(page)
-        if bad:
-            found[f"{state} at {size['width']}"] = bad
 
 
 def status_is(page: Any, status: str) -> None:

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import axe_playwright_python
 import pytest
+
+from tests.e2e.axe_audit import audit
 
 sys.path.insert(0, str(Path(__file__).parent))
 from i18n_check import unmarked_text
@@ -44,8 +45,6 @@ __all__ = ["browser"]
 pytestmark = pytest.mark.e2e
 T = 8000
 SALE = "/api/sales/demo"
-AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-SIZES = (PHONE, DESKTOP)
 KEYS = ("Space", "Enter", "Esc", "0-9", "?")  # key names on the keys, not words
 LANGUAGE_NAMES = ("English", "Deutsch", "Français")  # the selector: each in its own language
 TITLE = "Pair of Meissen porcelain vases, c. 1880"
@@ -70,28 +69,6 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStage]:
         yield stage
     finally:
         stage.stop()
-
-
-def serious(page: Any) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now. The script goes
-    in through the DevTools protocol, which the pages' CSP (script-src 'self') allows."""
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.evaluate(AXE)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:4]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def audit(page: Any, state: str, found: dict[str, list[str]]) -> None:
-    """Audit at both sizes (the same page, resized); violations collected under the state."""
-    for size in SIZES:
-        page.set_viewport_size(size)
-        bad = serious(page)
-        if bad:
-            found[f"{state} at {size['width']}"] = bad
 
 
 # ------------------------------------------------------------------ clerk and phone (fake)
