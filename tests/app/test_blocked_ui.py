@@ -87,7 +87,7 @@ def test_bids_flow_while_the_qt_thread_is_blocked(qtbot, window, core_env):
     ).result(5)
     sale_iri = core._call(lambda st: st.sale_iri).result(5)
     assert core.submit({"op": "open_lot", "lot": "3"}).result(5).ok
-    qtbot.waitUntil(lambda: window.state.current_id == "3", timeout=5000)
+    qtbot.waitUntil(lambda: window.state.current_id == "3", timeout=15000)
 
     sub = Subscriber(info.url, f"{sale_iri}/room")
     sub.start()
@@ -139,4 +139,4 @@ def test_bids_flow_while_the_qt_thread_is_blocked(qtbot, window, core_env):
     for t, _ in fanned:
         assert start < t < end, "an event reached the subscriber only after the block"
     # and the UI caught up once it could run again
-    qtbot.waitUntil(lambda: (window.state.current or {}).get("bids") == 4, timeout=5000)
+    qtbot.waitUntil(lambda: (window.state.current or {}).get("bids") == 4, timeout=15000)

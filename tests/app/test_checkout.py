@@ -326,7 +326,7 @@ def test_the_tab_fits_a_laptop_screen(qtbot, desk) -> None:
     panel = desk.checkout
     _look_up(qtbot, panel, "101")
     desk.resize(1366, 768)
-    qtbot.waitUntil(lambda: desk.width() <= 1366, timeout=5000)
+    qtbot.waitUntil(lambda: desk.width() <= 1366, timeout=15000)
     for widget in (panel.pay, panel.release, panel.open_pdf, panel.amount, panel.status):
         assert widget.isVisible()
         corner = widget.mapTo(desk, widget.rect().bottomRight())

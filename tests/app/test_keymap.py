@@ -62,7 +62,7 @@ def test_registry_keys_drive_the_console(qtbot, window, core_env):
     )
 
     qtbot.keyClick(win, Qt.Key.Key_N)
-    qtbot.waitUntil(lambda: _lot(win).get("status") == "open", timeout=5000)
+    qtbot.waitUntil(lambda: _lot(win).get("status") == "open", timeout=15000)
     assert sent[-1] == {"op": BY_ACTION["next_lot"].op, "lot": "1"}
 
     # Y: accept the oldest waiting online bid.
@@ -70,11 +70,11 @@ def test_registry_keys_drive_the_console(qtbot, window, core_env):
     core.submit(
         {"op": "bid", "lot": "1", "amount": ask, "key": "k1"}, Actor("bidder", "7001")
     ).result(5)
-    qtbot.waitUntil(lambda: bool(_lot(win).get("pending")), timeout=5000)
+    qtbot.waitUntil(lambda: bool(_lot(win).get("pending")), timeout=15000)
     pending = str(_lot(win)["pending"][0]["id"])
     qtbot.keyClick(win, Qt.Key.Key_Y)
     assert sent[-1] == {"op": "accept_online", "lot": "1", "pending": pending}
-    qtbot.waitUntil(lambda: (_lot(win).get("high") or {}).get("paddle") == "7001", timeout=5000)
+    qtbot.waitUntil(lambda: (_lot(win).get("high") or {}).get("paddle") == "7001", timeout=15000)
 
     # S: the Ask field takes the amount; Enter sends it.
     qtbot.keyClick(win, Qt.Key.Key_S)
@@ -82,7 +82,7 @@ def test_registry_keys_drive_the_console(qtbot, window, core_env):
     qtbot.keyClicks(win.console.ask_edit, "900")
     qtbot.keyClick(win.console.ask_edit, Qt.Key.Key_Return)
     assert sent[-1] == {"op": "set_ask", "lot": "1", "amount": 90000}
-    qtbot.waitUntil(lambda: _lot(win).get("ask") == 90000, timeout=5000)
+    qtbot.waitUntil(lambda: _lot(win).get("ask") == 90000, timeout=15000)
 
     # 0 / - / +: the increment presets.
     qtbot.keyClick(win, Qt.Key.Key_Minus)
@@ -91,25 +91,25 @@ def test_registry_keys_drive_the_console(qtbot, window, core_env):
     # W, then Z twice: pause (asks a message), resume (asks nothing).
     qtbot.keyClick(win, Qt.Key.Key_W)
     assert sent[-1] == {"op": "fair_warning", "lot": "1"}
-    qtbot.waitUntil(lambda: _lot(win).get("status") == "fair_warning", timeout=5000)
+    qtbot.waitUntil(lambda: _lot(win).get("status") == "fair_warning", timeout=15000)
     answers.append("Back in five")
     qtbot.keyClick(win, Qt.Key.Key_Z)
     assert sent[-1] == {"op": "pause", "message": "Back in five"}
-    qtbot.waitUntil(lambda: win.state.sale.get("paused") is True, timeout=5000)
+    qtbot.waitUntil(lambda: win.state.sale.get("paused") is True, timeout=15000)
     qtbot.keyClick(win, Qt.Key.Key_Z)
     assert sent[-1] == {"op": "resume"}
     assert answers == []
-    qtbot.waitUntil(lambda: not win.state.sale.get("paused"), timeout=5000)
+    qtbot.waitUntil(lambda: not win.state.sale.get("paused"), timeout=15000)
 
     # H: knocked down (passed: the €500 bid is under the €700 reserve).
     qtbot.keyClick(win, Qt.Key.Key_H)
     assert sent[-1] == {"op": "hammer", "lot": "1", "source": "key"}
-    qtbot.waitUntil(lambda: _lot(win).get("status") == "passed", timeout=5000)
+    qtbot.waitUntil(lambda: _lot(win).get("status") == "passed", timeout=15000)
 
     # D on the next lot: withdrawn, with the reason asked for.
     qtbot.keyClick(win, Qt.Key.Key_N)
-    qtbot.waitUntil(lambda: win.state.current_id == "2", timeout=5000)
+    qtbot.waitUntil(lambda: win.state.current_id == "2", timeout=15000)
     answers.append("the vendor withdrew it")
     qtbot.keyClick(win, Qt.Key.Key_D)
     assert sent[-1] == {"op": "withdraw", "lot": "2", "reason": "the vendor withdrew it"}
-    qtbot.waitUntil(lambda: win.state.lots["2"].get("status") == "withdrawn", timeout=5000)
+    qtbot.waitUntil(lambda: win.state.lots["2"].get("status") == "withdrawn", timeout=15000)

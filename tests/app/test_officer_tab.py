@@ -29,14 +29,14 @@ def _panel(qtbot, core_env, who: Actor):
 def test_the_officer_writes_and_moves_a_note(qtbot, core_env) -> None:
     panel = _panel(qtbot, core_env, OFFICER)
     panel.refresh()
-    qtbot.waitUntil(lambda: panel.view.rowCount() == 0 and panel.notes == [], timeout=5000)
+    qtbot.waitUntil(lambda: panel.view.rowCount() == 0 and panel.notes == [], timeout=15000)
     panel.paddle.setText("101")
     panel.text.setPlainText(TEXT)
     panel.write.click()
     if NOTE_OP not in BY_OP:  # the core has no note_suspicion yet: refused in words
-        qtbot.waitUntil(lambda: "refused the note" in panel.message.text(), timeout=5000)
+        qtbot.waitUntil(lambda: "refused the note" in panel.message.text(), timeout=15000)
         return
-    qtbot.waitUntil(lambda: panel.view.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.view.rowCount() == 1, timeout=15000)
     assert panel.view.item(0, 0).text() == "sar-1"
     assert panel.view.item(0, 2).text() == "open"
     assert "\n" not in panel.view.item(0, 5).text()
@@ -44,7 +44,7 @@ def test_the_officer_writes_and_moves_a_note(qtbot, core_env) -> None:
     panel.status.setCurrentText("reported")
     panel.comment.setText("FIU case 2026/1183")
     panel.apply_status.click()
-    qtbot.waitUntil(lambda: panel.view.item(0, 2).text() == "reported", timeout=5000)
+    qtbot.waitUntil(lambda: panel.view.item(0, 2).text() == "reported", timeout=15000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert panel.grab().save(str(SHOTS / "officer-tab-1366.png"))
 
@@ -52,7 +52,7 @@ def test_the_officer_writes_and_moves_a_note(qtbot, core_env) -> None:
 def test_a_desk_clerk_is_refused_in_words(qtbot, core_env) -> None:
     panel = _panel(qtbot, core_env, DESK)
     panel.refresh()
-    qtbot.waitUntil(lambda: "reporting officer" in panel.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "reporting officer" in panel.message.text(), timeout=15000)
     assert panel.view.rowCount() == 0
 
 
@@ -73,4 +73,4 @@ def test_the_window_has_the_officer_tab_acting_as_the_desktop_person(
     assert window._acting().name == "owner"
     core.actor = DESK  # as facade.sign_in leaves it for a desk clerk
     window.officer.refresh()
-    qtbot.waitUntil(lambda: "reporting officer" in window.officer.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "reporting officer" in window.officer.message.text(), timeout=15000)

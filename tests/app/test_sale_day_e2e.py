@@ -54,7 +54,7 @@ def test_a_two_session_sale_from_an_empty_data_dir(qtbot, qapp, tmp_path: Path) 
     qtbot.addWidget(picker)
     desk = PickerDesk(picker, shelf, bridge.deliver)
     picker.show()
-    qtbot.waitUntil(lambda: "No sale yet" in picker.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "No sale yet" in picker.message.text(), timeout=15000)
     _click(qtbot, picker.new_button)
     form = desk.dialog
     assert form is not None
@@ -98,35 +98,35 @@ def test_a_two_session_sale_from_an_empty_data_dir(qtbot, qapp, tmp_path: Path) 
         _ok(core, {"op": "absentee_bid", "lot": "3", "paddle": "303", "max": 300000})
 
         _click(qtbot, win.sale_bar.buttons["go_live"])
-        qtbot.waitUntil(lambda: win.state.sale.get("status") == "live", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.sale.get("status") == "live", timeout=15000)
 
         # Lot 1: room (the paddle typed, Space), then the phone bidder wins it.
         qtbot.keyClick(win, Qt.Key.Key_N)
-        qtbot.waitUntil(lambda: win.state.current_id == "1", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.current_id == "1", timeout=15000)
         _ok(core, {"op": "floor_bid", "lot": "1", "paddle": "301"})
         _ok(core, {"op": "floor_bid", "lot": "1", "paddle": "302"})  # a phone paddle
         qtbot.keyClick(win, Qt.Key.Key_H)
-        qtbot.waitUntil(lambda: win.state.lots["1"]["status"] == "sold", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.lots["1"]["status"] == "sold", timeout=15000)
         assert win.state.lots["1"]["hammer"]["channel"] == "phone"
 
         # Lot 2: a house bid below the reserve, an online bid over it, sold online.
         qtbot.keyClick(win, Qt.Key.Key_N)
-        qtbot.waitUntil(lambda: win.state.current_id == "2", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.current_id == "2", timeout=15000)
         _ok(core, {"op": "house_bid", "lot": "2"})
         ask = int(win.state.lots["2"]["ask"])
-        qtbot.waitUntil(lambda: int(win.state.lots["2"]["ask"]) > ask, timeout=5000)
+        qtbot.waitUntil(lambda: int(win.state.lots["2"]["ask"]) > ask, timeout=15000)
         _ok(core, {"op": "bid", "lot": "2", "amount": 130000}, Actor("bidder", "304"))
         _ok(core, {"op": "hammer", "lot": "2", "source": "key"})
-        qtbot.waitUntil(lambda: win.state.lots["2"]["status"] == "sold", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.lots["2"]["status"] == "sold", timeout=15000)
         assert win.state.lots["2"]["hammer"]["paddle"] == "304"
 
         # End of day 1: a break with the next start, then day 2.
         _click(qtbot, win.sale_bar.buttons["end_session"])
         ending: Any = win.dialog
         ending.submit()
-        qtbot.waitUntil(lambda: isinstance(win.state.sale.get("break"), dict), timeout=5000)
+        qtbot.waitUntil(lambda: isinstance(win.state.sale.get("break"), dict), timeout=15000)
         _click(qtbot, win.sale_bar.buttons["start_session"])
-        qtbot.waitUntil(lambda: win.state.sale.get("break") is None, timeout=5000)
+        qtbot.waitUntil(lambda: win.state.sale.get("break") is None, timeout=15000)
 
         # Lot 3 amended live (notice), then opened: the commission book opens at the reserve.
         win.edit_lot("3")
@@ -135,41 +135,41 @@ def test_a_two_session_sale_from_an_empty_data_dir(qtbot, qapp, tmp_path: Path) 
         amend.reason.setText("condition report")
         amend.notice.setPlainText("Lot 3: faint foxing, see the condition report")
         amend.submit()
-        qtbot.waitUntil(lambda: bool(win.state.lots["3"].get("notices")), timeout=5000)
+        qtbot.waitUntil(lambda: bool(win.state.lots["3"].get("notices")), timeout=15000)
         _ok(core, {"op": "open_lot", "lot": "3"})
         _ok(core, {"op": "hammer", "lot": "3", "source": "key"})
-        qtbot.waitUntil(lambda: win.state.lots["3"]["status"] == "sold", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.lots["3"]["status"] == "sold", timeout=15000)
         assert win.state.lots["3"]["hammer"]["paddle"] == "303"
         assert win.state.lots["3"]["hammer"]["amount"] == 200000  # at the reserve
 
         # Lot 4 passed, re-offered at the end.
         _ok(core, {"op": "open_lot", "lot": "4"})
         _ok(core, {"op": "pass", "lot": "4"})
-        qtbot.waitUntil(lambda: win.state.lots["4"]["status"] == "passed", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.lots["4"]["status"] == "passed", timeout=15000)
         win.reoffer("4")
-        qtbot.waitUntil(lambda: win.state.lots["4"]["status"] == "pending", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.lots["4"]["status"] == "pending", timeout=15000)
 
         # Lot 5 sold below its reserve, subject to the vendor; then the re-offered lot 4.
         _ok(core, {"op": "open_lot", "lot": "5"})
         _ok(core, {"op": "floor_bid", "lot": "5", "paddle": "301"})
         _ok(core, {"op": "hammer", "lot": "5", "source": "key"})
-        qtbot.waitUntil(lambda: win.subject_to.view.rowCount() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: win.subject_to.view.rowCount() == 1, timeout=15000)
         assert win.subject_to.view.item(0, 0) is not None
         assert win.subject_to.view.item(0, 0).text() == "5"  # type: ignore[union-attr]
         _ok(core, {"op": "open_lot", "lot": "4"})
         _ok(core, {"op": "floor_bid", "lot": "4", "paddle": "301"})
         _ok(core, {"op": "hammer", "lot": "4", "source": "key"})
-        qtbot.waitUntil(lambda: win.state.lots["4"]["status"] == "sold", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.lots["4"]["status"] == "sold", timeout=15000)
         win.subject_to.view.selectRow(0)
         _click(qtbot, win.subject_to.accept_button)
-        qtbot.waitUntil(lambda: win.subject_to.view.rowCount() == 0, timeout=5000)
+        qtbot.waitUntil(lambda: win.subject_to.view.rowCount() == 0, timeout=15000)
 
         # Close: the seal is the verified journal's head.
         _click(qtbot, win.sale_bar.buttons["close_sale"])
         qtbot.waitUntil(lambda: win.dialog is not None and win.dialog.objectName() == "sealDialog")
         sealed: Any = win.dialog
         seal = sealed.hash.text()
-        qtbot.waitUntil(lambda: win.state.sale.get("status") == "closed", timeout=5000)
+        qtbot.waitUntil(lambda: win.state.sale.get("status") == "closed", timeout=15000)
     finally:
         win.close()
         bridge.detach()
