@@ -233,6 +233,13 @@ class FakeStage:
         self.url = fut.result(10)
         return self.url
 
+    def __enter__(self) -> FakeStage:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         async def _stop() -> None:
             self.drop()
@@ -413,12 +420,8 @@ class FakeStage:
 
 @pytest.fixture
 def fake() -> Iterator[FakeStage]:
-    stage = FakeStage()
-    stage.start()
-    try:
+    with FakeStage() as stage:
         yield stage
-    finally:
-        stage.stop()
 
 
 # ------------------------------------------------------------------ the real stage

@@ -32,12 +32,8 @@ T = 5000
 
 @pytest.fixture(scope="module")
 def stage() -> Iterator[FakeStage]:
-    fake = FakeStage()
-    fake.start()
-    try:
+    with FakeStage() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 def status_is(page: Any, status: str) -> None:

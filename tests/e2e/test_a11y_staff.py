@@ -52,12 +52,8 @@ TITLE = "Pair of Meissen porcelain vases, c. 1880"
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeStage]:
-    stage = FakeStage()
-    stage.start()
-    try:
+    with FakeStage() as stage:
         yield stage
-    finally:
-        stage.stop()
 
 
 @pytest.fixture(scope="module")

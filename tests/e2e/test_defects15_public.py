@@ -43,12 +43,8 @@ BIG = 125000000  # €1,250,000: the widest price a room shows in practice
 
 @pytest.fixture(scope="module")
 def module_stage() -> Iterator[FakeStage]:
-    fake = FakeStage()
-    fake.start()
-    try:
+    with FakeStage() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture

@@ -114,12 +114,8 @@ DATA = [
 
 @pytest.fixture(scope="module")
 def stage() -> Iterator[FakeStage]:
-    fake = FakeStage()
-    fake.start()
-    try:
+    with FakeStage() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 def walk(page: Any, where: str) -> None:
