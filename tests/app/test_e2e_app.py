@@ -7,80 +7,26 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import queue
-import signal
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from tests.logged_process import LoggedProcess
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class AppProcess:
+class AppProcess(LoggedProcess):
+    """`auctionmen gui` from the checkout, offscreen."""
+
     def __init__(self, args: list[str]) -> None:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "gui", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: queue.Queue[dict] = queue.Queue()
-        self.seen: list[dict] = []
-        self.stderr: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                self.lines.put(json.loads(line))
-            except ValueError:
-                pass
-
-    def _read_err(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr.append(line)
-
-    def wait_for(self, timeout: float = 15.0, **match: object) -> dict:
-        """The first JSON line (already seen or arriving) whose fields equal `match`."""
-        for line in self.seen:
-            if all(line.get(k) == v for k, v in match.items()):
-                return line
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            self.seen.append(line)
-            if all(line.get(k) == v for k, v in match.items()):
-                return line
-        raise AssertionError(
-            f"no log line {match} in {timeout} s; stderr: {''.join(self.stderr[-20:])}"
-        )
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(5)
+        super().__init__([sys.executable, "-m", "app.cli", "gui", *args], ROOT, env)
 
 
 def _post(url: str, path: str, body: dict, token: str | None = None) -> dict:

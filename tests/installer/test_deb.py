@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 import tomllib
 import urllib.request
@@ -27,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.logged_process import LoggedProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from pages_harness import browser, new_page
@@ -142,56 +141,14 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
             assert f"kept {journal}" in purged.stdout + purged.stderr
 
 
-class Process:
+class Process(LoggedProcess):
     """An installed `auctionmen` process; its stdout (JSON lines) and stderr read in threads."""
 
+    wait_timeout = 60.0
+    stop_grace = 20.0
+
     def __init__(self, args: list[str], pkg: Package, cwd: Path) -> None:
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            ["auctionmen", *args],
-            cwd=cwd,
-            env=pkg.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        self.stderr: list[str] = []
-        threading.Thread(target=self._out, daemon=True).start()
-        threading.Thread(target=self._err, daemon=True).start()
-
-    def _out(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                self.lines.put(json.loads(line))
-            except ValueError:
-                pass
-
-    def _err(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr.append(line)
-
-    def wait_for(self, timeout: float = 60.0, **match: object) -> dict[str, Any]:
-        """The first JSON line (seen or arriving) whose fields equal `match`."""
-        for line in self.seen:
-            if all(line.get(k) == v for k, v in match.items()):
-                return line
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            self.seen.append(line)
-            if all(line.get(k) == v for k, v in match.items()):
-                return line
-        raise AssertionError(f"no {match} in {timeout} s; stderr: {''.join(self.stderr[-30:])}")
+        super().__init__(["auctionmen", *args], cwd, pkg.env(), new_session=True)
 
     def wait_for_err(self, text: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -200,15 +157,6 @@ class Process:
                 return
             time.sleep(0.05)
         raise AssertionError(f"no {text!r} on stderr: {''.join(self.stderr[-30:])}")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(5)
 
 
 def _api(url: str, path: str, body: Any = None, token: str | None = None) -> Any:
